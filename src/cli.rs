@@ -1,0 +1,396 @@
+//! The command line: clap definitions (the only module that knows clap), argparse-style prefix
+//! expansion, sub-command aliases, and conversion into a plain [`Invocation`].
+
+use crate::app::{Command, Invocation};
+use crate::error::Error;
+use crate::output::Format;
+use clap::{Args, CommandFactory, Parser, ValueEnum};
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+const ABOUT: &str = "Task workflow CLI: list, pick and validate *.task.yaml tasks";
+
+const LONG_ABOUT: &str = "\
+Task workflow CLI: list, pick and validate the *.task.yaml files of a repository.
+
+Task files live under tasks/ (active) and docs/completed-tasks/ (archived). Exactly one command \
+flag is given per run; long flags may be abbreviated to any unique prefix (--pic = --pick).";
+
+const EXAMPLES: &str = "\
+Examples:
+  tasks --pick                          path of the next task to work on
+  tasks --pick --format json | jq .task.id
+  tasks --list todo                     todo tasks, in pick order
+  tasks list unblocker                  same as --list unblocker
+  tasks --explain TASK-0003             why TASK-0003 is (not) ready
+  tasks --validate                      cycles, missing dependencies, duplicate ids (exit 10)
+  tasks --graph | dot -Tpng -o tasks.png
+  tasks --check-halt                    exit 2 when an unblocker is blocked
+
+Exit codes: 0 ok, 1 nothing to pick, 2 usage error or workflow halt, 10-19 validation,
+40-49 file not found or unreadable. With --format json, stdout always holds one JSON
+document, errors included: {\"success\": false, \"error\": {\"code\": \"E040\", ...}}.";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "tasks",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = EXAMPLES,
+    override_usage = "tasks <COMMAND> [OPTIONS]\n       tasks list|pick [FILTER] [OPTIONS]",
+    args_override_self = true,
+    max_term_width = 100
+)]
+struct Cli {
+    #[command(flatten)]
+    commands: Commands,
+
+    /// Output format: text for people, json for scripts (one JSON document on stdout)
+    #[arg(long, value_enum, default_value_t = FormatArg::Text, help_heading = "Options")]
+    format: FormatArg,
+
+    /// Repository root (default: the nearest directory at or above the current one holding .git)
+    #[arg(long, value_name = "DIR", help_heading = "Options")]
+    repo_root: Option<PathBuf>,
+}
+
+#[derive(Args, Debug)]
+#[group(required = true, multiple = false)]
+struct Commands {
+    /// List tasks in pick order. FILTER: a status (todo, in_progress, blocked, completed, draft)
+    /// or `unblocker`; default all
+    #[arg(long, num_args = 0..=1, default_missing_value = "all", value_name = "FILTER", help_heading = "Commands")]
+    list: Option<String>,
+
+    /// Pick the next task: unblockers first, then status, inherited priority, order. FILTER: a
+    /// status or `unblocker`; default auto. Exit 1 when nothing is ready, 2 on a workflow halt
+    #[arg(long, num_args = 0..=1, default_missing_value = "auto", value_name = "FILTER", help_heading = "Commands")]
+    pick: Option<String>,
+
+    /// Check the dependency graph: cycles, missing dependencies, duplicate ids (exit 10 if any)
+    #[arg(long, help_heading = "Commands")]
+    validate: bool,
+
+    /// Re-parse every task file and rewrite the task cache
+    #[arg(long, help_heading = "Commands")]
+    refresh_cache: bool,
+
+    /// Print the dependency graph in Graphviz DOT format
+    #[arg(long, help_heading = "Commands")]
+    graph: bool,
+
+    /// Explain a task's blockers, artifact dependencies and readiness
+    #[arg(long, value_name = "TASK_ID", help_heading = "Commands")]
+    explain: Option<String>,
+
+    /// Check for workflow halt conditions (blocked unblockers); exit 2 when halted
+    #[arg(long, help_heading = "Commands")]
+    check_halt: bool,
+
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
+    #[arg(long, value_name = "SHELL", help_heading = "Commands")]
+    completions: Option<clap_complete::Shell>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Text,
+    Json,
+}
+
+/// The outcome of reading the command line.
+#[derive(Debug)]
+pub enum Parsed {
+    Run(Invocation),
+    /// `--help`, `--version` or `--completions`: print this on stdout and exit 0.
+    Print(String),
+    Usage {
+        error: Error,
+        format: Format,
+    },
+}
+
+/// Parse `argv` (including the program name).
+pub fn parse(argv: Vec<OsString>) -> Parsed {
+    let argv = rewrite_aliases(argv);
+    let argv = match expand_prefixes(&argv) {
+        Ok(expanded) => expanded,
+        Err(error) => {
+            let format = requested_format(&argv);
+            return Parsed::Usage { error, format };
+        }
+    };
+    let format = requested_format(&argv);
+    let cli = match Cli::try_parse_from(&argv) {
+        Ok(cli) => cli,
+        Err(e) => {
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp
+                | clap::error::ErrorKind::DisplayVersion
+                | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    Parsed::Print(e.render().to_string())
+                }
+                _ => Parsed::Usage {
+                    error: usage_error(&e),
+                    format,
+                },
+            };
+        }
+    };
+    let format = match cli.format {
+        FormatArg::Text => Format::Text,
+        FormatArg::Json => Format::Json,
+    };
+    let c = cli.commands;
+    if let Some(shell) = c.completions {
+        let mut cmd = Cli::command();
+        let mut buf = Vec::new();
+        clap_complete::generate(shell, &mut cmd, "tasks", &mut buf);
+        return Parsed::Print(String::from_utf8_lossy(&buf).into_owned());
+    }
+    let command = if let Some(filter) = c.list {
+        Command::List { filter }
+    } else if let Some(filter) = c.pick {
+        Command::Pick { filter }
+    } else if c.validate {
+        Command::Validate
+    } else if c.refresh_cache {
+        Command::RefreshCache
+    } else if c.graph {
+        Command::Graph
+    } else if let Some(id) = c.explain {
+        Command::Explain { id }
+    } else if c.check_halt {
+        Command::CheckHalt
+    } else {
+        // clap's required group makes this unreachable; report it as usage all the same.
+        return Parsed::Usage {
+            error: Error::usage("no command given"),
+            format,
+        };
+    };
+    Parsed::Run(Invocation {
+        command,
+        format,
+        repo_root: cli.repo_root,
+    })
+}
+
+/// `tasks list [FILTER]` and `tasks pick [FILTER]` are spelled `--list` / `--pick`.
+fn rewrite_aliases(mut argv: Vec<OsString>) -> Vec<OsString> {
+    if let Some(first) = argv.get(1).and_then(|a| a.to_str()) {
+        let flag = match first {
+            "list" => Some("--list"),
+            "pick" => Some("--pick"),
+            _ => None,
+        };
+        if let Some(flag) = flag {
+            argv[1] = OsString::from(flag);
+        }
+    }
+    argv
+}
+
+/// argparse accepts any unique prefix of a long flag; an ambiguous one is an error naming the
+/// candidates. Exact names always win (`--list` even when `--list-x` exists).
+fn expand_prefixes(argv: &[OsString]) -> Result<Vec<OsString>, Error> {
+    let mut cmd = Cli::command();
+    cmd.build();
+    let longs: Vec<String> = cmd
+        .get_arguments()
+        .filter_map(|a| a.get_long().map(str::to_string))
+        .collect();
+    let mut out = Vec::with_capacity(argv.len());
+    let mut rest_is_positional = false;
+    for arg in argv {
+        let Some(text) = arg
+            .to_str()
+            .filter(|t| !rest_is_positional && t.starts_with("--"))
+        else {
+            out.push(arg.clone());
+            continue;
+        };
+        if text == "--" {
+            rest_is_positional = true;
+            out.push(arg.clone());
+            continue;
+        }
+        let (name, value) = match text[2..].split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (&text[2..], None),
+        };
+        if longs.iter().any(|l| l == name) {
+            out.push(arg.clone());
+            continue;
+        }
+        let candidates: Vec<&String> = longs.iter().filter(|l| l.starts_with(name)).collect();
+        match candidates.as_slice() {
+            [only] => out.push(OsString::from(match value {
+                Some(v) => format!("--{only}={v}"),
+                None => format!("--{only}"),
+            })),
+            [] => out.push(arg.clone()),
+            many => {
+                let names: Vec<String> = many.iter().map(|c| format!("--{c}")).collect();
+                let error = Error::usage(format!(
+                    "ambiguous option: --{name} could match {}",
+                    names.join(", ")
+                ))
+                .with_detail("option", format!("--{name}"))
+                .with_detail("candidates", &names)
+                .with_recovery("Type more of the option name so that only one option matches");
+                return Err(error);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Whether JSON output was asked for, so that usage errors can be JSON too.
+fn requested_format(argv: &[OsString]) -> Format {
+    let args: Vec<&str> = argv.iter().filter_map(|a| a.to_str()).collect();
+    let json = args
+        .windows(2)
+        .any(|w| w[0] == "--format" && w[1] == "json")
+        || args.contains(&"--format=json");
+    if json { Format::Json } else { Format::Text }
+}
+
+fn usage_error(e: &clap::Error) -> Error {
+    let rendered = e.render().to_string();
+    let mut lines = rendered.lines();
+    let message = lines
+        .next()
+        .unwrap_or("invalid command line")
+        .trim_start_matches("error: ")
+        .to_string();
+    let message = if message.ends_with(':') {
+        // "the following required arguments were not provided:" continues on the next line.
+        let next = lines.next().unwrap_or("").trim();
+        if next.starts_with('<') {
+            "no command given: pass exactly one command flag such as --list or --pick".to_string()
+        } else {
+            format!("{message} {next}")
+        }
+    } else {
+        message
+    };
+    let tip = rendered
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("tip: ").map(str::to_string));
+    let mut error = Error::usage(message);
+    if let Some(tip) = tip {
+        error = error.with_recovery(format!("{tip}; run 'tasks --help' for all options"));
+    }
+    error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<OsString> {
+        std::iter::once("tasks")
+            .chain(list.iter().copied())
+            .map(OsString::from)
+            .collect()
+    }
+
+    fn command(list: &[&str]) -> Command {
+        match parse(args(list)) {
+            Parsed::Run(inv) => inv.command,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn prefixes_expand_and_exact_names_win() {
+        assert_eq!(
+            command(&["--pic"]),
+            Command::Pick {
+                filter: "auto".into()
+            }
+        );
+        assert_eq!(
+            command(&["--li", "todo"]),
+            Command::List {
+                filter: "todo".into()
+            }
+        );
+        assert_eq!(
+            command(&["--expl=TASK-1"]),
+            Command::Explain {
+                id: "TASK-1".into()
+            }
+        );
+        let Parsed::Run(inv) = parse(args(&["--list", "--form", "json"])) else {
+            panic!()
+        };
+        assert_eq!(inv.format, Format::Json);
+    }
+
+    #[test]
+    fn aliases_rewrite_to_flags() {
+        assert_eq!(
+            command(&["list", "todo"]),
+            Command::List {
+                filter: "todo".into()
+            }
+        );
+        assert_eq!(
+            command(&["pick"]),
+            Command::Pick {
+                filter: "auto".into()
+            }
+        );
+    }
+
+    #[test]
+    fn two_commands_or_none_are_usage_errors() {
+        for bad in [
+            &["--list", "--pick"][..],
+            &[],
+            &["--bogus"],
+            &["--format", "xml", "--list"],
+        ] {
+            match parse(args(bad)) {
+                Parsed::Usage { error, .. } => assert_eq!(error.exit, 2, "{bad:?}"),
+                other => panic!("{bad:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn usage_errors_know_json_was_requested() {
+        match parse(args(&["--list", "--pick", "--format", "json"])) {
+            Parsed::Usage { format, error } => {
+                assert_eq!(format, Format::Json);
+                assert!(error.message.contains("--pick"), "{}", error.message);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn repeated_option_last_wins() {
+        let Parsed::Run(inv) = parse(args(&["--list", "--format", "json", "--format", "text"]))
+        else {
+            panic!()
+        };
+        assert_eq!(inv.format, Format::Text);
+    }
+
+    #[test]
+    fn ambiguity_lists_the_candidates() {
+        let err = expand_prefixes(&args(&["--re"])).unwrap_err();
+        assert!(err.message.contains("--refresh-cache"), "{}", err.message);
+        assert!(err.message.contains("--repo-root"), "{}", err.message);
+    }
+
+    #[test]
+    fn help_and_version_print() {
+        assert!(matches!(parse(args(&["--help"])), Parsed::Print(s) if s.contains("Examples:")));
+        assert!(matches!(parse(args(&["--version"])), Parsed::Print(s) if s.starts_with("tasks ")));
+    }
+}

@@ -1,0 +1,347 @@
+//! The one error type of the tool: a stable code (contract D4), a message, structured details and
+//! a recovery action. Every failure that reaches the user goes through [`Error`].
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::fmt;
+
+/// Stable error codes. The code, its SCREAMING_SNAKE name and its exit code are a contract with
+/// scripts: never renumber, only add.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    E001,
+    E002,
+    E003,
+    E010,
+    E011,
+    E012,
+    E013,
+    E020,
+    E021,
+    E022,
+    E023,
+    E024,
+    E025,
+    E030,
+    E031,
+    E032,
+    E040,
+    E041,
+    E042,
+    E050,
+    E051,
+    E052,
+    E060,
+    E061,
+    E999,
+}
+
+/// One row of the code table.
+pub struct CodeInfo {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub exit: u8,
+    pub recovery: &'static str,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 25] = [
+        ErrorCode::E001,
+        ErrorCode::E002,
+        ErrorCode::E003,
+        ErrorCode::E010,
+        ErrorCode::E011,
+        ErrorCode::E012,
+        ErrorCode::E013,
+        ErrorCode::E020,
+        ErrorCode::E021,
+        ErrorCode::E022,
+        ErrorCode::E023,
+        ErrorCode::E024,
+        ErrorCode::E025,
+        ErrorCode::E030,
+        ErrorCode::E031,
+        ErrorCode::E032,
+        ErrorCode::E040,
+        ErrorCode::E041,
+        ErrorCode::E042,
+        ErrorCode::E050,
+        ErrorCode::E051,
+        ErrorCode::E052,
+        ErrorCode::E060,
+        ErrorCode::E061,
+        ErrorCode::E999,
+    ];
+
+    pub fn info(self) -> CodeInfo {
+        use ErrorCode::*;
+        let (code, name, exit, recovery) = match self {
+            E001 => (
+                "E001",
+                "VALIDATION_EMPTY_FIELD",
+                10,
+                "Fill in the empty required field(s) in the task file and retry",
+            ),
+            E002 => (
+                "E002",
+                "VALIDATION_INVALID_TYPE",
+                10,
+                "Correct the value to one of the accepted forms and retry (see --help)",
+            ),
+            E003 => (
+                "E003",
+                "VALIDATION_MISSING_REFERENCE",
+                10,
+                "Create the referenced item or remove the reference",
+            ),
+            E010 => (
+                "E010",
+                "SCHEMA_VALIDATION_FAILED",
+                10,
+                "Fix the reported problems and run the command again",
+            ),
+            E011 => (
+                "E011",
+                "MALFORMED_YAML",
+                10,
+                "Fix the YAML syntax at the reported line and column",
+            ),
+            E012 => (
+                "E012",
+                "SECRET_DETECTED",
+                10,
+                "Remove the secret from the task, or pass --force-secrets if it is a false positive",
+            ),
+            E013 => (
+                "E013",
+                "VALIDATION_COMMAND_FAILED",
+                10,
+                "Inspect the command output, fix the failure and rerun the validation",
+            ),
+            E020 => (
+                "E020",
+                "DRIFT_FILE_MODIFIED",
+                20,
+                "Revert the unexpected changes or take a new snapshot",
+            ),
+            E021 => (
+                "E021",
+                "DRIFT_BASE_COMMIT_CHANGED",
+                20,
+                "Rebuild the context for the new base commit (--rebuild-context)",
+            ),
+            E022 => (
+                "E022",
+                "DRIFT_UNEXPECTED_CLEAN",
+                20,
+                "The working tree was cleaned or committed early; restore the changes or re-snapshot",
+            ),
+            E023 => (
+                "E023",
+                "QA_DRIFT",
+                20,
+                "Fix the regressions listed in details, then record QA again",
+            ),
+            E024 => (
+                "E024",
+                "DRIFT_BUDGET_EXCEEDED",
+                20,
+                "Investigate the drift, then run --resolve-drift with a --note",
+            ),
+            E025 => (
+                "E025",
+                "EXCERPT_STALE",
+                20,
+                "Run --invalidate-excerpts and attach the standards again",
+            ),
+            E030 => (
+                "E030",
+                "BLOCKED_BY_TASK",
+                30,
+                "Finish the blocking task first",
+            ),
+            E031 => (
+                "E031",
+                "BLOCKED_BY_VALIDATION",
+                30,
+                "Resolve the blocking task before running this validation",
+            ),
+            E032 => (
+                "E032",
+                "TASK_QUARANTINED",
+                30,
+                "Repair or release the task from quarantine first",
+            ),
+            E040 => (
+                "E040",
+                "FILE_NOT_FOUND",
+                40,
+                "Check the path or id and retry",
+            ),
+            E041 => (
+                "E041",
+                "PERMISSION_DENIED",
+                40,
+                "Fix the file permissions and retry",
+            ),
+            E042 => (
+                "E042",
+                "DESTINATION_EXISTS",
+                40,
+                "Remove or rename the existing destination file, then retry",
+            ),
+            E050 => (
+                "E050",
+                "CONTEXT_EXISTS",
+                50,
+                "Use --rebuild-context to refresh it, or --purge-context to start over",
+            ),
+            E051 => ("E051", "CONTEXT_NOT_FOUND", 50, "Run --init-context first"),
+            E052 => (
+                "E052",
+                "CONTEXT_CORRUPTED",
+                50,
+                "Inspect the named file; restore it from backup or purge and re-init the context",
+            ),
+            E060 => (
+                "E060",
+                "GIT_DIRTY_TREE",
+                60,
+                "Commit or stash your changes, or pass --allow-preexisting-dirty",
+            ),
+            E061 => (
+                "E061",
+                "GIT_COMMAND_FAILED",
+                60,
+                "Check that git is installed and the repository is healthy (git status)",
+            ),
+            E999 => (
+                "E999",
+                "INTERNAL",
+                1,
+                "This is a bug in tasks; please report it with the command you ran",
+            ),
+        };
+        CodeInfo {
+            code,
+            name,
+            exit,
+            recovery,
+        }
+    }
+}
+
+/// A failure with everything needed to report it: code, message, details, recovery.
+#[derive(Debug, Clone)]
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
+    pub details: Map<String, Value>,
+    pub recovery: String,
+    /// Usage errors are E002 in JSON but exit 2 like every CLI usage error.
+    pub exit: u8,
+}
+
+impl Error {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        let info = code.info();
+        Error {
+            code,
+            message: message.into(),
+            details: Map::new(),
+            recovery: info.recovery.to_string(),
+            exit: info.exit,
+        }
+    }
+
+    /// A command-line usage error: exit 2, code E002.
+    pub fn usage(message: impl Into<String>) -> Self {
+        let mut e = Error::new(ErrorCode::E002, message);
+        e.exit = 2;
+        e.recovery = "Run 'tasks --help' to see the commands and their options".to_string();
+        e
+    }
+
+    pub fn with_recovery(mut self, recovery: impl Into<String>) -> Self {
+        self.recovery = recovery.into();
+        self
+    }
+
+    pub fn with_detail(mut self, key: &str, value: impl Serialize) -> Self {
+        let value = serde_json::to_value(value).unwrap_or(Value::Null);
+        self.details.insert(key.to_string(), value);
+        self
+    }
+
+    /// Map an I/O failure on `path` to E040/E041 (or E999 for anything else).
+    pub fn io(action: &str, path: &std::path::Path, err: &std::io::Error) -> Self {
+        let code = match err.kind() {
+            std::io::ErrorKind::NotFound => ErrorCode::E040,
+            std::io::ErrorKind::PermissionDenied => ErrorCode::E041,
+            _ => ErrorCode::E999,
+        };
+        Error::new(code, format!("Cannot {action} {}: {err}", path.display()))
+            .with_detail("path", path.display().to_string())
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Error::new(ErrorCode::E999, message)
+    }
+
+    /// The JSON error object of contract D3 (`error` member of every error output).
+    pub fn to_json(&self) -> Value {
+        let info = self.code.info();
+        serde_json::json!({
+            "code": info.code,
+            "name": info.name,
+            "message": self.message,
+            "details": Value::Object(self.details.clone()),
+            "recovery_action": self.recovery,
+        })
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "[{}] {}", self.code.info().code, self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_code_is_the_decade_of_the_code() {
+        for code in ErrorCode::ALL {
+            let info = code.info();
+            let number: u16 = info.code[1..].parse().unwrap();
+            let expected = if code == ErrorCode::E999 {
+                1
+            } else if number < 10 {
+                10
+            } else {
+                (number / 10 * 10) as u8
+            };
+            assert_eq!(info.exit, expected, "{}", info.code);
+            assert!(!info.recovery.is_empty());
+            assert!(
+                info.name
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c == '_')
+            );
+        }
+    }
+
+    #[test]
+    fn usage_errors_exit_2_with_e002() {
+        let e = Error::usage("two commands");
+        assert_eq!(e.exit, 2);
+        assert_eq!(e.code, ErrorCode::E002);
+        assert_eq!(e.to_json()["code"], "E002");
+    }
+}

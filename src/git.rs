@@ -1,0 +1,187 @@
+//! Every git invocation goes through here: explicit arguments, `core.quotepath=off`, NUL-separated
+//! output parsed as bytes, and failures reported as E061 with the command and git's stderr.
+
+use crate::error::{Error, ErrorCode, Result};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// A git repository work tree.
+#[derive(Debug, Clone)]
+pub struct Git {
+    root: PathBuf,
+}
+
+/// One entry of `git status --porcelain -z`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusEntry {
+    /// The two status letters (`XY`), e.g. ` M`, `??`, `R `.
+    pub code: String,
+    /// Repo-relative path (the new path for renames and copies).
+    pub path: String,
+    /// The source path of a rename or copy.
+    pub orig_path: Option<String>,
+}
+
+impl Git {
+    pub fn new(root: &Path) -> Self {
+        Git {
+            root: root.to_path_buf(),
+        }
+    }
+
+    /// Run `git <args>` in the work tree and return its stdout; non-zero exit is E061.
+    pub fn run(&self, args: &[&str]) -> Result<Vec<u8>> {
+        let output = self.output(args)?;
+        if output.status.success() {
+            Ok(output.stdout)
+        } else {
+            Err(self.failure(args, &output))
+        }
+    }
+
+    /// Run git and hand back the raw output whatever its exit status (spawn failures are E061).
+    pub fn output(&self, args: &[&str]) -> Result<Output> {
+        Command::new("git")
+            .arg("-c")
+            .arg("core.quotepath=off")
+            .args(args)
+            .current_dir(&self.root)
+            .output()
+            .map_err(|e| {
+                Error::new(ErrorCode::E061, format!("Cannot run git: {e}"))
+                    .with_detail("command", command_line(args))
+                    .with_detail("stderr", e.to_string())
+                    .with_recovery("Install git and make sure it is on PATH")
+            })
+    }
+
+    fn failure(&self, args: &[&str], output: &Output) -> Error {
+        let stderr = String::from_utf8_lossy(&output.stderr).trim().to_string();
+        Error::new(
+            ErrorCode::E061,
+            format!("{} failed: {}", command_line(args), first_line(&stderr)),
+        )
+        .with_detail("command", command_line(args))
+        .with_detail("exit_code", output.status.code())
+        .with_detail("stderr", stderr)
+    }
+
+    /// The commit HEAD points to, or `None` in a repository without commits.
+    pub fn head(&self) -> Result<Option<String>> {
+        let args = ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"];
+        let output = self.output(&args)?;
+        match output.status.code() {
+            Some(0) => Ok(Some(
+                String::from_utf8_lossy(&output.stdout).trim().to_string(),
+            )),
+            Some(1) => Ok(None),
+            _ => Err(self.failure(&args, &output)),
+        }
+    }
+
+    /// `git status --porcelain -z --untracked-files=all`, parsed.
+    pub fn status(&self) -> Result<Vec<StatusEntry>> {
+        let out = self.run(&["status", "--porcelain", "-z", "--untracked-files=all"])?;
+        Ok(parse_status_z(&out))
+    }
+}
+
+/// Parse `git status --porcelain -z` output. Renames and copies carry their source path as the
+/// following NUL-separated field.
+pub fn parse_status_z(out: &[u8]) -> Vec<StatusEntry> {
+    let mut entries = Vec::new();
+    let mut fields = out.split(|b| *b == 0).filter(|f| !f.is_empty());
+    while let Some(field) = fields.next() {
+        if field.len() < 4 {
+            continue;
+        }
+        let code = String::from_utf8_lossy(&field[..2]).into_owned();
+        let path = String::from_utf8_lossy(&field[3..]).into_owned();
+        let orig_path = if code.starts_with('R') || code.starts_with('C') {
+            fields
+                .next()
+                .map(|f| String::from_utf8_lossy(f).into_owned())
+        } else {
+            None
+        };
+        entries.push(StatusEntry {
+            code,
+            path,
+            orig_path,
+        });
+    }
+    entries
+}
+
+fn command_line(args: &[&str]) -> String {
+    let mut line = String::from("git");
+    for arg in args {
+        line.push(' ');
+        line.push_str(arg);
+    }
+    line
+}
+
+fn first_line(text: &str) -> &str {
+    text.lines().next().unwrap_or("")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn git(dir: &Path, args: &[&str]) {
+        let status = Command::new("git")
+            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+            .args(args)
+            .current_dir(dir)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    #[test]
+    fn head_is_none_before_the_first_commit_then_a_sha() {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q"]);
+        let repo = Git::new(dir.path());
+        assert_eq!(repo.head().unwrap(), None);
+        std::fs::write(dir.path().join("a.txt"), "a").unwrap();
+        git(dir.path(), &["add", "."]);
+        git(dir.path(), &["commit", "-qm", "init"]);
+        let head = repo.head().unwrap().unwrap();
+        assert_eq!(head.len(), 40);
+    }
+
+    #[test]
+    fn status_lists_untracked_and_renamed_paths_with_spaces_and_unicode() {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q"]);
+        std::fs::write(dir.path().join("old name.txt"), "content\n").unwrap();
+        git(dir.path(), &["add", "."]);
+        git(dir.path(), &["commit", "-qm", "init"]);
+        git(dir.path(), &["mv", "old name.txt", "nouveau é.txt"]);
+        std::fs::create_dir_all(dir.path().join("deep/dir")).unwrap();
+        std::fs::write(dir.path().join("deep/dir/new.txt"), "x").unwrap();
+        let mut entries = Git::new(dir.path()).status().unwrap();
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[0].code, "??");
+        assert_eq!(entries[0].path, "deep/dir/new.txt");
+        assert_eq!(entries[1].code, "R ");
+        assert_eq!(entries[1].path, "nouveau é.txt");
+        assert_eq!(entries[1].orig_path.as_deref(), Some("old name.txt"));
+    }
+
+    #[test]
+    fn failures_are_e061_with_command_and_stderr() {
+        let dir = tempfile::tempdir().unwrap();
+        git(dir.path(), &["init", "-q"]);
+        let err = Git::new(dir.path())
+            .run(&["rev-parse", "no-such-ref"])
+            .unwrap_err();
+        assert_eq!(err.code, ErrorCode::E061);
+        assert_eq!(err.details["command"], "git rev-parse no-such-ref");
+        assert!(!err.details["stderr"].as_str().unwrap().is_empty());
+    }
+}

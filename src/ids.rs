@@ -1,0 +1,117 @@
+//! Identifier rules (contract D5): `^[A-Z][A-Z0-9]*-[0-9]+[A-Z0-9]*$`, checked before any path is
+//! built from an id.
+
+use crate::error::{Error, ErrorCode, Result};
+
+/// The pattern, for messages and docs.
+pub const ID_PATTERN: &str = "^[A-Z][A-Z0-9]*-[0-9]+[A-Z0-9]*$";
+
+/// True when `id` matches [`ID_PATTERN`] (e.g. `TASK-0001`, `TASK-0911G`).
+pub fn is_valid_id(id: &str) -> bool {
+    let Some((prefix, rest)) = id.split_once('-') else {
+        return false;
+    };
+    let mut prefix_chars = prefix.chars();
+    let starts_with_letter = prefix_chars.next().is_some_and(|c| c.is_ascii_uppercase());
+    let prefix_ok =
+        starts_with_letter && prefix_chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
+    let suffix_ok = rest[digits..]
+        .chars()
+        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    prefix_ok && digits > 0 && suffix_ok
+}
+
+/// Validate an id given on the command line: E002 naming the option when it is malformed.
+pub fn check_cli_id(option: &str, id: &str) -> Result<String> {
+    if is_valid_id(id) {
+        Ok(id.to_string())
+    } else {
+        Err(Error::new(
+            ErrorCode::E002,
+            format!("Invalid task id for {option}: {id:?} (expected a form like TASK-0001)"),
+        )
+        .with_detail("field", option)
+        .with_detail("expected", ID_PATTERN)
+        .with_detail("actual", id)
+        .with_recovery("Pass an id such as TASK-0001 (see `tasks --list`)"))
+    }
+}
+
+/// The id a task file name starts with (`TASK-0822-foo.task.yaml` → `TASK-0822`), if any.
+pub fn id_from_file_name(name: &str) -> Option<String> {
+    let stem = name.strip_suffix(".task.yaml").unwrap_or(name);
+    // The id is the longest prefix `X-123...` that is valid and followed by `-`, `.` or the end.
+    let bytes = stem.as_bytes();
+    let mut best = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b'-' || b == b'.' {
+            let candidate = &stem[..i];
+            if is_valid_id(candidate) {
+                best = Some(candidate.to_string());
+            }
+        }
+    }
+    if is_valid_id(stem) {
+        best = Some(stem.to_string());
+    }
+    best
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_the_documented_forms() {
+        for id in ["TASK-0001", "TASK-0911G", "A-1", "AB2-77X9", "BUG-123"] {
+            assert!(is_valid_id(id), "{id}");
+        }
+    }
+
+    #[test]
+    fn rejects_everything_else() {
+        for id in [
+            "",
+            "TASK",
+            "task-0001",
+            "TASK-",
+            "TASK-A1",
+            "-0001",
+            "1TASK-1",
+            "TASK-1/../x",
+            "../x",
+            "TASK-0001 ",
+            "TASK_0001",
+            "TASK-1-2",
+            "TASK-1a",
+            "TÄSK-1",
+        ] {
+            assert!(!is_valid_id(id), "{id:?}");
+        }
+    }
+
+    #[test]
+    fn cli_ids_are_checked_with_e002() {
+        let err = check_cli_id("--explain", "../etc").unwrap_err();
+        assert_eq!(err.code, ErrorCode::E002);
+        assert!(err.message.contains("--explain"));
+    }
+
+    #[test]
+    fn id_from_file_name_takes_the_leading_id() {
+        assert_eq!(
+            id_from_file_name("TASK-0822-foo.task.yaml").as_deref(),
+            Some("TASK-0822")
+        );
+        assert_eq!(
+            id_from_file_name("TASK-0822.task.yaml").as_deref(),
+            Some("TASK-0822")
+        );
+        assert_eq!(
+            id_from_file_name("TASK-0911G-x-y.task.yaml").as_deref(),
+            Some("TASK-0911G")
+        );
+        assert_eq!(id_from_file_name("notes.task.yaml"), None);
+    }
+}

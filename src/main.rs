@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    std::process::ExitCode::from(tasks::main_with(std::env::args_os().collect()))
+}

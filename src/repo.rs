@@ -1,0 +1,104 @@
+//! Repository root discovery (contract D2) and the well-known paths inside a repository.
+
+use crate::error::{Error, ErrorCode, Result};
+use std::path::{Path, PathBuf};
+
+/// Directory (relative to the root) holding active task files.
+pub const TASKS_DIR: &str = "tasks";
+/// Directory (relative to the root) holding archived task files.
+pub const ARCHIVE_DIR: &str = "docs/completed-tasks";
+/// The tool's private cache directory.
+pub const CACHE_DIR: &str = "tasks/.cache";
+
+/// A located repository: an absolute, symlink-free root.
+#[derive(Debug, Clone)]
+pub struct Repo {
+    pub root: PathBuf,
+}
+
+impl Repo {
+    /// `--repo-root DIR` when given, else the first ancestor of `cwd` holding a `.git` entry.
+    pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Repo> {
+        if let Some(dir) = explicit {
+            let root = dir.canonicalize().map_err(|e| {
+                Error::new(
+                    ErrorCode::E040,
+                    format!("Repository root {} does not exist: {e}", dir.display()),
+                )
+                .with_detail("path", dir.display().to_string())
+                .with_recovery("Pass an existing directory to --repo-root")
+            })?;
+            if !root.is_dir() {
+                return Err(Error::new(
+                    ErrorCode::E040,
+                    format!("Repository root {} is not a directory", dir.display()),
+                )
+                .with_detail("path", dir.display().to_string())
+                .with_recovery("Pass an existing directory to --repo-root"));
+            }
+            return Ok(Repo { root });
+        }
+        let start = cwd.canonicalize().map_err(|e| {
+            Error::new(
+                ErrorCode::E040,
+                format!("Cannot resolve the current directory: {e}"),
+            )
+        })?;
+        start
+            .ancestors()
+            .find(|dir| dir.join(".git").exists())
+            .map(|dir| Repo {
+                root: dir.to_path_buf(),
+            })
+            .ok_or_else(|| {
+                Error::new(
+                    ErrorCode::E040,
+                    format!(
+                        "No git repository found at or above {} (no .git entry)",
+                        start.display()
+                    ),
+                )
+                .with_detail("path", start.display().to_string())
+                .with_recovery("Run tasks inside a git repository, or pass --repo-root DIR")
+            })
+    }
+
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+
+    /// Absolute display form of a repo-relative path (`/` separated).
+    pub fn abs_string(&self, rel: &str) -> String {
+        self.root.join(rel).to_string_lossy().into_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_up_to_the_directory_holding_git() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join(".git")).unwrap();
+        let deep = dir.path().join("a/b/c");
+        std::fs::create_dir_all(&deep).unwrap();
+        let repo = Repo::discover(None, &deep).unwrap();
+        assert_eq!(repo.root, dir.path().canonicalize().unwrap());
+    }
+
+    #[test]
+    fn a_git_file_counts_like_a_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".git"), "gitdir: elsewhere").unwrap();
+        let repo = Repo::discover(None, dir.path()).unwrap();
+        assert_eq!(repo.root, dir.path().canonicalize().unwrap());
+    }
+
+    #[test]
+    fn explicit_root_must_exist() {
+        let err =
+            Repo::discover(Some(Path::new("/definitely/not/here")), Path::new("/")).unwrap_err();
+        assert_eq!(err.code, ErrorCode::E040);
+    }
+}

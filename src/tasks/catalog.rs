@@ -1,0 +1,128 @@
+//! The loaded task set every verb reads: one task per id (contract D5: the file under `tasks/`
+//! wins over an archived one, then the first in sorted path order), the duplicate ids, and the
+//! files that could not be loaded.
+
+use super::cache::{self, Outcome};
+use super::model::Task;
+use super::parse::ParseFailure;
+use crate::repo::Repo;
+use std::collections::HashMap;
+
+/// A task file that could not be loaded.
+#[derive(Debug, Clone)]
+pub struct BrokenFile {
+    /// Repo-relative path.
+    pub path: String,
+    pub failure: ParseFailure,
+}
+
+/// An id defined by more than one file. `paths[0]` is the file that was used.
+#[derive(Debug, Clone)]
+pub struct Duplicate {
+    pub id: String,
+    pub paths: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Catalog {
+    /// Winning tasks, in discovery order (active files first, each root in path order).
+    pub tasks: Vec<Task>,
+    /// Sorted by id.
+    pub duplicates: Vec<Duplicate>,
+    /// In discovery order.
+    pub broken: Vec<BrokenFile>,
+    /// Number of `*.task.yaml` files found.
+    pub files: usize,
+    /// Cache generation (changes whenever the task files change).
+    pub generation: u64,
+    /// Files parsed in this run (0 on a fully warm cache).
+    pub parsed: usize,
+    /// Cache warnings (corrupt or unwritable cache), for stderr.
+    pub cache_warnings: Vec<String>,
+}
+
+impl Catalog {
+    pub fn load(repo: &Repo, force_rebuild: bool) -> Catalog {
+        let loaded = cache::load(&repo.root, force_rebuild);
+        let files = loaded.files.len();
+        let mut tasks: Vec<Task> = Vec::new();
+        let mut broken = Vec::new();
+        let mut position: HashMap<String, usize> = HashMap::new();
+        let mut duplicate_paths: HashMap<String, Vec<String>> = HashMap::new();
+        // Discovery lists every active file before any archived one, so "first seen wins"
+        // is exactly "active beats archived, then sorted path order".
+        for (file, outcome) in loaded.files {
+            match outcome {
+                Outcome::Task(task) => match position.get(&task.id) {
+                    Some(&winner) => duplicate_paths
+                        .entry(task.id.clone())
+                        .or_insert_with(|| vec![tasks[winner].path.clone()])
+                        .push(task.path),
+                    None => {
+                        position.insert(task.id.clone(), tasks.len());
+                        tasks.push(*task);
+                    }
+                },
+                Outcome::Failed(failure) => broken.push(BrokenFile {
+                    path: file.rel,
+                    failure,
+                }),
+            }
+        }
+        let mut duplicates: Vec<Duplicate> = duplicate_paths
+            .into_iter()
+            .map(|(id, paths)| Duplicate { id, paths })
+            .collect();
+        duplicates.sort_by(|a, b| a.id.cmp(&b.id));
+        Catalog {
+            tasks,
+            duplicates,
+            broken,
+            files,
+            generation: loaded.generation,
+            parsed: loaded.parsed,
+            cache_warnings: loaded.warnings,
+        }
+    }
+
+    pub fn find(&self, id: &str) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.id == id)
+    }
+
+    /// Warnings about the task files themselves, for stderr: broken files (through `report_broken`,
+    /// the seam where an exception ledger can silence repeats), duplicate ids and archived tasks
+    /// that are not completed.
+    pub fn warnings(
+        &self,
+        repo: &Repo,
+        mut report_broken: impl FnMut(&BrokenFile) -> bool,
+    ) -> Vec<String> {
+        let mut out = self.cache_warnings.clone();
+        for file in &self.broken {
+            if report_broken(file) {
+                out.push(format!(
+                    "Warning: Failed to parse {}: {}",
+                    repo.abs_string(&file.path),
+                    file.failure
+                ));
+            }
+        }
+        for dup in &self.duplicates {
+            out.push(format!(
+                "Warning: Duplicate task id {} in {}; using {}",
+                dup.id,
+                dup.paths.join(", "),
+                dup.paths[0]
+            ));
+        }
+        for task in &self.tasks {
+            if task.is_archived() && !task.is_completed() {
+                out.push(format!(
+                    "Warning: Archived task {} has status '{}' but should be 'completed' ({})",
+                    task.id, task.status, task.path
+                ));
+            }
+        }
+        out
+    }
+}

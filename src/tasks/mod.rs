@@ -1,0 +1,15 @@
+//! Task files: parsing, discovery, the private cache, the dependency graph and the picker.
+
+pub mod cache;
+pub mod catalog;
+pub mod discover;
+pub mod dot;
+pub mod graph;
+pub mod model;
+pub mod parse;
+pub mod picker;
+pub mod priority;
+pub mod yaml;
+
+pub use catalog::Catalog;
+pub use model::Task;

@@ -1,0 +1,69 @@
+//! The task record every verb works with, and the rank tables of statuses and priorities.
+
+use serde::{Deserialize, Serialize};
+
+/// One task as parsed from its file (contract D5 field rules).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Task {
+    pub id: String,
+    pub title: String,
+    pub status: String,
+    pub priority: String,
+    pub area: String,
+    pub unblocker: bool,
+    pub order: Option<i64>,
+    pub blocked_reason: Option<String>,
+    /// Hard blockers, in declared order (duplicates kept).
+    pub blocked_by: Vec<String>,
+    /// Informational dependencies, in declared order.
+    pub depends_on: Vec<String>,
+    pub schema_version: String,
+    /// Repo-relative path with `/` separators.
+    pub path: String,
+    /// SHA-256 of the file's text with newlines normalised to `\n`.
+    pub hash: String,
+    /// Modification time, seconds since the epoch.
+    pub mtime: f64,
+}
+
+pub const STATUSES: [&str; 5] = ["draft", "todo", "in_progress", "blocked", "completed"];
+pub const PRIORITIES: [&str; 3] = ["P0", "P1", "P2"];
+
+impl Task {
+    /// True for files under `docs/completed-tasks/`.
+    pub fn is_archived(&self) -> bool {
+        self.path.starts_with(crate::repo::ARCHIVE_DIR)
+            && self.path[crate::repo::ARCHIVE_DIR.len()..].starts_with('/')
+    }
+
+    pub fn is_completed(&self) -> bool {
+        self.status == "completed"
+    }
+}
+
+/// blocked 0, in_progress 1, todo 2, draft 3, completed 4, anything else 99.
+pub fn status_rank(status: &str) -> u8 {
+    match status {
+        "blocked" => 0,
+        "in_progress" => 1,
+        "todo" => 2,
+        "draft" => 3,
+        "completed" => 4,
+        _ => 99,
+    }
+}
+
+/// P0 0, P1 1, P2 2; unknown priorities are `None`.
+pub fn priority_level(priority: &str) -> Option<u8> {
+    match priority {
+        "P0" => Some(0),
+        "P1" => Some(1),
+        "P2" => Some(2),
+        _ => None,
+    }
+}
+
+/// Rank used for sorting: known levels, unknown priorities last (99).
+pub fn priority_rank(priority: &str) -> u8 {
+    priority_level(priority).unwrap_or(99)
+}

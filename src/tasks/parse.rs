@@ -1,0 +1,413 @@
+//! From the bytes of one `*.task.yaml` file to a [`Task`] or a [`ParseFailure`] (contract D5,
+//! spec 01 §3.2–§3.3). Pure: no I/O here.
+
+use super::model::Task;
+use super::yaml::{self, Yaml, format_float};
+use crate::ids::{ID_PATTERN, is_valid_id};
+use serde::{Deserialize, Serialize};
+
+/// Task files larger than this are refused unread: real task files are a few kilobytes, and a
+/// runaway file must not cost every run its parse time.
+pub const MAX_TASK_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Why a task file was not loaded. Cached by content hash, so a broken file is parsed once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParseFailure {
+    pub message: String,
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+}
+
+impl ParseFailure {
+    fn new(message: impl Into<String>) -> Self {
+        ParseFailure {
+            message: message.into(),
+            line: None,
+            column: None,
+        }
+    }
+}
+
+impl std::fmt::Display for ParseFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => {
+                write!(f, "{} (line {line}, column {column})", self.message)
+            }
+            (Some(line), None) => write!(f, "{} (line {line})", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Decode, normalise newlines and hash a task file's bytes. Returns the text and its hash.
+pub fn decode(bytes: &[u8]) -> Result<(String, String), ParseFailure> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let offset = e.valid_up_to();
+        let line = bytes[..offset].iter().filter(|b| **b == b'\n').count() as u64 + 1;
+        let column = (offset
+            - bytes[..offset]
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |p| p + 1)) as u64
+            + 1;
+        ParseFailure {
+            message: format!("file is not valid UTF-8 (invalid byte at offset {offset})"),
+            line: Some(line),
+            column: Some(column),
+        }
+    })?;
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text.to_string()
+    };
+    let hash = crate::store::sha256_hex(text.as_bytes());
+    Ok((text, hash))
+}
+
+/// Parse a task file. `path` is repo-relative; `mtime` is recorded as given.
+pub fn parse_task(bytes: &[u8], path: &str, mtime: f64) -> Result<Task, ParseFailure> {
+    let (text, hash) = decode(bytes)?;
+    let doc = yaml::parse(&text).map_err(|e| ParseFailure {
+        message: e.message,
+        line: e.line,
+        column: e.column,
+    })?;
+    let fields = match &doc {
+        Yaml::Map(_) => &doc,
+        Yaml::Null => {
+            return Err(ParseFailure::new(
+                "file is empty (expected a mapping of task fields)",
+            ));
+        }
+        Yaml::Seq(_) => {
+            return Err(ParseFailure::new(
+                "top level is a list, expected a mapping of task fields (id, title, status, ...)",
+            ));
+        }
+        _ => {
+            return Err(ParseFailure::new(
+                "top level is a single value, expected a mapping of task fields (id, title, status, ...)",
+            ));
+        }
+    };
+
+    let mut missing = Vec::new();
+    let mut required = |key: &'static str| -> Result<String, ParseFailure> {
+        match fields.get(key) {
+            Some(Yaml::Seq(_) | Yaml::Map(_)) => Err(ParseFailure::new(format!(
+                "field '{key}' must be a single value, not a list or mapping"
+            ))),
+            Some(value) => match value.scalar_text() {
+                Some(text) if !text.trim().is_empty() => Ok(text),
+                _ => {
+                    missing.push(key);
+                    Ok(String::new())
+                }
+            },
+            None => {
+                missing.push(key);
+                Ok(String::new())
+            }
+        }
+    };
+    let id = required("id")?;
+    let title = required("title")?;
+    let status = required("status")?;
+    let priority = required("priority")?;
+    let area = required("area")?;
+    if !missing.is_empty() {
+        return Err(ParseFailure::new(format!(
+            "missing or empty required field(s): {}",
+            missing.join(", ")
+        )));
+    }
+    let id = id.trim().to_string();
+    if !is_valid_id(&id) {
+        return Err(ParseFailure::new(format!(
+            "id {id:?} does not match {ID_PATTERN} (e.g. TASK-0001)"
+        )));
+    }
+
+    Ok(Task {
+        id,
+        title,
+        status: status.trim().to_string(),
+        priority: priority.trim().to_string(),
+        area,
+        unblocker: boolean_field(fields.get("unblocker"), "unblocker")?,
+        order: order_field(fields.get("order"))?,
+        blocked_reason: match fields.get("blocked_reason") {
+            Some(Yaml::Str(s)) => Some(s.clone()),
+            _ => None,
+        },
+        blocked_by: id_list(fields.get("blocked_by")),
+        depends_on: id_list(fields.get("depends_on")),
+        schema_version: fields
+            .get("schema_version")
+            .and_then(Yaml::scalar_text)
+            .unwrap_or_else(|| "1.0".to_string()),
+        path: path.to_string(),
+        hash,
+        mtime,
+    })
+}
+
+/// Booleans per contract D5: `true/false/yes/no/on/off` in any case, quoted or not; absent or
+/// null is false; 0/1 are accepted. Anything else is an error rather than a guess.
+pub fn boolean_field(value: Option<&Yaml>, key: &str) -> Result<bool, ParseFailure> {
+    match value {
+        None | Some(Yaml::Null) => Ok(false),
+        Some(Yaml::Bool(b)) => Ok(*b),
+        Some(Yaml::Int(0)) => Ok(false),
+        Some(Yaml::Int(1)) => Ok(true),
+        Some(Yaml::Str(s)) => match s.trim().to_ascii_lowercase().as_str() {
+            "true" | "yes" | "on" => Ok(true),
+            "false" | "no" | "off" | "" => Ok(false),
+            _ => Err(invalid_boolean(key, s)),
+        },
+        Some(other) => Err(invalid_boolean(key, &flow_text(other))),
+    }
+}
+
+fn invalid_boolean(key: &str, got: &str) -> ParseFailure {
+    ParseFailure::new(format!(
+        "field '{key}' must be a boolean (true/false/yes/no/on/off), got {got:?}"
+    ))
+}
+
+/// `order`: integers kept, floats truncated toward zero, booleans 0/1, numeric strings parsed,
+/// anything else absent. Infinity cannot be an order: the file is refused (spec 01 §3.2).
+fn order_field(value: Option<&Yaml>) -> Result<Option<i64>, ParseFailure> {
+    let out_of_range = || ParseFailure::new("field 'order' is out of range for an integer");
+    match value {
+        None | Some(Yaml::Null) => Ok(None),
+        Some(Yaml::Int(i)) => i64::try_from(*i).map(Some).map_err(|_| out_of_range()),
+        Some(Yaml::Bool(b)) => Ok(Some(i64::from(*b))),
+        Some(Yaml::Float(f)) if f.is_nan() => Ok(None),
+        Some(Yaml::Float(f)) if f.is_infinite() => Err(ParseFailure::new(
+            "field 'order' is infinite; it must be an integer",
+        )),
+        Some(Yaml::Float(f)) => {
+            let t = f.trunc();
+            if t >= i64::MIN as f64 && t <= i64::MAX as f64 {
+                Ok(Some(t as i64))
+            } else {
+                Err(out_of_range())
+            }
+        }
+        Some(Yaml::Str(s)) => Ok(s.trim().parse::<i64>().ok()),
+        Some(_) => Ok(None),
+    }
+}
+
+/// `blocked_by` / `depends_on`: a list (items stringified and trimmed, nulls dropped, order and
+/// duplicates kept) or a single string (one item, no comma splitting); anything else is empty.
+fn id_list(value: Option<&Yaml>) -> Vec<String> {
+    match value {
+        Some(Yaml::Seq(items)) => items
+            .iter()
+            .filter(|item| !item.is_null())
+            .map(|item| flow_text(item).trim().to_string())
+            .collect(),
+        Some(Yaml::Str(s)) => vec![s.trim().to_string()],
+        _ => Vec::new(),
+    }
+}
+
+/// A compact one-line rendering of any node (flow style), for messages and odd list items.
+pub fn flow_text(value: &Yaml) -> String {
+    match value {
+        Yaml::Null => "null".to_string(),
+        Yaml::Float(f) => format_float(*f),
+        Yaml::Seq(items) => {
+            let inner: Vec<String> = items.iter().map(flow_text).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Yaml::Map(entries) => {
+            let inner: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| format!("{k}: {}", flow_text(v)))
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+        scalar => scalar.scalar_text().unwrap_or_default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "id: TASK-0001\ntitle: Do it\nstatus: todo\npriority: P1\narea: backend\n";
+
+    fn parse(extra: &str) -> Result<Task, ParseFailure> {
+        parse_task(
+            format!("{BASE}{extra}").as_bytes(),
+            "tasks/x/TASK-0001.task.yaml",
+            1.5,
+        )
+    }
+
+    #[test]
+    fn minimal_task_parses_with_defaults() {
+        let t = parse("").unwrap();
+        assert_eq!(t.id, "TASK-0001");
+        assert!(!t.unblocker);
+        assert_eq!(t.order, None);
+        assert_eq!(t.schema_version, "1.0");
+        assert!(t.blocked_by.is_empty());
+        assert_eq!(t.mtime, 1.5);
+    }
+
+    #[test]
+    fn boolean_words_any_case_quoted_or_not() {
+        for (text, expected) in [
+            ("yes", true),
+            ("Yes", true),
+            ("ON", true),
+            ("true", true),
+            ("'true'", true),
+            ("no", false),
+            ("\"no\"", false),
+            ("Off", false),
+            ("false", false),
+            ("FALSE", false),
+            ("~", false),
+            ("0", false),
+            ("1", true),
+        ] {
+            let t = parse(&format!("unblocker: {text}\n")).unwrap();
+            assert_eq!(t.unblocker, expected, "unblocker: {text}");
+        }
+        let err = parse("unblocker: maybe\n").unwrap_err();
+        assert!(err.message.contains("unblocker"));
+    }
+
+    #[test]
+    fn order_coercions() {
+        let order = |v: &str| parse(&format!("order: {v}\n")).unwrap().order;
+        assert_eq!(order("'3'"), Some(3));
+        assert_eq!(order("' 4 '"), Some(4));
+        assert_eq!(order("2.7"), Some(2));
+        assert_eq!(order("-2.7"), Some(-2));
+        assert_eq!(order("true"), Some(1));
+        assert_eq!(order("abc"), None);
+        assert_eq!(order("'3.5'"), None);
+        assert_eq!(order(".nan"), None);
+        assert_eq!(order("[1]"), None);
+        assert!(
+            parse("order: .inf\n")
+                .unwrap_err()
+                .message
+                .contains("infinite")
+        );
+        assert!(parse("order: -.inf\n").is_err());
+    }
+
+    #[test]
+    fn dependency_lists() {
+        let t = parse("blocked_by: TASK-0701\ndepends_on: 'A, B'\n").unwrap();
+        assert_eq!(t.blocked_by, vec!["TASK-0701"]);
+        assert_eq!(t.depends_on, vec!["A, B"]);
+        let t =
+            parse("blocked_by: [1, null, ' X ', 2.50, TASK-1, TASK-1]\ndepends_on: 5\n").unwrap();
+        assert_eq!(t.blocked_by, vec!["1", "X", "2.5", "TASK-1", "TASK-1"]);
+        assert!(t.depends_on.is_empty());
+        let t = parse("blocked_by:\n  - TASK-0002\n  - TASK-0003\n").unwrap();
+        assert_eq!(t.blocked_by, vec!["TASK-0002", "TASK-0003"]);
+    }
+
+    #[test]
+    fn required_fields_are_reported_together() {
+        let err = parse_task(b"id: TASK-0001\ntitle: ''\nstatus: todo\n", "p", 0.0).unwrap_err();
+        assert_eq!(
+            err.message,
+            "missing or empty required field(s): title, priority, area"
+        );
+    }
+
+    #[test]
+    fn ids_must_match_the_pattern() {
+        let err = parse_task(
+            b"id: task-1\ntitle: t\nstatus: todo\npriority: P1\narea: a\n",
+            "p",
+            0.0,
+        )
+        .unwrap_err();
+        assert!(err.message.contains("does not match"));
+    }
+
+    #[test]
+    fn wrong_top_level_shapes() {
+        assert!(
+            parse_task(b"", "p", 0.0)
+                .unwrap_err()
+                .message
+                .contains("empty")
+        );
+        assert!(
+            parse_task(b"- a\n- b\n", "p", 0.0)
+                .unwrap_err()
+                .message
+                .contains("list")
+        );
+        assert!(
+            parse_task(b"just text\n", "p", 0.0)
+                .unwrap_err()
+                .message
+                .contains("single value")
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_reports_its_position() {
+        let err = parse_task(b"id: TASK-1\ntitle: caf\xe9\n", "p", 0.0).unwrap_err();
+        assert!(err.message.contains("UTF-8"));
+        assert_eq!((err.line, err.column), (Some(2), Some(11)));
+    }
+
+    #[test]
+    fn crlf_hashes_like_lf_and_bom_is_tolerated() {
+        let lf = parse_task(BASE.as_bytes(), "p", 0.0).unwrap();
+        let crlf = parse_task(BASE.replace('\n', "\r\n").as_bytes(), "p", 0.0).unwrap();
+        let bom = parse_task(format!("\u{feff}{BASE}").as_bytes(), "p", 0.0).unwrap();
+        assert_eq!(lf.hash, crlf.hash);
+        assert_eq!(lf.hash, bom.hash);
+        assert_eq!(lf.hash, crate::store::sha256_hex(BASE.as_bytes()));
+    }
+
+    #[test]
+    fn scalars_of_other_types_are_stringified() {
+        let t = parse_task(
+            b"id: TASK-0002\ntitle: 2025-01-01\nstatus: todo\npriority: 1\narea: 3.5\nschema_version: 1.1\n",
+            "p",
+            0.0,
+        )
+        .unwrap();
+        assert_eq!(t.title, "2025-01-01");
+        assert_eq!(t.priority, "1");
+        assert_eq!(t.area, "3.5");
+        assert_eq!(t.schema_version, "1.1");
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        let mut seed: u64 = 0x9e3779b97f4a7c15;
+        for len in 0..400 {
+            let bytes: Vec<u8> = (0..len)
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    // Bias towards YAML punctuation so the parser sees interesting structure.
+                    const ALPHABET: &[u8] = b"ab:- \n[]{}'\"#&*!|>%@`\t\r\xff";
+                    ALPHABET[(seed % ALPHABET.len() as u64) as usize]
+                })
+                .collect();
+            let _ = parse_task(&bytes, "p", 0.0);
+        }
+    }
+}

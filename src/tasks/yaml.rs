@@ -1,0 +1,245 @@
+//! YAML loading for task files: a small generic value tree built through serde-saphyr with the
+//! options the contract needs (single document, duplicate keys rejected, YAML 1.2 core scalars,
+//! non-finite floats kept so field rules can judge them, nesting and size budgets).
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use std::fmt;
+
+/// A parsed YAML node. Mappings keep their keys as written (stringified scalars).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Yaml {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Yaml>),
+    Map(Vec<(String, Yaml)>),
+}
+
+/// Why a document could not be loaded, with the 1-based position when the parser knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlError {
+    pub message: String,
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+}
+
+impl fmt::Display for YamlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => {
+                write!(f, "{} (line {line}, column {column})", self.message)
+            }
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+impl Yaml {
+    pub fn get(&self, key: &str) -> Option<&Yaml> {
+        match self {
+            Yaml::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn is_null(&self) -> bool {
+        matches!(self, Yaml::Null)
+    }
+
+    /// The scalar as text the way a user wrote it, for scalar nodes only.
+    pub fn scalar_text(&self) -> Option<String> {
+        match self {
+            Yaml::Null => None,
+            Yaml::Bool(b) => Some(b.to_string()),
+            Yaml::Int(i) => Some(i.to_string()),
+            Yaml::Float(f) => Some(format_float(*f)),
+            Yaml::Str(s) => Some(s.clone()),
+            Yaml::Seq(_) | Yaml::Map(_) => None,
+        }
+    }
+}
+
+/// Floats print in their shortest round-trip form (`2.5`, `1e-7`), integral ones with `.0`.
+pub fn format_float(f: f64) -> String {
+    if f.is_nan() {
+        ".nan".to_string()
+    } else if f.is_infinite() {
+        if f > 0.0 { ".inf" } else { "-.inf" }.to_string()
+    } else if f.fract() == 0.0 && f.abs() < 1e16 {
+        format!("{f:.1}")
+    } else {
+        format!("{f}")
+    }
+}
+
+fn options() -> serde_saphyr::Options {
+    let mut options = serde_saphyr::Options::default();
+    // YAML 1.2 core: `yes`/`no`/`on`/`off` stay strings here; boolean fields interpret them.
+    options.strict_booleans = true;
+    options.with_snippet = false;
+    options.non_finite_float_policy = serde_saphyr::NonFiniteFloatPolicy::PassThrough;
+    options
+}
+
+/// Parse one YAML document. Empty input (or only comments) is `Yaml::Null`.
+pub fn parse(text: &str) -> Result<Yaml, YamlError> {
+    serde_saphyr::from_str_with_options::<Yaml>(text, options()).map_err(|err| {
+        let location = err.location();
+        let rendered = err.render_with_formatter(&serde_saphyr::UserMessageFormatter);
+        let message = strip_location_suffix(&rendered);
+        YamlError {
+            message,
+            line: location.map(|l| l.line()).filter(|l| *l > 0),
+            column: location.map(|l| l.column()).filter(|c| *c > 0),
+        }
+    })
+}
+
+/// The formatter appends ` at line L, column C`; the position is reported separately.
+fn strip_location_suffix(text: &str) -> String {
+    let first = text.lines().next().unwrap_or("").trim();
+    match first.rfind(" at line ") {
+        Some(idx) if first[idx..].contains(", column ") => first[..idx].to_string(),
+        _ => first.to_string(),
+    }
+}
+
+impl<'de> Deserialize<'de> for Yaml {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(YamlVisitor)
+    }
+}
+
+struct YamlVisitor;
+
+impl<'de> Visitor<'de> for YamlVisitor {
+    type Value = Yaml;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Yaml, E> {
+        Ok(Yaml::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Yaml, E> {
+        Ok(Yaml::Int(v.into()))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<Yaml, E> {
+        Ok(Yaml::Int(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Yaml, E> {
+        Ok(Yaml::Int(v.into()))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Yaml, E> {
+        i128::try_from(v)
+            .map(Yaml::Int)
+            .map_err(|_| E::custom("integer out of range"))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Yaml, E> {
+        Ok(Yaml::Float(v))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Yaml, E> {
+        Ok(Yaml::Str(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Yaml, E> {
+        Ok(Yaml::Str(v))
+    }
+    fn visit_bytes<E>(self, v: &[u8]) -> Result<Yaml, E> {
+        Ok(Yaml::Str(String::from_utf8_lossy(v).into_owned()))
+    }
+    fn visit_none<E>(self) -> Result<Yaml, E> {
+        Ok(Yaml::Null)
+    }
+    fn visit_unit<E>(self) -> Result<Yaml, E> {
+        Ok(Yaml::Null)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Yaml, D::Error> {
+        Yaml::deserialize(d)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Yaml, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Yaml>()? {
+            items.push(item);
+        }
+        Ok(Yaml::Seq(items))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Yaml, A::Error> {
+        let mut entries = Vec::new();
+        while let Some((key, value)) = map.next_entry::<Yaml, Yaml>()? {
+            let key = match key {
+                Yaml::Seq(_) | Yaml::Map(_) => {
+                    return Err(de::Error::custom("complex mapping keys are not supported"));
+                }
+                Yaml::Null => "null".to_string(),
+                scalar => scalar.scalar_text().unwrap_or_default(),
+            };
+            entries.push((key, value));
+        }
+        Ok(Yaml::Map(entries))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scalars_follow_yaml_1_2_core() {
+        let doc = parse("a: yes\nb: true\nc: 3\nd: 2.5\ne: ~\nf: 2025-01-01\ng: .inf\n").unwrap();
+        assert_eq!(doc.get("a"), Some(&Yaml::Str("yes".into())));
+        assert_eq!(doc.get("b"), Some(&Yaml::Bool(true)));
+        assert_eq!(doc.get("c"), Some(&Yaml::Int(3)));
+        assert_eq!(doc.get("d"), Some(&Yaml::Float(2.5)));
+        assert_eq!(doc.get("e"), Some(&Yaml::Null));
+        assert_eq!(doc.get("f"), Some(&Yaml::Str("2025-01-01".into())));
+        assert_eq!(doc.get("g"), Some(&Yaml::Float(f64::INFINITY)));
+    }
+
+    #[test]
+    fn empty_and_comment_only_documents_are_null() {
+        assert_eq!(parse("").unwrap(), Yaml::Null);
+        assert_eq!(parse("# nothing\n").unwrap(), Yaml::Null);
+    }
+
+    #[test]
+    fn duplicate_keys_and_multiple_documents_are_errors_with_positions() {
+        let err = parse("a: 1\na: 2\n").unwrap_err();
+        assert!(err.message.contains("duplicate"), "{}", err.message);
+        assert_eq!((err.line, err.column), (Some(2), Some(1)));
+        let err = parse("a: 1\n---\nb: 2\n").unwrap_err();
+        assert_eq!(err.line, Some(3));
+    }
+
+    #[test]
+    fn the_two_real_world_breakages_are_rejected() {
+        let err = parse("steps:\n  - `pnpm test`\n").unwrap_err();
+        assert_eq!((err.line, err.column), (Some(2), Some(5)));
+        assert!(!err.message.contains(" at line "));
+        assert!(parse("a:\n  - x\n  - y\n modularity: 3\n").is_err());
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        assert!(parse(&"[".repeat(100_000)).is_err());
+        let nested: String = (0..5000)
+            .map(|i| format!("{}k:\n", " ".repeat(i)))
+            .collect();
+        assert!(parse(&nested).is_err());
+    }
+
+    #[test]
+    fn merge_keys_are_honoured() {
+        let doc = parse("base: &b {x: 1}\nt:\n  <<: *b\n  y: 2\n").unwrap();
+        assert_eq!(doc.get("t").unwrap().get("x"), Some(&Yaml::Int(1)));
+    }
+
+    #[test]
+    fn float_formatting() {
+        assert_eq!(format_float(2.5), "2.5");
+        assert_eq!(format_float(2.0), "2.0");
+        assert_eq!(format_float(f64::NEG_INFINITY), "-.inf");
+    }
+}

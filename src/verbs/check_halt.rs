@@ -1,0 +1,24 @@
+//! `--check-halt`: exit 2 when an unblocker task is blocked.
+
+use crate::app::Ctx;
+use crate::output::{Report, Text};
+use crate::tasks::picker::Halt;
+
+pub fn run(ctx: &Ctx) -> Halt {
+    Halt::check(&ctx.catalog().tasks)
+}
+
+impl Report for Halt {
+    fn text(&self, out: &mut Text) {
+        if self.halt {
+            out.stderr.push_str(&format!("{}\n", self.message));
+        } else {
+            out.stdout
+                .push_str("No halt conditions detected - workflow can proceed\n");
+        }
+    }
+
+    fn exit_code(&self) -> u8 {
+        if self.halt { 2 } else { 0 }
+    }
+}

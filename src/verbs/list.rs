@@ -1,0 +1,72 @@
+//! `--list [FILTER]`: every task (archived ones included) in pick order.
+
+use super::TaskJson;
+use crate::app::Ctx;
+use crate::output::{Report, Text};
+use crate::tasks::graph::Graph;
+use crate::tasks::model::STATUSES;
+use crate::tasks::picker::{self, Filter};
+use crate::tasks::priority::Priorities;
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct ListFilter {
+    /// The status filtered on, or null.
+    pub status: Option<String>,
+    pub unblocker_only: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListReport {
+    pub count: usize,
+    pub filter: ListFilter,
+    pub tasks: Vec<TaskJson>,
+}
+
+pub fn run(ctx: &Ctx, filter_arg: &str) -> ListReport {
+    let catalog = ctx.catalog();
+    let filter = Filter::parse(Some(filter_arg));
+    let graph = Graph::new(&catalog.tasks);
+    let priorities = Priorities::compute(&graph);
+    let mut selected: Vec<usize> = (0..graph.tasks.len())
+        .filter(|&i| filter.matches(&graph.tasks[i]))
+        .collect();
+    picker::sort(&graph, &priorities, &mut selected);
+
+    if let Filter::Status(status) = &filter
+        && selected.is_empty()
+        && !STATUSES.contains(&status.as_str())
+    {
+        ctx.warn(format!(
+            "Warning: no task has status '{status}' (known statuses: {}, or the filter unblocker)",
+            STATUSES.join(", ")
+        ));
+    }
+
+    let tasks: Vec<TaskJson> = selected
+        .into_iter()
+        .map(|i| TaskJson::new(ctx, &graph.tasks[i], priorities.effective(i)))
+        .collect();
+    ListReport {
+        count: tasks.len(),
+        filter: ListFilter {
+            status: match &filter {
+                Filter::Status(s) => Some(s.clone()),
+                Filter::All | Filter::Unblocker => None,
+            },
+            unblocker_only: filter == Filter::Unblocker,
+        },
+        tasks,
+    }
+}
+
+impl Report for ListReport {
+    fn text(&self, out: &mut Text) {
+        for t in &self.tasks {
+            out.stdout.push_str(&format!(
+                "{}\t{}\t{}\t{}\n",
+                t.id, t.status, t.path, t.title
+            ));
+        }
+    }
+}

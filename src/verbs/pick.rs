@@ -1,0 +1,102 @@
+//! `--pick [FILTER]`: the next task to work on, or why there is none.
+
+use super::TaskJson;
+use crate::app::Ctx;
+use crate::output::{Report, Text};
+use crate::tasks::graph::Graph;
+use crate::tasks::picker::{self, DraftAlerts, Filter, Halt};
+use crate::tasks::priority::Priorities;
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum PickReport {
+    Picked {
+        status: &'static str,
+        reason: &'static str,
+        task: TaskJson,
+        snapshot_id: u64,
+        draft_alerts: DraftAlerts,
+        #[serde(skip)]
+        draft_warning: String,
+    },
+    NothingReady {
+        status: &'static str,
+        message: &'static str,
+        task: Option<TaskJson>,
+        draft_alerts: DraftAlerts,
+        #[serde(skip)]
+        draft_warning: String,
+    },
+    /// A blocked unblocker stops the workflow: the `--check-halt` object, exit 2.
+    Halted(Halt),
+}
+
+pub fn run(ctx: &Ctx, filter_arg: &str) -> PickReport {
+    let catalog = ctx.catalog();
+    let halt = Halt::check(&catalog.tasks);
+    if halt.halt {
+        return PickReport::Halted(halt);
+    }
+    let graph = Graph::new(&catalog.tasks);
+    let priorities = Priorities::compute(&graph);
+    let abs = |rel: &str| ctx.abs(rel);
+    let draft_alerts = DraftAlerts::compute(&graph, &abs);
+    let draft_warning = draft_alerts.warning_text(&graph);
+    let filter = Filter::parse(Some(filter_arg));
+    let candidates = picker::candidates(&graph, &priorities, &draft_alerts, &filter);
+    match candidates.first() {
+        Some(&i) => {
+            let task = &graph.tasks[i];
+            let effective = priorities.effective(i);
+            let reason = picker::pick_reason(task, &effective.priority);
+            PickReport::Picked {
+                status: "success",
+                reason,
+                task: TaskJson::new(ctx, task, effective),
+                snapshot_id: catalog.generation,
+                draft_alerts,
+                draft_warning,
+            }
+        }
+        None => PickReport::NothingReady {
+            status: "no_ready_tasks",
+            message: "No ready tasks found",
+            task: None,
+            draft_alerts,
+            draft_warning,
+        },
+    }
+}
+
+impl Report for PickReport {
+    fn text(&self, out: &mut Text) {
+        match self {
+            PickReport::Picked {
+                task,
+                draft_warning,
+                ..
+            } => {
+                out.stderr.push_str(draft_warning);
+                out.stdout.push_str(&format!("{}\n", task.path));
+            }
+            PickReport::NothingReady {
+                message,
+                draft_warning,
+                ..
+            } => {
+                out.stderr.push_str(draft_warning);
+                out.stderr.push_str(&format!("{message}\n"));
+            }
+            PickReport::Halted(halt) => out.stderr.push_str(&format!("{}\n", halt.message)),
+        }
+    }
+
+    fn exit_code(&self) -> u8 {
+        match self {
+            PickReport::Picked { .. } => 0,
+            PickReport::NothingReady { .. } => 1,
+            PickReport::Halted(_) => 2,
+        }
+    }
+}

@@ -1,0 +1,57 @@
+//! `--refresh-cache`: re-parse every task file and rewrite the cache.
+
+use crate::app::Ctx;
+use crate::output::{Report, Text};
+use crate::repo::CACHE_DIR;
+use crate::tasks::cache::CACHE_FILE;
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+pub struct RefreshReport {
+    /// `*.task.yaml` files found.
+    pub files_scanned: usize,
+    /// Distinct tasks loaded (one per id).
+    pub tasks_loaded: usize,
+    /// Of those, under `tasks/`.
+    pub active: usize,
+    /// Of those, under `docs/completed-tasks/`.
+    pub archived: usize,
+    /// Files that could not be loaded.
+    pub unparsable: usize,
+    /// Ids defined by more than one file.
+    pub duplicate_ids: usize,
+    pub cache_path: String,
+    pub snapshot_id: u64,
+}
+
+pub fn run(ctx: &Ctx) -> RefreshReport {
+    let catalog = ctx.catalog();
+    let archived = catalog.tasks.iter().filter(|t| t.is_archived()).count();
+    RefreshReport {
+        files_scanned: catalog.files,
+        tasks_loaded: catalog.tasks.len(),
+        active: catalog.tasks.len() - archived,
+        archived,
+        unparsable: catalog.broken.len(),
+        duplicate_ids: catalog.duplicates.len(),
+        cache_path: ctx.abs(&format!("{CACHE_DIR}/{CACHE_FILE}")),
+        snapshot_id: catalog.generation,
+    }
+}
+
+impl Report for RefreshReport {
+    fn text(&self, out: &mut Text) {
+        out.stdout.push_str(&format!(
+            "Cache refreshed: {} tasks loaded from {} files\nCache file: {}\nActive tasks: {}\nArchived tasks: {}\n",
+            self.tasks_loaded, self.files_scanned, self.cache_path, self.active, self.archived
+        ));
+        if self.unparsable > 0 {
+            out.stdout
+                .push_str(&format!("Unparsable files: {}\n", self.unparsable));
+        }
+        if self.duplicate_ids > 0 {
+            out.stdout
+                .push_str(&format!("Duplicate ids: {}\n", self.duplicate_ids));
+        }
+    }
+}
