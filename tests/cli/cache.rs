@@ -1,0 +1,114 @@
+//! The private task cache: correct whatever state it is in, and invisible in the results.
+
+use crate::list::workflow_repo;
+use serde_json::Value;
+
+const CACHE: &str = "tasks/.cache/task-index.v1.json";
+
+fn without_time(mut doc: Value) -> Value {
+    doc.as_object_mut().unwrap().remove("generated_at");
+    doc
+}
+
+#[test]
+fn cold_and_warm_runs_print_the_same() {
+    let repo = workflow_repo();
+    repo.write("tasks/broken/TASK-0077.task.yaml", "id: [\n");
+    let (_, cold, _) = repo.json(&["--list"]);
+    assert!(repo.root().join(CACHE).is_file());
+    let (_, warm, _) = repo.json(&["--list"]);
+    assert_eq!(without_time(cold.clone()), without_time(warm));
+    let (_, forced, _) = repo.json(&["--refresh-cache"]);
+    assert_eq!(forced["tasks_loaded"], 8);
+    let (_, after, _) = repo.json(&["--list"]);
+    assert_eq!(without_time(cold), without_time(after));
+}
+
+#[test]
+fn snapshot_id_changes_only_when_task_files_change() {
+    let repo = workflow_repo();
+    let snapshot = || repo.json(&["--pick"]).1["snapshot_id"].as_u64().unwrap();
+    let first = snapshot();
+    assert_eq!(snapshot(), first);
+    assert_eq!(snapshot(), first);
+    repo.task(
+        "tasks/backend/TASK-0002.task.yaml",
+        "TASK-0002",
+        "in_progress",
+        "P2",
+        "",
+    );
+    let second = snapshot();
+    assert_eq!(second, first + 1);
+    let (_, doc, _) = repo.json(&["--list", "in_progress"]);
+    assert_eq!(crate::support::ids(&doc), vec!["TASK-0007", "TASK-0002"]);
+    std::fs::remove_file(repo.root().join("tasks/backend/TASK-0002.task.yaml")).unwrap();
+    assert_eq!(snapshot(), second + 1);
+    assert_eq!(repo.json(&["--list"]).1["count"], 7);
+}
+
+#[test]
+fn corrupt_cache_is_rebuilt_with_one_warning() {
+    let repo = workflow_repo();
+    repo.run(&["--list"]);
+    repo.write(CACHE, "{ this is not json");
+    let (code, doc, run) = repo.json(&["--list"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["count"], 8);
+    let warnings = run.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("corrupt"), "{}", warnings[0]);
+    let (_, _, run) = repo.json(&["--list"]);
+    assert_eq!(run.stderr, "", "the rebuilt cache is valid");
+}
+
+#[test]
+fn truncated_or_foreign_caches_never_break_a_run() {
+    let repo = workflow_repo();
+    repo.run(&["--list"]);
+    let full = repo.read(CACHE);
+    repo.write(CACHE, &full[..full.len() / 2]);
+    let (_, doc, run) = repo.json(&["--list"]);
+    assert_eq!(doc["count"], 8);
+    assert_eq!(run.warnings().len(), 1);
+    // another format version: replaced silently
+    repo.write(CACHE, r#"{"format":"tasks/task-index","version":999}"#);
+    let (_, doc, run) = repo.json(&["--list"]);
+    assert_eq!(doc["count"], 8);
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn unreadable_and_unwritable_cache_still_gives_correct_results() {
+    let repo = workflow_repo();
+    std::fs::create_dir_all(repo.root().join(CACHE)).unwrap();
+    let (code, doc, run) = repo.json(&["--list"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["count"], 8);
+    let warnings = run.warnings();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("cannot read the task cache"))
+    );
+    assert!(
+        warnings
+            .iter()
+            .any(|w| w.contains("could not save the task cache"))
+    );
+}
+
+#[test]
+fn cache_directory_ignores_itself_in_git() {
+    let repo = workflow_repo();
+    repo.run(&["--list"]);
+    assert!(repo.read("tasks/.cache/.gitignore").contains('*'));
+    repo.commit();
+    let status = std::process::Command::new("git")
+        .args(["status", "--porcelain"])
+        .current_dir(repo.root())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&status.stdout), "");
+}

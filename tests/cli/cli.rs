@@ -1,0 +1,171 @@
+//! Command-line usage: exactly one command, prefixes, help, version, usage errors.
+
+use crate::support::{TestRepo, run_in};
+
+fn usage_error(args: &[&str], needle: &str) {
+    let repo = TestRepo::new();
+    let run = repo.run(args);
+    assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+    assert_eq!(run.stdout, "", "{args:?}");
+    assert!(
+        run.stderr.starts_with("Error [E002]: "),
+        "{args:?}: {}",
+        run.stderr
+    );
+    assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
+    assert!(run.stderr.contains("\nRecovery: "), "{args:?}");
+    // In JSON mode stdout also carries the error object.
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let run = repo.run(&json_args);
+    assert_eq!(run.code, 2, "{json_args:?}");
+    let doc = run.json();
+    assert_eq!(doc["success"], false);
+    assert_eq!(doc["error"]["code"], "E002");
+    assert!(
+        doc["error"]["message"].as_str().unwrap().contains(needle),
+        "{doc}"
+    );
+}
+
+#[test]
+fn unknown_flag() {
+    usage_error(&["--list", "--bogus"], "--bogus");
+}
+
+#[test]
+fn two_commands() {
+    usage_error(&["--list", "--pick"], "--pick");
+    usage_error(&["--validate", "--graph"], "--graph");
+}
+
+#[test]
+fn no_command() {
+    usage_error(&[], "no command given");
+}
+
+#[test]
+fn missing_value() {
+    usage_error(&["--explain"], "--explain");
+}
+
+#[test]
+fn ambiguous_prefix_names_the_candidates() {
+    usage_error(
+        &["--re"],
+        "ambiguous option: --re could match --refresh-cache, --repo-root",
+    );
+}
+
+#[test]
+fn invalid_format_value() {
+    let repo = TestRepo::new();
+    let run = repo.run(&["--list", "--format", "xml"]);
+    assert_eq!(run.code, 2);
+    assert!(run.stderr.contains("xml"));
+}
+
+#[test]
+fn prefixes_and_equals_forms() {
+    let repo = TestRepo::new();
+    repo.task("tasks/TASK-0001.task.yaml", "TASK-0001", "todo", "P1", "");
+    let run = repo.run(&["--li", "--form=json"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.json()["count"], 1);
+    let run = repo.run(&["--check-h"]);
+    assert_eq!(run.code, 0);
+    let run = repo.run(&["--explain=TASK-0001"]);
+    assert!(run.stdout.starts_with("TASK-0001: Task TASK-0001\n"));
+}
+
+#[test]
+fn help_teaches_and_exits_0() {
+    let repo = TestRepo::new();
+    let run = repo.run(&["--help"]);
+    assert_eq!(run.code, 0);
+    for needle in [
+        "--list",
+        "--pick",
+        "--validate",
+        "--explain",
+        "--format",
+        "--repo-root",
+        "Examples:",
+        "Exit codes",
+    ] {
+        assert!(run.stdout.contains(needle), "help lacks {needle}");
+    }
+    let run = repo.run(&["-h"]);
+    assert_eq!(run.code, 0);
+}
+
+#[test]
+fn version() {
+    let repo = TestRepo::new();
+    let run = repo.run(&["--version"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stdout, format!("tasks {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+#[test]
+fn completions_need_no_repository() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(dir.path(), &["--completions", "bash"]);
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.contains("--check-halt"));
+    let run = run_in(dir.path(), &["--completions", "tcsh"]);
+    assert_eq!(run.code, 2);
+}
+
+#[test]
+fn no_repository_above_cwd_is_e040() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_in(dir.path(), &["--list"]);
+    assert_eq!(run.code, 40);
+    assert!(
+        run.stderr
+            .starts_with("Error [E040]: No git repository found"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("--repo-root"));
+    let run = run_in(dir.path(), &["--pick", "--format", "json"]);
+    assert_eq!(run.code, 40);
+    let doc = run.json();
+    assert_eq!(doc["error"]["code"], "E040");
+    let run = run_in(dir.path(), &["--list", "--repo-root", "/no/such/dir"]);
+    assert_eq!(run.code, 40);
+}
+
+#[test]
+fn broken_pipe_is_quiet() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let repo = TestRepo::new();
+    for i in 0..300 {
+        repo.task(
+            &format!("tasks/TASK-{i:04}.task.yaml"),
+            &format!("TASK-{i:04}"),
+            "todo",
+            "P1",
+            "",
+        );
+    }
+    let mut child = Command::new(crate::support::bin())
+        .args(["--list", "--format", "json"])
+        .current_dir(repo.root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    child.wait().unwrap();
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

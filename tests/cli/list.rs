@@ -1,0 +1,310 @@
+use crate::support::{TestRepo, ids};
+
+/// Eight tasks covering every status, an unblocker, an archived task and a missing dependency.
+pub fn workflow_repo() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.task(
+        "tasks/backend/TASK-0001-unblock.task.yaml",
+        "TASK-0001",
+        "todo",
+        "P2",
+        "unblocker: true\n",
+    )
+    .task(
+        "tasks/backend/TASK-0002.task.yaml",
+        "TASK-0002",
+        "todo",
+        "P2",
+        "",
+    )
+    .task(
+        "tasks/backend/TASK-0003.task.yaml",
+        "TASK-0003",
+        "todo",
+        "P1",
+        "blocked_by: [TASK-0001, TASK-0099]\n",
+    )
+    .task(
+        "tasks/mobile/TASK-0004.task.yaml",
+        "TASK-0004",
+        "todo",
+        "P1",
+        "blocked_by:\n  - TASK-0001\ndepends_on: [TASK-0099]\n",
+    )
+    .task(
+        "docs/completed-tasks/TASK-0005.task.yaml",
+        "TASK-0005",
+        "completed",
+        "P1",
+        "",
+    )
+    .task(
+        "tasks/web/TASK-0006-draft.task.yaml",
+        "TASK-0006",
+        "draft",
+        "P2",
+        "",
+    )
+    .task(
+        "tasks/web/TASK-0007.task.yaml",
+        "TASK-0007",
+        "in_progress",
+        "P0",
+        "",
+    )
+    .task(
+        "tasks/web/TASK-0008.task.yaml",
+        "TASK-0008",
+        "blocked",
+        "P1",
+        "blocked_reason: Waiting on design\n",
+    );
+    repo
+}
+
+const ORDER: [&str; 8] = [
+    "TASK-0001",
+    "TASK-0008",
+    "TASK-0007",
+    "TASK-0003",
+    "TASK-0004",
+    "TASK-0002",
+    "TASK-0006",
+    "TASK-0005",
+];
+
+#[test]
+fn text_lists_every_task_in_pick_order() {
+    let repo = workflow_repo();
+    let run = repo.run(&["--list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 8);
+    let first: Vec<&str> = lines[0].split('\t').collect();
+    assert_eq!(
+        first,
+        vec![
+            "TASK-0001",
+            "todo",
+            repo.abs("tasks/backend/TASK-0001-unblock.task.yaml")
+                .as_str(),
+            "Task TASK-0001"
+        ]
+    );
+    let order: Vec<&str> = lines
+        .iter()
+        .map(|l| l.split('\t').next().unwrap())
+        .collect();
+    assert_eq!(order, ORDER);
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn json_has_count_filter_and_task_fields() {
+    let repo = workflow_repo();
+    let (code, doc, run) = repo.json(&["--list"]);
+    assert_eq!(code, 0);
+    assert_eq!(run.stderr, "");
+    assert_eq!(doc["count"], 8);
+    assert_eq!(doc["filter"]["status"], serde_json::Value::Null);
+    assert_eq!(doc["filter"]["unblocker_only"], false);
+    assert!(doc["generated_at"].as_str().unwrap().ends_with("+00:00"));
+    assert_eq!(ids(&doc), ORDER);
+    let t = &doc["tasks"][4];
+    assert_eq!(t["id"], "TASK-0004");
+    assert_eq!(t["blocked_by"], serde_json::json!(["TASK-0001"]));
+    assert_eq!(t["depends_on"], serde_json::json!(["TASK-0099"]));
+    assert_eq!(t["path"], repo.abs("tasks/mobile/TASK-0004.task.yaml"));
+    assert_eq!(t["hash"].as_str().unwrap().len(), 64);
+    assert!(t["mtime"].as_f64().unwrap() > 1.0e9);
+    for key in [
+        "area",
+        "effective_priority",
+        "order",
+        "priority",
+        "priority_reason",
+        "status",
+        "title",
+        "unblocker",
+    ] {
+        assert!(t.get(key).is_some(), "missing {key}");
+    }
+    // --list shows inherited priority too (the reference left it null).
+    let unblocker = &doc["tasks"][0];
+    assert_eq!(unblocker["effective_priority"], "P1");
+    assert_eq!(
+        unblocker["priority_reason"],
+        "Blocks P1 work: TASK-0003, TASK-0004"
+    );
+}
+
+#[test]
+fn filters_by_status_and_unblocker() {
+    let repo = workflow_repo();
+    let (_, doc, _) = repo.json(&["--list", "todo"]);
+    assert_eq!(
+        ids(&doc),
+        vec!["TASK-0001", "TASK-0003", "TASK-0004", "TASK-0002"]
+    );
+    assert_eq!(doc["filter"]["status"], "todo");
+    let (_, doc, _) = repo.json(&["--list", "unblocker"]);
+    assert_eq!(ids(&doc), vec!["TASK-0001"]);
+    assert_eq!(doc["filter"]["unblocker_only"], true);
+    let (_, doc, _) = repo.json(&["--list", "completed"]);
+    assert_eq!(ids(&doc), vec!["TASK-0005"]);
+    let (_, doc, _) = repo.json(&["--list", "all"]);
+    assert_eq!(doc["count"], 8);
+    let (_, doc, _) = repo.json(&["--list", ""]);
+    assert_eq!(doc["count"], 8);
+}
+
+#[test]
+fn unknown_status_filter_is_empty_with_a_hint_on_stderr() {
+    let repo = workflow_repo();
+    let (code, doc, run) = repo.json(&["--list", "foo"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["count"], 0);
+    assert_eq!(doc["filter"]["status"], "foo");
+    assert_eq!(run.warnings().len(), 1);
+    assert!(run.stderr.contains("known statuses"));
+}
+
+#[test]
+fn custom_statuses_are_listed_and_filterable() {
+    let repo = TestRepo::new();
+    repo.task("tasks/TASK-0001.task.yaml", "TASK-0001", "review", "P3", "");
+    let (_, doc, run) = repo.json(&["--list", "review"]);
+    assert_eq!(ids(&doc), vec!["TASK-0001"]);
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn unicode_titles_round_trip() {
+    let repo = TestRepo::new();
+    repo.write(
+        "tasks/TASK-0001.task.yaml",
+        "id: TASK-0001\ntitle: \"Unicode edge case testing 🧪 with émojis\"\nstatus: todo\npriority: P1\narea: web\n",
+    );
+    let (_, doc, _) = repo.json(&["--list"]);
+    assert_eq!(
+        doc["tasks"][0]["title"],
+        "Unicode edge case testing 🧪 with émojis"
+    );
+    let run = repo.run(&["--list"]);
+    assert!(run.stdout.contains("testing 🧪 with émojis"));
+}
+
+#[test]
+fn empty_repository_lists_nothing() {
+    let repo = TestRepo::new();
+    let run = repo.run(&["--list"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, "", "")
+    );
+    let (_, doc, _) = repo.json(&["--list"]);
+    assert_eq!(doc["count"], 0);
+    assert!(
+        !repo.root().join("tasks").exists(),
+        "an empty repo gets no tasks/ directory"
+    );
+}
+
+#[test]
+fn duplicate_ids_active_file_wins_and_warns() {
+    let repo = TestRepo::new();
+    repo.task(
+        "docs/completed-tasks/TASK-0001.task.yaml",
+        "TASK-0001",
+        "completed",
+        "P1",
+        "",
+    )
+    .task("tasks/b/TASK-0001.task.yaml", "TASK-0001", "todo", "P1", "")
+    .task(
+        "tasks/a/TASK-0001-other.task.yaml",
+        "TASK-0001",
+        "blocked",
+        "P1",
+        "",
+    );
+    let (_, doc, run) = repo.json(&["--list"]);
+    assert_eq!(doc["count"], 1);
+    assert_eq!(doc["tasks"][0]["status"], "blocked");
+    assert_eq!(
+        doc["tasks"][0]["path"],
+        repo.abs("tasks/a/TASK-0001-other.task.yaml")
+    );
+    let warnings = run.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].contains("Duplicate task id TASK-0001"));
+    assert!(warnings[0].contains("using tasks/a/TASK-0001-other.task.yaml"));
+}
+
+#[test]
+fn archived_task_that_is_not_completed_warns_and_keeps_its_status() {
+    let repo = TestRepo::new();
+    repo.task(
+        "docs/completed-tasks/TASK-0001.task.yaml",
+        "TASK-0001",
+        "todo",
+        "P1",
+        "",
+    );
+    let (_, doc, run) = repo.json(&["--list"]);
+    assert_eq!(doc["tasks"][0]["status"], "todo");
+    assert_eq!(run.warnings().len(), 1);
+    assert!(
+        run.stderr
+            .contains("Archived task TASK-0001 has status 'todo'")
+    );
+}
+
+#[test]
+fn subcommand_alias_and_repo_root_from_elsewhere() {
+    let repo = workflow_repo();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let root = repo.root().to_str().unwrap();
+    let run = crate::support::run_in(
+        elsewhere.path(),
+        &["list", "unblocker", "--repo-root", root],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("TASK-0001\t"));
+    // from a subdirectory the root is found by walking up
+    let run = crate::support::run_in(&repo.root().join("tasks/web"), &["--list", "draft"]);
+    assert!(run.stdout.starts_with("TASK-0006\t"));
+}
+
+#[test]
+fn order_field_breaks_ties_within_a_priority() {
+    let repo = TestRepo::new();
+    repo.task(
+        "tasks/TASK-0001.task.yaml",
+        "TASK-0001",
+        "todo",
+        "P1",
+        "order: 9\n",
+    )
+    .task(
+        "tasks/TASK-0002.task.yaml",
+        "TASK-0002",
+        "todo",
+        "P1",
+        "order: '2'\n",
+    )
+    .task("tasks/TASK-0003.task.yaml", "TASK-0003", "todo", "P1", "")
+    .task(
+        "tasks/TASK-0004.task.yaml",
+        "TASK-0004",
+        "todo",
+        "P0",
+        "order: 50\n",
+    );
+    let (_, doc, _) = repo.json(&["--list"]);
+    assert_eq!(
+        ids(&doc),
+        vec!["TASK-0004", "TASK-0002", "TASK-0001", "TASK-0003"]
+    );
+    assert_eq!(doc["tasks"][1]["order"], 2);
+}

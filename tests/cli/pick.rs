@@ -1,0 +1,417 @@
+use crate::list::workflow_repo;
+use crate::support::TestRepo;
+use serde_json::Value;
+
+#[test]
+fn text_prints_the_path_and_draft_warnings_on_stderr() {
+    let repo = workflow_repo();
+    let run = repo.run(&["--pick"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "{}\n",
+            repo.abs("tasks/backend/TASK-0001-unblock.task.yaml")
+        )
+    );
+    assert_eq!(
+        run.stderr,
+        "WARNING: 1 draft task(s) require clarification before new work is picked.\n  - TASK-0006 \u{2014} Task TASK-0006: no downstream tasks blocked\n"
+    );
+}
+
+#[test]
+fn json_explains_the_choice() {
+    let repo = workflow_repo();
+    let (code, doc, run) = repo.json(&["--pick"]);
+    assert_eq!(code, 0);
+    assert_eq!(run.stderr, "", "draft warnings are text-mode only");
+    assert_eq!(doc["status"], "success");
+    assert_eq!(doc["reason"], "unblocker");
+    assert_eq!(doc["task"]["id"], "TASK-0001");
+    assert_eq!(doc["task"]["priority"], "P2");
+    assert_eq!(doc["task"]["effective_priority"], "P1");
+    assert_eq!(
+        doc["task"]["priority_reason"],
+        "Blocks P1 work: TASK-0003, TASK-0004"
+    );
+    assert!(doc["snapshot_id"].as_u64().unwrap() >= 1);
+    assert_eq!(doc["draft_alerts"]["has_drafts"], true);
+    assert_eq!(doc["draft_alerts"]["draft_count"], 1);
+    assert_eq!(doc["draft_alerts"]["drafts"][0]["id"], "TASK-0006");
+    assert!(doc["generated_at"].is_string());
+}
+
+#[test]
+fn prefix_and_alias_forms_pick_the_same() {
+    let repo = workflow_repo();
+    let a = repo.run(&["--pick"]).stdout;
+    assert_eq!(repo.run(&["--pic"]).stdout, a);
+    assert_eq!(repo.run(&["pick"]).stdout, a);
+}
+
+fn picked(repo: &TestRepo, args: &[&str]) -> Value {
+    let mut all = vec!["--pick"];
+    all.extend_from_slice(args);
+    let (code, doc, run) = repo.json(&all);
+    assert_eq!(code, 0, "{}\n{}", run.stdout, run.stderr);
+    doc
+}
+
+#[test]
+fn priority_is_inherited_across_a_three_hop_chain() {
+    // A blocks B blocks C blocks D (P0): A is picked as P0 work.
+    let repo = TestRepo::new();
+    repo.task("tasks/TASK-0010.task.yaml", "TASK-0010", "todo", "P2", "")
+        .task(
+            "tasks/TASK-0011.task.yaml",
+            "TASK-0011",
+            "todo",
+            "P2",
+            "blocked_by: [TASK-0010]\n",
+        )
+        .task(
+            "tasks/TASK-0012.task.yaml",
+            "TASK-0012",
+            "todo",
+            "P2",
+            "blocked_by: [TASK-0011]\n",
+        )
+        .task(
+            "tasks/TASK-0013.task.yaml",
+            "TASK-0013",
+            "todo",
+            "P0",
+            "blocked_by: [TASK-0012]\n",
+        )
+        .task("tasks/TASK-0020.task.yaml", "TASK-0020", "todo", "P1", "");
+    let doc = picked(&repo, &[]);
+    assert_eq!(doc["task"]["id"], "TASK-0010");
+    assert_eq!(doc["reason"], "priority_inherited");
+    assert_eq!(doc["task"]["effective_priority"], "P0");
+    assert_eq!(doc["task"]["priority_reason"], "Blocks P0 work: TASK-0013");
+    // every link of the chain shows the inheritance in --list
+    let (_, list, _) = repo.json(&["--list"]);
+    for t in list["tasks"].as_array().unwrap() {
+        let expected = match t["id"].as_str().unwrap() {
+            "TASK-0010" | "TASK-0011" | "TASK-0012" | "TASK-0013" => "P0",
+            _ => "P1",
+        };
+        assert_eq!(t["effective_priority"], expected, "{}", t["id"]);
+    }
+}
+
+#[test]
+fn priority_is_inherited_through_a_diamond() {
+    // R blocks L and M; both block X (P0); M also blocks Y (P0); L blocks Z (P1).
+    let repo = TestRepo::new();
+    repo.task("tasks/TASK-0100.task.yaml", "TASK-0100", "todo", "P2", "")
+        .task(
+            "tasks/TASK-0101.task.yaml",
+            "TASK-0101",
+            "todo",
+            "P2",
+            "blocked_by: [TASK-0100]\n",
+        )
+        .task(
+            "tasks/TASK-0102.task.yaml",
+            "TASK-0102",
+            "todo",
+            "P2",
+            "blocked_by: [TASK-0100]\n",
+        )
+        .task(
+            "tasks/TASK-0103.task.yaml",
+            "TASK-0103",
+            "todo",
+            "P0",
+            "blocked_by: [TASK-0101, TASK-0102]\n",
+        )
+        .task(
+            "tasks/TASK-0104.task.yaml",
+            "TASK-0104",
+            "todo",
+            "P0",
+            "blocked_by: [TASK-0102]\n",
+        )
+        .task(
+            "tasks/TASK-0105.task.yaml",
+            "TASK-0105",
+            "todo",
+            "P1",
+            "blocked_by: [TASK-0101]\n",
+        )
+        .task("tasks/TASK-0200.task.yaml", "TASK-0200", "todo", "P1", "");
+    let doc = picked(&repo, &[]);
+    assert_eq!(doc["task"]["id"], "TASK-0100");
+    assert_eq!(
+        doc["task"]["priority_reason"],
+        "Blocks P0 work: TASK-0103, TASK-0104"
+    );
+    let (_, list, _) = repo.json(&["--list"]);
+    let reason = |id: &str| {
+        list["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .unwrap()["priority_reason"]
+            .clone()
+    };
+    assert_eq!(reason("TASK-0101"), "Blocks P0 work: TASK-0103");
+    assert_eq!(reason("TASK-0102"), "Blocks P0 work: TASK-0103, TASK-0104");
+    assert_eq!(reason("TASK-0105"), Value::Null);
+}
+
+#[test]
+fn status_filters_and_reasons() {
+    let repo = TestRepo::new();
+    repo.task(
+        "tasks/TASK-0010.task.yaml",
+        "TASK-0010",
+        "blocked",
+        "P2",
+        "",
+    )
+    .task(
+        "tasks/TASK-0011.task.yaml",
+        "TASK-0011",
+        "in_progress",
+        "P1",
+        "",
+    )
+    .task("tasks/TASK-0012.task.yaml", "TASK-0012", "todo", "P0", "");
+    let doc = picked(&repo, &[]);
+    assert_eq!(
+        (doc["task"]["id"].as_str(), doc["reason"].as_str()),
+        (Some("TASK-0010"), Some("blocked_manual_intervention"))
+    );
+    let doc = picked(&repo, &["todo"]);
+    assert_eq!(
+        (doc["task"]["id"].as_str(), doc["reason"].as_str()),
+        (Some("TASK-0012"), Some("highest_priority"))
+    );
+    let doc = picked(&repo, &["in_progress"]);
+    assert_eq!(
+        (doc["task"]["id"].as_str(), doc["reason"].as_str()),
+        (Some("TASK-0011"), Some("in_progress_resume"))
+    );
+    let doc = picked(&repo, &["auto"]);
+    assert_eq!(doc["task"]["id"], "TASK-0010");
+}
+
+#[test]
+fn unblocker_filter_picks_unblockers_only() {
+    let repo = workflow_repo();
+    let doc = picked(&repo, &["unblocker"]);
+    assert_eq!(doc["task"]["id"], "TASK-0001");
+    let repo = TestRepo::new();
+    repo.task("tasks/TASK-0001.task.yaml", "TASK-0001", "todo", "P0", "");
+    let (code, doc, _) = repo.json(&["--pick", "unblocker"]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["status"], "no_ready_tasks");
+}
+
+#[test]
+fn nothing_ready_exits_1() {
+    let repo = TestRepo::new();
+    repo.task(
+        "tasks/TASK-0001.task.yaml",
+        "TASK-0001",
+        "todo",
+        "P0",
+        "blocked_by: [TASK-0002]\n",
+    )
+    .task(
+        "tasks/TASK-0002.task.yaml",
+        "TASK-0002",
+        "todo",
+        "P0",
+        "blocked_by: [TASK-0001]\n",
+    )
+    .task(
+        "docs/completed-tasks/TASK-0003.task.yaml",
+        "TASK-0003",
+        "completed",
+        "P0",
+        "",
+    );
+    let run = repo.run(&["--pick"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (1, "", "No ready tasks found\n")
+    );
+    let (code, doc, _) = repo.json(&["--pick"]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["status"], "no_ready_tasks");
+    assert_eq!(doc["message"], "No ready tasks found");
+    assert_eq!(doc["task"], Value::Null);
+    assert_eq!(doc["draft_alerts"]["draft_count"], 0);
+}
+
+#[test]
+fn empty_repository_has_nothing_to_pick() {
+    let repo = TestRepo::new();
+    let (code, doc, _) = repo.json(&["--pick"]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["status"], "no_ready_tasks");
+}
+
+#[test]
+fn blocked_unblocker_halts_cleanly_with_exit_2() {
+    let repo = TestRepo::new();
+    repo.task(
+        "tasks/TASK-0200.task.yaml",
+        "TASK-0200",
+        "blocked",
+        "P1",
+        "unblocker: true\nblocked_reason: Waiting on vendor\n",
+    )
+    .task(
+        "tasks/TASK-0201.task.yaml",
+        "TASK-0201",
+        "blocked",
+        "P1",
+        "unblocker: yes\n",
+    )
+    .task("tasks/TASK-0202.task.yaml", "TASK-0202", "todo", "P0", "");
+    let run = repo.run(&["--pick"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .starts_with("WORKFLOW HALTED: 2 unblocker task(s) blocked."),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("  - TASK-0200: Waiting on vendor\n"));
+    assert!(
+        run.stderr
+            .contains("  - TASK-0201: (no reason specified)\n")
+    );
+    let (code, doc, _) = repo.json(&["--pick"]);
+    assert_eq!(code, 2);
+    assert_eq!(doc["halt"], true);
+    assert_eq!(doc["type"], "blocked_unblocker");
+    assert_eq!(doc["tasks"], serde_json::json!(["TASK-0200", "TASK-0201"]));
+    // `unblocker: no` is false: such a blocked task does not halt anything
+    let repo = TestRepo::new();
+    repo.task(
+        "tasks/TASK-0300.task.yaml",
+        "TASK-0300",
+        "blocked",
+        "P1",
+        "unblocker: no\n",
+    );
+    assert_eq!(repo.run(&["--pick"]).code, 0);
+}
+
+#[test]
+fn drafts_are_never_picked_and_depends_on_drafts_filters_out() {
+    let repo = TestRepo::new();
+    repo.task(
+        "tasks/TASK-0400.task.yaml",
+        "TASK-0400",
+        "draft",
+        "P0",
+        "unblocker: true\n",
+    )
+    .task("tasks/TASK-0401.task.yaml", "TASK-0401", "draft", "P1", "")
+    .task(
+        "tasks/TASK-0402.task.yaml",
+        "TASK-0402",
+        "todo",
+        "P1",
+        "blocked_by: [TASK-0401]\n",
+    )
+    .task(
+        "tasks/TASK-0403.task.yaml",
+        "TASK-0403",
+        "todo",
+        "P0",
+        "depends_on: [TASK-0401, TASK-0400]\n",
+    )
+    .task(
+        "tasks/TASK-0404.task.yaml",
+        "TASK-0404",
+        "blocked",
+        "P1",
+        "blocked_by: [TASK-0400]\ndepends_on: [TASK-0400]\n",
+    )
+    .task(
+        "tasks/TASK-0405.task.yaml",
+        "TASK-0405",
+        "todo",
+        "P2",
+        "order: 5\n",
+    )
+    .task(
+        "tasks/TASK-0406.task.yaml",
+        "TASK-0406",
+        "todo",
+        "P0",
+        "blocked_by: [TASK-0405]\n",
+    )
+    .task(
+        "tasks/TASK-0407.task.yaml",
+        "TASK-0407",
+        "todo",
+        "P1",
+        "order: 1\n",
+    );
+    let doc = picked(&repo, &[]);
+    assert_eq!(doc["task"]["id"], "TASK-0405");
+    assert_eq!(doc["reason"], "priority_inherited");
+    assert_eq!(doc["task"]["priority_reason"], "Blocks P0 work: TASK-0406");
+    let alerts = &doc["draft_alerts"];
+    assert_eq!(alerts["draft_count"], 2);
+    assert_eq!(alerts["draft_unblockers"][0]["id"], "TASK-0400");
+    assert_eq!(
+        alerts["violations"]["missing_blocked_by"],
+        serde_json::json!([
+            {"task_id": "TASK-0403", "task_status": "todo", "draft_id": "TASK-0400"},
+            {"task_id": "TASK-0403", "task_status": "todo", "draft_id": "TASK-0401"}
+        ])
+    );
+    assert_eq!(
+        alerts["violations"]["needs_blocked_status"][0]["task_id"],
+        "TASK-0402"
+    );
+    assert_eq!(alerts["filtered_out_by_picker"][0]["task_id"], "TASK-0403");
+    assert_eq!(alerts["downstream"][0]["draft_id"], "TASK-0400");
+    assert_eq!(
+        alerts["downstream"][0]["blocked_by"][0]["task_id"],
+        "TASK-0404"
+    );
+    assert_eq!(
+        alerts["downstream"][1]["depends_on_only"][0]["task_id"],
+        "TASK-0403"
+    );
+
+    let run = repo.run(&["--pick"]);
+    assert!(
+        run.stderr
+            .starts_with("WARNING: 2 draft task(s) require clarification")
+    );
+    assert!(
+        run.stderr
+            .contains("  CRITICAL: Draft unblocker tasks detected!\n")
+    );
+    assert!(
+        run.stderr
+            .contains("    - TASK-0400 (P0) \u{2014} Task TASK-0400\n")
+    );
+    assert!(run.stderr.contains("  - TASK-0401 \u{2014} Task TASK-0401: 1 downstream task(s) blocked; 1 downstream task(s) missing blocked_by\n"));
+    assert!(
+        run.stderr
+            .contains("    - TASK-0403 (status=todo) \u{2192} draft TASK-0400\n")
+    );
+    assert!(
+        run.stderr
+            .contains("    - TASK-0402 currently 'todo' \u{2192} draft TASK-0401\n")
+    );
+    assert!(
+        run.stderr
+            .contains("The picker skipped tasks missing blocked_by linkage")
+    );
+}

@@ -1,0 +1,146 @@
+//! `TestRepo`: a temporary git repository with task files, and a runner for the real binary.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+pub struct TestRepo {
+    dir: tempfile::TempDir,
+}
+
+/// The result of one run of the binary.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    /// stdout parsed as exactly one JSON document.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not one JSON document ({e}):\n{}\nstderr:\n{}",
+                self.stdout, self.stderr
+            )
+        })
+    }
+
+    pub fn warnings(&self) -> Vec<&str> {
+        self.stderr
+            .lines()
+            .filter(|l| l.starts_with("Warning: "))
+            .collect()
+    }
+}
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tasks"))
+}
+
+/// Run the binary in `cwd` with a clean environment for the variables the tool reads.
+pub fn run_in(cwd: &Path, args: &[&str]) -> Run {
+    let out = Command::new(bin())
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("TASKS_NOW")
+        .stdin(Stdio::null())
+        .output()
+        .expect("run tasks");
+    let run = Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
+    assert!(
+        !run.stderr.contains("panicked"),
+        "the binary panicked on {args:?}:\n{}",
+        run.stderr
+    );
+    run
+}
+
+/// A minimal valid task file.
+pub fn task_yaml(id: &str, status: &str, priority: &str, extra: &str) -> String {
+    format!(
+        "id: {id}\ntitle: Task {id}\nstatus: {status}\npriority: {priority}\narea: backend\n{extra}"
+    )
+}
+
+impl TestRepo {
+    pub fn new() -> TestRepo {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let repo = TestRepo { dir };
+        repo.git(&["init", "-q"]);
+        repo
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The canonical root, as the tool prints it.
+    pub fn abs(&self, rel: &str) -> String {
+        self.root()
+            .canonicalize()
+            .unwrap()
+            .join(rel)
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> &Self {
+        let path = self.root().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+        self
+    }
+
+    /// Write `tasks/<area>/<id>.task.yaml` (or the archive) from [`task_yaml`].
+    pub fn task(&self, rel: &str, id: &str, status: &str, priority: &str, extra: &str) -> &Self {
+        self.write(rel, task_yaml(id, status, priority, extra))
+    }
+
+    pub fn read(&self, rel: &str) -> String {
+        std::fs::read_to_string(self.root().join(rel)).unwrap()
+    }
+
+    pub fn git(&self, args: &[&str]) {
+        let status = Command::new("git")
+            .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+            .args(args)
+            .current_dir(self.root())
+            .status()
+            .expect("git");
+        assert!(status.success(), "git {args:?}");
+    }
+
+    pub fn commit(&self) -> &Self {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-qm", "fixture", "--allow-empty"]);
+        self
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        run_in(self.root(), args)
+    }
+
+    /// Run with `--format json` appended; stdout must be one JSON document.
+    pub fn json(&self, args: &[&str]) -> (i32, Value, Run) {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        let run = self.run(&all);
+        (run.code, run.json(), run)
+    }
+}
+
+/// The ids of a `--list --format json` document, in order.
+pub fn ids(doc: &Value) -> Vec<String> {
+    doc["tasks"]
+        .as_array()
+        .expect("tasks array")
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_string())
+        .collect()
+}
