@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 pub const CACHE_FILE: &str = "task-index.v1.json";
 pub const LOCK_FILE: &str = "task-index.lock";
 const FORMAT: &str = "tasks/task-index";
+/// Bumped whenever the file layout *or the parse rules* change, so stale outcomes are dropped.
 const VERSION: u32 = 1;
 
 /// The parse outcome of one file.

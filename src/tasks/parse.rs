@@ -32,9 +32,9 @@ impl std::fmt::Display for ParseFailure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (self.line, self.column) {
             (Some(line), Some(column)) => {
-                write!(f, "{} (line {line}, column {column})", self.message)
+                write!(f, "line {line}, column {column}: {}", self.message)
             }
-            (Some(line), None) => write!(f, "{} (line {line})", self.message),
+            (Some(line), None) => write!(f, "line {line}: {}", self.message),
             _ => f.write_str(&self.message),
         }
     }

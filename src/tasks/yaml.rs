@@ -25,17 +25,6 @@ pub struct YamlError {
     pub column: Option<u64>,
 }
 
-impl fmt::Display for YamlError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (self.line, self.column) {
-            (Some(line), Some(column)) => {
-                write!(f, "{} (line {line}, column {column})", self.message)
-            }
-            _ => f.write_str(&self.message),
-        }
-    }
-}
-
 impl Yaml {
     pub fn get(&self, key: &str) -> Option<&Yaml> {
         match self {
@@ -88,13 +77,36 @@ pub fn parse(text: &str) -> Result<Yaml, YamlError> {
     serde_saphyr::from_str_with_options::<Yaml>(text, options()).map_err(|err| {
         let location = err.location();
         let rendered = err.render_with_formatter(&serde_saphyr::UserMessageFormatter);
-        let message = strip_location_suffix(&rendered);
+        let message = explain_message(&strip_location_suffix(&rendered));
         YamlError {
             message,
             line: location.map(|l| l.line()).filter(|l| *l > 0),
             column: location.map(|l| l.column()).filter(|c| *c > 0),
         }
     })
+}
+
+/// The parser quotes a character as `` `x' ``; print it as `'x'`, and say how to fix the
+/// characters YAML reserves (a plain value cannot start with them).
+fn explain_message(message: &str) -> String {
+    const PREFIX: &str = "unexpected character: `";
+    let Some(start) = message.find(PREFIX) else {
+        return message.to_string();
+    };
+    let rest = &message[start + PREFIX.len()..];
+    let mut chars = rest.chars();
+    let (Some(c), Some('\'')) = (chars.next(), chars.next()) else {
+        return message.to_string();
+    };
+    let mut out = format!(
+        "{}unexpected character '{c}'{}",
+        &message[..start],
+        chars.as_str()
+    );
+    if matches!(c, '`' | '@' | '%') {
+        out.push_str(" (a plain value cannot start with it: put the value in quotes)");
+    }
+    out
 }
 
 /// The formatter appends ` at line L, column C`; the position is reported separately.
@@ -217,6 +229,10 @@ mod tests {
     fn the_two_real_world_breakages_are_rejected() {
         let err = parse("steps:\n  - `pnpm test`\n").unwrap_err();
         assert_eq!((err.line, err.column), (Some(2), Some(5)));
+        assert_eq!(
+            err.message,
+            "unexpected character '`' (a plain value cannot start with it: put the value in quotes)"
+        );
         assert!(!err.message.contains(" at line "));
         assert!(parse("a:\n  - x\n  - y\n modularity: 3\n").is_err());
     }

@@ -7,5 +7,6 @@ mod explain;
 mod graph_verbs;
 mod list;
 mod pick;
+mod sample_repo;
 mod support;
 mod validate;
