@@ -1,0 +1,575 @@
+//! End-to-end benchmark of the `tasks` binary: `cargo bench --bench cli`.
+//!
+//! Generates deterministic synthetic repositories (100 / 1,000 / 10,000 tasks and a 10,000-task
+//! `blocked_by` chain) in a temporary directory, then runs the release binary from each
+//! repository root and measures, per command:
+//! - cold: `tasks/.cache/` deleted before every run (every file is read and parsed again and the
+//!   cache is rewritten);
+//! - warm: cache present and no task file changed.
+//!
+//! Wall time is spawn-to-reap; peak RSS and CPU time come from `wait4` (see `measure.rs`). The
+//! result is printed as Markdown on stdout (progress goes to stderr). See docs/performance.md.
+//!
+//! Options (after `--`, e.g. `cargo bench --bench cli -- --runs 5`):
+//!   --runs N           timed runs per command and cache state (default 15; one extra untimed
+//!                      warm-up run precedes each series)
+//!   --sizes A,B,...    realistic repository sizes (default 100,1000,10000)
+//!   --chain N          length of the chain stress repository (default 10000; 0 skips it)
+//!   --bin PATH         binary to measure (default: the `tasks` binary cargo built for this
+//!                      bench, i.e. target/release/tasks; env TASKS_BIN works too)
+//!   --dir DIR          generate the repositories under DIR and keep them (default: a temp dir)
+//!   --generate-only    with --dir: only generate the repositories, measure nothing
+//!   --out FILE         also write the Markdown report to FILE
+
+mod generate;
+mod measure;
+
+use generate::{Scenario, Summary};
+use measure::{Sample, Stats, mib, ms, run_once};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+/// The commands measured, as (label, arguments). Exit 1 from `--pick` means "nothing ready".
+const COMMANDS: &[(&str, &[&str])] = &[
+    ("--list --format json", &["--list", "--format", "json"]),
+    ("--pick", &["--pick"]),
+    ("--pick --format json", &["--pick", "--format", "json"]),
+];
+
+const TARGET_WARM: Duration = Duration::from_millis(100);
+const TARGET_COLD: Duration = Duration::from_secs(1);
+/// 100 MB, read as 100 MiB (the stricter reading would be 95.4 MiB; both are reported).
+const TARGET_RSS_KIB: u64 = 100 * 1024;
+
+struct Options {
+    runs: usize,
+    sizes: Vec<usize>,
+    chain: usize,
+    bin: Option<PathBuf>,
+    dir: Option<PathBuf>,
+    generate_only: bool,
+    out: Option<PathBuf>,
+}
+
+fn usage() -> String {
+    let doc: Vec<&str> = include_str!("main.rs")
+        .lines()
+        .take_while(|l| l.starts_with("//!"))
+        .map(|l| l.trim_start_matches("//!").strip_prefix(' ').unwrap_or(""))
+        .collect();
+    doc.join("\n")
+}
+
+fn parse_options() -> Result<Options, String> {
+    let mut o = Options {
+        runs: 15,
+        sizes: vec![100, 1_000, 10_000],
+        chain: 10_000,
+        bin: std::env::var_os("TASKS_BIN").map(PathBuf::from),
+        dir: None,
+        generate_only: false,
+        out: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
+        let number = |text: String| {
+            text.trim()
+                .replace('_', "")
+                .parse::<usize>()
+                .map_err(|e| format!("bad number {text:?}: {e}"))
+        };
+        match arg.as_str() {
+            // `cargo bench` passes --bench to harness=false targets.
+            "--bench" => {}
+            "--runs" => o.runs = number(value("--runs")?)?.max(1),
+            "--sizes" => {
+                o.sizes = value("--sizes")?
+                    .split(',')
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| number(s.to_string()))
+                    .collect::<Result<_, _>>()?
+            }
+            "--chain" => o.chain = number(value("--chain")?)?,
+            "--bin" => o.bin = Some(PathBuf::from(value("--bin")?)),
+            "--dir" => o.dir = Some(PathBuf::from(value("--dir")?)),
+            "--generate-only" => o.generate_only = true,
+            "--out" => o.out = Some(PathBuf::from(value("--out")?)),
+            "-h" | "--help" => return Err(usage()),
+            other => return Err(format!("unknown argument {other:?}\n\n{}", usage())),
+        }
+    }
+    if o.generate_only && o.dir.is_none() {
+        return Err("--generate-only needs --dir DIR".to_string());
+    }
+    Ok(o)
+}
+
+/// The binary to measure: `--bin`/`TASKS_BIN`, else the one cargo built for this bench (under
+/// `cargo bench` that is the optimised target/release/tasks), else target/release/tasks, built
+/// with `cargo build --release` when missing.
+fn locate_binary(explicit: Option<PathBuf>) -> Result<PathBuf, String> {
+    if let Some(bin) = explicit {
+        return Ok(bin);
+    }
+    if let Some(bin) = option_env!("CARGO_BIN_EXE_tasks").map(PathBuf::from)
+        && bin.exists()
+    {
+        return Ok(bin);
+    }
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = manifest.join("target/release/tasks");
+    if !bin.exists() {
+        eprintln!("building {} ...", bin.display());
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "--release", "--bin", "tasks"])
+            .current_dir(manifest)
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !status.success() {
+            return Err("cargo build --release failed".to_string());
+        }
+    }
+    Ok(bin)
+}
+
+fn command_output(program: &str, args: &[&str], cwd: &Path) -> Option<String> {
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .ok()?;
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
+}
+
+fn machine_description(bin: &Path) -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_string());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            let kib: u64 = s.lines().next()?.split_whitespace().nth(1)?.parse().ok()?;
+            Some(format!("{:.0} GiB RAM", kib as f64 / 1024.0 / 1024.0))
+        })
+        .unwrap_or_default();
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let commit = command_output("git", &["rev-parse", "--short", "HEAD"], manifest)
+        .unwrap_or_else(|| "unknown".to_string());
+    let dirty = command_output("git", &["status", "--porcelain", "--", "src"], manifest)
+        .is_some_and(|s| !s.is_empty());
+    let rustc = command_output("rustc", &["--version"], manifest).unwrap_or_default();
+    format!(
+        "{cores} cores ({cpu}), {mem}, Linux {kernel}, {rustc}; binary {} at commit {commit}{}",
+        bin.display(),
+        if dirty { " (src/ modified)" } else { "" }
+    )
+}
+
+struct Row {
+    scenario: String,
+    tasks: usize,
+    command: &'static str,
+    cold: bool,
+    stats: Stats,
+    exit_codes: Vec<i32>,
+}
+
+fn fail(message: String) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::FAILURE
+}
+
+/// Run the binary once with output captured, check that it loads every generated file, and
+/// describe what `--pick` chose.
+fn sanity_check(bin: &Path, root: &Path, summary: &Summary) -> Result<String, String> {
+    let _ = std::fs::remove_dir_all(root.join("tasks/.cache"));
+    let out = Command::new(bin)
+        .args(["--list", "--format", "json"])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if out.status.code() != Some(0) {
+        return Err(format!("--list exited {:?}: {stderr}", out.status.code()));
+    }
+    if stderr.contains("Failed to parse") || stderr.contains("Duplicate") {
+        return Err(format!("generated files are not clean:\n{stderr}"));
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("--list --format json is not JSON: {e}"))?;
+    let count = doc["count"].as_u64().unwrap_or(0) as usize;
+    if count != summary.files {
+        return Err(format!(
+            "--list reports {count} tasks, {} were generated",
+            summary.files
+        ));
+    }
+    let out = Command::new(bin)
+        .args(["--pick", "--format", "json"])
+        .current_dir(root)
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
+    let code = out.status.code();
+    if !matches!(code, Some(0 | 1)) {
+        return Err(format!(
+            "--pick exited {code:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        ));
+    }
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .map_err(|e| format!("--pick --format json is not JSON: {e}"))?;
+    Ok(if code == Some(0) {
+        format!(
+            "picks {} ({}, effective {}, reason {})",
+            doc["task"]["id"].as_str().unwrap_or("?"),
+            doc["task"]["priority"].as_str().unwrap_or("?"),
+            doc["task"]["effective_priority"].as_str().unwrap_or("?"),
+            doc["reason"].as_str().unwrap_or("?"),
+        )
+    } else {
+        "nothing ready (exit 1)".to_string()
+    })
+}
+
+fn series(
+    bin: &Path,
+    root: &Path,
+    args: &[&str],
+    cold: bool,
+    runs: usize,
+) -> Result<(Stats, Vec<i32>), String> {
+    let cache = root.join("tasks/.cache");
+    let mut samples: Vec<Sample> = Vec::with_capacity(runs);
+    // One untimed warm-up run: page cache, and (for warm series) a fresh tool cache.
+    for i in 0..=runs {
+        if cold && cache.exists() {
+            std::fs::remove_dir_all(&cache).map_err(|e| format!("cannot clear the cache: {e}"))?;
+        }
+        let sample = run_once(bin, args, root).map_err(|e| format!("cannot run: {e}"))?;
+        if !matches!(sample.exit_code, 0 | 1) || (args[0] == "--list" && sample.exit_code != 0) {
+            return Err(format!(
+                "{} {} exited {}",
+                bin.display(),
+                args.join(" "),
+                sample.exit_code
+            ));
+        }
+        if i > 0 {
+            samples.push(sample);
+        }
+    }
+    let mut codes: Vec<i32> = samples.iter().map(|s| s.exit_code).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    Ok((Stats::of(&samples), codes))
+}
+
+fn scenario_table(report: &mut String, generated: &[(Scenario, Summary, String, u64)]) {
+    report.push_str(
+        "| scenario | files | total MiB | file KB min / avg / max | completed (archived) | \
+         active todo / in_progress / blocked / draft | blocked_by edges | longest chain (all / unfinished) | \
+         cache MiB | pick result |\n|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for (scenario, s, picked, cache_bytes) in generated {
+        let status = |name: &str| {
+            s.active_by_status
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(0, |(_, c)| *c)
+        };
+        let _ = writeln!(
+            report,
+            "| {} | {} | {:.1} | {:.1} / {:.1} / {:.1} | {} ({}) | {} / {} / {} / {} | {} | {} / {} | {:.1} | {} |",
+            scenario.name,
+            s.files,
+            s.bytes as f64 / 1024.0 / 1024.0,
+            s.min_bytes as f64 / 1000.0,
+            s.bytes as f64 / s.files.max(1) as f64 / 1000.0,
+            s.max_bytes as f64 / 1000.0,
+            s.completed,
+            s.archived,
+            status("todo"),
+            status("in_progress"),
+            status("blocked"),
+            status("draft"),
+            s.blocked_by_edges,
+            s.longest_chain,
+            s.longest_open_chain,
+            *cache_bytes as f64 / 1024.0 / 1024.0,
+            picked
+        );
+    }
+}
+
+fn results_table(report: &mut String, rows: &[Row]) {
+    report.push_str(
+        "| scenario | command | cache | runs | min ms | median ms | mean ms | max ms | \
+         CPU median ms | peak RSS MiB | exit |\n|---|---|---|---|---|---|---|---|---|---|---|\n",
+    );
+    for r in rows {
+        let s = &r.stats;
+        let codes: Vec<String> = r.exit_codes.iter().map(i32::to_string).collect();
+        let _ = writeln!(
+            report,
+            "| {} | `{}` | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            r.scenario,
+            r.command,
+            if r.cold { "cold" } else { "warm" },
+            s.runs,
+            ms(s.min),
+            ms(s.median),
+            ms(s.mean),
+            ms(s.max),
+            ms(s.cpu_median),
+            mib(s.rss_max_kib),
+            codes.join(",")
+        );
+    }
+}
+
+/// Median cost per task for each realistic size, and how it grows from size to size.
+fn linearity_table(report: &mut String, rows: &[Row], sizes: &[usize]) {
+    let realistic: Vec<&Row> = rows
+        .iter()
+        .filter(|r| !r.scenario.starts_with("chain"))
+        .collect();
+    if sizes.len() < 2 {
+        return;
+    }
+    report.push_str("| command | cache |");
+    for n in sizes {
+        let _ = write!(report, " µs/task at {n} |");
+    }
+    report.push_str(" median growth per 10× tasks |\n|---|---|");
+    for _ in 0..=sizes.len() {
+        report.push_str("---|");
+    }
+    report.push('\n');
+    for (command, _) in COMMANDS {
+        for cold in [true, false] {
+            let medians: Vec<Option<Duration>> = sizes
+                .iter()
+                .map(|&n| {
+                    realistic
+                        .iter()
+                        .find(|r| r.tasks == n && r.command == *command && r.cold == cold)
+                        .map(|r| r.stats.median)
+                })
+                .collect();
+            let _ = write!(
+                report,
+                "| `{command}` | {} |",
+                if cold { "cold" } else { "warm" }
+            );
+            for (n, m) in sizes.iter().zip(&medians) {
+                match m {
+                    Some(m) => {
+                        let _ = write!(report, " {:.1} |", m.as_secs_f64() * 1e6 / *n as f64);
+                    }
+                    None => report.push_str(" – |"),
+                }
+            }
+            // Growth of the median between consecutive sizes, normalised to a 10× step.
+            let growth: Vec<String> = sizes
+                .windows(2)
+                .zip(medians.windows(2))
+                .filter_map(|(n, m)| {
+                    let (a, b) = (m[0]?, m[1]?);
+                    let step = (n[1] as f64 / n[0] as f64).log10();
+                    let g = (b.as_secs_f64() / a.as_secs_f64()).powf(1.0 / step);
+                    Some(format!("{}→{}: {g:.1}×", n[0], n[1]))
+                })
+                .collect();
+            let _ = writeln!(report, " {} |", growth.join(", "));
+        }
+    }
+}
+
+fn targets(report: &mut String, rows: &[Row]) {
+    let Some(largest) = rows
+        .iter()
+        .filter(|r| !r.scenario.starts_with("chain"))
+        .map(|r| r.tasks)
+        .max()
+    else {
+        return;
+    };
+    let _ = writeln!(
+        report,
+        "| target (at {largest} tasks) | command | measured (median; max RSS) | met? |\n|---|---|---|---|"
+    );
+    for (command, _) in COMMANDS
+        .iter()
+        .filter(|(c, _)| *c != "--pick --format json")
+    {
+        for cold in [false, true] {
+            let Some(r) = rows
+                .iter()
+                .find(|r| r.tasks == largest && r.command == *command && r.cold == cold)
+            else {
+                continue;
+            };
+            let (name, limit) = if cold {
+                ("cold < 1 s", TARGET_COLD)
+            } else {
+                ("warm < 100 ms", TARGET_WARM)
+            };
+            let _ = writeln!(
+                report,
+                "| {name} | `{command}` | {} ms (max {} ms) | {} |",
+                ms(r.stats.median),
+                ms(r.stats.max),
+                if r.stats.median < limit {
+                    "yes"
+                } else {
+                    "**NO**"
+                }
+            );
+        }
+    }
+    let peak = rows
+        .iter()
+        .filter(|r| r.tasks == largest && !r.scenario.starts_with("chain"))
+        .map(|r| r.stats.rss_max_kib)
+        .max()
+        .unwrap_or(0);
+    let _ = writeln!(
+        report,
+        "| peak RSS < 100 MB | any | {} MiB ({:.1} MB) | {} |",
+        mib(peak),
+        peak as f64 * 1024.0 / 1e6,
+        if peak < TARGET_RSS_KIB {
+            "yes"
+        } else {
+            "**NO**"
+        }
+    );
+}
+
+fn main() -> ExitCode {
+    let options = match parse_options() {
+        Ok(o) => o,
+        Err(message) => return fail(message),
+    };
+    let mut scenarios: Vec<Scenario> = options
+        .sizes
+        .iter()
+        .map(|&n| Scenario::realistic(n))
+        .collect();
+    if options.chain > 0 {
+        scenarios.push(Scenario::chain(options.chain));
+    }
+
+    let temp;
+    let base = match &options.dir {
+        Some(dir) => dir.clone(),
+        None => match tempfile::Builder::new().prefix("tasks-bench-").tempdir() {
+            Ok(dir) => {
+                temp = dir;
+                temp.path().to_path_buf()
+            }
+            Err(e) => return fail(format!("cannot create a temp dir: {e}")),
+        },
+    };
+
+    let mut generated = Vec::new();
+    for scenario in &scenarios {
+        let root = base.join(scenario.slug());
+        if root.exists()
+            && let Err(e) = std::fs::remove_dir_all(&root)
+        {
+            return fail(format!("cannot clear {}: {e}", root.display()));
+        }
+        let started = Instant::now();
+        match generate::generate(scenario, &root) {
+            Ok(summary) => {
+                eprintln!(
+                    "generated {} in {} ({} files, {:.1} MiB) in {:.1} s",
+                    scenario.name,
+                    root.display(),
+                    summary.files,
+                    summary.bytes as f64 / 1024.0 / 1024.0,
+                    started.elapsed().as_secs_f64()
+                );
+                generated.push((scenario.clone(), summary));
+            }
+            Err(e) => return fail(format!("cannot generate {}: {e}", root.display())),
+        }
+    }
+    if options.generate_only {
+        return ExitCode::SUCCESS;
+    }
+
+    let bin = match locate_binary(options.bin.clone()) {
+        Ok(bin) => bin,
+        Err(message) => return fail(message),
+    };
+    let machine = machine_description(&bin);
+    eprintln!("measuring {machine}");
+
+    let mut rows: Vec<Row> = Vec::new();
+    let mut described = Vec::new();
+    for (scenario, summary) in &generated {
+        let picked = match sanity_check(&bin, &summary.root, summary) {
+            Ok(p) => p,
+            Err(message) => return fail(format!("{}: {message}", scenario.name)),
+        };
+        let cache_bytes = std::fs::metadata(summary.root.join("tasks/.cache/task-index.v1.json"))
+            .map_or(0, |m| m.len());
+        described.push((scenario.clone(), summary.clone(), picked, cache_bytes));
+        for (command, args) in COMMANDS {
+            for cold in [true, false] {
+                eprintln!(
+                    "  {} `{command}` {} x{}",
+                    scenario.name,
+                    if cold { "cold" } else { "warm" },
+                    options.runs
+                );
+                match series(&bin, &summary.root, args, cold, options.runs) {
+                    Ok((stats, exit_codes)) => rows.push(Row {
+                        scenario: scenario.name.clone(),
+                        tasks: scenario.tasks,
+                        command,
+                        cold,
+                        stats,
+                        exit_codes,
+                    }),
+                    Err(message) => return fail(format!("{}: {message}", scenario.name)),
+                }
+            }
+        }
+    }
+
+    let mut report = String::new();
+    let _ = writeln!(report, "## tasks CLI benchmark\n\nMachine: {machine}\n");
+    report.push_str("### Inputs\n\n");
+    scenario_table(&mut report, &described);
+    report.push_str("\n### Wall time and peak memory\n\n");
+    results_table(&mut report, &rows);
+    report.push_str("\n### Cost per task (linearity)\n\n");
+    linearity_table(&mut report, &rows, &options.sizes);
+    report.push_str("\n### Targets\n\n");
+    targets(&mut report, &rows);
+    print!("{report}");
+    if let Some(path) = &options.out
+        && let Err(e) = std::fs::write(path, &report)
+    {
+        return fail(format!("cannot write {}: {e}", path.display()));
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,120 @@
+//! Running the CLI as a child process and measuring it: wall time around spawn-to-reap, and the
+//! child's own resource usage from `wait4(2)`.
+//!
+//! Why `wait4` (through the `libc` crate) rather than polling `/proc/<pid>/status` for `VmHWM`:
+//! the kernel fills `ru_maxrss` for exactly the reaped child when it exits, so the peak is exact
+//! even for a run that lasts a few milliseconds, and there is no sampling race (a poller can miss
+//! the peak, and `/proc/<pid>/status` of an exited zombie no longer has `VmHWM`).
+//! `getrusage(RUSAGE_CHILDREN)` would only give the maximum over *all* children so far.
+
+use std::io;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// One run of the CLI.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    pub wall: Duration,
+    /// User + system CPU time of the child.
+    pub cpu: Duration,
+    /// Peak resident set size of the child, in KiB (`ru_maxrss` is in KiB on Linux).
+    pub max_rss_kib: u64,
+    pub exit_code: i32,
+}
+
+fn timeval(tv: libc::timeval) -> Duration {
+    Duration::from_secs(tv.tv_sec as u64) + Duration::from_micros(tv.tv_usec as u64)
+}
+
+/// Spawn `bin args` in `cwd` with stdin, stdout and stderr on `/dev/null`, wait for it with
+/// `wait4`, and return what it cost. The exit code is -1 when it died of a signal.
+pub fn run_once(bin: &Path, args: &[&str], cwd: &Path) -> io::Result<Sample> {
+    let start = Instant::now();
+    let child = Command::new(bin)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let pid = child.id() as libc::pid_t;
+    let mut status: libc::c_int = 0;
+    // SAFETY: `rusage` is a plain C struct for which all-zero bytes is a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `pid` is our own un-reaped child; both out-pointers are valid for writes.
+        let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if reaped == pid {
+            break;
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+    let wall = start.elapsed();
+    // The child is reaped already; dropping the handle neither waits nor kills.
+    drop(child);
+    let exit_code = if libc::WIFEXITED(status) {
+        libc::WEXITSTATUS(status)
+    } else {
+        -1
+    };
+    Ok(Sample {
+        wall,
+        cpu: timeval(usage.ru_utime) + timeval(usage.ru_stime),
+        max_rss_kib: usage.ru_maxrss.max(0) as u64,
+        exit_code,
+    })
+}
+
+/// Summary statistics of a series of samples.
+#[derive(Debug, Clone, Copy)]
+pub struct Stats {
+    pub runs: usize,
+    pub min: Duration,
+    pub median: Duration,
+    pub mean: Duration,
+    pub max: Duration,
+    pub cpu_median: Duration,
+    pub rss_max_kib: u64,
+}
+
+fn median(sorted: &[Duration]) -> Duration {
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2
+    }
+}
+
+impl Stats {
+    pub fn of(samples: &[Sample]) -> Stats {
+        assert!(!samples.is_empty(), "no samples");
+        let mut wall: Vec<Duration> = samples.iter().map(|s| s.wall).collect();
+        wall.sort();
+        let mut cpu: Vec<Duration> = samples.iter().map(|s| s.cpu).collect();
+        cpu.sort();
+        Stats {
+            runs: samples.len(),
+            min: wall[0],
+            median: median(&wall),
+            mean: wall.iter().sum::<Duration>() / samples.len() as u32,
+            max: wall[wall.len() - 1],
+            cpu_median: median(&cpu),
+            rss_max_kib: samples.iter().map(|s| s.max_rss_kib).max().unwrap_or(0),
+        }
+    }
+}
+
+/// Milliseconds with two decimals.
+pub fn ms(d: Duration) -> String {
+    format!("{:.2}", d.as_secs_f64() * 1000.0)
+}
+
+/// KiB as MiB with one decimal.
+pub fn mib(kib: u64) -> String {
+    format!("{:.1}", kib as f64 / 1024.0)
+}
