@@ -40,6 +40,8 @@ document, errors included: {\"success\": false, \"error\": {\"code\": \"E040\", 
     after_help = EXAMPLES,
     override_usage = "tasks <COMMAND> [OPTIONS]\n       tasks list|pick [FILTER] [OPTIONS]",
     args_override_self = true,
+    disable_help_flag = true,
+    disable_version_flag = true,
     max_term_width = 100
 )]
 struct Cli {
@@ -53,6 +55,14 @@ struct Cli {
     /// Repository root (default: the nearest directory at or above the current one holding .git)
     #[arg(long, value_name = "DIR", help_heading = "Options")]
     repo_root: Option<PathBuf>,
+
+    /// Print help (a summary with -h)
+    #[arg(short, long, action = clap::ArgAction::Help, help_heading = "Options")]
+    help: Option<bool>,
+
+    /// Print the version
+    #[arg(short = 'V', long, action = clap::ArgAction::Version, help_heading = "Options")]
+    version: Option<bool>,
 }
 
 #[derive(Args, Debug)]
