@@ -411,7 +411,7 @@ fn targets(report: &mut String, rows: &[Row]) {
     };
     let _ = writeln!(
         report,
-        "| target (at {largest} tasks) | command | measured (median; max RSS) | met? |\n|---|---|---|---|"
+        "| target (at {largest} tasks) | command | measured: median (slowest run) | met? |\n|---|---|---|---|"
     );
     for (command, _) in COMMANDS
         .iter()
