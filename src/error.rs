@@ -273,21 +273,6 @@ impl Error {
         self
     }
 
-    /// Map an I/O failure on `path` to E040/E041 (or E999 for anything else).
-    pub fn io(action: &str, path: &std::path::Path, err: &std::io::Error) -> Self {
-        let code = match err.kind() {
-            std::io::ErrorKind::NotFound => ErrorCode::E040,
-            std::io::ErrorKind::PermissionDenied => ErrorCode::E041,
-            _ => ErrorCode::E999,
-        };
-        Error::new(code, format!("Cannot {action} {}: {err}", path.display()))
-            .with_detail("path", path.display().to_string())
-    }
-
-    pub fn internal(message: impl Into<String>) -> Self {
-        Error::new(ErrorCode::E999, message)
-    }
-
     /// The JSON error object of contract D3 (`error` member of every error output).
     pub fn to_json(&self) -> Value {
         let info = self.code.info();

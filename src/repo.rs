@@ -63,10 +63,6 @@ impl Repo {
             })
     }
 
-    pub fn join(&self, rel: &str) -> PathBuf {
-        self.root.join(rel)
-    }
-
     /// Absolute display form of a repo-relative path (`/` separated).
     pub fn abs_string(&self, rel: &str) -> String {
         self.root.join(rel).to_string_lossy().into_owned()

@@ -85,10 +85,6 @@ impl Catalog {
         }
     }
 
-    pub fn find(&self, id: &str) -> Option<&Task> {
-        self.tasks.iter().find(|t| t.id == id)
-    }
-
     /// Warnings about the task files themselves, for stderr: broken files (through `report_broken`,
     /// the seam where an exception ledger can silence repeats), duplicate ids and archived tasks
     /// that are not completed.
