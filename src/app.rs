@@ -4,7 +4,7 @@
 use crate::clock::{Clock, iso};
 use crate::error::Result;
 use crate::ids;
-use crate::output::{Format, Printer, Rendered, Shape};
+use crate::output::{Format, Printer, Report, Shape};
 use crate::repo::Repo;
 use crate::tasks::Catalog;
 use crate::verbs;
@@ -116,22 +116,34 @@ pub fn run(invocation: Invocation, cwd: &Path, clock: Clock) -> u8 {
     };
     let mut ctx = Ctx::new(repo, invocation.format, clock);
     ctx.force_rebuild = invocation.command == Command::RefreshCache;
-    let result = dispatch(&ctx, &invocation.command);
-    printer.warnings(&ctx.take_warnings());
-    match result {
-        Ok(rendered) => printer.success(&rendered),
-        Err(e) => printer.error(&e),
-    }
+    let exit = match dispatch(&ctx, &printer, &invocation.command) {
+        Ok(exit) => exit,
+        Err(e) => {
+            printer.warnings(&ctx.take_warnings());
+            printer.error(&e)
+        }
+    };
+    // The process ends here: freeing thousands of tasks one by one is wasted work.
+    std::mem::forget(ctx);
+    exit
 }
 
-fn dispatch(ctx: &Ctx, command: &Command) -> Result<Rendered> {
+/// Warnings first (stderr), then the result.
+fn emit<R: Report>(ctx: &Ctx, printer: &Printer, report: R) -> u8 {
+    printer.warnings(&ctx.take_warnings());
+    let exit = printer.success(&report);
+    std::mem::forget(report);
+    exit
+}
+
+fn dispatch(ctx: &Ctx, printer: &Printer, command: &Command) -> Result<u8> {
     Ok(match command {
-        Command::List { filter } => Rendered::from_report(&verbs::list::run(ctx, filter)),
-        Command::Pick { filter } => Rendered::from_report(&verbs::pick::run(ctx, filter)),
-        Command::Validate => Rendered::from_report(&verbs::validate::run(ctx)?),
-        Command::RefreshCache => Rendered::from_report(&verbs::refresh::run(ctx)),
-        Command::Graph => Rendered::from_report(&verbs::graph::run(ctx)),
-        Command::Explain { id } => Rendered::from_report(&verbs::explain::run(ctx, id)?),
-        Command::CheckHalt => Rendered::from_report(&verbs::check_halt::run(ctx)),
+        Command::List { filter } => emit(ctx, printer, verbs::list::run(ctx, filter)),
+        Command::Pick { filter } => emit(ctx, printer, verbs::pick::run(ctx, filter)),
+        Command::Validate => emit(ctx, printer, verbs::validate::run(ctx)?),
+        Command::RefreshCache => emit(ctx, printer, verbs::refresh::run(ctx)),
+        Command::Graph => emit(ctx, printer, verbs::graph::run(ctx)),
+        Command::Explain { id } => emit(ctx, printer, verbs::explain::run(ctx, id)?),
+        Command::CheckHalt => emit(ctx, printer, verbs::check_halt::run(ctx)),
     })
 }

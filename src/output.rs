@@ -39,31 +39,30 @@ pub trait Report: Serialize {
     }
 }
 
-/// Everything needed to print one result.
-#[derive(Debug)]
-pub struct Rendered {
-    pub json: Value,
-    pub text: Text,
-    pub exit: u8,
-}
-
-impl Rendered {
-    pub fn from_report<R: Report>(report: &R) -> Rendered {
-        let mut text = Text::default();
-        report.text(&mut text);
-        Rendered {
-            json: serde_json::to_value(report).unwrap_or(Value::Null),
-            text,
-            exit: report.exit_code(),
-        }
-    }
-}
-
-/// The stream printer. Broken pipes (`tasks --list | head -1`) end output quietly.
+/// The stream printer. JSON is serialized straight into a buffered stdout (no intermediate
+/// tree); broken pipes (`tasks --list | head -1`) end output quietly.
 pub struct Printer {
     pub format: Format,
     pub shape: Shape,
     pub generated_at: String,
+}
+
+/// A flat result: the report's own fields, then `success` (when the shape has it) and
+/// `generated_at`.
+#[derive(Serialize)]
+struct FlatDoc<'a, R: Serialize> {
+    #[serde(flatten)]
+    body: &'a R,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    success: Option<bool>,
+    generated_at: &'a str,
+}
+
+#[derive(Serialize)]
+struct EnvelopeDoc<'a, R: Serialize> {
+    success: bool,
+    data: &'a R,
+    error: Option<()>,
 }
 
 impl Printer {
@@ -74,15 +73,29 @@ impl Printer {
         }
     }
 
-    pub fn success(&self, rendered: &Rendered) -> u8 {
+    /// Print a verb's result and return its exit code.
+    pub fn success<R: Report>(&self, report: &R) -> u8 {
         match self.format {
-            Format::Json => write_stdout(&self.document(rendered.json.clone(), true)),
+            Format::Json => match self.shape {
+                Shape::Envelope => write_json(&EnvelopeDoc {
+                    success: true,
+                    data: report,
+                    error: None,
+                }),
+                Shape::Flat | Shape::FlatSuccess => write_json(&FlatDoc {
+                    body: report,
+                    success: (self.shape == Shape::FlatSuccess).then_some(true),
+                    generated_at: &self.generated_at,
+                }),
+            },
             Format::Text => {
-                write_stderr(&rendered.text.stderr);
-                write_stdout(&rendered.text.stdout);
+                let mut text = Text::default();
+                report.text(&mut text);
+                write_stderr(&text.stderr);
+                write_stdout(&text.stdout);
             }
         }
-        rendered.exit
+        report.exit_code()
     }
 
     pub fn error(&self, error: &Error) -> u8 {
@@ -102,7 +115,7 @@ impl Printer {
                         );
                     }
                 }
-                write_stdout(&to_pretty(&Value::Object(obj)));
+                write_json(&Value::Object(obj));
             }
             Format::Text => {
                 let code = error.code.info().code;
@@ -114,41 +127,17 @@ impl Printer {
         }
         error.exit
     }
-
-    fn document(&self, body: Value, success: bool) -> String {
-        let doc = match self.shape {
-            Shape::Envelope => serde_json::json!({
-                "success": success,
-                "data": body,
-                "error": Value::Null,
-            }),
-            Shape::Flat | Shape::FlatSuccess => {
-                let mut obj = match body {
-                    Value::Object(obj) => obj,
-                    other => {
-                        let mut obj = Map::new();
-                        obj.insert("result".into(), other);
-                        obj
-                    }
-                };
-                if self.shape == Shape::FlatSuccess {
-                    obj.insert("success".into(), Value::Bool(success));
-                }
-                obj.insert(
-                    "generated_at".into(),
-                    Value::String(self.generated_at.clone()),
-                );
-                Value::Object(obj)
-            }
-        };
-        to_pretty(&doc)
-    }
 }
 
-fn to_pretty(value: &Value) -> String {
-    let mut s = serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".to_string());
-    s.push('\n');
-    s
+/// One pretty-printed JSON document and a newline on stdout.
+fn write_json<T: Serialize>(doc: &T) {
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let written = serde_json::to_writer_pretty(&mut out, doc)
+        .map_err(std::io::Error::from)
+        .and_then(|()| out.write_all(b"\n"))
+        .and_then(|()| out.flush());
+    // A closed pipe is the reader's choice; anything else cannot be reported on stdout either.
+    drop(written);
 }
 
 fn write_stdout(s: &str) {

@@ -14,6 +14,8 @@ pub const CACHE_DIR: &str = "tasks/.cache";
 #[derive(Debug, Clone)]
 pub struct Repo {
     pub root: PathBuf,
+    /// `root` as text, for building the absolute paths printed in outputs.
+    root_text: String,
 }
 
 impl Repo {
@@ -36,7 +38,7 @@ impl Repo {
                 .with_detail("path", dir.display().to_string())
                 .with_recovery("Pass an existing directory to --repo-root"));
             }
-            return Ok(Repo { root });
+            return Ok(Repo::at(root));
         }
         let start = cwd.canonicalize().map_err(|e| {
             Error::new(
@@ -47,9 +49,7 @@ impl Repo {
         start
             .ancestors()
             .find(|dir| dir.join(".git").exists())
-            .map(|dir| Repo {
-                root: dir.to_path_buf(),
-            })
+            .map(|dir| Repo::at(dir.to_path_buf()))
             .ok_or_else(|| {
                 Error::new(
                     ErrorCode::E040,
@@ -63,9 +63,20 @@ impl Repo {
             })
     }
 
+    fn at(root: PathBuf) -> Repo {
+        let root_text = root.to_string_lossy().into_owned();
+        Repo { root, root_text }
+    }
+
     /// Absolute display form of a repo-relative path (`/` separated).
     pub fn abs_string(&self, rel: &str) -> String {
-        self.root.join(rel).to_string_lossy().into_owned()
+        let mut out = String::with_capacity(self.root_text.len() + 1 + rel.len());
+        out.push_str(&self.root_text);
+        if !self.root_text.ends_with('/') {
+            out.push('/');
+        }
+        out.push_str(rel);
+        out
     }
 }
 

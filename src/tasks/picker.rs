@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Sort `indices` by the picker key: unblockers first, then status rank, effective priority,
 /// `order` (absent = 9999), declared priority, id.
 pub fn sort(graph: &Graph, priorities: &Priorities, indices: &mut [usize]) {
-    indices.sort_by_cached_key(|&i| {
+    let key = |i: usize| {
         let t = &graph.tasks[i];
         (
             !t.unblocker,
@@ -18,9 +18,16 @@ pub fn sort(graph: &Graph, priorities: &Priorities, indices: &mut [usize]) {
             priorities.rank(i),
             t.order.unwrap_or(9999),
             priority_rank(&t.priority),
-            t.id.clone(),
         )
+    };
+    let mut keyed: Vec<_> = indices.iter().map(|&i| (key(i), i)).collect();
+    keyed.sort_unstable_by(|(ka, a), (kb, b)| {
+        ka.cmp(kb)
+            .then_with(|| graph.tasks[*a].id.cmp(&graph.tasks[*b].id))
     });
+    for (slot, (_, i)) in indices.iter_mut().zip(keyed) {
+        *slot = i;
+    }
 }
 
 /// Unblockers that are `blocked`: the workflow cannot proceed (spec 01 §6.2).

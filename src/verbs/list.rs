@@ -17,13 +17,13 @@ pub struct ListFilter {
 }
 
 #[derive(Debug, Serialize)]
-pub struct ListReport {
+pub struct ListReport<'a> {
     pub count: usize,
     pub filter: ListFilter,
-    pub tasks: Vec<TaskJson>,
+    pub tasks: Vec<TaskJson<'a>>,
 }
 
-pub fn run(ctx: &Ctx, filter_arg: &str) -> ListReport {
+pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> ListReport<'a> {
     let catalog = ctx.catalog();
     let filter = Filter::parse(Some(filter_arg));
     let graph = Graph::new(&catalog.tasks);
@@ -60,7 +60,7 @@ pub fn run(ctx: &Ctx, filter_arg: &str) -> ListReport {
     }
 }
 
-impl Report for ListReport {
+impl Report for ListReport<'_> {
     fn text(&self, out: &mut Text) {
         for t in &self.tasks {
             out.stdout.push_str(&format!(

@@ -14,49 +14,50 @@ use crate::tasks::Task;
 use crate::tasks::priority::Effective;
 use serde::Serialize;
 
-/// A task as `--list` and `--pick` print it in JSON (spec 01 §7.1 field names).
+/// A task as `--list` and `--pick` print it in JSON (spec 01 §7.1 field names). Borrows from
+/// the catalog: a 10,000-task listing copies no task text.
 #[derive(Debug, Serialize)]
-pub struct TaskJson {
-    pub id: String,
-    pub title: String,
-    pub status: String,
-    pub priority: String,
+pub struct TaskJson<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub status: &'a str,
+    pub priority: &'a str,
     pub effective_priority: String,
     pub priority_reason: Option<String>,
-    pub area: String,
+    pub area: &'a str,
     pub unblocker: bool,
     pub order: Option<i64>,
     /// Sorted.
-    pub blocked_by: Vec<String>,
+    pub blocked_by: Vec<&'a str>,
     /// Sorted.
-    pub depends_on: Vec<String>,
+    pub depends_on: Vec<&'a str>,
     /// Absolute path of the task file.
     pub path: String,
-    pub hash: String,
+    pub hash: &'a str,
     pub mtime: f64,
 }
 
-impl TaskJson {
-    pub fn new(ctx: &Ctx, task: &Task, effective: Effective) -> TaskJson {
-        let sorted = |v: &[String]| {
-            let mut v = v.to_vec();
-            v.sort();
+impl<'a> TaskJson<'a> {
+    pub fn new(ctx: &Ctx, task: &'a Task, effective: Effective) -> TaskJson<'a> {
+        let sorted = |v: &'a [String]| {
+            let mut v: Vec<&'a str> = v.iter().map(String::as_str).collect();
+            v.sort_unstable();
             v
         };
         TaskJson {
-            id: task.id.clone(),
-            title: task.title.clone(),
-            status: task.status.clone(),
-            priority: task.priority.clone(),
+            id: &task.id,
+            title: &task.title,
+            status: &task.status,
+            priority: &task.priority,
             effective_priority: effective.priority,
             priority_reason: effective.reason,
-            area: task.area.clone(),
+            area: &task.area,
             unblocker: task.unblocker,
             order: task.order,
             blocked_by: sorted(&task.blocked_by),
             depends_on: sorted(&task.depends_on),
             path: ctx.abs(&task.path),
-            hash: task.hash.clone(),
+            hash: &task.hash,
             mtime: task.mtime,
         }
     }

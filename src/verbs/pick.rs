@@ -10,11 +10,11 @@ use serde::Serialize;
 
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
-pub enum PickReport {
+pub enum PickReport<'a> {
     Picked {
         status: &'static str,
         reason: &'static str,
-        task: TaskJson,
+        task: TaskJson<'a>,
         snapshot_id: u64,
         draft_alerts: DraftAlerts,
         #[serde(skip)]
@@ -23,7 +23,7 @@ pub enum PickReport {
     NothingReady {
         status: &'static str,
         message: &'static str,
-        task: Option<TaskJson>,
+        task: Option<TaskJson<'a>>,
         draft_alerts: DraftAlerts,
         #[serde(skip)]
         draft_warning: String,
@@ -32,7 +32,7 @@ pub enum PickReport {
     Halted(Halt),
 }
 
-pub fn run(ctx: &Ctx, filter_arg: &str) -> PickReport {
+pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> PickReport<'a> {
     let catalog = ctx.catalog();
     let halt = Halt::check(&catalog.tasks);
     if halt.halt {
@@ -69,7 +69,7 @@ pub fn run(ctx: &Ctx, filter_arg: &str) -> PickReport {
     }
 }
 
-impl Report for PickReport {
+impl Report for PickReport<'_> {
     fn text(&self, out: &mut Text) {
         match self {
             PickReport::Picked {
