@@ -30,7 +30,7 @@ impl FileTime {
         self.secs as f64 + f64::from(self.nanos) * 1e-9
     }
 
-    fn of(meta: &std::fs::Metadata) -> FileTime {
+    pub fn of(meta: &std::fs::Metadata) -> FileTime {
         match meta.modified().map(|t| t.duration_since(UNIX_EPOCH)) {
             Ok(Ok(d)) => FileTime {
                 secs: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
@@ -42,49 +42,71 @@ impl FileTime {
     }
 }
 
-/// All task files of the repository, active ones first, each root in sorted path order.
-pub fn discover(root: &Path) -> Vec<TaskFile> {
+/// All task files of the repository, active ones first, each root in sorted path order, plus a
+/// warning for each directory that could not be read.
+pub fn discover(root: &Path) -> (Vec<TaskFile>, Vec<String>) {
     let mut files = Vec::new();
+    let mut warnings = Vec::new();
     for dir in [TASKS_DIR, ARCHIVE_DIR] {
         let base = root.join(dir);
-        if !base.is_dir() {
-            continue;
+        if base.is_dir() {
+            walk(base, dir.to_string(), &mut files, &mut warnings);
         }
-        let walker = walkdir::WalkDir::new(&base)
-            .follow_links(false)
-            .sort_by_file_name();
-        // Unreadable directories are skipped: the walk reports them and moves on.
-        for entry in walker.into_iter().filter_map(Result::ok) {
-            let name = entry.file_name().to_string_lossy();
-            if !name.ends_with(TASK_FILE_SUFFIX) {
-                continue;
-            }
-            let meta = if entry.file_type().is_symlink() {
-                std::fs::metadata(entry.path())
-            } else {
-                entry.metadata().map_err(std::io::Error::other)
+    }
+    (files, warnings)
+}
+
+/// Pre-order walk, siblings in byte order of their names (a directory's files and
+/// subdirectories interleaved, as a sorted listing shows them). Iterative: depth is unbounded.
+fn walk(base: PathBuf, base_rel: String, files: &mut Vec<TaskFile>, warnings: &mut Vec<String>) {
+    // Pending directories and files, the next to visit on top.
+    let mut stack: Vec<(PathBuf, String, bool)> = vec![(base, base_rel, true)];
+    while let Some((path, rel, is_dir)) = stack.pop() {
+        if !is_dir {
+            let meta = match std::fs::metadata(&path) {
+                Ok(meta) if meta.is_file() => meta,
+                _ => continue,
             };
-            let Ok(meta) = meta else { continue };
-            if !meta.is_file() {
-                continue;
-            }
-            let Ok(rel_path) = entry.path().strip_prefix(root) else {
-                continue;
-            };
-            let rel = rel_path
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
             files.push(TaskFile {
                 rel,
-                abs: entry.path().to_path_buf(),
+                abs: path,
                 size: meta.len(),
                 mtime: FileTime::of(&meta),
             });
+            continue;
+        }
+        let entries = match std::fs::read_dir(&path) {
+            Ok(entries) => entries,
+            Err(e) => {
+                warnings.push(format!(
+                    "Warning: cannot read directory {}: {e}; task files in it are skipped",
+                    path.display()
+                ));
+                continue;
+            }
+        };
+        let mut children: Vec<(std::ffi::OsString, bool)> = Vec::new();
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Ok(file_type) = entry.file_type() else {
+                continue;
+            };
+            if file_type.is_dir() {
+                children.push((name, true));
+            } else if name
+                .as_encoded_bytes()
+                .ends_with(TASK_FILE_SUFFIX.as_bytes())
+            {
+                // Regular files and symlinks to files; symlinked directories are never entered.
+                children.push((name, false));
+            }
+        }
+        children.sort_unstable_by(|a, b| b.0.cmp(&a.0));
+        for (name, child_is_dir) in children {
+            let child_rel = format!("{rel}/{}", name.to_string_lossy());
+            stack.push((path.join(&name), child_rel, child_is_dir));
         }
     }
-    files
 }
 
 #[cfg(test)]
@@ -108,7 +130,7 @@ mod tests {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(path, "x").unwrap();
         }
-        let rels: Vec<String> = discover(root).into_iter().map(|f| f.rel).collect();
+        let rels: Vec<String> = discover(root).0.into_iter().map(|f| f.rel).collect();
         assert_eq!(
             rels,
             vec![
@@ -135,7 +157,7 @@ mod tests {
         )
         .unwrap();
         std::os::unix::fs::symlink(root.join("elsewhere"), root.join("tasks/dirlink")).unwrap();
-        let rels: Vec<String> = discover(root).into_iter().map(|f| f.rel).collect();
+        let rels: Vec<String> = discover(root).0.into_iter().map(|f| f.rel).collect();
         assert_eq!(rels, vec!["tasks/link.task.yaml"]);
     }
 }

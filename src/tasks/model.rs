@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-/// One task as parsed from its file (contract D5 field rules).
+/// One task as parsed from its file (contract D5 field rules). Serialized only into the task
+/// cache, whose entries already hold the path, hash and mtime: those three are not repeated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Task {
     pub id: String,
@@ -19,10 +20,13 @@ pub struct Task {
     pub depends_on: Vec<String>,
     pub schema_version: String,
     /// Repo-relative path with `/` separators.
+    #[serde(skip)]
     pub path: String,
     /// SHA-256 of the file's text with newlines normalised to `\n`.
+    #[serde(skip)]
     pub hash: String,
     /// Modification time, seconds since the epoch.
+    #[serde(skip)]
     pub mtime: f64,
 }
 

@@ -2,9 +2,24 @@
 //! spec 01 §3.2–§3.3). Pure: no I/O here.
 
 use super::model::Task;
-use super::yaml::{self, Yaml, format_float};
+use super::yaml::{self, TopLevel, Yaml, format_float};
 use crate::ids::{ID_PATTERN, is_valid_id};
 use serde::{Deserialize, Serialize};
+
+/// The top-level keys a [`Task`] is built from; other keys are checked but not kept.
+const TASK_KEYS: [&str; 11] = [
+    "id",
+    "title",
+    "status",
+    "priority",
+    "area",
+    "unblocker",
+    "order",
+    "blocked_reason",
+    "blocked_by",
+    "depends_on",
+    "schema_version",
+];
 
 /// Task files larger than this are refused unread: real task files are a few kilobytes, and a
 /// runaway file must not cost every run its parse time.
@@ -67,32 +82,34 @@ pub fn decode(bytes: &[u8]) -> Result<(String, String), ParseFailure> {
     Ok((text, hash))
 }
 
-/// Parse a task file. `path` is repo-relative; `mtime` is recorded as given.
+/// Parse a task file's bytes. `path` is repo-relative; `mtime` is recorded as given.
+#[cfg(test)]
 pub fn parse_task(bytes: &[u8], path: &str, mtime: f64) -> Result<Task, ParseFailure> {
     let (text, hash) = decode(bytes)?;
-    let doc = yaml::parse(&text).map_err(|e| ParseFailure {
-        message: e.message,
-        line: e.line,
-        column: e.column,
-    })?;
-    let fields = match &doc {
-        Yaml::Map(_) => &doc,
-        Yaml::Null => {
-            return Err(ParseFailure::new(
-                "file is empty (expected a mapping of task fields)",
-            ));
+    parse_text(&text, hash, path, mtime)
+}
+
+/// Parse the decoded text of a task file whose [`decode`] hash is `hash`.
+pub fn parse_text(text: &str, hash: String, path: &str, mtime: f64) -> Result<Task, ParseFailure> {
+    let fields =
+        yaml::parse_top_level(text, |key| TASK_KEYS.contains(&key)).map_err(|e| ParseFailure {
+            message: e.message,
+            line: e.line,
+            column: e.column,
+        })?;
+    let shape_error = match &fields {
+        TopLevel::Map(_) => None,
+        TopLevel::Empty => Some("file is empty (expected a mapping of task fields)"),
+        TopLevel::Seq => {
+            Some("top level is a list, expected a mapping of task fields (id, title, status, ...)")
         }
-        Yaml::Seq(_) => {
-            return Err(ParseFailure::new(
-                "top level is a list, expected a mapping of task fields (id, title, status, ...)",
-            ));
-        }
-        _ => {
-            return Err(ParseFailure::new(
-                "top level is a single value, expected a mapping of task fields (id, title, status, ...)",
-            ));
-        }
+        TopLevel::Scalar => Some(
+            "top level is a single value, expected a mapping of task fields (id, title, status, ...)",
+        ),
     };
+    if let Some(message) = shape_error {
+        return Err(ParseFailure::new(message));
+    }
 
     let mut missing = Vec::new();
     let mut required = |key: &'static str| -> Result<String, ParseFailure> {

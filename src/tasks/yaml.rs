@@ -74,16 +74,117 @@ fn options() -> serde_saphyr::Options {
 
 /// Parse one YAML document. Empty input (or only comments) is `Yaml::Null`.
 pub fn parse(text: &str) -> Result<Yaml, YamlError> {
-    serde_saphyr::from_str_with_options::<Yaml>(text, options()).map_err(|err| {
-        let location = err.location();
-        let rendered = err.render_with_formatter(&serde_saphyr::UserMessageFormatter);
-        let message = explain_message(&strip_location_suffix(&rendered));
-        YamlError {
-            message,
-            line: location.map(|l| l.line()).filter(|l| *l > 0),
-            column: location.map(|l| l.column()).filter(|c| *c > 0),
+    serde_saphyr::from_str_with_options::<Yaml>(text, options()).map_err(yaml_error)
+}
+
+/// The top level of a document, with only some mapping values built.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TopLevel {
+    /// Empty, or only comments.
+    Empty,
+    Seq,
+    Scalar,
+    /// The kept keys with their values, in document order.
+    Map(Vec<(String, Yaml)>),
+}
+
+impl TopLevel {
+    pub fn get(&self, key: &str) -> Option<&Yaml> {
+        match self {
+            TopLevel::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
+            _ => None,
         }
+    }
+}
+
+/// Parse one YAML document but build only the top-level values whose key satisfies `keep`.
+/// Everything else is still parsed and checked (syntax, duplicate keys, a single document,
+/// nesting budget) but not allocated: task files carry long plans and descriptions that the
+/// task list never reads.
+pub fn parse_top_level(text: &str, keep: fn(&str) -> bool) -> Result<TopLevel, YamlError> {
+    serde_saphyr::with_deserializer_from_str_with_options(text, options(), |de| {
+        de.deserialize_any(TopLevelVisitor { keep })
     })
+    .map_err(yaml_error)
+}
+
+fn yaml_error(err: serde_saphyr::Error) -> YamlError {
+    let location = err.location();
+    let rendered = err.render_with_formatter(&serde_saphyr::UserMessageFormatter);
+    YamlError {
+        message: explain_message(&strip_location_suffix(&rendered)),
+        line: location.map(|l| l.line()).filter(|l| *l > 0),
+        column: location.map(|l| l.column()).filter(|c| *c > 0),
+    }
+}
+
+struct TopLevelVisitor {
+    keep: fn(&str) -> bool,
+}
+
+impl<'de> Visitor<'de> for TopLevelVisitor {
+    type Value = TopLevel;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a YAML document")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<TopLevel, E> {
+        Ok(TopLevel::Scalar)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<TopLevel, E> {
+        Ok(TopLevel::Scalar)
+    }
+    fn visit_i128<E>(self, _: i128) -> Result<TopLevel, E> {
+        Ok(TopLevel::Scalar)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<TopLevel, E> {
+        Ok(TopLevel::Scalar)
+    }
+    fn visit_u128<E>(self, _: u128) -> Result<TopLevel, E> {
+        Ok(TopLevel::Scalar)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<TopLevel, E> {
+        Ok(TopLevel::Scalar)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<TopLevel, E> {
+        Ok(TopLevel::Scalar)
+    }
+    fn visit_bytes<E>(self, _: &[u8]) -> Result<TopLevel, E> {
+        Ok(TopLevel::Scalar)
+    }
+    fn visit_none<E>(self) -> Result<TopLevel, E> {
+        Ok(TopLevel::Empty)
+    }
+    fn visit_unit<E>(self) -> Result<TopLevel, E> {
+        Ok(TopLevel::Empty)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<TopLevel, D::Error> {
+        d.deserialize_any(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<TopLevel, A::Error> {
+        while seq.next_element::<de::IgnoredAny>()?.is_some() {}
+        Ok(TopLevel::Seq)
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<TopLevel, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Yaml>()? {
+            let key = map_key(key)?;
+            if (self.keep)(&key) {
+                entries.push((key, map.next_value::<Yaml>()?));
+            } else {
+                map.next_value::<de::IgnoredAny>()?;
+            }
+        }
+        Ok(TopLevel::Map(entries))
+    }
+}
+
+fn map_key<E: de::Error>(key: Yaml) -> Result<String, E> {
+    match key {
+        Yaml::Seq(_) | Yaml::Map(_) => Err(E::custom("complex mapping keys are not supported")),
+        Yaml::Null => Ok("null".to_string()),
+        scalar => Ok(scalar.scalar_text().unwrap_or_default()),
+    }
 }
 
 /// The parser quotes a character as `` `x' ``; print it as `'x'`, and say how to fix the
@@ -181,14 +282,7 @@ impl<'de> Visitor<'de> for YamlVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Yaml, A::Error> {
         let mut entries = Vec::new();
         while let Some((key, value)) = map.next_entry::<Yaml, Yaml>()? {
-            let key = match key {
-                Yaml::Seq(_) | Yaml::Map(_) => {
-                    return Err(de::Error::custom("complex mapping keys are not supported"));
-                }
-                Yaml::Null => "null".to_string(),
-                scalar => scalar.scalar_text().unwrap_or_default(),
-            };
-            entries.push((key, value));
+            entries.push((map_key(key)?, value));
         }
         Ok(Yaml::Map(entries))
     }
@@ -244,6 +338,27 @@ mod tests {
             .map(|i| format!("{}k:\n", " ".repeat(i)))
             .collect();
         assert!(parse(&nested).is_err());
+    }
+
+    #[test]
+    fn top_level_keeps_only_the_wanted_keys_but_checks_everything() {
+        let keep: fn(&str) -> bool = |k| k == "id";
+        let doc = parse_top_level("id: A-1\nplan:\n  - x: [1, 2]\n", keep).unwrap();
+        assert_eq!(
+            doc,
+            TopLevel::Map(vec![("id".into(), Yaml::Str("A-1".into()))])
+        );
+        assert_eq!(parse_top_level("", keep).unwrap(), TopLevel::Empty);
+        assert_eq!(parse_top_level("- a\n- b\n", keep).unwrap(), TopLevel::Seq);
+        assert_eq!(parse_top_level("text\n", keep).unwrap(), TopLevel::Scalar);
+        let err = parse_top_level("id: A-1\nplan:\n  a: 1\n  a: 2\n", keep).unwrap_err();
+        assert!(err.message.contains("duplicate"), "{}", err.message);
+        assert!(parse_top_level("id: A-1\n---\nid: A-2\n", keep).is_err());
+        assert!(parse_top_level("id: A-1\nx:\n  - `y`\n", keep).is_err());
+        let nested: String = (0..5000)
+            .map(|i| format!("{}k:\n", " ".repeat(i)))
+            .collect();
+        assert!(parse_top_level(&format!("id: A-1\nx:\n{nested}"), keep).is_err());
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use crate::list::workflow_repo;
 use serde_json::Value;
 
-const CACHE: &str = "tasks/.cache/task-index.v1.json";
+const CACHE: &str = "tasks/.cache/task-index.v2.bin";
 
 fn without_time(mut doc: Value) -> Value {
     doc.as_object_mut().unwrap().remove("generated_at");
@@ -66,13 +66,18 @@ fn corrupt_cache_is_rebuilt_with_one_warning() {
 fn truncated_or_foreign_caches_never_break_a_run() {
     let repo = workflow_repo();
     repo.run(&["--list"]);
-    let full = repo.read(CACHE);
-    repo.write(CACHE, &full[..full.len() / 2]);
+    let path = repo.root().join(CACHE);
+    let full = std::fs::read(&path).unwrap();
+    std::fs::write(&path, &full[..full.len() / 2]).unwrap();
     let (_, doc, run) = repo.json(&["--list"]);
     assert_eq!(doc["count"], 8);
-    assert_eq!(run.warnings().len(), 1);
-    // another format version: replaced silently
-    repo.write(CACHE, r#"{"format":"tasks/task-index","version":999}"#);
+    assert_eq!(run.warnings().len(), 1, "{}", run.stderr);
+    assert_eq!(std::fs::read(&path).unwrap(), full, "rebuilt byte for byte");
+    // another format version (999) written by another release: replaced silently
+    let mut foreign = b"tasks task-index\n".to_vec();
+    foreign.extend([0xE7, 0x07, 0x05]);
+    foreign.extend(b"9.9.9 and whatever follows");
+    std::fs::write(&path, foreign).unwrap();
     let (_, doc, run) = repo.json(&["--list"]);
     assert_eq!(doc["count"], 8);
     assert_eq!(run.stderr, "");

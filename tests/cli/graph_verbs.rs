@@ -96,13 +96,9 @@ fn refresh_cache_reports_correct_counts() {
     assert_eq!(doc["duplicate_ids"], 1);
     assert_eq!(
         doc["cache_path"],
-        repo.abs("tasks/.cache/task-index.v1.json")
+        repo.abs("tasks/.cache/task-index.v2.bin")
     );
-    assert!(
-        repo.root()
-            .join("tasks/.cache/task-index.v1.json")
-            .is_file()
-    );
+    assert!(repo.root().join("tasks/.cache/task-index.v2.bin").is_file());
 }
 
 #[test]
