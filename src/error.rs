@@ -274,16 +274,26 @@ impl Error {
     }
 
     /// The JSON error object of contract D3 (`error` member of every error output).
-    pub fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> ErrorJson<'_> {
         let info = self.code.info();
-        serde_json::json!({
-            "code": info.code,
-            "name": info.name,
-            "message": self.message,
-            "details": Value::Object(self.details.clone()),
-            "recovery_action": self.recovery,
-        })
+        ErrorJson {
+            code: info.code,
+            name: info.name,
+            message: &self.message,
+            details: &self.details,
+            recovery_action: &self.recovery,
+        }
     }
+}
+
+/// `{"code", "name", "message", "details", "recovery_action"}`.
+#[derive(Debug, Serialize)]
+pub struct ErrorJson<'a> {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub message: &'a str,
+    pub details: &'a Map<String, Value>,
+    pub recovery_action: &'a str,
 }
 
 impl fmt::Display for Error {
@@ -327,6 +337,6 @@ mod tests {
         let e = Error::usage("two commands");
         assert_eq!(e.exit, 2);
         assert_eq!(e.code, ErrorCode::E002);
-        assert_eq!(e.to_json()["code"], "E002");
+        assert_eq!(serde_json::to_value(e.to_json()).unwrap()["code"], "E002");
     }
 }

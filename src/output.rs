@@ -1,9 +1,8 @@
 //! Rendering results and errors (contract D3): exactly one JSON document on stdout in JSON mode,
 //! text on stdout otherwise, and warnings and diagnostics on stderr, always.
 
-use crate::error::Error;
+use crate::error::{Error, ErrorJson};
 use serde::Serialize;
-use serde_json::{Map, Value};
 use std::io::Write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,6 +57,17 @@ struct FlatDoc<'a, R: Serialize> {
     generated_at: &'a str,
 }
 
+/// An error: `data: null` for envelope verbs, `generated_at` for flat ones.
+#[derive(Serialize)]
+struct ErrorDoc<'a> {
+    success: bool,
+    error: ErrorJson<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<Option<()>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    generated_at: Option<&'a String>,
+}
+
 #[derive(Serialize)]
 struct EnvelopeDoc<'a, R: Serialize> {
     success: bool,
@@ -76,18 +86,7 @@ impl Printer {
     /// Print a verb's result and return its exit code.
     pub fn success<R: Report>(&self, report: &R) -> u8 {
         match self.format {
-            Format::Json => match self.shape {
-                Shape::Envelope => write_json(&EnvelopeDoc {
-                    success: true,
-                    data: report,
-                    error: None,
-                }),
-                Shape::Flat | Shape::FlatSuccess => write_json(&FlatDoc {
-                    body: report,
-                    success: (self.shape == Shape::FlatSuccess).then_some(true),
-                    generated_at: &self.generated_at,
-                }),
-            },
+            Format::Json => to_stdout(|out| self.json_success(out, report)),
             Format::Text => {
                 let mut text = Text::default();
                 report.text(&mut text);
@@ -100,23 +99,7 @@ impl Printer {
 
     pub fn error(&self, error: &Error) -> u8 {
         match self.format {
-            Format::Json => {
-                let mut obj = Map::new();
-                obj.insert("success".into(), Value::Bool(false));
-                obj.insert("error".into(), error.to_json());
-                match self.shape {
-                    Shape::Envelope => {
-                        obj.insert("data".into(), Value::Null);
-                    }
-                    Shape::Flat | Shape::FlatSuccess => {
-                        obj.insert(
-                            "generated_at".into(),
-                            Value::String(self.generated_at.clone()),
-                        );
-                    }
-                }
-                write_json(&Value::Object(obj));
-            }
+            Format::Json => to_stdout(|out| self.json_error(out, error)),
             Format::Text => {
                 let code = error.code.info().code;
                 write_stderr(&format!(
@@ -127,17 +110,57 @@ impl Printer {
         }
         error.exit
     }
+
+    /// The JSON document of a success, in this printer's shape, plus a newline.
+    pub fn json_success<R: Serialize>(
+        &self,
+        out: &mut dyn Write,
+        report: &R,
+    ) -> std::io::Result<()> {
+        match self.shape {
+            Shape::Envelope => write_json(
+                out,
+                &EnvelopeDoc {
+                    success: true,
+                    data: report,
+                    error: None,
+                },
+            ),
+            Shape::Flat | Shape::FlatSuccess => write_json(
+                out,
+                &FlatDoc {
+                    body: report,
+                    success: (self.shape == Shape::FlatSuccess).then_some(true),
+                    generated_at: &self.generated_at,
+                },
+            ),
+        }
+    }
+
+    /// The JSON document of an error, in this printer's shape, plus a newline.
+    pub fn json_error(&self, out: &mut dyn Write, error: &Error) -> std::io::Result<()> {
+        write_json(
+            out,
+            &ErrorDoc {
+                success: false,
+                error: error.to_json(),
+                data: (self.shape == Shape::Envelope).then_some(None),
+                generated_at: (self.shape != Shape::Envelope).then_some(&self.generated_at),
+            },
+        )
+    }
 }
 
-/// One pretty-printed JSON document and a newline on stdout.
-fn write_json<T: Serialize>(doc: &T) {
+fn write_json<T: Serialize>(out: &mut dyn Write, doc: &T) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, doc)?;
+    out.write_all(b"\n")
+}
+
+/// Write through a buffered, locked stdout. A closed pipe (`tasks --list | head -1`) is the
+/// reader's choice, and no other failure could be reported on stdout either: both end quietly.
+fn to_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    let written = serde_json::to_writer_pretty(&mut out, doc)
-        .map_err(std::io::Error::from)
-        .and_then(|()| out.write_all(b"\n"))
-        .and_then(|()| out.flush());
-    // A closed pipe is the reader's choice; anything else cannot be reported on stdout either.
-    drop(written);
+    let _ = write(&mut out).and_then(|()| out.flush());
 }
 
 fn write_stdout(s: &str) {
@@ -148,4 +171,76 @@ fn write_stdout(s: &str) {
 fn write_stderr(s: &str) {
     let mut err = std::io::stderr().lock();
     let _ = err.write_all(s.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+    use serde_json::{Value, json};
+
+    #[derive(Serialize)]
+    struct Body {
+        count: u32,
+    }
+
+    fn printer(shape: Shape) -> Printer {
+        Printer {
+            format: Format::Json,
+            shape,
+            generated_at: "2026-11-25T10:00:00+00:00".to_string(),
+        }
+    }
+
+    fn success(shape: Shape) -> Value {
+        let mut out = Vec::new();
+        printer(shape)
+            .json_success(&mut out, &Body { count: 3 })
+            .unwrap();
+        assert!(out.ends_with(b"}\n"));
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    fn error(shape: Shape) -> Value {
+        let mut out = Vec::new();
+        let e = Error::new(ErrorCode::E051, "no context").with_detail("task_id", "TASK-0001");
+        printer(shape).json_error(&mut out, &e).unwrap();
+        serde_json::from_slice(&out).unwrap()
+    }
+
+    #[test]
+    fn the_three_success_shapes() {
+        let at = "2026-11-25T10:00:00+00:00";
+        assert_eq!(
+            success(Shape::Flat),
+            json!({"count": 3, "generated_at": at})
+        );
+        assert_eq!(
+            success(Shape::FlatSuccess),
+            json!({"count": 3, "success": true, "generated_at": at})
+        );
+        assert_eq!(
+            success(Shape::Envelope),
+            json!({"success": true, "data": {"count": 3}, "error": null})
+        );
+    }
+
+    #[test]
+    fn errors_carry_data_null_or_generated_at() {
+        let body = json!({
+            "code": "E051",
+            "name": "CONTEXT_NOT_FOUND",
+            "message": "no context",
+            "details": {"task_id": "TASK-0001"},
+            "recovery_action": "Run --init-context first"
+        });
+        assert_eq!(
+            error(Shape::Envelope),
+            json!({"success": false, "error": body, "data": null})
+        );
+        assert_eq!(
+            error(Shape::Flat),
+            json!({"success": false, "error": body, "generated_at": "2026-11-25T10:00:00+00:00"})
+        );
+    }
 }

@@ -529,7 +529,7 @@ fn main() -> ExitCode {
             Ok(p) => p,
             Err(message) => return fail(format!("{}: {message}", scenario.name)),
         };
-        let cache_bytes = std::fs::metadata(summary.root.join("tasks/.cache/task-index.v1.json"))
+        let cache_bytes = std::fs::metadata(summary.root.join("tasks/.cache/task-index.v2.bin"))
             .map_or(0, |m| m.len());
         described.push((scenario.clone(), summary.clone(), picked, cache_bytes));
         for (command, args) in COMMANDS {
