@@ -1,0 +1,101 @@
+use super::*;
+
+fn write(root: &Path, rel: &str, text: &str) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn task(id: &str, status: &str) -> String {
+    format!("id: {id}\ntitle: t\nstatus: {status}\npriority: P1\narea: a\n")
+}
+
+fn statuses(loaded: &Loaded) -> Vec<String> {
+    loaded
+        .files
+        .iter()
+        .map(|(_, o)| match o {
+            Outcome::Task(t) => t.status.clone(),
+            Outcome::Failed(f) => format!("failed: {}", f.message),
+        })
+        .collect()
+}
+
+#[test]
+fn only_changed_files_are_read_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for i in 0..5 {
+        write(
+            root,
+            &format!("tasks/TASK-000{i}.task.yaml"),
+            &task(&format!("TASK-000{i}"), "todo"),
+        );
+    }
+    write(root, "tasks/TASK-0009.task.yaml", "id: [\n");
+    let first = load(root, false);
+    assert_eq!(first.parsed, 6);
+    assert_eq!(first.generation, 1);
+    let warm = load(root, false);
+    assert_eq!(
+        warm.parsed, 0,
+        "a warm cache reads no task file, broken ones included"
+    );
+    assert_eq!(warm.generation, 1);
+    assert_eq!(statuses(&first), statuses(&warm));
+
+    // Different size: read and re-parsed.
+    write(
+        root,
+        "tasks/TASK-0002.task.yaml",
+        &task("TASK-0002", "in_progress"),
+    );
+    let third = load(root, false);
+    assert_eq!(third.parsed, 1);
+    assert_eq!(third.generation, 2);
+    assert_eq!(statuses(&third)[2], "in_progress");
+
+    // Same bytes, new mtime: read, recognised by hash, outcome reused with the new mtime.
+    let path = root.join("tasks/TASK-0003.task.yaml");
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let fourth = load(root, false);
+    assert_eq!(fourth.parsed, 1);
+    assert_eq!(fourth.generation, 2, "same content: same generation");
+    assert_eq!(load(root, false).parsed, 0, "the new mtime was saved");
+    let Outcome::Task(t) = &fourth.files[3].1 else {
+        panic!()
+    };
+    assert!((t.mtime - fourth.files[3].0.mtime.as_f64()).abs() < 1e-6);
+
+    // Forced: everything again.
+    assert_eq!(load(root, true).parsed, 6);
+}
+
+#[test]
+fn order_is_discovery_order_whether_cached_or_not() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for name in ["b", "a", "c/d", "0"] {
+        write(
+            root,
+            &format!("tasks/{name}.task.yaml"),
+            &task("TASK-0001", "todo"),
+        );
+    }
+    let rels = |l: &Loaded| {
+        l.files
+            .iter()
+            .map(|(f, _)| f.rel.clone())
+            .collect::<Vec<_>>()
+    };
+    let cold = load(root, false);
+    let warm = load(root, false);
+    assert_eq!(rels(&cold), rels(&warm));
+    assert_eq!(rels(&cold)[0], "tasks/0.task.yaml");
+}

@@ -1,0 +1,77 @@
+use super::*;
+
+pub fn task(id: &str, status: &str, priority: &str, blocked_by: &[&str]) -> Task {
+    Task {
+        id: id.to_string(),
+        title: format!("Title of {id}"),
+        status: status.to_string(),
+        priority: priority.to_string(),
+        area: "test".to_string(),
+        unblocker: false,
+        order: None,
+        blocked_reason: None,
+        blocked_by: blocked_by.iter().map(|s| s.to_string()).collect(),
+        depends_on: Vec::new(),
+        schema_version: "1.0".to_string(),
+        path: format!("tasks/{id}.task.yaml"),
+        hash: String::new(),
+        mtime: 0.0,
+    }
+}
+
+#[test]
+fn cycles_match_the_reference_scenario() {
+    let mut b = task("B", "todo", "P1", &["C", "TASK-0404"]);
+    b.depends_on = vec!["TASK-0405".into(), "C".into()];
+    let tasks = vec![
+        task("D", "todo", "P1", &["B", "C"]),
+        b,
+        task("A", "todo", "P1", &["A"]),
+        task("C", "todo", "P1", &["D"]),
+    ];
+    let g = Graph::new(&tasks);
+    let messages: Vec<String> = g.validate(&[]).into_iter().map(|i| i.message).collect();
+    assert_eq!(
+        messages,
+        vec![
+            "Circular dependency detected: A -> A",
+            "Circular dependency detected: B -> C -> D -> B",
+            "Circular dependency detected: C -> D -> C",
+            "Task B references non-existent dependencies: TASK-0404, TASK-0405",
+        ]
+    );
+}
+
+#[test]
+fn a_100k_chain_does_not_overflow() {
+    let n = 100_000;
+    let tasks: Vec<Task> = (0..n)
+        .map(|i| {
+            let id = format!("T-{i}");
+            let blocker = format!("T-{}", (i + 1) % n);
+            task(&id, "todo", "P2", &[blocker.as_str()])
+        })
+        .collect();
+    let g = Graph::new(&tasks);
+    let cycles = g.cycles();
+    assert_eq!(cycles.len(), 1);
+    assert_eq!(cycles[0].len(), n + 1);
+    assert_eq!(g.transitive_closure(0).len(), n);
+}
+
+#[test]
+fn readiness_needs_every_blocker_completed() {
+    let tasks = vec![
+        task("A", "completed", "P1", &[]),
+        task("B", "todo", "P1", &["A"]),
+        task("C", "todo", "P1", &["A", "B"]),
+        task("D", "todo", "P1", &["NOPE"]),
+    ];
+    let g = Graph::new(&tasks);
+    let ready: Vec<&str> = tasks
+        .iter()
+        .filter(|t| g.is_ready(t))
+        .map(|t| t.id.as_str())
+        .collect();
+    assert_eq!(ready, vec!["B"]);
+}

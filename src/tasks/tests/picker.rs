@@ -1,0 +1,121 @@
+use super::*;
+use crate::tasks::graph::tests::task;
+
+fn pick(tasks: &[Task], filter: Filter) -> Option<(String, &'static str)> {
+    let g = Graph::new(tasks);
+    let p = Priorities::compute(&g);
+    let alerts = DraftAlerts::compute(&g, &|p| p.to_string());
+    candidates(&g, &p, &alerts, &filter).first().map(|&i| {
+        let e = p.effective(i);
+        (tasks[i].id.clone(), pick_reason(&tasks[i], &e.priority))
+    })
+}
+
+#[test]
+fn status_priority_order_of_the_reference() {
+    let tasks = vec![
+        task("TASK-0010", "blocked", "P2", &[]),
+        task("TASK-0011", "in_progress", "P1", &[]),
+        task("TASK-0012", "todo", "P0", &[]),
+    ];
+    assert_eq!(
+        pick(&tasks, Filter::All),
+        Some(("TASK-0010".into(), "blocked_manual_intervention"))
+    );
+    assert_eq!(
+        pick(&tasks, Filter::Status("todo".into())),
+        Some(("TASK-0012".into(), "highest_priority"))
+    );
+    assert_eq!(
+        pick(&tasks, Filter::Status("in_progress".into())),
+        Some(("TASK-0011".into(), "in_progress_resume"))
+    );
+}
+
+#[test]
+fn draft_scenario_picks_the_inheriting_task() {
+    let mut t400 = task("TASK-0400", "draft", "P0", &[]);
+    t400.unblocker = true;
+    let mut t403 = task("TASK-0403", "todo", "P0", &[]);
+    t403.depends_on = vec!["TASK-0401".into(), "TASK-0400".into()];
+    let mut t404 = task("TASK-0404", "blocked", "P1", &["TASK-0400"]);
+    t404.depends_on = vec!["TASK-0400".into()];
+    let mut t405 = task("TASK-0405", "todo", "P2", &[]);
+    t405.order = Some(5);
+    let mut t407 = task("TASK-0407", "todo", "P1", &[]);
+    t407.order = Some(1);
+    let tasks = vec![
+        t400,
+        task("TASK-0401", "draft", "P1", &[]),
+        task("TASK-0402", "todo", "P1", &["TASK-0401"]),
+        t403,
+        t404,
+        t405,
+        task("TASK-0406", "todo", "P0", &["TASK-0405"]),
+        t407,
+    ];
+    assert_eq!(
+        pick(&tasks, Filter::All),
+        Some(("TASK-0405".into(), "priority_inherited"))
+    );
+    let g = Graph::new(&tasks);
+    let alerts = DraftAlerts::compute(&g, &|p| p.to_string());
+    assert_eq!(alerts.draft_count, 2);
+    assert_eq!(alerts.draft_unblockers.len(), 1);
+    let missing: Vec<(&str, &str)> = alerts
+        .violations
+        .missing_blocked_by
+        .iter()
+        .map(|v| (v.task_id.as_str(), v.draft_id.as_str()))
+        .collect();
+    assert_eq!(
+        missing,
+        vec![("TASK-0403", "TASK-0400"), ("TASK-0403", "TASK-0401")]
+    );
+    let needs: Vec<&str> = alerts
+        .violations
+        .needs_blocked_status
+        .iter()
+        .map(|v| v.task_id.as_str())
+        .collect();
+    assert_eq!(needs, vec!["TASK-0402"]);
+    assert_eq!(alerts.filtered_out_by_picker.len(), 1);
+    assert_eq!(
+        alerts.filtered_out_by_picker[0].draft_ids,
+        vec!["TASK-0400", "TASK-0401"]
+    );
+    let text = alerts.warning_text(&g);
+    assert!(text.contains("CRITICAL: Draft unblocker tasks detected!"));
+    assert!(text.contains("    - TASK-0400 (P0) \u{2014} Title of TASK-0400"));
+}
+
+#[test]
+fn unblocker_filter_works() {
+    let mut u = task("TASK-0002", "todo", "P2", &[]);
+    u.unblocker = true;
+    let tasks = vec![task("TASK-0001", "todo", "P0", &[]), u];
+    assert_eq!(
+        pick(&tasks, Filter::Unblocker),
+        Some(("TASK-0002".into(), "unblocker"))
+    );
+    assert_eq!(Filter::parse(Some("unblocker")), Filter::Unblocker);
+    assert_eq!(Filter::parse(Some("auto")), Filter::All);
+    assert_eq!(Filter::parse(Some("")), Filter::All);
+}
+
+#[test]
+fn halt_message_lists_reasons() {
+    let mut a = task("TASK-0200", "blocked", "P1", &[]);
+    a.unblocker = true;
+    a.blocked_reason = Some("Waiting on vendor".into());
+    let mut b = task("TASK-0201", "blocked", "P1", &[]);
+    b.unblocker = true;
+    let halt = Halt::check(&[a, b]);
+    assert!(halt.halt);
+    assert!(halt.message.contains("  - TASK-0200: Waiting on vendor\n"));
+    assert!(
+        halt.message
+            .contains("  - TASK-0201: (no reason specified)\n")
+    );
+    assert_eq!(halt.tasks, vec!["TASK-0200", "TASK-0201"]);
+}

@@ -1,0 +1,54 @@
+use super::*;
+
+#[test]
+fn accepts_the_documented_forms() {
+    for id in ["TASK-0001", "TASK-0911G", "A-1", "AB2-77X9", "BUG-123"] {
+        assert!(is_valid_id(id), "{id}");
+    }
+}
+
+#[test]
+fn rejects_everything_else() {
+    for id in [
+        "",
+        "TASK",
+        "task-0001",
+        "TASK-",
+        "TASK-A1",
+        "-0001",
+        "1TASK-1",
+        "TASK-1/../x",
+        "../x",
+        "TASK-0001 ",
+        "TASK_0001",
+        "TASK-1-2",
+        "TASK-1a",
+        "TÄSK-1",
+    ] {
+        assert!(!is_valid_id(id), "{id:?}");
+    }
+}
+
+#[test]
+fn cli_ids_are_checked_with_e002() {
+    let err = check_cli_id("--explain", "../etc").unwrap_err();
+    assert_eq!(err.code, ErrorCode::E002);
+    assert!(err.message.contains("--explain"));
+}
+
+#[test]
+fn id_from_file_name_takes_the_leading_id() {
+    assert_eq!(
+        id_from_file_name("TASK-0822-foo.task.yaml").as_deref(),
+        Some("TASK-0822")
+    );
+    assert_eq!(
+        id_from_file_name("TASK-0822.task.yaml").as_deref(),
+        Some("TASK-0822")
+    );
+    assert_eq!(
+        id_from_file_name("TASK-0911G-x-y.task.yaml").as_deref(),
+        Some("TASK-0911G")
+    );
+    assert_eq!(id_from_file_name("notes.task.yaml"), None);
+}
