@@ -296,6 +296,40 @@ pub struct ErrorJson<'a> {
     pub recovery_action: &'a str,
 }
 
+impl From<crate::store::StateError> for Error {
+    fn from(err: crate::store::StateError) -> Self {
+        use crate::store::StateError;
+        match err {
+            StateError::Corrupt { path, reason } => Error::new(
+                ErrorCode::E052,
+                format!("{} is not valid: {reason}", path.display()),
+            )
+            .with_detail("path", path.display().to_string())
+            .with_detail("reason", reason)
+            .with_recovery(format!(
+                "Nothing was written. Repair {} by hand (or restore it from git), then retry",
+                path.display()
+            )),
+            StateError::Io {
+                path,
+                action,
+                source,
+            } => {
+                let code = match source.kind() {
+                    std::io::ErrorKind::NotFound => ErrorCode::E040,
+                    _ => ErrorCode::E041,
+                };
+                Error::new(
+                    code,
+                    format!("Cannot {action} {}: {source}", path.display()),
+                )
+                .with_detail("path", path.display().to_string())
+                .with_recovery("Check that the path exists and is writable, then retry")
+            }
+        }
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "[{}] {}", self.code.info().code, self.message)

@@ -23,13 +23,6 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
-/// Serialize `value` as 2-space-indented JSON plus a newline and write it atomically.
-pub fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> io::Result<()> {
-    let mut bytes = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
-    bytes.push(b'\n');
-    atomic_write(path, &bytes)
-}
-
 #[cfg(test)]
 #[path = "tests/atomic.rs"]
 mod tests;

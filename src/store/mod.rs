@@ -1,10 +1,12 @@
 //! File-system primitives every state change goes through: exclusive locks, atomic replacement
-//! and SHA-256. Nothing outside `store/` writes state files directly.
+//! SHA-256 and the JSON state transaction. Nothing outside `store/` writes state files directly.
 
 mod atomic;
 mod hash;
+mod json;
 mod lock;
 
-pub use atomic::{atomic_write, write_json_atomic};
+pub use atomic::atomic_write;
 pub use hash::{sha256_file, sha256_hex};
+pub use json::{StateError, read_json, update_json, write_json_atomic};
 pub use lock::{LockGuard, lock_exclusive};
