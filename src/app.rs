@@ -2,8 +2,9 @@
 //! warnings), and dispatch from [`Command`] to the verb that does the work.
 
 use crate::clock::{Clock, iso};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ids;
+use crate::ledger;
 use crate::output::{Format, Printer, Report, Shape};
 use crate::repo::Repo;
 use crate::tasks::Catalog;
@@ -14,13 +15,51 @@ use std::path::{Path, PathBuf};
 /// One command per invocation (contract D1). Nothing past `cli.rs` sees clap.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    List { filter: String },
-    Pick { filter: String },
+    List {
+        filter: String,
+    },
+    Pick {
+        filter: String,
+    },
     Validate,
     RefreshCache,
     Graph,
-    Explain { id: String },
+    Explain {
+        id: String,
+    },
     CheckHalt,
+    AddException {
+        id: String,
+        exception_type: Option<String>,
+        message: Option<String>,
+        owner: Option<String>,
+    },
+    ListExceptions {
+        status: Option<String>,
+    },
+    ResolveException {
+        id: String,
+        notes: Option<String>,
+    },
+    CleanupExceptions {
+        id: Option<String>,
+        trigger: Option<String>,
+    },
+    QuarantineTask {
+        id: String,
+        reason: Option<String>,
+        error_details: Option<String>,
+    },
+    ListQuarantined {
+        status: Option<String>,
+    },
+    ReleaseQuarantine {
+        id: String,
+        notes: Option<String>,
+    },
+    RepairQuarantined {
+        id: String,
+    },
 }
 
 impl Command {
@@ -33,15 +72,69 @@ impl Command {
             | Command::Validate
             | Command::Explain { .. }
             | Command::CheckHalt => Shape::Flat,
+            Command::AddException { .. }
+            | Command::ListExceptions { .. }
+            | Command::ResolveException { .. }
+            | Command::CleanupExceptions { .. }
+            | Command::QuarantineTask { .. }
+            | Command::ListQuarantined { .. }
+            | Command::ReleaseQuarantine { .. }
+            | Command::RepairQuarantined { .. } => Shape::Envelope,
         }
     }
 
-    /// Input checks that need no repository: ids are checked before any path is built.
+    /// Input checks that need no repository: ids are checked before any path is built from
+    /// them, enum values against their sets (E002), required options are present (usage).
     fn check_arguments(&self) -> Result<()> {
-        if let Command::Explain { id } = self {
-            ids::check_cli_id("--explain", id)?;
+        use crate::ledger::{EXCEPTION_TYPES, STATUSES, TRIGGERS, check_choice};
+        use crate::quarantine::{REASONS, REPAIR_STATUSES};
+        let id = |option: &str, id: &str| ids::check_cli_id(option, id).map(drop);
+        let choice = |option: &str, value: &Option<String>, allowed: &[&str]| match value {
+            Some(v) => check_choice(option, v, allowed).map(drop),
+            None => Ok(()),
+        };
+        match self {
+            Command::Explain { id: task } => id("--explain", task),
+            Command::AddException {
+                id: task,
+                exception_type,
+                ..
+            } => {
+                id("--add-exception", task)?;
+                let Some(kind) = exception_type else {
+                    return Err(Error::usage(
+                        "--add-exception needs --exception-type TYPE (or --type TYPE)",
+                    ));
+                };
+                check_choice("--exception-type", kind, &EXCEPTION_TYPES).map(drop)
+            }
+            Command::ListExceptions { status } => choice("--status", status, &STATUSES),
+            Command::ResolveException { id: task, .. } => id("--resolve-exception", task),
+            Command::CleanupExceptions { id: task, trigger } => {
+                if let Some(task) = task {
+                    id("--cleanup-exceptions", task)?;
+                }
+                choice("--trigger", trigger, &TRIGGERS)
+            }
+            Command::QuarantineTask {
+                id: task, reason, ..
+            } => {
+                id("--quarantine-task", task)?;
+                let Some(reason) = reason else {
+                    return Err(Error::usage("--quarantine-task needs --reason REASON"));
+                };
+                check_choice("--reason", reason, &REASONS).map(drop)
+            }
+            Command::ListQuarantined { status } => choice("--status", status, &REPAIR_STATUSES),
+            Command::ReleaseQuarantine { id: task, .. } => id("--release-quarantine", task),
+            Command::RepairQuarantined { id: task } => id("--repair-quarantined", task),
+            Command::List { .. }
+            | Command::Pick { .. }
+            | Command::Validate
+            | Command::RefreshCache
+            | Command::Graph
+            | Command::CheckHalt => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -58,6 +151,7 @@ pub struct Ctx {
     pub format: Format,
     pub clock: Clock,
     catalog: OnceCell<Catalog>,
+    quarantined: OnceCell<std::collections::BTreeSet<String>>,
     force_rebuild: bool,
     warnings: RefCell<Vec<String>>,
 }
@@ -69,6 +163,7 @@ impl Ctx {
             format,
             clock,
             catalog: OnceCell::new(),
+            quarantined: OnceCell::new(),
             force_rebuild: false,
             warnings: RefCell::new(Vec::new()),
         }
@@ -78,11 +173,26 @@ impl Ctx {
     pub fn catalog(&self) -> &Catalog {
         self.catalog.get_or_init(|| {
             let catalog = Catalog::load(&self.repo, self.force_rebuild);
-            // Seam for the exception ledger: today every broken file is reported once per run.
-            let warnings = catalog.warnings(&self.repo, |_| true);
-            self.warnings.borrow_mut().extend(warnings);
+            // Broken files are reported once, then tracked in the exception ledger (D5).
+            let stamp = ledger::Stamp::at(self.clock.now());
+            let reconciled = ledger::reconcile(&self.repo, &catalog, &stamp);
+            let warnings = catalog.warnings(&self.repo, |b| reconciled.report.contains(&b.path));
+            let mut all = self.warnings.borrow_mut();
+            all.extend(warnings);
+            all.extend(reconciled.notes);
+            drop(all);
             catalog
         })
+    }
+
+    /// Ids of quarantined tasks (the quarantine index). A corrupt index is E052: better to stop
+    /// than to pick a quarantined task.
+    pub fn quarantined(&self) -> Result<&std::collections::BTreeSet<String>> {
+        if let Some(ids) = self.quarantined.get() {
+            return Ok(ids);
+        }
+        let ids = crate::quarantine::Quarantine::of(&self.repo).quarantined_ids()?;
+        Ok(self.quarantined.get_or_init(|| ids))
     }
 
     /// A warning for stderr (printed before the result, in every format).
@@ -138,12 +248,64 @@ fn emit<R: Report>(ctx: &Ctx, printer: &Printer, report: R) -> u8 {
 
 fn dispatch(ctx: &Ctx, printer: &Printer, command: &Command) -> Result<u8> {
     Ok(match command {
-        Command::List { filter } => emit(ctx, printer, verbs::list::run(ctx, filter)),
-        Command::Pick { filter } => emit(ctx, printer, verbs::pick::run(ctx, filter)),
+        Command::List { filter } => emit(ctx, printer, verbs::list::run(ctx, filter)?),
+        Command::Pick { filter } => emit(ctx, printer, verbs::pick::run(ctx, filter)?),
         Command::Validate => emit(ctx, printer, verbs::validate::run(ctx)?),
         Command::RefreshCache => emit(ctx, printer, verbs::refresh::run(ctx)),
         Command::Graph => emit(ctx, printer, verbs::graph::run(ctx)),
         Command::Explain { id } => emit(ctx, printer, verbs::explain::run(ctx, id)?),
         Command::CheckHalt => emit(ctx, printer, verbs::check_halt::run(ctx)),
+        Command::AddException {
+            id,
+            exception_type,
+            message,
+            owner,
+        } => {
+            let request = verbs::exceptions::AddRequest {
+                id: id.clone(),
+                exception_type: exception_type.clone().unwrap_or_default(),
+                message: message.clone(),
+                owner: owner.clone(),
+            };
+            emit(ctx, printer, verbs::exceptions::add(ctx, request)?)
+        }
+        Command::ListExceptions { status } => {
+            emit(ctx, printer, verbs::exceptions::list(ctx, status.clone())?)
+        }
+        Command::ResolveException { id, notes } => emit(
+            ctx,
+            printer,
+            verbs::exceptions::resolve(ctx, id, notes.clone())?,
+        ),
+        Command::CleanupExceptions { id, trigger } => emit(
+            ctx,
+            printer,
+            verbs::exceptions::cleanup(ctx, id.clone(), trigger.clone())?,
+        ),
+        Command::QuarantineTask {
+            id,
+            reason,
+            error_details,
+        } => emit(
+            ctx,
+            printer,
+            verbs::quarantine::quarantine(
+                ctx,
+                id,
+                reason.as_deref().unwrap_or_default(),
+                error_details.clone(),
+            )?,
+        ),
+        Command::ListQuarantined { status } => {
+            emit(ctx, printer, verbs::quarantine::list(ctx, status.clone())?)
+        }
+        Command::ReleaseQuarantine { id, notes } => emit(
+            ctx,
+            printer,
+            verbs::quarantine::release(ctx, id, notes.clone())?,
+        ),
+        Command::RepairQuarantined { id } => {
+            emit(ctx, printer, verbs::quarantine::repair_task(ctx, id)?)
+        }
     })
 }

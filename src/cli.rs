@@ -48,6 +48,9 @@ struct Cli {
     #[command(flatten)]
     commands: Commands,
 
+    #[command(flatten)]
+    options: VerbOptions,
+
     /// Output format: text for people, json for scripts (one JSON document on stdout)
     #[arg(long, value_enum, default_value_t = FormatArg::Text, help_heading = "Options")]
     format: FormatArg,
@@ -98,9 +101,84 @@ struct Commands {
     #[arg(long, help_heading = "Commands")]
     check_halt: bool,
 
+    /// Record a known problem with a task in the exception ledger (needs --exception-type or
+    /// --type; message from --message or --error-details). Re-adding updates the entry
+    #[arg(long, value_name = "TASK_ID", help_heading = "Exception ledger")]
+    add_exception: Option<String>,
+
+    /// List the exception ledger (optional --status open|in_progress|resolved|wont_fix)
+    #[arg(long, help_heading = "Exception ledger")]
+    list_exceptions: bool,
+
+    /// Mark a task's exceptions resolved (optional --notes)
+    #[arg(long, value_name = "TASK_ID", help_heading = "Exception ledger")]
+    resolve_exception: Option<String>,
+
+    /// Remove exceptions: those of TASK_ID, or without it every one whose auto_remove_on
+    /// trigger holds (optional --trigger task_completion|task_deletion|manual)
+    #[arg(long, num_args = 0..=1, value_name = "TASK_ID", help_heading = "Exception ledger")]
+    cleanup_exceptions: Option<Option<String>>,
+
+    /// Quarantine a task so it is never picked (needs --reason; optional --error-details)
+    #[arg(long, value_name = "TASK_ID", help_heading = "Quarantine")]
+    quarantine_task: Option<String>,
+
+    /// List quarantined tasks (optional --status pending|in_progress|repaired|cannot_repair)
+    #[arg(long, help_heading = "Quarantine")]
+    list_quarantined: bool,
+
+    /// Release a task from quarantine (optional --notes)
+    #[arg(long, value_name = "TASK_ID", help_heading = "Quarantine")]
+    release_quarantine: Option<String>,
+
+    /// Try the documented YAML repairs on a quarantined task's file (tabs, reserved first
+    /// characters, stray lines in lists); the file is rewritten only if the result parses
+    #[arg(long, value_name = "TASK_ID", help_heading = "Quarantine")]
+    repair_quarantined: Option<String>,
+
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[arg(long, value_name = "SHELL", help_heading = "Commands")]
     completions: Option<clap_complete::Shell>,
+}
+
+/// Options some commands read; others ignore them.
+#[derive(Args, Debug)]
+struct VerbOptions {
+    /// Exception type: malformed_yaml, missing_standards, empty_acceptance_criteria, invalid_schema
+    #[arg(long, value_name = "TYPE", help_heading = "Command options")]
+    exception_type: Option<String>,
+
+    /// Same as --exception-type for --add-exception
+    #[arg(long = "type", value_name = "TYPE", help_heading = "Command options")]
+    type_: Option<String>,
+
+    /// Exception message (--add-exception)
+    #[arg(long, value_name = "TEXT", help_heading = "Command options")]
+    message: Option<String>,
+
+    /// Error details (--quarantine-task; also the message of --add-exception). --error works too
+    #[arg(long, value_name = "TEXT", help_heading = "Command options")]
+    error_details: Option<String>,
+
+    /// Owner of a new exception (default: system)
+    #[arg(long, value_name = "OWNER", help_heading = "Command options")]
+    owner: Option<String>,
+
+    /// Status filter; the allowed values depend on the command
+    #[arg(long, value_name = "STATUS", help_heading = "Command options")]
+    status: Option<String>,
+
+    /// Notes for --resolve-exception and --release-quarantine
+    #[arg(long, value_name = "TEXT", help_heading = "Command options")]
+    notes: Option<String>,
+
+    /// Clean-up trigger: task_completion, task_deletion or manual
+    #[arg(long, value_name = "TRIGGER", help_heading = "Command options")]
+    trigger: Option<String>,
+
+    /// Quarantine reason: malformed_yaml, validation_failed, corrupted_context or manual
+    #[arg(long, value_name = "REASON", help_heading = "Command options")]
+    reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -153,6 +231,7 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
         FormatArg::Json => Format::Json,
     };
     let c = cli.commands;
+    let o = cli.options;
     if let Some(shell) = c.completions {
         let mut cmd = Cli::command();
         let mut buf = Vec::new();
@@ -173,6 +252,34 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
         Command::Explain { id }
     } else if c.check_halt {
         Command::CheckHalt
+    } else if let Some(id) = c.add_exception {
+        Command::AddException {
+            id,
+            exception_type: o.exception_type.or(o.type_),
+            message: o.message.or(o.error_details),
+            owner: o.owner,
+        }
+    } else if c.list_exceptions {
+        Command::ListExceptions { status: o.status }
+    } else if let Some(id) = c.resolve_exception {
+        Command::ResolveException { id, notes: o.notes }
+    } else if let Some(id) = c.cleanup_exceptions {
+        Command::CleanupExceptions {
+            id,
+            trigger: o.trigger,
+        }
+    } else if let Some(id) = c.quarantine_task {
+        Command::QuarantineTask {
+            id,
+            reason: o.reason,
+            error_details: o.error_details,
+        }
+    } else if c.list_quarantined {
+        Command::ListQuarantined { status: o.status }
+    } else if let Some(id) = c.release_quarantine {
+        Command::ReleaseQuarantine { id, notes: o.notes }
+    } else if let Some(id) = c.repair_quarantined {
+        Command::RepairQuarantined { id }
     } else {
         // clap's required group makes this unreachable; report it as usage all the same.
         return Parsed::Usage {

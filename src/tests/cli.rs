@@ -23,7 +23,7 @@ fn prefixes_expand_and_exact_names_win() {
         }
     );
     assert_eq!(
-        command(&["--li", "todo"]),
+        command(&["--list", "todo"]),
         Command::List {
             filter: "todo".into()
         }
@@ -92,9 +92,11 @@ fn repeated_option_last_wins() {
 
 #[test]
 fn ambiguity_lists_the_candidates() {
-    let err = expand_prefixes(&args(&["--re"])).unwrap_err();
-    assert!(err.message.contains("--refresh-cache"), "{}", err.message);
-    assert!(err.message.contains("--repo-root"), "{}", err.message);
+    let err = expand_prefixes(&args(&["--lis"])).unwrap_err();
+    assert_eq!(
+        err.message,
+        "ambiguous option: --lis could match --list, --list-exceptions, --list-quarantined"
+    );
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 use super::TaskJson;
 use crate::app::Ctx;
+use crate::error::Result;
 use crate::output::{Report, Text};
 use crate::tasks::graph::Graph;
 use crate::tasks::model::STATUSES;
@@ -23,8 +24,9 @@ pub struct ListReport<'a> {
     pub tasks: Vec<TaskJson<'a>>,
 }
 
-pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> ListReport<'a> {
+pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<ListReport<'a>> {
     let catalog = ctx.catalog();
+    let quarantined = ctx.quarantined()?;
     let filter = Filter::parse(Some(filter_arg));
     let graph = Graph::new(&catalog.tasks);
     let priorities = Priorities::compute(&graph);
@@ -45,9 +47,13 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> ListReport<'a> {
 
     let tasks: Vec<TaskJson> = selected
         .into_iter()
-        .map(|i| TaskJson::new(ctx, &graph.tasks[i], priorities.effective(i)))
+        .map(|i| {
+            let task = &graph.tasks[i];
+            let q = quarantined.contains(&task.id);
+            TaskJson::new(ctx, task, priorities.effective(i), q)
+        })
         .collect();
-    ListReport {
+    Ok(ListReport {
         count: tasks.len(),
         filter: ListFilter {
             status: match &filter {
@@ -57,14 +63,15 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> ListReport<'a> {
             unblocker_only: filter == Filter::Unblocker,
         },
         tasks,
-    }
+    })
 }
 
 impl Report for ListReport<'_> {
     fn text(&self, out: &mut Text) {
         for t in &self.tasks {
+            let mark = if t.quarantined { " [quarantined]" } else { "" };
             out.stdout.push_str(&format!(
-                "{}\t{}\t{}\t{}\n",
+                "{}\t{}\t{}\t{}{mark}\n",
                 t.id, t.status, t.path, t.title
             ));
         }

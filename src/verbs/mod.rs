@@ -2,10 +2,12 @@
 //! report for the output layer. Verbs never print.
 
 pub mod check_halt;
+pub mod exceptions;
 pub mod explain;
 pub mod graph;
 pub mod list;
 pub mod pick;
+pub mod quarantine;
 pub mod refresh;
 pub mod validate;
 
@@ -35,10 +37,12 @@ pub struct TaskJson<'a> {
     pub path: String,
     pub hash: &'a str,
     pub mtime: f64,
+    /// Listed in the quarantine index: never picked.
+    pub quarantined: bool,
 }
 
 impl<'a> TaskJson<'a> {
-    pub fn new(ctx: &Ctx, task: &'a Task, effective: Effective) -> TaskJson<'a> {
+    pub fn new(ctx: &Ctx, task: &'a Task, effective: Effective, quarantined: bool) -> TaskJson<'a> {
         let sorted = |v: &'a [String]| {
             let mut v: Vec<&'a str> = v.iter().map(String::as_str).collect();
             v.sort_unstable();
@@ -59,6 +63,7 @@ impl<'a> TaskJson<'a> {
             path: ctx.abs(&task.path),
             hash: &task.hash,
             mtime: task.mtime,
+            quarantined,
         }
     }
 }

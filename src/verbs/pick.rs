@@ -2,6 +2,7 @@
 
 use super::TaskJson;
 use crate::app::Ctx;
+use crate::error::Result;
 use crate::output::{Report, Text};
 use crate::tasks::graph::Graph;
 use crate::tasks::picker::{self, DraftAlerts, Filter, Halt};
@@ -32,11 +33,12 @@ pub enum PickReport<'a> {
     Halted(Halt),
 }
 
-pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> PickReport<'a> {
+pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
     let catalog = ctx.catalog();
+    let quarantined = ctx.quarantined()?;
     let halt = Halt::check(&catalog.tasks);
     if halt.halt {
-        return PickReport::Halted(halt);
+        return Ok(PickReport::Halted(halt));
     }
     let graph = Graph::new(&catalog.tasks);
     let priorities = Priorities::compute(&graph);
@@ -45,15 +47,18 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> PickReport<'a> {
     let draft_warning = draft_alerts.warning_text(&graph);
     let filter = Filter::parse(Some(filter_arg));
     let candidates = picker::candidates(&graph, &priorities, &draft_alerts, &filter);
-    match candidates.first() {
-        Some(&i) => {
+    let first = candidates
+        .into_iter()
+        .find(|&i| !quarantined.contains(&graph.tasks[i].id));
+    Ok(match first {
+        Some(i) => {
             let task = &graph.tasks[i];
             let effective = priorities.effective(i);
             let reason = picker::pick_reason(task, &effective.priority);
             PickReport::Picked {
                 status: "success",
                 reason,
-                task: TaskJson::new(ctx, task, effective),
+                task: TaskJson::new(ctx, task, effective, false),
                 snapshot_id: catalog.generation,
                 draft_alerts,
                 draft_warning,
@@ -66,7 +71,7 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> PickReport<'a> {
             draft_alerts,
             draft_warning,
         },
-    }
+    })
 }
 
 impl Report for PickReport<'_> {

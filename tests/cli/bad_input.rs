@@ -85,28 +85,41 @@ fn broken_repo() -> TestRepo {
 }
 
 #[test]
-fn each_broken_file_warns_exactly_once_per_run() {
+fn each_broken_file_is_reported_once_then_tracked_in_the_ledger() {
     let repo = broken_repo();
     let expected = broken_files();
-    for run_number in 0..2 {
-        let (code, doc, run) = repo.json(&["--list"]);
-        assert_eq!(code, 0);
-        assert_eq!(doc["count"], 1, "only the valid task loads");
-        let warnings = run.warnings();
-        assert_eq!(
-            warnings.len(),
-            expected.len(),
-            "run {run_number}: {warnings:#?}"
-        );
-        for (name, _, needle) in &expected {
-            let line = warnings
-                .iter()
-                .find(|w| w.contains(name))
-                .unwrap_or_else(|| panic!("no warning for {name}"));
-            assert!(line.starts_with("Warning: Failed to parse "), "{line}");
-            assert!(line.contains(needle), "{name}: {line}");
-        }
+    let (code, doc, run) = repo.json(&["--list"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["count"], 1, "only the valid task loads");
+    let warnings = run.warnings();
+    assert_eq!(warnings.len(), expected.len(), "{warnings:#?}");
+    for (name, _, needle) in &expected {
+        let line = warnings
+            .iter()
+            .find(|w| w.contains(name))
+            .unwrap_or_else(|| panic!("no warning for {name}"));
+        assert!(line.starts_with("Warning: Failed to parse "), "{line}");
+        assert!(line.contains(needle), "{name}: {line}");
     }
+    assert!(run.stderr.contains(&format!(
+        "Note: recorded {} malformed task file(s)",
+        expected.len()
+    )));
+    // The second run is silent: every file is recorded as an open exception.
+    let (_, doc, run) = repo.json(&["--list"]);
+    assert_eq!(doc["count"], 1);
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn a_broken_file_without_an_id_in_its_name_is_reported_every_run() {
+    let repo = TestRepo::new();
+    repo.write("tasks/notes.task.yaml", "id: [\n");
+    for _ in 0..2 {
+        let run = repo.run(&["--list"]);
+        assert_eq!(run.warnings().len(), 1, "{}", run.stderr);
+    }
+    assert!(!repo.root().join("docs/compliance").exists());
 }
 
 #[test]

@@ -52,8 +52,8 @@ fn missing_value() {
 #[test]
 fn ambiguous_prefix_names_the_candidates() {
     usage_error(
-        &["--re"],
-        "ambiguous option: --re could match --refresh-cache, --repo-root",
+        &["--lis"],
+        "ambiguous option: --lis could match --list, --list-exceptions, --list-quarantined",
     );
 }
 
@@ -69,7 +69,7 @@ fn invalid_format_value() {
 fn prefixes_and_equals_forms() {
     let repo = TestRepo::new();
     repo.task("tasks/TASK-0001.task.yaml", "TASK-0001", "todo", "P1", "");
-    let run = repo.run(&["--li", "--form=json"]);
+    let run = repo.run(&["--list", "--form=json"]);
     assert_eq!(run.code, 0);
     assert_eq!(run.json()["count"], 1);
     let run = repo.run(&["--check-h"]);

@@ -1,0 +1,362 @@
+//! The exception ledger (schemas §3 + contract D5): `docs/compliance/context-cache-exceptions.json`,
+//! known problems with task files, so a broken file is reported once and then tracked instead of
+//! repeated on every run. Every change goes through one locked, atomic transaction; a corrupt
+//! ledger is reported (E052) and never overwritten. Keys this version does not know are kept.
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::ids::id_from_file_name;
+use crate::repo::Repo;
+use crate::store::{self, StateError};
+use crate::tasks::Catalog;
+use crate::tasks::catalog::BrokenFile;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+pub const LEDGER_FILE: &str = "docs/compliance/context-cache-exceptions.json";
+pub const LEDGER_LOCK: &str = "docs/compliance/context-cache-exceptions.lock";
+
+pub const EXCEPTION_TYPES: [&str; 4] = [
+    "malformed_yaml",
+    "missing_standards",
+    "empty_acceptance_criteria",
+    "invalid_schema",
+];
+pub const STATUSES: [&str; 4] = ["open", "in_progress", "resolved", "wont_fix"];
+pub const TRIGGERS: [&str; 3] = ["task_completion", "task_deletion", "manual"];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Ledger {
+    pub version: String,
+    pub last_updated: String,
+    pub exceptions: Vec<Exception>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Exception {
+    pub task_id: String,
+    pub exception_type: String,
+    pub detected_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parse_error: Option<String>,
+    /// The task file concerned (repo-relative); two broken files with one id are two entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub column: Option<u64>,
+    #[serde(default)]
+    pub suppressed_warnings: Vec<String>,
+    pub remediation: Remediation,
+    #[serde(default = "default_trigger")]
+    pub auto_remove_on: String,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Remediation {
+    pub owner: String,
+    pub status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn default_trigger() -> String {
+    "task_completion".to_string()
+}
+
+impl Exception {
+    /// Open, in progress or won't fix: the problem is known, so it is not reported again.
+    pub fn is_open(&self) -> bool {
+        self.remediation.status != "resolved"
+    }
+}
+
+/// What `add` records.
+#[derive(Debug, Clone)]
+pub struct NewException {
+    pub task_id: String,
+    pub exception_type: String,
+    pub message: Option<String>,
+    pub file: Option<String>,
+    pub line: Option<u64>,
+    pub column: Option<u64>,
+    pub owner: Option<String>,
+}
+
+/// Timestamps for one change: `now` (date-time) and the deadline of new entries (date).
+#[derive(Debug, Clone)]
+pub struct Stamp {
+    pub now: String,
+    pub deadline: String,
+}
+
+impl Ledger {
+    pub fn empty(now: &str) -> Ledger {
+        Ledger {
+            version: "1.0".to_string(),
+            last_updated: now.to_string(),
+            exceptions: Vec::new(),
+            extra: Map::new(),
+        }
+    }
+
+    /// Record an exception; idempotent per (task id, file). A re-add updates the type, the
+    /// message, the position and `detected_at`, and re-opens a resolved entry. Returns whether
+    /// a new entry was created and its index.
+    pub fn add(&mut self, new: NewException, stamp: &Stamp) -> (bool, usize) {
+        self.last_updated = stamp.now.clone();
+        let existing = self
+            .exceptions
+            .iter()
+            .position(|e| e.task_id == new.task_id && e.file == new.file);
+        match existing {
+            Some(i) => {
+                let e = &mut self.exceptions[i];
+                e.exception_type = new.exception_type;
+                e.detected_at = stamp.now.clone();
+                if new.message.is_some() {
+                    e.parse_error = new.message;
+                }
+                if new.line.is_some() {
+                    e.line = new.line;
+                    e.column = new.column;
+                }
+                if let Some(owner) = new.owner {
+                    e.remediation.owner = owner;
+                }
+                if !e.is_open() {
+                    e.remediation.status = "open".to_string();
+                    e.remediation.resolved_at = None;
+                }
+                (false, i)
+            }
+            None => {
+                self.exceptions.push(Exception {
+                    task_id: new.task_id,
+                    exception_type: new.exception_type,
+                    detected_at: stamp.now.clone(),
+                    parse_error: new.message,
+                    file: new.file,
+                    line: new.line,
+                    column: new.column,
+                    suppressed_warnings: Vec::new(),
+                    remediation: Remediation {
+                        owner: new.owner.unwrap_or_else(|| "system".to_string()),
+                        status: "open".to_string(),
+                        deadline: Some(stamp.deadline.clone()),
+                        notes: None,
+                        resolved_at: None,
+                        extra: Map::new(),
+                    },
+                    auto_remove_on: default_trigger(),
+                    extra: Map::new(),
+                });
+                (true, self.exceptions.len() - 1)
+            }
+        }
+    }
+
+    /// Mark every entry of `task_id` resolved; returns how many there were.
+    pub fn resolve(&mut self, task_id: &str, notes: &str, now: &str) -> usize {
+        let mut count = 0;
+        for e in self.exceptions.iter_mut().filter(|e| e.task_id == task_id) {
+            e.remediation.status = "resolved".to_string();
+            e.remediation.resolved_at = Some(now.to_string());
+            e.remediation.notes = Some(notes.to_string());
+            count += 1;
+        }
+        if count > 0 {
+            self.last_updated = now.to_string();
+        }
+        count
+    }
+
+    /// Remove the entries `remove` selects; returns them.
+    pub fn remove_where(
+        &mut self,
+        now: &str,
+        mut remove: impl FnMut(&Exception) -> bool,
+    ) -> Vec<Exception> {
+        let (removed, kept): (Vec<Exception>, Vec<Exception>) =
+            std::mem::take(&mut self.exceptions)
+                .into_iter()
+                .partition(|e| remove(e));
+        self.exceptions = kept;
+        if !removed.is_empty() {
+            self.last_updated = now.to_string();
+        }
+        removed
+    }
+}
+
+/// The ledger of a repository.
+pub struct LedgerFile {
+    pub path: PathBuf,
+    lock: PathBuf,
+}
+
+impl LedgerFile {
+    pub fn of(repo: &Repo) -> LedgerFile {
+        LedgerFile {
+            path: repo.root.join(LEDGER_FILE),
+            lock: repo.root.join(LEDGER_LOCK),
+        }
+    }
+
+    /// The ledger as it is on disk (`None` when there is none yet).
+    pub fn read(&self) -> std::result::Result<Option<Ledger>, StateError> {
+        store::read_json(&self.path)
+    }
+
+    /// Change the ledger in one locked transaction; `change` returns its result and whether it
+    /// changed anything (nothing is written otherwise).
+    pub fn update<R>(
+        &self,
+        now: &str,
+        change: impl FnOnce(&mut Ledger) -> Result<(R, bool)>,
+    ) -> Result<R> {
+        store::update_json(&self.path, &self.lock, || Ledger::empty(now), change)
+    }
+}
+
+/// Check an enum value from the command line: E002 listing the allowed values.
+pub fn check_choice(option: &str, value: &str, allowed: &[&str]) -> Result<String> {
+    if allowed.contains(&value) {
+        Ok(value.to_string())
+    } else {
+        Err(Error::new(
+            ErrorCode::E002,
+            format!(
+                "Invalid value {value:?} for {option}: expected one of {}",
+                allowed.join(", ")
+            ),
+        )
+        .with_detail("field", option)
+        .with_detail("expected", allowed)
+        .with_detail("actual", value)
+        .with_recovery(format!("Use one of: {}", allowed.join(", "))))
+    }
+}
+
+/// The outcome of matching the broken task files against the ledger.
+#[derive(Debug, Default)]
+pub struct Reconciled {
+    /// Repo-relative paths of the broken files to report in this run.
+    pub report: BTreeSet<String>,
+    /// Extra lines for stderr (ledger problems, what was recorded).
+    pub notes: Vec<String>,
+}
+
+/// Contract D5, "parse once, warn once": a broken task file is reported on the run that first
+/// meets it and recorded as a `malformed_yaml` exception for the id in its file name; while that
+/// exception is open it is not reported again. An open exception whose file parses again is
+/// resolved, so the file is reported again if it ever breaks again. A file whose name holds no
+/// id cannot be recorded and is reported on every run.
+pub fn reconcile(repo: &Repo, catalog: &Catalog, stamp: &Stamp) -> Reconciled {
+    let ledger_file = LedgerFile::of(repo);
+    let mut out = Reconciled::default();
+    let ledger = match ledger_file.read() {
+        Ok(ledger) => ledger,
+        Err(e) => {
+            let e = Error::from(e);
+            out.notes.push(format!(
+                "Warning: {} (malformed task files are reported on every run until it is fixed)",
+                e.message
+            ));
+            out.report = catalog.broken.iter().map(|b| b.path.clone()).collect();
+            return out;
+        }
+    };
+    let open_for = |b: &BrokenFile, id: &str| {
+        ledger.as_ref().is_some_and(|l| {
+            l.exceptions.iter().any(|e| {
+                e.task_id == id
+                    && e.exception_type == "malformed_yaml"
+                    && e.file.as_deref() == Some(b.path.as_str())
+                    && e.is_open()
+            })
+        })
+    };
+    let mut to_record: Vec<NewException> = Vec::new();
+    for broken in &catalog.broken {
+        let name = broken.path.rsplit('/').next().unwrap_or(&broken.path);
+        match id_from_file_name(name) {
+            Some(id) if open_for(broken, &id) => {}
+            Some(id) => {
+                out.report.insert(broken.path.clone());
+                to_record.push(NewException {
+                    task_id: id,
+                    exception_type: "malformed_yaml".to_string(),
+                    message: Some(broken.failure.message.clone()),
+                    file: Some(broken.path.clone()),
+                    line: broken.failure.line,
+                    column: broken.failure.column,
+                    owner: None,
+                });
+            }
+            None => {
+                out.report.insert(broken.path.clone());
+            }
+        }
+    }
+    let parsed: BTreeSet<&str> = catalog.tasks.iter().map(|t| t.path.as_str()).collect();
+    let fixed_again = |e: &Exception| {
+        e.exception_type == "malformed_yaml"
+            && e.is_open()
+            && e.file.as_deref().is_some_and(|f| parsed.contains(f))
+    };
+    let any_fixed = ledger
+        .as_ref()
+        .is_some_and(|l| l.exceptions.iter().any(fixed_again));
+    if to_record.is_empty() && !any_fixed {
+        return out;
+    }
+    let recorded = to_record.len();
+    let result = ledger_file.update(&stamp.now, |ledger| {
+        for e in ledger.exceptions.iter_mut().filter(|e| fixed_again(e)) {
+            e.remediation.status = "resolved".to_string();
+            e.remediation.resolved_at = Some(stamp.now.clone());
+            e.remediation.notes = Some("The file parses again".to_string());
+            ledger.last_updated = stamp.now.clone();
+        }
+        for new in to_record {
+            ledger.add(new, stamp);
+        }
+        Ok(((), true))
+    });
+    match result {
+        Ok(()) if recorded > 0 => out.notes.push(format!(
+            "Note: recorded {recorded} malformed task file(s) in {LEDGER_FILE}; they are not reported again while their exceptions are open (tasks --list-exceptions)"
+        )),
+        Ok(()) => {}
+        Err(e) => out.notes.push(format!(
+            "Warning: could not update the exception ledger: {}",
+            e.message
+        )),
+    }
+    out
+}
+
+impl Stamp {
+    /// `now` as a timestamp and the default deadline of new entries (30 days later, UTC date).
+    pub fn at(now: chrono::DateTime<chrono::Utc>) -> Stamp {
+        Stamp {
+            now: crate::clock::iso(now),
+            deadline: (now + chrono::Duration::days(30))
+                .format("%Y-%m-%d")
+                .to_string(),
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! Quarantine (schemas §9 + contract D5): `docs/compliance/quarantine/` holds one
+//! `<ID>.quarantine.json` entry per quarantined task, `index.json` listing their ids, and
+//! `resolved/` for released entries. Quarantined tasks are never picked. Every change takes the
+//! one quarantine lock and replaces files atomically; a corrupt entry or index is reported (E052)
+//! and never overwritten.
+
+pub mod repair;
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::repo::Repo;
+use crate::store::{self, StateError};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+pub const QUARANTINE_DIR: &str = "docs/compliance/quarantine";
+pub const REASONS: [&str; 4] = [
+    "malformed_yaml",
+    "validation_failed",
+    "corrupted_context",
+    "manual",
+];
+pub const REPAIR_STATUSES: [&str; 4] = ["pending", "in_progress", "repaired", "cannot_repair"];
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Index {
+    pub quarantined_tasks: Vec<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One repair tried by `--repair-quarantined`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct RepairStep {
+    /// `tabs_to_spaces`, `quote_reserved_scalar` or `reindent_stray_line`.
+    pub repair: String,
+    /// 1-based line the repair changed.
+    pub line: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Entry {
+    pub task_id: String,
+    pub quarantined_at: String,
+    pub reason: String,
+    /// The task's real file, repo-relative.
+    pub original_path: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_details: Option<String>,
+    #[serde(default)]
+    pub auto_repair_attempted: bool,
+    #[serde(default = "pending")]
+    pub repair_status: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repair_notes: Option<String>,
+    /// The repairs of the last `--repair-quarantined` (additive field).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub repairs: Vec<RepairStep>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolved_at: Option<String>,
+    /// Notes given to `--release-quarantine`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_notes: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn pending() -> String {
+    "pending".to_string()
+}
+
+/// The quarantine directory of a repository. Ids must have been checked (`ids::check_cli_id`)
+/// before any path is built from them.
+pub struct Quarantine {
+    pub dir: PathBuf,
+}
+
+impl Quarantine {
+    pub fn of(repo: &Repo) -> Quarantine {
+        Quarantine {
+            dir: repo.root.join(QUARANTINE_DIR),
+        }
+    }
+
+    fn index_path(&self) -> PathBuf {
+        self.dir.join("index.json")
+    }
+
+    fn lock_path(&self) -> PathBuf {
+        self.dir.join("index.lock")
+    }
+
+    pub fn entry_path(&self, id: &str) -> PathBuf {
+        self.dir.join(format!("{id}.quarantine.json"))
+    }
+
+    fn resolved_path(&self, id: &str) -> PathBuf {
+        self.dir
+            .join("resolved")
+            .join(format!("{id}.quarantine.json"))
+    }
+
+    /// Ids listed in the index (empty when there is no quarantine).
+    pub fn quarantined_ids(&self) -> Result<BTreeSet<String>> {
+        Ok(store::read_json::<Index>(&self.index_path())?
+            .map(|i| i.quarantined_tasks.into_iter().collect())
+            .unwrap_or_default())
+    }
+
+    pub fn read_entry(&self, id: &str) -> Result<Option<Entry>> {
+        Ok(store::read_json(&self.entry_path(id))?)
+    }
+
+    /// Run `change` holding the quarantine lock, with the index loaded; the index is written
+    /// back when `change` reports a change to it.
+    fn transaction<R>(&self, change: impl FnOnce(&mut Index) -> Result<(R, bool)>) -> Result<R> {
+        store::update_json(
+            &self.index_path(),
+            &self.lock_path(),
+            || Index {
+                quarantined_tasks: Vec::new(),
+                extra: Map::new(),
+            },
+            change,
+        )
+    }
+
+    /// Quarantine a task, or update its entry when it is already quarantined. Returns the
+    /// entry and whether it is new.
+    pub fn put(
+        &self,
+        id: &str,
+        reason: &str,
+        error_details: Option<String>,
+        original_path: &str,
+        now: &str,
+    ) -> Result<(Entry, bool)> {
+        self.transaction(|index| {
+            let existing = self.read_entry(id)?;
+            let created = existing.is_none();
+            let entry = match existing {
+                Some(mut entry) => {
+                    entry.reason = reason.to_string();
+                    entry.original_path = original_path.to_string();
+                    if error_details.is_some() {
+                        entry.error_details = error_details;
+                    }
+                    entry.updated_at = Some(now.to_string());
+                    entry
+                }
+                None => Entry {
+                    task_id: id.to_string(),
+                    quarantined_at: now.to_string(),
+                    reason: reason.to_string(),
+                    original_path: original_path.to_string(),
+                    error_details,
+                    auto_repair_attempted: false,
+                    repair_status: pending(),
+                    repair_notes: None,
+                    repairs: Vec::new(),
+                    updated_at: None,
+                    resolved_at: None,
+                    release_notes: None,
+                    extra: Map::new(),
+                },
+            };
+            self.write_entry(&entry)?;
+            let listed = index.quarantined_tasks.iter().any(|t| t == id);
+            if !listed {
+                index.quarantined_tasks.push(id.to_string());
+            }
+            Ok(((entry, created), !listed))
+        })
+    }
+
+    /// Every entry (not the released ones), sorted by id.
+    pub fn entries(&self) -> Result<Vec<Entry>> {
+        let dir = match std::fs::read_dir(&self.dir) {
+            Ok(dir) => dir,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => {
+                return Err(StateError::Io {
+                    path: self.dir.clone(),
+                    action: "read",
+                    source: e,
+                }
+                .into());
+            }
+        };
+        let mut paths: Vec<PathBuf> = dir
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n.to_string_lossy().ends_with(".quarantine.json"))
+            })
+            .collect();
+        paths.sort();
+        let mut entries = Vec::with_capacity(paths.len());
+        for path in paths {
+            if let Some(entry) = store::read_json::<Entry>(&path)? {
+                entries.push(entry);
+            }
+        }
+        Ok(entries)
+    }
+
+    /// Release a task: its entry gets `resolved_at` and the notes and moves to `resolved/`; the
+    /// index no longer lists it. E040 when the task is not quarantined.
+    pub fn release(&self, id: &str, notes: Option<String>, now: &str) -> Result<Entry> {
+        self.transaction(|index| {
+            let Some(mut entry) = self.read_entry(id)? else {
+                return Err(not_quarantined(id, &self.entry_path(id)));
+            };
+            entry.resolved_at = Some(now.to_string());
+            entry.release_notes = notes;
+            let target = self.resolved_path(id);
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "create", e))?;
+            }
+            if target.exists() {
+                // Keep the history of earlier releases of the same task.
+                let stamp: String = now.chars().filter(char::is_ascii_digit).collect();
+                let older = self
+                    .dir
+                    .join("resolved")
+                    .join(format!("{id}.{stamp}.quarantine.json"));
+                std::fs::rename(&target, &older).map_err(|e| io_error(&target, "move", e))?;
+            }
+            store::write_json_atomic(&target, &entry).map_err(|e| io_error(&target, "write", e))?;
+            let source = self.entry_path(id);
+            std::fs::remove_file(&source).map_err(|e| io_error(&source, "remove", e))?;
+            let before = index.quarantined_tasks.len();
+            index.quarantined_tasks.retain(|t| t != id);
+            let changed = index.quarantined_tasks.len() != before;
+            Ok((entry, changed))
+        })
+    }
+
+    /// Rewrite an existing entry under the lock (used by repair).
+    pub fn update_entry(&self, id: &str, change: impl FnOnce(&mut Entry)) -> Result<Entry> {
+        self.transaction(|_| {
+            let Some(mut entry) = self.read_entry(id)? else {
+                return Err(not_quarantined(id, &self.entry_path(id)));
+            };
+            change(&mut entry);
+            self.write_entry(&entry)?;
+            Ok((entry, false))
+        })
+    }
+
+    fn write_entry(&self, entry: &Entry) -> Result<()> {
+        let path = self.entry_path(&entry.task_id);
+        store::write_json_atomic(&path, entry).map_err(|e| io_error(&path, "write", e))
+    }
+}
+
+fn io_error(path: &Path, action: &'static str, source: std::io::Error) -> Error {
+    StateError::Io {
+        path: path.to_path_buf(),
+        action,
+        source,
+    }
+    .into()
+}
+
+pub fn not_quarantined(id: &str, entry: &Path) -> Error {
+    Error::new(ErrorCode::E040, format!("Task {id} is not quarantined"))
+        .with_detail("task_id", id)
+        .with_detail("path", entry.display().to_string())
+        .with_recovery("See the quarantined tasks with --list-quarantined")
+}

@@ -1,0 +1,205 @@
+//! The documented YAML repairs of `--repair-quarantined`. Each works on the line the parser
+//! reports, the text is parsed again after every repair, and the result is accepted only when it
+//! parses and keeps the task's id and title. Pure: the caller reads and writes the file.
+//!
+//! 1. `tabs_to_spaces`: tab characters in indentation become two spaces each.
+//! 2. `quote_reserved_scalar`: a plain value starting with a character YAML reserves
+//!    (`` ` ``, `@`, `%`) is put in single quotes (a trailing ` # comment` stays outside).
+//! 3. `reindent_stray_line`: a line inside a block sequence that is indented less than the item
+//!    it continues is indented to the item's text column.
+
+use super::RepairStep;
+use crate::tasks::yaml::{self, Yaml};
+
+const MAX_STEPS: usize = 100;
+
+/// What a repair attempt came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Repair {
+    /// The text parses after these steps and keeps the id and title.
+    Repaired {
+        text: String,
+        steps: Vec<RepairStep>,
+    },
+    /// The file parses as it is.
+    NotNeeded,
+    /// Why the file cannot be repaired, with the steps that were tried.
+    Refused { why: String, steps: Vec<RepairStep> },
+}
+
+pub fn repair(original: &str, expected_id: &str) -> Repair {
+    let expected_title = top_level_scalar(original, "title");
+    let mut lines: Vec<String> = original.split('\n').map(str::to_string).collect();
+    let mut steps = Vec::new();
+    for _ in 0..MAX_STEPS {
+        let text = lines.join("\n");
+        let err = match yaml::parse(&text) {
+            Ok(doc) => return verify(&doc, expected_id, expected_title.as_deref(), text, steps),
+            Err(err) => err,
+        };
+        let Some(line) = err.line.map(|l| l as usize) else {
+            let why = format!("cannot repair: {} (no position)", err.message);
+            return Repair::Refused { why, steps };
+        };
+        let applied = tabs_to_spaces(&mut lines)
+            .or_else(|| quote_reserved_scalar(&mut lines, line))
+            .or_else(|| reindent_stray_line(&mut lines, line));
+        match applied {
+            Some(mut new_steps) => steps.append(&mut new_steps),
+            None => {
+                let why = format!(
+                    "cannot repair: line {line}: {} (none of the known repairs applies)",
+                    err.message
+                );
+                return Repair::Refused { why, steps };
+            }
+        }
+    }
+    let why = "cannot repair: too many problems".to_string();
+    Repair::Refused { why, steps }
+}
+
+fn verify(
+    doc: &Yaml,
+    expected_id: &str,
+    expected_title: Option<&str>,
+    text: String,
+    steps: Vec<RepairStep>,
+) -> Repair {
+    let id = doc.get("id").and_then(Yaml::scalar_text);
+    let title = doc.get("title").and_then(Yaml::scalar_text);
+    if id.as_deref() != Some(expected_id) {
+        let why = format!("refused: the repaired file has id {id:?}, expected {expected_id:?}");
+        return Repair::Refused { why, steps };
+    }
+    if title.as_deref() != expected_title {
+        let why =
+            format!("refused: the repaired file has title {title:?}, expected {expected_title:?}");
+        return Repair::Refused { why, steps };
+    }
+    if steps.is_empty() {
+        return Repair::NotNeeded;
+    }
+    Repair::Repaired { text, steps }
+}
+
+/// The value of a top-level `key:` line, read by the YAML parser (so quoting is honoured).
+fn top_level_scalar(text: &str, key: &str) -> Option<String> {
+    let prefix = format!("{key}:");
+    let line = text.lines().find(|l| l.starts_with(&prefix))?;
+    yaml::parse(line).ok()?.get(key).and_then(Yaml::scalar_text)
+}
+
+fn indent_of(line: &str) -> usize {
+    line.len() - line.trim_start_matches(' ').len()
+}
+
+fn step(repair: &str, index: usize) -> RepairStep {
+    RepairStep {
+        repair: repair.to_string(),
+        line: index as u64 + 1,
+    }
+}
+
+fn tabs_to_spaces(lines: &mut [String]) -> Option<Vec<RepairStep>> {
+    let mut steps = Vec::new();
+    for (i, line) in lines.iter_mut().enumerate() {
+        let ws_len = line.len() - line.trim_start_matches([' ', '\t']).len();
+        if line[..ws_len].contains('\t') {
+            let fixed = line[..ws_len].replace('\t', "  ");
+            *line = format!("{fixed}{}", &line[ws_len..]);
+            steps.push(step("tabs_to_spaces", i));
+        }
+    }
+    (!steps.is_empty()).then_some(steps)
+}
+
+fn quote_reserved_scalar(lines: &mut [String], line: usize) -> Option<Vec<RepairStep>> {
+    let index = line.checked_sub(1)?;
+    let text = lines.get(index)?;
+    let indent = indent_of(text);
+    let body = &text[indent..];
+    // The value starts after `- ` markers and after a `key: ` prefix.
+    let mut value_at = indent;
+    let mut rest = body;
+    while let Some(after) = rest.strip_prefix("- ") {
+        value_at += 2;
+        rest = after;
+    }
+    if let Some(colon) = rest.find(": ")
+        && !rest[..colon].contains(['`', '"', '\''])
+    {
+        let skip = colon + 2 + (rest[colon + 2..].len() - rest[colon + 2..].trim_start().len());
+        value_at += skip;
+        rest = &rest[skip..];
+    }
+    if !rest.starts_with(['`', '@', '%']) {
+        return None;
+    }
+    let (value, comment) = match rest.find(" #") {
+        Some(at) => (&rest[..at], &rest[at..]),
+        None => (rest, ""),
+    };
+    let quoted = format!("'{}'", value.trim_end().replace('\'', "''"));
+    lines[index] = format!("{}{quoted}{comment}", &text[..value_at]);
+    Some(vec![step("quote_reserved_scalar", index)])
+}
+
+fn reindent_stray_line(lines: &mut [String], line: usize) -> Option<Vec<RepairStep>> {
+    let last = line.checked_sub(1)?.min(lines.len().checked_sub(1)?);
+    // The parser may notice the problem a line or two after the stray line.
+    for index in (last.saturating_sub(2)..=last).rev() {
+        let text = &lines[index];
+        let trimmed = text.trim_start();
+        if trimmed.is_empty()
+            || trimmed.starts_with('#')
+            || trimmed.starts_with("- ")
+            || looks_like_key(trimmed)
+        {
+            continue;
+        }
+        let indent = indent_of(text);
+        let Some(item_indent) = enclosing_item_indent(&lines[..index]) else {
+            continue;
+        };
+        let content_column = item_indent + 2;
+        if indent < content_column {
+            lines[index] = format!("{}{trimmed}", " ".repeat(content_column));
+            return Some(vec![step("reindent_stray_line", index)]);
+        }
+    }
+    None
+}
+
+/// `key:` or `key: value` — a structural line, never a stray continuation.
+fn looks_like_key(trimmed: &str) -> bool {
+    trimmed.split_once(':').is_some_and(|(key, rest)| {
+        !key.is_empty()
+            && !key.contains([' ', '`', '"', '\''])
+            && (rest.is_empty() || rest.starts_with(' '))
+    })
+}
+
+/// The indentation of the `- ` item that the line after `above` would continue: the nearest
+/// item line above, when only its own continuation lines come between.
+fn enclosing_item_indent(above: &[String]) -> Option<usize> {
+    for text in above.iter().rev() {
+        let trimmed = text.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let indent = indent_of(text);
+        if trimmed.starts_with("- ") || trimmed == "-" {
+            return Some(indent);
+        }
+        // A more-indented continuation of an item further up: keep looking.
+        if indent == 0 {
+            return None;
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+#[path = "tests/repair.rs"]
+mod tests;

@@ -1,0 +1,285 @@
+//! `--quarantine-task`, `--list-quarantined`, `--release-quarantine`, `--repair-quarantined`.
+
+use super::exceptions::table;
+use crate::app::Ctx;
+use crate::clock::iso;
+use crate::error::{Error, ErrorCode, Result};
+use crate::ids::id_from_file_name;
+use crate::output::{Report, Text};
+use crate::quarantine::repair::{Repair, repair};
+use crate::quarantine::{Entry, Quarantine, RepairStep, not_quarantined};
+use crate::store;
+use serde::Serialize;
+
+/// The task's real file: the parsed task with that id, else a broken file named for it.
+fn task_file(ctx: &Ctx, id: &str) -> Result<String> {
+    let catalog = ctx.catalog();
+    if let Some(task) = catalog.tasks.iter().find(|t| t.id == id) {
+        return Ok(task.path.clone());
+    }
+    catalog
+        .broken
+        .iter()
+        .find(|b| {
+            let name = b.path.rsplit('/').next().unwrap_or(&b.path);
+            id_from_file_name(name).as_deref() == Some(id)
+        })
+        .map(|b| b.path.clone())
+        .ok_or_else(|| {
+            Error::new(ErrorCode::E040, format!("No task file for {id}"))
+                .with_detail("task_id", id)
+                .with_recovery(
+                    "Check the id with --list; a broken file counts when its name starts with the id",
+                )
+        })
+}
+
+#[derive(Debug, Serialize)]
+pub struct QuarantineReport {
+    pub task_id: String,
+    pub reason: String,
+    /// Absolute path of the entry file.
+    pub path: String,
+    pub original_path: String,
+    /// False when an existing entry was updated.
+    pub created: bool,
+}
+
+pub fn quarantine(
+    ctx: &Ctx,
+    id: &str,
+    reason: &str,
+    error_details: Option<String>,
+) -> Result<QuarantineReport> {
+    let original_path = task_file(ctx, id)?;
+    let q = Quarantine::of(&ctx.repo);
+    let now = iso(ctx.clock.now());
+    let (entry, created) = q.put(id, reason, error_details, &original_path, &now)?;
+    Ok(QuarantineReport {
+        task_id: entry.task_id,
+        reason: entry.reason,
+        path: q.entry_path(id).display().to_string(),
+        original_path: entry.original_path,
+        created,
+    })
+}
+
+impl Report for QuarantineReport {
+    fn text(&self, out: &mut Text) {
+        let verb = if self.created {
+            "quarantined"
+        } else {
+            "quarantine updated"
+        };
+        out.stdout.push_str(&format!(
+            "✓ Task {} {verb}\n  Reason: {}\n  File: {}\n  Entry: {}\n",
+            self.task_id, self.reason, self.original_path, self.path
+        ));
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListReport {
+    pub quarantined: Vec<Entry>,
+    pub count: usize,
+    pub status: Option<String>,
+}
+
+pub fn list(ctx: &Ctx, status: Option<String>) -> Result<ListReport> {
+    let quarantined: Vec<Entry> = Quarantine::of(&ctx.repo)
+        .entries()?
+        .into_iter()
+        .filter(|e| status.as_ref().is_none_or(|s| &e.repair_status == s))
+        .collect();
+    Ok(ListReport {
+        count: quarantined.len(),
+        quarantined,
+        status,
+    })
+}
+
+impl Report for ListReport {
+    fn text(&self, out: &mut Text) {
+        if self.quarantined.is_empty() {
+            out.stdout.push_str("No quarantined tasks\n");
+            return;
+        }
+        let rows: Vec<[String; 5]> = self
+            .quarantined
+            .iter()
+            .map(|e| {
+                [
+                    e.task_id.clone(),
+                    e.reason.clone(),
+                    e.repair_status.clone(),
+                    e.quarantined_at.chars().take(19).collect(),
+                    e.original_path.clone(),
+                ]
+            })
+            .collect();
+        table(
+            out,
+            ["TASK", "REASON", "REPAIR", "QUARANTINED (UTC)", "FILE"],
+            &rows,
+        );
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReleaseReport {
+    pub task_id: String,
+    pub status: &'static str,
+    pub resolved_at: Option<String>,
+    pub notes: Option<String>,
+    /// Absolute path of the archived entry.
+    pub path: String,
+}
+
+pub fn release(ctx: &Ctx, id: &str, notes: Option<String>) -> Result<ReleaseReport> {
+    let q = Quarantine::of(&ctx.repo);
+    let now = iso(ctx.clock.now());
+    let entry = q.release(id, notes, &now)?;
+    Ok(ReleaseReport {
+        task_id: entry.task_id,
+        status: "released",
+        resolved_at: entry.resolved_at,
+        notes: entry.release_notes,
+        path: q
+            .dir
+            .join("resolved")
+            .join(format!("{id}.quarantine.json"))
+            .display()
+            .to_string(),
+    })
+}
+
+impl Report for ReleaseReport {
+    fn text(&self, out: &mut Text) {
+        out.stdout.push_str(&format!(
+            "✓ Released {} from quarantine\n  Entry archived: {}\n",
+            self.task_id, self.path
+        ));
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct RepairReport {
+    pub task_id: String,
+    pub repaired: bool,
+    pub repair_status: String,
+    pub repairs: Vec<RepairStep>,
+    pub notes: String,
+    /// Absolute path of the task file.
+    pub path: String,
+}
+
+/// Try the documented repairs on a copy of the task file; write it back (atomically) only when
+/// the result parses and keeps the id and title. The entry records what was tried either way.
+pub fn repair_task(ctx: &Ctx, id: &str) -> Result<RepairReport> {
+    let q = Quarantine::of(&ctx.repo);
+    let Some(entry) = q.read_entry(id)? else {
+        return Err(not_quarantined(id, &q.entry_path(id)));
+    };
+    let file = ctx.repo.root.join(&entry.original_path);
+    let original = std::fs::read(&file).map_err(|e| {
+        Error::new(
+            ErrorCode::E040,
+            format!("Cannot read {}: {e}", file.display()),
+        )
+        .with_detail("path", file.display().to_string())
+        .with_recovery("Restore the task file, or release the task and quarantine it again")
+    })?;
+    let outcome = match String::from_utf8(original) {
+        Err(_) => Err((
+            "cannot repair: the file is not valid UTF-8".to_string(),
+            Vec::new(),
+        )),
+        Ok(text) => match repair(&text, id) {
+            Repair::NotNeeded => Ok((
+                "The file already parses; nothing to repair".to_string(),
+                Vec::new(),
+            )),
+            Repair::Refused { why, steps } => Err((why, steps)),
+            Repair::Repaired { text, steps } => {
+                store::atomic_write(&file, text.as_bytes()).map_err(|e| {
+                    Error::new(
+                        ErrorCode::E041,
+                        format!("Cannot write {}: {e}", file.display()),
+                    )
+                    .with_detail("path", file.display().to_string())
+                })?;
+                let note = format!(
+                    "Applied {} repair(s); review them (git diff), then run --release-quarantine {id}",
+                    steps.len()
+                );
+                Ok((note, steps))
+            }
+        },
+    };
+    record(ctx, &q, id, &file, outcome)
+}
+
+fn record(
+    ctx: &Ctx,
+    q: &Quarantine,
+    id: &str,
+    file: &std::path::Path,
+    outcome: std::result::Result<(String, Vec<RepairStep>), (String, Vec<RepairStep>)>,
+) -> Result<RepairReport> {
+    let now = iso(ctx.clock.now());
+    let repaired = outcome.is_ok();
+    let (notes, steps) = match outcome {
+        Ok(done) | Err(done) => done,
+    };
+    let status = if repaired {
+        "repaired"
+    } else {
+        "cannot_repair"
+    };
+    q.update_entry(id, |entry| {
+        entry.auto_repair_attempted = true;
+        entry.repair_status = status.to_string();
+        entry.repair_notes = Some(notes.clone());
+        entry.repairs = steps.clone();
+        entry.updated_at = Some(now.clone());
+    })?;
+    if !repaired {
+        return Err(Error::new(
+            ErrorCode::E011,
+            format!("{id} could not be repaired: {notes}"),
+        )
+        .with_detail("task_id", id)
+        .with_detail("path", file.display().to_string())
+        .with_detail("repair_status", status)
+        .with_detail("repairs", &steps)
+        .with_recovery(format!(
+            "Fix {} by hand, then run --release-quarantine {id}",
+            file.display()
+        )));
+    }
+    Ok(RepairReport {
+        task_id: id.to_string(),
+        repaired: true,
+        repair_status: status.to_string(),
+        repairs: steps,
+        notes,
+        path: file.display().to_string(),
+    })
+}
+
+impl Report for RepairReport {
+    fn text(&self, out: &mut Text) {
+        if self.repairs.is_empty() {
+            out.stdout
+                .push_str(&format!("✓ {}: {}\n", self.task_id, self.notes));
+            return;
+        }
+        out.stdout
+            .push_str(&format!("✓ Repaired {} ({})\n", self.task_id, self.path));
+        for step in &self.repairs {
+            out.stdout
+                .push_str(&format!("  - line {}: {}\n", step.line, step.repair));
+        }
+        out.stdout.push_str(&format!("  {}\n", self.notes));
+    }
+}
