@@ -61,9 +61,9 @@ struct FlatDoc<'a, R: Serialize> {
 #[derive(Serialize)]
 struct ErrorDoc<'a> {
     success: bool,
-    error: ErrorJson<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<Option<()>>,
+    error: ErrorJson<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     generated_at: Option<&'a String>,
 }
@@ -143,8 +143,8 @@ impl Printer {
             out,
             &ErrorDoc {
                 success: false,
-                error: error.to_json(),
                 data: (self.shape == Shape::Envelope).then_some(None),
+                error: error.to_json(),
                 generated_at: (self.shape != Shape::Envelope).then_some(&self.generated_at),
             },
         )
