@@ -7,8 +7,10 @@
 //!   cache is rewritten);
 //! - warm: cache present and no task file changed.
 //!
-//! Wall time is spawn-to-reap; peak RSS and CPU time come from `wait4` (see `measure.rs`). The
-//! result is printed as Markdown on stdout (progress goes to stderr). See docs/performance.md.
+//! Wall time is spawn-to-reap; peak RSS and CPU time come from `wait4`, taken in a small helper
+//! process so that the harness's own memory does not leak into the child's peak RSS (see
+//! `measure.rs`). The result is printed as Markdown on stdout (progress goes to stderr). See
+//! docs/performance.md.
 //!
 //! Options (after `--`, e.g. `cargo bench --bench cli -- --runs 5`):
 //!   --runs N           timed runs per command and cache state (default 15; one extra untimed
@@ -25,7 +27,7 @@ mod generate;
 mod measure;
 
 use generate::{Scenario, Summary};
-use measure::{Sample, Stats, mib, ms, run_once};
+use measure::{HELPER_FLAG, Sample, Stats, mib, ms, run_once};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -462,6 +464,10 @@ fn targets(report: &mut String, rows: &[Row]) {
 }
 
 fn main() -> ExitCode {
+    let argv: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    if argv.first().is_some_and(|a| a == HELPER_FLAG) {
+        return measure::helper_main(&argv[1..]);
+    }
     let options = match parse_options() {
         Ok(o) => o,
         Err(message) => return fail(message),

@@ -6,10 +6,18 @@
 //! even for a run that lasts a few milliseconds, and there is no sampling race (a poller can miss
 //! the peak, and `/proc/<pid>/status` of an exited zombie no longer has `VmHWM`).
 //! `getrusage(RUSAGE_CHILDREN)` would only give the maximum over *all* children so far.
+//!
+//! Why every run goes through a helper process ([`HELPER_FLAG`]): on `execve` Linux folds the
+//! high-water RSS of the memory map being replaced into the new program's `ru_maxrss`. A child
+//! spawned straight from the harness starts from the harness's map (`posix_spawn` shares it,
+//! `fork` copies it), so its `ru_maxrss` is at least the harness's own peak, ~40 MiB after the
+//! sanity check has parsed the 10,000-task `--list` JSON. The helper is this bench binary
+//! exec'd afresh (a ~2 MiB map); it spawns the CLI, reaps it and reports the numbers on stdout.
 
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 /// One run of the CLI.
@@ -27,9 +35,70 @@ fn timeval(tv: libc::timeval) -> Duration {
     Duration::from_secs(tv.tv_sec as u64) + Duration::from_micros(tv.tv_usec as u64)
 }
 
-/// Spawn `bin args` in `cwd` with stdin, stdout and stderr on `/dev/null`, wait for it with
-/// `wait4`, and return what it cost. The exit code is -1 when it died of a signal.
+/// First argument that makes the bench binary act as the measuring helper:
+/// `HELPER_FLAG BIN ARGS...`, run in the directory to measure in.
+pub const HELPER_FLAG: &str = "--measure-child";
+
+/// Run `bin args` in `cwd` once, through a fresh helper process (see the module docs), and
+/// return what the CLI itself cost.
 pub fn run_once(bin: &Path, args: &[&str], cwd: &Path) -> io::Result<Sample> {
+    let out = Command::new(std::env::current_exe()?)
+        .arg(HELPER_FLAG)
+        .arg(bin)
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let fields: Vec<i128> = text
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let &[wall_ns, cpu_ns, max_rss_kib, exit_code] = fields.as_slice() else {
+        return Err(io::Error::other(format!(
+            "the measuring helper failed ({}): {text:?}",
+            out.status
+        )));
+    };
+    Ok(Sample {
+        wall: Duration::from_nanos(wall_ns as u64),
+        cpu: Duration::from_nanos(cpu_ns as u64),
+        max_rss_kib: max_rss_kib as u64,
+        exit_code: exit_code as i32,
+    })
+}
+
+/// The helper's side of [`run_once`]: `args` are `BIN ARGS...`; prints
+/// `wall_ns cpu_ns max_rss_kib exit_code` on one line.
+pub fn helper_main(args: &[OsString]) -> ExitCode {
+    let Some((bin, rest)) = args.split_first() else {
+        eprintln!("{HELPER_FLAG} needs a binary");
+        return ExitCode::FAILURE;
+    };
+    let cwd = Path::new(".");
+    match spawn_and_reap(bin, rest, cwd) {
+        Ok(s) => {
+            println!(
+                "{} {} {} {}",
+                s.wall.as_nanos(),
+                s.cpu.as_nanos(),
+                s.max_rss_kib,
+                s.exit_code
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cannot run {}: {e}", Path::new(bin).display());
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Spawn `bin args` in `cwd` (in the helper process) with stdin, stdout and stderr on
+/// `/dev/null`, wait for it with `wait4`, and return what it cost. The exit code is -1 when it
+/// died of a signal.
+fn spawn_and_reap(bin: &OsStr, args: &[OsString], cwd: &Path) -> io::Result<Sample> {
     let start = Instant::now();
     let child = Command::new(bin)
         .args(args)
