@@ -4,7 +4,6 @@
 //! ledger is reported (E052) and never overwritten. Keys this version does not know are kept.
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::ids::id_from_file_name;
 use crate::repo::Repo;
 use crate::store::{self, StateError};
 use crate::tasks::Catalog;
@@ -220,6 +219,15 @@ impl LedgerFile {
         store::read_json(&self.path)
     }
 
+    /// Change an existing ledger in one locked transaction; `None` (and nothing created) when
+    /// there is no ledger.
+    pub fn update_existing<R>(
+        &self,
+        change: impl FnOnce(&mut Ledger) -> Result<(R, bool)>,
+    ) -> Result<Option<R>> {
+        store::update_existing_json(&self.path, &self.lock, change)
+    }
+
     /// Change the ledger in one locked transaction; `change` returns its result and whether it
     /// changed anything (nothing is written otherwise).
     pub fn update<R>(
@@ -291,13 +299,12 @@ pub fn reconcile(repo: &Repo, catalog: &Catalog, stamp: &Stamp) -> Reconciled {
     };
     let mut to_record: Vec<NewException> = Vec::new();
     for broken in &catalog.broken {
-        let name = broken.path.rsplit('/').next().unwrap_or(&broken.path);
-        match id_from_file_name(name) {
-            Some(id) if open_for(broken, &id) => {}
+        match &broken.id {
+            Some(id) if open_for(broken, id) => {}
             Some(id) => {
                 out.report.insert(broken.path.clone());
                 to_record.push(NewException {
-                    task_id: id,
+                    task_id: id.clone(),
                     exception_type: "malformed_yaml".to_string(),
                     message: Some(broken.failure.message.clone()),
                     file: Some(broken.path.clone()),
@@ -311,7 +318,23 @@ pub fn reconcile(repo: &Repo, catalog: &Catalog, stamp: &Stamp) -> Reconciled {
             }
         }
     }
-    let parsed: BTreeSet<&str> = catalog.tasks.iter().map(|t| t.path.as_str()).collect();
+    // The files of open malformed_yaml exceptions that load now (usually none: checked cheaply).
+    let watched: BTreeSet<&str> = ledger
+        .iter()
+        .flat_map(|l| &l.exceptions)
+        .filter(|e| e.exception_type == "malformed_yaml" && e.is_open())
+        .filter_map(|e| e.file.as_deref())
+        .collect();
+    let parsed: BTreeSet<&str> = if watched.is_empty() {
+        BTreeSet::new()
+    } else {
+        catalog
+            .tasks
+            .iter()
+            .map(|t| t.path.as_str())
+            .filter(|p| watched.contains(p))
+            .collect()
+    };
     let fixed_again = |e: &Exception| {
         e.exception_type == "malformed_yaml"
             && e.is_open()

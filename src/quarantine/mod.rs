@@ -97,21 +97,53 @@ impl Quarantine {
         self.dir.join(format!("{id}.quarantine.json"))
     }
 
-    fn resolved_path(&self, id: &str) -> PathBuf {
+    pub fn resolved_path(&self, id: &str) -> PathBuf {
         self.dir
             .join("resolved")
             .join(format!("{id}.quarantine.json"))
     }
 
-    /// Ids listed in the index (empty when there is no quarantine).
+    /// Ids that are quarantined: listed in the index or holding an entry file. Either source is
+    /// enough, so a half-finished change can never let a quarantined task be picked.
     pub fn quarantined_ids(&self) -> Result<BTreeSet<String>> {
-        Ok(store::read_json::<Index>(&self.index_path())?
+        let mut ids: BTreeSet<String> = store::read_json::<Index>(&self.index_path())?
             .map(|i| i.quarantined_tasks.into_iter().collect())
-            .unwrap_or_default())
+            .unwrap_or_default();
+        ids.extend(self.entry_ids()?);
+        Ok(ids)
     }
 
+    /// Ids of the entry files in the directory, sorted.
+    fn entry_ids(&self) -> Result<Vec<String>> {
+        let dir = match std::fs::read_dir(&self.dir) {
+            Ok(dir) => dir,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(StateError::io(&self.dir, "read", e).into()),
+        };
+        let mut ids: Vec<String> = dir
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.strip_suffix(".quarantine.json").map(str::to_string)
+            })
+            .collect();
+        ids.sort();
+        Ok(ids)
+    }
+
+    /// The entry of `id`, which must be a checked id. An entry that names another task is
+    /// corrupt (E052): its contents never choose a path.
     pub fn read_entry(&self, id: &str) -> Result<Option<Entry>> {
-        Ok(store::read_json(&self.entry_path(id))?)
+        let path = self.entry_path(id);
+        let entry: Option<Entry> = store::read_json(&path)?;
+        match entry {
+            Some(e) if e.task_id != id => Err(StateError::Corrupt {
+                path,
+                reason: format!("the entry names task {:?}, not {id}", e.task_id),
+            }
+            .into()),
+            other => Ok(other),
+        }
     }
 
     /// Run `change` holding the quarantine lock, with the index loaded; the index is written
@@ -167,7 +199,7 @@ impl Quarantine {
                     extra: Map::new(),
                 },
             };
-            self.write_entry(&entry)?;
+            self.write_entry(id, &entry)?;
             let listed = index.quarantined_tasks.iter().any(|t| t == id);
             if !listed {
                 index.quarantined_tasks.push(id.to_string());
@@ -178,30 +210,9 @@ impl Quarantine {
 
     /// Every entry (not the released ones), sorted by id.
     pub fn entries(&self) -> Result<Vec<Entry>> {
-        let dir = match std::fs::read_dir(&self.dir) {
-            Ok(dir) => dir,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => {
-                return Err(StateError::Io {
-                    path: self.dir.clone(),
-                    action: "read",
-                    source: e,
-                }
-                .into());
-            }
-        };
-        let mut paths: Vec<PathBuf> = dir
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| {
-                p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().ends_with(".quarantine.json"))
-            })
-            .collect();
-        paths.sort();
-        let mut entries = Vec::with_capacity(paths.len());
-        for path in paths {
-            if let Some(entry) = store::read_json::<Entry>(&path)? {
+        let mut entries = Vec::new();
+        for id in self.entry_ids()? {
+            if let Some(entry) = self.read_entry(&id)? {
                 entries.push(entry);
             }
         }
@@ -209,10 +220,16 @@ impl Quarantine {
     }
 
     /// Release a task: its entry gets `resolved_at` and the notes and moves to `resolved/`; the
-    /// index no longer lists it. E040 when the task is not quarantined.
-    pub fn release(&self, id: &str, notes: Option<String>, now: &str) -> Result<Entry> {
+    /// index no longer lists it. An id the index lists without an entry file is dropped from
+    /// the index (`None`). E040 when the task is not quarantined at all.
+    pub fn release(&self, id: &str, notes: Option<String>, now: &str) -> Result<Option<Entry>> {
         self.transaction(|index| {
+            let listed = index.quarantined_tasks.iter().any(|t| t == id);
             let Some(mut entry) = self.read_entry(id)? else {
+                if listed {
+                    index.quarantined_tasks.retain(|t| t != id);
+                    return Ok((None, true));
+                }
                 return Err(not_quarantined(id, &self.entry_path(id)));
             };
             entry.resolved_at = Some(now.to_string());
@@ -233,10 +250,8 @@ impl Quarantine {
             store::write_json_atomic(&target, &entry).map_err(|e| io_error(&target, "write", e))?;
             let source = self.entry_path(id);
             std::fs::remove_file(&source).map_err(|e| io_error(&source, "remove", e))?;
-            let before = index.quarantined_tasks.len();
             index.quarantined_tasks.retain(|t| t != id);
-            let changed = index.quarantined_tasks.len() != before;
-            Ok((entry, changed))
+            Ok((Some(entry), listed))
         })
     }
 
@@ -247,24 +262,19 @@ impl Quarantine {
                 return Err(not_quarantined(id, &self.entry_path(id)));
             };
             change(&mut entry);
-            self.write_entry(&entry)?;
+            self.write_entry(id, &entry)?;
             Ok((entry, false))
         })
     }
 
-    fn write_entry(&self, entry: &Entry) -> Result<()> {
-        let path = self.entry_path(&entry.task_id);
+    fn write_entry(&self, id: &str, entry: &Entry) -> Result<()> {
+        let path = self.entry_path(id);
         store::write_json_atomic(&path, entry).map_err(|e| io_error(&path, "write", e))
     }
 }
 
 fn io_error(path: &Path, action: &'static str, source: std::io::Error) -> Error {
-    StateError::Io {
-        path: path.to_path_buf(),
-        action,
-        source,
-    }
-    .into()
+    StateError::io(path, action, source).into()
 }
 
 pub fn not_quarantined(id: &str, entry: &Path) -> Error {

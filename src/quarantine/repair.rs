@@ -1,14 +1,16 @@
-//! The documented YAML repairs of `--repair-quarantined`. Each works on the line the parser
-//! reports, the text is parsed again after every repair, and the result is accepted only when it
-//! parses and keeps the task's id and title. Pure: the caller reads and writes the file.
+//! The documented YAML repairs of `--repair-quarantined`. Each changes only the line the YAML
+//! parser reports (or, for a stray line, one of the two lines above it), the text is parsed again
+//! after every repair, and the result is accepted only when it is a valid task with the same id
+//! and title. Line endings are kept. Pure: the caller reads and writes the file.
 //!
-//! 1. `tabs_to_spaces`: tab characters in indentation become two spaces each.
+//! 1. `tabs_to_spaces`: tab characters in the indentation of the line become two spaces each.
 //! 2. `quote_reserved_scalar`: a plain value starting with a character YAML reserves
 //!    (`` ` ``, `@`, `%`) is put in single quotes (a trailing ` # comment` stays outside).
 //! 3. `reindent_stray_line`: a line inside a block sequence that is indented less than the item
 //!    it continues is indented to the item's text column.
 
 use super::RepairStep;
+use crate::tasks::parse::parse_text;
 use crate::tasks::yaml::{self, Yaml};
 
 const MAX_STEPS: usize = 100;
@@ -16,65 +18,110 @@ const MAX_STEPS: usize = 100;
 /// What a repair attempt came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Repair {
-    /// The text parses after these steps and keeps the id and title.
+    /// The text is a valid task after these steps, with the same id and title.
     Repaired {
         text: String,
         steps: Vec<RepairStep>,
     },
-    /// The file parses as it is.
+    /// The file is a valid task as it is.
     NotNeeded,
     /// Why the file cannot be repaired, with the steps that were tried.
     Refused { why: String, steps: Vec<RepairStep> },
 }
 
+/// One line without its line ending, and the ending (`\r` of a CRLF file, or nothing).
+struct Line {
+    text: String,
+    cr: bool,
+}
+
 pub fn repair(original: &str, expected_id: &str) -> Repair {
     let expected_title = top_level_scalar(original, "title");
-    let mut lines: Vec<String> = original.split('\n').map(str::to_string).collect();
+    let mut lines: Vec<Line> = original
+        .split('\n')
+        .map(|l| match l.strip_suffix('\r') {
+            Some(text) => Line {
+                text: text.to_string(),
+                cr: true,
+            },
+            None => Line {
+                text: l.to_string(),
+                cr: false,
+            },
+        })
+        .collect();
     let mut steps = Vec::new();
     for _ in 0..MAX_STEPS {
-        let text = lines.join("\n");
+        let text = join(&lines);
         let err = match yaml::parse(&text) {
-            Ok(doc) => return verify(&doc, expected_id, expected_title.as_deref(), text, steps),
+            Ok(_) => return verify(expected_id, expected_title.as_deref(), text, steps),
             Err(err) => err,
         };
         let Some(line) = err.line.map(|l| l as usize) else {
             let why = format!("cannot repair: {} (no position)", err.message);
             return Repair::Refused { why, steps };
         };
-        let applied = tabs_to_spaces(&mut lines)
-            .or_else(|| quote_reserved_scalar(&mut lines, line))
-            .or_else(|| reindent_stray_line(&mut lines, line));
-        match applied {
-            Some(mut new_steps) => steps.append(&mut new_steps),
-            None => {
-                let why = format!(
-                    "cannot repair: line {line}: {} (none of the known repairs applies)",
-                    err.message
-                );
-                return Repair::Refused { why, steps };
-            }
+        let mut texts: Vec<String> = lines.iter().map(|l| l.text.clone()).collect();
+        let applied = tabs_to_spaces(&mut texts, line)
+            .or_else(|| quote_reserved_scalar(&mut texts, line))
+            .or_else(|| reindent_stray_line(&mut texts, line));
+        let Some(step) = applied else {
+            let why = format!(
+                "cannot repair: line {line}: {} (none of the known repairs applies)",
+                err.message
+            );
+            return Repair::Refused { why, steps };
+        };
+        for (l, t) in lines.iter_mut().zip(texts) {
+            l.text = t;
         }
+        steps.push(step);
     }
     let why = "cannot repair: too many problems".to_string();
     Repair::Refused { why, steps }
 }
 
+fn join(lines: &[Line]) -> String {
+    let mut out = String::new();
+    for (i, l) in lines.iter().enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        out.push_str(&l.text);
+        if l.cr {
+            out.push('\r');
+        }
+    }
+    out
+}
+
+/// The text parses as YAML: it must also load as a task with the expected id and title.
 fn verify(
-    doc: &Yaml,
     expected_id: &str,
     expected_title: Option<&str>,
     text: String,
     steps: Vec<RepairStep>,
 ) -> Repair {
-    let id = doc.get("id").and_then(Yaml::scalar_text);
-    let title = doc.get("title").and_then(Yaml::scalar_text);
-    if id.as_deref() != Some(expected_id) {
-        let why = format!("refused: the repaired file has id {id:?}, expected {expected_id:?}");
+    let normalized = text.replace("\r\n", "\n");
+    let task = match parse_text(&normalized, String::new(), "", 0.0) {
+        Ok(task) => task,
+        Err(failure) => {
+            let why = format!("cannot repair: the YAML is valid but the task is not: {failure}");
+            return Repair::Refused { why, steps };
+        }
+    };
+    if task.id != expected_id {
+        let why = format!(
+            "refused: the repaired file has id {:?}, expected {expected_id:?}",
+            task.id
+        );
         return Repair::Refused { why, steps };
     }
-    if title.as_deref() != expected_title {
-        let why =
-            format!("refused: the repaired file has title {title:?}, expected {expected_title:?}");
+    if Some(task.title.as_str()) != expected_title {
+        let why = format!(
+            "refused: the repaired file has title {:?}, expected {expected_title:?}",
+            task.title
+        );
         return Repair::Refused { why, steps };
     }
     if steps.is_empty() {
@@ -87,7 +134,10 @@ fn verify(
 fn top_level_scalar(text: &str, key: &str) -> Option<String> {
     let prefix = format!("{key}:");
     let line = text.lines().find(|l| l.starts_with(&prefix))?;
-    yaml::parse(line).ok()?.get(key).and_then(Yaml::scalar_text)
+    yaml::parse(line.trim_end_matches('\r'))
+        .ok()?
+        .get(key)
+        .and_then(Yaml::scalar_text)
 }
 
 fn indent_of(line: &str) -> usize {
@@ -101,20 +151,19 @@ fn step(repair: &str, index: usize) -> RepairStep {
     }
 }
 
-fn tabs_to_spaces(lines: &mut [String]) -> Option<Vec<RepairStep>> {
-    let mut steps = Vec::new();
-    for (i, line) in lines.iter_mut().enumerate() {
-        let ws_len = line.len() - line.trim_start_matches([' ', '\t']).len();
-        if line[..ws_len].contains('\t') {
-            let fixed = line[..ws_len].replace('\t', "  ");
-            *line = format!("{fixed}{}", &line[ws_len..]);
-            steps.push(step("tabs_to_spaces", i));
-        }
+fn tabs_to_spaces(lines: &mut [String], line: usize) -> Option<RepairStep> {
+    let index = line.checked_sub(1)?;
+    let text = lines.get_mut(index)?;
+    let ws_len = text.len() - text.trim_start_matches([' ', '\t']).len();
+    if !text[..ws_len].contains('\t') {
+        return None;
     }
-    (!steps.is_empty()).then_some(steps)
+    let fixed = text[..ws_len].replace('\t', "  ");
+    *text = format!("{fixed}{}", &text[ws_len..]);
+    Some(step("tabs_to_spaces", index))
 }
 
-fn quote_reserved_scalar(lines: &mut [String], line: usize) -> Option<Vec<RepairStep>> {
+fn quote_reserved_scalar(lines: &mut [String], line: usize) -> Option<RepairStep> {
     let index = line.checked_sub(1)?;
     let text = lines.get(index)?;
     let indent = indent_of(text);
@@ -142,10 +191,10 @@ fn quote_reserved_scalar(lines: &mut [String], line: usize) -> Option<Vec<Repair
     };
     let quoted = format!("'{}'", value.trim_end().replace('\'', "''"));
     lines[index] = format!("{}{quoted}{comment}", &text[..value_at]);
-    Some(vec![step("quote_reserved_scalar", index)])
+    Some(step("quote_reserved_scalar", index))
 }
 
-fn reindent_stray_line(lines: &mut [String], line: usize) -> Option<Vec<RepairStep>> {
+fn reindent_stray_line(lines: &mut [String], line: usize) -> Option<RepairStep> {
     let last = line.checked_sub(1)?.min(lines.len().checked_sub(1)?);
     // The parser may notice the problem a line or two after the stray line.
     for index in (last.saturating_sub(2)..=last).rev() {
@@ -165,7 +214,7 @@ fn reindent_stray_line(lines: &mut [String], line: usize) -> Option<Vec<RepairSt
         let content_column = item_indent + 2;
         if indent < content_column {
             lines[index] = format!("{}{trimmed}", " ".repeat(content_column));
-            return Some(vec![step("reindent_stray_line", index)]);
+            return Some(step("reindent_stray_line", index));
         }
     }
     None

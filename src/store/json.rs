@@ -18,7 +18,7 @@ pub enum StateError {
 }
 
 impl StateError {
-    fn io(path: &Path, action: &'static str, source: io::Error) -> Self {
+    pub fn io(path: &Path, action: &'static str, source: io::Error) -> Self {
         StateError::Io {
             path: path.to_path_buf(),
             action,
@@ -73,4 +73,29 @@ where
         write_json_atomic(path, &state).map_err(|e| StateError::io(path, "write", e))?;
     }
     Ok(result)
+}
+
+/// [`update_json`] for a file that must already exist: `None`, with nothing created (no
+/// directory, no lock file), when it does not.
+pub fn update_existing_json<T, R, E>(
+    path: &Path,
+    lock: &Path,
+    change: impl FnOnce(&mut T) -> Result<(R, bool), E>,
+) -> Result<Option<R>, E>
+where
+    T: Serialize + DeserializeOwned,
+    E: From<StateError>,
+{
+    if !path.exists() {
+        return Ok(None);
+    }
+    let _guard = lock_exclusive(lock).map_err(|e| StateError::io(lock, "lock", e))?;
+    let Some(mut state) = read_json(path)? else {
+        return Ok(None);
+    };
+    let (result, changed) = change(&mut state)?;
+    if changed {
+        write_json_atomic(path, &state).map_err(|e| StateError::io(path, "write", e))?;
+    }
+    Ok(Some(result))
 }

@@ -13,6 +13,8 @@ use std::collections::HashMap;
 pub struct BrokenFile {
     /// Repo-relative path.
     pub path: String,
+    /// The id the file name starts with (`TASK-0822-foo.task.yaml` → `TASK-0822`), if any.
+    pub id: Option<String>,
     pub failure: ParseFailure,
 }
 
@@ -64,6 +66,11 @@ impl Catalog {
                     }
                 },
                 Outcome::Failed(failure) => broken.push(BrokenFile {
+                    id: file
+                        .rel
+                        .rsplit('/')
+                        .next()
+                        .and_then(crate::ids::id_from_file_name),
                     path: file.rel,
                     failure,
                 }),

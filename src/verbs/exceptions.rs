@@ -2,9 +2,8 @@
 
 use crate::app::Ctx;
 use crate::error::{Error, ErrorCode, Result};
-use crate::ids::id_from_file_name;
 use crate::ledger::{Exception, LEDGER_FILE, LedgerFile, NewException, Stamp};
-use crate::output::{Report, Text};
+use crate::output::{Report, Text, table};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -123,32 +122,6 @@ impl Report for ListReport {
     }
 }
 
-/// An aligned text table; the last column is not padded.
-pub fn table<const N: usize>(out: &mut Text, header: [&str; N], rows: &[[String; N]]) {
-    let mut widths = header.map(|h| h.chars().count());
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut line = |cells: Vec<&str>| {
-        let mut text = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i + 1 == N {
-                text.push_str(cell);
-            } else {
-                text.push_str(&format!("{cell:<width$}  ", width = widths[i]));
-            }
-        }
-        out.stdout.push_str(text.trim_end());
-        out.stdout.push('\n');
-    };
-    line(header.to_vec());
-    for row in rows {
-        line(row.iter().map(String::as_str).collect());
-    }
-}
-
 #[derive(Debug, Serialize)]
 pub struct ResolveReport {
     pub task_id: String,
@@ -159,31 +132,22 @@ pub struct ResolveReport {
 }
 
 pub fn resolve(ctx: &Ctx, id: &str, notes: Option<String>) -> Result<ResolveReport> {
-    let stamp = Stamp::at(ctx.clock.now());
+    let now = crate::clock::iso(ctx.clock.now());
     let notes = notes.unwrap_or_else(|| "Resolved".to_string());
-    let ledger_file = LedgerFile::of(&ctx.repo);
-    let absent = || {
-        Error::new(
+    let resolved = LedgerFile::of(&ctx.repo)
+        .update_existing(|ledger| {
+            let count = ledger.resolve(id, &notes, &now);
+            Ok((count, count > 0))
+        })?
+        .unwrap_or(0);
+    if resolved == 0 {
+        return Err(Error::new(
             ErrorCode::E003,
             format!("Task {id} not found in the exception ledger"),
         )
         .with_detail("task_id", id)
-        .with_recovery("List the recorded exceptions with --list-exceptions")
-    };
-    // Reading first keeps a resolve of an unknown id from creating the ledger.
-    let known = ledger_file
-        .read()?
-        .is_some_and(|l| l.exceptions.iter().any(|e| e.task_id == id));
-    if !known {
-        return Err(absent());
+        .with_recovery("List the recorded exceptions with --list-exceptions"));
     }
-    let resolved = ledger_file.update(&stamp.now, |ledger| {
-        let count = ledger.resolve(id, &notes, &stamp.now);
-        if count == 0 {
-            return Err(absent());
-        }
-        Ok((count, true))
-    })?;
     Ok(ResolveReport {
         task_id: id.to_string(),
         status: "resolved",
@@ -216,40 +180,28 @@ pub struct CleanupReport {
 /// With an id: remove that id's entries (only those with `auto_remove_on == trigger` when a
 /// trigger is given). Without: remove every entry whose trigger holds now — `task_completion`:
 /// the task is completed; `task_deletion`: no task file for the id exists; `manual` entries only
-/// go by explicit id.
+/// go by explicit id. Nothing is written when nothing is removed.
 pub fn cleanup(ctx: &Ctx, id: Option<String>, trigger: Option<String>) -> Result<CleanupReport> {
-    let ledger_file = LedgerFile::of(&ctx.repo);
-    let Some(ledger) = ledger_file.read()? else {
-        return Ok(CleanupReport {
-            task_id: id,
-            trigger,
-            removed: Vec::new(),
-            count: 0,
-            remaining: 0,
-        });
+    let holds = match &id {
+        Some(_) => None,
+        None => Some(TriggerState::of(ctx)),
     };
-    let holds = trigger_conditions(ctx, &ledger.exceptions, id.is_none());
     let selected = |e: &Exception| {
         trigger.as_ref().is_none_or(|t| &e.auto_remove_on == t)
-            && match &id {
-                Some(id) => &e.task_id == id,
-                None => holds(e),
+            && match (&id, &holds) {
+                (Some(id), _) => &e.task_id == id,
+                (None, Some(state)) => state.holds(e),
+                (None, None) => false,
             }
     };
-    if !ledger.exceptions.iter().any(&selected) {
-        return Ok(CleanupReport {
-            task_id: id,
-            trigger,
-            removed: Vec::new(),
-            count: 0,
-            remaining: ledger.exceptions.len(),
-        });
-    }
     let now = crate::clock::iso(ctx.clock.now());
-    let (removed, remaining) = ledger_file.update(&now, |ledger| {
-        let removed = ledger.remove_where(&now, &selected);
-        Ok(((removed, ledger.exceptions.len()), true))
-    })?;
+    let (removed, remaining) = LedgerFile::of(&ctx.repo)
+        .update_existing(|ledger| {
+            let removed = ledger.remove_where(&now, selected);
+            let changed = !removed.is_empty();
+            Ok(((removed, ledger.exceptions.len()), changed))
+        })?
+        .unwrap_or_default();
     Ok(CleanupReport {
         task_id: id,
         trigger,
@@ -259,32 +211,39 @@ pub fn cleanup(ctx: &Ctx, id: Option<String>, trigger: Option<String>) -> Result
     })
 }
 
-/// Whether each entry's `auto_remove_on` condition holds (computed only for a clean-up
-/// without id, which needs the task files).
-fn trigger_conditions(
-    ctx: &Ctx,
-    exceptions: &[Exception],
-    needed: bool,
-) -> impl Fn(&Exception) -> bool {
-    let mut completed = BTreeSet::new();
-    let mut existing = BTreeSet::new();
-    if needed && !exceptions.is_empty() {
+/// What the task files say about clean-up triggers.
+struct TriggerState {
+    completed: BTreeSet<String>,
+    existing: BTreeSet<String>,
+}
+
+impl TriggerState {
+    fn of(ctx: &Ctx) -> TriggerState {
         let catalog = ctx.catalog();
-        for task in &catalog.tasks {
-            existing.insert(task.id.clone());
-            if task.is_completed() {
-                completed.insert(task.id.clone());
-            }
-        }
-        for broken in &catalog.broken {
-            let name = broken.path.rsplit('/').next().unwrap_or(&broken.path);
-            existing.extend(id_from_file_name(name));
+        let completed = catalog
+            .tasks
+            .iter()
+            .filter(|t| t.is_completed())
+            .map(|t| t.id.clone())
+            .collect();
+        let existing = catalog
+            .tasks
+            .iter()
+            .map(|t| t.id.clone())
+            .chain(catalog.broken.iter().filter_map(|b| b.id.clone()))
+            .collect();
+        TriggerState {
+            completed,
+            existing,
         }
     }
-    move |e: &Exception| match e.auto_remove_on.as_str() {
-        "task_completion" => completed.contains(&e.task_id),
-        "task_deletion" => !existing.contains(&e.task_id),
-        _ => false,
+
+    fn holds(&self, e: &Exception) -> bool {
+        match e.auto_remove_on.as_str() {
+            "task_completion" => self.completed.contains(&e.task_id),
+            "task_deletion" => !self.existing.contains(&e.task_id),
+            _ => false,
+        }
     }
 }
 

@@ -1,11 +1,9 @@
 //! `--quarantine-task`, `--list-quarantined`, `--release-quarantine`, `--repair-quarantined`.
 
-use super::exceptions::table;
 use crate::app::Ctx;
 use crate::clock::iso;
 use crate::error::{Error, ErrorCode, Result};
-use crate::ids::id_from_file_name;
-use crate::output::{Report, Text};
+use crate::output::{Report, Text, table};
 use crate::quarantine::repair::{Repair, repair};
 use crate::quarantine::{Entry, Quarantine, RepairStep, not_quarantined};
 use crate::store;
@@ -20,10 +18,7 @@ fn task_file(ctx: &Ctx, id: &str) -> Result<String> {
     catalog
         .broken
         .iter()
-        .find(|b| {
-            let name = b.path.rsplit('/').next().unwrap_or(&b.path);
-            id_from_file_name(name).as_deref() == Some(id)
-        })
+        .find(|b| b.id.as_deref() == Some(id))
         .map(|b| b.path.clone())
         .ok_or_else(|| {
             Error::new(ErrorCode::E040, format!("No task file for {id}"))
@@ -129,36 +124,36 @@ impl Report for ListReport {
 pub struct ReleaseReport {
     pub task_id: String,
     pub status: &'static str,
-    pub resolved_at: Option<String>,
+    pub resolved_at: String,
     pub notes: Option<String>,
-    /// Absolute path of the archived entry.
-    pub path: String,
+    /// Absolute path of the archived entry; null when the index listed the task without an
+    /// entry file (the index was repaired).
+    pub path: Option<String>,
 }
 
 pub fn release(ctx: &Ctx, id: &str, notes: Option<String>) -> Result<ReleaseReport> {
     let q = Quarantine::of(&ctx.repo);
     let now = iso(ctx.clock.now());
-    let entry = q.release(id, notes, &now)?;
+    let entry = q.release(id, notes.clone(), &now)?;
     Ok(ReleaseReport {
-        task_id: entry.task_id,
+        task_id: id.to_string(),
         status: "released",
-        resolved_at: entry.resolved_at,
-        notes: entry.release_notes,
-        path: q
-            .dir
-            .join("resolved")
-            .join(format!("{id}.quarantine.json"))
-            .display()
-            .to_string(),
+        resolved_at: now,
+        notes,
+        path: entry.map(|_| q.resolved_path(id).display().to_string()),
     })
 }
 
 impl Report for ReleaseReport {
     fn text(&self, out: &mut Text) {
-        out.stdout.push_str(&format!(
-            "✓ Released {} from quarantine\n  Entry archived: {}\n",
-            self.task_id, self.path
-        ));
+        out.stdout
+            .push_str(&format!("✓ Released {} from quarantine\n", self.task_id));
+        match &self.path {
+            Some(path) => out.stdout.push_str(&format!("  Entry archived: {path}\n")),
+            None => out
+                .stdout
+                .push_str("  The index listed it without an entry file; the index is repaired\n"),
+        }
     }
 }
 
@@ -177,10 +172,12 @@ pub struct RepairReport {
 /// the result parses and keeps the id and title. The entry records what was tried either way.
 pub fn repair_task(ctx: &Ctx, id: &str) -> Result<RepairReport> {
     let q = Quarantine::of(&ctx.repo);
-    let Some(entry) = q.read_entry(id)? else {
+    if q.read_entry(id)?.is_none() {
         return Err(not_quarantined(id, &q.entry_path(id)));
-    };
-    let file = ctx.repo.root.join(&entry.original_path);
+    }
+    // The file is found again from the id, never taken from the (editable) entry.
+    let rel = task_file(ctx, id)?;
+    let file = ctx.repo.root.join(&rel);
     let original = std::fs::read(&file).map_err(|e| {
         Error::new(
             ErrorCode::E040,
@@ -216,13 +213,14 @@ pub fn repair_task(ctx: &Ctx, id: &str) -> Result<RepairReport> {
             }
         },
     };
-    record(ctx, &q, id, &file, outcome)
+    record(ctx, &q, id, &rel, &file, outcome)
 }
 
 fn record(
     ctx: &Ctx,
     q: &Quarantine,
     id: &str,
+    rel: &str,
     file: &std::path::Path,
     outcome: std::result::Result<(String, Vec<RepairStep>), (String, Vec<RepairStep>)>,
 ) -> Result<RepairReport> {
@@ -237,6 +235,7 @@ fn record(
         "cannot_repair"
     };
     q.update_entry(id, |entry| {
+        entry.original_path = rel.to_string();
         entry.auto_repair_attempted = true;
         entry.repair_status = status.to_string();
         entry.repair_notes = Some(notes.clone());

@@ -353,3 +353,100 @@ fn a_corrupt_index_or_entry_is_e052_and_left_byte_identical() {
             .contains("TASK-0003.quarantine.json")
     );
 }
+
+#[test]
+fn a_tampered_entry_never_chooses_a_path() {
+    let repo = repo_with_tasks();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim.task.yaml");
+    std::fs::write(&victim, "id: TASK-0113\ntitle: Release checklist\nx: @y\n").unwrap();
+    repo.run(&[
+        "--quarantine-task",
+        "TASK-0113",
+        "--reason",
+        "malformed_yaml",
+    ]);
+    // original_path pointing outside the repository is ignored: the file is found from the id
+    let mut e = entry(&repo, "TASK-0113");
+    e["original_path"] = json!(victim.to_str().unwrap());
+    repo.write(
+        &format!("{DIR}/TASK-0113.quarantine.json"),
+        serde_json::to_string(&e).unwrap(),
+    );
+    let (code, doc, _) = repo.json(&["--repair-quarantined", "TASK-0113"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "id: TASK-0113\ntitle: Release checklist\nx: @y\n"
+    );
+    assert_eq!(
+        entry(&repo, "TASK-0113")["original_path"],
+        "tasks/mobile/TASK-0113-release-checklist.task.yaml"
+    );
+    // an entry naming another task is corrupt, and nothing is written from its contents
+    let mut e = entry(&repo, "TASK-0113");
+    e["task_id"] = json!("../../../outside/pwn");
+    repo.write(
+        &format!("{DIR}/TASK-0113.quarantine.json"),
+        serde_json::to_string(&e).unwrap(),
+    );
+    for args in [
+        &["--repair-quarantined", "TASK-0113"][..],
+        &["--list-quarantined"],
+        &["--release-quarantine", "TASK-0113"],
+    ] {
+        let (code, doc, _) = repo.json(args);
+        assert_eq!(
+            (code, doc["error"]["code"].as_str()),
+            (50, Some("E052")),
+            "{args:?}"
+        );
+    }
+    assert!(!repo.root().join("docs/outside").exists());
+    assert!(!repo.root().parent().unwrap().join("outside").exists());
+}
+
+#[test]
+fn valid_yaml_that_is_not_a_valid_task_cannot_be_repaired() {
+    let repo = TestRepo::new();
+    let path = "tasks/TASK-0700-incomplete.task.yaml";
+    repo.write(path, "id: TASK-0700\ntitle: Incomplete\nunblocker: maybe\n");
+    repo.run(&[
+        "--quarantine-task",
+        "TASK-0700",
+        "--reason",
+        "validation_failed",
+    ]);
+    let (code, doc, _) = repo.json(&["--repair-quarantined", "TASK-0700"]);
+    assert_eq!((code, doc["error"]["code"].as_str()), (10, Some("E011")));
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the task is not"),
+        "{doc}"
+    );
+    assert_eq!(entry(&repo, "TASK-0700")["repair_status"], "cannot_repair");
+}
+
+#[test]
+fn index_and_entry_files_each_quarantine_a_task() {
+    let repo = repo_with_tasks();
+    // an entry file the index does not list (an interrupted quarantine) still quarantines
+    repo.run(&["--quarantine-task", "TASK-0001", "--reason", "manual"]);
+    repo.write(&format!("{DIR}/index.json"), "{\"quarantined_tasks\": []}");
+    assert_eq!(repo.json(&["--pick"]).1["task"]["id"], "TASK-0002");
+    // an id the index lists without an entry file (an interrupted release) can be released
+    repo.write(
+        &format!("{DIR}/index.json"),
+        "{\"quarantined_tasks\": [\"TASK-0002\"]}",
+    );
+    std::fs::remove_file(repo.root().join(format!("{DIR}/TASK-0001.quarantine.json"))).unwrap();
+    let (code, _, _) = repo.json(&["--pick"]);
+    assert_eq!(code, 0);
+    assert_eq!(repo.json(&["--pick"]).1["task"]["id"], "TASK-0001");
+    let (code, doc, _) = repo.json(&["--release-quarantine", "TASK-0002"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["data"]["path"], Value::Null);
+    assert_eq!(index(&repo), json!({"quarantined_tasks": []}));
+}

@@ -50,11 +50,33 @@ fn single_quotes_inside_are_doubled() {
 }
 
 #[test]
-fn tab_indentation_becomes_spaces() {
-    let (text, steps) = repaired("scope:\n\tin:\n\t\t- a\n");
-    assert!(text.ends_with("scope:\n  in:\n    - a\n"), "{text}");
+fn tab_indentation_becomes_spaces_on_the_reported_lines_only() {
+    let (text, steps) = repaired("notes: |\n  keep\tthis tab\nscope:\n\tin:\n\t\t- a\n");
+    assert!(
+        text.ends_with("notes: |\n  keep\tthis tab\nscope:\n  in:\n    - a\n"),
+        "{text:?}"
+    );
     assert_eq!(steps.len(), 2);
-    assert_eq!(steps[0].0, "tabs_to_spaces");
+    assert!(steps.iter().all(|s| s.0 == "tabs_to_spaces"));
+}
+
+#[test]
+fn crlf_line_endings_are_kept() {
+    let body = format!("{HEAD}owner: @bob\n").replace('\n', "\r\n");
+    let Repair::Repaired { text, .. } = repair(&body, "TASK-0042") else {
+        panic!()
+    };
+    assert!(text.contains("owner: '@bob'\r\n"), "{text:?}");
+    assert_eq!(text.matches('\n').count(), text.matches("\r\n").count());
+}
+
+#[test]
+fn valid_yaml_that_is_not_a_valid_task_is_refused() {
+    let (why, _) = refused("id: TASK-0042\ntitle: t\nowner: @bob\n");
+    assert!(why.contains("the task is not"), "{why}");
+    let (why, steps) = refused("id: TASK-0042\ntitle: t\nstatus: todo\n");
+    assert!(why.contains("priority"), "{why}");
+    assert!(steps.is_empty());
 }
 
 #[test]
@@ -86,7 +108,8 @@ fn a_misplaced_key_is_refused_and_the_attempt_reported() {
 
 #[test]
 fn a_repair_that_would_change_the_id_is_refused() {
-    let text = "id: @TASK-0042\ntitle: t\nstatus: todo\npriority: P1\narea: a\n";
+    // The file named for TASK-0042 holds another task's id.
+    let text = "id: TASK-0043\ntitle: t\nstatus: todo\npriority: P1\narea: a\nx: @y\n";
     let (why, steps) = refused(text);
     assert!(why.contains("refused"), "{why}");
     assert_eq!(steps.len(), 1);
