@@ -17,3 +17,22 @@ fn missing_directory_is_an_error_not_a_panic() {
     let path = dir.path().join("missing/state.json");
     assert!(atomic_write(&path, b"x").is_err());
 }
+
+#[cfg(unix)]
+#[test]
+fn permissions_are_kept_or_follow_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    // what the umask makes of a plain new file
+    let plain = dir.path().join("plain");
+    std::fs::write(&plain, b"x").unwrap();
+    let new = dir.path().join("new.json");
+    atomic_write(&new, b"{}").unwrap();
+    assert_eq!(mode(&new), mode(&plain));
+    let shared = dir.path().join("shared.json");
+    std::fs::write(&shared, b"old").unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o664)).unwrap();
+    atomic_write(&shared, b"new").unwrap();
+    assert_eq!(mode(&shared), 0o664);
+}
