@@ -2,7 +2,7 @@
 //! warnings), and dispatch from [`Command`] to the verb that does the work.
 
 use crate::clock::{Clock, iso};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::ids;
 use crate::ledger;
 use crate::output::{Format, Printer, Report, Shape};
@@ -30,7 +30,7 @@ pub enum Command {
     CheckHalt,
     AddException {
         id: String,
-        exception_type: Option<String>,
+        exception_type: String,
         message: Option<String>,
         owner: Option<String>,
     },
@@ -47,7 +47,7 @@ pub enum Command {
     },
     QuarantineTask {
         id: String,
-        reason: Option<String>,
+        reason: String,
         error_details: Option<String>,
     },
     ListQuarantined {
@@ -62,35 +62,54 @@ pub enum Command {
     },
 }
 
+/// The JSON shape of each command flag's output (contract D3); `None` for options.
+pub fn shape_of_flag(flag: &str) -> Option<Shape> {
+    Some(match flag {
+        "list" | "pick" | "validate" | "explain" | "check-halt" => Shape::Flat,
+        "graph" | "refresh-cache" => Shape::FlatSuccess,
+        "add-exception" | "list-exceptions" | "resolve-exception" | "cleanup-exceptions"
+        | "quarantine-task" | "list-quarantined" | "release-quarantine" | "repair-quarantined" => {
+            Shape::Envelope
+        }
+        _ => return None,
+    })
+}
+
 impl Command {
-    /// The JSON shape of this command's output (contract D3).
-    pub fn shape(&self) -> Shape {
+    /// The command-line flag of this command.
+    pub fn flag(&self) -> &'static str {
         match self {
-            Command::Graph | Command::RefreshCache => Shape::FlatSuccess,
-            Command::List { .. }
-            | Command::Pick { .. }
-            | Command::Validate
-            | Command::Explain { .. }
-            | Command::CheckHalt => Shape::Flat,
-            Command::AddException { .. }
-            | Command::ListExceptions { .. }
-            | Command::ResolveException { .. }
-            | Command::CleanupExceptions { .. }
-            | Command::QuarantineTask { .. }
-            | Command::ListQuarantined { .. }
-            | Command::ReleaseQuarantine { .. }
-            | Command::RepairQuarantined { .. } => Shape::Envelope,
+            Command::List { .. } => "list",
+            Command::Pick { .. } => "pick",
+            Command::Validate => "validate",
+            Command::RefreshCache => "refresh-cache",
+            Command::Graph => "graph",
+            Command::Explain { .. } => "explain",
+            Command::CheckHalt => "check-halt",
+            Command::AddException { .. } => "add-exception",
+            Command::ListExceptions { .. } => "list-exceptions",
+            Command::ResolveException { .. } => "resolve-exception",
+            Command::CleanupExceptions { .. } => "cleanup-exceptions",
+            Command::QuarantineTask { .. } => "quarantine-task",
+            Command::ListQuarantined { .. } => "list-quarantined",
+            Command::ReleaseQuarantine { .. } => "release-quarantine",
+            Command::RepairQuarantined { .. } => "repair-quarantined",
         }
     }
 
+    /// The JSON shape of this command's output (contract D3).
+    pub fn shape(&self) -> Shape {
+        shape_of_flag(self.flag()).unwrap_or(Shape::Flat)
+    }
+
     /// Input checks that need no repository: ids are checked before any path is built from
-    /// them, enum values against their sets (E002), required options are present (usage).
+    /// them, enum values against their sets (E002).
     fn check_arguments(&self) -> Result<()> {
         use crate::ledger::{EXCEPTION_TYPES, STATUSES, TRIGGERS, check_choice};
         use crate::quarantine::{REASONS, REPAIR_STATUSES};
-        let id = |option: &str, id: &str| ids::check_cli_id(option, id).map(drop);
+        let id = ids::check_cli_id;
         let choice = |option: &str, value: &Option<String>, allowed: &[&str]| match value {
-            Some(v) => check_choice(option, v, allowed).map(drop),
+            Some(v) => check_choice(option, v, allowed),
             None => Ok(()),
         };
         match self {
@@ -101,12 +120,7 @@ impl Command {
                 ..
             } => {
                 id("--add-exception", task)?;
-                let Some(kind) = exception_type else {
-                    return Err(Error::usage(
-                        "--add-exception needs --exception-type TYPE (or --type TYPE)",
-                    ));
-                };
-                check_choice("--exception-type", kind, &EXCEPTION_TYPES).map(drop)
+                check_choice("--exception-type", exception_type, &EXCEPTION_TYPES)
             }
             Command::ListExceptions { status } => choice("--status", status, &STATUSES),
             Command::ResolveException { id: task, .. } => id("--resolve-exception", task),
@@ -120,10 +134,7 @@ impl Command {
                 id: task, reason, ..
             } => {
                 id("--quarantine-task", task)?;
-                let Some(reason) = reason else {
-                    return Err(Error::usage("--quarantine-task needs --reason REASON"));
-                };
-                check_choice("--reason", reason, &REASONS).map(drop)
+                check_choice("--reason", reason, &REASONS)
             }
             Command::ListQuarantined { status } => choice("--status", status, &REPAIR_STATUSES),
             Command::ReleaseQuarantine { id: task, .. } => id("--release-quarantine", task),
@@ -263,7 +274,7 @@ fn dispatch(ctx: &Ctx, printer: &Printer, command: &Command) -> Result<u8> {
         } => {
             let request = verbs::exceptions::AddRequest {
                 id: id.clone(),
-                exception_type: exception_type.clone().unwrap_or_default(),
+                exception_type: exception_type.clone(),
                 message: message.clone(),
                 owner: owner.clone(),
             };
@@ -289,12 +300,7 @@ fn dispatch(ctx: &Ctx, printer: &Printer, command: &Command) -> Result<u8> {
         } => emit(
             ctx,
             printer,
-            verbs::quarantine::quarantine(
-                ctx,
-                id,
-                reason.as_deref().unwrap_or_default(),
-                error_details.clone(),
-            )?,
+            verbs::quarantine::quarantine(ctx, id, reason, error_details.clone())?,
         ),
         Command::ListQuarantined { status } => {
             emit(ctx, printer, verbs::quarantine::list(ctx, status.clone())?)

@@ -3,7 +3,7 @@
 
 use crate::app::{Command, Invocation};
 use crate::error::Error;
-use crate::output::Format;
+use crate::output::{Format, Shape};
 use clap::{Args, CommandFactory, Parser, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -156,8 +156,13 @@ struct VerbOptions {
     #[arg(long, value_name = "TEXT", help_heading = "Command options")]
     message: Option<String>,
 
-    /// Error details (--quarantine-task; also the message of --add-exception). --error works too
-    #[arg(long, value_name = "TEXT", help_heading = "Command options")]
+    /// Error details (--quarantine-task; also the message of --add-exception)
+    #[arg(
+        long,
+        alias = "error",
+        value_name = "TEXT",
+        help_heading = "Command options"
+    )]
     error_details: Option<String>,
 
     /// Owner of a new exception (default: system)
@@ -196,20 +201,25 @@ pub enum Parsed {
     Usage {
         error: Error,
         format: Format,
+        /// The JSON shape of the command that was asked for (flat when unknown).
+        shape: Shape,
     },
 }
 
 /// Parse `argv` (including the program name).
 pub fn parse(argv: Vec<OsString>) -> Parsed {
     let argv = rewrite_aliases(argv);
-    let argv = match expand_prefixes(&argv) {
-        Ok(expanded) => expanded,
-        Err(error) => {
-            let format = requested_format(&argv);
-            return Parsed::Usage { error, format };
-        }
+    let longs = long_names();
+    let (format, shape) = requested(&argv, &longs);
+    let usage = |error: Error| Parsed::Usage {
+        error,
+        format,
+        shape,
     };
-    let format = requested_format(&argv);
+    let argv = match expand_prefixes(&argv, &longs) {
+        Ok(expanded) => expanded,
+        Err(error) => return usage(error),
+    };
     let cli = match Cli::try_parse_from(&argv) {
         Ok(cli) => cli,
         Err(e) => {
@@ -219,10 +229,7 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
                 | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
                     Parsed::Print(e.render().to_string())
                 }
-                _ => Parsed::Usage {
-                    error: usage_error(&e),
-                    format,
-                },
+                _ => usage(usage_error(&e)),
             };
         }
     };
@@ -253,9 +260,14 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
     } else if c.check_halt {
         Command::CheckHalt
     } else if let Some(id) = c.add_exception {
+        let Some(exception_type) = o.exception_type.or(o.type_) else {
+            return usage(Error::usage(
+                "--add-exception needs --exception-type TYPE (or --type TYPE)",
+            ));
+        };
         Command::AddException {
             id,
-            exception_type: o.exception_type.or(o.type_),
+            exception_type,
             message: o.message.or(o.error_details),
             owner: o.owner,
         }
@@ -269,9 +281,12 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
             trigger: o.trigger,
         }
     } else if let Some(id) = c.quarantine_task {
+        let Some(reason) = o.reason else {
+            return usage(Error::usage("--quarantine-task needs --reason REASON"));
+        };
         Command::QuarantineTask {
             id,
-            reason: o.reason,
+            reason,
             error_details: o.error_details,
         }
     } else if c.list_quarantined {
@@ -282,10 +297,7 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
         Command::RepairQuarantined { id }
     } else {
         // clap's required group makes this unreachable; report it as usage all the same.
-        return Parsed::Usage {
-            error: Error::usage("no command given"),
-            format,
-        };
+        return usage(Error::usage("no command given"));
     };
     Parsed::Run(Invocation {
         command,
@@ -309,69 +321,117 @@ fn rewrite_aliases(mut argv: Vec<OsString>) -> Vec<OsString> {
     argv
 }
 
-/// argparse accepts any unique prefix of a long flag; an ambiguous one is an error naming the
-/// candidates. Exact names always win (`--list` even when `--list-x` exists).
-fn expand_prefixes(argv: &[OsString]) -> Result<Vec<OsString>, Error> {
+/// Every long option name, aliases included.
+fn long_names() -> Vec<String> {
     let mut cmd = Cli::command();
     cmd.build();
-    let longs: Vec<String> = cmd
-        .get_arguments()
-        .filter_map(|a| a.get_long().map(str::to_string))
+    let mut names = Vec::new();
+    for arg in cmd.get_arguments() {
+        names.extend(arg.get_long().map(str::to_string));
+        names.extend(
+            arg.get_all_aliases()
+                .unwrap_or_default()
+                .into_iter()
+                .map(str::to_string),
+        );
+    }
+    names
+}
+
+/// How a long option name typed on the command line resolves, argparse-style: an exact name
+/// wins, else a unique prefix; several candidates are ambiguous.
+enum Resolved<'a> {
+    Name(&'a str),
+    Unknown,
+    Ambiguous(Vec<&'a str>),
+}
+
+fn resolve<'a>(typed: &str, longs: &'a [String]) -> Resolved<'a> {
+    if let Some(exact) = longs.iter().find(|l| *l == typed) {
+        return Resolved::Name(exact);
+    }
+    let candidates: Vec<&str> = longs
+        .iter()
+        .filter(|l| l.starts_with(typed))
+        .map(String::as_str)
         .collect();
-    let mut out = Vec::with_capacity(argv.len());
-    let mut rest_is_positional = false;
-    for arg in argv {
-        let Some(text) = arg
-            .to_str()
-            .filter(|t| !rest_is_positional && t.starts_with("--"))
-        else {
-            out.push(arg.clone());
-            continue;
-        };
-        if text == "--" {
-            rest_is_positional = true;
-            out.push(arg.clone());
-            continue;
-        }
-        let (name, value) = match text[2..].split_once('=') {
-            Some((n, v)) => (n, Some(v)),
-            None => (&text[2..], None),
-        };
-        if longs.iter().any(|l| l == name) {
-            out.push(arg.clone());
-            continue;
-        }
-        let candidates: Vec<&String> = longs.iter().filter(|l| l.starts_with(name)).collect();
-        match candidates.as_slice() {
-            [only] => out.push(OsString::from(match value {
-                Some(v) => format!("--{only}={v}"),
-                None => format!("--{only}"),
-            })),
-            [] => out.push(arg.clone()),
-            many => {
-                let names: Vec<String> = many.iter().map(|c| format!("--{c}")).collect();
-                let error = Error::usage(format!(
-                    "ambiguous option: --{name} could match {}",
+    match candidates.as_slice() {
+        [] => Resolved::Unknown,
+        [only] => Resolved::Name(only),
+        _ => Resolved::Ambiguous(candidates),
+    }
+}
+
+/// The long options of `argv` as (resolution, inline `=value`, index), up to `--`.
+fn long_options<'a>(
+    argv: &'a [OsString],
+    longs: &'a [String],
+) -> impl Iterator<Item = (Resolved<'a>, &'a str, Option<&'a str>, usize)> {
+    argv.iter()
+        .enumerate()
+        .map_while(|(i, arg)| match arg.to_str() {
+            Some("--") => None,
+            other => Some((i, other)),
+        })
+        .filter_map(move |(i, text)| {
+            let body = text?.strip_prefix("--")?;
+            let (typed, value) = match body.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (body, None),
+            };
+            Some((resolve(typed, longs), typed, value, i))
+        })
+}
+
+/// argparse accepts any unique prefix of a long flag; an ambiguous one is an error naming the
+/// candidates. Exact names always win (`--list` even when `--list-x` exists).
+fn expand_prefixes(argv: &[OsString], longs: &[String]) -> Result<Vec<OsString>, Error> {
+    let mut out = argv.to_vec();
+    for (resolved, typed, value, i) in long_options(argv, longs) {
+        match resolved {
+            Resolved::Name(name) => {
+                out[i] = OsString::from(match value {
+                    Some(v) => format!("--{name}={v}"),
+                    None => format!("--{name}"),
+                });
+            }
+            Resolved::Unknown => {}
+            Resolved::Ambiguous(candidates) => {
+                let names: Vec<String> = candidates.iter().map(|c| format!("--{c}")).collect();
+                return Err(Error::usage(format!(
+                    "ambiguous option: --{typed} could match {}",
                     names.join(", ")
                 ))
-                .with_detail("option", format!("--{name}"))
+                .with_detail("option", format!("--{typed}"))
                 .with_detail("candidates", &names)
-                .with_recovery("Type more of the option name so that only one option matches");
-                return Err(error);
+                .with_recovery("Type more of the option name so that only one option matches"));
             }
         }
     }
     Ok(out)
 }
 
-/// Whether JSON output was asked for, so that usage errors can be JSON too.
-fn requested_format(argv: &[OsString]) -> Format {
-    let args: Vec<&str> = argv.iter().filter_map(|a| a.to_str()).collect();
-    let json = args
-        .windows(2)
-        .any(|w| w[0] == "--format" && w[1] == "json")
-        || args.contains(&"--format=json");
-    if json { Format::Json } else { Format::Text }
+/// What a command line asked for even when it cannot be parsed: JSON output (so that a usage
+/// error is JSON too), and the JSON shape of its command flag.
+fn requested(argv: &[OsString], longs: &[String]) -> (Format, Shape) {
+    let mut format = Format::Text;
+    let mut shape = None;
+    for (resolved, _, value, i) in long_options(argv, longs) {
+        let Resolved::Name(name) = resolved else {
+            continue;
+        };
+        if name == "format" {
+            let value = value.or_else(|| argv.get(i + 1).and_then(|v| v.to_str()));
+            format = if value == Some("json") {
+                Format::Json
+            } else {
+                Format::Text
+            };
+        } else if shape.is_none() {
+            shape = crate::app::shape_of_flag(name);
+        }
+    }
+    (format, shape.unwrap_or(Shape::Flat))
 }
 
 fn usage_error(e: &clap::Error) -> Error {

@@ -23,9 +23,9 @@ pub fn is_valid_id(id: &str) -> bool {
 }
 
 /// Validate an id given on the command line: E002 naming the option when it is malformed.
-pub fn check_cli_id(option: &str, id: &str) -> Result<String> {
+pub fn check_cli_id(option: &str, id: &str) -> Result<()> {
     if is_valid_id(id) {
-        Ok(id.to_string())
+        Ok(())
     } else {
         Err(Error::new(
             ErrorCode::E002,

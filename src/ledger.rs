@@ -240,9 +240,9 @@ impl LedgerFile {
 }
 
 /// Check an enum value from the command line: E002 listing the allowed values.
-pub fn check_choice(option: &str, value: &str, allowed: &[&str]) -> Result<String> {
+pub fn check_choice(option: &str, value: &str, allowed: &[&str]) -> Result<()> {
     if allowed.contains(&value) {
-        Ok(value.to_string())
+        Ok(())
     } else {
         Err(Error::new(
             ErrorCode::E002,

@@ -29,13 +29,17 @@ pub fn main_with(argv: Vec<OsString>) -> u8 {
             let _ = std::io::stdout().lock().write_all(text.as_bytes());
             0
         }
-        cli::Parsed::Usage { error, format } => {
+        cli::Parsed::Usage {
+            error,
+            format,
+            shape,
+        } => {
             let printer = output::Printer {
                 format,
-                shape: output::Shape::Flat,
+                shape,
                 generated_at: clock::iso(clock.now()),
             };
-            printer.error(&error)
+            printer.usage_error(&error)
         }
         cli::Parsed::Run(invocation) => {
             let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));

@@ -111,6 +111,20 @@ impl Printer {
         error.exit
     }
 
+    /// A command-line usage error: the message on stderr in every format (contract D1), and in
+    /// JSON mode the error document on stdout as well.
+    pub fn usage_error(&self, error: &Error) -> u8 {
+        if self.format == Format::Json {
+            to_stdout(|out| self.json_error(out, error));
+        }
+        let text = Printer {
+            format: Format::Text,
+            shape: self.shape,
+            generated_at: String::new(),
+        };
+        text.error(error)
+    }
+
     /// The JSON document of a success, in this printer's shape, plus a newline.
     pub fn json_success<R: Serialize>(
         &self,

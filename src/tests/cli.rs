@@ -74,7 +74,7 @@ fn two_commands_or_none_are_usage_errors() {
 #[test]
 fn usage_errors_know_json_was_requested() {
     match parse(args(&["--list", "--pick", "--format", "json"])) {
-        Parsed::Usage { format, error } => {
+        Parsed::Usage { format, error, .. } => {
             assert_eq!(format, Format::Json);
             assert!(error.message.contains("--pick"), "{}", error.message);
         }
@@ -92,7 +92,7 @@ fn repeated_option_last_wins() {
 
 #[test]
 fn ambiguity_lists_the_candidates() {
-    let err = expand_prefixes(&args(&["--lis"])).unwrap_err();
+    let err = expand_prefixes(&args(&["--lis"]), &long_names()).unwrap_err();
     assert_eq!(
         err.message,
         "ambiguous option: --lis could match --list, --list-exceptions, --list-quarantined"
