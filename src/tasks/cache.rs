@@ -69,8 +69,8 @@ struct CacheDoc {
     /// Checked through [`Header`].
     _version: u32,
     _tool_version: String,
-    /// Incremented whenever the cached content changes; reported as `snapshot_id`.
-    generation: u64,
+    /// Identifies the content of the task files; reported as `snapshot_id`.
+    snapshot: u64,
     /// In discovery order.
     entries: Vec<(String, Entry)>,
 }
@@ -80,7 +80,7 @@ struct CacheDoc {
 struct CacheDocRef<'a> {
     version: u32,
     tool_version: &'a str,
-    generation: u64,
+    snapshot: u64,
     entries: Vec<(&'a str, &'a Entry)>,
 }
 
@@ -88,7 +88,9 @@ struct CacheDocRef<'a> {
 #[derive(Debug)]
 pub struct Loaded {
     pub files: Vec<(TaskFile, Outcome)>,
-    pub generation: u64,
+    /// Identifies the content of the task files: the same files with the same content give the
+    /// same value, whatever the state of the cache.
+    pub snapshot: u64,
     /// Number of files whose bytes were read in this run (0 on a fully warm cache).
     pub parsed: usize,
     pub warnings: Vec<String>,
@@ -112,7 +114,7 @@ pub fn load(root: &Path, force: bool) -> Loaded {
     let (files, walk_warnings) = discover(root);
     warnings.extend(walk_warnings);
 
-    let previous_generation = previous.as_ref().map(|doc| doc.generation);
+    let previous_snapshot = previous.as_ref().map(|doc| doc.snapshot);
     let mut old: HashMap<String, Entry> = previous
         .map(|doc| doc.entries.into_iter().collect())
         .unwrap_or_default();
@@ -131,14 +133,16 @@ pub fn load(root: &Path, force: bool) -> Loaded {
     // One slot per file. Entries are moved, never cloned: a warm run touches each task once.
     let mut slots: Vec<Option<Result<Entry, ParseFailure>>> = Vec::with_capacity(files.len());
     slots.resize_with(files.len(), || None);
-    let mut content_changed = previous_generation.is_none();
+    let mut entries_changed = false;
+    let mut unreadable = false;
     for (i, result) in parsed_now {
-        let previous_entry = old.remove(&files[i].rel);
-        content_changed |= match &result {
-            Ok(entry) => previous_entry.is_none_or(|p| p.sha256 != entry.sha256),
-            // Read errors are reported but not cached: a permission fix does not touch mtime.
-            Err(_) => true,
-        };
+        old.remove(&files[i].rel);
+        match &result {
+            Ok(_) => entries_changed = true,
+            // Read errors are reported but not cached (a permission fix does not touch mtime),
+            // so they are retried on every run without rewriting the cache.
+            Err(_) => unreadable = true,
+        }
         slots[i] = Some(result);
     }
     for (slot, file) in slots.iter_mut().zip(&files) {
@@ -147,15 +151,18 @@ pub fn load(root: &Path, force: bool) -> Loaded {
         }
     }
     // What is left of the old entries belongs to files that no longer exist.
-    content_changed |= !old.is_empty();
-    let must_save = previous_generation.is_none() || parsed > 0 || !old.is_empty();
-    let generation = previous_generation.unwrap_or(0) + u64::from(content_changed);
+    entries_changed |= !old.is_empty();
+    let must_save = previous_snapshot.is_none() || entries_changed;
+    let snapshot = match previous_snapshot {
+        Some(known) if !must_save && !unreadable => known,
+        _ => snapshot_of(&files, &slots),
+    };
 
     if must_save && (!files.is_empty() || cache_path.exists()) {
         let doc = CacheDocRef {
             version: VERSION,
             tool_version: env!("CARGO_PKG_VERSION"),
-            generation,
+            snapshot,
             entries: files
                 .iter()
                 .zip(&slots)
@@ -186,10 +193,28 @@ pub fn load(root: &Path, force: bool) -> Loaded {
         .collect();
     Loaded {
         files,
-        generation,
+        snapshot,
         parsed,
         warnings,
     }
+}
+
+/// A 52-bit id (a JSON-safe integer) of the task files' paths and contents.
+fn snapshot_of(files: &[TaskFile], slots: &[Option<Result<Entry, ParseFailure>>]) -> u64 {
+    let mut listing = String::with_capacity(files.len() * 100);
+    for (file, slot) in files.iter().zip(slots) {
+        listing.push_str(&file.rel);
+        listing.push('\0');
+        match slot {
+            Some(Ok(entry)) if !entry.sha256.is_empty() => listing.push_str(&entry.sha256),
+            // Refused unread (too large): its size and mtime stand for its content.
+            Some(Ok(entry)) => listing.push_str(&format!("{}@{:?}", entry.size, entry.mtime)),
+            _ => listing.push_str("unreadable"),
+        }
+        listing.push('\n');
+    }
+    let hex = store::sha256_hex(listing.as_bytes());
+    u64::from_str_radix(&hex[..13], 16).unwrap_or(0)
 }
 
 fn read_cache(path: &Path, warnings: &mut Vec<String>) -> Option<CacheDoc> {

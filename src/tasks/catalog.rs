@@ -35,10 +35,8 @@ pub struct Catalog {
     pub broken: Vec<BrokenFile>,
     /// Number of `*.task.yaml` files found.
     pub files: usize,
-    /// Cache generation (changes whenever the task files change).
-    pub generation: u64,
-    /// Files parsed in this run (0 on a fully warm cache).
-    pub parsed: usize,
+    /// Identifies the content of the task files (reported as `snapshot_id`).
+    pub snapshot: u64,
     /// Cache warnings (corrupt or unwritable cache), for stderr.
     pub cache_warnings: Vec<String>,
 }
@@ -86,8 +84,7 @@ impl Catalog {
             duplicates,
             broken,
             files,
-            generation: loaded.generation,
-            parsed: loaded.parsed,
+            snapshot: loaded.snapshot,
             cache_warnings: loaded.warnings,
         }
     }

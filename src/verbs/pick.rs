@@ -59,7 +59,7 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
                 status: "success",
                 reason,
                 task: TaskJson::new(ctx, task, effective, false),
-                snapshot_id: catalog.generation,
+                snapshot_id: catalog.snapshot,
                 draft_alerts,
                 draft_warning,
             }

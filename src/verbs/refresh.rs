@@ -35,7 +35,7 @@ pub fn run(ctx: &Ctx) -> RefreshReport {
         unparsable: catalog.broken.len(),
         duplicate_ids: catalog.duplicates.len(),
         cache_path: ctx.abs(&format!("{CACHE_DIR}/{CACHE_FILE}")),
-        snapshot_id: catalog.generation,
+        snapshot_id: catalog.snapshot,
     }
 }
 

@@ -35,13 +35,12 @@ fn only_changed_files_are_read_again() {
     write(root, "tasks/TASK-0009.task.yaml", "id: [\n");
     let first = load(root, false);
     assert_eq!(first.parsed, 6);
-    assert_eq!(first.generation, 1);
     let warm = load(root, false);
     assert_eq!(
         warm.parsed, 0,
         "a warm cache reads no task file, broken ones included"
     );
-    assert_eq!(warm.generation, 1);
+    assert_eq!(warm.snapshot, first.snapshot);
     assert_eq!(statuses(&first), statuses(&warm));
 
     // Different size: read and re-parsed.
@@ -52,7 +51,7 @@ fn only_changed_files_are_read_again() {
     );
     let third = load(root, false);
     assert_eq!(third.parsed, 1);
-    assert_eq!(third.generation, 2);
+    assert_ne!(third.snapshot, first.snapshot);
     assert_eq!(statuses(&third)[2], "in_progress");
 
     // Same bytes, new mtime: read, recognised by hash, outcome reused with the new mtime.
@@ -66,15 +65,23 @@ fn only_changed_files_are_read_again() {
         .unwrap();
     let fourth = load(root, false);
     assert_eq!(fourth.parsed, 1);
-    assert_eq!(fourth.generation, 2, "same content: same generation");
+    assert_eq!(
+        fourth.snapshot, third.snapshot,
+        "same content: same snapshot"
+    );
     assert_eq!(load(root, false).parsed, 0, "the new mtime was saved");
     let Outcome::Task(t) = &fourth.files[3].1 else {
         panic!()
     };
     assert!((t.mtime - fourth.files[3].0.mtime.as_f64()).abs() < 1e-6);
 
-    // Forced: everything again.
-    assert_eq!(load(root, true).parsed, 6);
+    // Forced: everything again, and still the same snapshot; also without any cache.
+    let forced = load(root, true);
+    assert_eq!(forced.parsed, 6);
+    assert_eq!(forced.snapshot, third.snapshot);
+    std::fs::remove_dir_all(root.join("tasks/.cache")).unwrap();
+    assert_eq!(load(root, false).snapshot, third.snapshot);
+    assert!(third.snapshot < 1 << 53, "a JSON-safe integer");
 }
 
 #[test]
