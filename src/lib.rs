@@ -43,7 +43,67 @@ pub fn main_with(argv: Vec<OsString>) -> u8 {
         }
         cli::Parsed::Run(invocation) => {
             let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
-            app::run(invocation, &cwd, clock)
+            let printer = output::Printer {
+                format: invocation.format,
+                shape: invocation.command.shape(),
+                generated_at: clock::iso(clock.now()),
+            };
+            run_guarded(&printer, || app::run(invocation, &cwd, clock))
         }
+    }
+}
+
+/// Run `work`, turning a panic (a bug) into the coded E999 error in the requested format
+/// instead of a Rust backtrace and exit 101 (contract D3/D4).
+fn run_guarded(printer: &output::Printer, work: impl FnOnce() -> u8) -> u8 {
+    use std::sync::{Arc, Mutex};
+    let message = Arc::new(Mutex::new(String::new()));
+    let slot = Arc::clone(&message);
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        if let Ok(mut m) = slot.lock() {
+            *m = format!("{text}{place}");
+        }
+    }));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+    let _ = std::panic::take_hook();
+    match outcome {
+        Ok(code) => code,
+        Err(_) => {
+            let what = message.lock().map(|m| m.clone()).unwrap_or_default();
+            let error = error::Error::new(
+                error::ErrorCode::E999,
+                format!("internal error: {what}"),
+            )
+            .with_recovery(
+                "This is a bug in tasks: please report it with the command you ran. No state file was left half-written.",
+            );
+            printer.error(&error)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_e999_exit_1() {
+        let printer = output::Printer {
+            format: output::Format::Text,
+            shape: output::Shape::Flat,
+            generated_at: String::new(),
+        };
+        assert_eq!(run_guarded(&printer, || panic!("boom")), 1);
+        assert_eq!(run_guarded(&printer, || 7), 7);
     }
 }

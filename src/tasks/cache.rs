@@ -290,16 +290,34 @@ fn parse_parallel(
         let handles: Vec<_> = indices
             .chunks(chunk)
             .map(|part| {
-                scope.spawn(move || {
+                let handle = scope.spawn(move || {
                     part.iter()
                         .map(|&i| (i, read_entry(&files[i], old.get(&files[i].rel))))
                         .collect::<Vec<_>>()
-                })
+                });
+                (part, handle)
             })
             .collect();
         handles
             .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
+            .flat_map(|(part, handle)| {
+                // A worker that panicked (a parser bug) must not let stale results stand in for
+                // its files: each is reported as unreadable instead, and not cached.
+                handle.join().unwrap_or_else(|_| {
+                    part.iter()
+                        .map(|&i| {
+                            let failure = ParseFailure {
+                                message:
+                                    "internal error while parsing this file (please report it)"
+                                        .to_string(),
+                                line: None,
+                                column: None,
+                            };
+                            (i, Err(failure))
+                        })
+                        .collect()
+                })
+            })
             .collect()
     })
 }
