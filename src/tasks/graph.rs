@@ -1,9 +1,13 @@
 //! The dependency graph over the loaded tasks (spec 01 §5): lookups, readiness, cycles, missing
 //! dependencies and closures. Every walk is iterative: long chains cannot overflow the stack.
 
+use super::catalog::Duplicate;
 use super::model::Task;
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
+
+/// How many cycles `--validate` spells out.
+pub const MAX_REPORTED_CYCLES: usize = 50;
 
 pub struct Graph<'a> {
     pub tasks: &'a [Task],
@@ -69,12 +73,15 @@ impl<'a> Graph<'a> {
     }
 
     /// Cycles along `blocked_by`, one per back edge of a depth-first walk that starts from tasks
-    /// in id order and follows blockers in declared order. Each cycle ends where it starts.
-    pub fn cycles(&self) -> Vec<Vec<String>> {
+    /// in id order and follows blockers in declared order. Each cycle ends where it starts. Only
+    /// the first `limit` are spelled out (a dense graph has quadratically many ids in its
+    /// cycles); the second value counts them all.
+    pub fn cycles(&self, limit: usize) -> (Vec<Vec<String>>, usize) {
         let n = self.tasks.len();
         let mut visited = vec![false; n];
         let mut stack_pos: Vec<Option<usize>> = vec![None; n];
         let mut cycles = Vec::new();
+        let mut total = 0;
         for start in self.by_id() {
             if visited[start] {
                 continue;
@@ -91,12 +98,15 @@ impl<'a> Graph<'a> {
                         continue;
                     };
                     if let Some(pos) = stack_pos[child] {
-                        let mut cycle: Vec<String> = stack[pos..]
-                            .iter()
-                            .map(|(i, _)| self.tasks[*i].id.clone())
-                            .collect();
-                        cycle.push(self.tasks[child].id.clone());
-                        cycles.push(cycle);
+                        total += 1;
+                        if cycles.len() < limit {
+                            let mut cycle: Vec<String> = stack[pos..]
+                                .iter()
+                                .map(|(i, _)| self.tasks[*i].id.clone())
+                                .collect();
+                            cycle.push(self.tasks[child].id.clone());
+                            cycles.push(cycle);
+                        }
                     } else if !visited[child] {
                         visited[child] = true;
                         stack_pos[child] = Some(stack.len());
@@ -108,7 +118,7 @@ impl<'a> Graph<'a> {
                 }
             }
         }
-        cycles
+        (cycles, total)
     }
 
     /// Per task (id order): `blocked_by` ids that are not tasks, then `depends_on` ones.
@@ -129,11 +139,14 @@ impl<'a> Graph<'a> {
             .collect()
     }
 
-    /// Everything `--validate` reports: cycles, then missing dependencies, then duplicate ids
-    /// (`duplicates`: id and its files, sorted by id).
-    pub fn validate(&self, duplicates: &[(String, Vec<String>)]) -> Vec<Issue> {
+    /// Everything `--validate` reports: cycles (at most [`MAX_REPORTED_CYCLES`]), then missing
+    /// dependencies, then duplicate ids (`duplicates` sorted by id). Also returns how many
+    /// cycles were found but not spelled out.
+    pub fn validate(&self, duplicates: &[Duplicate]) -> (Vec<Issue>, usize) {
         let mut issues = Vec::new();
-        for cycle in self.cycles() {
+        let (cycles, total) = self.cycles(MAX_REPORTED_CYCLES);
+        let omitted = total - cycles.len();
+        for cycle in cycles {
             issues.push(Issue {
                 kind: "cycle",
                 task_id: cycle[0].clone(),
@@ -152,15 +165,15 @@ impl<'a> Graph<'a> {
                 ids,
             });
         }
-        for (id, paths) in duplicates {
+        for dup in duplicates {
             issues.push(Issue {
                 kind: "duplicate_id",
-                task_id: id.clone(),
-                message: format!("Duplicate task ID: {id} ({})", paths.join(", ")),
-                ids: paths.clone(),
+                task_id: dup.id.clone(),
+                message: format!("Duplicate task ID: {} ({})", dup.id, dup.paths.join(", ")),
+                ids: dup.paths.clone(),
             });
         }
-        issues
+        (issues, omitted)
     }
 
     /// Ids reachable from `start` along one kind of edge (existing tasks only). `start` itself is

@@ -15,16 +15,14 @@ pub struct ValidateReport {
     pub tasks_checked: usize,
 }
 
+/// How many problems the text message lists (all are in `details`).
+const MESSAGE_PROBLEMS: usize = 20;
+
 pub fn run(ctx: &Ctx) -> Result<ValidateReport> {
     let catalog = ctx.catalog();
     let graph = Graph::new(&catalog.tasks);
-    let duplicates: Vec<(String, Vec<String>)> = catalog
-        .duplicates
-        .iter()
-        .map(|d| (d.id.clone(), d.paths.clone()))
-        .collect();
-    let issues = graph.validate(&duplicates);
-    let errors: Vec<String> = issues.iter().map(|i| i.message.clone()).collect();
+    let (issues, omitted_cycles) = graph.validate(&catalog.duplicates);
+    let mut errors: Vec<String> = issues.iter().map(|i| i.message.clone()).collect();
     if issues.is_empty() {
         return Ok(ValidateReport {
             valid: true,
@@ -34,19 +32,30 @@ pub fn run(ctx: &Ctx) -> Result<ValidateReport> {
             tasks_checked: catalog.tasks.len(),
         });
     }
-    let mut message = format!(
-        "Validation failed: {} problem(s) in the task dependency graph:",
-        errors.len()
-    );
-    for e in &errors {
+    if omitted_cycles > 0 {
+        errors.push(format!(
+            "... and {omitted_cycles} more circular dependencies (not listed)"
+        ));
+    }
+    let error_count = issues.len() + omitted_cycles;
+    let mut message =
+        format!("Validation failed: {error_count} problem(s) in the task dependency graph:");
+    for e in errors.iter().take(MESSAGE_PROBLEMS) {
         message.push_str("\n  - ");
         message.push_str(e);
     }
+    if errors.len() > MESSAGE_PROBLEMS {
+        message.push_str(&format!(
+            "\n  ... {} more (all of them with --format json)",
+            errors.len() - MESSAGE_PROBLEMS
+        ));
+    }
     Err(Error::new(ErrorCode::E010, message)
         .with_detail("valid", false)
-        .with_detail("error_count", errors.len())
+        .with_detail("error_count", error_count)
         .with_detail("errors", &errors)
         .with_detail("issues", &issues)
+        .with_detail("omitted_cycles", omitted_cycles)
         .with_recovery(
             "Fix the blocked_by/depends_on references and ids named above, then run --validate again",
         ))

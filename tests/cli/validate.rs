@@ -127,3 +127,31 @@ fn empty_repository_validates() {
     let repo = TestRepo::new();
     assert_eq!(repo.run(&["--validate"]).code, 0);
 }
+
+#[test]
+fn long_problem_lists_are_capped_in_text_but_complete_in_json() {
+    let repo = TestRepo::new();
+    for i in 0..30 {
+        repo.task(
+            &format!("tasks/TASK-{i:04}.task.yaml"),
+            &format!("TASK-{i:04}"),
+            "todo",
+            "P1",
+            &format!("blocked_by: [TASK-9{i:03}]\n"),
+        );
+    }
+    let run = repo.run(&["--validate"]);
+    assert_eq!(run.code, 10);
+    assert_eq!(run.stderr.matches("\n  - ").count(), 20);
+    assert!(
+        run.stderr
+            .contains("\n  ... 10 more (all of them with --format json)\n")
+    );
+    let (_, doc, _) = repo.json(&["--validate"]);
+    assert_eq!(
+        doc["error"]["details"]["errors"].as_array().unwrap().len(),
+        30
+    );
+    assert_eq!(doc["error"]["details"]["error_count"], 30);
+    assert_eq!(doc["error"]["details"]["omitted_cycles"], 0);
+}

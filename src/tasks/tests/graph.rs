@@ -30,7 +30,7 @@ fn cycles_match_the_reference_scenario() {
         task("C", "todo", "P1", &["D"]),
     ];
     let g = Graph::new(&tasks);
-    let messages: Vec<String> = g.validate(&[]).into_iter().map(|i| i.message).collect();
+    let messages: Vec<String> = g.validate(&[]).0.into_iter().map(|i| i.message).collect();
     assert_eq!(
         messages,
         vec![
@@ -53,7 +53,8 @@ fn a_100k_chain_does_not_overflow() {
         })
         .collect();
     let g = Graph::new(&tasks);
-    let cycles = g.cycles();
+    let (cycles, total) = g.cycles(10);
+    assert_eq!(total, 1);
     assert_eq!(cycles.len(), 1);
     assert_eq!(cycles[0].len(), n + 1);
     assert_eq!(g.transitive_closure(0).len(), n);
@@ -74,4 +75,20 @@ fn readiness_needs_every_blocker_completed() {
         .map(|t| t.id.as_str())
         .collect();
     assert_eq!(ready, vec!["B"]);
+}
+
+#[test]
+fn dense_cycles_are_counted_but_only_the_first_are_spelled_out() {
+    // every task blocked by the next and by the first: one back edge per task
+    let n = 3000;
+    let tasks: Vec<Task> = (0..n)
+        .map(|i| {
+            let next = format!("T-{}", (i + 1) % n);
+            task(&format!("T-{i}"), "todo", "P2", &[next.as_str(), "T-0"])
+        })
+        .collect();
+    let g = Graph::new(&tasks);
+    let (issues, omitted) = g.validate(&[]);
+    assert_eq!(issues.len(), MAX_REPORTED_CYCLES);
+    assert!(omitted > 2000, "{omitted}");
 }
