@@ -224,7 +224,7 @@ impl DraftAlerts {
     }
 
     /// The text-mode warning block printed before a pick (empty when there are no drafts).
-    pub fn warning_text(&self, graph: &Graph) -> String {
+    pub fn warning_text(&self) -> String {
         if !self.has_drafts {
             return String::new();
         }
@@ -256,7 +256,11 @@ impl DraftAlerts {
             out.push_str("  Resolve clarifications urgently to unblock workflow.\n\n");
         }
         for d in &self.downstream {
-            let title = graph.get(&d.draft_id).map_or("", |t| t.title.as_str());
+            let title = self
+                .drafts
+                .iter()
+                .find(|r| r.id == d.draft_id)
+                .map_or("", |r| r.title.as_str());
             let k = d.blocked_by.len();
             let m = d.depends_on_only.len();
             let mut summary = if k == 0 {

@@ -5,7 +5,6 @@ use crate::app::Ctx;
 use crate::error::Result;
 use crate::output::{Report, Text};
 use crate::tasks::graph::Graph;
-use crate::tasks::model::STATUSES;
 use crate::tasks::picker::{self, Filter};
 use crate::tasks::priority::Priorities;
 use serde::Serialize;
@@ -35,15 +34,7 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<ListReport<'a>> {
         .collect();
     picker::sort(&graph, &priorities, &mut selected);
 
-    if let Filter::Status(status) = &filter
-        && selected.is_empty()
-        && !STATUSES.contains(&status.as_str())
-    {
-        ctx.warn(format!(
-            "Warning: no task has status '{status}' (known statuses: {}, or the filter unblocker)",
-            STATUSES.join(", ")
-        ));
-    }
+    super::hint_unknown_status(ctx, &filter, &catalog.tasks);
 
     let tasks: Vec<TaskJson> = selected
         .into_iter()

@@ -13,6 +13,8 @@ pub mod validate;
 
 use crate::app::Ctx;
 use crate::tasks::Task;
+use crate::tasks::model::STATUSES;
+use crate::tasks::picker::Filter;
 use crate::tasks::priority::Effective;
 use serde::Serialize;
 
@@ -65,5 +67,19 @@ impl<'a> TaskJson<'a> {
             mtime: task.mtime,
             quarantined,
         }
+    }
+}
+
+/// A status filter that is no known status and that no task has is most likely a typo: say so
+/// on stderr (custom statuses stay usable).
+pub fn hint_unknown_status(ctx: &Ctx, filter: &Filter, tasks: &[Task]) {
+    if let Filter::Status(status) = filter
+        && !STATUSES.contains(&status.as_str())
+        && !tasks.iter().any(|t| &t.status == status)
+    {
+        ctx.warn(format!(
+            "Warning: no task has status '{status}' (known statuses: {}, or the filter unblocker)",
+            STATUSES.join(", ")
+        ));
     }
 }

@@ -18,16 +18,12 @@ pub enum PickReport<'a> {
         task: TaskJson<'a>,
         snapshot_id: u64,
         draft_alerts: DraftAlerts,
-        #[serde(skip)]
-        draft_warning: String,
     },
     NothingReady {
         status: &'static str,
         message: &'static str,
         task: Option<TaskJson<'a>>,
         draft_alerts: DraftAlerts,
-        #[serde(skip)]
-        draft_warning: String,
     },
     /// A blocked unblocker stops the workflow: the `--check-halt` object, exit 2.
     Halted(Halt),
@@ -44,9 +40,9 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
     let priorities = Priorities::compute(&graph);
     let abs = |rel: &str| ctx.abs(rel);
     let draft_alerts = DraftAlerts::compute(&graph, &abs);
-    let draft_warning = draft_alerts.warning_text(&graph);
     let filter = Filter::parse(Some(filter_arg));
     let candidates = picker::candidates(&graph, &priorities, &draft_alerts, &filter);
+    super::hint_unknown_status(ctx, &filter, &catalog.tasks);
     let first = candidates
         .into_iter()
         .find(|&i| !quarantined.contains(&graph.tasks[i].id));
@@ -61,7 +57,6 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
                 task: TaskJson::new(ctx, task, effective, false),
                 snapshot_id: catalog.snapshot,
                 draft_alerts,
-                draft_warning,
             }
         }
         None => PickReport::NothingReady {
@@ -69,7 +64,6 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
             message: "No ready tasks found",
             task: None,
             draft_alerts,
-            draft_warning,
         },
     })
 }
@@ -78,19 +72,17 @@ impl Report for PickReport<'_> {
     fn text(&self, out: &mut Text) {
         match self {
             PickReport::Picked {
-                task,
-                draft_warning,
-                ..
+                task, draft_alerts, ..
             } => {
-                out.stderr.push_str(draft_warning);
+                out.stderr.push_str(&draft_alerts.warning_text());
                 out.stdout.push_str(&format!("{}\n", task.path));
             }
             PickReport::NothingReady {
                 message,
-                draft_warning,
+                draft_alerts,
                 ..
             } => {
-                out.stderr.push_str(draft_warning);
+                out.stderr.push_str(&draft_alerts.warning_text());
                 out.stderr.push_str(&format!("{message}\n"));
             }
             PickReport::Halted(halt) => out.stderr.push_str(&format!("{}\n", halt.message)),

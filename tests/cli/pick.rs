@@ -415,3 +415,13 @@ fn drafts_are_never_picked_and_depends_on_drafts_filters_out() {
             .contains("The picker skipped tasks missing blocked_by linkage")
     );
 }
+
+#[test]
+fn an_unknown_status_filter_gets_a_hint() {
+    let repo = workflow_repo();
+    let (code, doc, run) = repo.json(&["--pick", "todoo"]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["status"], "no_ready_tasks");
+    assert_eq!(run.warnings().len(), 1);
+    assert!(run.stderr.contains("no task has status 'todoo'"));
+}

@@ -84,7 +84,7 @@ fn draft_scenario_picks_the_inheriting_task() {
         alerts.filtered_out_by_picker[0].draft_ids,
         vec!["TASK-0400", "TASK-0401"]
     );
-    let text = alerts.warning_text(&g);
+    let text = alerts.warning_text();
     assert!(text.contains("CRITICAL: Draft unblocker tasks detected!"));
     assert!(text.contains("    - TASK-0400 (P0) \u{2014} Title of TASK-0400"));
 }
