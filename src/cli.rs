@@ -28,8 +28,8 @@ Examples:
   tasks --check-halt                    exit 2 when an unblocker is blocked
 
 Exit codes: 0 ok, 1 nothing to pick, 2 usage error or workflow halt, 10-19 validation,
-40-49 file not found or unreadable. With --format json, stdout always holds one JSON
-document, errors included: {\"success\": false, \"error\": {\"code\": \"E040\", ...}}.";
+40-49 file not found or unreadable, 50-59 a state file is corrupt. With --format json, stdout
+always holds one JSON document, errors included: {\"success\": false, \"error\": {...}}.";
 
 #[derive(Parser, Debug)]
 #[command(

@@ -1,5 +1,6 @@
-//! File-system primitives every state change goes through: exclusive locks, atomic replacement
-//! SHA-256 and the JSON state transaction. Nothing outside `store/` writes state files directly.
+//! File-system primitives every state change goes through: exclusive locks, atomic replacement,
+//! SHA-256 and the JSON state transaction. State files are written only through `store/`
+//! (moving a released quarantine entry and removing the old copy are the only other changes).
 
 mod atomic;
 mod hash;

@@ -90,7 +90,7 @@ impl Catalog {
     }
 
     /// Warnings about the task files themselves, for stderr: broken files (through `report_broken`,
-    /// the seam where an exception ledger can silence repeats), duplicate ids and archived tasks
+    /// which files to report is the exception ledger's decision), duplicate ids and archived tasks
     /// that are not completed.
     pub fn warnings(
         &self,

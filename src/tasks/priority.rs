@@ -22,7 +22,8 @@ struct IdSet {
 pub struct Priorities<'g, 'a> {
     graph: &'g Graph<'a>,
     comp: Vec<usize>,
-    /// Best (lowest) priority level reachable from each component, excluding the task itself.
+    /// Best (lowest) priority level of the tasks each component blocks, its own members included
+    /// when it is a cycle (a task's own level never makes it inherit: see `inherited`).
     best: Vec<Option<u8>>,
     sets: Vec<Option<Rc<IdSet>>>,
     reasons: RefCell<HashMap<*const IdSet, Rc<str>>>,
