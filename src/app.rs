@@ -28,6 +28,21 @@ pub enum Command {
         id: String,
     },
     CheckHalt,
+    Claim {
+        task: String,
+    },
+    Complete {
+        task: String,
+    },
+    Archive {
+        task: String,
+    },
+    Lint {
+        path: String,
+    },
+    BootstrapEvidence {
+        id: String,
+    },
     AddException {
         id: String,
         exception_type: String,
@@ -66,7 +81,8 @@ pub enum Command {
 pub fn shape_of_flag(flag: &str) -> Option<Shape> {
     Some(match flag {
         "list" | "pick" | "validate" | "explain" | "check-halt" => Shape::Flat,
-        "graph" | "refresh-cache" => Shape::FlatSuccess,
+        "graph" | "refresh-cache" | "claim" | "complete" | "archive" | "lint"
+        | "bootstrap-evidence" => Shape::FlatSuccess,
         "add-exception" | "list-exceptions" | "resolve-exception" | "cleanup-exceptions"
         | "quarantine-task" | "list-quarantined" | "release-quarantine" | "repair-quarantined" => {
             Shape::Envelope
@@ -86,6 +102,11 @@ impl Command {
             Command::Graph => "graph",
             Command::Explain { .. } => "explain",
             Command::CheckHalt => "check-halt",
+            Command::Claim { .. } => "claim",
+            Command::Complete { .. } => "complete",
+            Command::Archive { .. } => "archive",
+            Command::Lint { .. } => "lint",
+            Command::BootstrapEvidence { .. } => "bootstrap-evidence",
             Command::AddException { .. } => "add-exception",
             Command::ListExceptions { .. } => "list-exceptions",
             Command::ResolveException { .. } => "resolve-exception",
@@ -139,6 +160,11 @@ impl Command {
             Command::ListQuarantined { status } => choice("--status", status, &REPAIR_STATUSES),
             Command::ReleaseQuarantine { id: task, .. } => id("--release-quarantine", task),
             Command::RepairQuarantined { id: task } => id("--repair-quarantined", task),
+            Command::BootstrapEvidence { id: task } => id("--bootstrap-evidence", task),
+            Command::Claim { .. }
+            | Command::Complete { .. }
+            | Command::Archive { .. }
+            | Command::Lint { .. } => Ok(()),
             Command::List { .. }
             | Command::Pick { .. }
             | Command::Validate
@@ -159,6 +185,8 @@ pub struct Invocation {
 /// What every verb can reach.
 pub struct Ctx {
     pub repo: Repo,
+    /// The directory the command was run from (paths on the command line are relative to it).
+    pub cwd: PathBuf,
     pub format: Format,
     pub clock: Clock,
     catalog: OnceCell<Catalog>,
@@ -168,9 +196,10 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new(repo: Repo, format: Format, clock: Clock) -> Ctx {
+    pub fn new(repo: Repo, cwd: PathBuf, format: Format, clock: Clock) -> Ctx {
         Ctx {
             repo,
+            cwd,
             format,
             clock,
             catalog: OnceCell::new(),
@@ -235,7 +264,7 @@ pub fn run(invocation: Invocation, cwd: &Path, clock: Clock) -> u8 {
         Ok(repo) => repo,
         Err(e) => return printer.error(&e),
     };
-    let mut ctx = Ctx::new(repo, invocation.format, clock);
+    let mut ctx = Ctx::new(repo, cwd.to_path_buf(), invocation.format, clock);
     ctx.force_rebuild = invocation.command == Command::RefreshCache;
     let exit = match dispatch(&ctx, &printer, &invocation.command) {
         Ok(exit) => exit,
@@ -266,6 +295,20 @@ fn dispatch(ctx: &Ctx, printer: &Printer, command: &Command) -> Result<u8> {
         Command::Graph => emit(ctx, printer, verbs::graph::run(ctx)),
         Command::Explain { id } => emit(ctx, printer, verbs::explain::run(ctx, id)?),
         Command::CheckHalt => emit(ctx, printer, verbs::check_halt::run(ctx)),
+        Command::Claim { task } => {
+            let report = verbs::lifecycle::run(ctx, verbs::lifecycle::Action::Claim, task)?;
+            emit(ctx, printer, report)
+        }
+        Command::Complete { task } => {
+            let report = verbs::lifecycle::run(ctx, verbs::lifecycle::Action::Complete, task)?;
+            emit(ctx, printer, report)
+        }
+        Command::Archive { task } => {
+            let report = verbs::lifecycle::run(ctx, verbs::lifecycle::Action::Archive, task)?;
+            emit(ctx, printer, report)
+        }
+        Command::Lint { path } => emit(ctx, printer, verbs::lint::run(ctx, path)?),
+        Command::BootstrapEvidence { id } => emit(ctx, printer, verbs::evidence::run(ctx, id)?),
         Command::AddException {
             id,
             exception_type,

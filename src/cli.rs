@@ -26,6 +26,9 @@ Examples:
   tasks --validate                      cycles, missing dependencies, duplicate ids (exit 10)
   tasks --graph | dot -Tpng -o tasks.png
   tasks --check-halt                    exit 2 when an unblocker is blocked
+  tasks --claim TASK-0007               todo -> in_progress (a path works too)
+  tasks --complete tasks/web/TASK-0007-x.task.yaml
+  tasks --lint tasks/web/TASK-0007-x.task.yaml
 
 Exit codes: 0 ok, 1 nothing to pick, 2 usage error or workflow halt, 10-19 validation,
 40-49 file not found or unreadable, 50-59 a state file is corrupt. With --format json, stdout
@@ -100,6 +103,27 @@ struct Commands {
     /// Check for workflow halt conditions (blocked unblockers); exit 2 when halted
     #[arg(long, help_heading = "Commands")]
     check_halt: bool,
+
+    /// Claim a task: todo or blocked → in_progress. TASK is a task file path or a task id
+    #[arg(long, value_name = "TASK", help_heading = "Task lifecycle")]
+    claim: Option<String>,
+
+    /// Complete a task: status → completed, file moved to docs/completed-tasks/ (never over an
+    /// existing file), its exceptions cleaned up, a notification sent when configured
+    #[arg(long, value_name = "TASK", help_heading = "Task lifecycle")]
+    complete: Option<String>,
+
+    /// Move a completed task to docs/completed-tasks/ without changing it
+    #[arg(long, value_name = "TASK", help_heading = "Task lifecycle")]
+    archive: Option<String>,
+
+    /// Check a task file against the schema 1.1 rules (exit 10 when there are errors)
+    #[arg(long, value_name = "TASK_PATH", help_heading = "Task lifecycle")]
+    lint: Option<String>,
+
+    /// Create docs/evidence/tasks/TASK_ID-clarifications.md from a template (never overwrites)
+    #[arg(long, value_name = "TASK_ID", help_heading = "Task lifecycle")]
+    bootstrap_evidence: Option<String>,
 
     /// Record a known problem with a task in the exception ledger (needs --exception-type or
     /// --type; message from --message or --error-details). Re-adding updates the entry
@@ -259,6 +283,16 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
         Command::Explain { id }
     } else if c.check_halt {
         Command::CheckHalt
+    } else if let Some(task) = c.claim {
+        Command::Claim { task }
+    } else if let Some(task) = c.complete {
+        Command::Complete { task }
+    } else if let Some(task) = c.archive {
+        Command::Archive { task }
+    } else if let Some(path) = c.lint {
+        Command::Lint { path }
+    } else if let Some(id) = c.bootstrap_evidence {
+        Command::BootstrapEvidence { id }
     } else if let Some(id) = c.add_exception {
         let Some(exception_type) = o.exception_type.or(o.type_) else {
             return usage(Error::usage(

@@ -36,6 +36,31 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     Ok(())
 }
 
+/// Create `path` with `bytes` atomically, failing with `ErrorKind::AlreadyExists` (and writing
+/// nothing) when it exists, even if another process creates it at the same moment. The new file
+/// takes the permissions of `like` when given.
+pub fn atomic_create(path: &Path, bytes: &[u8], like: Option<&Path>) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".tasks-new.")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    if let Some(model) = like {
+        tmp.as_file()
+            .set_permissions(std::fs::metadata(model)?.permissions())?;
+    }
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist_noclobber(path).map_err(|e| e.error)?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 #[path = "tests/atomic.rs"]
 mod tests;

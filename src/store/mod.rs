@@ -7,7 +7,7 @@ mod hash;
 mod json;
 mod lock;
 
-pub use atomic::atomic_write;
+pub use atomic::{atomic_create, atomic_write};
 pub use hash::{sha256_file, sha256_hex};
 pub use json::{StateError, read_json, update_existing_json, update_json, write_json_atomic};
 pub use lock::{LockGuard, lock_exclusive};

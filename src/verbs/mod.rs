@@ -2,9 +2,12 @@
 //! report for the output layer. Verbs never print.
 
 pub mod check_halt;
+pub mod evidence;
 pub mod exceptions;
 pub mod explain;
 pub mod graph;
+pub mod lifecycle;
+pub mod lint;
 pub mod list;
 pub mod pick;
 pub mod quarantine;

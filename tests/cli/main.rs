@@ -6,6 +6,8 @@ mod cli;
 mod explain;
 mod graph_verbs;
 mod ledger;
+mod lifecycle;
+mod lint;
 mod list;
 mod pick;
 mod quarantine;

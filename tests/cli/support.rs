@@ -144,3 +144,132 @@ pub fn ids(doc: &Value) -> Vec<String> {
         .map(|t| t["id"].as_str().unwrap().to_string())
         .collect()
 }
+
+impl TestRepo {
+    /// Run with extra environment variables.
+    pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let out = Command::new(bin())
+            .args(args)
+            .current_dir(self.root())
+            .env_remove("TASKS_NOW")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .output()
+            .expect("run tasks");
+        let run = Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        };
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+        run
+    }
+
+    /// Every file under the root (but .git and the tool's cache) with its bytes.
+    pub fn snapshot(&self) -> std::collections::BTreeMap<String, Vec<u8>> {
+        walkdir::WalkDir::new(self.root())
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file())
+            .filter_map(|e| {
+                let rel = e
+                    .path()
+                    .strip_prefix(self.root())
+                    .ok()?
+                    .to_string_lossy()
+                    .into_owned();
+                (!rel.starts_with(".git/") && !rel.starts_with("tasks/.cache/"))
+                    .then(|| (rel, std::fs::read(e.path()).unwrap()))
+            })
+            .collect()
+    }
+}
+
+/// One HTTP request received by [`Server`].
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A loopback HTTP server answering each connection with the next status of `statuses`.
+pub struct Server {
+    pub url: String,
+    requests: std::sync::mpsc::Receiver<Request>,
+}
+
+impl Server {
+    pub fn start(statuses: Vec<u16>) -> Server {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for status in statuses {
+                let Ok((stream, _)) = listener.accept() else {
+                    return;
+                };
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                reader.read_line(&mut line).unwrap();
+                let mut parts = line.split_whitespace();
+                let method = parts.next().unwrap_or_default().to_string();
+                let path = parts.next().unwrap_or_default().to_string();
+                let mut headers = Vec::new();
+                loop {
+                    let mut h = String::new();
+                    reader.read_line(&mut h).unwrap();
+                    let h = h.trim_end();
+                    if h.is_empty() {
+                        break;
+                    }
+                    if let Some((k, v)) = h.split_once(':') {
+                        headers.push((k.trim().to_string(), v.trim().to_string()));
+                    }
+                }
+                let length: usize = headers
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                    .and_then(|(_, v)| v.parse().ok())
+                    .unwrap_or(0);
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                let mut stream = stream;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                );
+                let _ = tx.send(Request {
+                    method,
+                    path,
+                    headers,
+                    body: String::from_utf8_lossy(&body).into_owned(),
+                });
+            }
+        });
+        Server { url, requests: rx }
+    }
+
+    /// The requests received so far (waiting briefly for late ones).
+    pub fn requests(&self) -> Vec<Request> {
+        let mut out = Vec::new();
+        while let Ok(r) = self
+            .requests
+            .recv_timeout(std::time::Duration::from_millis(500))
+        {
+            out.push(r);
+        }
+        out
+    }
+}

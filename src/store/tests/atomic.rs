@@ -36,3 +36,18 @@ fn permissions_are_kept_or_follow_the_umask() {
     atomic_write(&shared, b"new").unwrap();
     assert_eq!(mode(&shared), 0o664);
 }
+
+#[test]
+fn create_never_clobbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.md");
+    atomic_create(&path, b"first", None).unwrap();
+    let err = atomic_create(&path, b"second", None).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+    assert_eq!(std::fs::read(&path).unwrap(), b"first");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
+}

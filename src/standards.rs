@@ -1,0 +1,61 @@
+//! Headings of Markdown standards files (schemas §7.1): finding a section by its heading text or
+//! by a `#slug` anchor.
+
+/// A Markdown ATX heading: 1–6 `#`, whitespace, text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    pub level: usize,
+    pub text: String,
+    /// 0-based line index.
+    pub line: usize,
+}
+
+pub fn headings(markdown: &str) -> Vec<Heading> {
+    markdown
+        .split('\n')
+        .enumerate()
+        .filter_map(|(line, raw)| {
+            let raw = raw.trim_end_matches('\r');
+            let level = raw.chars().take_while(|c| *c == '#').count();
+            let rest = &raw[level..];
+            let text = rest.trim();
+            ((1..=6).contains(&level) && rest.starts_with([' ', '\t']) && !text.is_empty()).then(
+                || Heading {
+                    level,
+                    text: text.to_string(),
+                    line,
+                },
+            )
+        })
+        .collect()
+}
+
+/// The schemas §7.1 normal form: lowercase, each space → `-`, each `&` → `and`.
+pub fn normalize(text: &str) -> String {
+    text.to_lowercase().replace(' ', "-").replace('&', "and")
+}
+
+/// The anchor a Markdown renderer such as GitHub gives a heading: lowercase, punctuation dropped,
+/// spaces → `-`.
+pub fn anchor_slug(text: &str) -> String {
+    text.to_lowercase()
+        .chars()
+        .filter_map(|c| match c {
+            ' ' => Some('-'),
+            c if c.is_alphanumeric() || c == '-' || c == '_' => Some(c),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Whether `anchor` (without `#`) names a heading of `markdown`, in either normal form.
+pub fn has_anchor(markdown: &str, anchor: &str) -> bool {
+    let wanted = anchor.to_lowercase();
+    headings(markdown)
+        .iter()
+        .any(|h| normalize(&h.text) == wanted || anchor_slug(&h.text) == wanted)
+}
+
+#[cfg(test)]
+#[path = "tests/standards.rs"]
+mod tests;

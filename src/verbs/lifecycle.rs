@@ -1,0 +1,372 @@
+//! `--claim`, `--complete`, `--archive` (spec 01 §7.8, contract D5): only the `status:` line of
+//! the task file changes, every write is atomic, and a failure changes nothing.
+
+use crate::app::Ctx;
+use crate::error::{Error, ErrorCode, Result};
+use crate::ids::is_valid_id;
+use crate::ledger::LedgerFile;
+use crate::notify;
+use crate::output::{Report, Text};
+use crate::repo::{ARCHIVE_DIR, TASKS_DIR};
+use crate::store;
+use crate::tasks::Task;
+use crate::tasks::discover::TASK_FILE_SUFFIX;
+use crate::tasks::edit::set_status;
+use crate::tasks::graph::Graph;
+use crate::tasks::parse::{decode, parse_text};
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Claim,
+    Complete,
+    Archive,
+}
+
+impl Action {
+    fn flag(self) -> &'static str {
+        match self {
+            Action::Claim => "--claim",
+            Action::Complete => "--complete",
+            Action::Archive => "--archive",
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct LifecycleReport {
+    pub task_id: String,
+    /// `claimed`, `completed`, `archived` or `already_archived`.
+    pub action: &'static str,
+    /// Absolute path of the task file before the command.
+    pub path: String,
+    /// Absolute path after it (the archive for --complete and --archive).
+    pub new_path: String,
+    pub previous_status: String,
+    pub status: String,
+    /// Ledger exceptions removed by --complete (trigger task_completion).
+    pub exceptions_removed: usize,
+    /// The channel that accepted the completion notification, if any.
+    pub notified: Option<&'static str>,
+}
+
+/// A task file named on the command line, read and parsed.
+struct TaskFile {
+    rel: String,
+    abs: PathBuf,
+    raw: Vec<u8>,
+    task: Task,
+}
+
+pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
+    let file = locate(ctx, action, arg)?;
+    let task = &file.task;
+    let archived = under(&file.rel, ARCHIVE_DIR);
+    let previous = task.status.clone();
+    let mut report = LifecycleReport {
+        task_id: task.id.clone(),
+        action: "",
+        path: ctx.abs(&file.rel),
+        new_path: ctx.abs(&file.rel),
+        previous_status: previous.clone(),
+        status: previous.clone(),
+        exceptions_removed: 0,
+        notified: None,
+    };
+    let refuse = |why: &str| {
+        Error::new(
+            ErrorCode::E002,
+            format!("Cannot {} {}: {why}", &action.flag()[2..], task.id),
+        )
+        .with_detail("task_id", &task.id)
+        .with_detail("status", &previous)
+        .with_recovery("Check the task's status with --explain or --list")
+    };
+    match action {
+        Action::Claim => {
+            if previous == "draft" {
+                return Err(refuse(
+                    "its status is 'draft'; resolve its clarifications and move it to 'todo' first",
+                ));
+            }
+            if previous != "todo" && previous != "blocked" {
+                return Err(refuse(&format!(
+                    "its status is '{previous}'; only 'todo' or 'blocked' tasks can be claimed"
+                )));
+            }
+            warn_open_blockers(ctx, task);
+            let text = edited(&file, "in_progress")?;
+            store::atomic_write(&file.abs, text.as_bytes())
+                .map_err(|e| io_error("write", &file.abs, e))?;
+            report.action = "claimed";
+            report.status = "in_progress".to_string();
+        }
+        Action::Complete => {
+            if previous == "completed" {
+                return Err(refuse("it is already completed"));
+            }
+            if previous == "draft" {
+                return Err(refuse(
+                    "its status is 'draft'; resolve its clarifications and move it to 'todo' first",
+                ));
+            }
+            let text = edited(&file, "completed")?;
+            let target = if archived {
+                store::atomic_write(&file.abs, text.as_bytes())
+                    .map_err(|e| io_error("write", &file.abs, e))?;
+                file.rel.clone()
+            } else {
+                move_to_archive(ctx, &file, text.as_bytes())?
+            };
+            report.action = "completed";
+            report.status = "completed".to_string();
+            report.new_path = ctx.abs(&target);
+            after_completion(ctx, task, &mut report);
+        }
+        Action::Archive => {
+            if archived {
+                report.action = "already_archived";
+                return Ok(report);
+            }
+            if previous != "completed" {
+                return Err(refuse(&format!(
+                    "its status is '{previous}'; only completed tasks can be archived"
+                )));
+            }
+            let target = move_to_archive(ctx, &file, &file.raw)?;
+            report.action = "archived";
+            report.new_path = ctx.abs(&target);
+        }
+    }
+    Ok(report)
+}
+
+fn under(rel: &str, dir: &str) -> bool {
+    rel.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
+}
+
+/// The task file a command-line argument names: a path (relative to the current directory) of a
+/// `*.task.yaml` file under `tasks/` or `docs/completed-tasks/` of this repository, or a task id.
+fn locate(ctx: &Ctx, action: Action, arg: &str) -> Result<TaskFile> {
+    let given = ctx.cwd.join(arg);
+    let rel = if given.exists() {
+        let abs = given
+            .canonicalize()
+            .map_err(|e| io_error("resolve", &given, e))?;
+        let rel = abs
+            .strip_prefix(&ctx.repo.root)
+            .ok()
+            .map(|r| {
+                r.components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .filter(|r| {
+                r.ends_with(TASK_FILE_SUFFIX)
+                    && (under(r, TASKS_DIR) || under(r, ARCHIVE_DIR))
+                    && abs.is_file()
+            });
+        rel.ok_or_else(|| {
+            Error::new(
+                ErrorCode::E002,
+                format!(
+                    "{} is not a task file of this repository (a *.task.yaml under tasks/ or docs/completed-tasks/)",
+                    abs.display()
+                ),
+            )
+            .with_detail("path", abs.display().to_string())
+            .with_recovery(format!("Pass a task file or a task id to {}", action.flag()))
+        })?
+    } else if is_valid_id(arg) {
+        let catalog = ctx.catalog();
+        catalog
+            .tasks
+            .iter()
+            .find(|t| t.id == arg)
+            .map(|t| t.path.clone())
+            .ok_or_else(|| not_found(arg))?
+    } else {
+        return Err(not_found(arg));
+    };
+    let abs = ctx.repo.root.join(&rel);
+    let raw = std::fs::read(&abs).map_err(|e| io_error("read", &abs, e))?;
+    let task = parse_file(&raw, &rel)?;
+    Ok(TaskFile {
+        rel,
+        abs,
+        raw,
+        task,
+    })
+}
+
+fn not_found(arg: &str) -> Error {
+    Error::new(ErrorCode::E040, format!("Task not found: {arg}"))
+        .with_detail("path", arg)
+        .with_recovery("Pass the path of a task file, or a task id from --list")
+}
+
+fn parse_file(raw: &[u8], rel: &str) -> Result<Task> {
+    let parsed = decode(raw).and_then(|(text, hash)| parse_text(&text, hash, rel, 0.0));
+    parsed.map_err(|failure| {
+        Error::new(
+            ErrorCode::E011,
+            format!("{rel} cannot be loaded: {failure}"),
+        )
+        .with_detail("path", rel)
+        .with_detail("line", failure.line)
+        .with_detail("column", failure.column)
+        .with_recovery("Fix the task file (tasks --lint shows the problems), then retry")
+    })
+}
+
+/// The file's text with only its status changed, checked by parsing it again: every other field
+/// must be what it was.
+fn edited(file: &TaskFile, status: &str) -> Result<String> {
+    let text = std::str::from_utf8(&file.raw)
+        .map_err(|_| Error::new(ErrorCode::E011, format!("{} is not valid UTF-8", file.rel)))?;
+    let new_text = set_status(text, status).map_err(|e| {
+        Error::new(
+            ErrorCode::E002,
+            format!("Cannot change the status in {}: {}", file.rel, e.0),
+        )
+        .with_detail("path", &file.rel)
+        .with_recovery("Give the file a top-level line `status: <value>`, then retry")
+    })?;
+    let after = parse_file(new_text.as_bytes(), &file.rel)?;
+    let expected = Task {
+        status: status.to_string(),
+        hash: after.hash.clone(),
+        ..file.task.clone()
+    };
+    if after != expected {
+        return Err(Error::new(
+            ErrorCode::E999,
+            format!(
+                "Changing the status of {} would change other fields; nothing was written",
+                file.rel
+            ),
+        ));
+    }
+    Ok(new_text)
+}
+
+/// Write `bytes` as `docs/completed-tasks/<file name>` (never over an existing file: E042), then
+/// remove the original. If the original cannot be removed the new copy is removed again.
+fn move_to_archive(ctx: &Ctx, file: &TaskFile, bytes: &[u8]) -> Result<String> {
+    let name = file.rel.rsplit('/').next().unwrap_or(&file.rel);
+    let rel = format!("{ARCHIVE_DIR}/{name}");
+    let target = ctx.repo.root.join(&rel);
+    let exists = || {
+        Error::new(
+            ErrorCode::E042,
+            format!(
+                "Archive destination already exists: {}; {} may already be archived",
+                target.display(),
+                file.task.id
+            ),
+        )
+        .with_detail("path", target.display().to_string())
+        .with_recovery(
+            "Remove or rename the existing archived file (or compare the two), then retry",
+        )
+    };
+    if target.exists() {
+        return Err(exists());
+    }
+    let dir = ctx.repo.root.join(ARCHIVE_DIR);
+    std::fs::create_dir_all(&dir).map_err(|e| io_error("create", &dir, e))?;
+    store::atomic_create(&target, bytes, Some(&file.abs)).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            exists()
+        } else {
+            io_error("write", &target, e)
+        }
+    })?;
+    if let Err(e) = std::fs::remove_file(&file.abs) {
+        let _ = std::fs::remove_file(&target);
+        return Err(io_error("remove", &file.abs, e));
+    }
+    Ok(rel)
+}
+
+/// After a completion: clean up the task's ledger exceptions, notify, purge its context cache.
+/// None of these can fail the completion; problems are warnings.
+fn after_completion(ctx: &Ctx, task: &Task, report: &mut LifecycleReport) {
+    let now = crate::clock::iso(ctx.clock.now());
+    let cleanup = LedgerFile::of(&ctx.repo).update_existing(|ledger| {
+        let removed = ledger.remove_where(&now, |e| {
+            e.task_id == task.id && e.auto_remove_on == "task_completion"
+        });
+        Ok((removed.len(), !removed.is_empty()))
+    });
+    match cleanup {
+        Ok(removed) => report.exceptions_removed = removed.unwrap_or(0),
+        Err(e) => ctx.warn(format!(
+            "Warning: could not clean up the exceptions of {}: {}",
+            task.id, e.message
+        )),
+    }
+    let config = notify::Config::from_env(|k| std::env::var(k).ok());
+    let outcome = notify::send(&config, &notify::completion_message(&task.id, &task.title));
+    report.notified = outcome.channel;
+    for warning in outcome.warnings {
+        ctx.warn(warning);
+    }
+    let context = ctx.repo.root.join(".agent-output").join(&task.id);
+    if context.is_dir()
+        && let Err(e) = std::fs::remove_dir_all(&context)
+    {
+        ctx.warn(format!(
+            "Warning: could not remove the context cache {}: {e}",
+            context.display()
+        ));
+    }
+}
+
+fn warn_open_blockers(ctx: &Ctx, task: &Task) {
+    let catalog = ctx.catalog();
+    let graph = Graph::new(&catalog.tasks);
+    let open: Vec<&str> = task
+        .blocked_by
+        .iter()
+        .filter(|b| !graph.is_completed(b))
+        .map(String::as_str)
+        .collect();
+    if !open.is_empty() {
+        ctx.warn(format!(
+            "Warning: {} is still blocked by tasks that are not completed: {}",
+            task.id,
+            open.join(", ")
+        ));
+    }
+}
+
+fn io_error(action: &'static str, path: &Path, e: std::io::Error) -> Error {
+    store::StateError::io(path, action, e).into()
+}
+
+impl Report for LifecycleReport {
+    fn text(&self, out: &mut Text) {
+        let s = &mut out.stdout;
+        match self.action {
+            "claimed" => s.push_str(&format!(
+                "✓ Claimed task {}\n  Status: {} → {}\n  File: {}\n",
+                self.task_id, self.previous_status, self.status, self.new_path
+            )),
+            "completed" => s.push_str(&format!(
+                "✓ Completed task {}\n  Status: {} → {}\n  Archived to: {}\n",
+                self.task_id, self.previous_status, self.status, self.new_path
+            )),
+            "archived" => s.push_str(&format!(
+                "✓ Archived task {}\n  Moved to: {}\n",
+                self.task_id, self.new_path
+            )),
+            _ => s.push_str(&format!(
+                "✓ Task {} is already archived\n  File: {}\n",
+                self.task_id, self.path
+            )),
+        }
+    }
+}

@@ -1,0 +1,426 @@
+//! `--claim`, `--complete`, `--archive`, `--bootstrap-evidence` and completion notifications.
+
+use crate::support::{Server, TestRepo};
+use serde_json::{Value, json};
+use std::path::Path;
+
+const REALISTIC: &str = "tasks/mobile/TASK-0420-offline-shipment-list.task.yaml";
+
+fn repo() -> TestRepo {
+    let repo = TestRepo::new();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/lifecycle/TASK-0420-offline-shipment-list.task.yaml");
+    repo.write(REALISTIC, std::fs::read(fixture).unwrap())
+        .task(
+            "tasks/TASK-0101.task.yaml",
+            "TASK-0101",
+            "completed",
+            "P1",
+            "",
+        )
+        .task("tasks/TASK-0104.task.yaml", "TASK-0104", "todo", "P1", "")
+        .task(
+            "tasks/TASK-0200-draft.task.yaml",
+            "TASK-0200",
+            "draft",
+            "P2",
+            "",
+        )
+        .task(
+            "tasks/TASK-0201.task.yaml",
+            "TASK-0201",
+            "blocked",
+            "P2",
+            "",
+        )
+        .task(
+            "docs/completed-tasks/TASK-0050.task.yaml",
+            "TASK-0050",
+            "completed",
+            "P2",
+            "",
+        );
+    repo.commit();
+    repo
+}
+
+/// The lines that differ between two texts (same line count required).
+fn changed_lines(before: &str, after: &str) -> Vec<(String, String)> {
+    assert_eq!(before.lines().count(), after.lines().count());
+    before
+        .lines()
+        .zip(after.lines())
+        .filter(|(a, b)| a != b)
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect()
+}
+
+#[test]
+fn claim_changes_exactly_one_line_of_a_300_line_file() {
+    let repo = repo();
+    let before = repo.read(REALISTIC);
+    assert!(before.lines().count() >= 299);
+    let run = repo.run(&["--claim", REALISTIC]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "✓ Claimed task TASK-0420\n  Status: todo → in_progress\n  File: {}\n",
+            repo.abs(REALISTIC)
+        )
+    );
+    assert!(run.stderr.contains(
+        "Warning: TASK-0420 is still blocked by tasks that are not completed: TASK-0104"
+    ));
+    let after = repo.read(REALISTIC);
+    assert_eq!(
+        changed_lines(&before, &after),
+        vec![(
+            "status: todo  # moved out of draft after the clarification review".to_string(),
+            "status: in_progress  # moved out of draft after the clarification review".to_string()
+        )]
+    );
+    assert_eq!(
+        before.len() + "in_progress".len() - "todo".len(),
+        after.len()
+    );
+    // git agrees: one line removed, one added
+    let diff = std::process::Command::new("git")
+        .args(["diff", "--numstat"])
+        .current_dir(repo.root())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&diff.stdout),
+        format!("1\t1\t{REALISTIC}\n")
+    );
+}
+
+#[test]
+fn complete_moves_the_file_with_one_line_changed() {
+    let repo = repo();
+    let before = repo.read(REALISTIC);
+    let (code, doc, _) = repo.json(&["--complete", REALISTIC]);
+    assert_eq!(code, 0, "{doc}");
+    let archived = "docs/completed-tasks/TASK-0420-offline-shipment-list.task.yaml";
+    assert_eq!(doc["success"], true);
+    assert_eq!(doc["task_id"], "TASK-0420");
+    assert_eq!(doc["path"], repo.abs(REALISTIC));
+    assert_eq!(doc["new_path"], repo.abs(archived));
+    assert_eq!(doc["status"], "completed");
+    assert_eq!(doc["previous_status"], "todo");
+    assert!(!repo.root().join(REALISTIC).exists());
+    let after = repo.read(archived);
+    assert_eq!(changed_lines(&before, &after).len(), 1);
+    assert!(after.contains("status: completed  # moved out of draft"));
+    let (_, list, _) = repo.json(&["--list", "completed"]);
+    assert!(crate::support::ids(&list).contains(&"TASK-0420".to_string()));
+}
+
+#[test]
+fn crlf_files_keep_their_line_endings() {
+    let repo = repo();
+    let text =
+        "id: TASK-0300\r\ntitle: Windows file\r\nstatus: todo\r\npriority: P1\r\narea: a\r\n";
+    repo.write("tasks/TASK-0300.task.yaml", text);
+    assert_eq!(repo.run(&["--claim", "TASK-0300"]).code, 0);
+    assert_eq!(
+        repo.read("tasks/TASK-0300.task.yaml"),
+        text.replace("status: todo", "status: in_progress")
+    );
+}
+
+#[test]
+fn a_task_id_names_the_file_too() {
+    let repo = repo();
+    let run = repo.run(&["--claim", "TASK-0104"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        repo.read("tasks/TASK-0104.task.yaml")
+            .contains("status: in_progress")
+    );
+    let run = repo.run(&["--claim", "TASK-0201"]);
+    assert_eq!(run.code, 0, "a blocked task can be claimed");
+}
+
+#[test]
+fn invalid_transitions_are_e002_and_change_nothing() {
+    let repo = repo();
+    let before = repo.snapshot();
+    for (args, needle) in [
+        (
+            &["--claim", "tasks/TASK-0200-draft.task.yaml"][..],
+            "'draft'",
+        ),
+        (&["--claim", "TASK-0101"], "only 'todo' or 'blocked'"),
+        (&["--complete", "TASK-0101"], "already completed"),
+        (&["--complete", "TASK-0200"], "'draft'"),
+        (
+            &["--archive", "TASK-0104"],
+            "only completed tasks can be archived",
+        ),
+    ] {
+        let (code, doc, _) = repo.json(args);
+        assert_eq!(code, 10, "{args:?}");
+        assert_eq!(doc["error"]["code"], "E002");
+        assert!(
+            doc["error"]["message"].as_str().unwrap().contains(needle),
+            "{args:?}: {doc}"
+        );
+        assert!(doc["generated_at"].is_string());
+    }
+    let run = repo.run(&["--claim", "tasks/TASK-0200-draft.task.yaml"]);
+    assert!(
+        run.stderr
+            .starts_with("Error [E002]: Cannot claim TASK-0200: its status is 'draft'"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(repo.snapshot(), before);
+}
+
+#[test]
+fn an_existing_archive_destination_is_e042_and_the_repo_is_unchanged() {
+    let repo = repo();
+    repo.write(
+        "docs/completed-tasks/TASK-0420-offline-shipment-list.task.yaml",
+        "id: TASK-0420\ntitle: older copy\nstatus: completed\npriority: P1\narea: mobile\n",
+    );
+    repo.commit();
+    let before = repo.snapshot();
+    let (code, doc, _) = repo.json(&["--complete", REALISTIC]);
+    assert_eq!(code, 40);
+    assert_eq!(doc["error"]["code"], "E042");
+    assert_eq!(doc["error"]["name"], "DESTINATION_EXISTS");
+    assert_eq!(
+        repo.snapshot(),
+        before,
+        "nothing changed, not even the status line"
+    );
+    let status = std::process::Command::new("git")
+        .args(["status", "--porcelain"])
+        .current_dir(repo.root())
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&status.stdout), "");
+}
+
+#[test]
+fn bad_paths() {
+    let repo = repo();
+    let (code, doc, _) = repo.json(&["--claim", "tasks/nope.task.yaml"]);
+    assert_eq!((code, doc["error"]["code"].as_str()), (40, Some("E040")));
+    let (code, doc, _) = repo.json(&["--claim", "TASK-9999"]);
+    assert_eq!((code, doc["error"]["code"].as_str()), (40, Some("E040")));
+    repo.write("README.md", "hi");
+    let (code, doc, _) = repo.json(&["--claim", "README.md"]);
+    assert_eq!((code, doc["error"]["code"].as_str()), (10, Some("E002")));
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("x.task.yaml"), "id: X-1\n").unwrap();
+    let path = outside.path().join("x.task.yaml");
+    let (code, doc, _) = repo.json(&["--complete", path.to_str().unwrap()]);
+    assert_eq!((code, doc["error"]["code"].as_str()), (10, Some("E002")));
+    repo.write(
+        "tasks/TASK-0666-broken.task.yaml",
+        "id: TASK-0666\nsteps:\n  - `x`\n",
+    );
+    let (code, doc, _) = repo.json(&["--claim", "tasks/TASK-0666-broken.task.yaml"]);
+    assert_eq!((code, doc["error"]["code"].as_str()), (10, Some("E011")));
+}
+
+#[test]
+fn archive_moves_completed_tasks_and_accepts_archived_ones() {
+    let repo = repo();
+    let (code, doc, _) = repo.json(&["--archive", "TASK-0050"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["action"], "already_archived");
+    let before = repo.read("tasks/TASK-0101.task.yaml");
+    let run = repo.run(&["--archive", "tasks/TASK-0101.task.yaml"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        run.stdout,
+        format!(
+            "✓ Archived task TASK-0101\n  Moved to: {}\n",
+            repo.abs("docs/completed-tasks/TASK-0101.task.yaml")
+        )
+    );
+    assert_eq!(
+        repo.read("docs/completed-tasks/TASK-0101.task.yaml"),
+        before,
+        "archive changes no byte"
+    );
+}
+
+#[test]
+fn complete_cleans_up_exceptions_and_the_context_cache() {
+    let repo = repo();
+    repo.run(&[
+        "--add-exception",
+        "TASK-0104",
+        "--type",
+        "missing_standards",
+    ]);
+    repo.run(&[
+        "--add-exception",
+        "TASK-0201",
+        "--type",
+        "missing_standards",
+    ]);
+    repo.write(".agent-output/TASK-0104/context.json", "{}");
+    let (code, doc, _) = repo.json(&["--complete", "TASK-0104"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["exceptions_removed"], 1);
+    let ledger: Value =
+        serde_json::from_str(&repo.read("docs/compliance/context-cache-exceptions.json")).unwrap();
+    let ids: Vec<&str> = ledger["exceptions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["task_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, vec!["TASK-0201"]);
+    assert!(!repo.root().join(".agent-output/TASK-0104").exists());
+}
+
+#[test]
+fn bootstrap_evidence_creates_the_template_once() {
+    let repo = repo();
+    let run = repo.run_env(
+        &["--bootstrap-evidence", "TASK-0420"],
+        &[("TASKS_NOW", "2026-11-25T10:00:00Z")],
+    );
+    assert_eq!(run.code, 0);
+    let rel = "docs/evidence/tasks/TASK-0420-clarifications.md";
+    assert!(
+        run.stdout
+            .starts_with(&format!("✓ Created evidence stub: {}\n", repo.abs(rel)))
+    );
+    let text = repo.read(rel);
+    assert!(text.starts_with("# TASK-0420 Clarifications & Evidence\n"));
+    assert!(text.contains("2026-11-25"));
+    assert!(text.ends_with('\n') && !text.ends_with("\n\n"));
+    let headings: Vec<&str> = text.lines().filter(|l| l.starts_with('#')).collect();
+    assert_eq!(
+        headings,
+        vec![
+            "# TASK-0420 Clarifications & Evidence",
+            "## Purpose",
+            "## Clarifications",
+            "### Outstanding Questions",
+            "### Resolved Items",
+            "## Standards Alignment",
+            "### Grounding References",
+            "### Gap Analysis",
+            "## Implementation Notes",
+            "### Approach",
+            "### Standards Compliance",
+            "## Validation Evidence",
+            "### Static Analysis",
+            "### Test Results",
+            "### Manual Verification",
+            "## References",
+        ]
+    );
+    assert!(text.contains("standards/REPLACE-tier.md#REPLACE-section"));
+    repo.write(rel, "my notes\n");
+    let (code, doc, _) = repo.json(&["--bootstrap-evidence", "TASK-0420"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["created"], false);
+    assert_eq!(doc["evidence_path"], rel);
+    assert_eq!(repo.read(rel), "my notes\n");
+    let (code, doc, _) = repo.json(&["--bootstrap-evidence", "FOO"]);
+    assert_eq!((code, doc["error"]["code"].as_str()), (10, Some("E002")));
+    // the linter now finds the evidence file
+    let (code, _, _) = repo.json(&["--lint", REALISTIC]);
+    assert_ne!(code, 40);
+}
+
+#[test]
+fn completion_is_announced_on_ntfy() {
+    let repo = repo();
+    let server = Server::start(vec![200]);
+    let run = repo.run_env(
+        &["--complete", "TASK-0104", "--format", "json"],
+        &[
+            ("NTFY_TOPIC", "releases"),
+            ("NTFY_BASE_URL", &server.url),
+            ("NTFY_ACCESS_TOKEN", "secret"),
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.json()["notified"], "ntfy");
+    let requests = server.requests();
+    assert_eq!(requests.len(), 1);
+    let r = &requests[0];
+    assert_eq!((r.method.as_str(), r.path.as_str()), ("POST", "/releases"));
+    assert_eq!(r.body, "✅ TASK-0104 Complete: Task TASK-0104");
+    assert_eq!(r.header("Priority"), Some("3"));
+    assert_eq!(r.header("Title"), Some("Task Workflow"));
+    assert_eq!(r.header("Authorization"), Some("Bearer secret"));
+}
+
+#[test]
+fn telegram_first_and_ntfy_when_telegram_fails() {
+    let repo = repo();
+    let telegram = Server::start(vec![200]);
+    let run = repo.run_env(
+        &["--complete", "TASK-0104", "--format", "json"],
+        &[
+            ("TELEGRAM_BOT_TOKEN", "123:abc"),
+            ("TELEGRAM_CHAT_ID", "42"),
+            ("TELEGRAM_API_BASE_URL", &telegram.url),
+        ],
+    );
+    assert_eq!(run.json()["notified"], "telegram");
+    let r = &telegram.requests()[0];
+    assert_eq!(r.path, "/bot123:abc/sendMessage");
+    let body: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(
+        body,
+        json!({"chat_id": "42", "text": "✅ TASK-0104 Complete: Task TASK-0104", "parse_mode": "HTML", "disable_notification": false})
+    );
+
+    let failing = Server::start(vec![500]);
+    let ntfy = Server::start(vec![200]);
+    let run = repo.run_env(
+        &["--complete", "TASK-0201", "--format", "json"],
+        &[
+            ("TELEGRAM_BOT_TOKEN", "t"),
+            ("TELEGRAM_CHAT_ID", "1"),
+            ("TELEGRAM_API_BASE_URL", &failing.url),
+            ("NTFYT_TOPIC", "x"),
+            ("NTFYT_BASE_URL", &ntfy.url),
+        ],
+    );
+    assert_eq!(run.code, 0);
+    assert_eq!(run.json()["notified"], "ntfy");
+    assert!(
+        run.stderr
+            .contains("Warning: could not send the Telegram notification: HTTP 500"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(ntfy.requests().len(), 1);
+}
+
+#[test]
+fn an_unreachable_notification_server_never_fails_the_completion() {
+    let repo = repo();
+    let run = repo.run_env(
+        &["--complete", "TASK-0104"],
+        &[("NTFY_TOPIC", "x"), ("NTFY_BASE_URL", "http://127.0.0.1:9")],
+    );
+    assert_eq!(run.code, 0);
+    assert!(run.stdout.starts_with("✓ Completed task TASK-0104\n"));
+    assert!(
+        run.stderr
+            .contains("Warning: could not send the ntfy notification"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        repo.root()
+            .join("docs/completed-tasks/TASK-0104.task.yaml")
+            .exists()
+    );
+}

@@ -1,0 +1,150 @@
+//! `--lint`: every rule through the real binary, on the fixtures of fixtures/lint/.
+
+use crate::support::TestRepo;
+use serde_json::Value;
+use std::path::Path;
+
+fn repo() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write(
+        "standards/backend-tier.md",
+        "# Backend tier\n\n## Error handling & retries\n\nRetry with backoff.\n",
+    )
+    .write(
+        "docs/evidence/tasks/TASK-0001-clarifications.md",
+        "# TASK-0001\n",
+    );
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/lint");
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if name.ends_with(".task.yaml") {
+            repo.write(&format!("lint/{name}"), std::fs::read(&path).unwrap());
+        }
+    }
+    repo
+}
+
+fn codes(doc: &Value, errors: bool) -> Vec<String> {
+    let findings = if errors {
+        &doc["error"]["details"]["findings"]
+    } else {
+        &doc["findings"]
+    };
+    findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn every_rule_has_a_fixture_that_triggers_it() {
+    let repo = repo();
+    let mut checked = 0;
+    for entry in std::fs::read_dir(repo.root().join("lint")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let code = name.trim_end_matches(".task.yaml");
+        let (exit, doc, _) = repo.json(&["--lint", &format!("lint/{name}")]);
+        if code == "valid" {
+            assert_eq!(exit, 0);
+            assert_eq!(doc["findings"], serde_json::json!([]));
+            continue;
+        }
+        let errors = exit == 10;
+        assert!(exit == 0 || exit == 10, "{name}: exit {exit}");
+        let found = codes(&doc, errors);
+        assert!(found.iter().any(|c| c == code), "{name}: {found:?}");
+        checked += 1;
+    }
+    assert!(checked >= 32, "{checked}");
+}
+
+#[test]
+fn errors_are_e010_with_findings_in_details() {
+    let repo = repo();
+    let (exit, doc, _) = repo.json(&["--lint", "lint/evidence_file_missing.task.yaml"]);
+    assert_eq!(exit, 10);
+    assert_eq!(doc["error"]["code"], "E010");
+    let details = &doc["error"]["details"];
+    assert_eq!(
+        details["counts"],
+        serde_json::json!({"errors": 1, "warnings": 0, "infos": 0})
+    );
+    assert_eq!(details["rules"], "1.1");
+    let f = &details["findings"][0];
+    assert_eq!(f["severity"], "error");
+    assert_eq!(f["field"], "clarifications.evidence_path");
+    assert_eq!(
+        f["message"],
+        "Evidence file does not exist: docs/evidence/tasks/nothere.md"
+    );
+    assert_eq!(
+        f["suggestion"],
+        "Create it with: tasks --bootstrap-evidence TASK-0001"
+    );
+    let run = repo.run(&["--lint", "lint/evidence_file_missing.task.yaml"]);
+    assert_eq!(run.code, 10);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.starts_with("Error [E010]: Lint results for evidence_file_missing.task.yaml: 1 error(s), 0 warning(s), 0 info\n  ERROR   Evidence file does not exist: docs/evidence/tasks/nothere.md [clarifications.evidence_path] (evidence_file_missing)\n          → Create it with: tasks --bootstrap-evidence TASK-0001\n"), "{}", run.stderr);
+}
+
+#[test]
+fn warnings_only_exit_0_and_a_clean_file_says_so() {
+    let repo = repo();
+    let (exit, doc, _) = repo.json(&["--lint", "lint/many_files.task.yaml"]);
+    assert_eq!(exit, 0);
+    assert_eq!(doc["success"], true);
+    assert_eq!(doc["counts"]["warnings"], 1);
+    assert_eq!(doc["path"], repo.abs("lint/many_files.task.yaml"));
+    let run = repo.run(&["--lint", "lint/many_files.task.yaml"]);
+    assert!(
+        run.stdout
+            .ends_with("✓ No blocking errors (the warnings should still be addressed)\n")
+    );
+    let run = repo.run(&["--lint", "lint/valid.task.yaml"]);
+    assert_eq!(
+        run.stdout,
+        "✓ valid.task.yaml passes all schema 1.1 checks\n"
+    );
+    // paths are relative to the current directory
+    let run = crate::support::run_in(&repo.root().join("lint"), &["--lint", "valid.task.yaml"]);
+    assert_eq!(run.code, 0);
+}
+
+#[test]
+fn precise_findings_where_the_reference_crashed() {
+    let repo = repo();
+    for (file, code) in [
+        ("schema_version_not_text", "schema_version_not_text"),
+        ("plan_not_list", "plan_not_list"),
+        ("clarifications_not_mapping", "clarifications_not_mapping"),
+        ("plan_outputs_empty", "plan_outputs_empty"),
+        ("pipeline_missing", "pipeline_missing"),
+        ("standards_anchor_missing", "standards_anchor_missing"),
+    ] {
+        let (exit, doc, _) = repo.json(&["--lint", &format!("lint/{file}.task.yaml")]);
+        let found = codes(&doc, exit == 10);
+        assert_eq!(found, vec![code.to_string()], "{file}");
+    }
+}
+
+#[test]
+fn missing_huge_and_non_utf8_files() {
+    let repo = repo();
+    let (exit, doc, _) = repo.json(&["--lint", "lint/nope.task.yaml"]);
+    assert_eq!((exit, doc["error"]["code"].as_str()), (40, Some("E040")));
+    repo.write("lint/huge.task.yaml", "x: 1\n".repeat(2_200_000));
+    let (exit, doc, _) = repo.json(&["--lint", "lint/huge.task.yaml"]);
+    assert_eq!(exit, 10);
+    assert_eq!(codes(&doc, true), vec!["file_too_large"]);
+    let (exit, doc, _) = repo.json(&["--lint", "lint/not_utf8.task.yaml"]);
+    assert_eq!(exit, 10);
+    assert!(
+        doc["error"]["details"]["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("UTF-8")
+    );
+}
