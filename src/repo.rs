@@ -68,6 +68,38 @@ impl Repo {
         Repo { root, root_text }
     }
 
+    /// Create the repo-relative directory `rel` if needed and return it, refusing (E002) when it
+    /// resolves outside the repository, e.g. through a symbolic link (contract D9).
+    pub fn contained_dir(&self, rel: &str) -> Result<PathBuf> {
+        let dir = self.root.join(rel);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| crate::store::StateError::io(&dir, "create", e))?;
+        self.contained(&dir)
+    }
+
+    /// `path` resolved (symbolic links followed), refused (E002) when it is outside the
+    /// repository.
+    pub fn contained(&self, path: &Path) -> Result<PathBuf> {
+        let resolved = path
+            .canonicalize()
+            .map_err(|e| crate::store::StateError::io(path, "resolve", e))?;
+        if resolved.starts_with(&self.root) {
+            Ok(resolved)
+        } else {
+            Err(Error::new(
+                ErrorCode::E002,
+                format!(
+                    "{} resolves to {}, outside the repository; nothing is written there",
+                    path.display(),
+                    resolved.display()
+                ),
+            )
+            .with_detail("path", path.display().to_string())
+            .with_detail("resolved", resolved.display().to_string())
+            .with_recovery("Replace the symbolic link with a directory inside the repository"))
+        }
+    }
+
     /// Absolute display form of a repo-relative path (`/` separated).
     pub fn abs_string(&self, rel: &str) -> String {
         let mut out = String::with_capacity(self.root_text.len() + 1 + rel.len());

@@ -18,7 +18,14 @@ pub fn headings(markdown: &str) -> Vec<Heading> {
             let raw = raw.trim_end_matches('\r');
             let level = raw.chars().take_while(|c| *c == '#').count();
             let rest = &raw[level..];
+            // A closing sequence of `#` (after a blank) is not part of the text.
             let text = rest.trim();
+            let text = match text.trim_end_matches('#') {
+                stripped if stripped.len() < text.len() && stripped.ends_with([' ', '\t']) => {
+                    stripped.trim_end()
+                }
+                _ => text,
+            };
             ((1..=6).contains(&level) && rest.starts_with([' ', '\t']) && !text.is_empty()).then(
                 || Heading {
                     level,

@@ -44,10 +44,14 @@ pub fn atomic_create(path: &Path, bytes: &[u8], like: Option<&Path>) -> io::Resu
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".tasks-new.")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tasks-new.").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder.tempfile_in(dir)?;
     if let Some(model) = like {
         tmp.as_file()
             .set_permissions(std::fs::metadata(model)?.permissions())?;

@@ -257,8 +257,10 @@ fn read_cache(path: &Path, warnings: &mut Vec<String>) -> Option<CacheDoc> {
     }
 }
 
-fn save(dir: &Path, path: &Path, lock: &Path, doc: &CacheDocRef) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+/// Create `tasks/.cache/` (with a `.gitignore` that keeps it out of git) and return it.
+pub fn ensure_cache_dir(root: &Path) -> std::io::Result<PathBuf> {
+    let dir = root.join(CACHE_DIR);
+    std::fs::create_dir_all(&dir)?;
     let ignore = dir.join(".gitignore");
     if !ignore.exists() {
         store::atomic_write(
@@ -266,6 +268,12 @@ fn save(dir: &Path, path: &Path, lock: &Path, doc: &CacheDocRef) -> std::io::Res
             b"# Private cache of the tasks CLI; never commit it.\n*\n",
         )?;
     }
+    Ok(dir)
+}
+
+fn save(dir: &Path, path: &Path, lock: &Path, doc: &CacheDocRef) -> std::io::Result<()> {
+    let root = dir.parent().and_then(Path::parent).unwrap_or(dir);
+    ensure_cache_dir(root)?;
     let bytes = postcard::to_extend(doc, MAGIC.to_vec()).map_err(std::io::Error::other)?;
     let _guard = store::lock_exclusive(lock)?;
     store::atomic_write(path, &bytes)

@@ -1,6 +1,8 @@
 //! The one edit the lifecycle verbs make to a task file: the value of its top-level `status:`
 //! line (contract D5). Every other byte survives — comments, key order, quoting, flow lists,
-//! long lines, a BOM, CRLF line endings. Pure.
+//! long lines, a BOM, CRLF line endings. Pure. Values it cannot replace with certainty (block
+//! scalars, tags, anchors, aliases, a flow mapping on the line) are refused, and the caller
+//! checks the result by parsing both versions.
 
 /// Why the status line could not be edited.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,9 +24,7 @@ pub fn set_status(text: &str, new_status: &str) -> Result<String, EditError> {
                     "the file has more than one top-level status line".into(),
                 ));
             }
-            let (start, end) = value_span(rest).ok_or_else(|| {
-                EditError("the top-level status line has no value to replace".into())
-            })?;
+            let (start, end) = value_span(rest)?;
             let base = offset + bom + "status:".len();
             found = Some((base + start, base + end));
         }
@@ -40,23 +40,80 @@ pub fn set_status(text: &str, new_status: &str) -> Result<String, EditError> {
     Ok(format!("{}{replacement}{}", &text[..start], &text[end..]))
 }
 
-/// Byte span of the value in what follows `status:` on its line (quotes included).
-fn value_span(rest: &str) -> Option<(usize, usize)> {
+/// Byte span of the value in what follows `status:` on its line (quotes included). After the
+/// value only blanks and a comment may follow.
+fn value_span(rest: &str) -> Result<(usize, usize), EditError> {
+    let refuse = |why: &str| Err(EditError(format!("the status value {why}")));
     let line_end = rest.find(['\r', '\n']).unwrap_or(rest.len());
     let line = &rest[..line_end];
     let start = line.len() - line.trim_start_matches([' ', '\t']).len();
     let value = &line[start..];
-    if value.is_empty() || value.starts_with('#') {
-        return None;
-    }
     let len = match value.chars().next() {
-        Some(q @ ('"' | '\'')) => value[1..].find(q).map(|close| close + 2)?,
-        _ => {
-            let before_comment = value.find(" #").unwrap_or(value.len());
-            value[..before_comment].trim_end().len()
-        }
+        None => return refuse("is not on the status line"),
+        Some('#') => return refuse("is not on the status line"),
+        Some('|' | '>') => return refuse("is a block scalar"),
+        Some('&' | '!' | '*') => return refuse("has an anchor, a tag or an alias"),
+        Some('{' | '[') => return refuse("is a flow collection"),
+        Some('"') => match closing_double_quote(value) {
+            Some(len) => len,
+            None => return refuse("has an unterminated quote"),
+        },
+        Some('\'') => match closing_single_quote(value) {
+            Some(len) => len,
+            None => return refuse("has an unterminated quote"),
+        },
+        Some(_) => plain_len(value),
     };
-    Some((start, start + len))
+    let tail = &value[len..];
+    let after_blanks = tail.trim_start_matches([' ', '\t']);
+    let only_blanks_or_comment = tail.is_empty()
+        || (after_blanks.len() < tail.len()
+            && (after_blanks.is_empty() || after_blanks.starts_with('#')));
+    if !only_blanks_or_comment {
+        return refuse("is followed by more than a comment");
+    }
+    Ok((start, start + len))
+}
+
+/// A plain scalar ends at a comment (`#` after a blank) or the end of the line; trailing blanks
+/// are not part of it.
+fn plain_len(value: &str) -> usize {
+    let bytes = value.as_bytes();
+    let comment = (1..bytes.len())
+        .find(|&i| bytes[i] == b'#' && matches!(bytes[i - 1], b' ' | b'\t'))
+        .unwrap_or(bytes.len());
+    value[..comment].trim_end_matches([' ', '\t']).len()
+}
+
+/// Length of a double-quoted scalar including its quotes (escapes skipped).
+fn closing_double_quote(value: &str) -> Option<usize> {
+    let bytes = value.as_bytes();
+    let mut i = 1;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' => i += 2,
+            b'"' => return Some(i + 1),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// Length of a single-quoted scalar including its quotes (`''` is an escaped quote).
+fn closing_single_quote(value: &str) -> Option<usize> {
+    let bytes = value.as_bytes();
+    let mut i = 1;
+    while i < bytes.len() {
+        if bytes[i] == b'\'' {
+            if bytes.get(i + 1) == Some(&b'\'') {
+                i += 2;
+                continue;
+            }
+            return Some(i + 1);
+        }
+        i += 1;
+    }
+    None
 }
 
 #[cfg(test)]

@@ -43,6 +43,44 @@ pub struct Lint {
     pub findings: Vec<Finding>,
 }
 
+/// Every finding code the linter (and `--lint` itself) can produce; `fixtures/lint/` holds one
+/// file per code.
+pub const CODES: [&str; 33] = [
+    "yaml_invalid",
+    "not_a_mapping",
+    "not_utf8",
+    "file_too_large",
+    "schema_version_not_text",
+    "schema_version_invalid",
+    "required_field_missing",
+    "required_field_empty",
+    "id_invalid",
+    "clarifications_not_mapping",
+    "evidence_path_missing",
+    "evidence_path_not_text",
+    "evidence_file_missing",
+    "validation_missing",
+    "validation_not_mapping",
+    "pipeline_missing",
+    "pipeline_not_list",
+    "pipeline_empty",
+    "pipeline_entry_not_mapping",
+    "pipeline_entry_no_command",
+    "pipeline_entry_no_description",
+    "manual_checks_not_list",
+    "plan_not_list",
+    "plan_outputs_missing",
+    "plan_outputs_empty",
+    "standards_file_missing",
+    "standards_anchor_missing",
+    "too_many_files",
+    "many_files",
+    "too_many_steps",
+    "session_time_risk",
+    "estimate_large",
+    "estimate_missing",
+];
+
 const REQUIRED: [&str; 5] = ["id", "title", "status", "priority", "area"];
 const HARD_STATUSES: [&str; 3] = ["todo", "in_progress", "completed"];
 const VALIDATION_EXAMPLES: &str = "docs/templates/validation-section-examples.md";
@@ -60,6 +98,7 @@ impl Collector {
         message: impl Into<String>,
         suggestion: Option<String>,
     ) {
+        debug_assert!(CODES.contains(&code), "{code} is missing from CODES");
         self.findings.push(Finding {
             severity,
             code,
@@ -222,7 +261,8 @@ fn evidence_rules(doc: &Yaml, env: &dyn LintEnv, c: &mut Collector) {
     let field = "clarifications.evidence_path";
     let clarifications = doc.get("clarifications");
     if let Some(value) = clarifications
-        && !matches!(value, Yaml::Map(_) | Yaml::Null)
+        && truthy(Some(value))
+        && !matches!(value, Yaml::Map(_))
     {
         c.add(
             Severity::Error,
@@ -235,6 +275,7 @@ fn evidence_rules(doc: &Yaml, env: &dyn LintEnv, c: &mut Collector) {
         );
         return;
     }
+    // A falsy clarifications (`""`, `[]`, null) is an absent one.
     let path = clarifications.and_then(|c| c.get("evidence_path"));
     if !truthy(path) {
         if hard {
@@ -586,20 +627,29 @@ fn file_count(deliverables: Option<&Yaml>) -> usize {
             files + artifacts
         }
         Some(Yaml::Str(s)) if !s.is_empty() => {
-            let names = s
-                .split([' ', '\t', '\n', ','])
-                .filter(|w| {
-                    w.rsplit_once('.').is_some_and(|(stem, ext)| {
-                        !stem.is_empty()
-                            && (1..=4).contains(&ext.chars().count())
-                            && ext.chars().all(|c| c.is_alphanumeric() || c == '_')
-                    })
-                })
-                .count();
+            // The reference counts matches of `\S+\.\w{1,4}(?:\s|,|$)`: at most one per
+            // whitespace-separated word (`\S+` is greedy), the word holding a `.ext` followed by
+            // a comma or the end of the word.
+            let names = s.split_whitespace().filter(|w| has_file_name(w)).count();
             names.max(1)
         }
         _ => 0,
     }
+}
+
+/// Whether `word` has, after at least one character, `.` + 1–4 word characters followed by a
+/// comma or the end of the word.
+fn has_file_name(word: &str) -> bool {
+    let chars: Vec<char> = word.chars().collect();
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    (1..chars.len()).any(|dot| {
+        if chars[dot] != '.' {
+            return false;
+        }
+        let ext = chars[dot + 1..].iter().take_while(|c| is_word(**c)).count();
+        let end = dot + 1 + ext;
+        (1..=4).contains(&ext) && (end == chars.len() || chars[end] == ',')
+    })
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ fn anchors_match_either_normal_form() {
     assert!(has_anchor(DOC, "error-handling--retries"));
     assert!(has_anchor(DOC, "Idempotency-Keys"));
     assert!(!has_anchor(DOC, "versioning"));
+    assert!(has_anchor("## Closing hashes ##\n", "closing-hashes"));
+    assert!(has_anchor("## C# notes\n", "c#-notes"));
     assert_eq!(
         normalize("Error handling & retries"),
         "error-handling-and-retries"

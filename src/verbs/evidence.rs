@@ -22,9 +22,8 @@ pub struct BootstrapReport {
 
 pub fn run(ctx: &Ctx, id: &str) -> Result<BootstrapReport> {
     let rel = format!("{EVIDENCE_DIR}/{id}-clarifications.md");
-    let path = ctx.repo.root.join(&rel);
-    let dir = ctx.repo.root.join(EVIDENCE_DIR);
-    std::fs::create_dir_all(&dir).map_err(|e| store::StateError::io(&dir, "create", e))?;
+    let dir = ctx.repo.contained_dir(EVIDENCE_DIR)?;
+    let path = dir.join(format!("{id}-clarifications.md"));
     let today = ctx.clock.now().format("%Y-%m-%d").to_string();
     let created = match store::atomic_create(&path, template(id, &today).as_bytes(), None) {
         Ok(()) => true,

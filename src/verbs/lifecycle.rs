@@ -14,6 +14,7 @@ use crate::tasks::discover::TASK_FILE_SUFFIX;
 use crate::tasks::edit::set_status;
 use crate::tasks::graph::Graph;
 use crate::tasks::parse::{decode, parse_text};
+use crate::tasks::yaml::{self, Yaml};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
@@ -60,7 +61,11 @@ struct TaskFile {
 }
 
 pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
-    let file = locate(ctx, action, arg)?;
+    let first = locate(ctx, action, arg)?;
+    // One change at a time per task: two claims (or a claim and a completion) of the same task
+    // run one after the other, and the second sees what the first did.
+    let _guard = task_lock(ctx, &first.task.id)?;
+    let file = reread(first)?;
     let task = &file.task;
     let archived = under(&file.rel, ARCHIVE_DIR);
     let previous = task.status.clone();
@@ -191,6 +196,15 @@ fn locate(ctx: &Ctx, action: Action, arg: &str) -> Result<TaskFile> {
         return Err(not_found(arg));
     };
     let abs = ctx.repo.root.join(&rel);
+    let is_link = std::fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink());
+    if is_link || under(&rel, crate::repo::CACHE_DIR) {
+        return Err(Error::new(
+            ErrorCode::E002,
+            format!("{rel} is a symbolic link or a cache file; change the task file itself"),
+        )
+        .with_detail("path", &rel)
+        .with_recovery(format!("Pass the real task file to {}", action.flag())));
+    }
     let raw = std::fs::read(&abs).map_err(|e| io_error("read", &abs, e))?;
     let task = parse_file(&raw, &rel)?;
     Ok(TaskFile {
@@ -199,6 +213,28 @@ fn locate(ctx: &Ctx, action: Action, arg: &str) -> Result<TaskFile> {
         raw,
         task,
     })
+}
+
+/// The lock serializing lifecycle changes of one task (`tasks/.cache/locks/<ID>.lock`).
+fn task_lock(ctx: &Ctx, id: &str) -> Result<store::LockGuard> {
+    // The cache directory first, so that it carries its .gitignore.
+    crate::tasks::cache::ensure_cache_dir(&ctx.repo.root)
+        .map_err(|e| io_error("create", &ctx.repo.root.join(crate::repo::CACHE_DIR), e))?;
+    let dir = ctx
+        .repo
+        .contained_dir(&format!("{}/locks", crate::repo::CACHE_DIR))?;
+    let path = dir.join(format!("{id}.lock"));
+    store::lock_exclusive(&path).map_err(|e| io_error("lock", &path, e))
+}
+
+/// The file read again under the lock (another process may have changed or moved it).
+fn reread(file: TaskFile) -> Result<TaskFile> {
+    let raw = std::fs::read(&file.abs).map_err(|e| io_error("read", &file.abs, e))?;
+    if raw == file.raw {
+        return Ok(file);
+    }
+    let task = parse_file(&raw, &file.rel)?;
+    Ok(TaskFile { raw, task, ..file })
 }
 
 fn not_found(arg: &str) -> Error {
@@ -221,32 +257,49 @@ fn parse_file(raw: &[u8], rel: &str) -> Result<Task> {
     })
 }
 
-/// The file's text with only its status changed, checked by parsing it again: every other field
-/// must be what it was.
+/// The file's text with only its status changed. Checked by parsing both versions: the
+/// document must be the old one with only the top-level `status` replaced (a status line inside a
+/// flow mapping, say, would fail this), and it must still load as the same task.
 fn edited(file: &TaskFile, status: &str) -> Result<String> {
-    let text = std::str::from_utf8(&file.raw)
-        .map_err(|_| Error::new(ErrorCode::E011, format!("{} is not valid UTF-8", file.rel)))?;
-    let new_text = set_status(text, status).map_err(|e| {
+    let refuse = |why: String| {
         Error::new(
             ErrorCode::E002,
-            format!("Cannot change the status in {}: {}", file.rel, e.0),
+            format!("Cannot change the status in {}: {why}", file.rel),
         )
         .with_detail("path", &file.rel)
-        .with_recovery("Give the file a top-level line `status: <value>`, then retry")
-    })?;
-    let after = parse_file(new_text.as_bytes(), &file.rel)?;
-    let expected = Task {
-        status: status.to_string(),
-        hash: after.hash.clone(),
-        ..file.task.clone()
+        .with_recovery(format!(
+            "Write the status as a plain top-level line `status: {}` by hand, or simplify that line and retry",
+            file.task.status
+        ))
     };
-    if after != expected {
-        return Err(Error::new(
-            ErrorCode::E999,
-            format!(
-                "Changing the status of {} would change other fields; nothing was written",
-                file.rel
-            ),
+    let text = std::str::from_utf8(&file.raw)
+        .map_err(|_| Error::new(ErrorCode::E011, format!("{} is not valid UTF-8", file.rel)))?;
+    let new_text = set_status(text, status).map_err(|e| refuse(e.0))?;
+    let normalized = |t: &str| {
+        t.strip_prefix('\u{feff}')
+            .unwrap_or(t)
+            .replace("\r\n", "\n")
+    };
+    let (Ok(Yaml::Map(mut before)), Ok(after)) = (
+        yaml::parse(&normalized(text)),
+        yaml::parse(&normalized(&new_text)),
+    ) else {
+        return Err(refuse("the edited file would not parse".to_string()));
+    };
+    for (key, value) in before.iter_mut() {
+        if key == "status" {
+            *value = Yaml::Str(status.to_string());
+        }
+    }
+    if Yaml::Map(before) != after {
+        return Err(refuse(
+            "the status line holds more than the status (other fields would change)".to_string(),
+        ));
+    }
+    let reloaded = parse_file(new_text.as_bytes(), &file.rel)?;
+    if reloaded.status != status || reloaded.id != file.task.id {
+        return Err(refuse(
+            "the edited file does not read back as expected".to_string(),
         ));
     }
     Ok(new_text)
@@ -262,9 +315,8 @@ fn move_to_archive(ctx: &Ctx, file: &TaskFile, bytes: &[u8]) -> Result<String> {
         Error::new(
             ErrorCode::E042,
             format!(
-                "Archive destination already exists: {}; {} may already be archived",
-                target.display(),
-                file.task.id
+                "Archive destination already exists: {} (a task file with this name is already archived)",
+                target.display()
             ),
         )
         .with_detail("path", target.display().to_string())
@@ -275,8 +327,7 @@ fn move_to_archive(ctx: &Ctx, file: &TaskFile, bytes: &[u8]) -> Result<String> {
     if target.exists() {
         return Err(exists());
     }
-    let dir = ctx.repo.root.join(ARCHIVE_DIR);
-    std::fs::create_dir_all(&dir).map_err(|e| io_error("create", &dir, e))?;
+    let target = ctx.repo.contained_dir(ARCHIVE_DIR)?.join(name);
     store::atomic_create(&target, bytes, Some(&file.abs)).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             exists()
@@ -308,19 +359,30 @@ fn after_completion(ctx: &Ctx, task: &Task, report: &mut LifecycleReport) {
             task.id, e.message
         )),
     }
+    purge_context(ctx, &task.id);
+    // Last: the only step that can wait on the network.
     let config = notify::Config::from_env(|k| std::env::var(k).ok());
     let outcome = notify::send(&config, &notify::completion_message(&task.id, &task.title));
     report.notified = outcome.channel;
     for warning in outcome.warnings {
         ctx.warn(warning);
     }
-    let context = ctx.repo.root.join(".agent-output").join(&task.id);
-    if context.is_dir()
-        && let Err(e) = std::fs::remove_dir_all(&context)
-    {
+}
+
+/// Remove `.agent-output/<ID>/` — only when it really is inside the repository.
+fn purge_context(ctx: &Ctx, id: &str) {
+    let context = ctx.repo.root.join(".agent-output").join(id);
+    if !context.exists() {
+        return;
+    }
+    let removed = ctx
+        .repo
+        .contained(&context)
+        .and_then(|dir| std::fs::remove_dir_all(dir).map_err(|e| io_error("remove", &context, e)));
+    if let Err(e) = removed {
         ctx.warn(format!(
-            "Warning: could not remove the context cache {}: {e}",
-            context.display()
+            "Warning: the context cache of {id} was not removed: {}",
+            e.message
         ));
     }
 }

@@ -27,26 +27,36 @@ pub struct LintReport {
     pub counts: Counts,
 }
 
-/// Files of the repository, for evidence paths and standards references. Paths that leave the
-/// repository (absolute, `..`, symlinks pointing out) count as missing.
+/// Files of the repository, for evidence paths and standards references. Only regular files
+/// that resolve inside the repository count (an absolute path, or `..` or a symbolic link
+/// leading out, counts as missing); files over 1 MiB are not read.
 struct RepoFiles<'a> {
     root: &'a Path,
 }
 
+const MAX_REFERENCED_FILE: u64 = 1024 * 1024;
+
 impl RepoFiles<'_> {
     fn resolve(&self, rel: &str) -> Option<std::path::PathBuf> {
         let rel = Path::new(rel);
-        if !rel.components().all(|c| matches!(c, Component::Normal(_))) {
+        if rel
+            .components()
+            .any(|c| matches!(c, Component::RootDir | Component::Prefix(_)))
+        {
             return None;
         }
         let path = self.root.join(rel).canonicalize().ok()?;
-        path.starts_with(self.root).then_some(path)
+        (path.starts_with(self.root) && path.is_file()).then_some(path)
     }
 }
 
 impl LintEnv for RepoFiles<'_> {
     fn read(&self, rel: &str) -> Option<String> {
-        std::fs::read_to_string(self.resolve(rel)?).ok()
+        let path = self.resolve(rel)?;
+        if std::fs::metadata(&path).ok()?.len() > MAX_REFERENCED_FILE {
+            return None;
+        }
+        std::fs::read_to_string(path).ok()
     }
     fn exists(&self, rel: &str) -> bool {
         self.resolve(rel).is_some()

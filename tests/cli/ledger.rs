@@ -356,7 +356,7 @@ fn concurrent_adds_lose_nothing() {
     let repo = TestRepo::new();
     let children: Vec<_> = (1..=8)
         .map(|i| {
-            std::process::Command::new(crate::support::bin())
+            crate::support::command()
                 .args([
                     "--add-exception",
                     &format!("TASK-00{i:02}"),

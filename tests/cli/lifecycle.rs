@@ -113,6 +113,11 @@ fn complete_moves_the_file_with_one_line_changed() {
     let after = repo.read(archived);
     assert_eq!(changed_lines(&before, &after).len(), 1);
     assert!(after.contains("status: completed  # moved out of draft"));
+    assert_eq!(before.len() + "completed".len() - "todo".len(), after.len());
+    assert_eq!(
+        after,
+        before.replacen("status: todo  #", "status: completed  #", 1)
+    );
     let (_, list, _) = repo.json(&["--list", "completed"]);
     assert!(crate::support::ids(&list).contains(&"TASK-0420".to_string()));
 }
@@ -331,8 +336,20 @@ fn bootstrap_evidence_creates_the_template_once() {
     let (code, doc, _) = repo.json(&["--bootstrap-evidence", "FOO"]);
     assert_eq!((code, doc["error"]["code"].as_str()), (10, Some("E002")));
     // the linter now finds the evidence file
-    let (code, _, _) = repo.json(&["--lint", REALISTIC]);
-    assert_ne!(code, 40);
+    let (code, doc, _) = repo.json(&["--lint", REALISTIC]);
+    let findings = if code == 10 {
+        &doc["error"]["details"]["findings"]
+    } else {
+        &doc["findings"]
+    };
+    assert!(
+        findings
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["code"] != "evidence_file_missing"),
+        "{doc}"
+    );
 }
 
 #[test]
@@ -374,6 +391,7 @@ fn telegram_first_and_ntfy_when_telegram_fails() {
     assert_eq!(run.json()["notified"], "telegram");
     let r = &telegram.requests()[0];
     assert_eq!(r.path, "/bot123:abc/sendMessage");
+    assert_eq!(r.header("Content-Type"), Some("application/json"));
     let body: Value = serde_json::from_str(&r.body).unwrap();
     assert_eq!(
         body,
@@ -423,4 +441,149 @@ fn an_unreachable_notification_server_never_fails_the_completion() {
             .join("docs/completed-tasks/TASK-0104.task.yaml")
             .exists()
     );
+}
+
+#[test]
+fn a_status_line_holding_more_than_the_status_is_refused() {
+    let repo = repo();
+    let text = "{id: TASK-0040, title: t, priority: P1, area: a,\nstatus: todo, notes: keep me, plan: [a, b],\n}\n";
+    repo.write("tasks/TASK-0040.task.yaml", text);
+    let (code, doc, _) = repo.json(&["--claim", "TASK-0040"]);
+    assert_eq!(
+        (code, doc["error"]["code"].as_str()),
+        (10, Some("E002")),
+        "{doc}"
+    );
+    assert_eq!(repo.read("tasks/TASK-0040.task.yaml"), text);
+    for (value, file) in [
+        ("&s todo\nnote: *s", "TASK-0041"),
+        (">-\n  todo", "TASK-0042"),
+        ("!!str todo", "TASK-0043"),
+    ] {
+        let text = format!("id: {file}\ntitle: t\npriority: P1\narea: a\nstatus: {value}\n");
+        repo.write(&format!("tasks/{file}.task.yaml"), &text);
+        let (code, doc, _) = repo.json(&["--claim", file]);
+        assert_eq!(
+            (code, doc["error"]["code"].as_str()),
+            (10, Some("E002")),
+            "{value}: {doc}"
+        );
+        assert_eq!(repo.read(&format!("tasks/{file}.task.yaml")), text);
+    }
+}
+
+#[test]
+fn archive_onto_an_existing_file_is_e042() {
+    let repo = repo();
+    repo.write(
+        "docs/completed-tasks/TASK-0101.task.yaml",
+        "id: TASK-0101\ntitle: older\nstatus: completed\npriority: P1\narea: a\n",
+    );
+    let before = repo.snapshot();
+    let (code, doc, _) = repo.json(&["--archive", "tasks/TASK-0101.task.yaml"]);
+    assert_eq!((code, doc["error"]["code"].as_str()), (40, Some("E042")));
+    assert_eq!(repo.snapshot(), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn symbolic_links_never_lead_writes_or_deletes_outside_the_repository() {
+    let outside = tempfile::tempdir().unwrap();
+    // .agent-output pointing outside: the context cache is not purged there
+    let repo = repo();
+    std::fs::create_dir_all(outside.path().join("ctx/TASK-0104")).unwrap();
+    std::fs::write(outside.path().join("ctx/TASK-0104/keep.txt"), "keep").unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("ctx"),
+        repo.root().join(".agent-output"),
+    )
+    .unwrap();
+    let run = repo.run(&["--complete", "TASK-0104"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stderr
+            .contains("Warning: the context cache of TASK-0104 was not removed"),
+        "{}",
+        run.stderr
+    );
+    assert!(outside.path().join("ctx/TASK-0104/keep.txt").exists());
+    // docs/completed-tasks pointing outside: nothing is archived there
+    let repo = crate::support::TestRepo::new();
+    repo.task("tasks/TASK-0001.task.yaml", "TASK-0001", "todo", "P1", "");
+    std::fs::create_dir_all(repo.root().join("docs")).unwrap();
+    std::fs::create_dir_all(outside.path().join("archive")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("archive"),
+        repo.root().join("docs/completed-tasks"),
+    )
+    .unwrap();
+    let (code, doc, _) = repo.json(&["--complete", "TASK-0001"]);
+    assert_eq!(
+        (code, doc["error"]["code"].as_str()),
+        (10, Some("E002")),
+        "{doc}"
+    );
+    assert!(
+        repo.read("tasks/TASK-0001.task.yaml")
+            .contains("status: todo")
+    );
+    assert_eq!(
+        std::fs::read_dir(outside.path().join("archive"))
+            .unwrap()
+            .count(),
+        0
+    );
+    // docs/evidence/tasks pointing outside: no stub is written there
+    std::fs::create_dir_all(repo.root().join("docs/evidence")).unwrap();
+    std::fs::create_dir_all(outside.path().join("evidence")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("evidence"),
+        repo.root().join("docs/evidence/tasks"),
+    )
+    .unwrap();
+    let (code, _, _) = repo.json(&["--bootstrap-evidence", "TASK-0001"]);
+    assert_eq!(code, 10);
+    assert_eq!(
+        std::fs::read_dir(outside.path().join("evidence"))
+            .unwrap()
+            .count(),
+        0
+    );
+    // a symlinked task file: the path form edits the file it points to; the link stays a link
+    let alias = repo.root().join("tasks/TASK-0002-alias.task.yaml");
+    std::os::unix::fs::symlink(repo.root().join("tasks/TASK-0001.task.yaml"), &alias).unwrap();
+    let (code, _, _) = repo.json(&["--claim", "tasks/TASK-0002-alias.task.yaml"]);
+    assert_eq!(code, 0);
+    assert!(
+        repo.read("tasks/TASK-0001.task.yaml")
+            .contains("status: in_progress")
+    );
+    assert!(
+        std::fs::symlink_metadata(&alias)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[test]
+fn concurrent_claims_of_one_task_let_exactly_one_win() {
+    let repo = repo();
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            crate::support::command()
+                .args(["--claim", "TASK-0104", "--format", "json"])
+                .current_dir(repo.root())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let codes: Vec<i32> = children
+        .into_iter()
+        .map(|mut c| c.wait().unwrap().code().unwrap())
+        .collect();
+    assert_eq!(codes.iter().filter(|c| **c == 0).count(), 1, "{codes:?}");
+    assert_eq!(codes.iter().filter(|c| **c == 10).count(), 7, "{codes:?}");
 }

@@ -39,26 +39,73 @@ fn codes(doc: &Value, errors: bool) -> Vec<String> {
         .collect()
 }
 
+/// (code, severity) of every finding, from a success or an E010 document.
+fn found(doc: &Value, errors: bool) -> Vec<(String, String)> {
+    let findings = if errors {
+        &doc["error"]["details"]["findings"]
+    } else {
+        &doc["findings"]
+    };
+    findings
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["severity"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
 #[test]
-fn every_rule_has_a_fixture_that_triggers_it() {
+fn every_rule_has_a_fixture_that_triggers_exactly_it() {
     let repo = repo();
-    let mut checked = 0;
+    let mut covered = std::collections::BTreeSet::new();
     for entry in std::fs::read_dir(repo.root().join("lint")).unwrap() {
         let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        let code = name.trim_end_matches(".task.yaml");
+        let stem = name.trim_end_matches(".task.yaml");
+        let (code, variant) = stem.split_once("--").unwrap_or((stem, ""));
         let (exit, doc, _) = repo.json(&["--lint", &format!("lint/{name}")]);
         if code == "valid" {
-            assert_eq!(exit, 0);
-            assert_eq!(doc["findings"], serde_json::json!([]));
+            assert_eq!((exit, &doc["findings"]), (0, &serde_json::json!([])));
             continue;
         }
-        let errors = exit == 10;
-        assert!(exit == 0 || exit == 10, "{name}: exit {exit}");
-        let found = codes(&doc, errors);
-        assert!(found.iter().any(|c| c == code), "{name}: {found:?}");
-        checked += 1;
+        let findings = found(&doc, exit == 10);
+        let codes: Vec<&str> = findings.iter().map(|(c, _)| c.as_str()).collect();
+        let expected: Vec<&str> = match code {
+            "session_time_risk" => vec!["too_many_steps", "session_time_risk"],
+            other => vec![other],
+        };
+        assert_eq!(codes, expected, "{name}");
+        let severity = &findings.iter().find(|(c, _)| c == code).unwrap().1;
+        let expected_severity = match (code, variant) {
+            (_, "draft" | "blocked") => "warning",
+            (
+                "schema_version_not_text"
+                | "many_files"
+                | "too_many_steps"
+                | "estimate_large"
+                | "standards_file_missing"
+                | "standards_anchor_missing",
+                _,
+            ) => "warning",
+            ("estimate_missing", _) => "info",
+            _ => "error",
+        };
+        assert_eq!(severity, expected_severity, "{name}");
+        assert_eq!(
+            exit,
+            if expected_severity == "error" { 10 } else { 0 },
+            "{name}"
+        );
+        covered.insert(code.to_string());
     }
-    assert!(checked >= 32, "{checked}");
+    covered.insert("file_too_large".to_string()); // a 10 MB file, made by missing_huge_and_non_utf8_files
+    for code in tasks::tasks::lint::CODES {
+        assert!(covered.contains(code), "no fixture for {code}");
+    }
 }
 
 #[test]

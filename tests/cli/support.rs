@@ -39,13 +39,42 @@ pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_tasks"))
 }
 
-/// Run the binary in `cwd` with a clean environment for the variables the tool reads.
+/// Variables the tool (or its HTTP client) reads: a developer's own settings must not leak into
+/// the tests (no real notification is ever sent, no proxy is used).
+const ISOLATED: [&str; 16] = [
+    "TASKS_NOW",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_CHAT_ID",
+    "TELEGRAM_API_BASE_URL",
+    "NTFY_TOPIC",
+    "NTFYT_TOPIC",
+    "NTFY_BASE_URL",
+    "NTFYT_BASE_URL",
+    "NTFY_ACCESS_TOKEN",
+    "NTFYT_ACCESS_TOKEN",
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+];
+
+/// The binary, with the environment isolated from the caller's.
+pub fn command() -> Command {
+    let mut cmd = Command::new(bin());
+    for var in ISOLATED {
+        cmd.env_remove(var);
+    }
+    cmd.stdin(Stdio::null());
+    cmd
+}
+
+/// Run the binary in `cwd`.
 pub fn run_in(cwd: &Path, args: &[&str]) -> Run {
-    let out = Command::new(bin())
+    let out = command()
         .args(args)
         .current_dir(cwd)
-        .env_remove("TASKS_NOW")
-        .stdin(Stdio::null())
         .output()
         .expect("run tasks");
     let run = Run {
@@ -148,12 +177,10 @@ pub fn ids(doc: &Value) -> Vec<String> {
 impl TestRepo {
     /// Run with extra environment variables.
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let out = Command::new(bin())
+        let out = command()
             .args(args)
             .current_dir(self.root())
-            .env_remove("TASKS_NOW")
             .envs(env.iter().copied())
-            .stdin(Stdio::null())
             .output()
             .expect("run tasks");
         let run = Run {

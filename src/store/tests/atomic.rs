@@ -30,6 +30,9 @@ fn permissions_are_kept_or_follow_the_umask() {
     let new = dir.path().join("new.json");
     atomic_write(&new, b"{}").unwrap();
     assert_eq!(mode(&new), mode(&plain));
+    let created = dir.path().join("created.md");
+    atomic_create(&created, b"x", None).unwrap();
+    assert_eq!(mode(&created), mode(&plain));
     let shared = dir.path().join("shared.json");
     std::fs::write(&shared, b"old").unwrap();
     std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o664)).unwrap();

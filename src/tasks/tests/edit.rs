@@ -16,6 +16,14 @@ fn only_the_value_changes() {
         ("status:    todo\r\n", "status:    in_progress\r\n"),
         ("\u{feff}status: todo\n", "\u{feff}status: in_progress\n"),
         ("status: todo", "status: in_progress"),
+        (
+            "status: todo\t# tab before the comment\n",
+            "status: in_progress\t# tab before the comment\n",
+        ),
+        ("status: todo   \n", "status: in_progress   \n"),
+        ("status: \"to\\\"do\"\n", "status: \"in_progress\"\n"),
+        ("status: 'it''s' # x\n", "status: 'in_progress' # x\n"),
+        ("---\nstatus: todo\n", "---\nstatus: in_progress\n"),
     ];
     for (before, after) in cases {
         assert_eq!(
@@ -43,6 +51,17 @@ fn refuses_what_it_cannot_edit_safely() {
     assert!(set_status("status: # nothing\n", "todo").is_err());
     assert!(set_status("status: todo\nstatus: done\n", "todo").is_err());
     assert!(set_status("status: \"unterminated\n", "todo").is_err());
+    for refused in [
+        "status: >-\n  todo\n",
+        "status: |\n  todo\n",
+        "status: &s todo\nnote: *s\n",
+        "status: !!str todo\n",
+        "status: *alias\n",
+        "status: [todo]\n",
+        "status: \"todo\" trailing\n",
+    ] {
+        assert!(set_status(refused, "in_progress").is_err(), "{refused:?}");
+    }
 }
 
 #[test]

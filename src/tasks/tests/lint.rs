@@ -216,6 +216,33 @@ fn plan_rules_c1_to_c3_and_standards_d1_d2() {
 }
 
 #[test]
+fn step_ids_fall_back_to_their_position_and_non_mapping_steps_are_skipped() {
+    let plan = "plan:\n  - id: 1\n    title: Do it\n    details: Follow standards/backend-tier.md#error-handling-and-retries here.\n    outputs: [src/a.ts]\n";
+    let text = with(
+        plan,
+        "plan:\n  - just a string step\n  - title: no id\n    outputs: []\n",
+    );
+    let f = lint(&text, &env()).findings;
+    assert_eq!(f.len(), 1);
+    assert_eq!(f[0].field, "plan[1].outputs");
+    assert!(
+        f[0].message.starts_with("plan[1] (step 2) "),
+        "{}",
+        f[0].message
+    );
+}
+
+#[test]
+fn falsy_clarifications_count_as_absent() {
+    let ev = "clarifications:\n  evidence_path: docs/evidence/tasks/TASK-0001-clarifications.md\n";
+    let draft = with(ev, "clarifications: []\n").replace("status: todo", "status: draft");
+    assert_eq!(
+        codes(&draft),
+        vec![("evidence_path_missing", Severity::Warning)]
+    );
+}
+
+#[test]
 fn sizing_rules_e1_to_e6() {
     let files = |n: usize| {
         (0..n)
