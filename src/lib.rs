@@ -7,6 +7,7 @@
 pub mod app;
 pub mod cli;
 pub mod clock;
+pub mod context;
 pub mod error;
 pub mod git;
 pub mod ids;

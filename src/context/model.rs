@@ -1,0 +1,209 @@
+//! `context.json` and `context.manifest` (spec 02 §3–§4, contract D6). Field names are the
+//! reference's, so contexts it wrote load; `schema_version: "1.1"` and a few fields are added;
+//! every key this version does not know is kept (`extra`) and written back.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+pub const CONTEXT_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: &str = "1.1";
+pub const ROLES: [&str; 3] = ["implementer", "reviewer", "validator"];
+pub const AGENT_STATUSES: [&str; 4] = ["pending", "in_progress", "done", "blocked"];
+
+fn version_one() -> u32 {
+    CONTEXT_VERSION
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Context {
+    #[serde(default = "version_one")]
+    pub version: u32,
+    /// `"1.1"` for contexts written by this tool; absent (1.0) in the reference's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_version: Option<String>,
+    pub task_id: String,
+    pub created_at: String,
+    pub created_by: Option<String>,
+    /// The base commit of the task's work.
+    pub git_head: String,
+    /// SHA-256 of the task file's bytes at init.
+    pub task_file_sha: String,
+    pub immutable: Immutable,
+    pub coordination: Coordination,
+    pub audit: Audit,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Immutable {
+    pub task_snapshot: TaskSnapshot,
+    pub standards_citations: Vec<Citation>,
+    pub validation_baseline: ValidationBaseline,
+    pub repo_paths: Vec<String>,
+    /// SHA-256 of `task-snapshot.yaml` beside the context.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_snapshot_sha256: Option<String>,
+    /// Paths that were dirty at init with `--allow-preexisting-dirty` (drift checks ignore them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub preexisting_dirty: Vec<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskSnapshot {
+    /// Raw values in the reference's contexts; text in ours.
+    pub title: Value,
+    pub priority: Value,
+    pub area: Value,
+    pub description: String,
+    pub scope_in: Vec<String>,
+    pub scope_out: Vec<String>,
+    pub acceptance_criteria: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deliverables: Option<Value>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Citation {
+    pub file: String,
+    pub section: String,
+    pub requirement: String,
+    /// `"L<a>-L<b>"`, null when the file or section does not exist.
+    #[serde(default)]
+    pub line_span: Option<Value>,
+    /// First 16 hex characters of the excerpt's SHA-256; null when not found.
+    #[serde(default)]
+    pub content_sha: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ValidationBaseline {
+    pub commands: Vec<String>,
+    #[serde(default)]
+    pub initial_results: Option<Value>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Coordination {
+    pub implementer: AgentCoordination,
+    pub reviewer: AgentCoordination,
+    pub validator: AgentCoordination,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Coordination {
+    pub fn fresh() -> Coordination {
+        Coordination {
+            implementer: AgentCoordination::fresh(),
+            reviewer: AgentCoordination::fresh(),
+            validator: AgentCoordination::fresh(),
+            extra: Map::new(),
+        }
+    }
+
+    /// The coordination of `role` (one of [`ROLES`], checked by the caller).
+    pub fn role_mut(&mut self, role: &str) -> Option<&mut AgentCoordination> {
+        match role {
+            "implementer" => Some(&mut self.implementer),
+            "reviewer" => Some(&mut self.reviewer),
+            "validator" => Some(&mut self.validator),
+            _ => None,
+        }
+    }
+}
+
+fn pending() -> String {
+    "pending".to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AgentCoordination {
+    #[serde(default = "pending")]
+    pub status: String,
+    #[serde(default)]
+    pub completed_at: Option<String>,
+    #[serde(default)]
+    pub qa_log_path: Option<String>,
+    #[serde(default)]
+    pub session_id: Option<String>,
+    /// Text findings (the reference could store nulls: kept as they are).
+    #[serde(default)]
+    pub blocking_findings: Vec<Value>,
+    #[serde(default)]
+    pub worktree_snapshot: Option<Value>,
+    #[serde(default)]
+    pub drift_budget: i64,
+    #[serde(default)]
+    pub qa_results: Option<Value>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl AgentCoordination {
+    pub fn fresh() -> AgentCoordination {
+        AgentCoordination {
+            status: pending(),
+            completed_at: None,
+            qa_log_path: None,
+            session_id: None,
+            blocking_findings: Vec::new(),
+            worktree_snapshot: None,
+            drift_budget: 0,
+            qa_results: None,
+            extra: Map::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Audit {
+    pub updated_at: String,
+    pub updated_by: Option<String>,
+    pub update_count: u64,
+    /// True when the secret scan was bypassed with `--force-secrets`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub force_secrets: bool,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    #[serde(default = "version_one")]
+    pub version: u32,
+    pub created_at: String,
+    pub created_by: Option<String>,
+    pub git_head: String,
+    pub task_id: String,
+    #[serde(default = "version_one")]
+    pub context_schema_version: u32,
+    #[serde(default)]
+    pub normalization_version: Option<String>,
+    pub source_files: Vec<SourceFile>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SourceFile {
+    /// Repo-relative.
+    pub path: String,
+    pub sha256: String,
+    /// `task_yaml`, `standards_citation` or `checklist`.
+    pub purpose: String,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
