@@ -2,13 +2,14 @@
 //! warnings), and dispatch from [`Command`] to the verb that does the work.
 
 use crate::clock::{Clock, iso};
-use crate::error::Result;
+use crate::error::{Error, ErrorCode, Result};
 use crate::ids;
 use crate::ledger;
 use crate::output::{Format, Printer, Report, Shape};
 use crate::repo::Repo;
 use crate::tasks::Catalog;
 use crate::verbs;
+use crate::verbs::context::{AgentUpdate, InitOptions};
 use std::cell::{OnceCell, RefCell};
 use std::path::{Path, PathBuf};
 
@@ -75,6 +76,43 @@ pub enum Command {
     RepairQuarantined {
         id: String,
     },
+    InitContext {
+        id: String,
+        options: InitOptions,
+    },
+    GetContext {
+        id: String,
+    },
+    UpdateAgent {
+        id: String,
+        role: String,
+        update: AgentUpdate,
+    },
+    MarkBlocked {
+        id: String,
+        role: String,
+        finding: String,
+        force_secrets: bool,
+        actor: Option<String>,
+    },
+    PurgeContext {
+        id: String,
+    },
+    RebuildContext {
+        id: String,
+        options: InitOptions,
+    },
+    AttachStandard {
+        id: String,
+        file: String,
+        section: String,
+    },
+    VerifyExcerpts {
+        id: String,
+    },
+    InvalidateExcerpts {
+        id: String,
+    },
 }
 
 /// The JSON shape of each command flag's output (contract D3); `None` for options.
@@ -83,9 +121,21 @@ pub fn shape_of_flag(flag: &str) -> Option<Shape> {
         "list" | "pick" | "validate" | "explain" | "check-halt" => Shape::Flat,
         "graph" | "refresh-cache" | "claim" | "complete" | "archive" | "lint"
         | "bootstrap-evidence" => Shape::FlatSuccess,
-        "add-exception" | "list-exceptions" | "resolve-exception" | "cleanup-exceptions"
-        | "quarantine-task" | "list-quarantined" | "release-quarantine" | "repair-quarantined" => {
-            Shape::Envelope
+        "add-exception"
+        | "list-exceptions"
+        | "resolve-exception"
+        | "cleanup-exceptions"
+        | "quarantine-task"
+        | "list-quarantined"
+        | "release-quarantine"
+        | "repair-quarantined"
+        | "init-context"
+        | "attach-standard"
+        | "verify-excerpts"
+        | "invalidate-excerpts" => Shape::Envelope,
+        // Flat, with the `success: true` the reference printed for these (spec 02 §11).
+        "get-context" | "update-agent" | "mark-blocked" | "purge-context" | "rebuild-context" => {
+            Shape::FlatSuccess
         }
         _ => return None,
     })
@@ -115,6 +165,15 @@ impl Command {
             Command::ListQuarantined { .. } => "list-quarantined",
             Command::ReleaseQuarantine { .. } => "release-quarantine",
             Command::RepairQuarantined { .. } => "repair-quarantined",
+            Command::InitContext { .. } => "init-context",
+            Command::GetContext { .. } => "get-context",
+            Command::UpdateAgent { .. } => "update-agent",
+            Command::MarkBlocked { .. } => "mark-blocked",
+            Command::PurgeContext { .. } => "purge-context",
+            Command::RebuildContext { .. } => "rebuild-context",
+            Command::AttachStandard { .. } => "attach-standard",
+            Command::VerifyExcerpts { .. } => "verify-excerpts",
+            Command::InvalidateExcerpts { .. } => "invalidate-excerpts",
         }
     }
 
@@ -126,6 +185,7 @@ impl Command {
     /// Input checks that need no repository: ids are checked before any path is built from
     /// them, enum values against their sets (E002).
     fn check_arguments(&self) -> Result<()> {
+        use crate::context::model::{AGENT_STATUSES, ROLES};
         use crate::ledger::{EXCEPTION_TYPES, STATUSES, TRIGGERS, check_choice};
         use crate::quarantine::{REASONS, REPAIR_STATUSES};
         let id = ids::check_cli_id;
@@ -161,6 +221,39 @@ impl Command {
             Command::ReleaseQuarantine { id: task, .. } => id("--release-quarantine", task),
             Command::RepairQuarantined { id: task } => id("--repair-quarantined", task),
             Command::BootstrapEvidence { id: task } => id("--bootstrap-evidence", task),
+            Command::InitContext { id: task, options }
+            | Command::RebuildContext { id: task, options } => {
+                id(&format!("--{}", self.flag()), task)?;
+                check_commit("--base-commit", options.base_commit.as_deref())?;
+                check_text("--actor", options.actor.as_deref())
+            }
+            Command::UpdateAgent {
+                id: task,
+                role,
+                update,
+            } => {
+                id("--update-agent", task)?;
+                check_choice("--agent", role, &ROLES)?;
+                choice("--status", &update.status, &AGENT_STATUSES)?;
+                check_text("--qa-log", update.qa_log.as_deref())?;
+                check_text("--session-id", update.session_id.as_deref())?;
+                check_text("--actor", update.actor.as_deref())
+            }
+            Command::MarkBlocked {
+                id: task,
+                role,
+                actor,
+                ..
+            } => {
+                id("--mark-blocked", task)?;
+                check_choice("--agent", role, &ROLES)?;
+                check_text("--actor", actor.as_deref())
+            }
+            Command::AttachStandard { id: task, .. } => id("--attach-standard", task),
+            Command::GetContext { id: task }
+            | Command::PurgeContext { id: task }
+            | Command::VerifyExcerpts { id: task }
+            | Command::InvalidateExcerpts { id: task } => id(&format!("--{}", self.flag()), task),
             Command::Claim { .. }
             | Command::Complete { .. }
             | Command::Archive { .. }
@@ -172,6 +265,42 @@ impl Command {
             | Command::Graph
             | Command::CheckHalt => Ok(()),
         }
+    }
+}
+
+/// E002 unless an optional free-text value is non-empty and free of control characters.
+fn check_text(option: &str, value: Option<&str>) -> Result<()> {
+    match value {
+        Some(v) if v.trim().is_empty() || v.chars().any(char::is_control) => Err(Error::new(
+            ErrorCode::E002,
+            format!("{option} needs a non-empty value without control characters"),
+        )
+        .with_detail("field", option)
+        .with_detail("actual", v)
+        .with_recovery(format!("Pass a value to {option}, or leave the option out"))),
+        _ => Ok(()),
+    }
+}
+
+/// E002 unless `--base-commit` looks like a revision: never an option for git (`-x`), never
+/// whitespace.
+fn check_commit(option: &str, value: Option<&str>) -> Result<()> {
+    match value {
+        Some(v)
+            if v.is_empty()
+                || v.starts_with('-')
+                || v.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+        {
+            Err(
+                Error::new(ErrorCode::E002, format!("{option} {v:?} is not a commit"))
+                    .with_detail("field", option)
+                    .with_detail("actual", v)
+                    .with_recovery(
+                        "Pass a commit SHA or a ref name (git log --oneline shows them)",
+                    ),
+            )
+        }
+        _ => Ok(()),
     }
 }
 
@@ -355,6 +484,39 @@ fn dispatch(ctx: &Ctx, printer: &Printer, command: &Command) -> Result<u8> {
         ),
         Command::RepairQuarantined { id } => {
             emit(ctx, printer, verbs::quarantine::repair_task(ctx, id)?)
+        }
+        Command::InitContext { id, options } => {
+            emit(ctx, printer, verbs::context::init(ctx, id, options)?)
+        }
+        Command::GetContext { id } => emit(ctx, printer, verbs::context::get(ctx, id)?),
+        Command::UpdateAgent { id, role, update } => emit(
+            ctx,
+            printer,
+            verbs::context::update_agent(ctx, id, role, update)?,
+        ),
+        Command::MarkBlocked {
+            id,
+            role,
+            finding,
+            force_secrets,
+            actor,
+        } => emit(
+            ctx,
+            printer,
+            verbs::context::mark_blocked(ctx, id, role, finding, *force_secrets, actor.as_deref())?,
+        ),
+        Command::PurgeContext { id } => emit(ctx, printer, verbs::context::purge(ctx, id)?),
+        Command::RebuildContext { id, options } => {
+            emit(ctx, printer, verbs::context::rebuild(ctx, id, options)?)
+        }
+        Command::AttachStandard { id, file, section } => emit(
+            ctx,
+            printer,
+            verbs::excerpts::attach(ctx, id, file, section)?,
+        ),
+        Command::VerifyExcerpts { id } => emit(ctx, printer, verbs::excerpts::verify(ctx, id)?),
+        Command::InvalidateExcerpts { id } => {
+            emit(ctx, printer, verbs::excerpts::invalidate(ctx, id)?)
         }
     })
 }

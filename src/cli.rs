@@ -4,17 +4,19 @@
 use crate::app::{Command, Invocation};
 use crate::error::Error;
 use crate::output::{Format, Shape};
+use crate::verbs::context::{AgentUpdate, InitOptions};
 use clap::{Args, CommandFactory, Parser, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;
 
-const ABOUT: &str = "Task workflow CLI: list, pick and validate *.task.yaml tasks";
+const ABOUT: &str = "Task workflow CLI: list, pick and validate *.task.yaml tasks; per-task context cache for agents";
 
 const LONG_ABOUT: &str = "\
 Task workflow CLI: list, pick and validate the *.task.yaml files of a repository.
 
-Task files live under tasks/ (active) and docs/completed-tasks/ (archived). Exactly one command \
-flag is given per run; long flags may be abbreviated to any unique prefix (--pic = --pick).";
+Task files live under tasks/ (active) and docs/completed-tasks/ (archived). For AI coding agents, \
+--init-context freezes a task's criteria, plan and cited standards into .agent-output/TASK_ID/, \
+where the implementer, reviewer and validator coordinate. Exactly one command flag is given per run; long flags may be abbreviated to any unique prefix (--pic = --pick).";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -29,9 +31,14 @@ Examples:
   tasks --claim TASK-0007               todo -> in_progress (a path works too)
   tasks --complete tasks/web/TASK-0007-x.task.yaml
   tasks --lint tasks/web/TASK-0007-x.task.yaml
+  tasks --init-context TASK-0007 --format json    context cache for the agents
+  tasks --update-agent TASK-0007 --agent implementer --status done
+  tasks --attach-standard TASK-0007 --file standards/backend-tier.md --section \"Handler Constraints\"
+  tasks --verify-excerpts TASK-0007     exit 20 when a cached standards excerpt is stale
 
 Exit codes: 0 ok, 1 nothing to pick, 2 usage error or workflow halt, 10-19 validation,
-40-49 file not found or unreadable, 50-59 a state file is corrupt. With --format json, stdout
+20-29 drift (stale excerpts), 40-49 file not found or unreadable, 50-59 context or state
+file problems, 60-69 git problems. With --format json, stdout
 always holds one JSON document, errors included: {\"success\": false, \"error\": {...}}.";
 
 #[derive(Parser, Debug)]
@@ -41,7 +48,7 @@ always holds one JSON document, errors included: {\"success\": false, \"error\":
     about = ABOUT,
     long_about = LONG_ABOUT,
     after_help = EXAMPLES,
-    override_usage = "tasks <COMMAND> [OPTIONS]\n       tasks list|pick [FILTER] [OPTIONS]",
+    override_usage = "tasks <COMMAND> [OPTIONS]\n       tasks list|pick [FILTER] [OPTIONS]\n       tasks context get TASK_ID [OPTIONS]",
     args_override_self = true,
     disable_help_flag = true,
     disable_version_flag = true,
@@ -160,6 +167,48 @@ struct Commands {
     #[arg(long, value_name = "TASK_ID", help_heading = "Quarantine")]
     repair_quarantined: Option<String>,
 
+    /// Create the context cache of a task (.agent-output/TASK_ID/): a snapshot of its acceptance
+    /// criteria, scope, plan, standards excerpts and validation commands, plus agent
+    /// coordination. Refused on a dirty tree (--allow-preexisting-dirty records it instead)
+    #[arg(long, value_name = "TASK_ID", help_heading = "Context cache")]
+    init_context: Option<String>,
+
+    /// Print a task's context (staleness warnings on stderr)
+    #[arg(long, value_name = "TASK_ID", help_heading = "Context cache")]
+    get_context: Option<String>,
+
+    /// Update one agent's coordination: --agent ROLE and at least one of --status, --qa-log,
+    /// --session-id
+    #[arg(long, value_name = "TASK_ID", help_heading = "Context cache")]
+    update_agent: Option<String>,
+
+    /// Record a blocking finding for an agent (--agent ROLE --finding TEXT); its status becomes
+    /// blocked
+    #[arg(long, value_name = "TASK_ID", help_heading = "Context cache")]
+    mark_blocked: Option<String>,
+
+    /// Delete a task's context directory and everything in it (nothing to delete is not an error)
+    #[arg(long, value_name = "TASK_ID", help_heading = "Context cache")]
+    purge_context: Option<String>,
+
+    /// Rebuild a context's immutable part and manifest from the task and standards files as they
+    /// are now; agent coordination, snapshots and evidence are kept
+    #[arg(long, value_name = "TASK_ID", help_heading = "Context cache")]
+    rebuild_context: Option<String>,
+
+    /// Cache a section of a standards file for a task: --attach-standard TASK_ID --file FILE
+    /// --section HEADING (or --attach-standard FILE --section HEADING --task-id TASK_ID)
+    #[arg(long, value_name = "TASK_ID|FILE", help_heading = "Context cache")]
+    attach_standard: Option<String>,
+
+    /// Check a task's cached standards excerpts against the files now (exit 20 when any is stale)
+    #[arg(long, value_name = "TASK_ID", help_heading = "Context cache")]
+    verify_excerpts: Option<String>,
+
+    /// Remove a task's stale standards excerpts and list them
+    #[arg(long, value_name = "TASK_ID", help_heading = "Context cache")]
+    invalidate_excerpts: Option<String>,
+
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[arg(long, value_name = "SHELL", help_heading = "Commands")]
     completions: Option<clap_complete::Shell>,
@@ -193,7 +242,9 @@ struct VerbOptions {
     #[arg(long, value_name = "OWNER", help_heading = "Command options")]
     owner: Option<String>,
 
-    /// Status filter; the allowed values depend on the command
+    /// A status: the filter of --list-exceptions (open, in_progress, resolved, wont_fix) and
+    /// --list-quarantined (pending, in_progress, repaired, cannot_repair); the new agent status
+    /// of --update-agent (pending, in_progress, done, blocked)
     #[arg(long, value_name = "STATUS", help_heading = "Command options")]
     status: Option<String>,
 
@@ -208,6 +259,50 @@ struct VerbOptions {
     /// Quarantine reason: malformed_yaml, validation_failed, corrupted_context or manual
     #[arg(long, value_name = "REASON", help_heading = "Command options")]
     reason: Option<String>,
+
+    /// Agent role: implementer, reviewer or validator (--update-agent, --mark-blocked)
+    #[arg(long, value_name = "ROLE", help_heading = "Context options")]
+    agent: Option<String>,
+
+    /// Path of the agent's QA log (--update-agent)
+    #[arg(long, value_name = "PATH", help_heading = "Context options")]
+    qa_log: Option<String>,
+
+    /// The agent's session id (--update-agent)
+    #[arg(long, value_name = "ID", help_heading = "Context options")]
+    session_id: Option<String>,
+
+    /// The blocking finding to record (--mark-blocked)
+    #[arg(long, value_name = "TEXT", help_heading = "Context options")]
+    finding: Option<String>,
+
+    /// Who makes the change, recorded in the context (default: task-runner)
+    #[arg(long, value_name = "NAME", help_heading = "Context options")]
+    actor: Option<String>,
+
+    /// Base the context on this commit instead of HEAD (--init-context, --rebuild-context)
+    #[arg(long, value_name = "SHA", help_heading = "Context options")]
+    base_commit: Option<String>,
+
+    /// Init even with uncommitted changes; their paths are recorded and ignored by drift checks
+    #[arg(long, help_heading = "Context options")]
+    allow_preexisting_dirty: bool,
+
+    /// Proceed although the secret scan matched (a false positive); recorded in the context
+    #[arg(long, help_heading = "Context options")]
+    force_secrets: bool,
+
+    /// Standards file, relative to the current directory (--attach-standard)
+    #[arg(long, value_name = "FILE", help_heading = "Context options")]
+    file: Option<String>,
+
+    /// Heading of the standards section (--attach-standard): any case, spaces or '-', '&' or 'and'
+    #[arg(long, value_name = "HEADING", help_heading = "Context options")]
+    section: Option<String>,
+
+    /// The task, when --attach-standard is given the standards file
+    #[arg(long, value_name = "TASK_ID", help_heading = "Context options")]
+    task_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -329,6 +424,90 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
         Command::ReleaseQuarantine { id, notes: o.notes }
     } else if let Some(id) = c.repair_quarantined {
         Command::RepairQuarantined { id }
+    } else if let Some(id) = c.init_context {
+        Command::InitContext {
+            id,
+            options: InitOptions {
+                base_commit: o.base_commit,
+                allow_preexisting_dirty: o.allow_preexisting_dirty,
+                force_secrets: o.force_secrets,
+                actor: o.actor,
+            },
+        }
+    } else if let Some(id) = c.get_context {
+        Command::GetContext { id }
+    } else if let Some(id) = c.update_agent {
+        let Some(role) = o.agent else {
+            return usage(Error::usage(
+                "--update-agent needs --agent ROLE (implementer, reviewer or validator)",
+            ));
+        };
+        if o.status.is_none() && o.qa_log.is_none() && o.session_id.is_none() {
+            return usage(Error::usage(
+                "--update-agent has nothing to update: pass --status, --qa-log or --session-id",
+            ));
+        }
+        Command::UpdateAgent {
+            id,
+            role,
+            update: AgentUpdate {
+                status: o.status,
+                qa_log: o.qa_log,
+                session_id: o.session_id,
+                force_secrets: o.force_secrets,
+                actor: o.actor,
+            },
+        }
+    } else if let Some(id) = c.mark_blocked {
+        let (Some(role), Some(finding)) = (o.agent, o.finding.filter(|f| !f.trim().is_empty()))
+        else {
+            return usage(Error::usage(
+                "--mark-blocked needs --agent ROLE and --finding TEXT (not empty)",
+            ));
+        };
+        Command::MarkBlocked {
+            id,
+            role,
+            finding,
+            force_secrets: o.force_secrets,
+            actor: o.actor,
+        }
+    } else if let Some(id) = c.purge_context {
+        Command::PurgeContext { id }
+    } else if let Some(id) = c.rebuild_context {
+        Command::RebuildContext {
+            id,
+            options: InitOptions {
+                base_commit: o.base_commit,
+                allow_preexisting_dirty: false,
+                force_secrets: o.force_secrets,
+                actor: o.actor,
+            },
+        }
+    } else if let Some(first) = c.attach_standard {
+        // Two forms: TASK_ID --file FILE, or FILE --task-id TASK_ID (the design docs' form).
+        let (id, file) = match (o.task_id, o.file) {
+            (Some(_), Some(_)) => {
+                return usage(Error::usage(
+                    "--attach-standard takes either --file FILE (TASK_ID --file FILE) or --task-id TASK_ID (FILE --task-id TASK_ID), not both",
+                ));
+            }
+            (Some(id), None) => (id, first),
+            (None, Some(file)) => (first, file),
+            (None, None) => {
+                return usage(Error::usage(
+                    "--attach-standard needs --file FILE (or the form FILE --section S --task-id TASK_ID)",
+                ));
+            }
+        };
+        let Some(section) = o.section else {
+            return usage(Error::usage("--attach-standard needs --section HEADING"));
+        };
+        Command::AttachStandard { id, file, section }
+    } else if let Some(id) = c.verify_excerpts {
+        Command::VerifyExcerpts { id }
+    } else if let Some(id) = c.invalidate_excerpts {
+        Command::InvalidateExcerpts { id }
     } else {
         // clap's required group makes this unreachable; report it as usage all the same.
         return usage(Error::usage("no command given"));
@@ -340,17 +519,17 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
     })
 }
 
-/// `tasks list [FILTER]` and `tasks pick [FILTER]` are spelled `--list` / `--pick`.
+/// `tasks list [FILTER]`, `tasks pick [FILTER]` and `tasks context get ID` are spelled `--list`,
+/// `--pick` and `--get-context ID`.
 fn rewrite_aliases(mut argv: Vec<OsString>) -> Vec<OsString> {
-    if let Some(first) = argv.get(1).and_then(|a| a.to_str()) {
-        let flag = match first {
-            "list" => Some("--list"),
-            "pick" => Some("--pick"),
-            _ => None,
-        };
-        if let Some(flag) = flag {
-            argv[1] = OsString::from(flag);
+    let word = |i: usize| argv.get(i).and_then(|a| a.to_str());
+    match (word(1), word(2)) {
+        (Some("list"), _) => argv[1] = OsString::from("--list"),
+        (Some("pick"), _) => argv[1] = OsString::from("--pick"),
+        (Some("context"), Some("get")) => {
+            argv.splice(1..3, [OsString::from("--get-context")]);
         }
+        _ => {}
     }
     argv
 }

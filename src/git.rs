@@ -79,10 +79,38 @@ impl Git {
         }
     }
 
-    /// `git status --porcelain -z --untracked-files=all`, parsed.
+    /// `git status --porcelain -z --untracked-files=all` of the work tree under the root, parsed,
+    /// with paths relative to the root. (When `--repo-root` names a subdirectory of a larger git
+    /// work tree, git reports paths from the top of that tree; changes outside the root are not
+    /// ours and are left out.)
     pub fn status(&self) -> Result<Vec<StatusEntry>> {
-        let out = self.run(&["status", "--porcelain", "-z", "--untracked-files=all"])?;
-        Ok(parse_status_z(&out))
+        let prefix = self.run(&["rev-parse", "--show-prefix"])?;
+        let prefix = String::from_utf8_lossy(&prefix)
+            .trim_end_matches('\n')
+            .to_string();
+        let out = self.run(&[
+            "status",
+            "--porcelain",
+            "-z",
+            "--untracked-files=all",
+            "--",
+            ".",
+        ])?;
+        let mut entries = parse_status_z(&out);
+        if !prefix.is_empty() {
+            entries.retain_mut(|e| match e.path.strip_prefix(&prefix) {
+                Some(rel) => {
+                    e.path = rel.to_string();
+                    e.orig_path = e
+                        .orig_path
+                        .take()
+                        .and_then(|o| o.strip_prefix(&prefix).map(str::to_string));
+                    true
+                }
+                None => false,
+            });
+        }
+        Ok(entries)
     }
 }
 

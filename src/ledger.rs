@@ -244,18 +244,23 @@ pub fn check_choice(option: &str, value: &str, allowed: &[&str]) -> Result<()> {
     if allowed.contains(&value) {
         Ok(())
     } else {
-        Err(Error::new(
-            ErrorCode::E002,
-            format!(
-                "Invalid value {value:?} for {option}: expected one of {}",
-                allowed.join(", ")
-            ),
-        )
-        .with_detail("field", option)
-        .with_detail("expected", allowed)
-        .with_detail("actual", value)
-        .with_recovery(format!("Use one of: {}", allowed.join(", "))))
+        Err(invalid_choice(option, value, allowed))
     }
+}
+
+/// E002 for `value` given to `option`, which accepts only `allowed`.
+pub fn invalid_choice(option: &str, value: &str, allowed: &[&str]) -> Error {
+    Error::new(
+        ErrorCode::E002,
+        format!(
+            "Invalid value {value:?} for {option}: expected one of {}",
+            allowed.join(", ")
+        ),
+    )
+    .with_detail("field", option)
+    .with_detail("expected", allowed)
+    .with_detail("actual", value)
+    .with_recovery(format!("Use one of: {}", allowed.join(", ")))
 }
 
 /// The outcome of matching the broken task files against the ledger.

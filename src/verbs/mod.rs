@@ -2,8 +2,10 @@
 //! report for the output layer. Verbs never print.
 
 pub mod check_halt;
+pub mod context;
 pub mod evidence;
 pub mod exceptions;
+pub mod excerpts;
 pub mod explain;
 pub mod graph;
 pub mod lifecycle;

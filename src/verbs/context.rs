@@ -1,0 +1,899 @@
+//! The context lifecycle (spec 02, contract D6): `--init-context`, `--get-context`,
+//! `--update-agent`, `--mark-blocked`, `--purge-context`, `--rebuild-context`.
+
+use crate::app::Ctx;
+use crate::clock::iso;
+use crate::context::build::{Payload, build, to_json};
+use crate::context::completeness;
+use crate::context::excerpts::{ExcerptIndex, IndexEntry, cache_name};
+use crate::context::model::{
+    Audit, CONTEXT_VERSION, Context, Coordination, Immutable, Manifest, ROLES, SCHEMA_VERSION,
+    SourceFile,
+};
+use crate::context::normalize::NORMALIZATION_VERSION;
+use crate::context::secrets;
+use crate::context::store::{ContextStore, OUTPUT_DIR};
+use crate::error::{Error, ErrorCode, Result};
+use crate::git::Git;
+use crate::ledger::{LedgerFile, NewException, Stamp, invalid_choice};
+use crate::output::{Report, Text};
+use crate::store::{self, StateError, sha256_hex};
+use crate::tasks::Task;
+use crate::tasks::parse::{decode, parse_text};
+use crate::tasks::yaml::{self, Yaml};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::path::Path;
+
+/// Paths the tool itself writes: never "dirty" (contract D6).
+const TOOL_PATHS: [&str; 3] = ["tasks/.cache/", ".agent-output/", "docs/compliance/"];
+const DEFAULT_ACTOR: &str = "task-runner";
+const CHECKLIST_DIR: &str = "docs/agents";
+
+/// A task file found for an id, read and parsed (task rules and the whole YAML document).
+struct Source {
+    rel: String,
+    raw: Vec<u8>,
+    task: Task,
+    doc: Yaml,
+}
+
+/// The task file of `id`: a loaded task, or a broken file named for it (E011, recorded in the
+/// exception ledger), or none (E040).
+fn find_task(ctx: &Ctx, id: &str) -> Result<Source> {
+    let catalog = ctx.catalog();
+    let rel = match catalog.tasks.iter().find(|t| t.id == id) {
+        Some(task) => task.path.clone(),
+        None => {
+            let Some(broken) = catalog.broken.iter().find(|b| b.id.as_deref() == Some(id)) else {
+                return Err(
+                    Error::new(ErrorCode::E040, format!("No task file for {id}"))
+                        .with_detail("task_id", id)
+                        .with_recovery("Check the id with tasks --list (archived tasks count too)"),
+                );
+            };
+            let failure = &broken.failure;
+            record_exception(
+                ctx,
+                NewException {
+                    task_id: id.to_string(),
+                    exception_type: "malformed_yaml".into(),
+                    message: Some(failure.message.clone()),
+                    file: Some(broken.path.clone()),
+                    line: failure.line,
+                    column: failure.column,
+                    owner: None,
+                },
+            );
+            return Err(malformed(&broken.path, &failure.to_string())
+                .with_detail("line", failure.line)
+                .with_detail("column", failure.column));
+        }
+    };
+    let abs = ctx.repo.root.join(&rel);
+    let raw = std::fs::read(&abs).map_err(|e| StateError::io(&abs, "read", e))?;
+    let (text, hash) = decode(&raw).map_err(|f| malformed(&rel, &f.to_string()))?;
+    let task = parse_text(&text, hash, &rel, 0.0).map_err(|f| malformed(&rel, &f.to_string()))?;
+    let doc = yaml::parse(&text).map_err(|e| malformed(&rel, &e.message))?;
+    Ok(Source {
+        rel,
+        raw,
+        task,
+        doc,
+    })
+}
+
+/// Record a problem in the exception ledger; a ledger that cannot be written only warns (the
+/// command's own error matters more).
+fn record_exception(ctx: &Ctx, exception: NewException) {
+    let stamp = Stamp::at(ctx.clock.now());
+    let recorded = LedgerFile::of(&ctx.repo).update(&stamp.now, |ledger| {
+        ledger.add(exception, &stamp);
+        Ok(((), true))
+    });
+    if let Err(e) = recorded {
+        ctx.warn(format!(
+            "Warning: could not record the exception: {}",
+            e.message
+        ));
+    }
+}
+
+fn malformed(rel: &str, why: &str) -> Error {
+    Error::new(ErrorCode::E011, format!("{rel} cannot be loaded: {why}"))
+        .with_detail("path", rel)
+        .with_recovery("Fix the task file (tasks --lint shows the problems), then retry")
+}
+
+/// The commit the context is based on: `--base-commit` (resolved) or HEAD.
+fn base_commit(git: &Git, given: Option<&str>) -> Result<String> {
+    if let Some(given) = given {
+        let out = git.output(&[
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            &format!("{given}^{{commit}}"),
+        ])?;
+        if !out.status.success() {
+            return Err(Error::new(
+                ErrorCode::E002,
+                format!("--base-commit {given} is not a commit of this repository"),
+            )
+            .with_detail("field", "--base-commit")
+            .with_recovery("Pass a commit SHA (git log --oneline shows them)"));
+        }
+        return Ok(String::from_utf8_lossy(&out.stdout).trim().to_string());
+    }
+    git.head()?.ok_or_else(|| {
+        Error::new(ErrorCode::E061, "The repository has no commits yet")
+            .with_detail("command", "git rev-parse HEAD")
+            .with_recovery("Commit the task files first, then init the context")
+    })
+}
+
+/// Changed paths of the work tree, the tool's own paths left out.
+fn dirty_paths(git: &Git) -> Result<Vec<String>> {
+    let mut paths: Vec<String> = git
+        .status()?
+        .into_iter()
+        .map(|e| e.path)
+        .filter(|p| !TOOL_PATHS.iter().any(|t| p.starts_with(t)))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    Ok(paths)
+}
+
+fn scan_for_secrets(ctx: &Ctx, data: &Value, force: bool, what: &str) -> Result<bool> {
+    let Some(hit) = secrets::scan(data) else {
+        return Ok(false);
+    };
+    if force {
+        ctx.warn(format!(
+            "Warning: {what} contains what looks like a {} (at {}); --force-secrets bypassed the scan and the context records it",
+            hit.kind, hit.path
+        ));
+        return Ok(true);
+    }
+    Err(Error::new(
+        ErrorCode::E012,
+        format!(
+            "{what} contains what looks like a {} (at {})",
+            hit.kind, hit.path
+        ),
+    )
+    .with_detail("pattern", hit.kind)
+    .with_detail("location", &hit.path)
+    .with_recovery(
+        "Remove the secret, or pass --force-secrets if it is a false positive (this is recorded)",
+    ))
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InitOptions {
+    pub base_commit: Option<String>,
+    pub allow_preexisting_dirty: bool,
+    pub force_secrets: bool,
+    pub actor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InitReport {
+    pub task_id: String,
+    pub context_initialized: bool,
+    pub base_commit: String,
+    pub context_version: u32,
+    pub schema_version: &'static str,
+    pub acceptance_criteria_count: usize,
+    /// Repo-relative.
+    pub context_file: String,
+    pub standards_citations: usize,
+    pub excerpts: usize,
+    pub checklists: usize,
+    pub preexisting_dirty: Vec<String>,
+}
+
+/// Contract D6: id → task found → quarantine → parse → completeness → context exists → dirty
+/// tree → secret scan → write.
+pub fn init(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<InitReport> {
+    let source = find_task(ctx, id)?;
+    if ctx.quarantined()?.contains(id) {
+        return Err(Error::new(ErrorCode::E032, format!("Task {id} is quarantined"))
+            .with_detail("task_id", id)
+            .with_recovery(format!(
+                "Repair or release it first (tasks --repair-quarantined {id}, --release-quarantine {id})"
+            )));
+    }
+    check_completeness(ctx, &source)?;
+    let store = ContextStore::of(&ctx.repo, id);
+    if store.exists() {
+        return Err(exists(id));
+    }
+    let git = Git::new(&ctx.repo.root);
+    let base = base_commit(&git, opts.base_commit.as_deref())?;
+    let dirty = dirty_paths(&git)?;
+    if !dirty.is_empty() && !opts.allow_preexisting_dirty {
+        return Err(Error::new(
+            ErrorCode::E060,
+            format!("The working tree has {} uncommitted change(s)", dirty.len()),
+        )
+        .with_detail("files", &dirty));
+    }
+    let Prepared {
+        forced,
+        payload,
+        now,
+        actor,
+    } = prepare(ctx, &source, opts)?;
+    let _guard = store.lock(&ctx.repo)?;
+    if store.exists() {
+        return Err(exists(id));
+    }
+    let written = write_files(ctx, &store, &source, &payload, &now)?;
+    let context = Context {
+        version: CONTEXT_VERSION,
+        schema_version: Some(SCHEMA_VERSION.to_string()),
+        task_id: id.to_string(),
+        created_at: now.clone(),
+        created_by: Some(actor.clone()),
+        git_head: base.clone(),
+        task_file_sha: sha256_hex(&source.raw),
+        immutable: immutable(&payload, &written, dirty.clone(), Map::new()),
+        coordination: Coordination::fresh(),
+        audit: Audit {
+            updated_at: now.clone(),
+            updated_by: Some(actor.clone()),
+            update_count: 0,
+            force_secrets: forced,
+            extra: Map::new(),
+        },
+        extra: Map::new(),
+    };
+    store.save_manifest(&manifest(&source, &payload, &written, &now, &actor, &base))?;
+    store.save(&context)?;
+    Ok(InitReport {
+        task_id: id.to_string(),
+        context_initialized: true,
+        base_commit: base,
+        context_version: CONTEXT_VERSION,
+        schema_version: SCHEMA_VERSION,
+        acceptance_criteria_count: context.immutable.task_snapshot.acceptance_criteria.len(),
+        context_file: format!("{}/context.json", store.rel_dir),
+        standards_citations: payload.citations.len(),
+        excerpts: payload.excerpts.len(),
+        checklists: written.checklists.len(),
+        preexisting_dirty: dirty,
+    })
+}
+
+/// What init and rebuild compute before they take the lock.
+struct Prepared {
+    /// The secret scan matched and `--force-secrets` bypassed it.
+    forced: bool,
+    payload: Payload,
+    now: String,
+    actor: String,
+}
+
+/// The secret scan (E012 unless forced), then the payload, its warnings reported.
+fn prepare(ctx: &Ctx, source: &Source, opts: &InitOptions) -> Result<Prepared> {
+    let forced = scan_for_secrets(ctx, &to_json(&source.doc), opts.force_secrets, "the task")?;
+    let payload = build(&ctx.repo, &source.task, &source.doc);
+    for warning in &payload.warnings {
+        ctx.warn(warning.clone());
+    }
+    Ok(Prepared {
+        forced,
+        payload,
+        now: iso(ctx.clock.now()),
+        actor: opts
+            .actor
+            .clone()
+            .unwrap_or_else(|| DEFAULT_ACTOR.to_string()),
+    })
+}
+
+fn exists(id: &str) -> Error {
+    Error::new(
+        ErrorCode::E050,
+        format!("A context already exists for {id}"),
+    )
+    .with_detail("task_id", id)
+    .with_recovery(format!(
+        "Use tasks --rebuild-context {id} to refresh it, or --purge-context {id} to start over"
+    ))
+}
+
+/// E001 for every empty required field (an empty acceptance_criteria is also recorded in the
+/// exception ledger); warnings go to stderr.
+fn check_completeness(ctx: &Ctx, source: &Source) -> Result<()> {
+    let version = source.task.schema_version.trim();
+    let v11 = version
+        .split_once('.')
+        .and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)))
+        .is_some_and(|v| v >= (1, 1));
+    let findings = completeness::check(&source.doc, v11);
+    for f in findings.iter().filter(|f| !f.is_error()) {
+        ctx.warn(format!("Warning [{}]: {}", f.code, f.message));
+    }
+    let errors: Vec<&completeness::Finding> = findings.iter().filter(|f| f.is_error()).collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    if errors.iter().any(|f| f.field == "acceptance_criteria") {
+        record_exception(
+            ctx,
+            NewException {
+                task_id: source.task.id.clone(),
+                exception_type: "empty_acceptance_criteria".into(),
+                message: Some("acceptance_criteria field is empty".into()),
+                file: Some(source.rel.clone()),
+                line: None,
+                column: None,
+                owner: None,
+            },
+        );
+    }
+    let fields: Vec<&str> = errors.iter().map(|f| f.field.as_str()).collect();
+    let mut message = format!(
+        "{} is incomplete: {} empty required field(s):",
+        source.task.id,
+        errors.len()
+    );
+    for f in &errors {
+        message.push_str(&format!("\n  - {}", f.message));
+    }
+    Err(Error::new(ErrorCode::E001, message)
+        .with_detail("task_id", &source.task.id)
+        .with_detail("path", &source.rel)
+        .with_detail("fields", &fields)
+        .with_recovery(format!(
+            "Fill in {} in {}, then retry",
+            fields.join(", "),
+            source.rel
+        )))
+}
+
+/// What init and rebuild write beside the context.
+struct Written {
+    snapshot_sha: String,
+    checklists: Vec<SourceFile>,
+}
+
+/// `task-snapshot.yaml`, the standards excerpts (`evidence/standards/` + `index.json`) and the
+/// checklists (`evidence/checklists/` + the evidence index). The caller holds the task's lock.
+fn write_files(
+    ctx: &Ctx,
+    store: &ContextStore,
+    source: &Source,
+    payload: &Payload,
+    now: &str,
+) -> Result<Written> {
+    let write = |path: &Path, bytes: &[u8]| -> Result<()> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| StateError::io(dir, "create", e))?;
+        }
+        store::atomic_write(path, bytes).map_err(|e| StateError::io(path, "write", e).into())
+    };
+    write(&store.snapshot_path(), &source.raw)?;
+    let standards_dir = store.evidence_dir().join("standards");
+    let index_path = standards_dir.join("index.json");
+    let mut index: ExcerptIndex = store::read_json(&index_path)?.unwrap_or_default();
+    for excerpt in &payload.excerpts {
+        write(
+            &standards_dir.join(cache_name(excerpt)),
+            excerpt.body.as_bytes(),
+        )?;
+        if let Some(old) = index.upsert(IndexEntry::of(excerpt, now)) {
+            let _ = std::fs::remove_file(standards_dir.join(old));
+        }
+    }
+    if !payload.excerpts.is_empty() {
+        store::write_json_atomic(&index_path, &index)
+            .map_err(|e| StateError::io(&index_path, "write", e))?;
+    }
+    let checklists = copy_checklists(ctx, store, now, &write)?;
+    Ok(Written {
+        snapshot_sha: sha256_hex(&source.raw),
+        checklists,
+    })
+}
+
+/// Every `*.md` directly under `docs/agents/`, copied to `evidence/checklists/` and listed in
+/// `evidence/index.json` (the evidence layout).
+fn copy_checklists(
+    ctx: &Ctx,
+    store: &ContextStore,
+    now: &str,
+    write: &dyn Fn(&Path, &[u8]) -> Result<()>,
+) -> Result<Vec<SourceFile>> {
+    let dir = ctx.repo.root.join(CHECKLIST_DIR);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Ok(Vec::new());
+    };
+    let mut names: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".md"))
+        .collect();
+    names.sort();
+    if names.is_empty() {
+        return Ok(Vec::new());
+    }
+    let evidence_index = store.evidence_dir().join("index.json");
+    let mut index: Value = store::read_json(&evidence_index)?
+        .unwrap_or_else(|| serde_json::json!({"version": 1, "evidence": []}));
+    let mut sources = Vec::new();
+    for name in names {
+        let from = dir.join(&name);
+        let Ok(bytes) = std::fs::read(&from) else {
+            continue;
+        };
+        let sha = sha256_hex(&bytes);
+        let to_rel = format!("{}/evidence/checklists/{name}", store.rel_dir);
+        write(&ctx.repo.root.join(&to_rel), &bytes)?;
+        let attachment = serde_json::json!({
+            "id": &sha[..16],
+            "type": "file",
+            "path": to_rel,
+            "sha256": sha,
+            "size": bytes.len(),
+            "created_at": now,
+            "description": format!("Checklist copied from {CHECKLIST_DIR}/{name}"),
+        });
+        if let Some(list) = index.get_mut("evidence").and_then(Value::as_array_mut) {
+            list.retain(|e| e.get("path").and_then(Value::as_str) != Some(to_rel.as_str()));
+            list.push(attachment);
+        }
+        sources.push(SourceFile {
+            path: format!("{CHECKLIST_DIR}/{name}"),
+            sha256: sha,
+            purpose: "checklist".into(),
+            extra: Map::new(),
+        });
+    }
+    store::write_json_atomic(&evidence_index, &index)
+        .map_err(|e| StateError::io(&evidence_index, "write", e))?;
+    Ok(sources)
+}
+
+fn immutable(
+    payload: &Payload,
+    written: &Written,
+    preexisting_dirty: Vec<String>,
+    extra: Map<String, Value>,
+) -> Immutable {
+    Immutable {
+        task_snapshot: payload.snapshot.clone(),
+        standards_citations: payload.citations.clone(),
+        validation_baseline: payload.baseline.clone(),
+        repo_paths: payload.repo_paths.clone(),
+        task_snapshot_sha256: Some(written.snapshot_sha.clone()),
+        preexisting_dirty,
+        extra,
+    }
+}
+
+fn manifest(
+    source: &Source,
+    payload: &Payload,
+    written: &Written,
+    now: &str,
+    actor: &str,
+    base: &str,
+) -> Manifest {
+    let mut sources = vec![SourceFile {
+        path: source.rel.clone(),
+        sha256: sha256_hex(&source.raw),
+        purpose: "task_yaml".into(),
+        extra: Map::new(),
+    }];
+    sources.extend(payload.sources.iter().cloned());
+    sources.extend(written.checklists.iter().cloned());
+    Manifest {
+        version: CONTEXT_VERSION,
+        created_at: now.to_string(),
+        created_by: Some(actor.to_string()),
+        git_head: base.to_string(),
+        task_id: source.task.id.clone(),
+        context_schema_version: CONTEXT_VERSION,
+        normalization_version: Some(NORMALIZATION_VERSION.to_string()),
+        source_files: sources,
+        extra: Map::new(),
+    }
+}
+
+impl Report for InitReport {
+    fn text(&self, out: &mut Text) {
+        out.stdout.push_str(&format!(
+            "✓ Context initialized for {}\n  Base commit: {}\n  Context file: {}\n  Acceptance criteria: {} items\n  Standards: {} citation(s), {} excerpt(s) cached\n",
+            self.task_id,
+            &self.base_commit[..self.base_commit.len().min(8)],
+            self.context_file,
+            self.acceptance_criteria_count,
+            self.standards_citations,
+            self.excerpts
+        ));
+        if !self.preexisting_dirty.is_empty() {
+            out.stdout.push_str(&format!(
+                "  Pre-existing dirty paths recorded: {}\n",
+                self.preexisting_dirty.len()
+            ));
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct GetReport {
+    pub context: Context,
+    /// Hours since the context was created (null if its timestamp cannot be read).
+    pub age_hours: Option<f64>,
+    pub staleness_warning: Option<String>,
+}
+
+pub fn get(ctx: &Ctx, id: &str) -> Result<GetReport> {
+    let context = ContextStore::of(&ctx.repo, id).load()?;
+    if let Ok(Some(head)) = Git::new(&ctx.repo.root).head()
+        && head != context.git_head
+    {
+        ctx.warn(format!(
+            "Warning: Context created at {}, current HEAD is {}. Context may be stale.",
+            &context.git_head[..context.git_head.len().min(8)],
+            &head[..head.len().min(8)]
+        ));
+    }
+    let age_hours =
+        chrono::DateTime::parse_from_rfc3339(&context.created_at.replace('Z', "+00:00"))
+            .ok()
+            .map(|created| {
+                let seconds = (ctx.clock.now() - created.with_timezone(&chrono::Utc)).num_seconds();
+                (seconds as f64 / 360.0).round() / 10.0
+            });
+    let staleness_warning = age_hours.filter(|h| *h > 48.0).map(|h| {
+        format!("Context is {h:.1} hours old. Consider rebuilding if task requirements changed.")
+    });
+    Ok(GetReport {
+        context,
+        age_hours,
+        staleness_warning,
+    })
+}
+
+fn text_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Null => "-".into(),
+        other => other.to_string(),
+    }
+}
+
+impl Report for GetReport {
+    fn text(&self, out: &mut Text) {
+        let c = &self.context;
+        let s = &mut out.stdout;
+        s.push_str(&format!("Context for {}\n", c.task_id));
+        s.push_str(&format!(
+            "  Version: {} (schema {})\n",
+            c.version,
+            c.schema_version.as_deref().unwrap_or("1.0")
+        ));
+        s.push_str(&format!("  Created: {}\n", c.created_at));
+        s.push_str(&format!(
+            "  Created by: {}\n",
+            c.created_by.as_deref().unwrap_or("-")
+        ));
+        s.push_str(&format!(
+            "  Git HEAD: {}\n",
+            &c.git_head[..c.git_head.len().min(8)]
+        ));
+        if let Some(age) = self.age_hours {
+            s.push_str(&format!("  Age: {age:.1} hours\n"));
+        }
+        if let Some(warning) = &self.staleness_warning {
+            s.push_str(&format!("\n⚠️  {warning}\n"));
+        }
+        let t = &c.immutable.task_snapshot;
+        s.push_str(&format!(
+            "\nTask Snapshot:\n  Title: {}\n  Priority: {}\n  Area: {}\n  Acceptance criteria: {}\n  Standards citations: {}\n  Validation commands: {}\n",
+            text_value(&t.title),
+            text_value(&t.priority),
+            text_value(&t.area),
+            t.acceptance_criteria.len(),
+            c.immutable.standards_citations.len(),
+            c.immutable.validation_baseline.commands.len()
+        ));
+        s.push_str("\nAgent Coordination:\n");
+        for (name, role) in [
+            ("Implementer", &c.coordination.implementer),
+            ("Reviewer", &c.coordination.reviewer),
+            ("Validator", &c.coordination.validator),
+        ] {
+            let findings = if role.blocking_findings.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} finding(s))", role.blocking_findings.len())
+            };
+            s.push_str(&format!("  {name}: {}{findings}\n", role.status));
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AgentUpdate {
+    pub status: Option<String>,
+    pub qa_log: Option<String>,
+    pub session_id: Option<String>,
+    pub force_secrets: bool,
+    pub actor: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct UpdateReport {
+    pub task_id: String,
+    pub agent_role: String,
+    /// The fields set, in the order status, qa_log_path, session_id, completed_at (a JSON
+    /// object; the text lists them in that order).
+    #[serde(serialize_with = "as_object")]
+    pub updates: Vec<(&'static str, String)>,
+}
+
+fn as_object<S: serde::Serializer>(
+    pairs: &[(&'static str, String)],
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut map = serializer.serialize_map(Some(pairs.len()))?;
+    for (k, v) in pairs {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
+}
+
+pub fn update_agent(ctx: &Ctx, id: &str, role: &str, update: &AgentUpdate) -> Result<UpdateReport> {
+    let now = iso(ctx.clock.now());
+    let mut updates: Vec<(&'static str, String)> = [
+        ("status", &update.status),
+        ("qa_log_path", &update.qa_log),
+        ("session_id", &update.session_id),
+    ]
+    .into_iter()
+    .filter_map(|(key, value)| Some((key, value.clone()?)))
+    .collect();
+    if update.status.as_deref() == Some("done") {
+        updates.push(("completed_at", now.clone()));
+    }
+    let scanned: Map<String, Value> = updates
+        .iter()
+        .map(|(k, v)| (k.to_string(), Value::String(v.clone())))
+        .collect();
+    let forced = scan_for_secrets(
+        ctx,
+        &Value::Object(scanned),
+        update.force_secrets,
+        "the update",
+    )?;
+    let store = ContextStore::of(&ctx.repo, id);
+    store.update(&ctx.repo, |context| {
+        let agent = (context.coordination.role_mut(role))
+            .ok_or_else(|| invalid_choice("--agent", role, &ROLES))?;
+        if let Some(s) = &update.status {
+            agent.status = s.clone();
+            if s == "done" {
+                agent.completed_at = Some(now.clone());
+            }
+        }
+        if let Some(q) = &update.qa_log {
+            agent.qa_log_path = Some(q.clone());
+        }
+        if let Some(session) = &update.session_id {
+            agent.session_id = Some(session.clone());
+        }
+        touch(&mut context.audit, &now, update.actor.as_deref(), forced);
+        Ok(())
+    })?;
+    Ok(UpdateReport {
+        task_id: id.to_string(),
+        agent_role: role.to_string(),
+        updates,
+    })
+}
+
+fn touch(audit: &mut Audit, now: &str, actor: Option<&str>, forced: bool) {
+    audit.updated_at = now.to_string();
+    audit.updated_by = Some(actor.unwrap_or(DEFAULT_ACTOR).to_string());
+    audit.update_count += 1;
+    audit.force_secrets |= forced;
+}
+
+impl Report for UpdateReport {
+    fn text(&self, out: &mut Text) {
+        out.stdout.push_str(&format!(
+            "✓ Updated {} coordination for {}\n",
+            self.agent_role, self.task_id
+        ));
+        for (k, v) in &self.updates {
+            out.stdout.push_str(&format!("  {k}: {v}\n"));
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct BlockedReport {
+    pub task_id: String,
+    pub agent_role: String,
+    pub finding: String,
+    pub total_findings: usize,
+}
+
+pub fn mark_blocked(
+    ctx: &Ctx,
+    id: &str,
+    role: &str,
+    finding: &str,
+    force_secrets: bool,
+    actor: Option<&str>,
+) -> Result<BlockedReport> {
+    let forced = scan_for_secrets(
+        ctx,
+        &Value::String(finding.to_string()),
+        force_secrets,
+        "the finding",
+    )?;
+    let now = iso(ctx.clock.now());
+    let total = ContextStore::of(&ctx.repo, id).update(&ctx.repo, |context| {
+        let agent = (context.coordination.role_mut(role))
+            .ok_or_else(|| invalid_choice("--agent", role, &ROLES))?;
+        agent
+            .blocking_findings
+            .push(Value::String(finding.to_string()));
+        agent.status = "blocked".into();
+        let total = agent.blocking_findings.len();
+        touch(&mut context.audit, &now, actor, forced);
+        Ok(total)
+    })?;
+    Ok(BlockedReport {
+        task_id: id.to_string(),
+        agent_role: role.to_string(),
+        finding: finding.to_string(),
+        total_findings: total,
+    })
+}
+
+impl Report for BlockedReport {
+    fn text(&self, out: &mut Text) {
+        out.stdout.push_str(&format!(
+            "✓ Marked {} as blocked for {}\n  Finding: {}\n  Total findings: {}\n",
+            self.agent_role, self.task_id, self.finding, self.total_findings
+        ));
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct PurgeReport {
+    pub task_id: String,
+    /// False when there was nothing to remove.
+    pub purged: bool,
+}
+
+pub fn purge(ctx: &Ctx, id: &str) -> Result<PurgeReport> {
+    let store = ContextStore::of(&ctx.repo, id);
+    let purged = store.purge(&ctx.repo)?;
+    Ok(PurgeReport {
+        task_id: id.to_string(),
+        purged,
+    })
+}
+
+impl Report for PurgeReport {
+    fn text(&self, out: &mut Text) {
+        if self.purged {
+            out.stdout
+                .push_str(&format!("✓ Purged context for {}\n", self.task_id));
+        } else {
+            out.stdout.push_str(&format!(
+                "No context for {} (nothing to purge)\n",
+                self.task_id
+            ));
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct RebuildReport {
+    pub task_id: String,
+    pub git_head: String,
+    pub source_files_count: usize,
+    /// `Modified: <path>`, `Missing: <path>`, `New: <path>` against the previous manifest.
+    pub changes: Vec<String>,
+    pub changes_applied: usize,
+}
+
+/// Rebuild the immutable part and the manifest from the task and standards files as they are
+/// now; coordination, snapshots and evidence stay. Everything is built first, so a failure
+/// leaves the old context as it was.
+pub fn rebuild(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<RebuildReport> {
+    let store = ContextStore::of(&ctx.repo, id);
+    let old = store.load()?;
+    let source = find_task(ctx, id)?;
+    let Prepared {
+        forced,
+        payload,
+        now,
+        actor,
+    } = prepare(ctx, &source, opts)?;
+    let base = match &opts.base_commit {
+        Some(_) => base_commit(&Git::new(&ctx.repo.root), opts.base_commit.as_deref())?,
+        None => old.git_head.clone(),
+    };
+    let _guard = store.lock(&ctx.repo)?;
+    let current = store.load()?;
+    let previous = store.load_manifest()?;
+    let written = write_files(ctx, &store, &source, &payload, &now)?;
+    let manifest = manifest(&source, &payload, &written, &now, &actor, &base);
+    let changes = compare_sources(previous.as_ref(), &manifest);
+    let mut context = current.clone();
+    context.git_head = base.clone();
+    context.task_file_sha = sha256_hex(&source.raw);
+    context.schema_version = Some(SCHEMA_VERSION.to_string());
+    context.immutable = immutable(
+        &payload,
+        &written,
+        current.immutable.preexisting_dirty.clone(),
+        current.immutable.extra.clone(),
+    );
+    context.immutable.validation_baseline.initial_results = current
+        .immutable
+        .validation_baseline
+        .initial_results
+        .clone();
+    touch(&mut context.audit, &now, Some(&actor), forced);
+    store.save_manifest(&manifest)?;
+    store.save(&context)?;
+    Ok(RebuildReport {
+        task_id: id.to_string(),
+        git_head: base,
+        source_files_count: manifest.source_files.len(),
+        changes_applied: changes.len(),
+        changes,
+    })
+}
+
+fn compare_sources(previous: Option<&Manifest>, now: &Manifest) -> Vec<String> {
+    let Some(previous) = previous else {
+        return Vec::new();
+    };
+    let mut changes = Vec::new();
+    for old in &previous.source_files {
+        match now.source_files.iter().find(|s| s.path == old.path) {
+            None => changes.push(format!("Missing: {}", old.path)),
+            Some(new) if new.sha256 != old.sha256 => {
+                changes.push(format!("Modified: {}", old.path));
+            }
+            Some(_) => {}
+        }
+    }
+    for new in &now.source_files {
+        if !previous.source_files.iter().any(|s| s.path == new.path) {
+            changes.push(format!("New: {}", new.path));
+        }
+    }
+    changes
+}
+
+impl Report for RebuildReport {
+    fn text(&self, out: &mut Text) {
+        out.stdout.push_str(&format!(
+            "✓ Rebuilt context for {}\n  Git HEAD: {}\n",
+            self.task_id,
+            &self.git_head[..self.git_head.len().min(8)]
+        ));
+        for change in &self.changes {
+            out.stdout.push_str(&format!("  {change}\n"));
+        }
+        out.stdout.push_str(&format!(
+            "  Context file: {OUTPUT_DIR}/{}/context.json\n  Manifest: {} source file(s)\n",
+            self.task_id, self.source_files_count
+        ));
+    }
+}
