@@ -123,10 +123,5 @@ fn cache_directory_ignores_itself_in_git() {
     repo.run(&["--list"]);
     assert!(repo.read("tasks/.cache/.gitignore").contains('*'));
     repo.commit();
-    let status = std::process::Command::new("git")
-        .args(["status", "--porcelain"])
-        .current_dir(repo.root())
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&status.stdout), "");
+    assert_eq!(repo.git_stdout(&["status", "--porcelain"]), "");
 }

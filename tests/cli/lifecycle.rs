@@ -202,12 +202,7 @@ fn an_existing_archive_destination_is_e042_and_the_repo_is_unchanged() {
         before,
         "nothing changed, not even the status line"
     );
-    let status = std::process::Command::new("git")
-        .args(["status", "--porcelain"])
-        .current_dir(repo.root())
-        .output()
-        .unwrap();
-    assert_eq!(String::from_utf8_lossy(&status.stdout), "");
+    assert_eq!(repo.git_stdout(&["status", "--porcelain"]), "");
 }
 
 #[test]

@@ -3,6 +3,7 @@
 mod bad_input;
 mod cache;
 mod cli;
+mod context;
 mod explain;
 mod graph_verbs;
 mod ledger;

@@ -71,3 +71,26 @@ fn sample_repo_has_what_the_readme_promises() {
         serde_json::json!(["TASK-0101", "TASK-0103", "TASK-0104", "TASK-0105"])
     );
 }
+
+#[test]
+fn the_sample_repo_builds_an_agent_context() {
+    let repo = sample();
+    repo.commit();
+    let (code, doc, run) = repo.json(&["--init-context", "TASK-0101"]);
+    assert_eq!(code, 0, "{doc}\n{}", run.stderr);
+    let data = &doc["data"];
+    assert_eq!(data["acceptance_criteria_count"], 4);
+    assert_eq!(data["standards_citations"], 8);
+    assert_eq!(data["excerpts"], 6);
+    assert_eq!(data["checklists"], 2);
+    // Only the citations of the default table that the sample does not ship warn.
+    let missing: Vec<&str> = run
+        .warnings()
+        .into_iter()
+        .filter(|w| w.contains("citation"))
+        .collect();
+    assert_eq!(missing.len(), 2, "{missing:?}");
+    assert_eq!(repo.run(&["--verify-excerpts", "TASK-0101"]).code, 0);
+    // The tool's own state is git-ignored in the sample: the tree stays clean.
+    assert_eq!(repo.git_stdout(&["status", "--porcelain"]), "");
+}

@@ -145,6 +145,17 @@ impl TestRepo {
         assert!(status.success(), "git {args:?}");
     }
 
+    /// The stdout of `git <args>` run in the repository (which must succeed).
+    pub fn git_stdout(&self, args: &[&str]) -> String {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(self.root())
+            .output()
+            .expect("git");
+        assert!(out.status.success(), "git {args:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     pub fn commit(&self) -> &Self {
         self.git(&["add", "-A"]);
         self.git(&["commit", "-qm", "fixture", "--allow-empty"]);
