@@ -115,12 +115,15 @@ impl ContextStore {
         Ok(result)
     }
 
-    /// Remove the whole directory; `false` when there was none. Never leaves the repository.
+    /// Remove the whole directory under the task's lock; `false` when there was none. Never
+    /// leaves the repository.
     pub fn purge(&self, repo: &Repo) -> Result<bool> {
         if std::fs::symlink_metadata(&self.dir).is_err() {
             return Ok(false);
         }
         let dir = repo.contained(&self.dir)?;
+        // Not in the middle of someone's write: take the task's lock, then remove it all.
+        let _guard = self.lock(repo)?;
         std::fs::remove_dir_all(&dir).map_err(|e| StateError::io(&dir, "remove", e))?;
         Ok(true)
     }

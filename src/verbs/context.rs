@@ -816,6 +816,7 @@ pub fn rebuild(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<RebuildReport>
     let store = ContextStore::of(&ctx.repo, id);
     let old = store.load()?;
     let source = find_task(ctx, id)?;
+    check_completeness(ctx, &source)?;
     let Prepared {
         forced,
         payload,

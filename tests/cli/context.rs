@@ -535,6 +535,20 @@ fn rebuild_failure_leaves_the_old_context_untouched() {
         changed(&before, &repo.snapshot()),
         vec![TASK_PATH.to_string()]
     );
+    // Required fields emptied: E001, same.
+    repo.write(
+        TASK_PATH,
+        TASK.replace(
+            "deliverables: [backend/src/rates/service.ts]",
+            "deliverables: []",
+        ),
+    );
+    let (code, doc, _) = repo.json(&["--rebuild-context", "TASK-0201"]);
+    assert_eq!((code, error_code(&doc)), (10, "E001"));
+    assert_eq!(
+        changed(&before, &repo.snapshot()),
+        vec![TASK_PATH.to_string()]
+    );
     // A broken task file: same (the ledger records the broken file).
     repo.write(TASK_PATH, "id: TASK-0201\ntitle: [unclosed\n");
     let (code, doc, _) = repo.json(&["--rebuild-context", "TASK-0201"]);
