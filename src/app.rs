@@ -113,6 +113,27 @@ pub enum Command {
     InvalidateExcerpts {
         id: String,
     },
+    SnapshotWorktree {
+        id: String,
+        role: String,
+        previous: Option<String>,
+        actor: Option<String>,
+    },
+    VerifyWorktree {
+        id: String,
+        role: String,
+    },
+    GetDiff {
+        id: String,
+        role: String,
+        diff_type: String,
+    },
+    ResolveDrift {
+        id: String,
+        role: String,
+        note: String,
+        actor: Option<String>,
+    },
 }
 
 /// The JSON shape of each command flag's output (contract D3); `None` for options.
@@ -132,11 +153,11 @@ pub fn shape_of_flag(flag: &str) -> Option<Shape> {
         | "init-context"
         | "attach-standard"
         | "verify-excerpts"
-        | "invalidate-excerpts" => Shape::Envelope,
-        // Flat, with the `success: true` the reference printed for these (spec 02 §11).
-        "get-context" | "update-agent" | "mark-blocked" | "purge-context" | "rebuild-context" => {
-            Shape::FlatSuccess
-        }
+        | "invalidate-excerpts"
+        | "verify-worktree" => Shape::Envelope,
+        // Flat, with the `success: true` the reference printed for these (spec 02 §11, 03 §1.5).
+        "get-context" | "update-agent" | "mark-blocked" | "purge-context" | "rebuild-context"
+        | "snapshot-worktree" | "get-diff" | "resolve-drift" => Shape::FlatSuccess,
         _ => return None,
     })
 }
@@ -174,6 +195,10 @@ impl Command {
             Command::AttachStandard { .. } => "attach-standard",
             Command::VerifyExcerpts { .. } => "verify-excerpts",
             Command::InvalidateExcerpts { .. } => "invalidate-excerpts",
+            Command::SnapshotWorktree { .. } => "snapshot-worktree",
+            Command::VerifyWorktree { .. } => "verify-worktree",
+            Command::GetDiff { .. } => "get-diff",
+            Command::ResolveDrift { .. } => "resolve-drift",
         }
     }
 
@@ -250,6 +275,45 @@ impl Command {
                 check_text("--actor", actor.as_deref())
             }
             Command::AttachStandard { id: task, .. } => id("--attach-standard", task),
+            Command::SnapshotWorktree {
+                id: task,
+                role,
+                previous,
+                actor,
+            } => {
+                id("--snapshot-worktree", task)?;
+                check_choice("--agent", role, &ROLES)?;
+                choice("--previous-agent", previous, &ROLES)?;
+                check_text("--actor", actor.as_deref())
+            }
+            Command::VerifyWorktree { id: task, role } => {
+                id("--verify-worktree", task)?;
+                check_choice("--expected-agent", role, &ROLES)
+            }
+            Command::GetDiff {
+                id: task,
+                role,
+                diff_type,
+            } => {
+                id("--get-diff", task)?;
+                check_choice("--agent", role, &ROLES)?;
+                check_choice(
+                    "--diff-type",
+                    diff_type,
+                    &crate::verbs::worktree::DIFF_TYPES,
+                )
+            }
+            Command::ResolveDrift {
+                id: task,
+                role,
+                note,
+                actor,
+            } => {
+                id("--resolve-drift", task)?;
+                check_choice("--agent", role, &ROLES)?;
+                check_text("--note", Some(note))?;
+                check_text("--actor", actor.as_deref())
+            }
             Command::GetContext { id: task }
             | Command::PurgeContext { id: task }
             | Command::VerifyExcerpts { id: task }
@@ -518,5 +582,37 @@ fn dispatch(ctx: &Ctx, printer: &Printer, command: &Command) -> Result<u8> {
         Command::InvalidateExcerpts { id } => {
             emit(ctx, printer, verbs::excerpts::invalidate(ctx, id)?)
         }
+        Command::SnapshotWorktree {
+            id,
+            role,
+            previous,
+            actor,
+        } => emit(
+            ctx,
+            printer,
+            verbs::worktree::snapshot(ctx, id, role, previous.as_deref(), actor.as_deref())?,
+        ),
+        Command::VerifyWorktree { id, role } => {
+            emit(ctx, printer, verbs::worktree::verify(ctx, id, role)?)
+        }
+        Command::GetDiff {
+            id,
+            role,
+            diff_type,
+        } => emit(
+            ctx,
+            printer,
+            verbs::worktree::get_diff(ctx, id, role, diff_type)?,
+        ),
+        Command::ResolveDrift {
+            id,
+            role,
+            note,
+            actor,
+        } => emit(
+            ctx,
+            printer,
+            verbs::worktree::resolve_drift(ctx, id, role, note, actor.as_deref())?,
+        ),
     })
 }

@@ -35,6 +35,10 @@ Examples:
   tasks --update-agent TASK-0007 --agent implementer --status done
   tasks --attach-standard TASK-0007 --file standards/backend-tier.md --section \"Handler Constraints\"
   tasks --verify-excerpts TASK-0007     exit 20 when a cached standards excerpt is stale
+  tasks --snapshot-worktree TASK-0007 --agent implementer
+  tasks --verify-worktree TASK-0007 --expected-agent implementer   exit 20 on drift
+  tasks --snapshot-worktree TASK-0007 --agent reviewer --previous-agent implementer
+  tasks context diff TASK-0007 --agent reviewer --incremental
 
 Exit codes: 0 ok, 1 nothing to pick, 2 usage error or workflow halt, 10-19 validation,
 20-29 drift (stale excerpts), 40-49 file not found or unreadable, 50-59 context or state
@@ -48,7 +52,7 @@ always holds one JSON document, errors included: {\"success\": false, \"error\":
     about = ABOUT,
     long_about = LONG_ABOUT,
     after_help = EXAMPLES,
-    override_usage = "tasks <COMMAND> [OPTIONS]\n       tasks list|pick [FILTER] [OPTIONS]\n       tasks context get TASK_ID [OPTIONS]",
+    override_usage = "tasks <COMMAND> [OPTIONS]\n       tasks list|pick [FILTER] [OPTIONS]\n       tasks context get|diff|verify|snapshot TASK_ID [OPTIONS]",
     args_override_self = true,
     disable_help_flag = true,
     disable_version_flag = true,
@@ -209,6 +213,25 @@ struct Commands {
     #[arg(long, value_name = "TASK_ID", help_heading = "Context cache")]
     invalidate_excerpts: Option<String>,
 
+    /// Snapshot the working tree for an agent (--agent ROLE [--previous-agent ROLE]): a git tree
+    /// of the worktree, the diff from the context's base commit, the changed files with sha256
+    /// and, with --previous-agent, the diff since that role's snapshot
+    #[arg(long, value_name = "TASK_ID", help_heading = "Agent handoffs")]
+    snapshot_worktree: Option<String>,
+
+    /// Check that the working tree still matches an agent's snapshot (--expected-agent ROLE);
+    /// exit 20 on drift (E020 files changed, E021 HEAD moved, E022 changes gone)
+    #[arg(long, value_name = "TASK_ID", help_heading = "Agent handoffs")]
+    verify_worktree: Option<String>,
+
+    /// Print an agent's diff (--agent ROLE [--diff-type from_base|incremental])
+    #[arg(long, value_name = "TASK_ID", help_heading = "Agent handoffs")]
+    get_diff: Option<String>,
+
+    /// Reset an agent's drift budget after a drift was dealt with (--agent ROLE --note TEXT)
+    #[arg(long, value_name = "TASK_ID", help_heading = "Agent handoffs")]
+    resolve_drift: Option<String>,
+
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[arg(long, value_name = "SHELL", help_heading = "Commands")]
     completions: Option<clap_complete::Shell>,
@@ -260,7 +283,8 @@ struct VerbOptions {
     #[arg(long, value_name = "REASON", help_heading = "Command options")]
     reason: Option<String>,
 
-    /// Agent role: implementer, reviewer or validator (--update-agent, --mark-blocked)
+    /// Agent role: implementer, reviewer or validator (--update-agent, --mark-blocked,
+    /// --snapshot-worktree, --get-diff, --resolve-drift)
     #[arg(long, value_name = "ROLE", help_heading = "Context options")]
     agent: Option<String>,
 
@@ -299,6 +323,22 @@ struct VerbOptions {
     /// Heading of the standards section (--attach-standard): any case, spaces or '-', '&' or 'and'
     #[arg(long, value_name = "HEADING", help_heading = "Context options")]
     section: Option<String>,
+
+    /// The role whose snapshot this one follows (--snapshot-worktree): adds the incremental diff
+    #[arg(long, value_name = "ROLE", help_heading = "Context options")]
+    previous_agent: Option<String>,
+
+    /// The role whose snapshot to verify against (--verify-worktree)
+    #[arg(long, value_name = "ROLE", help_heading = "Context options")]
+    expected_agent: Option<String>,
+
+    /// Which diff --get-diff prints: from_base (default) or incremental
+    #[arg(long, value_name = "TYPE", help_heading = "Context options")]
+    diff_type: Option<String>,
+
+    /// What was done about a drift (--resolve-drift)
+    #[arg(long, value_name = "TEXT", help_heading = "Context options")]
+    note: Option<String>,
 
     /// The task, when --attach-standard is given the standards file
     #[arg(long, value_name = "TASK_ID", help_heading = "Context options")]
@@ -508,6 +548,46 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
         Command::VerifyExcerpts { id }
     } else if let Some(id) = c.invalidate_excerpts {
         Command::InvalidateExcerpts { id }
+    } else if let Some(id) = c.snapshot_worktree {
+        let Some(role) = o.agent else {
+            return usage(Error::usage(
+                "--snapshot-worktree needs --agent ROLE (implementer, reviewer or validator)",
+            ));
+        };
+        Command::SnapshotWorktree {
+            id,
+            role,
+            previous: o.previous_agent,
+            actor: o.actor,
+        }
+    } else if let Some(id) = c.verify_worktree {
+        let Some(role) = o.expected_agent else {
+            return usage(Error::usage(
+                "--verify-worktree needs --expected-agent ROLE (whose snapshot to compare with)",
+            ));
+        };
+        Command::VerifyWorktree { id, role }
+    } else if let Some(id) = c.get_diff {
+        let Some(role) = o.agent else {
+            return usage(Error::usage("--get-diff needs --agent ROLE"));
+        };
+        Command::GetDiff {
+            id,
+            role,
+            diff_type: o.diff_type.unwrap_or_else(|| "from_base".into()),
+        }
+    } else if let Some(id) = c.resolve_drift {
+        let (Some(role), Some(note)) = (o.agent, o.note.filter(|n| !n.trim().is_empty())) else {
+            return usage(Error::usage(
+                "--resolve-drift needs --agent ROLE and --note TEXT (what was done about the drift)",
+            ));
+        };
+        Command::ResolveDrift {
+            id,
+            role,
+            note,
+            actor: o.actor,
+        }
     } else {
         // clap's required group makes this unreachable; report it as usage all the same.
         return usage(Error::usage("no command given"));
@@ -519,15 +599,32 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
     })
 }
 
-/// `tasks list [FILTER]`, `tasks pick [FILTER]` and `tasks context get ID` are spelled `--list`,
-/// `--pick` and `--get-context ID`.
+/// Sub-command aliases: `tasks list [FILTER]`, `tasks pick [FILTER]`, and `tasks context
+/// get|diff|verify|snapshot ID` (`--get-context`, `--get-diff`, `--verify-worktree`,
+/// `--snapshot-worktree`; `context diff ID --from-base|--incremental` sets `--diff-type`).
 fn rewrite_aliases(mut argv: Vec<OsString>) -> Vec<OsString> {
-    let word = |i: usize| argv.get(i).and_then(|a| a.to_str());
-    match (word(1), word(2)) {
+    let word = |i: usize| argv.get(i).and_then(|a| a.to_str()).map(str::to_string);
+    match (word(1).as_deref(), word(2).as_deref()) {
         (Some("list"), _) => argv[1] = OsString::from("--list"),
         (Some("pick"), _) => argv[1] = OsString::from("--pick"),
-        (Some("context"), Some("get")) => {
-            argv.splice(1..3, [OsString::from("--get-context")]);
+        (Some("context"), Some(verb @ ("get" | "diff" | "verify" | "snapshot"))) => {
+            let flag = match verb {
+                "get" => "--get-context",
+                "diff" => "--get-diff",
+                "verify" => "--verify-worktree",
+                _ => "--snapshot-worktree",
+            };
+            argv.splice(1..3, [OsString::from(flag)]);
+            if verb == "diff" {
+                // `--from-base` / `--incremental` pick the diff type.
+                for arg in argv.iter_mut().skip(2) {
+                    match arg.to_str() {
+                        Some("--from-base") => *arg = OsString::from("--diff-type=from_base"),
+                        Some("--incremental") => *arg = OsString::from("--diff-type=incremental"),
+                        _ => {}
+                    }
+                }
+            }
         }
         _ => {}
     }

@@ -5,10 +5,12 @@ use crate::error::{Error, ErrorCode, Result};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-/// A git repository work tree.
+/// A git repository work tree, optionally with its own index file (`GIT_INDEX_FILE`), so that
+/// the user's index is never touched.
 #[derive(Debug, Clone)]
 pub struct Git {
     root: PathBuf,
+    index: Option<PathBuf>,
 }
 
 /// One entry of `git status --porcelain -z`.
@@ -26,7 +28,53 @@ impl Git {
     pub fn new(root: &Path) -> Self {
         Git {
             root: root.to_path_buf(),
+            index: None,
         }
+    }
+
+    /// The same work tree with `index` as its index file.
+    pub fn with_index(&self, index: &Path) -> Self {
+        Git {
+            root: self.root.clone(),
+            index: Some(index.to_path_buf()),
+        }
+    }
+
+    /// Run `git <args>` with `input` on its stdin (and literal pathspecs); non-zero exit is E061.
+    pub fn run_with_input(&self, args: &[&str], input: &[u8]) -> Result<Vec<u8>> {
+        use std::io::Write;
+        let mut child = self
+            .command(args)
+            .env("GIT_LITERAL_PATHSPECS", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .map_err(|e| spawn_failure(args, &e))?;
+        let mut stdin = child.stdin.take();
+        let writer = stdin.as_mut().map(|s| s.write_all(input));
+        drop(stdin);
+        let output = child
+            .wait_with_output()
+            .map_err(|e| spawn_failure(args, &e))?;
+        if output.status.success() && writer.is_none_or(|w| w.is_ok()) {
+            Ok(output.stdout)
+        } else {
+            Err(self.failure(args, &output))
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("git");
+        command
+            .arg("-c")
+            .arg("core.quotepath=off")
+            .args(args)
+            .current_dir(&self.root);
+        if let Some(index) = &self.index {
+            command.env("GIT_INDEX_FILE", index);
+        }
+        command
     }
 
     /// Run `git <args>` in the work tree and return its stdout; non-zero exit is E061.
@@ -41,18 +89,9 @@ impl Git {
 
     /// Run git and hand back the raw output whatever its exit status (spawn failures are E061).
     pub fn output(&self, args: &[&str]) -> Result<Output> {
-        Command::new("git")
-            .arg("-c")
-            .arg("core.quotepath=off")
-            .args(args)
-            .current_dir(&self.root)
+        self.command(args)
             .output()
-            .map_err(|e| {
-                Error::new(ErrorCode::E061, format!("Cannot run git: {e}"))
-                    .with_detail("command", command_line(args))
-                    .with_detail("stderr", e.to_string())
-                    .with_recovery("Install git and make sure it is on PATH")
-            })
+            .map_err(|e| spawn_failure(args, &e))
     }
 
     fn failure(&self, args: &[&str], output: &Output) -> Error {
@@ -84,10 +123,19 @@ impl Git {
     /// work tree, git reports paths from the top of that tree; changes outside the root are not
     /// ours and are left out.)
     pub fn status(&self) -> Result<Vec<StatusEntry>> {
-        let prefix = self.run(&["rev-parse", "--show-prefix"])?;
-        let prefix = String::from_utf8_lossy(&prefix)
-            .trim_end_matches('\n')
-            .to_string();
+        Ok(self
+            .status_raw()?
+            .iter()
+            .map(RawStatusEntry::lossy)
+            .collect())
+    }
+
+    /// [`Git::status`] with paths as git's bytes (file names need not be UTF-8).
+    pub fn status_raw(&self) -> Result<Vec<RawStatusEntry>> {
+        let mut prefix = self.run(&["rev-parse", "--show-prefix"])?;
+        while prefix.last() == Some(&b'\n') {
+            prefix.pop();
+        }
         let out = self.run(&[
             "status",
             "--porcelain",
@@ -98,13 +146,13 @@ impl Git {
         ])?;
         let mut entries = parse_status_z(&out);
         if !prefix.is_empty() {
-            entries.retain_mut(|e| match e.path.strip_prefix(&prefix) {
+            entries.retain_mut(|e| match e.path.strip_prefix(prefix.as_slice()) {
                 Some(rel) => {
-                    e.path = rel.to_string();
+                    e.path = rel.to_vec();
                     e.orig_path = e
                         .orig_path
                         .take()
-                        .and_then(|o| o.strip_prefix(&prefix).map(str::to_string));
+                        .and_then(|o| o.strip_prefix(prefix.as_slice()).map(<[u8]>::to_vec));
                     true
                 }
                 None => false,
@@ -114,9 +162,30 @@ impl Git {
     }
 }
 
+/// One entry of `git status --porcelain -z`, paths as bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawStatusEntry {
+    pub code: String,
+    pub path: Vec<u8>,
+    pub orig_path: Option<Vec<u8>>,
+}
+
+impl RawStatusEntry {
+    pub fn lossy(&self) -> StatusEntry {
+        StatusEntry {
+            code: self.code.clone(),
+            path: String::from_utf8_lossy(&self.path).into_owned(),
+            orig_path: self
+                .orig_path
+                .as_deref()
+                .map(|o| String::from_utf8_lossy(o).into_owned()),
+        }
+    }
+}
+
 /// Parse `git status --porcelain -z` output. Renames and copies carry their source path as the
 /// following NUL-separated field.
-pub fn parse_status_z(out: &[u8]) -> Vec<StatusEntry> {
+pub fn parse_status_z(out: &[u8]) -> Vec<RawStatusEntry> {
     let mut entries = Vec::new();
     let mut fields = out.split(|b| *b == 0).filter(|f| !f.is_empty());
     while let Some(field) = fields.next() {
@@ -124,21 +193,25 @@ pub fn parse_status_z(out: &[u8]) -> Vec<StatusEntry> {
             continue;
         }
         let code = String::from_utf8_lossy(&field[..2]).into_owned();
-        let path = String::from_utf8_lossy(&field[3..]).into_owned();
         let orig_path = if code.starts_with('R') || code.starts_with('C') {
-            fields
-                .next()
-                .map(|f| String::from_utf8_lossy(f).into_owned())
+            fields.next().map(<[u8]>::to_vec)
         } else {
             None
         };
-        entries.push(StatusEntry {
+        entries.push(RawStatusEntry {
             code,
-            path,
+            path: field[3..].to_vec(),
             orig_path,
         });
     }
     entries
+}
+
+fn spawn_failure(args: &[&str], e: &std::io::Error) -> Error {
+    Error::new(ErrorCode::E061, format!("Cannot run git: {e}"))
+        .with_detail("command", command_line(args))
+        .with_detail("stderr", e.to_string())
+        .with_recovery("Install git and make sure it is on PATH")
 }
 
 fn command_line(args: &[&str]) -> String {

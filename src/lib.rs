@@ -20,6 +20,7 @@ pub mod standards;
 pub mod store;
 pub mod tasks;
 pub mod verbs;
+pub mod worktree;
 
 use std::ffi::OsString;
 

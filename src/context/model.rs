@@ -8,6 +8,8 @@ use serde_json::{Map, Value};
 pub const CONTEXT_VERSION: u32 = 1;
 pub const SCHEMA_VERSION: &str = "1.1";
 pub const ROLES: [&str; 3] = ["implementer", "reviewer", "validator"];
+/// `created_by` and `audit.updated_by` when no `--actor` is given.
+pub const DEFAULT_ACTOR: &str = "task-runner";
 pub const AGENT_STATUSES: [&str; 4] = ["pending", "in_progress", "done", "blocked"];
 
 fn version_one() -> u32 {
@@ -114,6 +116,25 @@ impl Coordination {
         }
     }
 
+    /// The coordination of `role` (one of [`ROLES`]).
+    pub fn role(&self, role: &str) -> Option<&AgentCoordination> {
+        match role {
+            "implementer" => Some(&self.implementer),
+            "reviewer" => Some(&self.reviewer),
+            "validator" => Some(&self.validator),
+            _ => None,
+        }
+    }
+
+    /// Each role with its coordination, in [`ROLES`] order.
+    pub fn roles(&self) -> [(&'static str, &AgentCoordination); 3] {
+        [
+            ("implementer", &self.implementer),
+            ("reviewer", &self.reviewer),
+            ("validator", &self.validator),
+        ]
+    }
+
     /// The coordination of `role` (one of [`ROLES`], checked by the caller).
     pub fn role_mut(&mut self, role: &str) -> Option<&mut AgentCoordination> {
         match role {
@@ -143,11 +164,89 @@ pub struct AgentCoordination {
     #[serde(default)]
     pub blocking_findings: Vec<Value>,
     #[serde(default)]
-    pub worktree_snapshot: Option<Value>,
+    pub worktree_snapshot: Option<WorktreeSnapshot>,
+    /// Unresolved drifts found against this role's snapshot; any non-zero budget blocks
+    /// snapshots until `--resolve-drift`.
     #[serde(default)]
     pub drift_budget: i64,
     #[serde(default)]
     pub qa_results: Option<Value>,
+    /// `--resolve-drift` records, oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift_resolutions: Vec<DriftResolution>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A role's snapshot of the working tree (spec 03 §2.2; `tree_sha`, `head_commit` and the
+/// `incremental_diff_*` fields are contract D7 additions, absent in snapshots of `tasks.py`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WorktreeSnapshot {
+    /// The context's base commit (`git_head`) the diff is taken from.
+    pub base_commit: String,
+    pub snapshot_time: String,
+    /// Repo-relative path of `<role>-from-base.diff`.
+    pub diff_from_base: String,
+    /// SHA-256 of that file's bytes.
+    pub diff_sha: String,
+    /// `git status --porcelain -z` at snapshot time (NUL separators kept).
+    #[serde(default)]
+    pub status_report: String,
+    #[serde(default)]
+    pub files_changed: Vec<FileSnapshot>,
+    #[serde(default)]
+    pub diff_stat: String,
+    /// First 16 hex characters of the SHA-256 of the sorted `repo_paths`, one per line.
+    #[serde(default)]
+    pub scope_hash: String,
+    /// Reviewer only: the incremental diff from the implementer's snapshot.
+    #[serde(default)]
+    pub diff_from_implementer: Option<String>,
+    #[serde(default)]
+    pub incremental_diff_sha: Option<String>,
+    #[serde(default)]
+    pub incremental_diff_error: Option<String>,
+    /// The working tree as a git tree object (temporary index + `git write-tree`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tree_sha: Option<String>,
+    /// HEAD when the snapshot was taken.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_commit: Option<String>,
+    /// The role whose snapshot the incremental diff starts from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incremental_diff_from: Option<String>,
+    /// Repo-relative path of `<role>-incremental.diff`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incremental_diff_path: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One changed file of a snapshot, as it was on disk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileSnapshot {
+    pub path: String,
+    /// SHA-256 of the file's bytes; empty for a deleted file.
+    pub sha256: String,
+    /// git's letter: `M`, `A`, `D`, `R`, `T`, …
+    pub status: String,
+    /// The last three octal digits of the file mode (`"644"`); empty for a deleted file.
+    pub mode: String,
+    pub size: u64,
+    /// The old path of a rename.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previous_path: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// A `--resolve-drift` record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DriftResolution {
+    pub note: String,
+    pub actor: String,
+    pub resolved_at: String,
+    pub previous_drift_budget: i64,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -163,6 +262,7 @@ impl AgentCoordination {
             worktree_snapshot: None,
             drift_budget: 0,
             qa_results: None,
+            drift_resolutions: Vec::new(),
             extra: Map::new(),
         }
     }
@@ -178,6 +278,15 @@ pub struct Audit {
     pub force_secrets: bool,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl Audit {
+    /// Record one change: when, by whom (`--actor`, else [`DEFAULT_ACTOR`]), one more update.
+    pub fn touch(&mut self, now: &str, actor: Option<&str>) {
+        self.updated_at = now.to_string();
+        self.updated_by = Some(actor.unwrap_or(DEFAULT_ACTOR).to_string());
+        self.update_count += 1;
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

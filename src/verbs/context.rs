@@ -7,8 +7,8 @@ use crate::context::build::{Payload, build, to_json};
 use crate::context::completeness;
 use crate::context::excerpts::{ExcerptIndex, IndexEntry, cache_name};
 use crate::context::model::{
-    Audit, CONTEXT_VERSION, Context, Coordination, Immutable, Manifest, ROLES, SCHEMA_VERSION,
-    SourceFile,
+    Audit, CONTEXT_VERSION, Context, Coordination, DEFAULT_ACTOR, Immutable, Manifest, ROLES,
+    SCHEMA_VERSION, SourceFile,
 };
 use crate::context::normalize::NORMALIZATION_VERSION;
 use crate::context::secrets;
@@ -27,7 +27,6 @@ use std::path::Path;
 
 /// Paths the tool itself writes: never "dirty" (contract D6).
 const TOOL_PATHS: [&str; 3] = ["tasks/.cache/", ".agent-output/", "docs/compliance/"];
-const DEFAULT_ACTOR: &str = "task-runner";
 const CHECKLIST_DIR: &str = "docs/agents";
 
 /// A task file found for an id, read and parsed (task rules and the whole YAML document).
@@ -700,9 +699,7 @@ pub fn update_agent(ctx: &Ctx, id: &str, role: &str, update: &AgentUpdate) -> Re
 }
 
 fn touch(audit: &mut Audit, now: &str, actor: Option<&str>, forced: bool) {
-    audit.updated_at = now.to_string();
-    audit.updated_by = Some(actor.unwrap_or(DEFAULT_ACTOR).to_string());
-    audit.update_count += 1;
+    audit.touch(now, actor);
     audit.force_secrets |= forced;
 }
 

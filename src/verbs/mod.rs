@@ -15,6 +15,7 @@ pub mod pick;
 pub mod quarantine;
 pub mod refresh;
 pub mod validate;
+pub mod worktree;
 
 use crate::app::Ctx;
 use crate::tasks::Task;

@@ -15,3 +15,4 @@ mod quarantine;
 mod sample_repo;
 mod support;
 mod validate;
+mod worktree;

@@ -1,0 +1,658 @@
+//! Agent handoffs (spec 03 §4.1–§4.3, §4.6, contract D7): `--snapshot-worktree`,
+//! `--verify-worktree`, `--get-diff`, `--resolve-drift`.
+
+use crate::app::Ctx;
+use crate::clock::iso;
+use crate::context::model::{Context, DriftResolution, FileSnapshot, ROLES, WorktreeSnapshot};
+use crate::context::store::ContextStore;
+use crate::error::{Error, ErrorCode, Result};
+use crate::git::Git;
+use crate::ledger::invalid_choice;
+use crate::output::{Report, Text};
+use crate::store::{self, StateError, sha256_hex};
+use crate::worktree::{self, Capture, Scope};
+use serde::Serialize;
+use serde_json::json;
+
+/// Diffs above this size get a warning (probably a binary or generated file).
+const LARGE_DIFF: usize = 10 * 1024 * 1024;
+
+fn lossy(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn no_snapshot(id: &str, role: &str) -> Error {
+    Error::new(
+        ErrorCode::E051,
+        format!("The {role} of {id} has no worktree snapshot"),
+    )
+    .with_detail("task_id", id)
+    .with_detail("agent", role)
+    .with_recovery(format!(
+        "The {role} takes one with tasks --snapshot-worktree {id} --agent {role}"
+    ))
+}
+
+/// The working tree as the context's task sees it: its scope, minus paths that were dirty
+/// before the task began.
+fn capture(ctx: &Ctx, context: &Context) -> Result<Capture> {
+    let scope = Scope::new(&context.immutable.repo_paths);
+    worktree::capture(&ctx.repo, &scope, &context.immutable.preexisting_dirty)
+}
+
+/// E024 when any role has unresolved drift.
+fn check_budget(id: &str, context: &Context) -> Result<()> {
+    let over: Vec<(&str, i64)> = context
+        .coordination
+        .roles()
+        .into_iter()
+        .filter(|(_, c)| c.drift_budget > 0)
+        .map(|(role, c)| (role, c.drift_budget))
+        .collect();
+    let Some((first, _)) = over.first() else {
+        return Ok(());
+    };
+    let listed: Vec<String> = over.iter().map(|(r, n)| format!("{r} ({n})")).collect();
+    Err(Error::new(
+        ErrorCode::E024,
+        format!(
+            "{id} has unresolved drift: {}; no snapshot is taken until it is resolved",
+            listed.join(", ")
+        ),
+    )
+    .with_detail("task_id", id)
+    .with_detail(
+        "drift_budgets",
+        over.iter()
+            .map(|(r, n)| json!({"agent": r, "drift_budget": n}))
+            .collect::<Vec<_>>(),
+    )
+    .with_recovery(format!(
+        "Review the drift, then run tasks --resolve-drift {id} --agent {first} --note \"what was done\""
+    )))
+}
+
+#[derive(Debug, Serialize)]
+pub struct SnapshotReport {
+    pub task_id: String,
+    pub agent_role: String,
+    pub snapshot: WorktreeSnapshot,
+}
+
+/// Take `role`'s snapshot: the working tree as a tree object, the cumulative diff from the
+/// context's base commit, the changed files as they are on disk, and — with `previous` — the
+/// diff from that role's snapshot.
+pub fn snapshot(
+    ctx: &Ctx,
+    id: &str,
+    role: &str,
+    previous: Option<&str>,
+    actor: Option<&str>,
+) -> Result<SnapshotReport> {
+    let store = ContextStore::of(&ctx.repo, id);
+    let context = store.load()?;
+    check_budget(id, &context)?;
+    if previous == Some(role) {
+        return Err(Error::new(
+            ErrorCode::E002,
+            format!("--previous-agent must name another role than --agent ({role})"),
+        )
+        .with_detail("field", "--previous-agent")
+        .with_recovery(
+            "Name the role whose snapshot you took over, e.g. --previous-agent implementer",
+        ));
+    }
+    let previous_tree = match previous {
+        None => None,
+        Some(prev) => {
+            let snap = (context.coordination.role(prev))
+                .and_then(|c| c.worktree_snapshot.as_ref())
+                .ok_or_else(|| no_snapshot(id, prev))?;
+            Some((prev, snap.tree_sha.clone()))
+        }
+    };
+    let cap = capture(ctx, &context)?;
+    if !cap.out_of_scope.is_empty() {
+        let mut warning = format!(
+            "Warning: {} untracked file(s) outside the task's repo_paths are not part of the snapshot:",
+            cap.out_of_scope.len()
+        );
+        for path in cap.out_of_scope.iter().take(5) {
+            warning.push_str(&format!("\n  {path}"));
+        }
+        if cap.out_of_scope.len() > 5 {
+            warning.push_str(&format!("\n  ... and {} more", cap.out_of_scope.len() - 5));
+        }
+        ctx.warn(warning);
+    }
+    let git = Git::new(&ctx.repo.root);
+    let base = context.git_head.clone();
+    let diff = worktree::diff(&git, &base, &cap.tree).map_err(|e| unreachable_base(e, &base))?;
+    if diff.len() > LARGE_DIFF {
+        ctx.warn(format!(
+            "Warning: the diff is {:.1} MB; check for unintended binary or generated files",
+            diff.len() as f64 / 1_048_576.0
+        ));
+    }
+    let files_changed = worktree::changes(&git, &base, &cap.tree)?
+        .into_iter()
+        .map(|c| file_snapshot(ctx, c))
+        .collect();
+    let diff_stat = worktree::diff_stat(&git, &base, &cap.tree)?;
+    let status_report = lossy(&git.run(&["status", "--porcelain", "-z"])?);
+    let incremental = match &previous_tree {
+        None => None,
+        Some((prev, None)) => {
+            let reason = format!(
+                "The {prev} snapshot was taken by tasks.py and has no tree_sha, so no incremental diff can be computed; review the cumulative diff (--get-diff {id} --agent {role})"
+            );
+            ctx.warn(format!("Warning: {reason}"));
+            Some((prev.to_string(), Err(reason)))
+        }
+        Some((prev, Some(tree))) => {
+            let bytes = worktree::diff(&git, tree, &cap.tree).map_err(|e| pruned_tree(e, prev))?;
+            Some((prev.to_string(), Ok(bytes)))
+        }
+    };
+    let now = iso(ctx.clock.now());
+    let rel = |name: &str| format!("{}/{name}", store.rel_dir);
+    let mut snap = WorktreeSnapshot {
+        base_commit: base,
+        snapshot_time: now.clone(),
+        diff_from_base: rel(&format!("{role}-from-base.diff")),
+        diff_sha: sha256_hex(&diff),
+        status_report,
+        files_changed,
+        diff_stat,
+        scope_hash: worktree::scope_hash(&context.immutable.repo_paths),
+        diff_from_implementer: None,
+        incremental_diff_sha: None,
+        incremental_diff_error: None,
+        tree_sha: Some(cap.tree.clone()),
+        head_commit: Some(cap.head.clone()),
+        incremental_diff_from: None,
+        incremental_diff_path: None,
+        extra: serde_json::Map::new(),
+    };
+    let mut incremental_bytes = None;
+    if let Some((prev, outcome)) = incremental {
+        snap.incremental_diff_from = Some(prev.clone());
+        match outcome {
+            Ok(bytes) => {
+                let path = rel(&format!("{role}-incremental.diff"));
+                snap.incremental_diff_sha = Some(sha256_hex(&bytes));
+                if role == "reviewer" && prev == "implementer" {
+                    snap.diff_from_implementer = Some(path.clone());
+                }
+                snap.incremental_diff_path = Some(path);
+                incremental_bytes = Some(bytes);
+            }
+            Err(reason) => snap.incremental_diff_error = Some(reason),
+        }
+    }
+    let saved = snap.clone();
+    store.update(&ctx.repo, |context| {
+        check_budget(id, context)?;
+        write(ctx, &saved.diff_from_base, &diff)?;
+        if let (Some(path), Some(bytes)) = (&saved.incremental_diff_path, &incremental_bytes) {
+            write(ctx, path, bytes)?;
+        }
+        let agent = context
+            .coordination
+            .role_mut(role)
+            .ok_or_else(|| invalid_choice("--agent", role, &ROLES))?;
+        agent.worktree_snapshot = Some(saved.clone());
+        context.audit.touch(&now, actor);
+        Ok(())
+    })?;
+    Ok(SnapshotReport {
+        task_id: id.to_string(),
+        agent_role: role.to_string(),
+        snapshot: snap,
+    })
+}
+
+fn write(ctx: &Ctx, rel: &str, bytes: &[u8]) -> Result<()> {
+    let path = ctx.repo.root.join(rel);
+    store::atomic_write(&path, bytes).map_err(|e| StateError::io(&path, "write", e).into())
+}
+
+fn unreachable_base(e: Error, base: &str) -> Error {
+    e.with_recovery(format!(
+        "The context's base commit {base} is not in this repository any more (history rewritten?); rebuild the context with --rebuild-context ID --base-commit HEAD"
+    ))
+}
+
+fn pruned_tree(e: Error, role: &str) -> Error {
+    e.with_recovery(format!(
+        "The tree of the {role} snapshot is gone (git gc prunes unreachable objects after some weeks); the {role} can snapshot again, or review the cumulative diff"
+    ))
+}
+
+fn file_snapshot(ctx: &Ctx, change: worktree::Change) -> FileSnapshot {
+    let state = (change.status != "D")
+        .then(|| worktree::file_state(&ctx.repo, &change.path))
+        .flatten();
+    let (sha256, mode, size) = state.unwrap_or_default();
+    FileSnapshot {
+        path: lossy(&change.path),
+        sha256,
+        status: change.status,
+        mode,
+        size,
+        previous_path: change.from.as_deref().map(lossy),
+        extra: serde_json::Map::new(),
+    }
+}
+
+impl Report for SnapshotReport {
+    fn text(&self, out: &mut Text) {
+        let s = &self.snapshot;
+        let o = &mut out.stdout;
+        o.push_str(&format!(
+            "✓ Snapshotted working tree for {} on {}\n  Base commit: {}\n  Files changed: {}\n  Diff saved to: {}\n",
+            self.agent_role,
+            self.task_id,
+            short(&s.base_commit),
+            s.files_changed.len(),
+            s.diff_from_base
+        ));
+        if let Some(path) = &s.incremental_diff_path {
+            o.push_str(&format!(
+                "  Incremental diff from {}: {}\n",
+                s.incremental_diff_from.as_deref().unwrap_or("-"),
+                path
+            ));
+        }
+        if s.diff_stat.is_empty() {
+            o.push_str("  Diff stat: (no changes)\n");
+        } else {
+            o.push_str("  Diff stat:\n");
+            for line in s.diff_stat.lines() {
+                o.push_str(&format!("    {}\n", line.trim_start()));
+            }
+        }
+        if let Some(error) = &s.incremental_diff_error {
+            o.push_str(&format!("\n⚠️  No incremental diff: {error}\n"));
+        }
+    }
+}
+
+fn short(sha: &str) -> &str {
+    &sha[..sha.len().min(8)]
+}
+
+/// One difference between a snapshot and the working tree now.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub path: String,
+    /// `modified`, `added` (not in the snapshot), `deleted` (gone since), `renamed`.
+    pub change: &'static str,
+    /// SHA-256 of the file in the snapshot ("" when it was not there / deleted).
+    pub expected_sha256: String,
+    /// SHA-256 of the file now ("" when it does not exist).
+    pub current_sha256: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct VerifyReport {
+    pub task_id: String,
+    pub expected_agent: String,
+    pub drift_detected: bool,
+    /// How the snapshot was compared: `tree` (tree_sha) or `checksums` (a tasks.py snapshot).
+    pub method: &'static str,
+    pub files_checked: usize,
+}
+
+/// Compare the working tree now with `role`'s snapshot. Drift is E020 (files changed, each in
+/// `details.findings`), E021 (HEAD moved) or E022 (the snapshot had changes, the tree has none);
+/// each increments that role's drift budget.
+pub fn verify(ctx: &Ctx, id: &str, role: &str) -> Result<VerifyReport> {
+    let store = ContextStore::of(&ctx.repo, id);
+    let context = store.load()?;
+    let snap = (context.coordination.role(role))
+        .and_then(|c| c.worktree_snapshot.clone())
+        .ok_or_else(|| no_snapshot(id, role))?;
+    let git = Git::new(&ctx.repo.root);
+    let head = worktree::head(&git)?;
+    let expected_head = snap
+        .head_commit
+        .clone()
+        .unwrap_or_else(|| snap.base_commit.clone());
+    let drift = if head != expected_head {
+        Some(
+            Error::new(
+                ErrorCode::E021,
+                format!(
+                    "HEAD moved since the {role} snapshot of {id}: expected {}, now {} (a commit, rebase or merge)",
+                    short(&expected_head),
+                    short(&head)
+                ),
+            )
+            .with_detail("expected_head", &expected_head)
+            .with_detail("current_head", &head),
+        )
+    } else {
+        match &snap.tree_sha {
+            Some(tree) => verify_tree(ctx, &context, id, role, tree)?,
+            None => verify_checksums(ctx, &context, id, role, &snap)?,
+        }
+    };
+    let files_checked = snap.files_changed.len();
+    let Some(error) = drift else {
+        return Ok(VerifyReport {
+            task_id: id.to_string(),
+            expected_agent: role.to_string(),
+            drift_detected: false,
+            method: if snap.tree_sha.is_some() {
+                "tree"
+            } else {
+                "checksums"
+            },
+            files_checked,
+        });
+    };
+    let now = iso(ctx.clock.now());
+    let budget = store.update(&ctx.repo, |context| {
+        let agent = context
+            .coordination
+            .role_mut(role)
+            .ok_or_else(|| invalid_choice("--expected-agent", role, &ROLES))?;
+        agent.drift_budget += 1;
+        let budget = agent.drift_budget;
+        context.audit.touch(&now, Some("drift-check"));
+        Ok(budget)
+    })?;
+    Err(error
+        .with_detail("task_id", id)
+        .with_detail("expected_agent", role)
+        .with_detail("drift_budget", budget)
+        .with_recovery(format!(
+            "Find out who changed what (the details list it); then restore the {role} snapshot's state or have the {role} snapshot again after tasks --resolve-drift {id} --agent {role} --note \"...\""
+        )))
+}
+
+/// Compare tree objects; describe each changed file.
+fn verify_tree(
+    ctx: &Ctx,
+    context: &Context,
+    id: &str,
+    role: &str,
+    tree: &str,
+) -> Result<Option<Error>> {
+    let cap = capture(ctx, context)?;
+    if cap.tree == tree {
+        return Ok(None);
+    }
+    if cap.is_clean() {
+        return Ok(Some(unexpected_clean(id, role)));
+    }
+    let git = Git::new(&ctx.repo.root);
+    let findings: Vec<Finding> = worktree::changes(&git, tree, &cap.tree)?
+        .into_iter()
+        .map(|c| {
+            let current = worktree::file_state(&ctx.repo, &c.path).map(|s| s.0);
+            let expected_path = c.from.as_deref().unwrap_or(&c.path);
+            let expected = worktree::blob_sha(&git, tree, expected_path);
+            Finding {
+                path: lossy(&c.path),
+                change: match c.status.as_str() {
+                    "A" => "added",
+                    "D" => "deleted",
+                    "R" => "renamed",
+                    _ => "modified",
+                },
+                expected_sha256: expected.unwrap_or_default(),
+                current_sha256: current.unwrap_or_default(),
+            }
+        })
+        .collect();
+    Ok(Some(file_drift(id, role, findings)))
+}
+
+/// A snapshot written by tasks.py (no tree): compare each recorded file with the disk.
+fn verify_checksums(
+    ctx: &Ctx,
+    context: &Context,
+    id: &str,
+    role: &str,
+    snap: &WorktreeSnapshot,
+) -> Result<Option<Error>> {
+    let findings: Vec<Finding> = snap
+        .files_changed
+        .iter()
+        .filter(|f| !context.immutable.preexisting_dirty.contains(&f.path))
+        .filter_map(|f| {
+            let current = worktree::file_state(&ctx.repo, f.path.as_bytes()).map(|s| s.0);
+            let (change, drifted) = match (&current, f.status.as_str()) {
+                (Some(_), "D") => ("added", true),
+                (None, "D") => ("deleted", false),
+                (None, _) => ("deleted", true),
+                (Some(sha), _) => ("modified", *sha != f.sha256),
+            };
+            drifted.then(|| Finding {
+                path: f.path.clone(),
+                change,
+                expected_sha256: f.sha256.clone(),
+                current_sha256: current.unwrap_or_default(),
+            })
+        })
+        .collect();
+    if !findings.is_empty() {
+        return Ok(Some(file_drift(id, role, findings)));
+    }
+    let dirty = Git::new(&ctx.repo.root)
+        .status_raw()?
+        .iter()
+        .any(|e| !worktree::is_tool_path(&e.path));
+    if !snap.files_changed.is_empty() && !dirty {
+        return Ok(Some(unexpected_clean(id, role)));
+    }
+    Ok(None)
+}
+
+fn file_drift(id: &str, role: &str, findings: Vec<Finding>) -> Error {
+    let mut message = format!(
+        "The working tree changed since the {role} snapshot of {id}: {} file(s)",
+        findings.len()
+    );
+    for f in findings.iter().take(20) {
+        message.push_str(&format!("\n  {} ({})", f.path, f.change));
+        if !f.expected_sha256.is_empty() || !f.current_sha256.is_empty() {
+            message.push_str(&format!(
+                "\n    expected {}\n    current  {}",
+                short_sha(&f.expected_sha256),
+                short_sha(&f.current_sha256)
+            ));
+        }
+    }
+    if findings.len() > 20 {
+        message.push_str(&format!(
+            "\n  ... and {} more (details.findings)",
+            findings.len() - 20
+        ));
+    }
+    Error::new(ErrorCode::E020, message).with_detail("findings", &findings)
+}
+
+fn short_sha(sha: &str) -> String {
+    if sha.is_empty() {
+        "(none)".into()
+    } else {
+        format!("{}...", &sha[..sha.len().min(16)])
+    }
+}
+
+fn unexpected_clean(id: &str, role: &str) -> Error {
+    Error::new(
+        ErrorCode::E022,
+        format!(
+            "The {role} snapshot of {id} had changes but the working tree has none: they were committed, stashed or reverted"
+        ),
+    )
+}
+
+impl Report for VerifyReport {
+    fn text(&self, out: &mut Text) {
+        out.stdout.push_str(&format!(
+            "✓ Working tree verified against {} snapshot for {}\n  No drift detected ({} changed file(s) in the snapshot)\n",
+            self.expected_agent, self.task_id, self.files_checked
+        ));
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct DiffReport {
+    pub task_id: String,
+    pub agent_role: String,
+    /// `from_base` or `incremental`.
+    pub diff_type: String,
+    pub diff_path: String,
+    /// The diff as text (bytes that are not UTF-8 replaced by U+FFFD; the file is exact).
+    pub diff_content: String,
+    /// False when `diff_content` had to replace bytes that are not UTF-8.
+    pub diff_utf8: bool,
+    pub diff_sha: String,
+    /// The snapshot's cumulative `git diff --stat`.
+    pub diff_stat: String,
+    /// For an incremental diff: the role it starts from.
+    pub incremental_diff_from: Option<String>,
+}
+
+pub const DIFF_TYPES: [&str; 2] = ["from_base", "incremental"];
+
+pub fn get_diff(ctx: &Ctx, id: &str, role: &str, diff_type: &str) -> Result<DiffReport> {
+    let context = ContextStore::of(&ctx.repo, id).load()?;
+    let snap = (context.coordination.role(role))
+        .and_then(|c| c.worktree_snapshot.clone())
+        .ok_or_else(|| no_snapshot(id, role))?;
+    let (path, expected_sha) = if diff_type == "incremental" {
+        match (&snap.incremental_diff_path, &snap.diff_from_implementer) {
+            (Some(p), _) | (None, Some(p)) => (p.clone(), snap.incremental_diff_sha.clone()),
+            (None, None) => {
+                let why = snap.incremental_diff_error.clone().unwrap_or_else(|| {
+                    format!("the {role} snapshot was taken without --previous-agent")
+                });
+                return Err(Error::new(
+                    ErrorCode::E051,
+                    format!("No incremental diff for the {role} of {id}: {why}"),
+                )
+                .with_detail("task_id", id)
+                .with_detail("agent", role)
+                .with_recovery(format!(
+                    "Snapshot again with --previous-agent ROLE, or read the cumulative diff: tasks --get-diff {id} --agent {role}"
+                )));
+            }
+        }
+    } else {
+        (snap.diff_from_base.clone(), Some(snap.diff_sha.clone()))
+    };
+    let abs = ctx.repo.root.join(&path);
+    let bytes = match std::fs::read(&abs) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(Error::new(ErrorCode::E040, format!("Diff file not found: {path}"))
+                .with_detail("path", &path)
+                .with_recovery(format!(
+                    "The {role} can snapshot again: tasks --snapshot-worktree {id} --agent {role}"
+                )));
+        }
+        Err(e) => return Err(StateError::io(&abs, "read", e).into()),
+    };
+    let sha = sha256_hex(&bytes);
+    if expected_sha.as_ref().is_some_and(|s| *s != sha) {
+        ctx.warn(format!(
+            "Warning: {path} changed since the snapshot (its sha256 is not the recorded one)"
+        ));
+    }
+    let diff_utf8 = std::str::from_utf8(&bytes).is_ok();
+    Ok(DiffReport {
+        task_id: id.to_string(),
+        agent_role: role.to_string(),
+        diff_type: diff_type.to_string(),
+        diff_path: path,
+        diff_content: lossy(&bytes),
+        diff_utf8,
+        diff_sha: sha,
+        diff_stat: snap.diff_stat.clone(),
+        incremental_diff_from: (diff_type == "incremental")
+            .then(|| {
+                snap.incremental_diff_from
+                    .clone()
+                    .or(Some("implementer".into()))
+            })
+            .flatten(),
+    })
+}
+
+impl Report for DiffReport {
+    fn text(&self, out: &mut Text) {
+        out.stdout.push_str(&format!(
+            "Diff for {} ({}): {}\n\n{}",
+            self.agent_role, self.diff_type, self.diff_path, self.diff_content
+        ));
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ResolveReport {
+    pub task_id: String,
+    pub agent_role: String,
+    pub previous_drift_budget: i64,
+    /// The record appended to `coordination.<role>.drift_resolutions` (null when there was no
+    /// drift to resolve).
+    pub resolution: Option<DriftResolution>,
+}
+
+pub fn resolve_drift(
+    ctx: &Ctx,
+    id: &str,
+    role: &str,
+    note: &str,
+    actor: Option<&str>,
+) -> Result<ResolveReport> {
+    let now = iso(ctx.clock.now());
+    let store = ContextStore::of(&ctx.repo, id);
+    let (previous, resolution) = store.update(&ctx.repo, |context| {
+        let agent = context
+            .coordination
+            .role_mut(role)
+            .ok_or_else(|| invalid_choice("--agent", role, &ROLES))?;
+        let previous = agent.drift_budget;
+        if previous == 0 {
+            return Ok((0, None));
+        }
+        let record = DriftResolution {
+            note: note.to_string(),
+            actor: actor.unwrap_or("operator").to_string(),
+            resolved_at: now.clone(),
+            previous_drift_budget: previous,
+            extra: serde_json::Map::new(),
+        };
+        agent.drift_budget = 0;
+        agent.drift_resolutions.push(record.clone());
+        context.audit.touch(&now, actor.or(Some("operator")));
+        Ok((previous, Some(record)))
+    })?;
+    Ok(ResolveReport {
+        task_id: id.to_string(),
+        agent_role: role.to_string(),
+        previous_drift_budget: previous,
+        resolution,
+    })
+}
+
+impl Report for ResolveReport {
+    fn text(&self, out: &mut Text) {
+        match &self.resolution {
+            None => out.stdout.push_str(&format!(
+                "✓ No drift to resolve for {} on {} (drift budget is 0)\n",
+                self.agent_role, self.task_id
+            )),
+            Some(r) => out.stdout.push_str(&format!(
+                "✓ Resolved drift for {} on {}\n  Previous drift budget: {}\n  New drift budget: 0\n  Resolution note: {}\n",
+                self.agent_role, self.task_id, self.previous_drift_budget, r.note
+            )),
+        }
+    }
+}

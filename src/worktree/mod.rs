@@ -1,0 +1,302 @@
+//! The working tree as git sees it, for agent handoffs (spec 03, contract D7): a capture of the
+//! tree as a git tree object built in a temporary index (the user's index is never touched), the
+//! task's scope, diffs between trees, and the changed files as they are on disk.
+
+use crate::error::{Error, ErrorCode, Result};
+use crate::git::Git;
+use crate::repo::Repo;
+use crate::store::sha256_hex;
+use globset::{Glob, GlobMatcher};
+use std::path::PathBuf;
+
+/// Directories the tool writes: never part of a snapshot (contract D6/D7).
+pub const TOOL_DIRS: [&str; 3] = [".agent-output/", "tasks/.cache/", "docs/compliance/"];
+
+/// True for paths under one of the tool's own directories.
+pub fn is_tool_path(path: &[u8]) -> bool {
+    TOOL_DIRS.iter().any(|d| path.starts_with(d.as_bytes()))
+}
+
+/// The paths of a task (`immutable.repo_paths`): directories, files, or glob patterns. No paths
+/// means the whole repository.
+pub struct Scope {
+    prefixes: Vec<String>,
+    globs: Vec<GlobMatcher>,
+    everything: bool,
+}
+
+impl Scope {
+    pub fn new(repo_paths: &[String]) -> Scope {
+        let mut prefixes = Vec::new();
+        let mut globs = Vec::new();
+        for entry in repo_paths {
+            let entry = entry.trim();
+            if entry.contains(['*', '?', '[', '{']) {
+                match Glob::new(entry) {
+                    Ok(glob) => globs.push(glob.compile_matcher()),
+                    // Not a valid pattern: match it as a plain path.
+                    Err(_) => prefixes.push(entry.trim_end_matches('/').to_string()),
+                }
+            } else if !entry.is_empty() {
+                prefixes.push(entry.trim_end_matches('/').to_string());
+            }
+        }
+        let everything = repo_paths.iter().all(|p| p.trim().is_empty())
+            || prefixes.iter().any(|p| p == "." || p.is_empty());
+        Scope {
+            prefixes,
+            globs,
+            everything,
+        }
+    }
+
+    /// Whether a repo-relative path is in scope: equal to an entry, under an entry directory, or
+    /// matching an entry pattern.
+    pub fn contains(&self, path: &[u8]) -> bool {
+        if self.everything {
+            return true;
+        }
+        let text = String::from_utf8_lossy(path);
+        self.prefixes.iter().any(|p| {
+            text == p.as_str() || (text.starts_with(p.as_str()) && text[p.len()..].starts_with('/'))
+        }) || self.globs.iter().any(|g| g.is_match(text.as_ref()))
+    }
+}
+
+/// `scope_hash`: the first 16 hex characters of the SHA-256 of the sorted paths, one per line.
+pub fn scope_hash(repo_paths: &[String]) -> String {
+    let mut sorted: Vec<&str> = repo_paths.iter().map(String::as_str).collect();
+    sorted.sort_unstable();
+    let mut text = sorted.join("\n");
+    text.push('\n');
+    sha256_hex(text.as_bytes())[..16].to_string()
+}
+
+/// The working tree captured as a git tree.
+#[derive(Debug, Clone)]
+pub struct Capture {
+    /// The tree object of the working tree (HEAD's tree plus every change taken in).
+    pub tree: String,
+    /// HEAD at capture time.
+    pub head: String,
+    /// HEAD's tree.
+    pub head_tree: String,
+    /// Untracked files left out because they are outside the task's scope (lossy UTF-8).
+    pub out_of_scope: Vec<String>,
+}
+
+impl Capture {
+    /// True when nothing differs from HEAD (apart from what was left out).
+    pub fn is_clean(&self) -> bool {
+        self.tree == self.head_tree
+    }
+}
+
+/// The commit HEAD points to; E061 in a repository without commits.
+pub fn head(git: &Git) -> Result<String> {
+    git.head()?.ok_or_else(|| {
+        Error::new(ErrorCode::E061, "The repository has no commits yet")
+            .with_detail("command", "git rev-parse --verify HEAD^{commit}")
+            .with_recovery("Commit first: snapshots and their diffs are taken against a commit")
+    })
+}
+
+/// Capture the working tree: a temporary index starts as HEAD's tree, then takes in every
+/// tracked change (staged or not, renames and deletions included) and every untracked file in
+/// `scope`, but nothing under the tool's directories and none of `ignored` (paths that were
+/// dirty before the task began); `git write-tree` makes it a tree object.
+pub fn capture(repo: &Repo, scope: &Scope, ignored: &[String]) -> Result<Capture> {
+    let git = Git::new(&repo.root);
+    let head = head(&git)?;
+    let head_tree = rev_parse(&git, &format!("{head}^{{tree}}"))?;
+    let mut take: Vec<Vec<u8>> = Vec::new();
+    let mut out_of_scope = Vec::new();
+    let skip = |p: &[u8]| is_tool_path(p) || ignored.iter().any(|i| i.as_bytes() == p);
+    for entry in git.status_raw()? {
+        if entry.code == "??" {
+            if skip(&entry.path) {
+                continue;
+            }
+            if scope.contains(&entry.path) {
+                take.push(entry.path);
+            } else {
+                out_of_scope.push(String::from_utf8_lossy(&entry.path).into_owned());
+            }
+            continue;
+        }
+        // A path missing on disk is taken only when HEAD has it (a deletion, or the source of a
+        // rename); a file staged and then deleted was never in HEAD.
+        let deleted = entry.code.contains('D') && !entry.code.starts_with('A');
+        let path = entry.path;
+        if !skip(&path) && (exists(repo, &path) || deleted) {
+            take.push(path);
+        }
+        if let Some(orig) = entry.orig_path
+            && !skip(&orig)
+        {
+            take.push(orig);
+        }
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("tasks-index-")
+        .tempdir()
+        .map_err(|e| crate::store::StateError::io(&std::env::temp_dir(), "create", e))?;
+    let index: PathBuf = dir.path().join("index");
+    let temp = git.with_index(&index);
+    temp.run(&["read-tree", &head_tree])?;
+    if !take.is_empty() {
+        let mut list = Vec::new();
+        for path in &take {
+            list.extend_from_slice(path);
+            list.push(0);
+        }
+        // -A: additions, changes and removals; -f: a listed path may match .gitignore (a
+        // staged file); literal pathspecs from stdin: any name, any number, any length.
+        temp.run_with_input(
+            &[
+                "add",
+                "-A",
+                "-f",
+                "--pathspec-from-file=-",
+                "--pathspec-file-nul",
+            ],
+            &list,
+        )?;
+    }
+    let tree = String::from_utf8_lossy(&temp.run(&["write-tree"])?)
+        .trim()
+        .to_string();
+    Ok(Capture {
+        tree,
+        head,
+        head_tree,
+        out_of_scope,
+    })
+}
+
+fn exists(repo: &Repo, path: &[u8]) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    std::fs::symlink_metadata(repo.root.join(std::ffi::OsStr::from_bytes(path))).is_ok()
+}
+
+fn rev_parse(git: &Git, rev: &str) -> Result<String> {
+    Ok(
+        String::from_utf8_lossy(&git.run(&["rev-parse", "--verify", "--quiet", rev])?)
+            .trim()
+            .to_string(),
+    )
+}
+
+/// Options that make `git diff` output independent of the user's configuration.
+const DIFF_OPTIONS: [&str; 7] = [
+    "--no-color",
+    "--no-ext-diff",
+    "--no-textconv",
+    "-M",
+    "--src-prefix=a/",
+    "--dst-prefix=b/",
+    "--relative",
+];
+
+/// The same for the patch itself (these would turn `--stat` into a patch too).
+const PATCH_OPTIONS: [&str; 4] = [
+    "--diff-algorithm=myers",
+    "-U3",
+    "--inter-hunk-context=0",
+    "--no-indent-heuristic",
+];
+
+/// `git diff <from> <to>` between two commits or trees, as bytes (binary files appear as
+/// `Binary files … differ`, content is never decoded).
+pub fn diff(git: &Git, from: &str, to: &str) -> Result<Vec<u8>> {
+    let mut args = vec!["diff"];
+    args.extend(DIFF_OPTIONS);
+    args.extend(PATCH_OPTIONS);
+    args.extend([from, to, "--"]);
+    git.run(&args)
+}
+
+/// `git diff --stat` between two trees (80 columns), trimmed.
+pub fn diff_stat(git: &Git, from: &str, to: &str) -> Result<String> {
+    let mut args = vec!["diff", "--stat=80"];
+    args.extend(DIFF_OPTIONS);
+    args.extend([from, to, "--"]);
+    Ok(String::from_utf8_lossy(&git.run(&args)?).trim().to_string())
+}
+
+/// One changed path between two trees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// git's letter (`M`, `A`, `D`, `R`, `C`, `T`), the similarity score dropped.
+    pub status: String,
+    pub path: Vec<u8>,
+    /// The source of a rename or copy.
+    pub from: Option<Vec<u8>>,
+}
+
+/// `git diff --name-status -z` between two trees.
+pub fn changes(git: &Git, from: &str, to: &str) -> Result<Vec<Change>> {
+    let mut args = vec!["diff", "--name-status", "-z"];
+    args.extend(DIFF_OPTIONS);
+    args.extend([from, to, "--"]);
+    Ok(parse_name_status_z(&git.run(&args)?))
+}
+
+pub fn parse_name_status_z(out: &[u8]) -> Vec<Change> {
+    let mut fields = out.split(|b| *b == 0).filter(|f| !f.is_empty());
+    let mut changes = Vec::new();
+    while let Some(status) = fields.next() {
+        let letter = String::from_utf8_lossy(&status[..1.min(status.len())]).into_owned();
+        let two_paths = letter == "R" || letter == "C";
+        let Some(first) = fields.next() else {
+            break;
+        };
+        let (from, path) = if two_paths {
+            match fields.next() {
+                Some(second) => (Some(first.to_vec()), second.to_vec()),
+                None => break,
+            }
+        } else {
+            (None, first.to_vec())
+        };
+        changes.push(Change {
+            status: letter,
+            path,
+            from,
+        });
+    }
+    changes
+}
+
+/// A file as it is on disk now: SHA-256 of its bytes, the last three octal digits of its mode
+/// and its size; `None` when it does not exist. A symbolic link is described by its target.
+pub fn file_state(repo: &Repo, path: &[u8]) -> Option<(String, String, u64)> {
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::PermissionsExt;
+    let abs = repo.root.join(std::ffi::OsStr::from_bytes(path));
+    let meta = std::fs::symlink_metadata(&abs).ok()?;
+    let mode = format!("{:o}", meta.permissions().mode() & 0o777);
+    if meta.file_type().is_symlink() {
+        let target = std::fs::read_link(&abs).ok()?;
+        let bytes = target.as_os_str().as_bytes();
+        return Some((sha256_hex(bytes), mode, bytes.len() as u64));
+    }
+    if !meta.is_file() {
+        return None;
+    }
+    let sha = crate::store::sha256_file(&abs).ok()?;
+    Some((sha, mode, meta.len()))
+}
+
+/// The SHA-256 of a file's content in a tree (`None` when the tree has no such file).
+pub fn blob_sha(git: &Git, tree: &str, path: &[u8]) -> Option<String> {
+    let mut spec = format!("{tree}:").into_bytes();
+    spec.extend_from_slice(path);
+    let spec = String::from_utf8(spec).ok()?;
+    let out = git.output(&["cat-file", "blob", &spec]).ok()?;
+    out.status.success().then(|| sha256_hex(&out.stdout))
+}
+
+#[cfg(test)]
+#[path = "tests/worktree.rs"]
+mod tests;

@@ -1,0 +1,186 @@
+use super::*;
+use std::path::Path;
+use std::process::Command;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn write(dir: &Path, rel: &str, bytes: &[u8]) {
+    let p = dir.join(rel);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, bytes).unwrap();
+}
+
+fn repo_with(files: &[(&str, &[u8])]) -> (tempfile::TempDir, Repo) {
+    let dir = tempfile::tempdir().unwrap();
+    git(dir.path(), &["init", "-q"]);
+    for (rel, bytes) in files {
+        write(dir.path(), rel, bytes);
+    }
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-qm", "base"]);
+    let repo = Repo::discover(Some(dir.path()), dir.path()).unwrap();
+    (dir, repo)
+}
+
+fn names(changes: &[Change]) -> Vec<(String, String)> {
+    changes
+        .iter()
+        .map(|c| {
+            (
+                c.status.clone(),
+                String::from_utf8_lossy(&c.path).into_owned(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn scope_matches_directories_files_and_patterns() {
+    let scope = Scope::new(&["src/app/".into(), "README".into(), "backend/**/*.ts".into()]);
+    assert!(scope.contains(b"src/app/a.txt"));
+    assert!(scope.contains(b"src/app"));
+    assert!(!scope.contains(b"src/application.txt"));
+    assert!(scope.contains(b"README"));
+    assert!(!scope.contains(b"README.md"));
+    assert!(scope.contains(b"backend/x/y/z.ts"));
+    assert!(scope.contains(b"backend/z.ts"));
+    assert!(!scope.contains(b"backend/z.js"));
+    assert!(Scope::new(&[]).contains(b"anything/at/all"));
+    assert!(Scope::new(&[".".into()]).contains(b"x"));
+}
+
+#[test]
+fn scope_hash_is_order_independent() {
+    let a = scope_hash(&["b".into(), "a".into()]);
+    assert_eq!(a, scope_hash(&["a".into(), "b".into()]));
+    assert_eq!(a, crate::store::sha256_hex(b"a\nb\n")[..16]);
+}
+
+#[test]
+fn name_status_parses_renames_and_odd_names() {
+    let out = b"M\0src/a b.txt\0R100\0old.txt\0new\xff.txt\0D\0gone\0A\0new\0";
+    let changes = parse_name_status_z(out);
+    assert_eq!(changes.len(), 4);
+    assert_eq!(changes[1].status, "R");
+    assert_eq!(changes[1].from.as_deref(), Some(&b"old.txt"[..]));
+    assert_eq!(changes[1].path, b"new\xff.txt");
+    assert_eq!(changes[3].status, "A");
+}
+
+#[test]
+fn capture_takes_tracked_changes_and_in_scope_untracked_files_only() {
+    let (dir, repo) = repo_with(&[
+        ("src/app/a.txt", b"a\n"),
+        ("src/app/gone.txt", b"gone\n"),
+        ("src/app/old.txt", b"rename me\n"),
+        ("other/tracked.txt", b"t\n"),
+    ]);
+    let d = dir.path();
+    write(d, "src/app/a.txt", b"a changed\n");
+    std::fs::remove_file(d.join("src/app/gone.txt")).unwrap();
+    git(d, &["mv", "src/app/old.txt", "src/app/new.txt"]);
+    write(d, "other/tracked.txt", b"t changed\n");
+    write(
+        d,
+        "src/app/deep/er/and/deeper/still/untracked-file-with-a-long-name.txt",
+        b"u\n",
+    );
+    write(d, "outside/untracked.txt", b"o\n");
+    write(d, "staged-new.txt", b"s\n");
+    git(d, &["add", "staged-new.txt"]);
+    write(d, ".agent-output/TASK-1/context.json", b"{}");
+    write(d, "docs/compliance/x.json", b"{}");
+    write(d, "src/app/wip.txt", b"preexisting\n");
+    let index_before = std::fs::read(d.join(".git/index")).unwrap();
+
+    let scope = Scope::new(&["src/app".into()]);
+    let cap = capture(&repo, &scope, &["src/app/wip.txt".into()]).unwrap();
+    assert!(!cap.is_clean());
+    assert_eq!(cap.out_of_scope, vec!["outside/untracked.txt".to_string()]);
+    let g = Git::new(&repo.root);
+    let got = names(&changes(&g, &cap.head, &cap.tree).unwrap());
+    assert_eq!(
+        got,
+        vec![
+            ("M".into(), "other/tracked.txt".into()),
+            ("M".into(), "src/app/a.txt".into()),
+            (
+                "A".into(),
+                "src/app/deep/er/and/deeper/still/untracked-file-with-a-long-name.txt".into()
+            ),
+            ("D".into(), "src/app/gone.txt".into()),
+            ("R".into(), "src/app/new.txt".into()),
+            ("A".into(), "staged-new.txt".into()),
+        ]
+    );
+    assert_eq!(
+        std::fs::read(d.join(".git/index")).unwrap(),
+        index_before,
+        "the user's index is untouched"
+    );
+    // The same state captures to the same tree.
+    assert_eq!(
+        capture(&repo, &scope, &["src/app/wip.txt".into()])
+            .unwrap()
+            .tree,
+        cap.tree
+    );
+}
+
+#[test]
+fn a_clean_tree_captures_to_heads_tree() {
+    let (_dir, repo) = repo_with(&[("a.txt", b"a\n")]);
+    let cap = capture(&repo, &Scope::new(&[]), &[]).unwrap();
+    assert!(cap.is_clean());
+    assert_eq!(
+        diff(&Git::new(&repo.root), &cap.head, &cap.tree).unwrap(),
+        b""
+    );
+}
+
+#[test]
+fn binary_crlf_and_non_utf8_content_diff_as_bytes() {
+    let (dir, repo) = repo_with(&[
+        ("bin.dat", &[0u8, 1, 2, 3][..]),
+        ("crlf.txt", b"one\r\ntwo\r\n"),
+        ("latin1.txt", b"caf\xe9\n"),
+    ]);
+    let d = dir.path();
+    write(d, "bin.dat", &[0u8, 9, 9, 9]);
+    write(d, "crlf.txt", b"one\r\nTWO\r\n");
+    write(d, "latin1.txt", b"th\xe9\n");
+    let cap = capture(&repo, &Scope::new(&[]), &[]).unwrap();
+    let out = diff(&Git::new(&repo.root), &cap.head, &cap.tree).unwrap();
+    let text = String::from_utf8_lossy(&out);
+    assert!(
+        text.contains("Binary files a/bin.dat and b/bin.dat differ"),
+        "{text}"
+    );
+    assert!(out.windows(6).any(|w| w == b"+TWO\r\n"), "CR kept");
+    assert!(out.windows(5).any(|w| w == b"+th\xe9\n"), "bytes kept");
+}
+
+#[test]
+fn file_state_reads_mode_size_and_hash() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, repo) = repo_with(&[("run.sh", b"echo\n")]);
+    let p = dir.path().join("run.sh");
+    std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (sha, mode, size) = file_state(&repo, b"run.sh").unwrap();
+    assert_eq!(sha, crate::store::sha256_hex(b"echo\n"));
+    assert_eq!((mode.as_str(), size), ("755", 5));
+    assert!(file_state(&repo, b"missing").is_none());
+}
