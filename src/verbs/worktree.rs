@@ -363,13 +363,23 @@ pub fn verify(ctx: &Ctx, id: &str, role: &str) -> Result<VerifyReport> {
         context.audit.touch(&now, Some("drift-check"));
         Ok(budget)
     })?;
+    let resolve = format!("tasks --resolve-drift {id} --agent {role} --note \"...\"");
+    let recovery = match error.code {
+        ErrorCode::E021 => format!(
+            "If the commit belongs to the task, run {resolve} and have the {role} snapshot again; otherwise move HEAD back"
+        ),
+        ErrorCode::E022 => format!(
+            "Bring the changes back (git stash pop, or undo the commit), or run {resolve} and have the {role} snapshot again"
+        ),
+        _ => format!(
+            "Find out who changed the files listed in details.findings; restore them, or run {resolve} and have the {role} snapshot again"
+        ),
+    };
     Err(error
         .with_detail("task_id", id)
         .with_detail("expected_agent", role)
         .with_detail("drift_budget", budget)
-        .with_recovery(format!(
-            "Find out who changed what (the details list it); then restore the {role} snapshot's state or have the {role} snapshot again after tasks --resolve-drift {id} --agent {role} --note \"...\""
-        )))
+        .with_recovery(recovery))
 }
 
 /// Compare tree objects; describe each changed file.
