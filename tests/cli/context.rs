@@ -4,7 +4,6 @@
 use crate::support::{TestRepo, command};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use std::path::Path;
 
 const TASK_PATH: &str = "tasks/backend/TASK-0201-carrier-rates.task.yaml";
 const CONTEXT: &str = ".agent-output/TASK-0201/context.json";
@@ -1131,10 +1130,7 @@ fn parallel_updates_of_different_roles_lose_nothing() {
 }
 
 fn install_reference_context(repo: &TestRepo) -> String {
-    let fixture = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/context/reference-v1-context.json"),
-    )
-    .unwrap();
+    let fixture = crate::support::reference_context_fixture();
     let mut doc: Value = serde_json::from_str(&fixture).unwrap();
     // Keys this version does not know, at several levels.
     doc["legacy_note"] = json!({"kept": true});

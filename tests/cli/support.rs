@@ -175,6 +175,14 @@ impl TestRepo {
     }
 }
 
+/// `fixtures/context/reference-v1-context.json`: a context in the exact format of `tasks.py`.
+pub fn reference_context_fixture() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/context/reference-v1-context.json"),
+    )
+    .expect("reference context fixture")
+}
+
 /// The ids of a `--list --format json` document, in order.
 pub fn ids(doc: &Value) -> Vec<String> {
     doc["tasks"]

@@ -74,6 +74,16 @@ fn snapshot_of(repo: &TestRepo, role: &str) -> Value {
     context(repo)["coordination"][role]["worktree_snapshot"].clone()
 }
 
+/// The paths of a snapshot report's `files_changed`.
+fn changed_paths(doc: &Value) -> Vec<String> {
+    doc["snapshot"]["files_changed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect()
+}
+
 fn head(repo: &TestRepo) -> String {
     repo.git_stdout(&["rev-parse", "HEAD"]).trim().to_string()
 }
@@ -515,12 +525,7 @@ fn staged_files_count_and_tool_directories_never_do() {
     repo.write("tasks/.cache/x.bin", "x");
     let (code, doc, _) = repo.json(&["--snapshot-worktree", ID, "--agent", "implementer"]);
     assert_eq!(code, 0);
-    let paths: Vec<&str> = doc["snapshot"]["files_changed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let paths = changed_paths(&doc);
     assert_eq!(paths, vec!["src/app/staged.ts"]);
     // The tool's own writes after the snapshot are not drift.
     repo.write(
@@ -543,12 +548,7 @@ fn preexisting_dirty_paths_are_left_out_and_ignored_by_verify() {
     repo.write("src/app/timeline.ts", "export const timeline = [1];\n");
     let (code, doc, _) = repo.json(&["--snapshot-worktree", ID, "--agent", "implementer"]);
     assert_eq!(code, 0);
-    let paths: Vec<&str> = doc["snapshot"]["files_changed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["path"].as_str().unwrap())
-        .collect();
+    let paths = changed_paths(&doc);
     assert_eq!(paths, vec!["src/app/timeline.ts"]);
     repo.write("src/app/wip.ts", "still in progress\n");
     let (code, doc, _) = repo.json(&["--verify-worktree", ID, "--expected-agent", "implementer"]);
@@ -752,11 +752,7 @@ fn git_missing_or_failing_is_e061() {
 #[test]
 fn a_repository_without_commits_is_a_coded_error() {
     let repo = TestRepo::new();
-    let fixture = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/context/reference-v1-context.json"),
-    )
-    .unwrap();
+    let fixture = crate::support::reference_context_fixture();
     repo.write(".agent-output/TASK-0201/context.json", fixture);
     // The fixture's reviewer has unresolved drift; resolving it needs no git.
     let run = repo.run(&[
@@ -784,11 +780,7 @@ fn a_repository_without_commits_is_a_coded_error() {
 
 /// The reference fixture, its implementer snapshot pointed at this repository.
 fn reference_context(repo: &TestRepo) {
-    let fixture = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/context/reference-v1-context.json"),
-    )
-    .unwrap();
+    let fixture = crate::support::reference_context_fixture();
     let mut doc: Value = serde_json::from_str(&fixture).unwrap();
     let head = head(repo);
     doc["git_head"] = json!(head);
