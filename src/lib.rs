@@ -14,6 +14,7 @@ pub mod ids;
 pub mod ledger;
 pub mod notify;
 pub mod output;
+pub mod qa;
 pub mod quarantine;
 pub mod repo;
 pub mod standards;

@@ -8,6 +8,6 @@ mod json;
 mod lock;
 
 pub use atomic::{atomic_create, atomic_write};
-pub use hash::{sha256_file, sha256_hex};
+pub use hash::{Hasher, sha256_file, sha256_hex};
 pub use json::{StateError, read_json, update_existing_json, update_json, write_json_atomic};
 pub use lock::{LockGuard, lock_exclusive};
