@@ -10,6 +10,7 @@ use crate::repo::Repo;
 use crate::tasks::Catalog;
 use crate::verbs;
 use crate::verbs::context::{AgentUpdate, InitOptions};
+use crate::verbs::qa::QaInput;
 use std::cell::{OnceCell, RefCell};
 use std::path::{Path, PathBuf};
 
@@ -134,6 +135,15 @@ pub enum Command {
         note: String,
         actor: Option<String>,
     },
+    RecordQa {
+        id: String,
+        input: QaInput,
+    },
+    CompareQa {
+        id: String,
+        role: String,
+        input: QaInput,
+    },
 }
 
 /// The JSON shape of each command flag's output (contract D3); `None` for options.
@@ -154,10 +164,11 @@ pub fn shape_of_flag(flag: &str) -> Option<Shape> {
         | "attach-standard"
         | "verify-excerpts"
         | "invalidate-excerpts"
-        | "verify-worktree" => Shape::Envelope,
+        | "verify-worktree"
+        | "record-qa" => Shape::Envelope,
         // Flat, with the `success: true` the reference printed for these (spec 02 §11, 03 §1.5).
         "get-context" | "update-agent" | "mark-blocked" | "purge-context" | "rebuild-context"
-        | "snapshot-worktree" | "get-diff" | "resolve-drift" => Shape::FlatSuccess,
+        | "snapshot-worktree" | "get-diff" | "resolve-drift" | "compare-qa" => Shape::FlatSuccess,
         _ => return None,
     })
 }
@@ -199,6 +210,8 @@ impl Command {
             Command::VerifyWorktree { .. } => "verify-worktree",
             Command::GetDiff { .. } => "get-diff",
             Command::ResolveDrift { .. } => "resolve-drift",
+            Command::RecordQa { .. } => "record-qa",
+            Command::CompareQa { .. } => "compare-qa",
         }
     }
 
@@ -275,6 +288,21 @@ impl Command {
                 check_text("--actor", actor.as_deref())
             }
             Command::AttachStandard { id: task, .. } => id("--attach-standard", task),
+            Command::RecordQa { id: task, input }
+            | Command::CompareQa {
+                id: task, input, ..
+            } => {
+                id(&format!("--{}", self.flag()), task)?;
+                choice("--agent", &input.agent, &ROLES)?;
+                choice(
+                    "--command-type",
+                    &input.command_type,
+                    &crate::qa::parse::KINDS,
+                )?;
+                check_text("--command", input.command.as_deref())?;
+                check_text("--command-id", input.command_id.as_deref())?;
+                check_text("--actor", input.actor.as_deref())
+            }
             Command::SnapshotWorktree {
                 id: task,
                 role,
@@ -614,5 +642,9 @@ fn dispatch(ctx: &Ctx, printer: &Printer, command: &Command) -> Result<u8> {
             printer,
             verbs::worktree::resolve_drift(ctx, id, role, note, actor.as_deref())?,
         ),
+        Command::RecordQa { id, input } => emit(ctx, printer, verbs::qa::record(ctx, id, input)?),
+        Command::CompareQa { id, role, input } => {
+            emit(ctx, printer, verbs::qa::compare_qa(ctx, id, role, input)?)
+        }
     })
 }

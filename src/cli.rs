@@ -5,6 +5,7 @@ use crate::app::{Command, Invocation};
 use crate::error::Error;
 use crate::output::{Format, Shape};
 use crate::verbs::context::{AgentUpdate, InitOptions};
+use crate::verbs::qa::QaInput;
 use clap::{Args, CommandFactory, Parser, ValueEnum};
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -39,6 +40,8 @@ Examples:
   tasks --verify-worktree TASK-0007 --expected-agent implementer   exit 20 on drift
   tasks --snapshot-worktree TASK-0007 --agent reviewer --previous-agent implementer
   tasks context diff TASK-0007 --agent reviewer --incremental
+  tasks --record-qa TASK-0007 --agent implementer --from qa/lint.log
+  tasks --compare-qa TASK-0007 --agent validator --from qa/lint.log   exit 20 on a regression
 
 Exit codes: 0 ok, 1 nothing to pick, 2 usage error or workflow halt, 10-19 validation,
 20-29 drift (stale excerpts), 40-49 file not found or unreadable, 50-59 context or state
@@ -232,6 +235,17 @@ struct Commands {
     #[arg(long, value_name = "TASK_ID", help_heading = "Agent handoffs")]
     resolve_drift: Option<String>,
 
+    /// Record a QA result as the baseline of its command: --agent ROLE --from LOG, or --command C
+    /// --exit-code N --log-path LOG ([--command-type lint|typecheck|test|coverage] [--command-id
+    /// ID]); the log is parsed (ESLint, tsc, Jest/Vitest, coverage) and kept as evidence
+    #[arg(long, value_name = "TASK_ID", help_heading = "QA baselines")]
+    record_qa: Option<String>,
+
+    /// Compare a new QA log with the baseline of the same command (--agent ROLE --from LOG);
+    /// exit 20 when something regressed (E023)
+    #[arg(long, value_name = "TASK_ID", help_heading = "QA baselines")]
+    compare_qa: Option<String>,
+
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
     #[arg(long, value_name = "SHELL", help_heading = "Commands")]
     completions: Option<clap_complete::Shell>,
@@ -339,6 +353,39 @@ struct VerbOptions {
     /// What was done about a drift (--resolve-drift)
     #[arg(long, value_name = "TEXT", help_heading = "Context options")]
     note: Option<String>,
+
+    /// QA log to read (--record-qa ROLE form, --compare-qa)
+    #[arg(long, value_name = "LOG", help_heading = "QA options")]
+    from: Option<String>,
+
+    /// QA log to read (--record-qa command form)
+    #[arg(long, value_name = "LOG", help_heading = "QA options")]
+    log_path: Option<String>,
+
+    /// The QA command line that produced the log
+    #[arg(long, value_name = "COMMAND", help_heading = "QA options")]
+    command: Option<String>,
+
+    /// What the log is: lint, typecheck, test or coverage (default: told from the command or the log)
+    #[arg(long, value_name = "TYPE", help_heading = "QA options")]
+    command_type: Option<String>,
+
+    /// The id results are matched by (default: the command type)
+    #[arg(long, value_name = "ID", help_heading = "QA options")]
+    command_id: Option<String>,
+
+    /// The QA command's exit status (default: 1 when the log shows errors or failures, else 0)
+    #[arg(
+        long,
+        value_name = "N",
+        allow_negative_numbers = true,
+        help_heading = "QA options"
+    )]
+    exit_code: Option<i64>,
+
+    /// How long the QA command ran
+    #[arg(long, value_name = "MS", help_heading = "QA options")]
+    duration_ms: Option<u64>,
 
     /// The task, when --attach-standard is given the standards file
     #[arg(long, value_name = "TASK_ID", help_heading = "Context options")]
@@ -587,6 +634,66 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
             role,
             note,
             actor: o.actor,
+        }
+    } else if let Some(id) = c.record_qa {
+        let log = match (o.from, o.log_path) {
+            (Some(_), Some(_)) => {
+                return usage(Error::usage(
+                    "--record-qa takes --from LOG (with --agent) or --log-path LOG (with --command and --exit-code), not both",
+                ));
+            }
+            (Some(log), None) => {
+                if o.agent.is_none() {
+                    return usage(Error::usage("--record-qa --from LOG needs --agent ROLE"));
+                }
+                log
+            }
+            (None, Some(log)) => {
+                if o.command.is_none() || o.exit_code.is_none() {
+                    return usage(Error::usage(
+                        "--record-qa --log-path LOG needs --command COMMAND and --exit-code N",
+                    ));
+                }
+                log
+            }
+            (None, None) => {
+                return usage(Error::usage(
+                    "--record-qa needs --agent ROLE --from LOG, or --command COMMAND --exit-code N --log-path LOG",
+                ));
+            }
+        };
+        Command::RecordQa {
+            id,
+            input: QaInput {
+                log,
+                agent: o.agent,
+                command: o.command,
+                command_type: o.command_type,
+                command_id: o.command_id,
+                exit_code: o.exit_code,
+                duration_ms: o.duration_ms,
+                actor: o.actor,
+            },
+        }
+    } else if let Some(id) = c.compare_qa {
+        let (Some(role), Some(log)) = (o.agent, o.from) else {
+            return usage(Error::usage(
+                "--compare-qa needs --agent ROLE and --from LOG (the new QA log)",
+            ));
+        };
+        Command::CompareQa {
+            id,
+            role: role.clone(),
+            input: QaInput {
+                log,
+                agent: Some(role),
+                command: o.command,
+                command_type: o.command_type,
+                command_id: o.command_id,
+                exit_code: o.exit_code,
+                duration_ms: o.duration_ms,
+                actor: o.actor,
+            },
         }
     } else {
         // clap's required group makes this unreachable; report it as usage all the same.

@@ -5,6 +5,7 @@ use crate::app::Ctx;
 use crate::clock::iso;
 use crate::context::build::{Payload, build, to_json};
 use crate::context::completeness;
+use crate::context::evidence;
 use crate::context::excerpts::{ExcerptIndex, IndexEntry, cache_name};
 use crate::context::model::{
     Audit, CONTEXT_VERSION, Context, Coordination, DEFAULT_ACTOR, Immutable, Manifest, ROLES,
@@ -420,10 +421,8 @@ fn copy_checklists(
     if names.is_empty() {
         return Ok(Vec::new());
     }
-    let evidence_index = store.evidence_dir().join("index.json");
-    let mut index: Value = store::read_json(&evidence_index)?
-        .unwrap_or_else(|| serde_json::json!({"version": 1, "evidence": []}));
     let mut sources = Vec::new();
+    let mut attachments = Vec::new();
     for name in names {
         let from = dir.join(&name);
         let Ok(bytes) = std::fs::read(&from) else {
@@ -432,7 +431,7 @@ fn copy_checklists(
         let sha = sha256_hex(&bytes);
         let to_rel = format!("{}/evidence/checklists/{name}", store.rel_dir);
         write(&ctx.repo.root.join(&to_rel), &bytes)?;
-        let attachment = serde_json::json!({
+        attachments.push(serde_json::json!({
             "id": &sha[..16],
             "type": "file",
             "path": to_rel,
@@ -440,11 +439,7 @@ fn copy_checklists(
             "size": bytes.len(),
             "created_at": now,
             "description": format!("Checklist copied from {CHECKLIST_DIR}/{name}"),
-        });
-        if let Some(list) = index.get_mut("evidence").and_then(Value::as_array_mut) {
-            list.retain(|e| e.get("path").and_then(Value::as_str) != Some(to_rel.as_str()));
-            list.push(attachment);
-        }
+        }));
         sources.push(SourceFile {
             path: format!("{CHECKLIST_DIR}/{name}"),
             sha256: sha,
@@ -452,8 +447,7 @@ fn copy_checklists(
             extra: Map::new(),
         });
     }
-    store::write_json_atomic(&evidence_index, &index)
-        .map_err(|e| StateError::io(&evidence_index, "write", e))?;
+    evidence::add(store, attachments)?;
     Ok(sources)
 }
 

@@ -12,6 +12,7 @@ pub mod lifecycle;
 pub mod lint;
 pub mod list;
 pub mod pick;
+pub mod qa;
 pub mod quarantine;
 pub mod refresh;
 pub mod validate;

@@ -11,6 +11,7 @@ mod lifecycle;
 mod lint;
 mod list;
 mod pick;
+mod qa;
 mod quarantine;
 mod sample_repo;
 mod support;

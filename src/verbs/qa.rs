@@ -1,0 +1,447 @@
+//! QA baselines (spec 03 §4.4–§4.5, contract D7): `--record-qa` and `--compare-qa`. A log is
+//! read once, streamed: parsed line by line, hashed, and copied into the task's evidence
+//! (`.agent-output/<ID>/evidence/qa/`).
+
+use crate::app::Ctx;
+use crate::clock::iso;
+use crate::context::evidence;
+use crate::context::model::Context;
+use crate::context::store::ContextStore;
+use crate::error::{Error, ErrorCode, Result};
+use crate::git::Git;
+use crate::output::{Report, Text};
+use crate::qa::compare::{Change, Comparison, QaResult, QaResults, compare};
+use crate::qa::parse::{Kind, LogParser, Summary, read_lines};
+use crate::store::{Hasher, StateError};
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+use std::io::Write;
+
+/// What `--record-qa` and `--compare-qa` were given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QaInput {
+    /// The log, relative to the current directory.
+    pub log: String,
+    pub agent: Option<String>,
+    pub command: Option<String>,
+    pub command_type: Option<String>,
+    pub command_id: Option<String>,
+    pub exit_code: Option<i64>,
+    pub duration_ms: Option<u64>,
+    pub actor: Option<String>,
+}
+
+/// A log read into the evidence directory (not yet in place: that happens under the lock).
+struct ReadLog {
+    result: QaResult,
+    temp: tempfile::NamedTempFile,
+    kept: String,
+    size: u64,
+}
+
+/// Read the log: E040 when it does not exist, E002 when it is not a file.
+fn read_log(ctx: &Ctx, store: &ContextStore, input: &QaInput, now: &str) -> Result<ReadLog> {
+    let given = ctx.cwd.join(&input.log);
+    let meta = std::fs::metadata(&given).map_err(|_| {
+        Error::new(ErrorCode::E040, format!("QA log not found: {}", input.log))
+            .with_detail("path", &input.log)
+            .with_recovery("Pass the log the QA command wrote (e.g. pnpm lint > qa/lint.log 2>&1)")
+    })?;
+    if !meta.is_file() {
+        return Err(
+            Error::new(ErrorCode::E002, format!("{} is not a file", input.log))
+                .with_detail("path", &input.log)
+                .with_recovery("Pass the log file itself"),
+        );
+    }
+    let file = std::fs::File::open(&given).map_err(|e| StateError::io(&given, "read", e))?;
+    let dir = ctx
+        .repo
+        .contained_dir(&format!("{}/evidence/qa", store.rel_dir))?;
+    let mut temp = tempfile::Builder::new()
+        .prefix(".qa-")
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| StateError::io(&dir, "create", e))?;
+    let mut parser = LogParser::new();
+    let mut hasher = Hasher::default();
+    let size = {
+        let out = temp.as_file_mut();
+        read_lines(
+            std::io::BufReader::with_capacity(256 * 1024, file),
+            &mut parser,
+            |chunk| {
+                hasher.update(chunk);
+                out.write_all(chunk)
+            },
+        )
+        .map_err(|e| StateError::io(&given, "read", e))?
+    };
+    let sha = hasher.hex();
+    let kind = match &input.command_type {
+        Some(t) => Kind::parse(t),
+        None => input
+            .command
+            .as_deref()
+            .and_then(Kind::of_command)
+            .or_else(|| parser.detected()),
+    };
+    if kind.is_none() {
+        ctx.warn(format!(
+            "Warning: cannot tell what kind of QA log {} is; its summary is empty (pass --command-type {})",
+            input.log,
+            crate::qa::parse::KINDS.join("|")
+        ));
+    }
+    let summary = kind.map(|k| parser.summary(k)).unwrap_or_default();
+    let command = input
+        .command
+        .clone()
+        .unwrap_or_else(|| kind.map_or_else(|| input.log.clone(), |k| k.as_str().to_string()));
+    let command_id = input.command_id.clone().unwrap_or_else(|| match kind {
+        Some(k) => k.as_str().to_string(),
+        None => crate::store::sha256_hex(command.as_bytes())[..8].to_string(),
+    });
+    let (exit_code, inferred) = match input.exit_code {
+        Some(code) => (code, false),
+        None => (i64::from(summary.has_failures()), true),
+    };
+    let kept = format!(
+        "{}/evidence/qa/{}-{}.log",
+        store.rel_dir,
+        file_safe(&command_id),
+        &sha[..12]
+    );
+    let source = given
+        .canonicalize()
+        .ok()
+        .and_then(|abs| {
+            abs.strip_prefix(&ctx.repo.root)
+                .ok()
+                .map(|r| r.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| given.to_string_lossy().into_owned());
+    let head = Git::new(&ctx.repo.root).head().ok().flatten();
+    Ok(ReadLog {
+        result: QaResult {
+            command_id,
+            command,
+            exit_code: Some(exit_code),
+            duration_ms: input.duration_ms.unwrap_or(0),
+            command_type: kind.map(|k| k.as_str().to_string()),
+            exit_code_inferred: inferred,
+            log_path: Some(kept.clone()),
+            log_sha256: Some(sha),
+            source_log_path: Some(source),
+            summary: Some(summary),
+            recorded_at: Some(now.to_string()),
+            agent: input.agent.clone(),
+            git_sha: head,
+            extra: Map::new(),
+        },
+        temp,
+        kept,
+        size,
+    })
+}
+
+fn file_safe(id: &str) -> String {
+    id.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// Put the log copy in place and list it in the evidence index (under the task's lock).
+fn keep_log(ctx: &Ctx, store: &ContextStore, log: ReadLog, now: &str) -> Result<()> {
+    let target = ctx.repo.root.join(&log.kept);
+    log.temp
+        .persist(&target)
+        .map_err(|e| StateError::io(&target, "write", e.error))?;
+    let r = &log.result;
+    evidence::add(
+        store,
+        vec![json!({
+            "id": r.log_sha256.as_deref().map(|s| &s[..16]),
+            "type": "qa_output",
+            "path": log.kept,
+            "sha256": r.log_sha256,
+            "size": log.size,
+            "created_at": now,
+            "description": format!("QA output: {}", r.command),
+            "metadata": {
+                "command": r.command,
+                "command_id": r.command_id,
+                "command_type": r.command_type,
+                "exit_code": r.exit_code,
+                "agent": r.agent,
+                "source_log_path": r.source_log_path,
+            },
+        })],
+    )
+}
+
+/// `immutable.validation_baseline.initial_results` as QA results (a new, empty set when there
+/// are none yet). A shape that cannot be read is E052: never overwritten.
+fn baseline_of(store: &ContextStore, context: &Context, now: &str) -> Result<QaResults> {
+    match &context.immutable.validation_baseline.initial_results {
+        None | Some(Value::Null) => Ok(QaResults {
+            recorded_at: now.to_string(),
+            agent: None,
+            git_sha: None,
+            results: Vec::new(),
+            extra: Map::new(),
+        }),
+        Some(value) => serde_json::from_value(value.clone()).map_err(|e| {
+            StateError::Corrupt {
+                path: store.context_path(),
+                reason: format!("immutable.validation_baseline.initial_results: {e}"),
+            }
+            .into()
+        }),
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct RecordReport {
+    pub task_id: String,
+    #[serde(flatten)]
+    pub result: QaResult,
+    /// True when a result with the same command_id was replaced.
+    pub replaced: bool,
+}
+
+/// Record a QA result as the baseline of its command id (and, with `--agent`, as that role's
+/// latest result).
+pub fn record(ctx: &Ctx, id: &str, input: &QaInput) -> Result<RecordReport> {
+    let store = ContextStore::of(&ctx.repo, id);
+    if !store.exists() {
+        return Err(store.missing());
+    }
+    let now = iso(ctx.clock.now());
+    let log = read_log(ctx, &store, input, &now)?;
+    let result = log.result.clone();
+    let replaced = store.update(&ctx.repo, |context| {
+        let mut all = baseline_of(&store, context, &now)?;
+        let replaced = all.upsert(result.clone());
+        all.recorded_at = now.clone();
+        all.agent = result.agent.clone().or(all.agent);
+        all.git_sha = result.git_sha.clone();
+        context.immutable.validation_baseline.initial_results =
+            Some(serde_json::to_value(&all).map_err(|e| internal(e.to_string()))?);
+        if let Some(role) = &result.agent
+            && let Some(agent) = context.coordination.role_mut(role)
+        {
+            agent.qa_results =
+                Some(serde_json::to_value(&result).map_err(|e| internal(e.to_string()))?);
+            agent.qa_log_path = result.log_path.clone();
+        }
+        context.audit.touch(&now, input.actor.as_deref());
+        keep_log(ctx, &store, log, &now)?;
+        Ok(replaced)
+    })?;
+    Ok(RecordReport {
+        task_id: id.to_string(),
+        result,
+        replaced,
+    })
+}
+
+fn internal(message: String) -> Error {
+    Error::new(ErrorCode::E999, message)
+}
+
+fn summary_text(summary: Option<&Summary>) -> String {
+    let Some(s) = summary else {
+        return "-".into();
+    };
+    let mut parts = Vec::new();
+    for (name, value) in [
+        ("lint errors", s.lint_errors),
+        ("lint warnings", s.lint_warnings),
+        ("type errors", s.type_errors),
+        ("tests passed", s.tests_passed),
+        ("tests failed", s.tests_failed),
+        ("tests skipped", s.tests_skipped),
+        ("tests todo", s.tests_todo),
+    ] {
+        if let Some(v) = value {
+            parts.push(format!("{name} {v}"));
+        }
+    }
+    if let Some(c) = &s.coverage {
+        for (name, value) in [
+            ("lines", c.lines),
+            ("branches", c.branches),
+            ("functions", c.functions),
+            ("statements", c.statements),
+        ] {
+            if let Some(v) = value {
+                parts.push(format!("{name} {v}%"));
+            }
+        }
+    }
+    if parts.is_empty() {
+        "(nothing recognised)".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+impl Report for RecordReport {
+    fn text(&self, out: &mut Text) {
+        let r = &self.result;
+        out.stdout.push_str(&format!(
+            "✓ QA result recorded for {} on {}{}\n  Command: {}\n  Type: {}\n  Exit code: {}{}\n  Summary: {}\n  Log kept: {}\n  Stored in immutable.validation_baseline.initial_results{}\n",
+            r.command_id,
+            self.task_id,
+            if self.replaced { " (replaced the previous result)" } else { "" },
+            r.command,
+            r.command_type.as_deref().unwrap_or("unknown"),
+            r.exit_code.map_or_else(|| "-".into(), |c| c.to_string()),
+            if r.exit_code_inferred { " (inferred from the log)" } else { "" },
+            summary_text(r.summary.as_ref()),
+            r.log_path.as_deref().unwrap_or("-"),
+            r.agent
+                .as_deref()
+                .map(|a| format!(" and coordination.{a}.qa_results"))
+                .unwrap_or_default(),
+        ));
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct CompareReport {
+    pub task_id: String,
+    pub agent_role: String,
+    pub command_id: String,
+    pub has_drift: bool,
+    pub regressions: Vec<Change>,
+    pub improvements: Vec<Change>,
+    pub baseline: QaResult,
+    pub current: QaResult,
+}
+
+/// Compare a new log with the baseline of the same command id; the new result becomes the
+/// role's latest. Regressions are E023 (exit 20) with `{regressions, improvements}` in details.
+pub fn compare_qa(ctx: &Ctx, id: &str, role: &str, input: &QaInput) -> Result<CompareReport> {
+    let store = ContextStore::of(&ctx.repo, id);
+    let context = store.load()?;
+    let now = iso(ctx.clock.now());
+    let log = read_log(ctx, &store, input, &now)?;
+    let current = log.result.clone();
+    let results = baseline_of(&store, &context, &now)?;
+    let Some(baseline) = results.get(&current.command_id).cloned() else {
+        let known: Vec<&str> = results
+            .results
+            .iter()
+            .map(|r| r.command_id.as_str())
+            .collect();
+        return Err(Error::new(
+            ErrorCode::E051,
+            format!(
+                "{id} has no QA baseline for command id '{}'",
+                current.command_id
+            ),
+        )
+        .with_detail("task_id", id)
+        .with_detail("command_id", &current.command_id)
+        .with_detail("baselines", &known)
+        .with_recovery(format!(
+            "Record one first (tasks --record-qa {id} --agent {role} --from LOG), or pass --command-id / --command-type of an existing baseline"
+        )));
+    };
+    let Comparison {
+        has_drift,
+        regressions,
+        improvements,
+    } = compare(&baseline, &current);
+    store.update(&ctx.repo, |context| {
+        if let Some(agent) = context.coordination.role_mut(role) {
+            agent.qa_results =
+                Some(serde_json::to_value(&current).map_err(|e| internal(e.to_string()))?);
+            agent.qa_log_path = current.log_path.clone();
+        }
+        context.audit.touch(&now, input.actor.as_deref());
+        keep_log(ctx, &store, log, &now)
+    })?;
+    if has_drift {
+        let mut message = format!(
+            "{} QA regression(s) in '{}' for {id} ({role}) against the baseline:",
+            regressions.len(),
+            current.command_id
+        );
+        for r in &regressions {
+            message.push_str(&format!("\n  {}", change_line(r)));
+        }
+        return Err(Error::new(ErrorCode::E023, message)
+            .with_detail("task_id", id)
+            .with_detail("agent", role)
+            .with_detail("command_id", &current.command_id)
+            .with_detail("regressions", &regressions)
+            .with_detail("improvements", &improvements)
+            .with_detail("baseline", &baseline.summary)
+            .with_detail("current", &current.summary)
+            .with_recovery(
+                "Fix the regressions and run the QA command again; if the new numbers are the accepted state, record them as the baseline with --record-qa",
+            ));
+    }
+    Ok(CompareReport {
+        task_id: id.to_string(),
+        agent_role: role.to_string(),
+        command_id: current.command_id.clone(),
+        has_drift,
+        regressions,
+        improvements,
+        baseline,
+        current,
+    })
+}
+
+fn change_line(c: &Change) -> String {
+    let mark = match c.severity {
+        Some("error") => "✖",
+        Some(_) => "⚠",
+        None => "✓",
+    };
+    let delta = if c.delta.is_null() {
+        String::new()
+    } else {
+        format!(", Δ{}", c.delta)
+    };
+    format!(
+        "{mark} {} (baseline: {}, current: {}{delta})",
+        c.kind, c.baseline, c.current
+    )
+}
+
+impl Report for CompareReport {
+    fn text(&self, out: &mut Text) {
+        let o = &mut out.stdout;
+        o.push_str(&format!(
+            "QA comparison for {} ({}), command id {}\n  Baseline: {} ({})\n  Current:  {} ({})\n",
+            self.task_id,
+            self.agent_role,
+            self.command_id,
+            self.baseline
+                .recorded_at
+                .as_deref()
+                .unwrap_or("recorded by tasks.py"),
+            summary_text(self.baseline.summary.as_ref()),
+            self.current.log_path.as_deref().unwrap_or("-"),
+            summary_text(self.current.summary.as_ref()),
+        ));
+        o.push_str("✓ No regressions\n");
+        if !self.improvements.is_empty() {
+            o.push_str(&format!("✓ {} improvement(s):\n", self.improvements.len()));
+            for i in &self.improvements {
+                o.push_str(&format!("  {}\n", change_line(i)));
+            }
+        }
+    }
+}
