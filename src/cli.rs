@@ -636,7 +636,7 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
             actor: o.actor,
         }
     } else if let Some(id) = c.record_qa {
-        let log = match (o.from, o.log_path) {
+        let log = match (o.from.clone(), o.log_path.clone()) {
             (Some(_), Some(_)) => {
                 return usage(Error::usage(
                     "--record-qa takes --from LOG (with --agent) or --log-path LOG (with --command and --exit-code), not both",
@@ -664,36 +664,18 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
         };
         Command::RecordQa {
             id,
-            input: QaInput {
-                log,
-                agent: o.agent,
-                command: o.command,
-                command_type: o.command_type,
-                command_id: o.command_id,
-                exit_code: o.exit_code,
-                duration_ms: o.duration_ms,
-                actor: o.actor,
-            },
+            input: qa_input(o, log),
         }
     } else if let Some(id) = c.compare_qa {
-        let (Some(role), Some(log)) = (o.agent, o.from) else {
+        let (Some(role), Some(log)) = (o.agent.clone(), o.from.clone()) else {
             return usage(Error::usage(
                 "--compare-qa needs --agent ROLE and --from LOG (the new QA log)",
             ));
         };
         Command::CompareQa {
             id,
-            role: role.clone(),
-            input: QaInput {
-                log,
-                agent: Some(role),
-                command: o.command,
-                command_type: o.command_type,
-                command_id: o.command_id,
-                exit_code: o.exit_code,
-                duration_ms: o.duration_ms,
-                actor: o.actor,
-            },
+            role,
+            input: qa_input(o, log),
         }
     } else {
         // clap's required group makes this unreachable; report it as usage all the same.
@@ -704,6 +686,20 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
         format,
         repo_root: cli.repo_root,
     })
+}
+
+/// The QA options of `--record-qa` and `--compare-qa`.
+fn qa_input(o: VerbOptions, log: String) -> QaInput {
+    QaInput {
+        log,
+        agent: o.agent,
+        command: o.command,
+        command_type: o.command_type,
+        command_id: o.command_id,
+        exit_code: o.exit_code,
+        duration_ms: o.duration_ms,
+        actor: o.actor,
+    }
 }
 
 /// Sub-command aliases: `tasks list [FILTER]`, `tasks pick [FILTER]`, and `tasks context

@@ -1,9 +1,8 @@
 //! The context cache: init, get, update-agent, mark-blocked, rebuild, purge (spec 02, contract
 //! D6), and its standards excerpts (attach, verify, invalidate).
 
-use crate::support::{TestRepo, command};
+use crate::support::{TestRepo, command, error_code, sha256};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 const TASK_PATH: &str = "tasks/backend/TASK-0201-carrier-rates.task.yaml";
 const CONTEXT: &str = ".agent-output/TASK-0201/context.json";
@@ -51,13 +50,6 @@ context:
 "#;
 
 const BACKEND_TIER: &str = "# Backend tier\n\n## Handler Constraints\n\nHandlers stay under 75 lines. They call one service.\n\n## Layering Rules\n\nHandlers call services; never the reverse.\n\n## Testing\n\nEvery service has unit tests.\n";
-
-fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 /// A committed repository with one complete task, standards, checklists and scope macros.
 fn repo() -> TestRepo {
@@ -120,10 +112,6 @@ fn changed(
         .filter(|k| a.get(*k) != b.get(*k))
         .cloned()
         .collect()
-}
-
-fn error_code(doc: &Value) -> &str {
-    doc["error"]["code"].as_str().unwrap_or("")
 }
 
 fn recovery(doc: &Value) -> &str {

@@ -1,9 +1,8 @@
 //! QA baselines: --record-qa and --compare-qa on the fixture logs of `fixtures/qa/` (spec 03
 //! §4.4–§4.5, contract D7).
 
-use crate::support::{TestRepo, command};
+use crate::support::{TestRepo, command, error_code, sha256};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use std::path::Path;
 
 const ID: &str = "TASK-0401";
@@ -23,17 +22,6 @@ deliverables: [apps/web/src/RateTable.tsx]
 acceptance_criteria:
   - QA stays green
 "#;
-
-fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn error_code(doc: &Value) -> &str {
-    doc["error"]["code"].as_str().unwrap_or("")
-}
 
 /// A repository with a context and the fixture logs copied to `qa/`.
 fn repo() -> TestRepo {

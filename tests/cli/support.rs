@@ -183,6 +183,20 @@ pub fn reference_context_fixture() -> String {
     .expect("reference context fixture")
 }
 
+/// Lowercase hex SHA-256.
+pub fn sha256(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `error.code` of a JSON error document ("" when there is none).
+pub fn error_code(doc: &Value) -> &str {
+    doc["error"]["code"].as_str().unwrap_or("")
+}
+
 /// The ids of a `--list --format json` document, in order.
 pub fn ids(doc: &Value) -> Vec<String> {
     doc["tasks"]

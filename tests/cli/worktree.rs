@@ -1,9 +1,8 @@
 //! Agent handoffs: worktree snapshots, incremental diffs, drift verification, drift budget
 //! (spec 03 §2–§4, contract D7), in temporary git repositories.
 
-use crate::support::TestRepo;
+use crate::support::{TestRepo, error_code, sha256};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 const ID: &str = "TASK-0301";
 const CONTEXT: &str = ".agent-output/TASK-0301/context.json";
@@ -33,17 +32,6 @@ context:
   standards_tier: frontend
   repo_paths: [src/app/, lib/]
 "#;
-
-fn sha256(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-fn error_code(doc: &Value) -> &str {
-    doc["error"]["code"].as_str().unwrap_or("")
-}
 
 /// A committed repository with the task, a few tracked files and an initialized context.
 fn repo() -> TestRepo {
