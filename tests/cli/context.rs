@@ -1572,3 +1572,20 @@ fn a_repo_root_below_the_git_top_level_sees_only_its_own_changes() {
     assert_eq!((code, error_code(&doc)), (60, "E060"));
     assert_eq!(doc["error"]["details"]["files"], json!(["backend/wip.ts"]));
 }
+
+#[test]
+fn a_file_system_refusal_is_e041_and_changes_nothing() {
+    let repo = repo();
+    // A file where the context directory has to go.
+    repo.write(".agent-output", "not a directory\n").commit();
+    let before = repo.snapshot();
+    let (code, doc, _) = repo.json(&["--init-context", "TASK-0201"]);
+    assert_eq!((code, error_code(&doc)), (40, "E041"), "{doc}");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(".agent-output")
+    );
+    assert_eq!(repo.snapshot(), before);
+}
