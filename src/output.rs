@@ -213,6 +213,15 @@ fn write_stderr(s: &str) {
     let _ = err.write_all(s.as_bytes());
 }
 
+/// The first `n` characters of `text` (a commit id, a hash) for display; never splits a
+/// character, whatever the text holds.
+pub fn prefix(text: &str, n: usize) -> &str {
+    match text.char_indices().nth(n) {
+        Some((end, _)) => &text[..end],
+        None => text,
+    }
+}
+
 #[cfg(test)]
 #[path = "tests/output.rs"]
 mod tests;

@@ -66,3 +66,11 @@ fn errors_carry_data_null_or_generated_at() {
         json!({"success": false, "error": body, "generated_at": "2026-11-25T10:00:00+00:00"})
     );
 }
+
+#[test]
+fn prefix_never_splits_a_character() {
+    assert_eq!(prefix("0123456789abcdef", 8), "01234567");
+    assert_eq!(prefix("abc", 8), "abc");
+    assert_eq!(prefix("ééééééééé", 8), "éééééééé");
+    assert_eq!(prefix("", 8), "");
+}

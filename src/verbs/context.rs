@@ -17,7 +17,7 @@ use crate::context::store::{ContextStore, OUTPUT_DIR};
 use crate::error::{Error, ErrorCode, Result};
 use crate::git::Git;
 use crate::ledger::{LedgerFile, NewException, Stamp, invalid_choice};
-use crate::output::{Report, Text};
+use crate::output::{Report, Text, prefix};
 use crate::store::{self, StateError, sha256_hex};
 use crate::tasks::Task;
 use crate::tasks::parse::{decode, parse_text};
@@ -502,7 +502,7 @@ impl Report for InitReport {
         out.stdout.push_str(&format!(
             "✓ Context initialized for {}\n  Base commit: {}\n  Context file: {}\n  Acceptance criteria: {} items\n  Standards: {} citation(s), {} excerpt(s) cached\n",
             self.task_id,
-            &self.base_commit[..self.base_commit.len().min(8)],
+            prefix(&self.base_commit, 8),
             self.context_file,
             self.acceptance_criteria_count,
             self.standards_citations,
@@ -532,8 +532,8 @@ pub fn get(ctx: &Ctx, id: &str) -> Result<GetReport> {
     {
         ctx.warn(format!(
             "Warning: Context created at {}, current HEAD is {}. Context may be stale.",
-            &context.git_head[..context.git_head.len().min(8)],
-            &head[..head.len().min(8)]
+            prefix(&context.git_head, 8),
+            prefix(&head, 8)
         ));
     }
     let age_hours =
@@ -576,10 +576,7 @@ impl Report for GetReport {
             "  Created by: {}\n",
             c.created_by.as_deref().unwrap_or("-")
         ));
-        s.push_str(&format!(
-            "  Git HEAD: {}\n",
-            &c.git_head[..c.git_head.len().min(8)]
-        ));
+        s.push_str(&format!("  Git HEAD: {}\n", prefix(&c.git_head, 8)));
         if let Some(age) = self.age_hours {
             s.push_str(&format!("  Age: {age:.1} hours\n"));
         }
@@ -878,7 +875,7 @@ impl Report for RebuildReport {
         out.stdout.push_str(&format!(
             "✓ Rebuilt context for {}\n  Git HEAD: {}\n",
             self.task_id,
-            &self.git_head[..self.git_head.len().min(8)]
+            prefix(&self.git_head, 8)
         ));
         for change in &self.changes {
             out.stdout.push_str(&format!("  {change}\n"));

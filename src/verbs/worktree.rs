@@ -8,7 +8,7 @@ use crate::context::store::ContextStore;
 use crate::error::{Error, ErrorCode, Result};
 use crate::git::Git;
 use crate::ledger::invalid_choice;
-use crate::output::{Report, Text};
+use crate::output::{Report, Text, prefix};
 use crate::store::{self, StateError, sha256_hex};
 use crate::worktree::{self, Capture, Scope};
 use serde::Serialize;
@@ -279,7 +279,7 @@ impl Report for SnapshotReport {
 }
 
 fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(8)]
+    prefix(sha, 8)
 }
 
 /// One difference between a snapshot and the working tree now.
@@ -489,7 +489,7 @@ fn short_sha(sha: &str) -> String {
     if sha.is_empty() {
         "(none)".into()
     } else {
-        format!("{}...", &sha[..sha.len().min(16)])
+        format!("{}...", prefix(sha, 16))
     }
 }
 

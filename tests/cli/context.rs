@@ -1589,3 +1589,19 @@ fn a_file_system_refusal_is_e041_and_changes_nothing() {
     );
     assert_eq!(repo.snapshot(), before);
 }
+
+#[test]
+fn odd_text_in_a_hand_edited_context_is_displayed_not_a_crash() {
+    let repo = repo();
+    let mut doc: Value =
+        serde_json::from_str(&crate::support::reference_context_fixture()).unwrap();
+    doc["git_head"] = json!("aéééééééééé");
+    repo.write(CONTEXT, serde_json::to_string_pretty(&doc).unwrap());
+    let run = repo.run(&["--get-context", "TASK-0201"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("Git HEAD: aééééééé\n"),
+        "{}",
+        run.stdout
+    );
+}
