@@ -173,9 +173,20 @@ pub fn cache_name(excerpt: &Excerpt) -> String {
     )
 }
 
+/// Whether an `excerpt_path` read from an index names a file directly in the index's directory
+/// (a hand-edited or hostile index must never make the tool delete anything else).
+pub fn is_plain_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('.')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
 impl ExcerptIndex {
     /// Add an excerpt, replacing the entry for the same file and section. Returns the cache
-    /// file the replaced entry used, if it differs from the new one.
+    /// file the replaced entry used, if it differs from the new one and is a plain file name
+    /// of this directory ([`is_plain_name`]).
     pub fn upsert(&mut self, entry: IndexEntry) -> Option<String> {
         match self
             .excerpts
@@ -184,7 +195,8 @@ impl ExcerptIndex {
         {
             Some(existing) => {
                 let old = std::mem::replace(existing, entry);
-                (old.excerpt_path != existing.excerpt_path).then_some(old.excerpt_path)
+                (old.excerpt_path != existing.excerpt_path && is_plain_name(&old.excerpt_path))
+                    .then_some(old.excerpt_path)
             }
             None => {
                 self.excerpts.push(entry);

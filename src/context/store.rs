@@ -50,8 +50,30 @@ impl ContextStore {
         self.context_path().is_file()
     }
 
-    /// Take the task's lock, creating its directory (which must resolve inside the repository).
+    /// E002 when `.agent-output` or the task's directory is a symbolic link: the tool never
+    /// writes or deletes through a link, wherever it points (contract D9).
+    pub fn check_links(&self, repo: &Repo) -> Result<()> {
+        let output = repo.root.join(OUTPUT_DIR);
+        for path in [&output, &self.dir] {
+            if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+                return Err(Error::new(
+                    ErrorCode::E002,
+                    format!(
+                        "{} is a symbolic link; the context cache is never written or deleted through a link",
+                        path.display()
+                    ),
+                )
+                .with_detail("path", path.display().to_string())
+                .with_recovery("Remove the link (the context cache is a plain directory the tool creates)"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Take the task's lock, creating its directory (which must resolve inside the repository
+    /// and not be a link).
     pub fn lock(&self, repo: &Repo) -> Result<LockGuard> {
+        self.check_links(repo)?;
         let dir = repo.contained_dir(&self.rel_dir)?;
         let path = dir.join(".context.lock");
         store::lock_exclusive(&path).map_err(|e| StateError::io(&path, "lock", e).into())
@@ -118,6 +140,7 @@ impl ContextStore {
     /// Remove the whole directory under the task's lock; `false` when there was none. Never
     /// leaves the repository.
     pub fn purge(&self, repo: &Repo) -> Result<bool> {
+        self.check_links(repo)?;
         if std::fs::symlink_metadata(&self.dir).is_err() {
             return Ok(false);
         }

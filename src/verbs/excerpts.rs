@@ -4,7 +4,7 @@
 use crate::app::Ctx;
 use crate::clock::iso;
 use crate::context::excerpts::{
-    Excerpt, ExcerptIndex, IndexEntry, Staleness, cache_name, extract, freshness,
+    Excerpt, ExcerptIndex, IndexEntry, Staleness, cache_name, extract, freshness, is_plain_name,
 };
 use crate::context::store::ContextStore;
 use crate::error::{Error, ErrorCode, Result};
@@ -325,7 +325,7 @@ pub fn invalidate(ctx: &Ctx, id: &str) -> Result<InvalidateReport> {
             let stale = removed.iter().any(|r| {
                 r.excerpt_id == entry.id && r.file == entry.file && r.section == entry.section
             });
-            if stale {
+            if stale && is_plain_name(&entry.excerpt_path) {
                 let _ = std::fs::remove_file(dir.join(&entry.excerpt_path));
             }
             !stale

@@ -55,6 +55,7 @@ fn read_log(ctx: &Ctx, store: &ContextStore, input: &QaInput, now: &str) -> Resu
         );
     }
     let file = std::fs::File::open(&given).map_err(|e| StateError::io(&given, "read", e))?;
+    store.check_links(&ctx.repo)?;
     let dir = ctx
         .repo
         .contained_dir(&format!("{}/evidence/qa", store.rel_dir))?;

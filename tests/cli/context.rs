@@ -1605,3 +1605,73 @@ fn odd_text_in_a_hand_edited_context_is_displayed_not_a_crash() {
         run.stdout
     );
 }
+
+#[test]
+fn a_task_directory_linked_inside_the_repository_is_never_followed() {
+    let repo = repo();
+    std::fs::create_dir_all(repo.root().join(".agent-output")).unwrap();
+    std::os::unix::fs::symlink("..", repo.root().join(".agent-output/TASK-0201")).unwrap();
+    let before = repo.snapshot();
+    for args in [
+        &["--purge-context", "TASK-0201"][..],
+        &["--init-context", "TASK-0201"],
+        &[
+            "--attach-standard",
+            "TASK-0201",
+            "--file",
+            "standards/backend-tier.md",
+            "--section",
+            "Testing",
+        ],
+    ] {
+        let (code, doc, _) = repo.json(args);
+        assert_eq!((code, error_code(&doc)), (10, "E002"), "{args:?} {doc}");
+    }
+    assert!(
+        repo.root().join(".git").is_dir(),
+        "the repository is still there"
+    );
+    assert_eq!(repo.snapshot(), before);
+    // The same with .agent-output itself a link to a tracked directory.
+    std::fs::remove_file(repo.root().join(".agent-output/TASK-0201")).unwrap();
+    std::fs::remove_dir(repo.root().join(".agent-output")).unwrap();
+    std::os::unix::fs::symlink("standards", repo.root().join(".agent-output")).unwrap();
+    let (code, doc, _) = repo.json(&["--purge-context", "TASK-0201"]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    assert!(repo.root().join("standards/backend-tier.md").exists());
+}
+
+#[test]
+fn a_hostile_excerpt_index_never_deletes_outside_its_directory() {
+    let repo = repo();
+    assert_eq!(repo.run(&["--init-context", "TASK-0201"]).code, 0);
+    let index_path = ".agent-output/TASK-0201/evidence/standards/index.json";
+    let mut index: Value = serde_json::from_str(&repo.read(index_path)).unwrap();
+    index["excerpts"][0]["excerpt_path"] = json!("../../../../standards/global.md");
+    index["excerpts"][0]["content_sha"] = json!("0000000000000000");
+    repo.write(index_path, serde_json::to_string_pretty(&index).unwrap());
+    let (code, doc, _) = repo.json(&["--invalidate-excerpts", "TASK-0201"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["data"]["invalidated"].as_array().unwrap().len(), 1);
+    assert!(
+        repo.root().join("standards/global.md").exists(),
+        "never deleted"
+    );
+    // Re-attaching over such an entry does not delete it either.
+    index["excerpts"][0]["excerpt_path"] = json!("../../../../standards/backend-tier.md");
+    repo.write(index_path, serde_json::to_string_pretty(&index).unwrap());
+    let file = index["excerpts"][0]["file"].as_str().unwrap().to_string();
+    let section = index["excerpts"][0]["section"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    repo.run(&[
+        "--attach-standard",
+        "TASK-0201",
+        "--file",
+        &file,
+        "--section",
+        &section,
+    ]);
+    assert!(repo.root().join("standards/backend-tier.md").exists());
+}
