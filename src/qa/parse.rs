@@ -113,6 +113,17 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// Whether the log held the numbers of `kind`. A clean ESLint or tsc run prints nothing, so
+    /// lint and typecheck are always read; a test or coverage run without its summary crashed or
+    /// was not that tool.
+    pub fn recognized(&self, kind: Kind) -> bool {
+        match kind {
+            Kind::Lint | Kind::Typecheck => true,
+            Kind::Test => self.tests_passed.is_some(),
+            Kind::Coverage => self.coverage.is_some(),
+        }
+    }
+
     /// True when the log reports failures (errors or failed tests) — the exit code a command
     /// with this output most likely had was not 0.
     pub fn has_failures(&self) -> bool {
@@ -141,12 +152,26 @@ struct TestCounts {
     todo: u64,
 }
 
+impl TestCounts {
+    fn add(&mut self, other: &TestCounts) {
+        self.passed = self.passed.saturating_add(other.passed);
+        self.failed = self.failed.saturating_add(other.failed);
+        self.skipped = self.skipped.saturating_add(other.skipped);
+        self.todo = self.todo.saturating_add(other.todo);
+    }
+}
+
 static ANSI: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
         .expect("ANSI pattern")
 });
+/// turbo: `@scope/pkg:task: …`; pnpm recursive: `packages/api test: …` (a path with a `/`,
+/// then the script name; `$ ` on the line that echoes the command).
 static PREFIX: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^((?:@[\w.-]+/)?[\w.-]+):([A-Za-z][\w:.-]*): ?").expect("prefix pattern")
+    Regex::new(
+        r"^(?:((?:@[\w.-]+/)?[\w.-]+):([A-Za-z][\w:.-]*): ?|((?:@[\w.-]+/)?[\w.-]+(?:/[\w.-]+)+) ([A-Za-z][\w:.-]*)(?:: ?|\$ ))",
+    )
+    .expect("prefix pattern")
 });
 static ESLINT_PROBLEM: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^\s+\d+:\d+\s+(error|warning)\s").expect("eslint problem"));
@@ -201,7 +226,8 @@ impl LogParser {
         let (package, line) = match PREFIX.captures(line) {
             Some(c) => {
                 let end = c.get(0).map_or(0, |m| m.end());
-                (c[1].to_string(), &line[end..])
+                let name = c.get(1).or_else(|| c.get(3)).map_or("", |m| m.as_str());
+                (name.to_string(), &line[end..])
             }
             None => (String::new(), line),
         };
@@ -212,20 +238,21 @@ impl LogParser {
         if let Some(c) = ESLINT_SUMMARY.captures(line) {
             let (e, w) = (number(&c[1]), number(&c[2]));
             let sum = p.eslint_summary.get_or_insert((0, 0));
-            sum.0 += e;
-            sum.1 += w;
+            sum.0 = sum.0.saturating_add(e);
+            sum.1 = sum.1.saturating_add(w);
         } else if let Some(c) = ESLINT_PROBLEM.captures(line) {
             if &c[1] == "error" {
-                p.eslint_lines.0 += 1;
+                p.eslint_lines.0 = p.eslint_lines.0.saturating_add(1);
             } else {
-                p.eslint_lines.1 += 1;
+                p.eslint_lines.1 = p.eslint_lines.1.saturating_add(1);
             }
         }
         if TSC_ERROR.is_match(line) {
-            p.tsc_lines += 1;
+            p.tsc_lines = p.tsc_lines.saturating_add(1);
         }
         if let Some(c) = TSC_FOUND.captures(line) {
-            *p.tsc_found.get_or_insert(0) += number(&c[1]);
+            let found = p.tsc_found.get_or_insert(0);
+            *found = found.saturating_add(number(&c[1]));
         }
         if let Some(c) = TESTS_LINE.captures(line) {
             let mut counts = TestCounts::default();
@@ -233,19 +260,16 @@ impl LogParser {
             for m in COUNT.captures_iter(&c[1]) {
                 any = true;
                 let n = number(&m[1]);
-                match &m[2] {
-                    "passed" => counts.passed += n,
-                    "failed" => counts.failed += n,
-                    "todo" => counts.todo += n,
-                    _ => counts.skipped += n,
-                }
+                let slot = match &m[2] {
+                    "passed" => &mut counts.passed,
+                    "failed" => &mut counts.failed,
+                    "todo" => &mut counts.todo,
+                    _ => &mut counts.skipped,
+                };
+                *slot = slot.saturating_add(n);
             }
             if any {
-                let t = p.tests.get_or_insert_with(TestCounts::default);
-                t.passed += counts.passed;
-                t.failed += counts.failed;
-                t.skipped += counts.skipped;
-                t.todo += counts.todo;
+                p.tests.get_or_insert_with(TestCounts::default).add(&counts);
             }
         }
         if let Some(c) = COVERAGE_SUMMARY.captures(line) {
@@ -298,26 +322,31 @@ impl LogParser {
         let packages = self.packages.values();
         match kind {
             Kind::Lint => {
-                let (e, w) = packages.fold((0, 0), |(e, w), p| {
+                let (e, w) = packages.fold((0u64, 0u64), |(e, w), p| {
                     let (pe, pw) = p.eslint_summary.unwrap_or(p.eslint_lines);
-                    (e + pe, w + pw)
+                    (e.saturating_add(pe), w.saturating_add(pw))
                 });
                 s.lint_errors = Some(e);
                 s.lint_warnings = Some(w);
             }
             Kind::Typecheck => {
-                let n = packages.map(|p| p.tsc_found.unwrap_or(p.tsc_lines)).sum();
+                let n = packages.fold(0u64, |n, p| {
+                    n.saturating_add(p.tsc_found.unwrap_or(p.tsc_lines))
+                });
                 s.type_errors = Some(n);
             }
             Kind::Test | Kind::Coverage => {
-                let tests: Vec<TestCounts> =
-                    self.packages.values().filter_map(|p| p.tests).collect();
-                if kind == Kind::Test || !tests.is_empty() {
-                    let sum = |f: fn(&TestCounts) -> u64| Some(tests.iter().map(f).sum());
-                    s.tests_passed = sum(|t| t.passed);
-                    s.tests_failed = sum(|t| t.failed);
-                    s.tests_skipped = sum(|t| t.skipped);
-                    s.tests_todo = sum(|t| t.todo);
+                // Test runners always print a summary line: without one the counts are unknown
+                // (a crashed run), not zero.
+                let mut total: Option<TestCounts> = None;
+                for t in self.packages.values().filter_map(|p| p.tests.as_ref()) {
+                    total.get_or_insert_with(TestCounts::default).add(t);
+                }
+                if let Some(t) = total {
+                    s.tests_passed = Some(t.passed);
+                    s.tests_failed = Some(t.failed);
+                    s.tests_skipped = Some(t.skipped);
+                    s.tests_todo = Some(t.todo);
                 }
                 if kind == Kind::Coverage {
                     let mut lowest = Coverage::default();
@@ -331,7 +360,7 @@ impl LogParser {
                             }
                         }
                     }
-                    s.coverage = Some(lowest);
+                    s.coverage = (!lowest.is_empty()).then_some(lowest);
                 }
             }
         }

@@ -87,25 +87,50 @@ fn read_log(ctx: &Ctx, store: &ContextStore, input: &QaInput, now: &str) -> Resu
             .and_then(Kind::of_command)
             .or_else(|| parser.detected()),
     };
-    if kind.is_none() {
+    let summary = kind.map(|k| parser.summary(k)).unwrap_or_default();
+    let recognized = kind.is_some_and(|k| summary.recognized(k));
+    if let Some(k) = kind
+        && !recognized
+    {
         ctx.warn(format!(
-            "Warning: cannot tell what kind of QA log {} is; its summary is empty (pass --command-type {})",
+            "Warning: {} has no {} summary (did the run crash?); its counts are unknown and, without --exit-code, it counts as failed",
             input.log,
-            crate::qa::parse::KINDS.join("|")
+            k.as_str()
         ));
     }
-    let summary = kind.map(|k| parser.summary(k)).unwrap_or_default();
     let command = input
         .command
         .clone()
         .unwrap_or_else(|| kind.map_or_else(|| input.log.clone(), |k| k.as_str().to_string()));
-    let command_id = input.command_id.clone().unwrap_or_else(|| match kind {
-        Some(k) => k.as_str().to_string(),
-        None => crate::store::sha256_hex(command.as_bytes())[..8].to_string(),
-    });
+    let command_id = match (&input.command_id, kind) {
+        (Some(id), _) => id.clone(),
+        (None, Some(k)) => k.as_str().to_string(),
+        (None, None) => {
+            return Err(Error::new(
+                ErrorCode::E002,
+                format!(
+                    "Cannot tell what kind of QA log {} is (nothing in the command or the log says)",
+                    input.log
+                ),
+            )
+            .with_detail("path", &input.log)
+            .with_detail("expected", crate::qa::parse::KINDS)
+            .with_recovery(format!(
+                "Pass --command-type {} (a clean ESLint or tsc run prints nothing), or --command-id ID",
+                crate::qa::parse::KINDS.join("|")
+            )));
+        }
+    };
+    if kind.is_none() {
+        ctx.warn(format!(
+            "Warning: the kind of {} is unknown; its summary is empty (pass --command-type {})",
+            input.log,
+            crate::qa::parse::KINDS.join("|")
+        ));
+    }
     let (exit_code, inferred) = match input.exit_code {
         Some(code) => (code, false),
-        None => (i64::from(summary.has_failures()), true),
+        None => (i64::from(summary.has_failures() || !recognized), true),
     };
     let kept = format!(
         "{}/evidence/qa/{}-{}.log",

@@ -718,3 +718,96 @@ fn results_of_tasks_py_are_kept_and_a_broken_shape_is_e052() {
     assert_eq!((code, error_code(&doc)), (50, "E052"), "{doc}");
     assert_eq!(repo.read(CONTEXT), broken);
 }
+
+#[test]
+fn a_crashed_test_run_is_not_a_clean_one() {
+    let repo = repo();
+    repo.json(&[
+        "--record-qa",
+        ID,
+        "--agent",
+        "implementer",
+        "--from",
+        "qa/jest-pass.log",
+        "--exit-code",
+        "0",
+    ]);
+    repo.write("qa/crash.log", "FAIL src/handlers/status.test.ts\n  ● Test suite failed to run\n\n    Cannot find module './carriers'\n");
+    let (code, doc, run) = repo.json(&[
+        "--compare-qa",
+        ID,
+        "--agent",
+        "validator",
+        "--from",
+        "qa/crash.log",
+        "--command-type",
+        "test",
+    ]);
+    assert_eq!((code, error_code(&doc)), (20, "E023"), "{doc}");
+    assert!(run.stderr.contains("has no test summary"), "{}", run.stderr);
+    let kinds: Vec<&str> = doc["error"]["details"]["regressions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, vec!["exit_code_regression"]);
+    assert_eq!(
+        doc["error"]["details"]["current"],
+        json!({}),
+        "unknown counts are absent, not 0"
+    );
+}
+
+#[test]
+fn a_log_of_unknown_kind_needs_a_command_type_or_id() {
+    let repo = repo();
+    repo.json(&[
+        "--record-qa",
+        ID,
+        "--agent",
+        "implementer",
+        "--from",
+        "qa/eslint-fail.log",
+    ]);
+    // ESLint prints nothing when all is well: nothing says this is a lint log.
+    let (code, doc, _) = repo.json(&[
+        "--compare-qa",
+        ID,
+        "--agent",
+        "reviewer",
+        "--from",
+        "qa/eslint-pass.log",
+    ]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    assert!(
+        doc["error"]["recovery_action"]
+            .as_str()
+            .unwrap()
+            .contains("--command-type")
+    );
+    let (code, _, _) = repo.json(&[
+        "--compare-qa",
+        ID,
+        "--agent",
+        "reviewer",
+        "--from",
+        "qa/eslint-pass.log",
+        "--command-id",
+        "lint",
+    ]);
+    assert_eq!(code, 0);
+    // The command names it: fine too.
+    let (code, doc, _) = repo.json(&[
+        "--record-qa",
+        ID,
+        "--command",
+        "pnpm eslint .",
+        "--exit-code",
+        "0",
+        "--log-path",
+        "qa/eslint-pass.log",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["data"]["command_id"], "lint");
+}

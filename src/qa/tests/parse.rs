@@ -198,3 +198,44 @@ fn serialized_summaries_keep_zero_counts_and_drop_absent_fields() {
         serde_json::json!({"coverage": {"lines": 78.9, "branches": 61.02, "functions": 85.71, "statements": 78.4}})
     );
 }
+
+#[test]
+fn pnpm_recursive_prefixes_are_packages_too() {
+    let log = "\
+packages/api test$ jest
+packages/api test: Test Suites: 1 failed, 1 passed, 2 total
+packages/api test: Tests:       2 failed, 5 passed, 7 total
+packages/api test: Failed
+apps/web test$ vitest run
+apps/web test:       Tests  1 failed | 9 passed (10)
+apps/web test: All files |   70.5 |   60 |   80 |   71.25 |
+packages/api test: All files |   90 |   85 |   95 |   91 |
+";
+    let p = parse_text(log);
+    assert_eq!(p.summary(Kind::Test), tests(14, 3, 0, 0));
+    let c = p.summary(Kind::Coverage).coverage.unwrap();
+    assert_eq!((c.lines, c.branches), (Some(71.25), Some(60.0)));
+}
+
+#[test]
+fn a_test_log_without_its_summary_has_no_counts() {
+    let crash =
+        "FAIL src/a.test.ts\n  ● Test suite failed to run\n\n    Cannot find module './missing'\n";
+    let s = parse_text(crash).summary(Kind::Test);
+    assert_eq!(s, Summary::default());
+    assert!(!s.recognized(Kind::Test));
+    assert!(parse_text("").summary(Kind::Lint).recognized(Kind::Lint));
+    assert_eq!(
+        parse_text("no coverage here\n")
+            .summary(Kind::Coverage)
+            .coverage,
+        None
+    );
+}
+
+#[test]
+fn huge_numbers_saturate() {
+    let line = "✖ 18446744073709551615 problems (18446744073709551615 errors, 0 warnings)\n";
+    let s = parse_text(&line.repeat(2)).summary(Kind::Lint);
+    assert_eq!(s.lint_errors, Some(u64::MAX));
+}
