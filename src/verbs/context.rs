@@ -26,8 +26,6 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::path::Path;
 
-/// Paths the tool itself writes: never "dirty" (contract D6).
-const TOOL_PATHS: [&str; 3] = ["tasks/.cache/", ".agent-output/", "docs/compliance/"];
 const CHECKLIST_DIR: &str = "docs/agents";
 
 /// A task file found for an id, read and parsed (task rules and the whole YAML document).
@@ -133,11 +131,12 @@ fn base_commit(git: &Git, given: Option<&str>) -> Result<String> {
 
 /// Changed paths of the work tree, the tool's own paths left out.
 fn dirty_paths(git: &Git) -> Result<Vec<String>> {
+    // Both sides of a rename: the source is gone from the tree too.
     let mut paths: Vec<String> = git
         .status()?
         .into_iter()
-        .map(|e| e.path)
-        .filter(|p| !TOOL_PATHS.iter().any(|t| p.starts_with(t)))
+        .flat_map(|e| std::iter::once(e.path).chain(e.orig_path))
+        .filter(|p| !crate::worktree::is_tool_path(p.as_bytes()))
         .collect();
     paths.sort();
     paths.dedup();
@@ -375,10 +374,13 @@ fn write_files(
         }
         store::atomic_write(path, bytes).map_err(|e| StateError::io(path, "write", e).into())
     };
-    write(&store.snapshot_path(), &source.raw)?;
+    // Every state file this will update is read first: a corrupt one stops it before anything
+    // is written (E052).
     let standards_dir = store.evidence_dir().join("standards");
     let index_path = standards_dir.join("index.json");
     let mut index: ExcerptIndex = store::read_json(&index_path)?.unwrap_or_default();
+    let _: Option<Value> = store::read_json(&store.evidence_dir().join("index.json"))?;
+    write(&store.snapshot_path(), &source.raw)?;
     for excerpt in &payload.excerpts {
         write(
             &standards_dir.join(cache_name(excerpt)),

@@ -125,6 +125,12 @@ pub fn snapshot(
         }
         ctx.warn(warning);
     }
+    if !cap.embedded.is_empty() {
+        ctx.warn(format!(
+            "Warning: nested git repositories are not part of the snapshot: {}",
+            cap.embedded.join(", ")
+        ));
+    }
     let git = Git::new(&ctx.repo.root);
     let base = context.git_head.clone();
     let diff = worktree::diff(&git, &base, &cap.tree).map_err(|e| unreachable_base(e, &base))?;
@@ -139,7 +145,7 @@ pub fn snapshot(
         .map(|c| file_snapshot(ctx, c))
         .collect();
     let diff_stat = worktree::diff_stat(&git, &base, &cap.tree)?;
-    let status_report = lossy(&git.run(&["status", "--porcelain", "-z"])?);
+    let status_report = lossy(&git.run(&["status", "--porcelain", "-z", "--", "."])?);
     let incremental = match &previous_tree {
         None => None,
         Some((prev, None)) => {

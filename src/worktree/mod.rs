@@ -83,6 +83,8 @@ pub struct Capture {
     pub head_tree: String,
     /// Untracked files left out because they are outside the task's scope (lossy UTF-8).
     pub out_of_scope: Vec<String>,
+    /// Untracked nested git repositories, left out (their content belongs to another repo).
+    pub embedded: Vec<String>,
 }
 
 impl Capture {
@@ -109,32 +111,35 @@ pub fn capture(repo: &Repo, scope: &Scope, ignored: &[String]) -> Result<Capture
     let git = Git::new(&repo.root);
     let head = head(&git)?;
     let head_tree = rev_parse(&git, &format!("{head}^{{tree}}"))?;
-    let mut take: Vec<Vec<u8>> = Vec::new();
+    let mut present: Vec<Vec<u8>> = Vec::new();
+    let mut missing: Vec<Vec<u8>> = Vec::new();
     let mut out_of_scope = Vec::new();
+    let mut embedded = Vec::new();
     let skip = |p: &[u8]| is_tool_path(p) || ignored.iter().any(|i| i.as_bytes() == p);
     for entry in git.status_raw()? {
         if entry.code == "??" {
             if skip(&entry.path) {
                 continue;
             }
-            if scope.contains(&entry.path) {
-                take.push(entry.path);
+            if entry.path.ends_with(b"/") {
+                // git lists a nested repository as a directory: its files are another repo's.
+                embedded.push(String::from_utf8_lossy(&entry.path).into_owned());
+            } else if scope.contains(&entry.path) {
+                present.push(entry.path);
             } else {
                 out_of_scope.push(String::from_utf8_lossy(&entry.path).into_owned());
             }
             continue;
         }
-        // A path missing on disk is taken only when HEAD has it (a deletion, or the source of a
-        // rename); a file staged and then deleted was never in HEAD.
-        let deleted = entry.code.contains('D') && !entry.code.starts_with('A');
-        let path = entry.path;
-        if !skip(&path) && (exists(repo, &path) || deleted) {
-            take.push(path);
-        }
-        if let Some(orig) = entry.orig_path
-            && !skip(&orig)
-        {
-            take.push(orig);
+        for path in std::iter::once(entry.path).chain(entry.orig_path) {
+            if skip(&path) {
+                continue;
+            }
+            if exists(repo, &path) {
+                present.push(path);
+            } else {
+                missing.push(path);
+            }
         }
     }
     let dir = tempfile::Builder::new()
@@ -144,13 +149,8 @@ pub fn capture(repo: &Repo, scope: &Scope, ignored: &[String]) -> Result<Capture
     let index: PathBuf = dir.path().join("index");
     let temp = git.with_index(&index);
     temp.run(&["read-tree", &head_tree])?;
-    if !take.is_empty() {
-        let mut list = Vec::new();
-        for path in &take {
-            list.extend_from_slice(path);
-            list.push(0);
-        }
-        // -A: additions, changes and removals; -f: a listed path may match .gitignore (a
+    if !present.is_empty() {
+        // -A: additions, changes and mode changes; -f: a listed path may match .gitignore (a
         // staged file); literal pathspecs from stdin: any name, any number, any length.
         temp.run_with_input(
             &[
@@ -160,7 +160,14 @@ pub fn capture(repo: &Repo, scope: &Scope, ignored: &[String]) -> Result<Capture
                 "--pathspec-from-file=-",
                 "--pathspec-file-nul",
             ],
-            &list,
+            &nul_list(&present),
+        )?;
+    }
+    if !missing.is_empty() {
+        // Gone from the disk: out of the index too (a path the index never had is no error).
+        temp.run_with_input(
+            &["update-index", "--force-remove", "-z", "--stdin"],
+            &nul_list(&missing),
         )?;
     }
     let tree = String::from_utf8_lossy(&temp.run(&["write-tree"])?)
@@ -171,7 +178,17 @@ pub fn capture(repo: &Repo, scope: &Scope, ignored: &[String]) -> Result<Capture
         head,
         head_tree,
         out_of_scope,
+        embedded,
     })
+}
+
+fn nul_list(paths: &[Vec<u8>]) -> Vec<u8> {
+    let mut list = Vec::new();
+    for path in paths {
+        list.extend_from_slice(path);
+        list.push(0);
+    }
+    list
 }
 
 fn exists(repo: &Repo, path: &[u8]) -> bool {
@@ -187,8 +204,9 @@ fn rev_parse(git: &Git, rev: &str) -> Result<String> {
     )
 }
 
-/// Options that make `git diff` output independent of the user's configuration.
-const DIFF_OPTIONS: [&str; 7] = [
+/// Options that make `git diff` output independent of the user's configuration (colour,
+/// external drivers, rename detection, prefixes, `diff.orderFile`, `diff.submodule`).
+const DIFF_OPTIONS: [&str; 9] = [
     "--no-color",
     "--no-ext-diff",
     "--no-textconv",
@@ -196,10 +214,13 @@ const DIFF_OPTIONS: [&str; 7] = [
     "--src-prefix=a/",
     "--dst-prefix=b/",
     "--relative",
+    "-O/dev/null",
+    "--submodule=short",
 ];
 
 /// The same for the patch itself (these would turn `--stat` into a patch too).
-const PATCH_OPTIONS: [&str; 4] = [
+const PATCH_OPTIONS: [&str; 5] = [
+    "--full-index",
     "--diff-algorithm=myers",
     "-U3",
     "--inter-hunk-context=0",
@@ -290,7 +311,8 @@ pub fn file_state(repo: &Repo, path: &[u8]) -> Option<(String, String, u64)> {
 
 /// The SHA-256 of a file's content in a tree (`None` when the tree has no such file).
 pub fn blob_sha(git: &Git, tree: &str, path: &[u8]) -> Option<String> {
-    let mut spec = format!("{tree}:").into_bytes();
+    // `./`: relative to the repository root, which may be below the top of the work tree.
+    let mut spec = format!("{tree}:./").into_bytes();
     spec.extend_from_slice(path);
     let spec = String::from_utf8(spec).ok()?;
     let out = git.output(&["cat-file", "blob", &spec]).ok()?;

@@ -1675,3 +1675,23 @@ fn a_hostile_excerpt_index_never_deletes_outside_its_directory() {
     ]);
     assert!(repo.root().join("standards/backend-tier.md").exists());
 }
+
+#[test]
+fn a_rebuild_stopped_by_a_corrupt_index_writes_nothing() {
+    for index in [
+        ".agent-output/TASK-0201/evidence/index.json",
+        ".agent-output/TASK-0201/evidence/standards/index.json",
+    ] {
+        let repo = repo();
+        assert_eq!(repo.run(&["--init-context", "TASK-0201"]).code, 0);
+        repo.write(
+            TASK_PATH,
+            TASK.replace("Carrier rate comparison", "Carrier rate comparison v2"),
+        );
+        repo.write(index, "{ not json");
+        let before = repo.snapshot();
+        let (code, doc, _) = repo.json(&["--rebuild-context", "TASK-0201"]);
+        assert_eq!((code, error_code(&doc)), (50, "E052"), "{index}: {doc}");
+        assert_eq!(repo.snapshot(), before, "{index}: nothing written");
+    }
+}

@@ -918,3 +918,145 @@ fn a_pruned_previous_tree_is_e061_with_a_hint() {
             .contains("git gc")
     );
 }
+
+#[test]
+fn unusual_git_states_snapshot_cleanly() {
+    let repo = repo();
+    // A staged rename whose new file was then deleted.
+    repo.git(&["mv", "src/app/old-name.ts", "src/app/renamed.ts"]);
+    std::fs::remove_file(repo.root().join("src/app/renamed.ts")).unwrap();
+    // A staged file deleted again.
+    repo.write("src/app/brief.ts", "x\n");
+    repo.git(&["add", "src/app/brief.ts"]);
+    std::fs::remove_file(repo.root().join("src/app/brief.ts")).unwrap();
+    // A nested repository without commits, inside the scope.
+    std::fs::create_dir_all(repo.root().join("src/app/vendored")).unwrap();
+    repo.write("src/app/vendored/lib.js", "x\n");
+    let status = std::process::Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(repo.root().join("src/app/vendored"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let (code, doc, run) = repo.json(&["--snapshot-worktree", ID, "--agent", "implementer"]);
+    assert_eq!(code, 0, "{doc} {}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("nested git repositories are not part of the snapshot: src/app/vendored/"),
+        "{}",
+        run.stderr
+    );
+    let files = doc["snapshot"]["files_changed"].as_array().unwrap();
+    let summary: Vec<(&str, &str)> = files
+        .iter()
+        .map(|f| (f["path"].as_str().unwrap(), f["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(summary, vec![("src/app/old-name.ts", "D")]);
+    let (code, _, _) = repo.json(&["--verify-worktree", ID, "--expected-agent", "implementer"]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn a_preexisting_staged_rename_stays_out_of_snapshots() {
+    let repo = TestRepo::new();
+    repo.write(&format!("tasks/web/{ID}-timeline.task.yaml"), TASK)
+        .write("src/app/timeline.ts", "export const timeline = [];\n")
+        .write("lib/a.ts", "a\n")
+        .commit();
+    repo.git(&["mv", "lib/a.ts", "lib/b.ts"]);
+    let run = repo.run(&["--init-context", ID, "--allow-preexisting-dirty"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        context(&repo)["immutable"]["preexisting_dirty"],
+        json!(["lib/a.ts", "lib/b.ts"])
+    );
+    let (code, doc, _) = repo.json(&["--snapshot-worktree", ID, "--agent", "implementer"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["snapshot"]["files_changed"], json!([]));
+}
+
+#[test]
+fn diffs_do_not_depend_on_the_users_git_configuration() {
+    let repo = repo();
+    repo.write("src/app/timeline.ts", "export const timeline = ['a'];\n");
+    repo.write("lib/util.ts", "export const util = 3;\n");
+    let (_, plain, _) = repo.json(&["--snapshot-worktree", ID, "--agent", "implementer"]);
+    repo.write("order.txt", "src/*\nlib/*\n");
+    for (key, value) in [
+        ("core.abbrev", "20"),
+        ("diff.orderFile", "order.txt"),
+        ("diff.noprefix", "true"),
+        ("diff.algorithm", "histogram"),
+        ("diff.context", "1"),
+        ("color.diff", "always"),
+        ("diff.renames", "false"),
+    ] {
+        repo.git(&["config", key, value]);
+    }
+    let (_, configured, _) = repo.json(&["--snapshot-worktree", ID, "--agent", "implementer"]);
+    assert_eq!(
+        configured["snapshot"]["diff_sha"],
+        plain["snapshot"]["diff_sha"]
+    );
+    assert_eq!(
+        configured["snapshot"]["tree_sha"],
+        plain["snapshot"]["tree_sha"]
+    );
+}
+
+#[test]
+fn a_repo_root_below_the_work_tree_top_reports_full_findings() {
+    let outer = TestRepo::new();
+    outer
+        .write(&format!("project/tasks/web/{ID}-timeline.task.yaml"), TASK)
+        .write(
+            "project/src/app/timeline.ts",
+            "export const timeline = [];\n",
+        )
+        .write("top.txt", "outside the project\n")
+        .commit();
+    let project = outer.root().join("project");
+    let project = project.to_str().unwrap();
+    let run = outer.run(&["--repo-root", project, "--init-context", ID]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    outer.write(
+        "project/src/app/timeline.ts",
+        "export const timeline = [1];\n",
+    );
+    outer.write("top.txt", "changed outside the project\n");
+    let (code, doc, _) = outer.json(&[
+        "--repo-root",
+        project,
+        "--snapshot-worktree",
+        ID,
+        "--agent",
+        "implementer",
+    ]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(changed_paths(&doc), vec!["src/app/timeline.ts"]);
+    assert!(
+        !doc["snapshot"]["status_report"]
+            .as_str()
+            .unwrap()
+            .contains("top.txt")
+    );
+    outer.write(
+        "project/src/app/timeline.ts",
+        "export const timeline = [2];\n",
+    );
+    let (code, doc, _) = outer.json(&[
+        "--repo-root",
+        project,
+        "--verify-worktree",
+        ID,
+        "--expected-agent",
+        "implementer",
+    ]);
+    assert_eq!((code, error_code(&doc)), (20, "E020"));
+    let finding = &doc["error"]["details"]["findings"][0];
+    assert_eq!(finding["path"], "src/app/timeline.ts");
+    assert_eq!(
+        finding["expected_sha256"],
+        sha256(b"export const timeline = [1];\n")
+    );
+}
