@@ -57,6 +57,15 @@ fn baseline(repo: &TestRepo, command_id: &str) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// A change's (baseline, current, delta).
+fn numbers(change: &Value) -> (Value, Value, Value) {
+    (
+        change["baseline"].clone(),
+        change["current"].clone(),
+        change["delta"].clone(),
+    )
+}
+
 /// Record the four baselines, two in each form.
 fn record_baselines(repo: &TestRepo) {
     for args in [
@@ -329,14 +338,7 @@ fn compare_qa_detects_each_regression_kind() {
         "qa/eslint-fail.log",
     ]);
     let lint = &doc["error"]["details"]["regressions"][0];
-    assert_eq!(
-        (
-            lint["baseline"].clone(),
-            lint["current"].clone(),
-            lint["delta"].clone()
-        ),
-        (json!(3), json!(5), json!(2))
-    );
+    assert_eq!(numbers(lint), (json!(3), json!(5), json!(2)));
     assert_eq!(lint["severity"], "error");
     let (_, doc, _) = repo.json(&[
         "--compare-qa",
@@ -349,14 +351,7 @@ fn compare_qa_detects_each_regression_kind() {
         "0",
     ]);
     let lines = &doc["error"]["details"]["regressions"][0];
-    assert_eq!(
-        (
-            lines["baseline"].clone(),
-            lines["current"].clone(),
-            lines["delta"].clone()
-        ),
-        (json!(84.5), json!(78.9), json!(5.6))
-    );
+    assert_eq!(numbers(lines), (json!(84.5), json!(78.9), json!(5.6)));
     assert_eq!(lines["severity"], "warning");
     // The current result is the role's latest even when it regressed; the baseline is unchanged.
     let c = context(&repo);
