@@ -100,6 +100,17 @@ impl Repo {
         }
     }
 
+    /// The repo-relative, `/`-separated form of an absolute path inside the repository.
+    pub fn relative(&self, abs: &Path) -> Option<String> {
+        let rel = abs.strip_prefix(&self.root).ok()?;
+        Some(
+            rel.components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/"),
+        )
+    }
+
     /// Absolute display form of a repo-relative path (`/` separated).
     pub fn abs_string(&self, rel: &str) -> String {
         let mut out = String::with_capacity(self.root_text.len() + 1 + rel.len());

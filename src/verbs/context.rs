@@ -8,7 +8,7 @@ use crate::context::completeness;
 use crate::context::evidence;
 use crate::context::excerpts::{ExcerptIndex, IndexEntry, cache_name};
 use crate::context::model::{
-    Audit, CONTEXT_VERSION, Context, Coordination, DEFAULT_ACTOR, Immutable, Manifest, ROLES,
+    Audit, CONTEXT_VERSION, Context, Coordination, DEFAULT_ACTOR, Immutable, Manifest,
     SCHEMA_VERSION, SourceFile,
 };
 use crate::context::normalize::NORMALIZATION_VERSION;
@@ -16,7 +16,7 @@ use crate::context::secrets;
 use crate::context::store::{ContextStore, OUTPUT_DIR};
 use crate::error::{Error, ErrorCode, Result};
 use crate::git::Git;
-use crate::ledger::{LedgerFile, NewException, Stamp, invalid_choice};
+use crate::ledger::{LedgerFile, NewException, Stamp};
 use crate::output::{Report, Text, prefix};
 use crate::store::{self, StateError, sha256_hex};
 use crate::tasks::Task;
@@ -667,8 +667,7 @@ pub fn update_agent(ctx: &Ctx, id: &str, role: &str, update: &AgentUpdate) -> Re
     )?;
     let store = ContextStore::of(&ctx.repo, id);
     store.update(&ctx.repo, |context| {
-        let agent = (context.coordination.role_mut(role))
-            .ok_or_else(|| invalid_choice("--agent", role, &ROLES))?;
+        let agent = super::agent_mut(context, "--agent", role)?;
         if let Some(s) = &update.status {
             agent.status = s.clone();
             if s == "done" {
@@ -732,8 +731,7 @@ pub fn mark_blocked(
     )?;
     let now = iso(ctx.clock.now());
     let total = ContextStore::of(&ctx.repo, id).update(&ctx.repo, |context| {
-        let agent = (context.coordination.role_mut(role))
-            .ok_or_else(|| invalid_choice("--agent", role, &ROLES))?;
+        let agent = super::agent_mut(context, "--agent", role)?;
         agent
             .blocking_findings
             .push(Value::String(finding.to_string()));

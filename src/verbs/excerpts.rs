@@ -12,7 +12,7 @@ use crate::output::{Report, Text};
 use crate::standards::headings;
 use crate::store::{self, StateError};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Standards files larger than this are refused (they would be a mistake, not a standard).
 const MAX_STANDARDS_FILE: u64 = 4 * 1024 * 1024;
@@ -125,16 +125,8 @@ fn read_standards(ctx: &Ctx, file: &str) -> Result<(String, String)> {
             e.utf8_error().valid_up_to()
         ))
     })?;
-    Ok((rel_of(&ctx.repo.root, &abs), text))
-}
-
-fn rel_of(root: &Path, abs: &Path) -> String {
-    abs.strip_prefix(root)
-        .unwrap_or(abs)
-        .components()
-        .map(|c| c.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    let rel = ctx.repo.relative(&abs).unwrap_or_default();
+    Ok((rel, text))
 }
 
 /// E003 naming the file, the section asked for and the headings the file has.
@@ -201,11 +193,15 @@ fn check_all(ctx: &Ctx, store: &ContextStore) -> Result<(ExcerptIndex, Vec<Excer
             store.id
         )));
     };
+    // Each standards file is read once, however many of its sections are cached.
+    let mut texts: std::collections::HashMap<&str, Option<String>> = Default::default();
     let states = index
         .excerpts
         .iter()
         .map(|entry| {
-            let current = read_current(ctx, &entry.file);
+            let current = texts
+                .entry(entry.file.as_str())
+                .or_insert_with(|| read_current(ctx, &entry.file));
             let state = freshness(entry, current.as_deref());
             ExcerptState {
                 excerpt_id: entry.id.clone(),

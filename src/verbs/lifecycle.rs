@@ -159,20 +159,11 @@ fn locate(ctx: &Ctx, action: Action, arg: &str) -> Result<TaskFile> {
         let abs = given
             .canonicalize()
             .map_err(|e| io_error("resolve", &given, e))?;
-        let rel = abs
-            .strip_prefix(&ctx.repo.root)
-            .ok()
-            .map(|r| {
-                r.components()
-                    .map(|c| c.as_os_str().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            })
-            .filter(|r| {
-                r.ends_with(TASK_FILE_SUFFIX)
-                    && (under(r, TASKS_DIR) || under(r, ARCHIVE_DIR))
-                    && abs.is_file()
-            });
+        let rel = ctx.repo.relative(&abs).filter(|r| {
+            r.ends_with(TASK_FILE_SUFFIX)
+                && (under(r, TASKS_DIR) || under(r, ARCHIVE_DIR))
+                && abs.is_file()
+        });
         rel.ok_or_else(|| {
             Error::new(
                 ErrorCode::E002,

@@ -19,6 +19,8 @@ pub mod validate;
 pub mod worktree;
 
 use crate::app::Ctx;
+use crate::context::model::{AgentCoordination, Context, ROLES};
+use crate::error::Result;
 use crate::tasks::Task;
 use crate::tasks::model::STATUSES;
 use crate::tasks::picker::Filter;
@@ -89,4 +91,17 @@ pub fn hint_unknown_status(ctx: &Ctx, filter: &Filter, tasks: &[Task]) {
             STATUSES.join(", ")
         ));
     }
+}
+
+/// The coordination of `role` in `context` (roles are checked on the command line; anything else
+/// is E002 naming `option`).
+pub fn agent_mut<'a>(
+    context: &'a mut Context,
+    option: &str,
+    role: &str,
+) -> Result<&'a mut AgentCoordination> {
+    context
+        .coordination
+        .role_mut(role)
+        .ok_or_else(|| crate::ledger::invalid_choice(option, role, &ROLES))
 }

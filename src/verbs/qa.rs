@@ -141,11 +141,7 @@ fn read_log(ctx: &Ctx, store: &ContextStore, input: &QaInput, now: &str) -> Resu
     let source = given
         .canonicalize()
         .ok()
-        .and_then(|abs| {
-            abs.strip_prefix(&ctx.repo.root)
-                .ok()
-                .map(|r| r.to_string_lossy().into_owned())
-        })
+        .and_then(|abs| ctx.repo.relative(&abs))
         .unwrap_or_else(|| given.to_string_lossy().into_owned());
     let head = Git::new(&ctx.repo.root).head().ok().flatten();
     Ok(ReadLog {

@@ -3,11 +3,10 @@
 
 use crate::app::Ctx;
 use crate::clock::iso;
-use crate::context::model::{Context, DriftResolution, FileSnapshot, ROLES, WorktreeSnapshot};
+use crate::context::model::{Context, DriftResolution, FileSnapshot, WorktreeSnapshot};
 use crate::context::store::ContextStore;
 use crate::error::{Error, ErrorCode, Result};
 use crate::git::Git;
-use crate::ledger::invalid_choice;
 use crate::output::{Report, Text, prefix};
 use crate::store::{self, StateError, sha256_hex};
 use crate::worktree::{self, Capture, Scope};
@@ -31,6 +30,13 @@ fn no_snapshot(id: &str, role: &str) -> Error {
     .with_recovery(format!(
         "The {role} takes one with tasks --snapshot-worktree {id} --agent {role}"
     ))
+}
+
+/// `role`'s snapshot; E051 with a hint when it has none.
+fn snapshot_of<'a>(context: &'a Context, id: &str, role: &str) -> Result<&'a WorktreeSnapshot> {
+    (context.coordination.role(role))
+        .and_then(|c| c.worktree_snapshot.as_ref())
+        .ok_or_else(|| no_snapshot(id, role))
 }
 
 /// The working tree as the context's task sees it: its scope, minus paths that were dirty
@@ -105,9 +111,7 @@ pub fn snapshot(
     let previous_tree = match previous {
         None => None,
         Some(prev) => {
-            let snap = (context.coordination.role(prev))
-                .and_then(|c| c.worktree_snapshot.as_ref())
-                .ok_or_else(|| no_snapshot(id, prev))?;
+            let snap = snapshot_of(&context, id, prev)?;
             Some((prev, snap.tree_sha.clone()))
         }
     };
@@ -203,10 +207,7 @@ pub fn snapshot(
         if let (Some(path), Some(bytes)) = (&saved.incremental_diff_path, &incremental_bytes) {
             write(ctx, path, bytes)?;
         }
-        let agent = context
-            .coordination
-            .role_mut(role)
-            .ok_or_else(|| invalid_choice("--agent", role, &ROLES))?;
+        let agent = super::agent_mut(context, "--agent", role)?;
         agent.worktree_snapshot = Some(saved.clone());
         context.audit.touch(&now, actor);
         Ok(())
@@ -316,9 +317,7 @@ pub struct VerifyReport {
 pub fn verify(ctx: &Ctx, id: &str, role: &str) -> Result<VerifyReport> {
     let store = ContextStore::of(&ctx.repo, id);
     let context = store.load()?;
-    let snap = (context.coordination.role(role))
-        .and_then(|c| c.worktree_snapshot.clone())
-        .ok_or_else(|| no_snapshot(id, role))?;
+    let snap = snapshot_of(&context, id, role)?.clone();
     let git = Git::new(&ctx.repo.root);
     let head = worktree::head(&git)?;
     let expected_head = snap
@@ -360,10 +359,7 @@ pub fn verify(ctx: &Ctx, id: &str, role: &str) -> Result<VerifyReport> {
     };
     let now = iso(ctx.clock.now());
     let budget = store.update(&ctx.repo, |context| {
-        let agent = context
-            .coordination
-            .role_mut(role)
-            .ok_or_else(|| invalid_choice("--expected-agent", role, &ROLES))?;
+        let agent = super::agent_mut(context, "--expected-agent", role)?;
         agent.drift_budget += 1;
         let budget = agent.drift_budget;
         context.audit.touch(&now, Some("drift-check"));
@@ -539,9 +535,7 @@ pub const DIFF_TYPES: [&str; 2] = ["from_base", "incremental"];
 
 pub fn get_diff(ctx: &Ctx, id: &str, role: &str, diff_type: &str) -> Result<DiffReport> {
     let context = ContextStore::of(&ctx.repo, id).load()?;
-    let snap = (context.coordination.role(role))
-        .and_then(|c| c.worktree_snapshot.clone())
-        .ok_or_else(|| no_snapshot(id, role))?;
+    let snap = snapshot_of(&context, id, role)?.clone();
     let (path, expected_sha) = if diff_type == "incremental" {
         match (&snap.incremental_diff_path, &snap.diff_from_implementer) {
             (Some(p), _) | (None, Some(p)) => (p.clone(), snap.incremental_diff_sha.clone()),
@@ -630,10 +624,7 @@ pub fn resolve_drift(
     let now = iso(ctx.clock.now());
     let store = ContextStore::of(&ctx.repo, id);
     let (previous, resolution) = store.update(&ctx.repo, |context| {
-        let agent = context
-            .coordination
-            .role_mut(role)
-            .ok_or_else(|| invalid_choice("--agent", role, &ROLES))?;
+        let agent = super::agent_mut(context, "--agent", role)?;
         let previous = agent.drift_budget;
         if previous == 0 {
             return Ok((0, None));

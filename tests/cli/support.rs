@@ -72,11 +72,12 @@ pub fn command() -> Command {
 
 /// Run the binary in `cwd`.
 pub fn run_in(cwd: &Path, args: &[&str]) -> Run {
-    let out = command()
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run tasks");
+    finish(command().args(args).current_dir(cwd), args)
+}
+
+/// Run a prepared command, check that the binary did not panic, collect its output.
+fn finish(cmd: &mut Command, args: &[&str]) -> Run {
+    let out = cmd.output().expect("run tasks");
     let run = Run {
         code: out.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -210,19 +211,13 @@ pub fn ids(doc: &Value) -> Vec<String> {
 impl TestRepo {
     /// Run with extra environment variables.
     pub fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let out = command()
-            .args(args)
-            .current_dir(self.root())
-            .envs(env.iter().copied())
-            .output()
-            .expect("run tasks");
-        let run = Run {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-        run
+        finish(
+            command()
+                .args(args)
+                .current_dir(self.root())
+                .envs(env.iter().copied()),
+            args,
+        )
     }
 
     /// Every file under the root (but .git and the tool's cache) with its bytes.
