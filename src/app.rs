@@ -433,6 +433,9 @@ impl Ctx {
     /// The task catalog, loaded on first use (through the cache), its warnings recorded once.
     pub fn catalog(&self) -> &Catalog {
         self.catalog.get_or_init(|| {
+            // A task move a crash interrupted is finished before the files are read.
+            let recovered = crate::tasks::journal::recover_interrupted(&self.repo);
+            self.warnings.borrow_mut().extend(recovered);
             let catalog = Catalog::load(&self.repo, self.force_rebuild);
             // Broken files are reported once, then tracked in the exception ledger (D5).
             let stamp = ledger::Stamp::at(self.clock.now());

@@ -326,6 +326,28 @@ impl From<crate::store::StateError> for Error {
                 .with_detail("path", path.display().to_string())
                 .with_recovery("Check that the path exists and is writable, then retry")
             }
+            StateError::Outside { path, resolved } => Error::new(
+                ErrorCode::E002,
+                format!(
+                    "{} resolves to {}, outside the repository; the tool never creates, writes, reads or removes anything there",
+                    path.display(),
+                    resolved.display()
+                ),
+            )
+            .with_detail("path", path.display().to_string())
+            .with_detail("resolved", resolved.display().to_string())
+            .with_recovery(
+                "Replace the symbolic link with a directory inside the repository, then retry",
+            ),
+            StateError::BadPath { path, reason } => Error::new(
+                ErrorCode::E052,
+                format!("Refusing the path {}: {reason}", path.display()),
+            )
+            .with_detail("path", path.display().to_string())
+            .with_detail("reason", reason)
+            .with_recovery(
+                "A state file names a path the tool never writes; repair or remove that state file (restore it from git), then retry",
+            ),
         }
     }
 }

@@ -13,6 +13,65 @@ pub struct Git {
     index: Option<PathBuf>,
 }
 
+/// A git object id — 40 (SHA-1) or 64 (SHA-256) lowercase hex digits — checked before it
+/// reaches a git command line, so that no value can ever be parsed as an option.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ObjectId(String);
+
+impl ObjectId {
+    /// `None` unless `text` is exactly an object id.
+    pub fn parse(text: &str) -> Option<ObjectId> {
+        let hex = text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+        (hex && (text.len() == 40 || text.len() == 64)).then(|| ObjectId(text.to_string()))
+    }
+
+    /// An id read from a state file: E052 naming the file and the field when it is not one
+    /// (contract D9: values from state never reach git unchecked).
+    pub fn from_state(text: &str, file: &Path, field: &str) -> Result<ObjectId> {
+        ObjectId::parse(text).ok_or_else(|| {
+            Error::new(
+                ErrorCode::E052,
+                format!(
+                    "{} is not valid: {field} is not a git object id ({:?})",
+                    file.display(),
+                    crate::output::prefix(text, 80)
+                ),
+            )
+            .with_detail("path", file.display().to_string())
+            .with_detail("field", field)
+            .with_recovery(format!(
+                "Nothing was run or written. Restore {} (git checkout, or rebuild the context with --rebuild-context ID --base-commit HEAD), then retry",
+                file.display()
+            ))
+        })
+    }
+
+    /// An id printed by git itself (E061 if git printed something else).
+    pub fn from_git(output: &[u8], command: &str) -> Result<ObjectId> {
+        let text = String::from_utf8_lossy(output);
+        ObjectId::parse(text.trim()).ok_or_else(|| {
+            Error::new(
+                ErrorCode::E061,
+                format!("{command} did not print an object id"),
+            )
+            .with_detail("command", command)
+            .with_detail("stdout", text.trim())
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ObjectId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
 /// One entry of `git status --porcelain -z`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusEntry {
@@ -107,12 +166,18 @@ impl Git {
 
     /// The commit HEAD points to, or `None` in a repository without commits.
     pub fn head(&self) -> Result<Option<String>> {
+        Ok(self.head_id()?.map(|id| id.0))
+    }
+
+    /// [`Git::head`] as an object id.
+    pub fn head_id(&self) -> Result<Option<ObjectId>> {
         let args = ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"];
         let output = self.output(&args)?;
         match output.status.code() {
-            Some(0) => Ok(Some(
-                String::from_utf8_lossy(&output.stdout).trim().to_string(),
-            )),
+            Some(0) => Ok(Some(ObjectId::from_git(
+                &output.stdout,
+                "git rev-parse HEAD",
+            )?)),
             Some(1) => Ok(None),
             _ => Err(self.failure(&args, &output)),
         }

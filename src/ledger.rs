@@ -204,6 +204,7 @@ impl Ledger {
 pub struct LedgerFile {
     pub path: PathBuf,
     lock: PathBuf,
+    root: PathBuf,
 }
 
 impl LedgerFile {
@@ -211,11 +212,26 @@ impl LedgerFile {
         LedgerFile {
             path: repo.root.join(LEDGER_FILE),
             lock: repo.root.join(LEDGER_LOCK),
+            root: repo.root.clone(),
+        }
+    }
+
+    /// The ledger's directory, checked (never through a link out of the repository) and
+    /// created if `create`; `None` when it does not exist and was not to be created.
+    fn dir(&self, create: bool) -> std::result::Result<Option<PathBuf>, StateError> {
+        let rel = LEDGER_FILE.rsplit_once('/').map_or("", |(dir, _)| dir);
+        if create {
+            store::paths::state_dir(&self.root, rel).map(Some)
+        } else {
+            store::paths::existing_state_dir(&self.root, rel)
         }
     }
 
     /// The ledger as it is on disk (`None` when there is none yet).
     pub fn read(&self) -> std::result::Result<Option<Ledger>, StateError> {
+        if self.dir(false)?.is_none() {
+            return Ok(None);
+        }
         store::read_json(&self.path)
     }
 
@@ -225,6 +241,9 @@ impl LedgerFile {
         &self,
         change: impl FnOnce(&mut Ledger) -> Result<(R, bool)>,
     ) -> Result<Option<R>> {
+        if self.dir(false)?.is_none() {
+            return Ok(None);
+        }
         store::update_existing_json(&self.path, &self.lock, change)
     }
 
@@ -235,6 +254,7 @@ impl LedgerFile {
         now: &str,
         change: impl FnOnce(&mut Ledger) -> Result<(R, bool)>,
     ) -> Result<R> {
+        self.dir(true)?;
         store::update_json(&self.path, &self.lock, || Ledger::empty(now), change)
     }
 }

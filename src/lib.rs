@@ -29,11 +29,7 @@ use std::ffi::OsString;
 pub fn main_with(argv: Vec<OsString>) -> u8 {
     let clock = clock::Clock::from_env();
     match cli::parse(argv) {
-        cli::Parsed::Print(text) => {
-            use std::io::Write;
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
-            0
-        }
+        cli::Parsed::Print(text) => output::print_raw(&text),
         cli::Parsed::Usage {
             error,
             format,

@@ -6,7 +6,10 @@ use std::time::Duration;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 const TELEGRAM_BASE: &str = "https://api.telegram.org";
-const NTFY_BASE: &str = "https://ntfyt.sh";
+/// The server of the plain `NTFY_*` variables: the public ntfy server everyone knows.
+const NTFY_BASE: &str = "https://ntfy.sh";
+/// The server of the `NTFYT_*` variables (the reference's own family).
+const NTFYT_BASE: &str = "https://ntfyt.sh";
 
 /// Where notifications go, read from the environment (empty values count as unset).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -59,8 +62,13 @@ impl Config {
         };
         let topic = var(&["NTFYT_TOPIC", "NTFY_TOPIC"]);
         let access_token = var(&["NTFYT_ACCESS_TOKEN", "NTFY_ACCESS_TOKEN"]);
+        // A title goes only to a server the user named: ntfyt.sh is the default of the NTFYT_*
+        // variables alone; the plain NTFY_* ones default to ntfy.sh.
+        let ntfyt = var(&["NTFYT_TOPIC"]).is_some() || var(&["NTFYT_ACCESS_TOKEN"]).is_some();
+        let default_base = if ntfyt { NTFYT_BASE } else { NTFY_BASE };
         let ntfy = (topic.is_some() || access_token.is_some()).then(|| Ntfy {
-            base_url: var(&["NTFYT_BASE_URL", "NTFY_BASE_URL"]).unwrap_or_else(|| NTFY_BASE.into()),
+            base_url: var(&["NTFYT_BASE_URL", "NTFY_BASE_URL"])
+                .unwrap_or_else(|| default_base.into()),
             topic,
             access_token,
         });

@@ -3,6 +3,7 @@
 
 use crate::error::{Error, ErrorJson};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::io::Write;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,50 +80,42 @@ impl Printer {
     pub fn warnings(&self, warnings: &[String]) {
         let mut err = std::io::stderr().lock();
         for w in warnings {
-            let _ = writeln!(err, "{w}");
+            let _ = writeln!(err, "{}", sanitize(w));
         }
     }
 
     /// Print a verb's result and return its exit code.
     pub fn success<R: Report>(&self, report: &R) -> u8 {
-        match self.format {
+        let written = match self.format {
             Format::Json => to_stdout(|out| self.json_success(out, report)),
             Format::Text => {
                 let mut text = Text::default();
                 report.text(&mut text);
                 write_stderr(&text.stderr);
-                write_stdout(&text.stdout);
+                write_stdout(&text.stdout)
             }
-        }
-        report.exit_code()
+        };
+        checked(written, report.exit_code())
     }
 
     pub fn error(&self, error: &Error) -> u8 {
         match self.format {
-            Format::Json => to_stdout(|out| self.json_error(out, error)),
+            Format::Json => checked(to_stdout(|out| self.json_error(out, error)), error.exit),
             Format::Text => {
-                let code = error.code.info().code;
-                write_stderr(&format!(
-                    "Error [{code}]: {}\nRecovery: {}\n",
-                    error.message, error.recovery
-                ));
+                text_error(error);
+                error.exit
             }
         }
-        error.exit
     }
 
     /// A command-line usage error: the message on stderr in every format (contract D1), and in
     /// JSON mode the error document on stdout as well.
     pub fn usage_error(&self, error: &Error) -> u8 {
+        text_error(error);
         if self.format == Format::Json {
-            to_stdout(|out| self.json_error(out, error));
+            return checked(to_stdout(|out| self.json_error(out, error)), error.exit);
         }
-        let text = Printer {
-            format: Format::Text,
-            shape: self.shape,
-            generated_at: String::new(),
-        };
-        text.error(error)
+        error.exit
     }
 
     /// The JSON document of a success, in this printer's shape, plus a newline.
@@ -170,15 +163,57 @@ fn write_json<T: Serialize>(out: &mut dyn Write, doc: &T) -> std::io::Result<()>
     out.write_all(b"\n")
 }
 
-/// Write through a buffered, locked stdout. A closed pipe (`tasks --list | head -1`) is the
-/// reader's choice, and no other failure could be reported on stdout either: both end quietly.
-fn to_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
+/// Help, version and completion scripts: the tool's own text, written as is. Exit 0, or 40
+/// (E041) when stdout cannot take it.
+pub fn print_raw(text: &str) -> u8 {
+    let mut out = std::io::stdout().lock();
+    checked(out.write_all(text.as_bytes()).and_then(|()| out.flush()), 0)
+}
+
+/// Write through a buffered, locked stdout.
+fn to_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
     let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
-    let _ = write(&mut out).and_then(|()| out.flush());
+    write(&mut out).and_then(|()| out.flush())
+}
+
+/// The exit code once the output is written. A closed pipe (`tasks --list | head -1`) is the
+/// reader's choice and ends quietly; any other failure to write the result (a full disk, say)
+/// is reported on stderr as E041 (exit 40): a script must never take a lost result for success.
+fn checked(written: std::io::Result<()>, exit: u8) -> u8 {
+    match written {
+        Ok(()) => exit,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => exit,
+        Err(e) => {
+            let error = Error::new(
+                crate::error::ErrorCode::E041,
+                format!("Cannot write the result to stdout: {e}"),
+            )
+            .with_recovery(
+                "Check where stdout goes (a full disk, a closed file), then run the command again",
+            );
+            text_error(&error);
+            error.exit
+        }
+    }
+}
+
+/// `Error [E0xx]: <message>` and `Recovery: <action>` on stderr.
+fn text_error(error: &Error) {
+    let code = error.code.info().code;
+    write_stderr(&format!(
+        "Error [{code}]: {}\nRecovery: {}\n",
+        error.message, error.recovery
+    ));
 }
 
 /// An aligned text table; the last column is not padded.
 pub fn table<const N: usize>(out: &mut Text, header: [&str; N], rows: &[[String; N]]) {
+    // A cell never spans lines or columns (values come from task and state files).
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|row| row.clone().map(|cell| field(&cell).into_owned()))
+        .collect();
+    let rows = rows.as_slice();
     let mut widths = header.map(|h| h.chars().count());
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -203,14 +238,68 @@ pub fn table<const N: usize>(out: &mut Text, header: [&str; N], rows: &[[String;
     }
 }
 
-fn write_stdout(s: &str) {
+fn write_stdout(s: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(s.as_bytes()).and_then(|()| out.flush());
+    out.write_all(sanitize(s).as_bytes())
+        .and_then(|()| out.flush())
 }
 
 fn write_stderr(s: &str) {
     let mut err = std::io::stderr().lock();
-    let _ = err.write_all(s.as_bytes());
+    let _ = err.write_all(sanitize(s).as_bytes());
+}
+
+/// One value from a task or state file inside a line of text output (a title, a path, a status):
+/// every control character is escaped — `\n`, `\t`, `\r`, `\x1b`, `\u{9b}` — and so are the
+/// bidirectional overrides, so that a value can neither start a line or a column of its own
+/// nor send commands to the terminal.
+pub fn field(text: &str) -> Cow<'_, str> {
+    escape(text, true)
+}
+
+/// Everything written as text (stdout and stderr): control characters other than line breaks
+/// and tabs are escaped as in [`field`] (contract D9: terminal escape sequences from a task file
+/// never reach the terminal). JSON output needs no such step: serde escapes control characters.
+pub fn sanitize(text: &str) -> Cow<'_, str> {
+    escape(text, false)
+}
+
+fn is_special(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+fn escape(text: &str, field: bool) -> Cow<'_, str> {
+    let mut chars = text.chars().peekable();
+    let keep = |c: char, next: Option<&char>| {
+        !field && (c == '\n' || c == '\t' || (c == '\r' && next == Some(&'\n')))
+    };
+    // Fast path: most text has nothing to escape.
+    let mut probe = text.chars().peekable();
+    let mut clean = true;
+    while let Some(c) = probe.next() {
+        if is_special(c) && !keep(c, probe.peek()) {
+            clean = false;
+            break;
+        }
+    }
+    if clean {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    while let Some(c) = chars.next() {
+        if !is_special(c) || keep(c, chars.peek()) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if (c as u32) < 0x80 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// The first `n` characters of `text` (a commit id, a hash) for display; never splits a

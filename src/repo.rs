@@ -68,35 +68,35 @@ impl Repo {
         Repo { root, root_text }
     }
 
-    /// Create the repo-relative directory `rel` if needed and return it, refusing (E002) when it
-    /// resolves outside the repository, e.g. through a symbolic link (contract D9).
-    pub fn contained_dir(&self, rel: &str) -> Result<PathBuf> {
-        let dir = self.root.join(rel);
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| crate::store::StateError::io(&dir, "create", e))?;
-        self.contained(&dir)
+    /// The repo-relative state directory `rel`, created if needed after every existing component
+    /// was checked to resolve inside the repository (contract D9: resolve, check, then create;
+    /// never follow a link out of the repository — E002 otherwise).
+    pub fn state_dir(&self, rel: &str) -> Result<PathBuf> {
+        Ok(crate::store::paths::state_dir(&self.root, rel)?)
     }
 
-    /// `path` resolved (symbolic links followed), refused (E002) when it is outside the
-    /// repository.
-    pub fn contained(&self, path: &Path) -> Result<PathBuf> {
+    /// [`Repo::state_dir`] without creating anything: `None` when it does not exist.
+    pub fn existing_state_dir(&self, rel: &str) -> Result<Option<PathBuf>> {
+        Ok(crate::store::paths::existing_state_dir(&self.root, rel)?)
+    }
+
+    /// The existing file or directory at `rel`, a repo-relative path read from a state file or
+    /// the repository: a clean relative path that resolves (links followed) inside the
+    /// repository; otherwise E052 (`rel` is not a path the tool writes) or E002 (outside).
+    pub fn inside(&self, rel: &str) -> Result<PathBuf> {
+        use crate::store::StateError;
+        crate::store::paths::check_relative(rel).map_err(|reason| StateError::BadPath {
+            path: self.root.join(rel),
+            reason,
+        })?;
+        let path = self.root.join(rel);
         let resolved = path
             .canonicalize()
-            .map_err(|e| crate::store::StateError::io(path, "resolve", e))?;
+            .map_err(|e| StateError::io(&path, "resolve", e))?;
         if resolved.starts_with(&self.root) {
             Ok(resolved)
         } else {
-            Err(Error::new(
-                ErrorCode::E002,
-                format!(
-                    "{} resolves to {}, outside the repository; nothing is written there",
-                    path.display(),
-                    resolved.display()
-                ),
-            )
-            .with_detail("path", path.display().to_string())
-            .with_detail("resolved", resolved.display().to_string())
-            .with_recovery("Replace the symbolic link with a directory inside the repository"))
+            Err(StateError::Outside { path, resolved }.into())
         }
     }
 

@@ -4,12 +4,12 @@
 
 use super::store::ContextStore;
 use crate::error::Result;
-use crate::store::{self, StateError};
+use crate::store::{self, txn::Txn};
 use serde_json::{Value, json};
 
-/// Add attachments, each replacing the entry with the same `path`. The caller holds the task's
-/// lock.
-pub fn add(store: &ContextStore, attachments: Vec<Value>) -> Result<()> {
+/// Stage the index with `attachments` added, each replacing the entry with the same `path`.
+/// The caller holds the task's lock; a corrupt index stops the change (E052).
+pub fn add(store: &ContextStore, txn: &mut Txn, attachments: Vec<Value>) -> Result<()> {
     if attachments.is_empty() {
         return Ok(());
     }
@@ -25,8 +25,5 @@ pub fn add(store: &ContextStore, attachments: Vec<Value>) -> Result<()> {
             list.push(attachment);
         }
     }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| StateError::io(dir, "create", e))?;
-    }
-    store::write_json_atomic(&path, &index).map_err(|e| StateError::io(&path, "write", e).into())
+    Ok(txn.put_json(&store.rel("evidence/index.json"), &index)?)
 }

@@ -285,7 +285,8 @@ impl Audit {
     pub fn touch(&mut self, now: &str, actor: Option<&str>) {
         self.updated_at = now.to_string();
         self.updated_by = Some(actor.unwrap_or(DEFAULT_ACTOR).to_string());
-        self.update_count += 1;
+        // A hand-edited count at the maximum stays there rather than wrapping to 0.
+        self.update_count = self.update_count.saturating_add(1);
     }
 }
 

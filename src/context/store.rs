@@ -1,13 +1,15 @@
 //! Where a task's context lives and how it changes: `.agent-output/<ID>/` holds `context.json`,
-//! `context.manifest`, `task-snapshot.yaml`, `evidence/`, and `.context.lock`, the one lock for
-//! that task's context and evidence (contract D6: never a global lock). Every change is
-//! lock → read → change → atomic replace; a file that does not parse is E052 and is never
-//! overwritten.
+//! `context.manifest`, `task-snapshot.yaml` and `evidence/`; `.agent-output/.locks/<ID>.lock` is
+//! the one lock for that task's context and evidence (contract D6: never a global lock) and
+//! `.agent-output/.txn/<ID>/` the journal of a change in progress. Every change is lock → read → stage every file → commit (see
+//! `store::txn`): a crash leaves the before or the after state, a failure changes nothing, and
+//! a file that does not parse is E052 and is never overwritten.
 
 use super::model::{CONTEXT_VERSION, Context, Manifest};
 use crate::error::{Error, ErrorCode, Result};
 use crate::repo::Repo;
-use crate::store::{self, LockGuard, StateError};
+use crate::store::txn::{Domain, Locked, Txn};
+use crate::store::{self, StateError};
 use std::path::PathBuf;
 
 pub const OUTPUT_DIR: &str = ".agent-output";
@@ -70,16 +72,51 @@ impl ContextStore {
         Ok(())
     }
 
-    /// Take the task's lock, creating its directory (which must resolve inside the repository
-    /// and not be a link).
-    pub fn lock(&self, repo: &Repo) -> Result<LockGuard> {
-        self.check_links(repo)?;
-        let dir = repo.contained_dir(&self.rel_dir)?;
-        let path = dir.join(".context.lock");
-        store::lock_exclusive(&path).map_err(|e| StateError::io(&path, "lock", e).into())
+    /// The task's transaction domain: its lock (`.agent-output/.locks/<ID>.lock`) and journal
+    /// (`.agent-output/.txn/<ID>/`) live beside the context directory, so that the directory
+    /// itself can be created and removed as a whole.
+    fn domain(&self, repo: &Repo) -> Domain {
+        Domain::new(
+            &repo.root,
+            format!("{OUTPUT_DIR}/.locks/{}.lock", self.id),
+            format!("{OUTPUT_DIR}/.txn/{}", self.id),
+            vec![self.rel_dir.clone()],
+        )
     }
 
-    /// The context as stored. E051 when there is none, E052 when it cannot be read.
+    /// Whether a change of this context was interrupted (to be finished or cleared under the
+    /// lock).
+    pub fn unsettled(&self, repo: &Repo) -> bool {
+        self.domain(repo).unsettled()
+    }
+
+    /// Take the task's lock (neither `.agent-output` nor the task's directory may be a link),
+    /// finishing any change a crash interrupted.
+    pub fn lock(&self, repo: &Repo) -> Result<Locked> {
+        self.check_links(repo)?;
+        Ok(self.domain(repo).lock()?)
+    }
+
+    /// Hold the task's lock for reading several of its files consistently. E051 (and nothing
+    /// created) when there is no context directory and no interrupted change.
+    pub fn read_lock(&self, repo: &Repo) -> Result<Locked> {
+        self.check_links(repo)?;
+        let domain = self.domain(repo);
+        if std::fs::symlink_metadata(&self.dir).is_err() && !domain.unsettled() {
+            return Err(self.missing());
+        }
+        Ok(domain.lock()?)
+    }
+
+    /// The context as it is now (read under the lock, after any interrupted change was
+    /// finished). E051 when there is none, E052 when it cannot be read.
+    pub fn read(&self, repo: &Repo) -> Result<Context> {
+        let _locked = self.read_lock(repo)?;
+        self.load()
+    }
+
+    /// The context as stored (the caller holds the lock). E051 when there is none, E052 when it
+    /// cannot be read.
     pub fn load(&self) -> Result<Context> {
         let path = self.context_path();
         let raw: Option<serde_json::Value> = store::read_json(&path)?;
@@ -108,46 +145,88 @@ impl ContextStore {
         Ok(store::read_json(&self.manifest_path())?)
     }
 
-    /// Replace `context.json` (the caller holds the lock).
-    pub fn save(&self, context: &Context) -> Result<()> {
-        let path = self.context_path();
-        store::write_json_atomic(&path, context)
-            .map_err(|e| StateError::io(&path, "write", e).into())
+    /// A file named by a field of `context.json` (a diff path, say), checked before it is read:
+    /// a clean repo-relative path inside the task's directory that no link leads out of.
+    /// E052 naming the field otherwise (contract D9: paths read from state stay inside).
+    pub fn file_named_by(&self, repo: &Repo, rel: &str, field: &str) -> Result<PathBuf> {
+        let refuse = |why: String| {
+            Error::new(
+                ErrorCode::E052,
+                format!(
+                    "{} is not valid: {field} names {:?}, {why}",
+                    self.context_path().display(),
+                    crate::output::prefix(rel, 200)
+                ),
+            )
+            .with_detail("path", self.context_path().display().to_string())
+            .with_detail("field", field)
+            .with_recovery(format!(
+                "Nothing was read. Repair {} (or take the snapshot again), then retry",
+                self.context_path().display()
+            ))
+        };
+        crate::store::paths::check_relative(rel).map_err(&refuse)?;
+        let inside = rel
+            .strip_prefix(self.rel_dir.as_str())
+            .is_some_and(|r| r.starts_with('/'));
+        if !inside {
+            return Err(refuse(format!("which is not in {}", self.rel_dir)));
+        }
+        self.check_links(repo)?;
+        let path = repo.root.join(rel);
+        if let Some(parent) = path.parent()
+            && let Ok(resolved) = parent.canonicalize()
+            && !resolved.starts_with(&self.dir)
+        {
+            return Err(refuse(format!(
+                "which resolves to {}, outside {}",
+                resolved.display(),
+                self.rel_dir
+            )));
+        }
+        Ok(path)
     }
 
-    pub fn save_manifest(&self, manifest: &Manifest) -> Result<()> {
-        let path = self.manifest_path();
-        store::write_json_atomic(&path, manifest)
-            .map_err(|e| StateError::io(&path, "write", e).into())
+    /// Repo-relative path of a file in the task's directory.
+    pub fn rel(&self, name: &str) -> String {
+        format!("{}/{name}", self.rel_dir)
     }
 
-    /// One locked read-change-write of the context.
+    /// Stage `context.json` in a change.
+    pub fn stage(&self, txn: &mut Txn, context: &Context) -> Result<()> {
+        Ok(txn.put_json(&self.rel("context.json"), context)?)
+    }
+
+    pub fn stage_manifest(&self, txn: &mut Txn, manifest: &Manifest) -> Result<()> {
+        Ok(txn.put_json(&self.rel("context.manifest"), manifest)?)
+    }
+
+    /// One change of the context: under the lock, `change` modifies the context and stages any
+    /// other file it writes; then everything is committed at once.
     pub fn update<R>(
         &self,
         repo: &Repo,
-        change: impl FnOnce(&mut Context) -> Result<R>,
+        change: impl FnOnce(&mut Context, &mut Txn) -> Result<R>,
     ) -> Result<R> {
-        if !self.exists() {
-            return Err(self.missing());
-        }
-        let _guard = self.lock(repo)?;
+        let locked = self.read_lock(repo)?;
         let mut context = self.load()?;
-        let result = change(&mut context)?;
-        self.save(&context)?;
+        let mut txn = locked.begin();
+        let result = change(&mut context, &mut txn)?;
+        self.stage(&mut txn, &context)?;
+        txn.commit()?;
         Ok(result)
     }
 
-    /// Remove the whole directory under the task's lock; `false` when there was none. Never
-    /// leaves the repository.
+    /// Remove the whole directory under the task's lock, in one step a crash cannot split;
+    /// `false` when there was none. Never through a link.
     pub fn purge(&self, repo: &Repo) -> Result<bool> {
-        self.check_links(repo)?;
+        let locked = self.lock(repo)?;
         if std::fs::symlink_metadata(&self.dir).is_err() {
             return Ok(false);
         }
-        let dir = repo.contained(&self.dir)?;
-        // Not in the middle of someone's write: take the task's lock, then remove it all.
-        let _guard = self.lock(repo)?;
-        std::fs::remove_dir_all(&dir).map_err(|e| StateError::io(&dir, "remove", e))?;
+        let mut txn = locked.begin();
+        txn.remove(&self.rel_dir)?;
+        txn.commit()?;
         Ok(true)
     }
 

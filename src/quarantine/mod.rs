@@ -1,13 +1,15 @@
 //! Quarantine (schemas §9 + contract D5): `docs/compliance/quarantine/` holds one
 //! `<ID>.quarantine.json` entry per quarantined task, `index.json` listing their ids, and
 //! `resolved/` for released entries. Quarantined tasks are never picked. Every change takes the
-//! one quarantine lock and replaces files atomically; a corrupt entry or index is reported (E052)
-//! and never overwritten.
+//! one quarantine lock (`index.lock`) and is one transaction (`store::txn`, journal in `.txn/`):
+//! the entry, the index, a released copy and a repaired task file change together or not at
+//! all. A corrupt entry or index is reported (E052) and never overwritten.
 
 pub mod repair;
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::repo::Repo;
+use crate::repo::{ARCHIVE_DIR, Repo, TASKS_DIR};
+use crate::store::txn::{Domain, Txn};
 use crate::store::{self, StateError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -76,12 +78,14 @@ fn pending() -> String {
 /// before any path is built from them.
 pub struct Quarantine {
     pub dir: PathBuf,
+    root: PathBuf,
 }
 
 impl Quarantine {
     pub fn of(repo: &Repo) -> Quarantine {
         Quarantine {
             dir: repo.root.join(QUARANTINE_DIR),
+            root: repo.root.clone(),
         }
     }
 
@@ -89,8 +93,32 @@ impl Quarantine {
         self.dir.join("index.json")
     }
 
-    fn lock_path(&self) -> PathBuf {
-        self.dir.join("index.lock")
+    /// Entries, the index and released copies change together — and a repaired task file with
+    /// them.
+    fn domain(&self) -> Domain {
+        Domain::new(
+            &self.root,
+            format!("{QUARANTINE_DIR}/index.lock"),
+            format!("{QUARANTINE_DIR}/.txn"),
+            vec![
+                QUARANTINE_DIR.to_string(),
+                TASKS_DIR.to_string(),
+                ARCHIVE_DIR.to_string(),
+            ],
+        )
+    }
+
+    /// Finish a change a crash interrupted before reading (a reader then sees the after state).
+    fn settle(&self) -> Result<()> {
+        let domain = self.domain();
+        if domain.unsettled() {
+            domain.lock()?;
+        }
+        Ok(())
+    }
+
+    fn entry_rel(id: &str) -> String {
+        format!("{QUARANTINE_DIR}/{id}.quarantine.json")
     }
 
     pub fn entry_path(&self, id: &str) -> PathBuf {
@@ -106,6 +134,7 @@ impl Quarantine {
     /// Ids that are quarantined: listed in the index or holding an entry file. Either source is
     /// enough, so a half-finished change can never let a quarantined task be picked.
     pub fn quarantined_ids(&self) -> Result<BTreeSet<String>> {
+        self.settle()?;
         let mut ids: BTreeSet<String> = store::read_json::<Index>(&self.index_path())?
             .map(|i| i.quarantined_tasks.into_iter().collect())
             .unwrap_or_default();
@@ -146,18 +175,24 @@ impl Quarantine {
         }
     }
 
-    /// Run `change` holding the quarantine lock, with the index loaded; the index is written
-    /// back when `change` reports a change to it.
-    fn transaction<R>(&self, change: impl FnOnce(&mut Index) -> Result<(R, bool)>) -> Result<R> {
-        store::update_json(
-            &self.index_path(),
-            &self.lock_path(),
-            || Index {
-                quarantined_tasks: Vec::new(),
-                extra: Map::new(),
-            },
-            change,
-        )
+    /// Run `change` holding the quarantine lock, with the index loaded; `change` stages the
+    /// files it writes, and the index when it reports a change to it; all are committed at once.
+    pub fn transaction<R>(
+        &self,
+        change: impl FnOnce(&mut Index, &mut Txn) -> Result<(R, bool)>,
+    ) -> Result<R> {
+        let locked = self.domain().lock()?;
+        let mut index = store::read_json(&self.index_path())?.unwrap_or_else(|| Index {
+            quarantined_tasks: Vec::new(),
+            extra: Map::new(),
+        });
+        let mut txn = locked.begin();
+        let (result, changed) = change(&mut index, &mut txn)?;
+        if changed {
+            txn.put_json(&format!("{QUARANTINE_DIR}/index.json"), &index)?;
+        }
+        txn.commit()?;
+        Ok(result)
     }
 
     /// Quarantine a task, or update its entry when it is already quarantined. Returns the
@@ -170,7 +205,7 @@ impl Quarantine {
         original_path: &str,
         now: &str,
     ) -> Result<(Entry, bool)> {
-        self.transaction(|index| {
+        self.transaction(|index, txn| {
             let existing = self.read_entry(id)?;
             let created = existing.is_none();
             let entry = match existing {
@@ -199,7 +234,7 @@ impl Quarantine {
                     extra: Map::new(),
                 },
             };
-            self.write_entry(id, &entry)?;
+            Self::stage_entry(txn, id, &entry)?;
             let listed = index.quarantined_tasks.iter().any(|t| t == id);
             if !listed {
                 index.quarantined_tasks.push(id.to_string());
@@ -210,6 +245,7 @@ impl Quarantine {
 
     /// Every entry (not the released ones), sorted by id.
     pub fn entries(&self) -> Result<Vec<Entry>> {
+        self.settle()?;
         let mut entries = Vec::new();
         for id in self.entry_ids()? {
             if let Some(entry) = self.read_entry(&id)? {
@@ -223,7 +259,7 @@ impl Quarantine {
     /// index no longer lists it. An id the index lists without an entry file is dropped from
     /// the index (`None`). E040 when the task is not quarantined at all.
     pub fn release(&self, id: &str, notes: Option<String>, now: &str) -> Result<Option<Entry>> {
-        self.transaction(|index| {
+        self.transaction(|index, txn| {
             let listed = index.quarantined_tasks.iter().any(|t| t == id);
             let Some(mut entry) = self.read_entry(id)? else {
                 if listed {
@@ -234,47 +270,42 @@ impl Quarantine {
             };
             entry.resolved_at = Some(now.to_string());
             entry.release_notes = notes;
-            let target = self.resolved_path(id);
-            if let Some(dir) = target.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| io_error(dir, "create", e))?;
-            }
-            if target.exists() {
-                // Keep the history of earlier releases of the same task.
+            let resolved = format!("{QUARANTINE_DIR}/resolved/{id}.quarantine.json");
+            // Keep the history of earlier releases of the same task.
+            if let Some(earlier) = store::read_state(&self.resolved_path(id))? {
                 let stamp: String = now.chars().filter(char::is_ascii_digit).collect();
-                let older = self
-                    .dir
-                    .join("resolved")
-                    .join(format!("{id}.{stamp}.quarantine.json"));
-                std::fs::rename(&target, &older).map_err(|e| io_error(&target, "move", e))?;
+                txn.put(
+                    &format!("{QUARANTINE_DIR}/resolved/{id}.{stamp}.quarantine.json"),
+                    &earlier,
+                )?;
             }
-            store::write_json_atomic(&target, &entry).map_err(|e| io_error(&target, "write", e))?;
-            let source = self.entry_path(id);
-            std::fs::remove_file(&source).map_err(|e| io_error(&source, "remove", e))?;
+            txn.put_json(&resolved, &entry)?;
+            txn.remove(&Self::entry_rel(id))?;
             index.quarantined_tasks.retain(|t| t != id);
             Ok((Some(entry), listed))
         })
     }
 
-    /// Rewrite an existing entry under the lock (used by repair).
-    pub fn update_entry(&self, id: &str, change: impl FnOnce(&mut Entry)) -> Result<Entry> {
-        self.transaction(|_| {
+    /// Rewrite an existing entry under the lock, with any other file `change` stages (repair
+    /// writes the task file in the same transaction).
+    pub fn update_entry(
+        &self,
+        id: &str,
+        change: impl FnOnce(&mut Entry, &mut Txn) -> Result<()>,
+    ) -> Result<Entry> {
+        self.transaction(|_, txn| {
             let Some(mut entry) = self.read_entry(id)? else {
                 return Err(not_quarantined(id, &self.entry_path(id)));
             };
-            change(&mut entry);
-            self.write_entry(id, &entry)?;
+            change(&mut entry, txn)?;
+            Self::stage_entry(txn, id, &entry)?;
             Ok((entry, false))
         })
     }
 
-    fn write_entry(&self, id: &str, entry: &Entry) -> Result<()> {
-        let path = self.entry_path(id);
-        store::write_json_atomic(&path, entry).map_err(|e| io_error(&path, "write", e))
+    fn stage_entry(txn: &mut Txn, id: &str, entry: &Entry) -> Result<()> {
+        Ok(txn.put_json(&Self::entry_rel(id), entry)?)
     }
-}
-
-fn io_error(path: &Path, action: &'static str, source: std::io::Error) -> Error {
-    StateError::io(path, action, source).into()
 }
 
 pub fn not_quarantined(id: &str, entry: &Path) -> Error {

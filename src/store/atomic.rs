@@ -1,3 +1,4 @@
+use super::fault;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -15,6 +16,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let prefix = format!(".{file_name}.");
+    fault::point()?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".tmp");
     #[cfg(unix)]
@@ -28,12 +30,20 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     }
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
+    fault::point()?;
     tmp.persist(path).map_err(|e| e.error)?;
+    fault::crash_point();
     // Make the rename itself durable. Best effort: the new content is already in place.
+    sync_dir(dir);
+    Ok(())
+}
+
+/// fsync a directory, so that renames and removals in it survive a power loss. Best effort:
+/// the change itself is already made.
+pub fn sync_dir(dir: &Path) {
     if let Ok(d) = std::fs::File::open(dir) {
         let _ = d.sync_all();
     }
-    Ok(())
 }
 
 /// Create `path` with `bytes` atomically, failing with `ErrorKind::AlreadyExists` (and writing
@@ -44,6 +54,7 @@ pub fn atomic_create(path: &Path, bytes: &[u8], like: Option<&Path>) -> io::Resu
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
+    fault::point()?;
     let mut builder = tempfile::Builder::new();
     builder.prefix(".tasks-new.").suffix(".tmp");
     #[cfg(unix)]
@@ -58,10 +69,10 @@ pub fn atomic_create(path: &Path, bytes: &[u8], like: Option<&Path>) -> io::Resu
     }
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
+    fault::point()?;
     tmp.persist_noclobber(path).map_err(|e| e.error)?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
+    fault::crash_point();
+    sync_dir(dir);
     Ok(())
 }
 

@@ -15,6 +15,11 @@ pub enum StateError {
         action: &'static str,
         source: io::Error,
     },
+    /// The path resolves outside the repository (through a symbolic link): nothing is created,
+    /// written, read or removed there.
+    Outside { path: PathBuf, resolved: PathBuf },
+    /// A path (usually read from a state file) that the tool would never have written.
+    BadPath { path: PathBuf, reason: String },
 }
 
 impl StateError {
@@ -27,12 +32,11 @@ impl StateError {
     }
 }
 
-/// Read a JSON state file: `None` when it does not exist.
+/// Read a JSON state file: `None` when it does not exist. A state file is a plain file the tool
+/// wrote: a symbolic link in its place is corrupt state and is never followed.
 pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, StateError> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(StateError::io(path, "read", e)),
+    let Some(bytes) = read_state(path)? else {
+        return Ok(None);
     };
     serde_json::from_slice(&bytes)
         .map(Some)
@@ -42,6 +46,41 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, StateErr
         })
 }
 
+/// The bytes of a state file: `None` when it does not exist; a symbolic link, or anything but a
+/// plain file, is corrupt state (never followed, never overwritten).
+pub fn read_state(path: &Path) -> Result<Option<Vec<u8>>, StateError> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path);
+    let mut file = match file {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(StateError::Corrupt {
+                path: path.to_path_buf(),
+                reason: "it is a symbolic link; state files are plain files and links are never followed".into(),
+            });
+        }
+        Err(e) => return Err(StateError::io(path, "read", e)),
+    };
+    let meta = file
+        .metadata()
+        .map_err(|e| StateError::io(path, "read", e))?;
+    if !meta.is_file() {
+        return Err(StateError::Corrupt {
+            path: path.to_path_buf(),
+            reason: "it is not a plain file".into(),
+        });
+    }
+    let mut bytes = Vec::with_capacity(meta.len().min(64 << 20) as usize);
+    file.read_to_end(&mut bytes)
+        .map_err(|e| StateError::io(path, "read", e))?;
+    Ok(Some(bytes))
+}
+
 /// Serialize `value` as 2-space-indented JSON plus a newline and write it atomically.
 pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> io::Result<()> {
     let mut bytes = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
@@ -49,10 +88,11 @@ pub fn write_json_atomic<T: Serialize>(path: &Path, value: &T) -> io::Result<()>
     atomic_write(path, &bytes)
 }
 
-/// The one transaction every JSON state change goes through: take the exclusive lock, read the
-/// current state (or `init()` when the file does not exist), let `change` modify it, and replace
-/// the file atomically when `change` says something changed. A corrupt file stops the
-/// transaction before anything is written.
+/// The transaction of a JSON state file that changes alone (the ledger): take the exclusive
+/// lock, read the current state (or `init()` when the file does not exist), let `change` modify
+/// it, and replace the file atomically when `change` says something changed. A corrupt file
+/// stops the transaction before anything is written. The caller has created (and checked) the
+/// directory.
 pub fn update_json<T, R, E>(
     path: &Path,
     lock: &Path,
@@ -63,9 +103,6 @@ where
     T: Serialize + DeserializeOwned,
     E: From<StateError>,
 {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| StateError::io(dir, "create", e))?;
-    }
     let _guard = lock_exclusive(lock).map_err(|e| StateError::io(lock, "lock", e))?;
     let mut state = read_json(path)?.unwrap_or_else(init);
     let (result, changed) = change(&mut state)?;
@@ -86,7 +123,7 @@ where
     T: Serialize + DeserializeOwned,
     E: From<StateError>,
 {
-    if !path.exists() {
+    if std::fs::symlink_metadata(path).is_err() {
         return Ok(None);
     }
     let _guard = lock_exclusive(lock).map_err(|e| StateError::io(lock, "lock", e))?;

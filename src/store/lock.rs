@@ -21,6 +21,21 @@ pub fn lock_exclusive(path: &Path) -> io::Result<LockGuard> {
     Ok(LockGuard { file })
 }
 
+/// [`lock_exclusive`] without waiting: `None` when another process holds the lock.
+pub fn try_lock_exclusive(path: &Path) -> io::Result<Option<LockGuard>> {
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(LockGuard { file })),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(e),
+    }
+}
+
 impl Drop for LockGuard {
     fn drop(&mut self) {
         // Closing the descriptor releases the lock anyway; unlocking early is a courtesy.

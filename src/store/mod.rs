@@ -3,11 +3,16 @@
 //! (moving a released quarantine entry and removing the old copy are the only other changes).
 
 mod atomic;
+pub mod fault;
 mod hash;
 mod json;
 mod lock;
+pub mod paths;
+pub mod txn;
 
-pub use atomic::{atomic_create, atomic_write};
+pub use atomic::{atomic_create, atomic_write, sync_dir};
 pub use hash::{Hasher, sha256_file, sha256_hex};
-pub use json::{StateError, read_json, update_existing_json, update_json, write_json_atomic};
+pub use json::{
+    StateError, read_json, read_state, update_existing_json, update_json, write_json_atomic,
+};
 pub use lock::{LockGuard, lock_exclusive};

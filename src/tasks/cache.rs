@@ -106,7 +106,18 @@ fn cache_paths(root: &Path) -> (PathBuf, PathBuf, PathBuf) {
 pub fn load(root: &Path, force: bool) -> Loaded {
     let (cache_path, lock_path, cache_dir) = cache_paths(root);
     let mut warnings = Vec::new();
-    let previous = if force {
+    // A cache directory that leads out of the repository is neither read nor written.
+    let usable = match store::paths::existing_state_dir(root, CACHE_DIR) {
+        Ok(_) => true,
+        Err(e) => {
+            warnings.push(format!(
+                "Warning: the task cache is not used: {} (results are correct, only slower)",
+                crate::error::Error::from(e).message
+            ));
+            false
+        }
+    };
+    let previous = if force || !usable {
         None
     } else {
         read_cache(&cache_path, &mut warnings)
@@ -158,7 +169,7 @@ pub fn load(root: &Path, force: bool) -> Loaded {
         _ => snapshot_of(&files, &slots),
     };
 
-    if must_save && (!files.is_empty() || cache_path.exists()) {
+    if usable && must_save && (!files.is_empty() || cache_path.exists()) {
         let doc = CacheDocRef {
             version: VERSION,
             tool_version: env!("CARGO_PKG_VERSION"),
@@ -218,20 +229,18 @@ fn snapshot_of(files: &[TaskFile], slots: &[Option<Result<Entry, ParseFailure>>]
 }
 
 fn read_cache(path: &Path, warnings: &mut Vec<String>) -> Option<CacheDoc> {
-    let bytes = match std::fs::read(path) {
-        Ok(bytes) => bytes,
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-            ) =>
+    let bytes = match store::read_state(path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return None,
+        Err(store::StateError::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::NotADirectory =>
         {
             return None;
         }
         Err(e) => {
             warnings.push(format!(
-                "Warning: cannot read the task cache {}: {e}; rebuilding it",
-                path.display()
+                "Warning: cannot read the task cache: {}; rebuilding it",
+                crate::error::Error::from(e).message
             ));
             return None;
         }
@@ -257,26 +266,27 @@ fn read_cache(path: &Path, warnings: &mut Vec<String>) -> Option<CacheDoc> {
     }
 }
 
-/// Create `tasks/.cache/` (with a `.gitignore` that keeps it out of git) and return it.
-pub fn ensure_cache_dir(root: &Path) -> std::io::Result<PathBuf> {
-    let dir = root.join(CACHE_DIR);
-    std::fs::create_dir_all(&dir)?;
+/// Create `tasks/.cache/` (checked: never through a link out of the repository; with a
+/// `.gitignore` that keeps it out of git) and return it.
+pub fn ensure_cache_dir(root: &Path) -> Result<PathBuf, store::StateError> {
+    let dir = store::paths::state_dir(root, CACHE_DIR)?;
     let ignore = dir.join(".gitignore");
-    if !ignore.exists() {
+    if std::fs::symlink_metadata(&ignore).is_err() {
         store::atomic_write(
             &ignore,
             b"# Private cache of the tasks CLI; never commit it.\n*\n",
-        )?;
+        )
+        .map_err(|e| store::StateError::io(&ignore, "write", e))?;
     }
     Ok(dir)
 }
 
-fn save(dir: &Path, path: &Path, lock: &Path, doc: &CacheDocRef) -> std::io::Result<()> {
+fn save(dir: &Path, path: &Path, lock: &Path, doc: &CacheDocRef) -> Result<(), String> {
     let root = dir.parent().and_then(Path::parent).unwrap_or(dir);
-    ensure_cache_dir(root)?;
-    let bytes = postcard::to_extend(doc, MAGIC.to_vec()).map_err(std::io::Error::other)?;
-    let _guard = store::lock_exclusive(lock)?;
-    store::atomic_write(path, &bytes)
+    ensure_cache_dir(root).map_err(|e| crate::error::Error::from(e).message)?;
+    let bytes = postcard::to_extend(doc, MAGIC.to_vec()).map_err(|e| e.to_string())?;
+    let _guard = store::lock_exclusive(lock).map_err(|e| e.to_string())?;
+    store::atomic_write(path, &bytes).map_err(|e| e.to_string())
 }
 
 /// Read and parse the files at `indices`, on every available core. A file whose bytes hash like

@@ -6,6 +6,7 @@ pub mod discover;
 pub mod dot;
 pub mod edit;
 pub mod graph;
+pub mod journal;
 pub mod lint;
 pub mod model;
 pub mod parse;

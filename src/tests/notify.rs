@@ -75,3 +75,20 @@ fn telegram_text_is_escaped_for_html() {
         "✅ TASK-1 Complete: Ship it"
     );
 }
+
+#[test]
+fn each_variable_family_has_its_own_default_server() {
+    let plain = config(&[("NTFY_TOPIC", "team")]).ntfy.unwrap();
+    assert_eq!(
+        plain.base_url, "https://ntfy.sh",
+        "NTFY_* never goes to ntfyt.sh"
+    );
+    let token_only = config(&[("NTFY_ACCESS_TOKEN", "k")]).ntfy.unwrap();
+    assert_eq!(token_only.base_url, "https://ntfy.sh");
+    let reference = config(&[("NTFYT_TOPIC", "team")]).ntfy.unwrap();
+    assert_eq!(reference.base_url, "https://ntfyt.sh");
+    let named = config(&[("NTFY_TOPIC", "team"), ("NTFY_BASE_URL", "http://h:1")])
+        .ntfy
+        .unwrap();
+    assert_eq!(named.base_url, "http://h:1");
+}

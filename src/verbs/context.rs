@@ -6,7 +6,7 @@ use crate::clock::iso;
 use crate::context::build::{Payload, build, to_json};
 use crate::context::completeness;
 use crate::context::evidence;
-use crate::context::excerpts::{ExcerptIndex, IndexEntry, cache_name};
+use crate::context::excerpts::{ExcerptIndex, IndexEntry, cache_name, is_plain_name};
 use crate::context::model::{
     Audit, CONTEXT_VERSION, Context, Coordination, DEFAULT_ACTOR, Immutable, Manifest,
     SCHEMA_VERSION, SourceFile,
@@ -18,13 +18,13 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::git::Git;
 use crate::ledger::{LedgerFile, NewException, Stamp};
 use crate::output::{Report, Text, prefix};
+use crate::store::txn::Txn;
 use crate::store::{self, StateError, sha256_hex};
 use crate::tasks::Task;
 use crate::tasks::parse::{decode, parse_text};
 use crate::tasks::yaml::{self, Yaml};
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::path::Path;
 
 const CHECKLIST_DIR: &str = "docs/agents";
 
@@ -224,11 +224,12 @@ pub fn init(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<InitReport> {
         now,
         actor,
     } = prepare(ctx, &source, opts)?;
-    let _guard = store.lock(&ctx.repo)?;
+    let locked = store.lock(&ctx.repo)?;
     if store.exists() {
         return Err(exists(id));
     }
-    let written = write_files(ctx, &store, &source, &payload, &now)?;
+    let mut txn = locked.begin();
+    let written = write_files(ctx, &store, &mut txn, &source, &payload, &now)?;
     let context = Context {
         version: CONTEXT_VERSION,
         schema_version: Some(SCHEMA_VERSION.to_string()),
@@ -248,8 +249,12 @@ pub fn init(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<InitReport> {
         },
         extra: Map::new(),
     };
-    store.save_manifest(&manifest(&source, &payload, &written, &now, &actor, &base))?;
-    store.save(&context)?;
+    store.stage_manifest(
+        &mut txn,
+        &manifest(&source, &payload, &written, &now, &actor, &base),
+    )?;
+    store.stage(&mut txn, &context)?;
+    txn.commit()?;
     Ok(InitReport {
         task_id: id.to_string(),
         context_initialized: true,
@@ -359,42 +364,39 @@ struct Written {
     checklists: Vec<SourceFile>,
 }
 
-/// `task-snapshot.yaml`, the standards excerpts (`evidence/standards/` + `index.json`) and the
-/// checklists (`evidence/checklists/` + the evidence index). The caller holds the task's lock.
+/// Stage `task-snapshot.yaml`, the standards excerpts (`evidence/standards/` + `index.json`)
+/// and the checklists (`evidence/checklists/` + the evidence index). The caller holds the
+/// task's lock.
 fn write_files(
     ctx: &Ctx,
     store: &ContextStore,
+    txn: &mut Txn,
     source: &Source,
     payload: &Payload,
     now: &str,
 ) -> Result<Written> {
-    let write = |path: &Path, bytes: &[u8]| -> Result<()> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| StateError::io(dir, "create", e))?;
-        }
-        store::atomic_write(path, bytes).map_err(|e| StateError::io(path, "write", e).into())
-    };
     // Every state file this will update is read first: a corrupt one stops it before anything
     // is written (E052).
-    let standards_dir = store.evidence_dir().join("standards");
-    let index_path = standards_dir.join("index.json");
+    let index_path = store.evidence_dir().join("standards").join("index.json");
     let mut index: ExcerptIndex = store::read_json(&index_path)?.unwrap_or_default();
     let _: Option<Value> = store::read_json(&store.evidence_dir().join("index.json"))?;
-    write(&store.snapshot_path(), &source.raw)?;
+    txn.put(&store.rel("task-snapshot.yaml"), &source.raw)?;
     for excerpt in &payload.excerpts {
-        write(
-            &standards_dir.join(cache_name(excerpt)),
+        let name = cache_name(excerpt);
+        txn.put(
+            &store.rel(&format!("evidence/standards/{name}")),
             excerpt.body.as_bytes(),
         )?;
-        if let Some(old) = index.upsert(IndexEntry::of(excerpt, now)) {
-            let _ = std::fs::remove_file(standards_dir.join(old));
+        if let Some(old) = index.upsert(IndexEntry::of(excerpt, now))
+            && is_plain_name(&old)
+        {
+            txn.remove(&store.rel(&format!("evidence/standards/{old}")))?;
         }
     }
     if !payload.excerpts.is_empty() {
-        store::write_json_atomic(&index_path, &index)
-            .map_err(|e| StateError::io(&index_path, "write", e))?;
+        txn.put_json(&store.rel("evidence/standards/index.json"), &index)?;
     }
-    let checklists = copy_checklists(ctx, store, now, &write)?;
+    let checklists = copy_checklists(ctx, store, txn, now)?;
     Ok(Written {
         snapshot_sha: sha256_hex(&source.raw),
         checklists,
@@ -406,8 +408,8 @@ fn write_files(
 fn copy_checklists(
     ctx: &Ctx,
     store: &ContextStore,
+    txn: &mut Txn,
     now: &str,
-    write: &dyn Fn(&Path, &[u8]) -> Result<()>,
 ) -> Result<Vec<SourceFile>> {
     let dir = ctx.repo.root.join(CHECKLIST_DIR);
     let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -431,8 +433,8 @@ fn copy_checklists(
             continue;
         };
         let sha = sha256_hex(&bytes);
-        let to_rel = format!("{}/evidence/checklists/{name}", store.rel_dir);
-        write(&ctx.repo.root.join(&to_rel), &bytes)?;
+        let to_rel = store.rel(&format!("evidence/checklists/{name}"));
+        txn.put(&to_rel, &bytes)?;
         attachments.push(serde_json::json!({
             "id": &sha[..16],
             "type": "file",
@@ -449,7 +451,7 @@ fn copy_checklists(
             extra: Map::new(),
         });
     }
-    evidence::add(store, attachments)?;
+    evidence::add(store, txn, attachments)?;
     Ok(sources)
 }
 
@@ -528,7 +530,7 @@ pub struct GetReport {
 }
 
 pub fn get(ctx: &Ctx, id: &str) -> Result<GetReport> {
-    let context = ContextStore::of(&ctx.repo, id).load()?;
+    let context = ContextStore::of(&ctx.repo, id).read(&ctx.repo)?;
     if let Ok(Some(head)) = Git::new(&ctx.repo.root).head()
         && head != context.git_head
     {
@@ -557,7 +559,7 @@ pub fn get(ctx: &Ctx, id: &str) -> Result<GetReport> {
 
 fn text_value(v: &Value) -> String {
     match v {
-        Value::String(s) => s.clone(),
+        Value::String(s) => crate::output::field(s).into_owned(),
         Value::Null => "-".into(),
         other => other.to_string(),
     }
@@ -606,7 +608,10 @@ impl Report for GetReport {
             } else {
                 format!(" ({} finding(s))", role.blocking_findings.len())
             };
-            s.push_str(&format!("  {name}: {}{findings}\n", role.status));
+            s.push_str(&format!(
+                "  {name}: {}{findings}\n",
+                crate::output::field(&role.status)
+            ));
         }
     }
 }
@@ -666,7 +671,7 @@ pub fn update_agent(ctx: &Ctx, id: &str, role: &str, update: &AgentUpdate) -> Re
         "the update",
     )?;
     let store = ContextStore::of(&ctx.repo, id);
-    store.update(&ctx.repo, |context| {
+    store.update(&ctx.repo, |context, _| {
         let agent = super::agent_mut(context, "--agent", role)?;
         if let Some(s) = &update.status {
             agent.status = s.clone();
@@ -730,7 +735,7 @@ pub fn mark_blocked(
         "the finding",
     )?;
     let now = iso(ctx.clock.now());
-    let total = ContextStore::of(&ctx.repo, id).update(&ctx.repo, |context| {
+    let total = ContextStore::of(&ctx.repo, id).update(&ctx.repo, |context, _| {
         let agent = super::agent_mut(context, "--agent", role)?;
         agent
             .blocking_findings
@@ -802,7 +807,7 @@ pub struct RebuildReport {
 /// leaves the old context as it was.
 pub fn rebuild(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<RebuildReport> {
     let store = ContextStore::of(&ctx.repo, id);
-    let old = store.load()?;
+    let old = store.read(&ctx.repo)?;
     let source = find_task(ctx, id)?;
     check_completeness(ctx, &source)?;
     let Prepared {
@@ -815,10 +820,11 @@ pub fn rebuild(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<RebuildReport>
         Some(_) => base_commit(&Git::new(&ctx.repo.root), opts.base_commit.as_deref())?,
         None => old.git_head.clone(),
     };
-    let _guard = store.lock(&ctx.repo)?;
+    let locked = store.read_lock(&ctx.repo)?;
     let current = store.load()?;
     let previous = store.load_manifest()?;
-    let written = write_files(ctx, &store, &source, &payload, &now)?;
+    let mut txn = locked.begin();
+    let written = write_files(ctx, &store, &mut txn, &source, &payload, &now)?;
     let manifest = manifest(&source, &payload, &written, &now, &actor, &base);
     let changes = compare_sources(previous.as_ref(), &manifest);
     let mut context = current.clone();
@@ -837,8 +843,9 @@ pub fn rebuild(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<RebuildReport>
         .initial_results
         .clone();
     touch(&mut context.audit, &now, Some(&actor), forced);
-    store.save_manifest(&manifest)?;
-    store.save(&context)?;
+    store.stage_manifest(&mut txn, &manifest)?;
+    store.stage(&mut txn, &context)?;
+    txn.commit()?;
     Ok(RebuildReport {
         task_id: id.to_string(),
         git_head: base,

@@ -22,7 +22,7 @@ pub struct BootstrapReport {
 
 pub fn run(ctx: &Ctx, id: &str) -> Result<BootstrapReport> {
     let rel = format!("{EVIDENCE_DIR}/{id}-clarifications.md");
-    let dir = ctx.repo.contained_dir(EVIDENCE_DIR)?;
+    let dir = ctx.repo.state_dir(EVIDENCE_DIR)?;
     let path = dir.join(format!("{id}-clarifications.md"));
     let today = ctx.clock.now().format("%Y-%m-%d").to_string();
     let created = match store::atomic_create(&path, template(id, &today).as_bytes(), None) {

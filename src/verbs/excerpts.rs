@@ -10,6 +10,7 @@ use crate::context::store::ContextStore;
 use crate::error::{Error, ErrorCode, Result};
 use crate::output::{Report, Text};
 use crate::standards::headings;
+use crate::store::txn::Locked;
 use crate::store::{self, StateError};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -44,25 +45,26 @@ pub fn attach(ctx: &Ctx, id: &str, file: &str, section: &str) -> Result<AttachRe
     };
     let store = ContextStore::of(&ctx.repo, id);
     let now = iso(ctx.clock.now());
-    let _guard = store.lock(&ctx.repo)?;
-    let dir = ctx
-        .repo
-        .contained_dir(&format!("{}/evidence/standards", store.rel_dir))?;
-    let path = index_path(&store);
-    let mut index: ExcerptIndex = store::read_json(&path)?.unwrap_or_default();
+    let locked = store.lock(&ctx.repo)?;
+    let mut index: ExcerptIndex = store::read_json(&index_path(&store))?.unwrap_or_default();
     let name = cache_name(&excerpt);
-    let cached = dir.join(&name);
-    store::atomic_write(&cached, excerpt.body.as_bytes())
-        .map_err(|e| StateError::io(&cached, "write", e))?;
+    let mut txn = locked.begin();
+    txn.put(
+        &store.rel(&format!("evidence/standards/{name}")),
+        excerpt.body.as_bytes(),
+    )?;
     let replaced = index
         .excerpts
         .iter()
         .any(|e| e.file == excerpt.file && e.section == excerpt.section);
-    if let Some(old) = index.upsert(IndexEntry::of(&excerpt, &now)) {
+    if let Some(old) = index.upsert(IndexEntry::of(&excerpt, &now))
+        && is_plain_name(&old)
+    {
         // The section's text changed since it was last attached: its old copy goes.
-        let _ = std::fs::remove_file(dir.join(old));
+        txn.remove(&store.rel(&format!("evidence/standards/{old}")))?;
     }
-    store::write_json_atomic(&path, &index).map_err(|e| StateError::io(&path, "write", e))?;
+    txn.put_json(&store.rel("evidence/standards/index.json"), &index)?;
+    txn.commit()?;
     Ok(AttachReport {
         task_id: id.to_string(),
         cached_path: format!("{}/evidence/standards/{name}", store.rel_dir),
@@ -179,19 +181,35 @@ pub struct ExcerptState {
 }
 
 /// The index of `id` and each entry's state. E051 when the task has no excerpt index.
+/// The task's lock for reading its excerpts: E051 (no excerpts) when it has no directory.
+fn read_lock(ctx: &Ctx, store: &ContextStore) -> Result<Locked> {
+    store.read_lock(&ctx.repo).map_err(|e| {
+        if e.code == ErrorCode::E051 {
+            no_excerpts(store)
+        } else {
+            e
+        }
+    })
+}
+
+fn no_excerpts(store: &ContextStore) -> Error {
+    Error::new(
+        ErrorCode::E051,
+        format!("{} has no standards excerpts", store.id),
+    )
+    .with_detail("task_id", &store.id)
+    .with_detail("index", store.rel("evidence/standards/index.json"))
+    .with_recovery(format!(
+        "Run tasks --init-context {0} or tasks --attach-standard {0} --file F --section S first",
+        store.id
+    ))
+}
+
+/// Every excerpt in the index with its state (the caller holds the task's lock).
 fn check_all(ctx: &Ctx, store: &ContextStore) -> Result<(ExcerptIndex, Vec<ExcerptState>)> {
     let path = index_path(store);
     let Some(index) = store::read_json::<ExcerptIndex>(&path)? else {
-        return Err(Error::new(
-            ErrorCode::E051,
-            format!("{} has no standards excerpts", store.id),
-        )
-        .with_detail("task_id", &store.id)
-        .with_detail("index", format!("{}/evidence/standards/index.json", store.rel_dir))
-        .with_recovery(format!(
-            "Run tasks --init-context {0} or tasks --attach-standard {0} --file F --section S first",
-            store.id
-        )));
+        return Err(no_excerpts(store));
     };
     // Each standards file is read once, however many of its sections are cached.
     let mut texts: std::collections::HashMap<&str, Option<String>> = Default::default();
@@ -219,10 +237,11 @@ fn check_all(ctx: &Ctx, store: &ContextStore) -> Result<(ExcerptIndex, Vec<Excer
     Ok((index, states))
 }
 
-/// The text of a standards file now; `None` when it is gone or unreadable. Bytes that are not
-/// UTF-8 are replaced, so such a file reads as changed rather than failing the check.
+/// The text of a standards file now; `None` when it is gone or unreadable — or when the path,
+/// read from the excerpt index, is not a file inside the repository. Bytes that are not UTF-8
+/// are replaced, so such a file reads as changed rather than failing the check.
 fn read_current(ctx: &Ctx, rel: &str) -> Option<String> {
-    let path = ctx.repo.root.join(rel);
+    let path = ctx.repo.inside(rel).ok()?;
     let bytes = std::fs::read(path).ok()?;
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
@@ -239,6 +258,7 @@ pub struct VerifyReport {
 /// whole report in the error details.
 pub fn verify(ctx: &Ctx, id: &str) -> Result<VerifyReport> {
     let store = ContextStore::of(&ctx.repo, id);
+    let _locked = read_lock(ctx, &store)?;
     let (_, excerpts) = check_all(ctx, &store)?;
     let stale: Vec<&ExcerptState> = excerpts.iter().filter(|e| !e.fresh).collect();
     if !stale.is_empty() {
@@ -306,28 +326,26 @@ pub struct InvalidateReport {
 /// Remove the stale excerpts of `id`: their cached copies and their index entries.
 pub fn invalidate(ctx: &Ctx, id: &str) -> Result<InvalidateReport> {
     let store = ContextStore::of(&ctx.repo, id);
-    if !index_path(&store).is_file() {
-        // Same error as verify (a missing index is E051), without taking the lock.
-        check_all(ctx, &store)?;
-    }
-    let _guard = store.lock(&ctx.repo)?;
+    let locked = read_lock(ctx, &store)?;
     let (mut index, states) = check_all(ctx, &store)?;
     let removed: Vec<ExcerptState> = states.into_iter().filter(|s| !s.fresh).collect();
     if !removed.is_empty() {
-        let dir = ctx
-            .repo
-            .contained_dir(&format!("{}/evidence/standards", store.rel_dir))?;
+        let mut txn = locked.begin();
+        let mut gone = Vec::new();
         index.excerpts.retain(|entry| {
             let stale = removed.iter().any(|r| {
                 r.excerpt_id == entry.id && r.file == entry.file && r.section == entry.section
             });
             if stale && is_plain_name(&entry.excerpt_path) {
-                let _ = std::fs::remove_file(dir.join(&entry.excerpt_path));
+                gone.push(store.rel(&format!("evidence/standards/{}", entry.excerpt_path)));
             }
             !stale
         });
-        let path = index_path(&store);
-        store::write_json_atomic(&path, &index).map_err(|e| StateError::io(&path, "write", e))?;
+        for path in gone {
+            txn.remove(&path)?;
+        }
+        txn.put_json(&store.rel("evidence/standards/index.json"), &index)?;
+        txn.commit()?;
     }
     Ok(InvalidateReport {
         task_id: id.to_string(),

@@ -2,7 +2,7 @@
 
 use crate::app::Ctx;
 use crate::error::{Error, ErrorCode, Result};
-use crate::output::{Report, Text};
+use crate::output::{Report, Text, field};
 use crate::tasks::graph::Graph;
 use serde::Serialize;
 
@@ -115,10 +115,11 @@ impl Report for ExplainReport {
     fn text(&self, out: &mut Text) {
         let s = &mut out.stdout;
         let t = &self.task;
-        s.push_str(&format!("{}: {}\n", t.id, t.title));
+        s.push_str(&format!("{}: {}\n", field(&t.id), field(&t.title)));
         s.push_str(&format!(
             "  Status: {}\n  Priority: {}\n",
-            t.status, t.priority
+            field(&t.status),
+            field(&t.priority)
         ));
         if t.unblocker {
             s.push_str("  Unblocker: YES\n");
@@ -136,10 +137,12 @@ impl Report for ExplainReport {
                 };
                 match &b.title {
                     Some(title) => s.push_str(&format!(
-                        "    \u{21b3} {} (status: {}) - {title} {tag}\n",
-                        b.id, b.status
+                        "    \u{21b3} {} (status: {}) - {} {tag}\n",
+                        field(&b.id),
+                        field(&b.status),
+                        field(title)
                     )),
-                    None => s.push_str(&format!("    \u{21b3} {} (MISSING) {tag}\n", b.id)),
+                    None => s.push_str(&format!("    \u{21b3} {} (MISSING) {tag}\n", field(&b.id))),
                 }
             }
         }

@@ -2,6 +2,7 @@
 //! the task file changes, every write is atomic, and a failure changes nothing.
 
 use crate::app::Ctx;
+use crate::context::store::ContextStore;
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::is_valid_id;
 use crate::ledger::LedgerFile;
@@ -9,10 +10,12 @@ use crate::notify;
 use crate::output::{Report, Text};
 use crate::repo::{ARCHIVE_DIR, TASKS_DIR};
 use crate::store;
+use crate::store::txn::Locked;
 use crate::tasks::Task;
 use crate::tasks::discover::TASK_FILE_SUFFIX;
 use crate::tasks::edit::set_status;
 use crate::tasks::graph::Graph;
+use crate::tasks::journal;
 use crate::tasks::parse::{decode, parse_text};
 use crate::tasks::yaml::{self, Yaml};
 use serde::Serialize;
@@ -50,6 +53,9 @@ pub struct LifecycleReport {
     pub exceptions_removed: usize,
     /// The channel that accepted the completion notification, if any.
     pub notified: Option<&'static str>,
+    /// True when this run finished a completion that an earlier, interrupted run had begun.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub resumed: bool,
 }
 
 /// A task file named on the command line, read and parsed.
@@ -64,7 +70,7 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
     let first = locate(ctx, action, arg)?;
     // One change at a time per task: two claims (or a claim and a completion) of the same task
     // run one after the other, and the second sees what the first did.
-    let _guard = task_lock(ctx, &first.task.id)?;
+    let locked = journal::lock(&ctx.repo, &first.task.id)?;
     let file = reread(first)?;
     let task = &file.task;
     let archived = under(&file.rel, ARCHIVE_DIR);
@@ -78,6 +84,7 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
         status: previous.clone(),
         exceptions_removed: 0,
         notified: None,
+        resumed: false,
     };
     let refuse = |why: &str| {
         Error::new(
@@ -102,13 +109,22 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
             }
             warn_open_blockers(ctx, task);
             let text = edited(&file, "in_progress")?;
-            store::atomic_write(&file.abs, text.as_bytes())
-                .map_err(|e| io_error("write", &file.abs, e))?;
+            let mut txn = locked.begin();
+            txn.put(&file.rel, text.as_bytes())?;
+            txn.commit()?;
             report.action = "claimed";
             report.status = "in_progress".to_string();
         }
         Action::Complete => {
             if previous == "completed" {
+                // An earlier run moved the file and was stopped before it cleaned up.
+                if archived && has_leftovers(ctx, &task.id) {
+                    report.action = "completed";
+                    report.resumed = true;
+                    drop(locked);
+                    after_completion(ctx, task, &mut report);
+                    return Ok(report);
+                }
                 return Err(refuse("it is already completed"));
             }
             if previous == "draft" {
@@ -118,15 +134,20 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
             }
             let text = edited(&file, "completed")?;
             let target = if archived {
-                store::atomic_write(&file.abs, text.as_bytes())
-                    .map_err(|e| io_error("write", &file.abs, e))?;
+                let mut txn = locked.begin();
+                txn.put(&file.rel, text.as_bytes())?;
+                txn.commit()?;
                 file.rel.clone()
             } else {
-                move_to_archive(ctx, &file, text.as_bytes())?
+                let (target, resumed) = move_to_archive(ctx, &locked, &file, text.as_bytes())?;
+                report.resumed = resumed;
+                target
             };
             report.action = "completed";
             report.status = "completed".to_string();
             report.new_path = ctx.abs(&target);
+            // The task's file is done: its lock is not held while the context's is taken.
+            drop(locked);
             after_completion(ctx, task, &mut report);
         }
         Action::Archive => {
@@ -139,7 +160,8 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
                     "its status is '{previous}'; only completed tasks can be archived"
                 )));
             }
-            let target = move_to_archive(ctx, &file, &file.raw)?;
+            let (target, resumed) = move_to_archive(ctx, &locked, &file, &file.raw)?;
+            report.resumed = resumed;
             report.action = "archived";
             report.new_path = ctx.abs(&target);
         }
@@ -204,18 +226,6 @@ fn locate(ctx: &Ctx, action: Action, arg: &str) -> Result<TaskFile> {
         raw,
         task,
     })
-}
-
-/// The lock serializing lifecycle changes of one task (`tasks/.cache/locks/<ID>.lock`).
-fn task_lock(ctx: &Ctx, id: &str) -> Result<store::LockGuard> {
-    // The cache directory first, so that it carries its .gitignore.
-    crate::tasks::cache::ensure_cache_dir(&ctx.repo.root)
-        .map_err(|e| io_error("create", &ctx.repo.root.join(crate::repo::CACHE_DIR), e))?;
-    let dir = ctx
-        .repo
-        .contained_dir(&format!("{}/locks", crate::repo::CACHE_DIR))?;
-    let path = dir.join(format!("{id}.lock"));
-    store::lock_exclusive(&path).map_err(|e| io_error("lock", &path, e))
 }
 
 /// The file read again under the lock (another process may have changed or moved it).
@@ -296,9 +306,16 @@ fn edited(file: &TaskFile, status: &str) -> Result<String> {
     Ok(new_text)
 }
 
-/// Write `bytes` as `docs/completed-tasks/<file name>` (never over an existing file: E042), then
-/// remove the original. If the original cannot be removed the new copy is removed again.
-fn move_to_archive(ctx: &Ctx, file: &TaskFile, bytes: &[u8]) -> Result<String> {
+/// Move the task file to `docs/completed-tasks/<file name>` with `bytes` as its content, in one
+/// transaction (the archived copy created, the original removed: a crash leaves one or the
+/// other, never both). An existing destination is E042 — unless it is exactly what this move
+/// writes, left by an earlier run that was interrupted: then the move is finished (`true`).
+fn move_to_archive(
+    ctx: &Ctx,
+    locked: &Locked,
+    file: &TaskFile,
+    bytes: &[u8],
+) -> Result<(String, bool)> {
     let name = file.rel.rsplit('/').next().unwrap_or(&file.rel);
     let rel = format!("{ARCHIVE_DIR}/{name}");
     let target = ctx.repo.root.join(&rel);
@@ -315,22 +332,42 @@ fn move_to_archive(ctx: &Ctx, file: &TaskFile, bytes: &[u8]) -> Result<String> {
             "Remove or rename the existing archived file (or compare the two), then retry",
         )
     };
-    if target.exists() {
-        return Err(exists());
-    }
-    let target = ctx.repo.contained_dir(ARCHIVE_DIR)?.join(name);
-    store::atomic_create(&target, bytes, Some(&file.abs)).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            exists()
-        } else {
-            io_error("write", &target, e)
+    let mut txn = locked.begin();
+    let resumed = match std::fs::symlink_metadata(&target) {
+        Err(_) => {
+            txn.create(&rel, bytes, Some(&file.abs))?;
+            false
         }
+        Ok(meta) if meta.is_file() && std::fs::read(&target).is_ok_and(|b| b == bytes) => true,
+        Ok(_) => return Err(exists()),
+    };
+    txn.remove(&file.rel)?;
+    txn.commit().map_err(|e| match &e {
+        store::StateError::Io { source, .. }
+            if source.kind() == std::io::ErrorKind::AlreadyExists =>
+        {
+            exists()
+        }
+        _ => Error::from(e),
     })?;
-    if let Err(e) = std::fs::remove_file(&file.abs) {
-        let _ = std::fs::remove_file(&target);
-        return Err(io_error("remove", &file.abs, e));
-    }
-    Ok(rel)
+    Ok((rel, resumed))
+}
+
+/// Whether a completed task still has what a completion removes: a context cache (or an
+/// interrupted removal of it) or ledger exceptions that go away on completion.
+fn has_leftovers(ctx: &Ctx, id: &str) -> bool {
+    let store = ContextStore::of(&ctx.repo, id);
+    let context = std::fs::symlink_metadata(&store.dir).is_ok() || store.unsettled(&ctx.repo);
+    let exceptions = LedgerFile::of(&ctx.repo)
+        .read()
+        .ok()
+        .flatten()
+        .is_some_and(|l| {
+            l.exceptions
+                .iter()
+                .any(|e| e.task_id == id && e.auto_remove_on == "task_completion")
+        });
+    context || exceptions
 }
 
 /// After a completion: clean up the task's ledger exceptions, notify, purge its context cache.
@@ -360,17 +397,10 @@ fn after_completion(ctx: &Ctx, task: &Task, report: &mut LifecycleReport) {
     }
 }
 
-/// Remove `.agent-output/<ID>/` — only when it really is inside the repository.
+/// Remove `.agent-output/<ID>/` under the context's own lock (a concurrent context change
+/// finishes first), never through a link.
 fn purge_context(ctx: &Ctx, id: &str) {
-    let context = ctx.repo.root.join(".agent-output").join(id);
-    if !context.exists() {
-        return;
-    }
-    let removed = ctx
-        .repo
-        .contained(&context)
-        .and_then(|dir| std::fs::remove_dir_all(dir).map_err(|e| io_error("remove", &context, e)));
-    if let Err(e) = removed {
+    if let Err(e) = ContextStore::of(&ctx.repo, id).purge(&ctx.repo) {
         ctx.warn(format!(
             "Warning: the context cache of {id} was not removed: {}",
             e.message

@@ -3,7 +3,7 @@
 use super::TaskJson;
 use crate::app::Ctx;
 use crate::error::Result;
-use crate::output::{Report, Text};
+use crate::output::{Report, Text, field};
 use crate::tasks::graph::Graph;
 use crate::tasks::picker::{self, Filter};
 use crate::tasks::priority::Priorities;
@@ -61,9 +61,13 @@ impl Report for ListReport<'_> {
     fn text(&self, out: &mut Text) {
         for t in &self.tasks {
             let mark = if t.quarantined { " [quarantined]" } else { "" };
+            // One task per line, always four fields: values never add lines or columns.
             out.stdout.push_str(&format!(
                 "{}\t{}\t{}\t{}{mark}\n",
-                t.id, t.status, t.path, t.title
+                field(t.id),
+                field(t.status),
+                field(&t.path),
+                field(t.title)
             ));
         }
     }

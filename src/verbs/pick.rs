@@ -3,7 +3,7 @@
 use super::TaskJson;
 use crate::app::Ctx;
 use crate::error::Result;
-use crate::output::{Report, Text};
+use crate::output::{Report, Text, field};
 use crate::tasks::graph::Graph;
 use crate::tasks::picker::{self, DraftAlerts, Filter, Halt};
 use crate::tasks::priority::Priorities;
@@ -75,7 +75,7 @@ impl Report for PickReport<'_> {
                 task, draft_alerts, ..
             } => {
                 out.stderr.push_str(&draft_alerts.warning_text());
-                out.stdout.push_str(&format!("{}\n", task.path));
+                out.stdout.push_str(&format!("{}\n", field(&task.path)));
             }
             PickReport::NothingReady {
                 message,

@@ -12,6 +12,7 @@ use crate::git::Git;
 use crate::output::{Report, Text};
 use crate::qa::compare::{Change, Comparison, QaResult, QaResults, compare};
 use crate::qa::parse::{Kind, LogParser, Summary, read_lines};
+use crate::store::txn::Txn;
 use crate::store::{Hasher, StateError};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
@@ -31,16 +32,15 @@ pub struct QaInput {
     pub actor: Option<String>,
 }
 
-/// A log read into the evidence directory (not yet in place: that happens under the lock).
+/// A log read and staged for the evidence directory.
 struct ReadLog {
     result: QaResult,
-    temp: tempfile::NamedTempFile,
     kept: String,
     size: u64,
 }
 
-/// Read the log: E040 when it does not exist, E002 when it is not a file.
-fn read_log(ctx: &Ctx, store: &ContextStore, input: &QaInput, now: &str) -> Result<ReadLog> {
+/// Open the log: E040 when it does not exist, E002 when it is not a file.
+fn open_log(ctx: &Ctx, input: &QaInput) -> Result<(std::fs::File, std::path::PathBuf)> {
     let given = ctx.cwd.join(&input.log);
     let meta = std::fs::metadata(&given).map_err(|_| {
         Error::new(ErrorCode::E040, format!("QA log not found: {}", input.log))
@@ -55,38 +55,62 @@ fn read_log(ctx: &Ctx, store: &ContextStore, input: &QaInput, now: &str) -> Resu
         );
     }
     let file = std::fs::File::open(&given).map_err(|e| StateError::io(&given, "read", e))?;
-    store.check_links(&ctx.repo)?;
-    let dir = ctx
-        .repo
-        .contained_dir(&format!("{}/evidence/qa", store.rel_dir))?;
-    let mut temp = tempfile::Builder::new()
-        .prefix(".qa-")
-        .suffix(".tmp")
-        .tempfile_in(&dir)
-        .map_err(|e| StateError::io(&dir, "create", e))?;
+    Ok((file, given))
+}
+
+/// Read the log once: parsed line by line, hashed, and copied into the change being staged
+/// (under the task's lock) as `evidence/qa/<command id>-<sha>.log`.
+fn read_log(
+    ctx: &Ctx,
+    store: &ContextStore,
+    txn: &mut Txn,
+    input: &QaInput,
+    (file, given): (std::fs::File, std::path::PathBuf),
+    now: &str,
+) -> Result<ReadLog> {
     let mut parser = LogParser::new();
     let mut hasher = Hasher::default();
-    let size = {
-        let out = temp.as_file_mut();
-        read_lines(
-            std::io::BufReader::with_capacity(256 * 1024, file),
-            &mut parser,
-            |chunk| {
-                hasher.update(chunk);
-                out.write_all(chunk)
+    let mut read_error = None;
+    let (size, kind, sha, command_id) = txn
+        .put_named(
+            |out| {
+                let size = read_lines(
+                    std::io::BufReader::with_capacity(256 * 1024, file),
+                    &mut parser,
+                    |chunk| {
+                        hasher.update(chunk);
+                        out.write_all(chunk)
+                    },
+                )
+                .inspect_err(|e| read_error = Some(e.kind()))?;
+                let kind = match &input.command_type {
+                    Some(t) => Kind::parse(t),
+                    None => input
+                        .command
+                        .as_deref()
+                        .and_then(Kind::of_command)
+                        .or_else(|| parser.detected()),
+                };
+                let sha = std::mem::take(&mut hasher).hex();
+                let command_id = match (&input.command_id, kind) {
+                    (Some(id), _) => Some(id.clone()),
+                    (None, Some(k)) => Some(k.as_str().to_string()),
+                    (None, None) => None,
+                };
+                Ok((size, kind, sha, command_id))
+            },
+            |(_, _, sha, command_id)| {
+                store.rel(&format!(
+                    "evidence/qa/{}-{}.log",
+                    file_safe(command_id.as_deref().unwrap_or("unknown")),
+                    &sha[..12]
+                ))
             },
         )
-        .map_err(|e| StateError::io(&given, "read", e))?
-    };
-    let sha = hasher.hex();
-    let kind = match &input.command_type {
-        Some(t) => Kind::parse(t),
-        None => input
-            .command
-            .as_deref()
-            .and_then(Kind::of_command)
-            .or_else(|| parser.detected()),
-    };
+        .map_err(|e| match read_error {
+            Some(kind) => StateError::io(&given, "read", std::io::Error::from(kind)).into(),
+            None => Error::from(e),
+        })?;
     let summary = kind.map(|k| parser.summary(k)).unwrap_or_default();
     let recognized = kind.is_some_and(|k| summary.recognized(k));
     if let Some(k) = kind
@@ -102,10 +126,9 @@ fn read_log(ctx: &Ctx, store: &ContextStore, input: &QaInput, now: &str) -> Resu
         .command
         .clone()
         .unwrap_or_else(|| kind.map_or_else(|| input.log.clone(), |k| k.as_str().to_string()));
-    let command_id = match (&input.command_id, kind) {
-        (Some(id), _) => id.clone(),
-        (None, Some(k)) => k.as_str().to_string(),
-        (None, None) => {
+    let command_id = match command_id {
+        Some(id) => id,
+        None => {
             return Err(Error::new(
                 ErrorCode::E002,
                 format!(
@@ -132,12 +155,11 @@ fn read_log(ctx: &Ctx, store: &ContextStore, input: &QaInput, now: &str) -> Resu
         Some(code) => (code, false),
         None => (i64::from(summary.has_failures() || !recognized), true),
     };
-    let kept = format!(
-        "{}/evidence/qa/{}-{}.log",
-        store.rel_dir,
+    let kept = store.rel(&format!(
+        "evidence/qa/{}-{}.log",
         file_safe(&command_id),
         &sha[..12]
-    );
+    ));
     let source = given
         .canonicalize()
         .ok()
@@ -161,7 +183,6 @@ fn read_log(ctx: &Ctx, store: &ContextStore, input: &QaInput, now: &str) -> Resu
             git_sha: head,
             extra: Map::new(),
         },
-        temp,
         kept,
         size,
     })
@@ -179,15 +200,12 @@ fn file_safe(id: &str) -> String {
         .collect()
 }
 
-/// Put the log copy in place and list it in the evidence index (under the task's lock).
-fn keep_log(ctx: &Ctx, store: &ContextStore, log: ReadLog, now: &str) -> Result<()> {
-    let target = ctx.repo.root.join(&log.kept);
-    log.temp
-        .persist(&target)
-        .map_err(|e| StateError::io(&target, "write", e.error))?;
+/// List the staged log copy in the evidence index (under the task's lock).
+fn keep_log(store: &ContextStore, txn: &mut Txn, log: &ReadLog, now: &str) -> Result<()> {
     let r = &log.result;
     evidence::add(
         store,
+        txn,
         vec![json!({
             "id": r.log_sha256.as_deref().map(|s| &s[..16]),
             "type": "qa_output",
@@ -242,13 +260,11 @@ pub struct RecordReport {
 /// latest result).
 pub fn record(ctx: &Ctx, id: &str, input: &QaInput) -> Result<RecordReport> {
     let store = ContextStore::of(&ctx.repo, id);
-    if !store.exists() {
-        return Err(store.missing());
-    }
     let now = iso(ctx.clock.now());
-    let log = read_log(ctx, &store, input, &now)?;
-    let result = log.result.clone();
-    let replaced = store.update(&ctx.repo, |context| {
+    let opened = open_log(ctx, input)?;
+    let (replaced, result) = store.update(&ctx.repo, |context, txn| {
+        let log = read_log(ctx, &store, txn, input, opened, &now)?;
+        let result = log.result.clone();
         let mut all = baseline_of(&store, context, &now)?;
         let replaced = all.upsert(result.clone());
         all.recorded_at = now.clone();
@@ -264,8 +280,8 @@ pub fn record(ctx: &Ctx, id: &str, input: &QaInput) -> Result<RecordReport> {
             agent.qa_log_path = result.log_path.clone();
         }
         context.audit.touch(&now, input.actor.as_deref());
-        keep_log(ctx, &store, log, &now)?;
-        Ok(replaced)
+        keep_log(&store, txn, &log, &now)?;
+        Ok((replaced, result))
     })?;
     Ok(RecordReport {
         task_id: id.to_string(),
@@ -353,45 +369,47 @@ pub struct CompareReport {
 /// role's latest. Regressions are E023 (exit 20) with `{regressions, improvements}` in details.
 pub fn compare_qa(ctx: &Ctx, id: &str, role: &str, input: &QaInput) -> Result<CompareReport> {
     let store = ContextStore::of(&ctx.repo, id);
-    let context = store.load()?;
     let now = iso(ctx.clock.now());
-    let log = read_log(ctx, &store, input, &now)?;
-    let current = log.result.clone();
-    let results = baseline_of(&store, &context, &now)?;
-    let Some(baseline) = results.get(&current.command_id).cloned() else {
-        let known: Vec<&str> = results
-            .results
-            .iter()
-            .map(|r| r.command_id.as_str())
-            .collect();
-        return Err(Error::new(
-            ErrorCode::E051,
-            format!(
-                "{id} has no QA baseline for command id '{}'",
-                current.command_id
-            ),
-        )
-        .with_detail("task_id", id)
-        .with_detail("command_id", &current.command_id)
-        .with_detail("baselines", &known)
-        .with_recovery(format!(
-            "Record one first (tasks --record-qa {id} --agent {role} --from LOG), or pass --command-id / --command-type of an existing baseline"
-        )));
-    };
-    let Comparison {
-        has_drift,
-        regressions,
-        improvements,
-    } = compare(&baseline, &current);
-    store.update(&ctx.repo, |context| {
+    let opened = open_log(ctx, input)?;
+    let (baseline, current, comparison) = store.update(&ctx.repo, |context, txn| {
+        let log = read_log(ctx, &store, txn, input, opened, &now)?;
+        let current = log.result.clone();
+        let results = baseline_of(&store, context, &now)?;
+        let Some(baseline) = results.get(&current.command_id).cloned() else {
+            let known: Vec<&str> = results
+                .results
+                .iter()
+                .map(|r| r.command_id.as_str())
+                .collect();
+            return Err(Error::new(
+                ErrorCode::E051,
+                format!(
+                    "{id} has no QA baseline for command id '{}'",
+                    current.command_id
+                ),
+            )
+            .with_detail("task_id", id)
+            .with_detail("command_id", &current.command_id)
+            .with_detail("baselines", &known)
+            .with_recovery(format!(
+                "Record one first (tasks --record-qa {id} --agent {role} --from LOG), or pass --command-id / --command-type of an existing baseline"
+            )));
+        };
+        let comparison = compare(&baseline, &current);
         if let Some(agent) = context.coordination.role_mut(role) {
             agent.qa_results =
                 Some(serde_json::to_value(&current).map_err(|e| internal(e.to_string()))?);
             agent.qa_log_path = current.log_path.clone();
         }
         context.audit.touch(&now, input.actor.as_deref());
-        keep_log(ctx, &store, log, &now)
+        keep_log(&store, txn, &log, &now)?;
+        Ok((baseline, current, comparison))
     })?;
+    let Comparison {
+        has_drift,
+        regressions,
+        improvements,
+    } = comparison;
     if has_drift {
         let mut message = format!(
             "{} QA regression(s) in '{}' for {id} ({role}) against the baseline:",

@@ -6,7 +6,6 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::output::{Report, Text, table};
 use crate::quarantine::repair::{Repair, repair};
 use crate::quarantine::{Entry, Quarantine, RepairStep, not_quarantined};
-use crate::store;
 use serde::Serialize;
 
 /// The task's real file: the parsed task with that id, else a broken file named for it.
@@ -177,6 +176,8 @@ pub fn repair_task(ctx: &Ctx, id: &str) -> Result<RepairReport> {
     }
     // The file is found again from the id, never taken from the (editable) entry.
     let rel = task_file(ctx, id)?;
+    // No claim or completion of the task while its file is repaired.
+    let _task = crate::tasks::journal::lock(&ctx.repo, id)?;
     let file = ctx.repo.root.join(&rel);
     let original = std::fs::read(&file).map_err(|e| {
         Error::new(
@@ -195,52 +196,56 @@ pub fn repair_task(ctx: &Ctx, id: &str) -> Result<RepairReport> {
             Repair::NotNeeded => Ok((
                 "The file already parses; nothing to repair".to_string(),
                 Vec::new(),
+                None,
             )),
             Repair::Refused { why, steps } => Err((why, steps)),
             Repair::Repaired { text, steps } => {
-                store::atomic_write(&file, text.as_bytes()).map_err(|e| {
-                    Error::new(
-                        ErrorCode::E041,
-                        format!("Cannot write {}: {e}", file.display()),
-                    )
-                    .with_detail("path", file.display().to_string())
-                })?;
                 let note = format!(
                     "Applied {} repair(s); review them (git diff), then run --release-quarantine {id}",
                     steps.len()
                 );
-                Ok((note, steps))
+                Ok((note, steps, Some(text)))
             }
         },
     };
     record(ctx, &q, id, &rel, &file, outcome)
 }
 
+/// What a repair found: notes, the repairs and the repaired text to write; or why it cannot.
+type Outcome =
+    std::result::Result<(String, Vec<RepairStep>, Option<String>), (String, Vec<RepairStep>)>;
+
+/// Write the repaired file (if any) and the entry's record of the attempt in one transaction.
 fn record(
     ctx: &Ctx,
     q: &Quarantine,
     id: &str,
     rel: &str,
     file: &std::path::Path,
-    outcome: std::result::Result<(String, Vec<RepairStep>), (String, Vec<RepairStep>)>,
+    outcome: Outcome,
 ) -> Result<RepairReport> {
     let now = iso(ctx.clock.now());
     let repaired = outcome.is_ok();
-    let (notes, steps) = match outcome {
-        Ok(done) | Err(done) => done,
+    let (notes, steps, text) = match outcome {
+        Ok(done) => done,
+        Err((notes, steps)) => (notes, steps, None),
     };
     let status = if repaired {
         "repaired"
     } else {
         "cannot_repair"
     };
-    q.update_entry(id, |entry| {
+    q.update_entry(id, |entry, txn| {
+        if let Some(text) = &text {
+            txn.put(rel, text.as_bytes())?;
+        }
         entry.original_path = rel.to_string();
         entry.auto_repair_attempted = true;
         entry.repair_status = status.to_string();
         entry.repair_notes = Some(notes.clone());
         entry.repairs = steps.clone();
         entry.updated_at = Some(now.clone());
+        Ok(())
     })?;
     if !repaired {
         return Err(Error::new(

@@ -6,9 +6,9 @@ use crate::clock::iso;
 use crate::context::model::{Context, DriftResolution, FileSnapshot, WorktreeSnapshot};
 use crate::context::store::ContextStore;
 use crate::error::{Error, ErrorCode, Result};
-use crate::git::Git;
+use crate::git::{Git, ObjectId};
 use crate::output::{Report, Text, prefix};
-use crate::store::{self, StateError, sha256_hex};
+use crate::store::{self, sha256_hex};
 use crate::worktree::{self, Capture, Scope};
 use serde::Serialize;
 use serde_json::json;
@@ -46,13 +46,14 @@ fn capture(ctx: &Ctx, context: &Context) -> Result<Capture> {
     worktree::capture(&ctx.repo, &scope, &context.immutable.preexisting_dirty)
 }
 
-/// E024 when any role has unresolved drift.
+/// E024 when any role has unresolved drift: any budget but 0 (a negative one, which only a
+/// hand edit can write, blocks too: it must never let a drift pass).
 fn check_budget(id: &str, context: &Context) -> Result<()> {
     let over: Vec<(&str, i64)> = context
         .coordination
         .roles()
         .into_iter()
-        .filter(|(_, c)| c.drift_budget > 0)
+        .filter(|(_, c)| c.drift_budget != 0)
         .map(|(role, c)| (role, c.drift_budget))
         .collect();
     let Some((first, _)) = over.first() else {
@@ -96,7 +97,7 @@ pub fn snapshot(
     actor: Option<&str>,
 ) -> Result<SnapshotReport> {
     let store = ContextStore::of(&ctx.repo, id);
-    let context = store.load()?;
+    let context = store.read(&ctx.repo)?;
     check_budget(id, &context)?;
     if previous == Some(role) {
         return Err(Error::new(
@@ -112,9 +113,21 @@ pub fn snapshot(
         None => None,
         Some(prev) => {
             let snap = snapshot_of(&context, id, prev)?;
-            Some((prev, snap.tree_sha.clone()))
+            let tree = snap
+                .tree_sha
+                .as_deref()
+                .map(|t| {
+                    ObjectId::from_state(
+                        t,
+                        &store.context_path(),
+                        &format!("coordination.{prev}.worktree_snapshot.tree_sha"),
+                    )
+                })
+                .transpose()?;
+            Some((prev, tree))
         }
     };
+    let base = ObjectId::from_state(&context.git_head, &store.context_path(), "git_head")?;
     let cap = capture(ctx, &context)?;
     if !cap.out_of_scope.is_empty() {
         let mut warning = format!(
@@ -136,7 +149,6 @@ pub fn snapshot(
         ));
     }
     let git = Git::new(&ctx.repo.root);
-    let base = context.git_head.clone();
     let diff = worktree::diff(&git, &base, &cap.tree).map_err(|e| unreachable_base(e, &base))?;
     if diff.len() > LARGE_DIFF {
         ctx.warn(format!(
@@ -167,7 +179,7 @@ pub fn snapshot(
     let now = iso(ctx.clock.now());
     let rel = |name: &str| format!("{}/{name}", store.rel_dir);
     let mut snap = WorktreeSnapshot {
-        base_commit: base,
+        base_commit: base.to_string(),
         snapshot_time: now.clone(),
         diff_from_base: rel(&format!("{role}-from-base.diff")),
         diff_sha: sha256_hex(&diff),
@@ -178,8 +190,8 @@ pub fn snapshot(
         diff_from_implementer: None,
         incremental_diff_sha: None,
         incremental_diff_error: None,
-        tree_sha: Some(cap.tree.clone()),
-        head_commit: Some(cap.head.clone()),
+        tree_sha: Some(cap.tree.to_string()),
+        head_commit: Some(cap.head.to_string()),
         incremental_diff_from: None,
         incremental_diff_path: None,
         extra: serde_json::Map::new(),
@@ -201,11 +213,11 @@ pub fn snapshot(
         }
     }
     let saved = snap.clone();
-    store.update(&ctx.repo, |context| {
+    store.update(&ctx.repo, |context, txn| {
         check_budget(id, context)?;
-        write(ctx, &saved.diff_from_base, &diff)?;
+        txn.put(&saved.diff_from_base, &diff)?;
         if let (Some(path), Some(bytes)) = (&saved.incremental_diff_path, &incremental_bytes) {
-            write(ctx, path, bytes)?;
+            txn.put(path, bytes)?;
         }
         let agent = super::agent_mut(context, "--agent", role)?;
         agent.worktree_snapshot = Some(saved.clone());
@@ -219,12 +231,7 @@ pub fn snapshot(
     })
 }
 
-fn write(ctx: &Ctx, rel: &str, bytes: &[u8]) -> Result<()> {
-    let path = ctx.repo.root.join(rel);
-    store::atomic_write(&path, bytes).map_err(|e| StateError::io(&path, "write", e).into())
-}
-
-fn unreachable_base(e: Error, base: &str) -> Error {
+fn unreachable_base(e: Error, base: &ObjectId) -> Error {
     e.with_recovery(format!(
         "The context's base commit {base} is not in this repository any more (history rewritten?); rebuild the context with --rebuild-context ID --base-commit HEAD"
     ))
@@ -316,29 +323,39 @@ pub struct VerifyReport {
 /// each increments that role's drift budget.
 pub fn verify(ctx: &Ctx, id: &str, role: &str) -> Result<VerifyReport> {
     let store = ContextStore::of(&ctx.repo, id);
-    let context = store.load()?;
+    let context = store.read(&ctx.repo)?;
     let snap = snapshot_of(&context, id, role)?.clone();
+    let field = |name: &str| format!("coordination.{role}.worktree_snapshot.{name}");
+    let expected_head = match &snap.head_commit {
+        Some(head) => ObjectId::from_state(head, &store.context_path(), &field("head_commit"))?,
+        None => ObjectId::from_state(
+            &snap.base_commit,
+            &store.context_path(),
+            &field("base_commit"),
+        )?,
+    };
+    let tree = snap
+        .tree_sha
+        .as_deref()
+        .map(|t| ObjectId::from_state(t, &store.context_path(), &field("tree_sha")))
+        .transpose()?;
     let git = Git::new(&ctx.repo.root);
     let head = worktree::head(&git)?;
-    let expected_head = snap
-        .head_commit
-        .clone()
-        .unwrap_or_else(|| snap.base_commit.clone());
     let drift = if head != expected_head {
         Some(
             Error::new(
                 ErrorCode::E021,
                 format!(
                     "HEAD moved since the {role} snapshot of {id}: expected {}, now {} (a commit, rebase or merge)",
-                    short(&expected_head),
-                    short(&head)
+                    short(expected_head.as_str()),
+                    short(head.as_str())
                 ),
             )
-            .with_detail("expected_head", &expected_head)
-            .with_detail("current_head", &head),
+            .with_detail("expected_head", expected_head.as_str())
+            .with_detail("current_head", head.as_str()),
         )
     } else {
-        match &snap.tree_sha {
+        match &tree {
             Some(tree) => verify_tree(ctx, &context, id, role, tree)?,
             None => verify_checksums(ctx, &context, id, role, &snap)?,
         }
@@ -358,9 +375,10 @@ pub fn verify(ctx: &Ctx, id: &str, role: &str) -> Result<VerifyReport> {
         });
     };
     let now = iso(ctx.clock.now());
-    let budget = store.update(&ctx.repo, |context| {
+    let budget = store.update(&ctx.repo, |context, _| {
         let agent = super::agent_mut(context, "--expected-agent", role)?;
-        agent.drift_budget += 1;
+        // Saturating: a budget at the maximum stays unresolved instead of wrapping negative.
+        agent.drift_budget = agent.drift_budget.max(0).saturating_add(1);
         let budget = agent.drift_budget;
         context.audit.touch(&now, Some("drift-check"));
         Ok(budget)
@@ -390,10 +408,10 @@ fn verify_tree(
     context: &Context,
     id: &str,
     role: &str,
-    tree: &str,
+    tree: &ObjectId,
 ) -> Result<Option<Error>> {
     let cap = capture(ctx, context)?;
-    if cap.tree == tree {
+    if cap.tree == *tree {
         return Ok(None);
     }
     if cap.is_clean() {
@@ -430,6 +448,22 @@ fn verify_checksums(
     role: &str,
     snap: &WorktreeSnapshot,
 ) -> Result<Option<Error>> {
+    let store = ContextStore::of(&ctx.repo, id);
+    for (i, f) in snap.files_changed.iter().enumerate() {
+        // Paths from the context are read only when git could have written them.
+        crate::store::paths::check_relative(&f.path).map_err(|why| {
+            Error::new(
+                ErrorCode::E052,
+                format!(
+                    "{} is not valid: coordination.{role}.worktree_snapshot.files_changed[{i}].path: {why}",
+                    store.context_path().display()
+                ),
+            )
+            .with_detail("path", store.context_path().display().to_string())
+            .with_detail("field", format!("coordination.{role}.worktree_snapshot.files_changed[{i}].path"))
+            .with_recovery("Nothing was read. Have the role snapshot again, or restore the context, then retry")
+        })?;
+    }
     let findings: Vec<Finding> = snap
         .files_changed
         .iter()
@@ -534,11 +568,23 @@ pub struct DiffReport {
 pub const DIFF_TYPES: [&str; 2] = ["from_base", "incremental"];
 
 pub fn get_diff(ctx: &Ctx, id: &str, role: &str, diff_type: &str) -> Result<DiffReport> {
-    let context = ContextStore::of(&ctx.repo, id).load()?;
+    let store = ContextStore::of(&ctx.repo, id);
+    let _locked = store.read_lock(&ctx.repo)?;
+    let context = store.load()?;
     let snap = snapshot_of(&context, id, role)?.clone();
-    let (path, expected_sha) = if diff_type == "incremental" {
+    let field = |name: &str| format!("coordination.{role}.worktree_snapshot.{name}");
+    let (path, expected_sha, field) = if diff_type == "incremental" {
         match (&snap.incremental_diff_path, &snap.diff_from_implementer) {
-            (Some(p), _) | (None, Some(p)) => (p.clone(), snap.incremental_diff_sha.clone()),
+            (Some(p), _) => (
+                p.clone(),
+                snap.incremental_diff_sha.clone(),
+                field("incremental_diff_path"),
+            ),
+            (None, Some(p)) => (
+                p.clone(),
+                snap.incremental_diff_sha.clone(),
+                field("diff_from_implementer"),
+            ),
             (None, None) => {
                 let why = snap.incremental_diff_error.clone().unwrap_or_else(|| {
                     format!("the {role} snapshot was taken without --previous-agent")
@@ -555,19 +601,23 @@ pub fn get_diff(ctx: &Ctx, id: &str, role: &str, diff_type: &str) -> Result<Diff
             }
         }
     } else {
-        (snap.diff_from_base.clone(), Some(snap.diff_sha.clone()))
+        (
+            snap.diff_from_base.clone(),
+            Some(snap.diff_sha.clone()),
+            field("diff_from_base"),
+        )
     };
-    let abs = ctx.repo.root.join(&path);
-    let bytes = match std::fs::read(&abs) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let abs = store.file_named_by(&ctx.repo, &path, &field)?;
+    let bytes = match store::read_state(&abs).map_err(Error::from) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
             return Err(Error::new(ErrorCode::E040, format!("Diff file not found: {path}"))
                 .with_detail("path", &path)
                 .with_recovery(format!(
                     "The {role} can snapshot again: tasks --snapshot-worktree {id} --agent {role}"
                 )));
         }
-        Err(e) => return Err(StateError::io(&abs, "read", e).into()),
+        Err(e) => return Err(e),
     };
     let sha = sha256_hex(&bytes);
     if expected_sha.as_ref().is_some_and(|s| *s != sha) {
@@ -623,7 +673,7 @@ pub fn resolve_drift(
 ) -> Result<ResolveReport> {
     let now = iso(ctx.clock.now());
     let store = ContextStore::of(&ctx.repo, id);
-    let (previous, resolution) = store.update(&ctx.repo, |context| {
+    let (previous, resolution) = store.update(&ctx.repo, |context, _| {
         let agent = super::agent_mut(context, "--agent", role)?;
         let previous = agent.drift_budget;
         if previous == 0 {

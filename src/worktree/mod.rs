@@ -3,7 +3,7 @@
 //! task's scope, diffs between trees, and the changed files as they are on disk.
 
 use crate::error::{Error, ErrorCode, Result};
-use crate::git::Git;
+use crate::git::{Git, ObjectId};
 use crate::repo::Repo;
 use crate::store::sha256_hex;
 use globset::{Glob, GlobMatcher};
@@ -76,11 +76,11 @@ pub fn scope_hash(repo_paths: &[String]) -> String {
 #[derive(Debug, Clone)]
 pub struct Capture {
     /// The tree object of the working tree (HEAD's tree plus every change taken in).
-    pub tree: String,
+    pub tree: ObjectId,
     /// HEAD at capture time.
-    pub head: String,
+    pub head: ObjectId,
     /// HEAD's tree.
-    pub head_tree: String,
+    pub head_tree: ObjectId,
     /// Untracked files left out because they are outside the task's scope (lossy UTF-8).
     pub out_of_scope: Vec<String>,
     /// Untracked nested git repositories, left out (their content belongs to another repo).
@@ -95,8 +95,8 @@ impl Capture {
 }
 
 /// The commit HEAD points to; E061 in a repository without commits.
-pub fn head(git: &Git) -> Result<String> {
-    git.head()?.ok_or_else(|| {
+pub fn head(git: &Git) -> Result<ObjectId> {
+    git.head_id()?.ok_or_else(|| {
         Error::new(ErrorCode::E061, "The repository has no commits yet")
             .with_detail("command", "git rev-parse --verify HEAD^{commit}")
             .with_recovery("Commit first: snapshots and their diffs are taken against a commit")
@@ -148,7 +148,7 @@ pub fn capture(repo: &Repo, scope: &Scope, ignored: &[String]) -> Result<Capture
         .map_err(|e| crate::store::StateError::io(&std::env::temp_dir(), "create", e))?;
     let index: PathBuf = dir.path().join("index");
     let temp = git.with_index(&index);
-    temp.run(&["read-tree", &head_tree])?;
+    temp.run(&["read-tree", "--end-of-options", head_tree.as_str()])?;
     if !present.is_empty() {
         // -A: additions, changes and mode changes; -f: a listed path may match .gitignore (a
         // staged file); literal pathspecs from stdin: any name, any number, any length.
@@ -170,9 +170,7 @@ pub fn capture(repo: &Repo, scope: &Scope, ignored: &[String]) -> Result<Capture
             &nul_list(&missing),
         )?;
     }
-    let tree = String::from_utf8_lossy(&temp.run(&["write-tree"])?)
-        .trim()
-        .to_string();
+    let tree = ObjectId::from_git(&temp.run(&["write-tree"])?, "git write-tree")?;
     Ok(Capture {
         tree,
         head,
@@ -196,11 +194,10 @@ fn exists(repo: &Repo, path: &[u8]) -> bool {
     std::fs::symlink_metadata(repo.root.join(std::ffi::OsStr::from_bytes(path))).is_ok()
 }
 
-fn rev_parse(git: &Git, rev: &str) -> Result<String> {
-    Ok(
-        String::from_utf8_lossy(&git.run(&["rev-parse", "--verify", "--quiet", rev])?)
-            .trim()
-            .to_string(),
+fn rev_parse(git: &Git, rev: &str) -> Result<ObjectId> {
+    ObjectId::from_git(
+        &git.run(&["rev-parse", "--verify", "--quiet", "--end-of-options", rev])?,
+        "git rev-parse",
     )
 }
 
@@ -228,20 +225,21 @@ const PATCH_OPTIONS: [&str; 5] = [
 ];
 
 /// `git diff <from> <to>` between two commits or trees, as bytes (binary files appear as
-/// `Binary files … differ`, content is never decoded).
-pub fn diff(git: &Git, from: &str, to: &str) -> Result<Vec<u8>> {
+/// `Binary files … differ`, content is never decoded). Object ids only, after
+/// `--end-of-options`: nothing can be taken for an option.
+pub fn diff(git: &Git, from: &ObjectId, to: &ObjectId) -> Result<Vec<u8>> {
     let mut args = vec!["diff"];
     args.extend(DIFF_OPTIONS);
     args.extend(PATCH_OPTIONS);
-    args.extend([from, to, "--"]);
+    args.extend(["--end-of-options", from.as_str(), to.as_str(), "--"]);
     git.run(&args)
 }
 
 /// `git diff --stat` between two trees (80 columns), trimmed.
-pub fn diff_stat(git: &Git, from: &str, to: &str) -> Result<String> {
+pub fn diff_stat(git: &Git, from: &ObjectId, to: &ObjectId) -> Result<String> {
     let mut args = vec!["diff", "--stat=80"];
     args.extend(DIFF_OPTIONS);
-    args.extend([from, to, "--"]);
+    args.extend(["--end-of-options", from.as_str(), to.as_str(), "--"]);
     Ok(String::from_utf8_lossy(&git.run(&args)?).trim().to_string())
 }
 
@@ -256,10 +254,10 @@ pub struct Change {
 }
 
 /// `git diff --name-status -z` between two trees.
-pub fn changes(git: &Git, from: &str, to: &str) -> Result<Vec<Change>> {
+pub fn changes(git: &Git, from: &ObjectId, to: &ObjectId) -> Result<Vec<Change>> {
     let mut args = vec!["diff", "--name-status", "-z"];
     args.extend(DIFF_OPTIONS);
-    args.extend([from, to, "--"]);
+    args.extend(["--end-of-options", from.as_str(), to.as_str(), "--"]);
     Ok(parse_name_status_z(&git.run(&args)?))
 }
 
@@ -295,6 +293,10 @@ pub fn file_state(repo: &Repo, path: &[u8]) -> Option<(String, String, u64)> {
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::PermissionsExt;
     let abs = repo.root.join(std::ffi::OsStr::from_bytes(path));
+    // Never through a directory link out of the repository (the path may come from a state file).
+    if !abs.parent()?.canonicalize().ok()?.starts_with(&repo.root) {
+        return None;
+    }
     let meta = std::fs::symlink_metadata(&abs).ok()?;
     let mode = format!("{:o}", meta.permissions().mode() & 0o777);
     if meta.file_type().is_symlink() {
@@ -310,12 +312,14 @@ pub fn file_state(repo: &Repo, path: &[u8]) -> Option<(String, String, u64)> {
 }
 
 /// The SHA-256 of a file's content in a tree (`None` when the tree has no such file).
-pub fn blob_sha(git: &Git, tree: &str, path: &[u8]) -> Option<String> {
+pub fn blob_sha(git: &Git, tree: &ObjectId, path: &[u8]) -> Option<String> {
     // `./`: relative to the repository root, which may be below the top of the work tree.
     let mut spec = format!("{tree}:./").into_bytes();
     spec.extend_from_slice(path);
     let spec = String::from_utf8(spec).ok()?;
-    let out = git.output(&["cat-file", "blob", &spec]).ok()?;
+    let out = git
+        .output(&["cat-file", "blob", "--end-of-options", &spec])
+        .ok()?;
     out.status.success().then(|| sha256_hex(&out.stdout))
 }
 

@@ -1,0 +1,105 @@
+//! Where state may be written (contract D9): one rule for every state directory. A repo-relative
+//! directory is walked from the repository root one component at a time; an existing component
+//! must be a directory that resolves inside the repository (a symbolic link is resolved to check
+//! where it goes, and one that leaves the repository is refused before anything is created); a
+//! missing component is created only after everything above it was checked.
+
+use super::{StateError, fault};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Check a repo-relative path as the tool writes them: `/`-separated, not empty, no `.`/`..`
+/// or empty components, not absolute. Paths read from state files go through this before any
+/// path is built from them.
+pub fn check_relative(rel: &str) -> Result<(), String> {
+    if rel.is_empty() {
+        return Err("the path is empty".into());
+    }
+    if rel.starts_with('/') || rel.contains('\\') || rel.contains('\0') {
+        return Err(format!("{rel:?} is not a repo-relative path"));
+    }
+    for part in rel.split('/') {
+        if part.is_empty() || part == "." || part == ".." {
+            return Err(format!(
+                "{rel:?} has an empty, '.' or '..' component (paths must stay where they are written)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The state directory `rel` under `root` (a canonical directory), created if needed.
+pub fn state_dir(root: &Path, rel: &str) -> Result<PathBuf, StateError> {
+    walk(root, rel, true).map(|dir| dir.unwrap_or_else(|| root.join(rel)))
+}
+
+/// The state directory `rel` under `root` if it exists (checked the same way; nothing is
+/// created): `None` when a component is missing.
+pub fn existing_state_dir(root: &Path, rel: &str) -> Result<Option<PathBuf>, StateError> {
+    walk(root, rel, false)
+}
+
+fn walk(root: &Path, rel: &str, create: bool) -> Result<Option<PathBuf>, StateError> {
+    let mut path = root.to_path_buf();
+    if rel.is_empty() {
+        return Ok(Some(path));
+    }
+    check_relative(rel).map_err(|reason| StateError::BadPath {
+        path: root.join(rel),
+        reason,
+    })?;
+    for part in rel.split('/') {
+        path.push(part);
+        match std::fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let resolved = path
+                    .canonicalize()
+                    .map_err(|e| StateError::io(&path, "resolve", e))?;
+                if !resolved.starts_with(root) {
+                    return Err(StateError::Outside { path, resolved });
+                }
+                if !resolved.is_dir() {
+                    return Err(not_a_directory(&path));
+                }
+            }
+            Ok(meta) if meta.is_dir() => {}
+            Ok(_) => return Err(not_a_directory(&path)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                if !create {
+                    return Ok(None);
+                }
+                fault::point().map_err(|e| StateError::io(&path, "create", e))?;
+                match std::fs::create_dir(&path) {
+                    Ok(()) => {}
+                    // Created by someone else in the meantime: checked again below.
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(StateError::io(&path, "create", e)),
+                }
+                let meta = std::fs::symlink_metadata(&path)
+                    .map_err(|e| StateError::io(&path, "create", e))?;
+                if !meta.is_dir() {
+                    return Err(not_a_directory(&path));
+                }
+            }
+            Err(e) => return Err(StateError::io(&path, "inspect", e)),
+        }
+    }
+    Ok(Some(path))
+}
+
+fn not_a_directory(path: &Path) -> StateError {
+    StateError::io(
+        path,
+        "use",
+        io::Error::new(io::ErrorKind::NotADirectory, "not a directory"),
+    )
+}
+
+/// True when `path` itself (not what it points to) is a symbolic link.
+pub fn is_symlink(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
+}
+
+#[cfg(test)]
+#[path = "tests/paths.rs"]
+mod tests;

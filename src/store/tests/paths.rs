@@ -1,0 +1,84 @@
+use super::*;
+
+fn root() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().canonicalize().unwrap();
+    (dir, root)
+}
+
+#[test]
+fn creates_missing_directories_inside_the_root() {
+    let (_tmp, root) = root();
+    let dir = state_dir(&root, "a/b/c").unwrap();
+    assert_eq!(dir, root.join("a/b/c"));
+    assert!(dir.is_dir());
+}
+
+#[test]
+fn a_link_out_of_the_root_is_refused_before_anything_is_created() {
+    let (_tmp, root) = root();
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("a")).unwrap();
+    let err = state_dir(&root, "a/b/c").unwrap_err();
+    assert!(matches!(err, StateError::Outside { .. }), "{err:?}");
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+    assert!(matches!(
+        existing_state_dir(&root, "a/b"),
+        Err(StateError::Outside { .. })
+    ));
+}
+
+#[test]
+fn a_deeper_link_out_is_refused_too() {
+    let (_tmp, root) = root();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.join("a")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("a/b")).unwrap();
+    assert!(matches!(
+        state_dir(&root, "a/b/c"),
+        Err(StateError::Outside { .. })
+    ));
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn a_link_that_stays_inside_is_followed() {
+    let (_tmp, root) = root();
+    std::fs::create_dir(root.join("real")).unwrap();
+    std::os::unix::fs::symlink(root.join("real"), root.join("alias")).unwrap();
+    let dir = state_dir(&root, "alias/x").unwrap();
+    assert!(dir.is_dir());
+    assert!(root.join("real/x").is_dir());
+}
+
+#[test]
+fn a_file_in_the_way_is_an_error() {
+    let (_tmp, root) = root();
+    std::fs::write(root.join("a"), b"x").unwrap();
+    assert!(matches!(
+        state_dir(&root, "a/b"),
+        Err(StateError::Io { .. })
+    ));
+}
+
+#[test]
+fn existing_state_dir_creates_nothing() {
+    let (_tmp, root) = root();
+    assert!(existing_state_dir(&root, "a/b").unwrap().is_none());
+    assert!(!root.join("a").exists());
+}
+
+#[test]
+fn paths_that_climb_or_are_absolute_are_refused() {
+    for bad in ["", "/etc", "a/../b", "./a", "a//b", "..", "a/.", "a\\b"] {
+        assert!(check_relative(bad).is_err(), "{bad:?}");
+    }
+    for good in ["a", "a/b.json", ".agent-output/TASK-1/x.diff"] {
+        assert!(check_relative(good).is_ok(), "{good:?}");
+    }
+    let (_tmp, root) = root();
+    assert!(matches!(
+        state_dir(&root, "a/../../x"),
+        Err(StateError::BadPath { .. })
+    ));
+}

@@ -1,0 +1,550 @@
+//! Hostile state and repositories (issue 10, contract D9): values from state files never reach a
+//! git command line unchecked, no state is written, read or created through a link out of the
+//! repository, paths read from state stay where they belong, and text from task files cannot
+//! forge output rows or drive the terminal.
+
+use crate::support::{TestRepo, error_code};
+use serde_json::Value;
+use std::path::Path;
+
+const ID: &str = "TASK-0501";
+const CONTEXT: &str = ".agent-output/TASK-0501/context.json";
+
+const TASK: &str = r#"schema_version: "1.1"
+id: TASK-0501
+title: Harden the importer
+status: in_progress
+priority: P1
+area: backend
+description: Harden the importer.
+scope:
+  in: [src/]
+  out: [docs]
+plan:
+  - id: 1
+    title: Harden
+    outputs: [src/importer.ts]
+deliverables: [src/importer.ts]
+acceptance_criteria:
+  - The importer refuses hostile input
+validation:
+  pipeline:
+    - command: pnpm test
+context:
+  repo_paths: [src/]
+"#;
+
+fn repo() -> TestRepo {
+    let repo = TestRepo::new();
+    repo.write(&format!("tasks/backend/{ID}-importer.task.yaml"), TASK)
+        .write(
+            ".gitignore",
+            ".agent-output/\ntasks/.cache/\ndocs/compliance/\n",
+        )
+        .write("src/importer.ts", "export const importer = 1;\n")
+        .write(
+            "standards/backend-tier.md",
+            "# Backend\n\n## Handler Constraints\n\nHandlers validate input first. They never trust it.\n",
+        )
+        .commit();
+    repo
+}
+
+/// A repository with an initialized context and an implementer snapshot of one edit.
+fn repo_with_snapshot() -> TestRepo {
+    let repo = repo();
+    let run = repo.run(&["--init-context", ID]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    repo.write("src/importer.ts", "export const importer = 2;\n");
+    let run = repo.run(&["--snapshot-worktree", ID, "--agent", "implementer"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    repo
+}
+
+fn context(repo: &TestRepo) -> Value {
+    serde_json::from_str(&repo.read(CONTEXT)).unwrap()
+}
+
+fn set_context(repo: &TestRepo, change: impl FnOnce(&mut Value)) {
+    let mut doc = context(repo);
+    change(&mut doc);
+    repo.write(CONTEXT, serde_json::to_vec_pretty(&doc).unwrap());
+}
+
+/// A file outside the repository that an attack would overwrite.
+struct Victim {
+    _dir: tempfile::TempDir,
+    path: std::path::PathBuf,
+}
+
+impl Victim {
+    fn new() -> Victim {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("victim");
+        std::fs::write(&path, "precious\n").unwrap();
+        Victim { _dir: dir, path }
+    }
+
+    fn option(&self) -> String {
+        format!("--output={}", self.path.display())
+    }
+
+    fn assert_intact(&self) {
+        assert_eq!(
+            std::fs::read_to_string(&self.path).unwrap(),
+            "precious\n",
+            "the file outside the repository was written"
+        );
+    }
+}
+
+#[test]
+fn git_head_from_the_context_is_never_an_option_for_git() {
+    let repo = repo_with_snapshot();
+    let victim = Victim::new();
+    set_context(&repo, |c| c["git_head"] = Value::from(victim.option()));
+    let (code, doc, _) = repo.json(&["--snapshot-worktree", ID, "--agent", "implementer"]);
+    assert_eq!(code, 50, "{doc}");
+    assert_eq!(error_code(&doc), "E052");
+    assert_eq!(doc["error"]["details"]["field"], "git_head");
+    victim.assert_intact();
+}
+
+#[test]
+fn tree_ids_from_the_context_are_never_options_for_git() {
+    let repo = repo_with_snapshot();
+    let victim = Victim::new();
+    set_context(&repo, |c| {
+        c["coordination"]["implementer"]["worktree_snapshot"]["tree_sha"] =
+            Value::from(victim.option());
+    });
+    let (code, doc, _) = repo.json(&["--verify-worktree", ID, "--expected-agent", "implementer"]);
+    assert_eq!((code, error_code(&doc)), (50, "E052"), "{doc}");
+    assert_eq!(
+        doc["error"]["details"]["field"],
+        "coordination.implementer.worktree_snapshot.tree_sha"
+    );
+    victim.assert_intact();
+    let (code, doc, _) = repo.json(&[
+        "--snapshot-worktree",
+        ID,
+        "--agent",
+        "reviewer",
+        "--previous-agent",
+        "implementer",
+    ]);
+    assert_eq!((code, error_code(&doc)), (50, "E052"), "{doc}");
+    victim.assert_intact();
+    assert!(
+        context(&repo)["coordination"]["reviewer"]["worktree_snapshot"].is_null(),
+        "nothing was recorded"
+    );
+}
+
+#[test]
+fn head_and_base_commits_from_the_context_must_be_object_ids() {
+    let repo = repo_with_snapshot();
+    for (field, value) in [
+        ("head_commit", "HEAD~1"),
+        ("head_commit", "-p"),
+        ("head_commit", "ABCDEF0123456789ABCDEF0123456789ABCDEF01"),
+    ] {
+        set_context(&repo, |c| {
+            c["coordination"]["implementer"]["worktree_snapshot"][field] = Value::from(value);
+        });
+        let (code, doc, _) =
+            repo.json(&["--verify-worktree", ID, "--expected-agent", "implementer"]);
+        assert_eq!((code, error_code(&doc)), (50, "E052"), "{value}: {doc}");
+    }
+}
+
+#[test]
+fn a_diff_path_from_the_context_cannot_leave_the_task_directory() {
+    let repo = repo_with_snapshot();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), "TOP-SECRET\n").unwrap();
+    let relative_out = format!(
+        "../../../../../../../../../../..{}/secret",
+        outside.path().display()
+    );
+    std::os::unix::fs::symlink(
+        outside.path(),
+        repo.root().join(".agent-output/TASK-0501/link"),
+    )
+    .unwrap();
+    for path in [
+        relative_out.as_str(),
+        "/etc/hostname",
+        "src/importer.ts",
+        ".agent-output/TASK-0501/../../src/importer.ts",
+        ".agent-output/TASK-0501/link/secret",
+        ".agent-output/TASK-0501/link",
+    ] {
+        set_context(&repo, |c| {
+            c["coordination"]["implementer"]["worktree_snapshot"]["diff_from_base"] =
+                Value::from(path);
+        });
+        let (code, doc, run) = repo.json(&["--get-diff", ID, "--agent", "implementer"]);
+        assert_eq!((code, error_code(&doc)), (50, "E052"), "{path}: {doc}");
+        assert!(!run.stdout.contains("TOP-SECRET") && !run.stdout.contains("importer = 1"));
+        let text = repo.run(&["--get-diff", ID, "--agent", "implementer"]);
+        assert_eq!(text.code, 50, "{path}");
+        assert!(!text.stdout.contains("TOP-SECRET"));
+    }
+}
+
+#[test]
+fn a_linked_diff_file_is_not_followed() {
+    let repo = repo_with_snapshot();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), "TOP-SECRET\n").unwrap();
+    let diff = repo
+        .root()
+        .join(".agent-output/TASK-0501/implementer-from-base.diff");
+    std::fs::remove_file(&diff).unwrap();
+    std::os::unix::fs::symlink(outside.path().join("secret"), &diff).unwrap();
+    let (code, doc, run) = repo.json(&["--get-diff", ID, "--agent", "implementer"]);
+    assert_eq!((code, error_code(&doc)), (50, "E052"), "{doc}");
+    assert!(!run.stdout.contains("TOP-SECRET"));
+}
+
+#[test]
+fn checksum_paths_from_the_context_must_be_repository_paths() {
+    let repo = repo_with_snapshot();
+    set_context(&repo, |c| {
+        let snap = &mut c["coordination"]["implementer"]["worktree_snapshot"];
+        // A snapshot written by tasks.py (no tree): verified file by file.
+        snap.as_object_mut().unwrap().remove("tree_sha");
+        snap["files_changed"][0]["path"] = Value::from("../../../../../../etc/passwd");
+    });
+    let (code, doc, _) = repo.json(&["--verify-worktree", ID, "--expected-agent", "implementer"]);
+    assert_eq!((code, error_code(&doc)), (50, "E052"), "{doc}");
+}
+
+#[test]
+fn excerpt_files_named_in_the_index_are_read_only_inside_the_repository() {
+    let repo = repo();
+    let run = repo.run(&["--init-context", ID]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The excerpt's text, outside the repository: an index pointing there must not read it.
+    let index_rel = ".agent-output/TASK-0501/evidence/standards/index.json";
+    let mut index: Value = serde_json::from_str(&repo.read(index_rel)).unwrap();
+    let entries = index["excerpts"].as_array().unwrap().len();
+    assert!(entries > 0, "{index}");
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        repo.root().join("standards/backend-tier.md"),
+        outside.path().join("backend-tier.md"),
+    )
+    .unwrap();
+    let depth = "../".repeat(20);
+    index["excerpts"][0]["file"] = Value::from(format!(
+        "{depth}{}/backend-tier.md",
+        outside.path().display()
+    ));
+    repo.write(index_rel, serde_json::to_vec_pretty(&index).unwrap());
+    let (code, doc, _) = repo.json(&["--verify-excerpts", ID]);
+    assert_eq!((code, error_code(&doc)), (20, "E025"), "{doc}");
+}
+
+/// A directory outside the repository, and a check that nothing appeared in it.
+struct Outside {
+    dir: tempfile::TempDir,
+}
+
+impl Outside {
+    fn new() -> Outside {
+        Outside {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn link_from(&self, repo: &TestRepo, rel: &str) {
+        let link = repo.root().join(rel);
+        std::fs::create_dir_all(link.parent().unwrap()).unwrap();
+        std::os::unix::fs::symlink(self.path(), link).unwrap();
+    }
+
+    fn files(&self) -> Vec<String> {
+        walkdir::WalkDir::new(self.path())
+            .min_depth(1)
+            .into_iter()
+            .map(|e| {
+                e.unwrap()
+                    .path()
+                    .strip_prefix(self.path())
+                    .unwrap()
+                    .display()
+                    .to_string()
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn init_and_rebuild_never_write_through_a_linked_evidence_directory() {
+    let repo = repo();
+    let outside = Outside::new();
+    std::fs::write(outside.path().join("index.json"), "{\"mine\": true}\n").unwrap();
+    outside.link_from(&repo, ".agent-output/TASK-0501/evidence");
+    let (code, doc, _) = repo.json(&["--init-context", ID]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    assert_eq!(outside.files(), vec!["index.json"]);
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("index.json")).unwrap(),
+        "{\"mine\": true}\n"
+    );
+    assert!(!repo.root().join(CONTEXT).exists());
+
+    // The same after a successful init: the evidence directory replaced by a link.
+    std::fs::remove_file(repo.root().join(".agent-output/TASK-0501/evidence")).unwrap();
+    assert_eq!(repo.run(&["--init-context", ID]).code, 0);
+    let before = repo.read(CONTEXT);
+    std::fs::remove_dir_all(repo.root().join(".agent-output/TASK-0501/evidence")).unwrap();
+    outside.link_from(&repo, ".agent-output/TASK-0501/evidence");
+    let (code, doc, _) = repo.json(&["--rebuild-context", ID]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    assert_eq!(outside.files(), vec!["index.json"]);
+    assert_eq!(repo.read(CONTEXT), before);
+}
+
+#[test]
+fn record_qa_and_attach_standard_create_nothing_outside() {
+    let repo = repo();
+    assert_eq!(repo.run(&["--init-context", ID]).code, 0);
+    repo.write("qa/lint.log", "✖ 2 problems (1 error, 1 warning)\n");
+    std::fs::remove_dir_all(repo.root().join(".agent-output/TASK-0501/evidence")).unwrap();
+    let outside = Outside::new();
+    outside.link_from(&repo, ".agent-output/TASK-0501/evidence");
+    let (code, doc, _) = repo.json(&[
+        "--record-qa",
+        ID,
+        "--agent",
+        "implementer",
+        "--from",
+        "qa/lint.log",
+    ]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    let (code, doc, _) = repo.json(&[
+        "--attach-standard",
+        ID,
+        "--file",
+        "standards/backend-tier.md",
+        "--section",
+        "handler-constraints",
+    ]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    assert!(outside.files().is_empty(), "{:?}", outside.files());
+}
+
+#[test]
+fn read_only_verbs_never_write_the_ledger_or_the_cache_outside() {
+    let repo = repo();
+    repo.write(
+        "tasks/backend/TASK-0502-broken.task.yaml",
+        "id: [unclosed\n",
+    );
+    let compliance = Outside::new();
+    compliance.link_from(&repo, "docs/compliance");
+    let cache = Outside::new();
+    cache.link_from(&repo, "tasks/.cache");
+    for _ in 0..2 {
+        let run = repo.run(&["--list"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stdout.contains(ID));
+        assert!(
+            run.stderr.contains("outside the repository"),
+            "{}",
+            run.stderr
+        );
+    }
+    let run = repo.run(&["--pick"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(compliance.files().is_empty(), "{:?}", compliance.files());
+    assert!(cache.files().is_empty(), "{:?}", cache.files());
+    // Verbs that must write there refuse, and still write nothing.
+    let (code, doc, _) = repo.json(&["--quarantine-task", ID, "--reason", "manual"]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    let (code, doc, _) = repo.json(&["--add-exception", ID, "--type", "invalid_schema"]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    let (code, doc, _) = repo.json(&["--claim", ID]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    assert!(compliance.files().is_empty(), "{:?}", compliance.files());
+    assert!(cache.files().is_empty(), "{:?}", cache.files());
+}
+
+#[test]
+fn a_linked_state_file_is_corrupt_state_never_followed() {
+    let repo = repo();
+    let outside = Outside::new();
+    let valid = r#"{"version": "1.0", "last_updated": "2026-11-01T00:00:00Z", "exceptions": []}"#;
+    std::fs::write(outside.path().join("ledger.json"), valid).unwrap();
+    std::fs::create_dir_all(repo.root().join("docs/compliance")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("ledger.json"),
+        repo.root()
+            .join("docs/compliance/context-cache-exceptions.json"),
+    )
+    .unwrap();
+    let (code, doc, _) = repo.json(&["--list-exceptions"]);
+    assert_eq!((code, error_code(&doc)), (50, "E052"), "{doc}");
+    let (code, doc, _) = repo.json(&["--add-exception", ID, "--type", "invalid_schema"]);
+    assert_eq!((code, error_code(&doc)), (50, "E052"), "{doc}");
+    assert_eq!(
+        std::fs::read_to_string(outside.path().join("ledger.json")).unwrap(),
+        valid
+    );
+}
+
+#[test]
+fn titles_cannot_forge_rows_or_reach_the_terminal() {
+    let repo = TestRepo::new();
+    repo.write(
+        "tasks/a/TASK-0001-evil.task.yaml",
+        "id: TASK-0001\ntitle: \"Evil\\e[2J\\e]0;pwned\\a\\nTASK-9999\\tcompleted\\t/etc/passwd\\tforged\"\nstatus: todo\npriority: P1\narea: a\n",
+    )
+    .write(
+        "tasks/a/TASK-0002-plain.task.yaml",
+        "id: TASK-0002\ntitle: \"Right\\u202Eto left\\rover\"\nstatus: \"in\\tprogress\"\npriority: P2\narea: a\n",
+    )
+    .commit();
+    let run = repo.run(&["--list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let lines: Vec<&str> = run.stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "one task per line:\n{}", run.stdout);
+    for line in &lines {
+        assert_eq!(line.split('\t').count(), 4, "four fields: {line:?}");
+    }
+    assert!(!run.stdout.contains('\u{1b}') && !run.stdout.contains('\u{7}'));
+    assert!(!run.stdout.contains('\r') && !run.stdout.contains('\u{202e}'));
+    assert!(lines[0].starts_with("TASK-0001\ttodo\t"), "{}", lines[0]);
+    assert!(lines[0].ends_with(
+        "Evil\\x1b[2J\\x1b]0;pwned\\x07\\nTASK-9999\\tcompleted\\t/etc/passwd\\tforged"
+    ));
+    assert!(lines[1].contains("in\\tprogress"));
+    // The same title in other text outputs: escaped as well.
+    for args in [&["--explain", "TASK-0001"][..], &["--pick"][..]] {
+        let run = repo.run(args);
+        assert!(!run.stdout.contains('\u{1b}'), "{args:?}");
+        assert!(!run.stderr.contains('\u{1b}'), "{args:?}");
+    }
+    // JSON keeps the exact title (escaped by JSON itself).
+    let (_, doc, _) = repo.json(&["--list"]);
+    assert!(
+        doc["tasks"][0]["title"]
+            .as_str()
+            .unwrap()
+            .contains('\u{1b}')
+    );
+}
+
+#[test]
+fn a_file_name_with_control_characters_is_escaped_in_text() {
+    let repo = TestRepo::new();
+    repo.write(
+        "tasks/a/TASK-0003-\u{1b}[31mred\tname.task.yaml",
+        "id: TASK-0003\ntitle: Named\nstatus: todo\npriority: P1\narea: a\n",
+    )
+    .commit();
+    let run = repo.run(&["--list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout.lines().count(), 1);
+    assert_eq!(run.stdout.trim_end().split('\t').count(), 4);
+    assert!(!run.stdout.contains('\u{1b}'));
+    let run = repo.run(&["--pick"]);
+    assert!(!run.stdout.contains('\u{1b}'), "{}", run.stdout);
+    assert!(run.stdout.contains("\\x1b[31mred\\tname"), "{}", run.stdout);
+}
+
+#[test]
+fn a_failed_write_to_stdout_is_e041_not_success() {
+    let repo = repo();
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    for format in ["json", "text"] {
+        let out = crate::support::command()
+            .args(["--list", "--format", format])
+            .current_dir(repo.root())
+            .stdout(full.try_clone().unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(40), "{format}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("Error [E041]"), "{stderr}");
+    }
+    let out = crate::support::command()
+        .arg("--help")
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(40));
+}
+
+#[test]
+fn a_closed_pipe_is_still_quiet() {
+    let repo = repo();
+    for i in 0..30 {
+        repo.write(
+            &format!("tasks/backend/TASK-{:04}-x.task.yaml", 600 + i),
+            crate::support::task_yaml(&format!("TASK-{:04}", 600 + i), "todo", "P2", ""),
+        );
+    }
+    let mut child = crate::support::command()
+        .args(["--list", "--format", "json"])
+        .current_dir(repo.root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("E041"));
+}
+
+#[test]
+fn counters_saturate_instead_of_wrapping() {
+    let repo = repo_with_snapshot();
+    set_context(&repo, |c| {
+        c["audit"]["update_count"] = Value::from(u64::MAX);
+        c["coordination"]["implementer"]["drift_budget"] = Value::from(i64::MAX);
+    });
+    let run = repo.run(&[
+        "--update-agent",
+        ID,
+        "--agent",
+        "implementer",
+        "--status",
+        "done",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(context(&repo)["audit"]["update_count"], u64::MAX);
+    // A drift at the maximum budget stays unresolved: snapshots stay blocked.
+    repo.write("src/importer.ts", "export const importer = 3;\n");
+    let (code, doc, _) = repo.json(&["--verify-worktree", ID, "--expected-agent", "implementer"]);
+    assert_eq!((code, error_code(&doc)), (20, "E020"), "{doc}");
+    assert_eq!(
+        context(&repo)["coordination"]["implementer"]["drift_budget"],
+        i64::MAX
+    );
+    let (code, doc, _) = repo.json(&["--snapshot-worktree", ID, "--agent", "reviewer"]);
+    assert_eq!((code, error_code(&doc)), (20, "E024"), "{doc}");
+    // A negative budget (only a hand edit writes one) blocks too, and never lets a drift pass.
+    set_context(&repo, |c| {
+        c["coordination"]["implementer"]["drift_budget"] = Value::from(-1);
+    });
+    let (code, doc, _) = repo.json(&["--snapshot-worktree", ID, "--agent", "reviewer"]);
+    assert_eq!((code, error_code(&doc)), (20, "E024"), "{doc}");
+    let (code, _, _) = repo.json(&["--verify-worktree", ID, "--expected-agent", "implementer"]);
+    assert_eq!(code, 20);
+    assert_eq!(
+        context(&repo)["coordination"]["implementer"]["drift_budget"],
+        1
+    );
+}
