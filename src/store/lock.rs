@@ -11,24 +11,23 @@ pub struct LockGuard {
 /// Block until the exclusive lock on `path` is held. The lock file is created if needed and never
 /// deleted (deleting it would let two processes lock two different inodes).
 pub fn lock_exclusive(path: &Path) -> io::Result<LockGuard> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .read(true)
-        .write(true)
-        .open(path)?;
+    let file = open(path)?;
     file.lock()?;
     Ok(LockGuard { file })
 }
 
-/// [`lock_exclusive`] without waiting: `None` when another process holds the lock.
-pub fn try_lock_exclusive(path: &Path) -> io::Result<Option<LockGuard>> {
-    let file = OpenOptions::new()
+fn open(path: &Path) -> io::Result<File> {
+    OpenOptions::new()
         .create(true)
         .truncate(false)
         .read(true)
         .write(true)
-        .open(path)?;
+        .open(path)
+}
+
+/// [`lock_exclusive`] without waiting: `None` when another process holds the lock.
+pub fn try_lock_exclusive(path: &Path) -> io::Result<Option<LockGuard>> {
+    let file = open(path)?;
     match file.try_lock() {
         Ok(()) => Ok(Some(LockGuard { file })),
         Err(std::fs::TryLockError::WouldBlock) => Ok(None),

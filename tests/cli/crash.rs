@@ -5,7 +5,7 @@
 //! or after version; after the next command (which finishes an interrupted change), the whole
 //! state is the before or the after state. A verb that fails changes nothing.
 
-use crate::support::{TestRepo, command};
+use crate::support::{TestRepo, command, files_under};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -414,20 +414,7 @@ fn is_state(rel: &str) -> bool {
 }
 
 fn state(root: &Path) -> State {
-    walkdir::WalkDir::new(root)
-        .into_iter()
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .filter_map(|e| {
-            let rel = e
-                .path()
-                .strip_prefix(root)
-                .ok()?
-                .to_string_lossy()
-                .into_owned();
-            is_state(&rel).then(|| (rel, std::fs::read(e.path()).unwrap()))
-        })
-        .collect()
+    files_under(root, is_state)
 }
 
 /// Journal directories left behind (there must be none once the next command ran).

@@ -222,22 +222,31 @@ impl TestRepo {
 
     /// Every file under the root (but .git and the tool's cache) with its bytes.
     pub fn snapshot(&self) -> std::collections::BTreeMap<String, Vec<u8>> {
-        walkdir::WalkDir::new(self.root())
-            .into_iter()
-            .filter_map(Result::ok)
-            .filter(|e| e.file_type().is_file())
-            .filter_map(|e| {
-                let rel = e
-                    .path()
-                    .strip_prefix(self.root())
-                    .ok()?
-                    .to_string_lossy()
-                    .into_owned();
-                (!rel.starts_with(".git/") && !rel.starts_with("tasks/.cache/"))
-                    .then(|| (rel, std::fs::read(e.path()).unwrap()))
-            })
-            .collect()
+        files_under(self.root(), |rel| {
+            !rel.starts_with(".git/") && !rel.starts_with("tasks/.cache/")
+        })
     }
+}
+
+/// Every file under `root` whose repo-relative path `keep` accepts, with its bytes.
+pub fn files_under(
+    root: &Path,
+    keep: impl Fn(&str) -> bool,
+) -> std::collections::BTreeMap<String, Vec<u8>> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter_map(|e| {
+            let rel = e
+                .path()
+                .strip_prefix(root)
+                .ok()?
+                .to_string_lossy()
+                .into_owned();
+            keep(&rel).then(|| (rel, std::fs::read(e.path()).unwrap()))
+        })
+        .collect()
 }
 
 /// One HTTP request received by [`Server`].
