@@ -53,15 +53,31 @@ fn text_of(value: &Yaml) -> String {
     }
 }
 
+/// A list item as its author wrote it. An item holding `: ` (`- Preset loads with reanimated:
+/// false`) is a one-key mapping to YAML; it reads back as `key: value` (`key:` for an empty
+/// value), the value's own trailing newline dropped. Other items are their text, or flow style.
+fn item_text(value: &Yaml) -> String {
+    match value {
+        Yaml::Map(entries) if entries.len() == 1 => {
+            let (key, value) = &entries[0];
+            match value {
+                Yaml::Null => format!("{key}:"),
+                other => format!("{key}: {}", text_of(other).trim_end_matches('\n')),
+            }
+        }
+        other => text_of(other),
+    }
+}
+
 fn items(value: Option<&Yaml>) -> Vec<String> {
     match value {
         Some(Yaml::Seq(items)) => items
             .iter()
             .filter(|i| !i.is_null())
-            .map(|i| normalize_multiline(&text_of(i), true))
+            .map(|i| normalize_multiline(&item_text(i), true))
             .collect(),
         Some(Yaml::Null) | None => Vec::new(),
-        Some(one) => vec![normalize_multiline(&text_of(one), true)],
+        Some(one) => vec![normalize_multiline(&item_text(one), true)],
     }
 }
 

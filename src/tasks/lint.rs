@@ -45,7 +45,7 @@ pub struct Lint {
 
 /// Every finding code the linter (and `--lint` itself) can produce; `fixtures/lint/` holds one
 /// file per code.
-pub const CODES: [&str; 33] = [
+pub const CODES: [&str; 34] = [
     "yaml_invalid",
     "not_a_mapping",
     "not_utf8",
@@ -73,6 +73,7 @@ pub const CODES: [&str; 33] = [
     "plan_outputs_empty",
     "standards_file_missing",
     "standards_anchor_missing",
+    "text_item_is_mapping",
     "too_many_files",
     "many_files",
     "too_many_steps",
@@ -148,6 +149,7 @@ pub fn lint(text: &str, env: &dyn LintEnv) -> Lint {
         evidence_rules(&doc, env, &mut c);
         validation_rules(&doc, &mut c);
         plan_rules(&doc, env, &mut c);
+        text_item_rules(&doc, &mut c);
         sizing_rules(&doc, &mut c);
     }
     finish(c, &version, if full { "1.1" } else { "legacy" })
@@ -541,6 +543,70 @@ fn standards_links(text: &str) -> Vec<(String, Option<String>)> {
         out.push((file, anchor));
     }
     out
+}
+
+/// Acceptance criteria and scope items are text; an item holding `: ` is a mapping to YAML
+/// (`- Preset loads with reanimated: false` is the key `Preset loads with reanimated` and the
+/// value `false`). The context reads a one-key item back as `key: value`, but the file says
+/// something else than it seems to: quoting the item says what is meant.
+fn text_item_rules(doc: &Yaml, c: &mut Collector) {
+    let mut lists: Vec<(String, &Yaml)> = Vec::new();
+    match doc.get("acceptance_criteria") {
+        Some(Yaml::Map(groups)) => lists.extend(
+            groups
+                .iter()
+                .map(|(name, group)| (format!("acceptance_criteria.{name}"), group)),
+        ),
+        Some(list) => lists.push(("acceptance_criteria".to_string(), list)),
+        None => {}
+    }
+    let scope = doc.get("scope");
+    for part in ["in", "out"] {
+        if let Some(list) = scope.and_then(|s| s.get(part)) {
+            lists.push((format!("scope.{part}"), list));
+        }
+    }
+    for (field, list) in lists {
+        let Yaml::Seq(items) = list else {
+            continue;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let Yaml::Map(entries) = item else {
+                continue;
+            };
+            let (message, suggestion) = match entries.as_slice() {
+                [(key, value)] => {
+                    let written = match value {
+                        Yaml::Null => format!("{key}:"),
+                        other => format!("{key}: {}", super::parse::flow_text(other)),
+                    };
+                    (
+                        format!(
+                            "{field}[{i}] is a mapping, not text: YAML reads the `: ` in it as a key ({key:?}) and a value"
+                        ),
+                        format!(
+                            "Quote the item: - \"{}\"",
+                            written.replace('\\', "\\\\").replace('"', "\\\"")
+                        ),
+                    )
+                }
+                _ => (
+                    format!(
+                        "{field}[{i}] is a mapping with {} keys, not text; the context stores it in flow style ({{...}})",
+                        entries.len()
+                    ),
+                    "Write the item as one line of text (quoted if it holds `: `)".to_string(),
+                ),
+            };
+            c.add(
+                Severity::Warning,
+                "text_item_is_mapping",
+                format!("{field}[{i}]"),
+                message,
+                Some(suggestion),
+            );
+        }
+    }
 }
 
 fn sizing_rules(doc: &Yaml, c: &mut Collector) {

@@ -1695,3 +1695,43 @@ fn a_rebuild_stopped_by_a_corrupt_index_writes_nothing() {
         assert_eq!(repo.snapshot(), before, "{index}: nothing written");
     }
 }
+
+#[test]
+fn a_criterion_holding_a_colon_is_stored_as_written_and_linted() {
+    let repo = repo();
+    let item = "storybookPreset.js loads babel-preset-expo with reanimated: false";
+    repo.write(
+        TASK_PATH,
+        TASK.replace(
+            "    - The table lists every active carrier\n",
+            &format!("    - {item}\n"),
+        ),
+    )
+    .commit();
+    let (code, doc, run) = repo.json(&["--init-context", "TASK-0201"]);
+    assert_eq!(code, 0, "{doc}\n{}", run.stderr);
+    assert_eq!(
+        context(&repo)["immutable"]["task_snapshot"]["acceptance_criteria"],
+        json!([
+            "Rates are rounded half-up to the cent\n",
+            format!("{item}\n"),
+            "Coverage stays at 80% or more\n"
+        ])
+    );
+    // E010 for the task's missing evidence path; the warning is among the findings.
+    let (code, doc, _) = repo.json(&["--lint", TASK_PATH]);
+    assert_eq!(code, 10, "{doc}");
+    let finding = doc["error"]["details"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "text_item_is_mapping")
+        .cloned()
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(finding["severity"], "warning");
+    assert_eq!(finding["field"], "acceptance_criteria.must[1]");
+    assert_eq!(
+        finding["suggestion"],
+        format!("Quote the item: - \"{item}\"")
+    );
+}

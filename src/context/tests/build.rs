@@ -198,3 +198,23 @@ fn the_same_task_gives_the_same_payload() {
     assert_eq!(a.citations, b.citations);
     assert_eq!(a.repo_paths, b.repo_paths);
 }
+
+#[test]
+fn an_item_holding_a_colon_reads_as_written() {
+    let doc = parse(
+        "acceptance_criteria:\n  - storybookPreset.js loads babel-preset-expo with reanimated: false\n  - 'Ports: 8080'\n  - Check the following:\n  - Timeout: 30\n  - Note: |\n      two\n      lines\n  - {a: 1, b: 2}\n  - [x, y]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        items(doc.get("acceptance_criteria")),
+        vec![
+            "storybookPreset.js loads babel-preset-expo with reanimated: false\n",
+            "Ports: 8080\n",
+            "Check the following:\n",
+            "Timeout: 30\n",
+            "Note: two\nlines\n",
+            "{a: 1, b: 2}\n",
+            "[x, y]\n",
+        ]
+    );
+}
