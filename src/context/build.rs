@@ -5,6 +5,7 @@ use super::excerpts::{Excerpt, WHOLE_FILE, extract, extract_document};
 use super::model::{Citation, SourceFile, TaskSnapshot, ValidationBaseline};
 use super::normalize::normalize_multiline;
 use crate::repo::Repo;
+use crate::standards::normalize;
 use crate::store::sha256_hex;
 use crate::tasks::Task;
 use crate::tasks::parse::flow_text;
@@ -254,10 +255,14 @@ type Built = (Vec<Citation>, Vec<Excerpt>, Vec<SourceFile>);
 
 fn citations(repo: &Repo, task: &Task, doc: &Yaml, warnings: &mut Vec<String>) -> Built {
     let mut wanted = default_citations(&task.area);
-    // A section is cited once; a whole file only when none of it is cited yet.
+    // A section is cited once (whether or not its whole file is cited too: the section is what
+    // the task points at, and a section that does not exist must be said); a whole file only
+    // when none of it is cited yet.
     let is_new = |wanted: &[(String, String, String)], file: &str, section: &str| {
         !wanted.iter().any(|(f, s, _)| {
-            f == file && (section == WHOLE_FILE || s == section || s == WHOLE_FILE)
+            f == file
+                && (section == WHOLE_FILE
+                    || (s != WHOLE_FILE && normalize(s.trim()) == normalize(section.trim())))
         })
     };
     let context = doc.get("context");

@@ -1,8 +1,8 @@
 //! The task-file linter (spec 01 §8): every rule of the reference, each finding with its own
 //! code, plus precise findings where the reference crashed into one generic error (numeric
 //! `schema_version`, `plan: null`, non-mapping `clarifications`) and a check that
-//! `standards/x.md#anchor` anchors name a real heading. Pure: file access goes through
-//! [`LintEnv`].
+//! `standards/x.md#anchor` anchors — in plan steps and in the `context.related_docs` that a
+//! context cites — name a real heading. Pure: file access goes through [`LintEnv`].
 
 use super::yaml::{self, Yaml};
 use crate::ids::{ID_PATTERN, is_valid_id};
@@ -149,6 +149,7 @@ pub fn lint(text: &str, env: &dyn LintEnv) -> Lint {
         evidence_rules(&doc, env, &mut c);
         validation_rules(&doc, &mut c);
         plan_rules(&doc, env, &mut c);
+        related_docs_rules(&doc, env, &mut c);
         text_item_rules(&doc, &mut c);
         sizing_rules(&doc, &mut c);
     }
@@ -510,6 +511,52 @@ fn standards_references(text: &str, field: &str, at: &str, env: &dyn LintEnv, c:
                         "standards_anchor_missing",
                         field,
                         format!("{at}: {file} has no heading for #{anchor}"),
+                        Some(format!("Check the headings of {file}")),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// `context.related_docs` entries under `standards/` become citations of the task's context
+/// (`file#section`, or the whole file): the file must exist and the section must name a heading,
+/// else `--init-context` keeps the citation without an excerpt.
+fn related_docs_rules(doc: &Yaml, env: &dyn LintEnv, c: &mut Collector) {
+    let Some(Yaml::Seq(docs)) = doc.get("context").and_then(|c| c.get("related_docs")) else {
+        return;
+    };
+    for (i, entry) in docs.iter().enumerate() {
+        let Some(entry) = entry.scalar_text() else {
+            continue;
+        };
+        let (file, anchor) = match entry.split_once('#') {
+            Some((file, anchor)) => (file, Some(anchor)),
+            None => (entry.as_str(), None),
+        };
+        if !file.starts_with("standards/") {
+            continue;
+        }
+        let field = format!("context.related_docs[{i}]");
+        match env.read(file) {
+            None => c.add(
+                Severity::Warning,
+                "standards_file_missing",
+                &field,
+                format!("{field}: cited file does not exist: {file}"),
+                Some("Check the path, or create the standards file".into()),
+            ),
+            Some(content) => {
+                if let Some(anchor) = anchor
+                    && !crate::standards::has_anchor(&content, anchor)
+                {
+                    c.add(
+                        Severity::Warning,
+                        "standards_anchor_missing",
+                        &field,
+                        format!(
+                            "{field}: {file} has no heading for #{anchor} (the context would cite it without an excerpt)"
+                        ),
                         Some(format!("Check the headings of {file}")),
                     );
                 }

@@ -1735,3 +1735,58 @@ fn a_criterion_holding_a_colon_is_stored_as_written_and_linted() {
         format!("Quote the item: - \"{item}\"")
     );
 }
+
+#[test]
+fn a_cited_section_that_does_not_exist_warns_at_init_and_in_lint() {
+    let repo = repo();
+    // area web: no default citation of backend-tier.md, so the tier cites the whole file; the
+    // sections the task names are cited beside it, and the missing one is said.
+    repo.write(
+        TASK_PATH,
+        TASK.replace("area: backend", "area: web").replace(
+            "    - standards/backend-tier.md#testing\n",
+            "    - standards/backend-tier.md#testing\n    - standards/backend-tier.md#rate-limits\n",
+        ),
+    )
+    .commit();
+    let (code, doc, run) = repo.json(&["--init-context", "TASK-0201"]);
+    assert_eq!(code, 0, "{doc}\n{}", run.stderr);
+    let citations = context(&repo)["immutable"]["standards_citations"].clone();
+    let backend: Vec<(Value, Value)> = citations
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["file"] == "standards/backend-tier.md")
+        .map(|c| (c["section"].clone(), c["line_span"].clone()))
+        .collect();
+    assert_eq!(
+        backend,
+        vec![
+            (json!("document"), json!("L1-L13")),
+            (json!("testing"), json!("L13-L13")),
+            (json!("rate-limits"), Value::Null),
+        ]
+    );
+    assert!(
+        run.warnings().contains(
+            &"Warning: citation standards/backend-tier.md#rate-limits: no such section in the file (kept without an excerpt)"
+        ),
+        "{}",
+        run.stderr
+    );
+    // --lint names the same anchor.
+    let (_, doc, _) = repo.json(&["--lint", TASK_PATH]);
+    let findings = doc["error"]["details"]["findings"].as_array().unwrap();
+    let anchor = findings
+        .iter()
+        .find(|f| f["code"] == "standards_anchor_missing")
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(anchor["field"], "context.related_docs[1]");
+    assert!(
+        anchor["message"]
+            .as_str()
+            .unwrap()
+            .contains("standards/backend-tier.md has no heading for #rate-limits"),
+        "{anchor}"
+    );
+}

@@ -384,3 +384,23 @@ fn text_items_that_yaml_reads_as_mappings_warn() {
     let legacy = list.replace("schema_version: \"1.1\"\n", "");
     assert_eq!(lint(&legacy, &env()).findings, vec![]);
 }
+
+#[test]
+fn related_docs_citations_must_name_real_files_and_headings() {
+    let text = format!(
+        "{VALID}context:\n  related_docs:\n    - docs/adr/0001.md#gone\n    - standards/backend-tier.md\n    - standards/backend-tier.md#Error handling & retries\n    - standards/backend-tier.md#error-handling--retries\n    - standards/backend-tier.md#versioning\n    - standards/nope.md\n    - 42\n"
+    );
+    let f = lint(&text, &env()).findings;
+    let found: Vec<(&str, &str)> = f.iter().map(|f| (f.code, f.field.as_str())).collect();
+    assert_eq!(
+        found,
+        vec![
+            ("standards_anchor_missing", "context.related_docs[4]"),
+            ("standards_file_missing", "context.related_docs[5]"),
+        ]
+    );
+    assert_eq!(
+        f[0].message,
+        "context.related_docs[4]: standards/backend-tier.md has no heading for #versioning (the context would cite it without an excerpt)"
+    );
+}
