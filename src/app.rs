@@ -437,10 +437,15 @@ impl Ctx {
             let recovered = crate::tasks::journal::recover_interrupted(&self.repo);
             self.warnings.borrow_mut().extend(recovered);
             let catalog = Catalog::load(&self.repo, self.force_rebuild);
-            // Broken files are reported once, then tracked in the exception ledger (D5).
+            // Broken files and duplicate ids are reported once, then tracked in the exception
+            // ledger (D5).
             let stamp = ledger::Stamp::at(self.clock.now());
             let reconciled = ledger::reconcile(&self.repo, &catalog, &stamp);
-            let warnings = catalog.warnings(&self.repo, |b| reconciled.report.contains(&b.path));
+            let warnings = catalog.warnings(
+                &self.repo,
+                |b| reconciled.report.contains(&b.path),
+                |d| reconciled.duplicates.contains(&d.id),
+            );
             let mut all = self.warnings.borrow_mut();
             all.extend(warnings);
             all.extend(reconciled.notes);

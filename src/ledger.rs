@@ -7,7 +7,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::repo::Repo;
 use crate::store::{self, StateError};
 use crate::tasks::Catalog;
-use crate::tasks::catalog::BrokenFile;
+use crate::tasks::catalog::{BrokenFile, Duplicate};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
@@ -22,6 +22,9 @@ pub const EXCEPTION_TYPES: [&str; 4] = [
     "empty_acceptance_criteria",
     "invalid_schema",
 ];
+/// Recorded by the tool, never by `--add-exception`: a task file whose id another file already
+/// defines (additive to the types of schemas §3; see docs/differences-from-tasks-py.md).
+pub const DUPLICATE_ID: &str = "duplicate_id";
 pub const STATUSES: [&str; 4] = ["open", "in_progress", "resolved", "wont_fix"];
 pub const TRIGGERS: [&str; 3] = ["task_completion", "task_deletion", "manual"];
 
@@ -283,13 +286,26 @@ pub fn invalid_choice(option: &str, value: &str, allowed: &[&str]) -> Error {
     .with_recovery(format!("Use one of: {}", allowed.join(", ")))
 }
 
-/// The outcome of matching the broken task files against the ledger.
+/// The outcome of matching the broken task files and the duplicate ids against the ledger.
 #[derive(Debug, Default)]
 pub struct Reconciled {
     /// Repo-relative paths of the broken files to report in this run.
     pub report: BTreeSet<String>,
+    /// Duplicate ids to report in this run.
+    pub duplicates: BTreeSet<String>,
     /// Extra lines for stderr (ledger problems, what was recorded).
     pub notes: Vec<String>,
+}
+
+/// How a duplicate entry names the files: every file of the id, the one used first.
+fn duplicate_message(dup: &Duplicate) -> String {
+    format!(
+        "Duplicate task id {} in {} files: {} (used), {}",
+        dup.id,
+        dup.paths.len(),
+        dup.paths[0],
+        dup.paths[1..].join(", ")
+    )
 }
 
 /// Contract D5, "parse once, warn once": a broken task file is reported on the run that first
@@ -297,6 +313,12 @@ pub struct Reconciled {
 /// exception is open it is not reported again. An open exception whose file parses again is
 /// resolved, so the file is reported again if it ever breaks again. A file whose name holds no
 /// id cannot be recorded and is reported on every run.
+///
+/// Duplicate ids go the same way: each file that repeats an id (every file but the one used) is
+/// a `duplicate_id` exception of that id with the file in `file` (trigger `task_deletion`: the
+/// task being completed does not remove the duplicate); the id is reported while one of its
+/// repeating files has no open exception, and an open exception whose file no longer repeats the
+/// id is resolved. `--validate` reports duplicates whatever the ledger says.
 pub fn reconcile(repo: &Repo, catalog: &Catalog, stamp: &Stamp) -> Reconciled {
     let ledger_file = LedgerFile::of(repo);
     let mut out = Reconciled::default();
@@ -305,10 +327,11 @@ pub fn reconcile(repo: &Repo, catalog: &Catalog, stamp: &Stamp) -> Reconciled {
         Err(e) => {
             let e = Error::from(e);
             out.notes.push(format!(
-                "Warning: {} (malformed task files are reported on every run until it is fixed)",
+                "Warning: {} (malformed task files and duplicate ids are reported on every run until it is fixed)",
                 e.message
             ));
             out.report = catalog.broken.iter().map(|b| b.path.clone()).collect();
+            out.duplicates = catalog.duplicates.iter().map(|d| d.id.clone()).collect();
             return out;
         }
     };
@@ -343,6 +366,47 @@ pub fn reconcile(repo: &Repo, catalog: &Catalog, stamp: &Stamp) -> Reconciled {
             }
         }
     }
+    let open_duplicate = |id: &str, file: &str| {
+        ledger.as_ref().is_some_and(|l| {
+            l.exceptions.iter().any(|e| {
+                e.task_id == id
+                    && e.exception_type == DUPLICATE_ID
+                    && e.file.as_deref() == Some(file)
+                    && e.is_open()
+            })
+        })
+    };
+    let mut duplicates_to_record: Vec<NewException> = Vec::new();
+    for dup in &catalog.duplicates {
+        for file in &dup.paths[1..] {
+            if open_duplicate(&dup.id, file) {
+                continue;
+            }
+            out.duplicates.insert(dup.id.clone());
+            duplicates_to_record.push(NewException {
+                task_id: dup.id.clone(),
+                exception_type: DUPLICATE_ID.to_string(),
+                message: Some(duplicate_message(dup)),
+                file: Some(file.clone()),
+                line: None,
+                column: None,
+                owner: None,
+            });
+        }
+    }
+    let repeating: BTreeSet<(&str, &str)> = catalog
+        .duplicates
+        .iter()
+        .flat_map(|d| d.paths[1..].iter().map(|f| (d.id.as_str(), f.as_str())))
+        .collect();
+    let duplicate_gone = |e: &Exception| {
+        e.exception_type == DUPLICATE_ID
+            && e.is_open()
+            && !e
+                .file
+                .as_deref()
+                .is_some_and(|f| repeating.contains(&(e.task_id.as_str(), f)))
+    };
     // The files of open malformed_yaml exceptions that load now (usually none: checked cheaply).
     let watched: BTreeSet<&str> = ledger
         .iter()
@@ -365,28 +429,49 @@ pub fn reconcile(repo: &Repo, catalog: &Catalog, stamp: &Stamp) -> Reconciled {
             && e.is_open()
             && e.file.as_deref().is_some_and(|f| parsed.contains(f))
     };
-    let any_fixed = ledger
-        .as_ref()
-        .is_some_and(|l| l.exceptions.iter().any(fixed_again));
-    if to_record.is_empty() && !any_fixed {
+    let any_fixed = ledger.as_ref().is_some_and(|l| {
+        l.exceptions
+            .iter()
+            .any(|e| fixed_again(e) || duplicate_gone(e))
+    });
+    if to_record.is_empty() && duplicates_to_record.is_empty() && !any_fixed {
         return out;
     }
-    let recorded = to_record.len();
+    let recorded = [
+        (to_record.len(), "malformed task file(s)"),
+        (duplicates_to_record.len(), "file(s) repeating a task id"),
+    ]
+    .iter()
+    .filter(|(n, _)| *n > 0)
+    .map(|(n, what)| format!("{n} {what}"))
+    .collect::<Vec<_>>()
+    .join(" and ");
     let result = ledger_file.update(&stamp.now, |ledger| {
-        for e in ledger.exceptions.iter_mut().filter(|e| fixed_again(e)) {
+        for e in ledger.exceptions.iter_mut() {
+            let notes = if fixed_again(e) {
+                "The file parses again"
+            } else if duplicate_gone(e) {
+                "The file no longer repeats the task id"
+            } else {
+                continue;
+            };
             e.remediation.status = "resolved".to_string();
             e.remediation.resolved_at = Some(stamp.now.clone());
-            e.remediation.notes = Some("The file parses again".to_string());
+            e.remediation.notes = Some(notes.to_string());
             ledger.last_updated = stamp.now.clone();
         }
         for new in to_record {
             ledger.add(new, stamp);
         }
+        for new in duplicates_to_record {
+            let (_, i) = ledger.add(new, stamp);
+            ledger.exceptions[i].auto_remove_on = "task_deletion".to_string();
+        }
         Ok(((), true))
     });
     match result {
-        Ok(()) if recorded > 0 => out.notes.push(format!(
-            "Note: recorded {recorded} malformed task file(s) in {LEDGER_FILE}; they are not reported again while their exceptions are open (tasks --list-exceptions)"
+        Ok(()) if !recorded.is_empty() => out.notes.push(format!(
+            "Note: recorded {recorded} in {LEDGER_FILE}; they are not reported again while their exceptions are open (tasks --list-exceptions)"
         )),
         Ok(()) => {}
         Err(e) => out.notes.push(format!(

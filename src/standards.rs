@@ -55,12 +55,19 @@ pub fn anchor_slug(text: &str) -> String {
         .collect()
 }
 
-/// Whether `anchor` (without `#`) names a heading of `markdown`, in either normal form.
+/// Whether `request` (a section name or an anchor, without `#`) names the heading `text`: equal in
+/// the schemas §7.1 normal form, or the heading's Markdown anchor.
+pub fn names_heading(request: &str, text: &str) -> bool {
+    let wanted = normalize(request.trim());
+    normalize(text) == wanted || anchor_slug(text) == wanted
+}
+
+/// Whether `anchor` (without `#`) names a heading of `markdown` — the same lookup as the
+/// excerpts of a context's citations.
 pub fn has_anchor(markdown: &str, anchor: &str) -> bool {
-    let wanted = anchor.to_lowercase();
     headings(markdown)
         .iter()
-        .any(|h| normalize(&h.text) == wanted || anchor_slug(&h.text) == wanted)
+        .any(|h| names_heading(anchor, &h.text))
 }
 
 #[cfg(test)]

@@ -14,6 +14,9 @@
 //!   several areas. No blocked unblocker is generated (that would make `--pick` halt with exit 2).
 //! - [`Shape::Chain`]: one `blocked_by` chain through every task; the last task is P0 and every
 //!   other one P1 or P2, so every task inherits P0 through the whole chain.
+//! - [`Shape::Random`]: every task is blocked by [`RANDOM_BLOCKERS`] distinct random earlier
+//!   tasks, P0, P1 and P2 equally likely, nothing completed: early tasks transitively block
+//!   thousands of others, the stress case for effective priorities and their reasons.
 
 use std::fmt::Write as _;
 use std::io;
@@ -60,7 +63,11 @@ impl Rng {
 pub enum Shape {
     Realistic,
     Chain,
+    Random,
 }
+
+/// Blockers per task in [`Shape::Random`] (fewer for the first tasks).
+pub const RANDOM_BLOCKERS: usize = 3;
 
 /// One benchmark input.
 #[derive(Debug, Clone)]
@@ -87,11 +94,20 @@ impl Scenario {
         }
     }
 
+    pub fn random(tasks: usize) -> Scenario {
+        Scenario {
+            name: format!("{tasks} with {RANDOM_BLOCKERS} random blockers"),
+            tasks,
+            shape: Shape::Random,
+        }
+    }
+
     /// Directory-friendly name.
     pub fn slug(&self) -> String {
         match self.shape {
             Shape::Realistic => format!("tasks-{}", self.tasks),
             Shape::Chain => format!("chain-{}", self.tasks),
+            Shape::Random => format!("random-{}", self.tasks),
         }
     }
 }
@@ -489,6 +505,28 @@ fn chain(rng: &mut Rng, n: usize) -> Vec<Spec> {
         .collect()
 }
 
+fn random(rng: &mut Rng, n: usize) -> Vec<Spec> {
+    (1..=n)
+        .map(|num| {
+            let area = rng.below(AREAS.len());
+            let epic = *rng.pick(AREAS[area].epics);
+            let mut s = base_spec(rng, num, area, epic);
+            s.priority = *rng.pick(&["P0", "P1", "P2"]);
+            while s.blocked_by.len() < RANDOM_BLOCKERS.min(num - 1) {
+                let blocker = rng.range(1, num - 1);
+                if !s.blocked_by.contains(&blocker) {
+                    s.blocked_by.push(blocker);
+                }
+            }
+            if !s.blocked_by.is_empty() {
+                s.status = "blocked";
+                s.blocked_reason = Some("Waiting for its blockers");
+            }
+            s
+        })
+        .collect()
+}
+
 fn rel_path(s: &Spec) -> String {
     let file = format!("{}-{}.task.yaml", id(s.num), slugify(&s.title, 5));
     let area = AREAS[s.area].name;
@@ -629,6 +667,7 @@ pub fn generate(scenario: &Scenario, dir: &Path) -> io::Result<Summary> {
     let specs = match scenario.shape {
         Shape::Realistic => realistic(&mut rng, scenario.tasks),
         Shape::Chain => chain(&mut rng, scenario.tasks),
+        Shape::Random => random(&mut rng, scenario.tasks),
     };
 
     std::fs::create_dir_all(dir.join(".git"))?;

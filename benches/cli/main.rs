@@ -1,7 +1,7 @@
 //! End-to-end benchmark of the `tasks` binary: `cargo bench --bench cli`.
 //!
-//! Generates deterministic synthetic repositories (100 / 1,000 / 10,000 tasks and a 10,000-task
-//! `blocked_by` chain) in a temporary directory, then runs the release binary from each
+//! Generates deterministic synthetic repositories (100 / 1,000 / 10,000 tasks, a 10,000-task
+//! `blocked_by` chain and, on request, tasks with random blockers) in a temporary directory, then runs the release binary from each
 //! repository root and measures, per command:
 //! - cold: `tasks/.cache/` deleted before every run (every file is read and parsed again and the
 //!   cache is rewritten);
@@ -17,6 +17,8 @@
 //!                      warm-up run precedes each series)
 //!   --sizes A,B,...    realistic repository sizes (default 100,1000,10000)
 //!   --chain N          length of the chain stress repository (default 10000; 0 skips it)
+//!   --random N         tasks of the random-blockers stress repository (each blocked by 3
+//!                      random earlier tasks; default 0, which skips it)
 //!   --bin PATH         binary to measure (default: the `tasks` binary cargo built for this
 //!                      bench, i.e. target/release/tasks; env TASKS_BIN works too)
 //!   --dir DIR          generate the repositories under DIR and keep them (default: a temp dir)
@@ -49,6 +51,7 @@ struct Options {
     runs: usize,
     sizes: Vec<usize>,
     chain: usize,
+    random: usize,
     bin: Option<PathBuf>,
     dir: Option<PathBuf>,
     generate_only: bool,
@@ -69,6 +72,7 @@ fn parse_options() -> Result<Options, String> {
         runs: 15,
         sizes: vec![100, 1_000, 10_000],
         chain: 10_000,
+        random: 0,
         bin: std::env::var_os("TASKS_BIN").map(PathBuf::from),
         dir: None,
         generate_only: false,
@@ -95,6 +99,7 @@ fn parse_options() -> Result<Options, String> {
                     .collect::<Result<_, _>>()?
             }
             "--chain" => o.chain = number(value("--chain")?)?,
+            "--random" => o.random = number(value("--random")?)?,
             "--bin" => o.bin = Some(PathBuf::from(value("--bin")?)),
             "--dir" => o.dir = Some(PathBuf::from(value("--dir")?)),
             "--generate-only" => o.generate_only = true,
@@ -184,6 +189,8 @@ fn machine_description(bin: &Path) -> String {
 
 struct Row {
     scenario: String,
+    /// A realistic repository (not a stress shape): the linearity and target tables use these.
+    realistic: bool,
     tasks: usize,
     command: &'static str,
     cold: bool,
@@ -346,10 +353,7 @@ fn results_table(report: &mut String, rows: &[Row]) {
 
 /// Median cost per task for each realistic size, and how it grows from size to size.
 fn linearity_table(report: &mut String, rows: &[Row], sizes: &[usize]) {
-    let realistic: Vec<&Row> = rows
-        .iter()
-        .filter(|r| !r.scenario.starts_with("chain"))
-        .collect();
+    let realistic: Vec<&Row> = rows.iter().filter(|r| r.realistic).collect();
     if sizes.len() < 2 {
         return;
     }
@@ -403,12 +407,7 @@ fn linearity_table(report: &mut String, rows: &[Row], sizes: &[usize]) {
 }
 
 fn targets(report: &mut String, rows: &[Row]) {
-    let Some(largest) = rows
-        .iter()
-        .filter(|r| !r.scenario.starts_with("chain"))
-        .map(|r| r.tasks)
-        .max()
-    else {
+    let Some(largest) = rows.iter().filter(|r| r.realistic).map(|r| r.tasks).max() else {
         return;
     };
     let _ = writeln!(
@@ -446,7 +445,7 @@ fn targets(report: &mut String, rows: &[Row]) {
     }
     let peak = rows
         .iter()
-        .filter(|r| r.tasks == largest && !r.scenario.starts_with("chain"))
+        .filter(|r| r.tasks == largest && r.realistic)
         .map(|r| r.stats.rss_max_kib)
         .max()
         .unwrap_or(0);
@@ -479,6 +478,9 @@ fn main() -> ExitCode {
         .collect();
     if options.chain > 0 {
         scenarios.push(Scenario::chain(options.chain));
+    }
+    if options.random > 0 {
+        scenarios.push(Scenario::random(options.random));
     }
 
     let temp;
@@ -549,6 +551,7 @@ fn main() -> ExitCode {
                 match series(&bin, &summary.root, args, cold, options.runs) {
                     Ok((stats, exit_codes)) => rows.push(Row {
                         scenario: scenario.name.clone(),
+                        realistic: scenario.shape == generate::Shape::Realistic,
                         tasks: scenario.tasks,
                         command,
                         cold,

@@ -5,6 +5,7 @@ use super::excerpts::{Excerpt, WHOLE_FILE, extract, extract_document};
 use super::model::{Citation, SourceFile, TaskSnapshot, ValidationBaseline};
 use super::normalize::normalize_multiline;
 use crate::repo::Repo;
+use crate::standards::normalize;
 use crate::store::sha256_hex;
 use crate::tasks::Task;
 use crate::tasks::parse::flow_text;
@@ -53,15 +54,38 @@ fn text_of(value: &Yaml) -> String {
     }
 }
 
+/// A list item as its author wrote it. An item holding `: ` (`- Preset loads with reanimated:
+/// false`) is a one-key mapping to YAML; it reads back as `key: value` (`key:` for an empty
+/// value), the value's own trailing newline dropped. Other items are their text, or flow style.
+fn item_text(value: &Yaml) -> String {
+    match value {
+        Yaml::Map(entries) if entries.len() == 1 => {
+            let (key, value) = &entries[0];
+            match value {
+                Yaml::Null => format!("{key}:"),
+                other => format!("{key}: {}", text_of(other).trim_end_matches('\n')),
+            }
+        }
+        other => text_of(other),
+    }
+}
+
 fn items(value: Option<&Yaml>) -> Vec<String> {
     match value {
-        Some(Yaml::Seq(items)) => items
-            .iter()
-            .filter(|i| !i.is_null())
-            .map(|i| normalize_multiline(&text_of(i), true))
-            .collect(),
+        Some(Yaml::Seq(items)) => items.iter().filter(|i| !i.is_null()).map(item).collect(),
         Some(Yaml::Null) | None => Vec::new(),
-        Some(one) => vec![normalize_multiline(&text_of(one), true)],
+        Some(one) => vec![item(one)],
+    }
+}
+
+/// One item, normalized. A one-key mapping item is exactly what the author wrote, `key: value`,
+/// without the final newline normalization adds to the other items (issue 10, which overrides
+/// the normalization rule for it: the text is the author's line, nothing more).
+fn item(value: &Yaml) -> String {
+    let text = normalize_multiline(&item_text(value), true);
+    match value {
+        Yaml::Map(entries) if entries.len() == 1 => text.trim_end_matches('\n').to_string(),
+        _ => text,
     }
 }
 
@@ -238,10 +262,14 @@ type Built = (Vec<Citation>, Vec<Excerpt>, Vec<SourceFile>);
 
 fn citations(repo: &Repo, task: &Task, doc: &Yaml, warnings: &mut Vec<String>) -> Built {
     let mut wanted = default_citations(&task.area);
-    // A section is cited once; a whole file only when none of it is cited yet.
+    // A section is cited once (whether or not its whole file is cited too: the section is what
+    // the task points at, and a section that does not exist must be said); a whole file only
+    // when none of it is cited yet.
     let is_new = |wanted: &[(String, String, String)], file: &str, section: &str| {
         !wanted.iter().any(|(f, s, _)| {
-            f == file && (section == WHOLE_FILE || s == section || s == WHOLE_FILE)
+            f == file
+                && (section == WHOLE_FILE
+                    || (s != WHOLE_FILE && normalize(s.trim()) == normalize(section.trim())))
         })
     };
     let context = doc.get("context");

@@ -2,7 +2,7 @@
 //! span and hash, cached under `.agent-output/<ID>/evidence/standards/` with an `index.json`, and
 //! checked for freshness against the file as it is now.
 
-use crate::standards::{anchor_slug, headings, normalize};
+use crate::standards::{headings, names_heading};
 use crate::store::sha256_hex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -36,11 +36,11 @@ pub struct Excerpt {
 /// form — lowercase, spaces → `-`, `&` → `and` — or as a Markdown anchor), up to the next
 /// heading of the same or a higher level.
 pub fn extract(markdown: &str, file: &str, request: &str) -> Option<Excerpt> {
-    let wanted = normalize(request.trim());
     let all = headings(markdown);
-    let (i, start) = all.iter().enumerate().find(|(_, h)| {
-        normalize(&h.text) == wanted || anchor_slug(&h.text) == wanted.to_lowercase()
-    })?;
+    let (i, start) = all
+        .iter()
+        .enumerate()
+        .find(|(_, h)| names_heading(request, &h.text))?;
     let end = all[i + 1..]
         .iter()
         .find(|h| h.level <= start.level)

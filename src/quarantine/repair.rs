@@ -1,7 +1,10 @@
 //! The documented YAML repairs of `--repair-quarantined`. Each changes only the line the YAML
 //! parser reports (or, for a stray line, one of the two lines above it), the text is parsed again
 //! after every repair, and the result is accepted only when it is a valid task with the same id
-//! and title. Line endings are kept. Pure: the caller reads and writes the file.
+//! (and the same title, when the original's `title:` line can be read on its own). Line endings
+//! (LF, CRLF or CR alone, as the YAML parser counts lines) are kept. A file that already loads
+//! as the task needs no repair, whatever YAML features it uses (merge keys, anchors). Pure: the
+//! caller reads and writes the file.
 //!
 //! 1. `tabs_to_spaces`: tab characters in the indentation of the line become two spaces each.
 //! 2. `quote_reserved_scalar`: a plain value starting with a character YAML reserves
@@ -10,7 +13,7 @@
 //!    it continues is indented to the item's text column.
 
 use super::RepairStep;
-use crate::tasks::parse::parse_text;
+use crate::tasks::parse::{decode, parse_text};
 use crate::tasks::yaml::{self, Yaml};
 
 const MAX_STEPS: usize = 100;
@@ -29,27 +32,42 @@ pub enum Repair {
     Refused { why: String, steps: Vec<RepairStep> },
 }
 
-/// One line without its line ending, and the ending (`\r` of a CRLF file, or nothing).
+/// One line without its line ending, and the ending (`\n`, `\r\n`, `\r`, or nothing at the end).
 struct Line {
     text: String,
-    cr: bool,
+    ending: &'static str,
+}
+
+/// The lines of `text` as the YAML parser counts them: LF, CRLF and a lone CR each end one.
+fn split_lines(text: &str) -> Vec<Line> {
+    let mut lines = Vec::new();
+    let mut rest = text;
+    loop {
+        let Some(at) = rest.find(['\n', '\r']) else {
+            lines.push(Line {
+                text: rest.to_string(),
+                ending: "",
+            });
+            return lines;
+        };
+        let ending = if rest[at..].starts_with("\r\n") {
+            "\r\n"
+        } else if rest[at..].starts_with('\r') {
+            "\r"
+        } else {
+            "\n"
+        };
+        lines.push(Line {
+            text: rest[..at].to_string(),
+            ending,
+        });
+        rest = &rest[at + ending.len()..];
+    }
 }
 
 pub fn repair(original: &str, expected_id: &str) -> Repair {
-    let expected_title = top_level_scalar(original, "title");
-    let mut lines: Vec<Line> = original
-        .split('\n')
-        .map(|l| match l.strip_suffix('\r') {
-            Some(text) => Line {
-                text: text.to_string(),
-                cr: true,
-            },
-            None => Line {
-                text: l.to_string(),
-                cr: false,
-            },
-        })
-        .collect();
+    let mut lines = split_lines(original);
+    let expected_title = top_level_scalar(&lines, "title");
     let mut steps = Vec::new();
     for _ in 0..MAX_STEPS {
         let text = join(&lines);
@@ -83,27 +101,24 @@ pub fn repair(original: &str, expected_id: &str) -> Repair {
 
 fn join(lines: &[Line]) -> String {
     let mut out = String::new();
-    for (i, l) in lines.iter().enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
+    for l in lines {
         out.push_str(&l.text);
-        if l.cr {
-            out.push('\r');
-        }
+        out.push_str(l.ending);
     }
     out
 }
 
-/// The text parses as YAML: it must also load as a task with the expected id and title.
+/// The text parses as YAML: it must also load as a task (read exactly as task files are) with
+/// the expected id and, after repairs, the expected title.
 fn verify(
     expected_id: &str,
     expected_title: Option<&str>,
     text: String,
     steps: Vec<RepairStep>,
 ) -> Repair {
-    let normalized = text.replace("\r\n", "\n");
-    let task = match parse_text(&normalized, String::new(), "", 0.0) {
+    let task = match decode(text.as_bytes())
+        .and_then(|(normalized, hash)| parse_text(&normalized, hash, "", 0.0))
+    {
         Ok(task) => task,
         Err(failure) => {
             let why = format!("cannot repair: the YAML is valid but the task is not: {failure}");
@@ -117,27 +132,37 @@ fn verify(
         );
         return Repair::Refused { why, steps };
     }
-    if Some(task.title.as_str()) != expected_title {
+    if steps.is_empty() {
+        return Repair::NotNeeded;
+    }
+    // Only a title that can be read before the repairs can be compared (not one that comes
+    // through a merge key or an alias, say).
+    if let Some(expected_title) = expected_title
+        && task.title != expected_title
+    {
         let why = format!(
             "refused: the repaired file has title {:?}, expected {expected_title:?}",
             task.title
         );
         return Repair::Refused { why, steps };
     }
-    if steps.is_empty() {
-        return Repair::NotNeeded;
-    }
     Repair::Repaired { text, steps }
 }
 
 /// The value of a top-level `key:` line, read by the YAML parser (so quoting is honoured).
-fn top_level_scalar(text: &str, key: &str) -> Option<String> {
+fn top_level_scalar(lines: &[Line], key: &str) -> Option<String> {
     let prefix = format!("{key}:");
-    let line = text.lines().find(|l| l.starts_with(&prefix))?;
-    yaml::parse(line.trim_end_matches('\r'))
+    let line = lines.iter().find(|l| {
+        l.text
+            .strip_prefix('\u{feff}')
+            .unwrap_or(&l.text)
+            .starts_with(&prefix)
+    })?;
+    yaml::parse(&line.text)
         .ok()?
         .get(key)
         .and_then(Yaml::scalar_text)
+        .filter(|value| !value.trim().is_empty())
 }
 
 fn indent_of(line: &str) -> usize {

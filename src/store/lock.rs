@@ -16,13 +16,27 @@ pub fn lock_exclusive(path: &Path) -> io::Result<LockGuard> {
     Ok(LockGuard { file })
 }
 
+/// Open (or create) a lock file — never through a symbolic link: a link in its place would let
+/// a repository make the tool create files wherever it points.
 fn open(path: &Path) -> io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
     OpenOptions::new()
         .create(true)
         .truncate(false)
         .read(true)
         .write(true)
+        .custom_flags(libc::O_NOFOLLOW)
         .open(path)
+        .map_err(|e| {
+            if e.raw_os_error() == Some(libc::ELOOP) {
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "the lock file is a symbolic link (lock files are never followed)",
+                )
+            } else {
+                e
+            }
+        })
 }
 
 /// [`lock_exclusive`] without waiting: `None` when another process holds the lock.

@@ -89,13 +89,14 @@ impl Catalog {
         }
     }
 
-    /// Warnings about the task files themselves, for stderr: broken files (through `report_broken`,
-    /// which files to report is the exception ledger's decision), duplicate ids and archived tasks
-    /// that are not completed.
+    /// Warnings about the task files themselves, for stderr: broken files and duplicate ids
+    /// (which of them to report is the exception ledger's decision: `report_broken`,
+    /// `report_duplicate`) and archived tasks that are not completed.
     pub fn warnings(
         &self,
         repo: &Repo,
         mut report_broken: impl FnMut(&BrokenFile) -> bool,
+        mut report_duplicate: impl FnMut(&Duplicate) -> bool,
     ) -> Vec<String> {
         let mut out = self.cache_warnings.clone();
         for file in &self.broken {
@@ -107,7 +108,7 @@ impl Catalog {
                 ));
             }
         }
-        for dup in &self.duplicates {
+        for dup in self.duplicates.iter().filter(|d| report_duplicate(d)) {
             out.push(format!(
                 "Warning: Duplicate task id {} in {}; using {}",
                 dup.id,

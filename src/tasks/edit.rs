@@ -1,6 +1,6 @@
 //! The one edit the lifecycle verbs make to a task file: the value of its top-level `status:`
 //! line (contract D5). Every other byte survives — comments, key order, quoting, flow lists,
-//! long lines, a BOM, CRLF line endings. Pure. Values it cannot replace with certainty (block
+//! long lines, a BOM, CRLF or CR-only line endings. Pure. Values it cannot replace with certainty (block
 //! scalars, tags, anchors, aliases, a flow mapping on the line) are refused, and the caller
 //! checks the result by parsing both versions.
 
@@ -13,7 +13,9 @@ pub struct EditError(pub String);
 pub fn set_status(text: &str, new_status: &str) -> Result<String, EditError> {
     let mut offset = 0;
     let mut found: Option<(usize, usize)> = None;
-    for line in text.split_inclusive('\n') {
+    // A lone CR ends a line too (YAML counts it as a line break); a CRLF gives an extra "\n"
+    // piece, which is no status line.
+    for line in text.split_inclusive(['\n', '\r']) {
         let body = line.strip_prefix('\u{feff}').unwrap_or(line);
         let bom = line.len() - body.len();
         if let Some(rest) = body.strip_prefix("status:")

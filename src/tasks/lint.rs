@@ -1,8 +1,8 @@
 //! The task-file linter (spec 01 §8): every rule of the reference, each finding with its own
 //! code, plus precise findings where the reference crashed into one generic error (numeric
 //! `schema_version`, `plan: null`, non-mapping `clarifications`) and a check that
-//! `standards/x.md#anchor` anchors name a real heading. Pure: file access goes through
-//! [`LintEnv`].
+//! `standards/x.md#anchor` anchors — in plan steps and in the `context.related_docs` that a
+//! context cites — name a real heading. Pure: file access goes through [`LintEnv`].
 
 use super::yaml::{self, Yaml};
 use crate::ids::{ID_PATTERN, is_valid_id};
@@ -45,7 +45,7 @@ pub struct Lint {
 
 /// Every finding code the linter (and `--lint` itself) can produce; `fixtures/lint/` holds one
 /// file per code.
-pub const CODES: [&str; 33] = [
+pub const CODES: [&str; 34] = [
     "yaml_invalid",
     "not_a_mapping",
     "not_utf8",
@@ -73,6 +73,7 @@ pub const CODES: [&str; 33] = [
     "plan_outputs_empty",
     "standards_file_missing",
     "standards_anchor_missing",
+    "text_item_is_mapping",
     "too_many_files",
     "many_files",
     "too_many_steps",
@@ -148,6 +149,8 @@ pub fn lint(text: &str, env: &dyn LintEnv) -> Lint {
         evidence_rules(&doc, env, &mut c);
         validation_rules(&doc, &mut c);
         plan_rules(&doc, env, &mut c);
+        related_docs_rules(&doc, env, &mut c);
+        text_item_rules(&doc, &mut c);
         sizing_rules(&doc, &mut c);
     }
     finish(c, &version, if full { "1.1" } else { "legacy" })
@@ -516,6 +519,52 @@ fn standards_references(text: &str, field: &str, at: &str, env: &dyn LintEnv, c:
     }
 }
 
+/// `context.related_docs` entries under `standards/` become citations of the task's context
+/// (`file#section`, or the whole file): the file must exist and the section must name a heading,
+/// else `--init-context` keeps the citation without an excerpt.
+fn related_docs_rules(doc: &Yaml, env: &dyn LintEnv, c: &mut Collector) {
+    let Some(Yaml::Seq(docs)) = doc.get("context").and_then(|c| c.get("related_docs")) else {
+        return;
+    };
+    for (i, entry) in docs.iter().enumerate() {
+        let Some(entry) = entry.scalar_text() else {
+            continue;
+        };
+        let (file, anchor) = match entry.split_once('#') {
+            Some((file, anchor)) => (file, Some(anchor)),
+            None => (entry.as_str(), None),
+        };
+        if !file.starts_with("standards/") {
+            continue;
+        }
+        let field = format!("context.related_docs[{i}]");
+        match env.read(file) {
+            None => c.add(
+                Severity::Warning,
+                "standards_file_missing",
+                &field,
+                format!("{field}: cited file does not exist: {file}"),
+                Some("Check the path, or create the standards file".into()),
+            ),
+            Some(content) => {
+                if let Some(anchor) = anchor
+                    && !crate::standards::has_anchor(&content, anchor)
+                {
+                    c.add(
+                        Severity::Warning,
+                        "standards_anchor_missing",
+                        &field,
+                        format!(
+                            "{field}: {file} has no heading for #{anchor} (the context would cite it without an excerpt)"
+                        ),
+                        Some(format!("Check the headings of {file}")),
+                    );
+                }
+            }
+        }
+    }
+}
+
 /// Matches of `(standards/[\w-]+\.md)(#[\w-]+)?` (also inside longer paths).
 fn standards_links(text: &str) -> Vec<(String, Option<String>)> {
     let word = |c: char| c.is_alphanumeric() || c == '_' || c == '-';
@@ -541,6 +590,70 @@ fn standards_links(text: &str) -> Vec<(String, Option<String>)> {
         out.push((file, anchor));
     }
     out
+}
+
+/// Acceptance criteria and scope items are text; an item holding `: ` is a mapping to YAML
+/// (`- Preset loads with reanimated: false` is the key `Preset loads with reanimated` and the
+/// value `false`). The context reads a one-key item back as `key: value`, but the file says
+/// something else than it seems to: quoting the item says what is meant.
+fn text_item_rules(doc: &Yaml, c: &mut Collector) {
+    let mut lists: Vec<(String, &Yaml)> = Vec::new();
+    match doc.get("acceptance_criteria") {
+        Some(Yaml::Map(groups)) => lists.extend(
+            groups
+                .iter()
+                .map(|(name, group)| (format!("acceptance_criteria.{name}"), group)),
+        ),
+        Some(list) => lists.push(("acceptance_criteria".to_string(), list)),
+        None => {}
+    }
+    let scope = doc.get("scope");
+    for part in ["in", "out"] {
+        if let Some(list) = scope.and_then(|s| s.get(part)) {
+            lists.push((format!("scope.{part}"), list));
+        }
+    }
+    for (field, list) in lists {
+        let Yaml::Seq(items) = list else {
+            continue;
+        };
+        for (i, item) in items.iter().enumerate() {
+            let Yaml::Map(entries) = item else {
+                continue;
+            };
+            let (message, suggestion) = match entries.as_slice() {
+                [(key, value)] => {
+                    let written = match value {
+                        Yaml::Null => format!("{key}:"),
+                        other => format!("{key}: {}", super::parse::flow_text(other)),
+                    };
+                    (
+                        format!(
+                            "{field}[{i}] is a mapping, not text: YAML reads the `: ` in it as a key ({key:?}) and a value"
+                        ),
+                        format!(
+                            "Quote the item: - \"{}\"",
+                            written.replace('\\', "\\\\").replace('"', "\\\"")
+                        ),
+                    )
+                }
+                _ => (
+                    format!(
+                        "{field}[{i}] is a mapping with {} keys, not text; the context stores it in flow style ({{...}})",
+                        entries.len()
+                    ),
+                    "Write the item as one line of text (quoted if it holds `: `)".to_string(),
+                ),
+            };
+            c.add(
+                Severity::Warning,
+                "text_item_is_mapping",
+                format!("{field}[{i}]"),
+                message,
+                Some(suggestion),
+            );
+        }
+    }
 }
 
 fn sizing_rules(doc: &Yaml, c: &mut Collector) {

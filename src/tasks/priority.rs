@@ -1,22 +1,79 @@
 //! Effective priority (spec 01 §6.3): a task inherits the most urgent priority among the tasks
-//! it transitively blocks, with a reason naming them.
+//! it transitively blocks, with a reason naming a few of them and counting the rest.
 //!
-//! Linear-time: the reverse `blocked_by` graph is condensed into strongly connected components
-//! (iterative Tarjan, so cycles and 100k-long chains are fine) and the best reachable priority is
-//! computed once per component, sinks first. The *names* behind a reason are kept as a shared
-//! DAG of id sets: a component that adds nothing new reuses its successor's set instead of copying
-//! it, so a long chain costs O(n) and only the reasons actually printed are flattened.
+//! Linear-time and linear-memory: the reverse `blocked_by` graph is condensed into strongly
+//! connected components (iterative Tarjan, so cycles and 100k-long chains are fine) and the best
+//! reachable priority is computed once per component, sinks first. A reason names at most
+//! [`NAMED_IDS`] ids; behind it each component keeps only the [`COUNTED_IDS`] smallest ids of its
+//! set, merged from its successors' (the k smallest of a union are among the k smallest of each
+//! part), so the count is exact up to that bound and a lower bound beyond it. A component that
+//! adds nothing new shares its successor's set, so a long chain stores one.
 
 use super::graph::Graph;
 use super::model::{PRIORITIES, priority_level, priority_rank};
-use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
-/// Tasks at the best level reachable from a component: its own members plus shared parts.
+/// How many ids a reason names (the smallest, in id order); the others are counted.
+pub const NAMED_IDS: usize = 5;
+/// How many ids of a set are kept, and so counted exactly; a larger set is reported as
+/// "and 95+ more".
+pub const COUNTED_IDS: usize = 100;
+
+/// The tasks at the best level reachable from a component, bounded: the positions (in id order)
+/// of its `COUNTED_IDS` smallest ids, ascending, and whether it has more.
+#[derive(Debug, PartialEq, Eq)]
 struct IdSet {
-    own: Vec<usize>,
-    parts: Vec<Rc<IdSet>>,
+    smallest: Vec<u32>,
+    more: bool,
+}
+
+impl IdSet {
+    /// The bounded union of `own` (unsorted, may repeat) and `parts`.
+    fn union(mut own: Vec<u32>, parts: &[Rc<IdSet>]) -> IdSet {
+        own.sort_unstable();
+        own.dedup();
+        let mut more = own.len() > COUNTED_IDS;
+        own.truncate(COUNTED_IDS);
+        let mut smallest = own;
+        for part in parts {
+            more |= part.more;
+            let (merged, over) = merge_bounded(&smallest, &part.smallest);
+            more |= over;
+            smallest = merged;
+        }
+        IdSet { smallest, more }
+    }
+}
+
+/// The sorted union of two ascending, duplicate-free lists, cut to `COUNTED_IDS` items, and
+/// whether anything was cut.
+fn merge_bounded(a: &[u32], b: &[u32]) -> (Vec<u32>, bool) {
+    let mut out = Vec::with_capacity((a.len() + b.len()).min(COUNTED_IDS));
+    let (mut i, mut j) = (0, 0);
+    while out.len() < COUNTED_IDS {
+        let next = match (a.get(i), b.get(j)) {
+            (Some(&x), Some(&y)) if x == y => {
+                i += 1;
+                j += 1;
+                x
+            }
+            (Some(&x), Some(&y)) if x < y => {
+                i += 1;
+                x
+            }
+            (_, Some(&y)) => {
+                j += 1;
+                y
+            }
+            (Some(&x), None) => {
+                i += 1;
+                x
+            }
+            (None, None) => return (out, false),
+        };
+        out.push(next);
+    }
+    (out, i < a.len() || j < b.len())
 }
 
 pub struct Priorities<'g, 'a> {
@@ -26,14 +83,15 @@ pub struct Priorities<'g, 'a> {
     /// when it is a cycle (a task's own level never makes it inherit: see `inherited`).
     best: Vec<Option<u8>>,
     sets: Vec<Option<Rc<IdSet>>>,
-    reasons: RefCell<HashMap<*const IdSet, Rc<str>>>,
+    /// Task indices in id order (`IdSet` holds positions in this list).
+    by_id: Vec<usize>,
 }
 
 /// What a task's priority is after inheritance.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Effective {
     pub priority: String,
-    /// `Blocks P1 work: TASK-0003, TASK-0004` when inherited.
+    /// `Blocks P1 work: TASK-0003, TASK-0004` when inherited (`… and 12 more` past five ids).
     pub reason: Option<String>,
 }
 
@@ -42,6 +100,12 @@ impl<'g, 'a> Priorities<'g, 'a> {
         let blocks = graph.blocks();
         let (comp, components) = tarjan(&blocks);
         let level = |i: usize| priority_level(&graph.tasks[i].priority);
+        let mut by_id: Vec<usize> = (0..graph.tasks.len()).collect();
+        by_id.sort_by(|&a, &b| graph.tasks[a].id.cmp(&graph.tasks[b].id));
+        let mut position = vec![0u32; by_id.len()];
+        for (p, &i) in by_id.iter().enumerate() {
+            position[i] = u32::try_from(p).unwrap_or(u32::MAX);
+        }
         let mut best: Vec<Option<u8>> = vec![None; components.len()];
         let mut sets: Vec<Option<Rc<IdSet>>> = vec![None; components.len()];
 
@@ -65,9 +129,14 @@ impl<'g, 'a> Priorities<'g, 'a> {
             };
             best[c] = Some(b);
 
-            let mut own: Vec<usize> = Vec::new();
+            let mut own: Vec<u32> = Vec::new();
             if cyclic {
-                own.extend(members.iter().copied().filter(|&m| level(m) == Some(b)));
+                own.extend(
+                    members
+                        .iter()
+                        .filter(|&&m| level(m) == Some(b))
+                        .map(|&m| position[m]),
+                );
             }
             let mut part_comps: Vec<usize> = Vec::new();
             for &m in members {
@@ -76,7 +145,7 @@ impl<'g, 'a> Priorities<'g, 'a> {
                         continue;
                     }
                     if level(w) == Some(b) {
-                        own.push(w);
+                        own.push(position[w]);
                     }
                     if best[comp[w]] == Some(b) {
                         part_comps.push(comp[w]);
@@ -89,18 +158,18 @@ impl<'g, 'a> Priorities<'g, 'a> {
                 .iter()
                 .filter_map(|&pc| sets[pc].clone())
                 .collect();
-            sets[c] = if own.is_empty() && parts.len() == 1 {
-                parts.into_iter().next()
+            sets[c] = Some(if own.is_empty() && parts.len() == 1 {
+                parts[0].clone()
             } else {
-                Some(Rc::new(IdSet { own, parts }))
-            };
+                Rc::new(IdSet::union(own, &parts))
+            });
         }
         Priorities {
             graph,
             comp,
             best,
             sets,
-            reasons: RefCell::new(HashMap::new()),
+            by_id,
         }
     }
 
@@ -126,38 +195,35 @@ impl<'g, 'a> Priorities<'g, 'a> {
             },
             Some(level) => {
                 let name = PRIORITIES[usize::from(level)];
-                let ids = self.ids_of(i);
                 Effective {
                     priority: name.to_string(),
-                    reason: Some(format!("Blocks {name} work: {ids}")),
+                    reason: Some(format!("Blocks {name} work: {}", self.ids_of(i))),
                 }
             }
         }
     }
 
-    fn ids_of(&self, i: usize) -> Rc<str> {
+    /// `A, B, C, D, E and 12 more` (`and 95+ more` when the set is larger than it keeps).
+    fn ids_of(&self, i: usize) -> String {
         let Some(set) = &self.sets[self.comp[i]] else {
-            return Rc::from("");
+            return String::new();
         };
-        let key = Rc::as_ptr(set);
-        if let Some(done) = self.reasons.borrow().get(&key) {
-            return done.clone();
+        let named: Vec<&str> = set
+            .smallest
+            .iter()
+            .take(NAMED_IDS)
+            .filter_map(|&p| self.by_id.get(p as usize))
+            .map(|&t| self.graph.tasks[t].id.as_str())
+            .collect();
+        let mut text = named.join(", ");
+        let rest = set.smallest.len().saturating_sub(NAMED_IDS);
+        if rest > 0 || set.more {
+            text.push_str(&format!(
+                " and {rest}{} more",
+                if set.more { "+" } else { "" }
+            ));
         }
-        let mut seen: HashSet<*const IdSet> = HashSet::new();
-        let mut stack = vec![set.clone()];
-        let mut ids: Vec<&str> = Vec::new();
-        while let Some(node) = stack.pop() {
-            if !seen.insert(Rc::as_ptr(&node)) {
-                continue;
-            }
-            ids.extend(node.own.iter().map(|&t| self.graph.tasks[t].id.as_str()));
-            stack.extend(node.parts.iter().cloned());
-        }
-        ids.sort_unstable();
-        ids.dedup();
-        let joined: Rc<str> = Rc::from(ids.join(", "));
-        self.reasons.borrow_mut().insert(key, joined.clone());
-        joined
+        text
     }
 }
 

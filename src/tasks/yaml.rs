@@ -6,7 +6,10 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use std::fmt;
 
 /// A parsed YAML node. Mappings keep their keys as written (stringified scalars).
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Equality is structural with floats compared by their bits, so that a document equals itself
+/// even when it holds `.nan` (the lifecycle verbs compare a file before and after an edit).
+#[derive(Debug, Clone)]
 pub enum Yaml {
     Null,
     Bool(bool),
@@ -15,6 +18,21 @@ pub enum Yaml {
     Str(String),
     Seq(Vec<Yaml>),
     Map(Vec<(String, Yaml)>),
+}
+
+impl PartialEq for Yaml {
+    fn eq(&self, other: &Yaml) -> bool {
+        match (self, other) {
+            (Yaml::Null, Yaml::Null) => true,
+            (Yaml::Bool(a), Yaml::Bool(b)) => a == b,
+            (Yaml::Int(a), Yaml::Int(b)) => a == b,
+            (Yaml::Float(a), Yaml::Float(b)) => a.to_bits() == b.to_bits(),
+            (Yaml::Str(a), Yaml::Str(b)) => a == b,
+            (Yaml::Seq(a), Yaml::Seq(b)) => a == b,
+            (Yaml::Map(a), Yaml::Map(b)) => a == b,
+            _ => false,
+        }
+    }
 }
 
 /// Why a document could not be loaded, with the 1-based position when the parser knows it.

@@ -318,7 +318,7 @@ fn check_completeness(ctx: &Ctx, source: &Source) -> Result<()> {
         .is_some_and(|v| v >= (1, 1));
     let findings = completeness::check(&source.doc, v11);
     for f in findings.iter().filter(|f| !f.is_error()) {
-        ctx.warn(format!("Warning [{}]: {}", f.code, f.message));
+        ctx.warn(format!("Warning: [{}] {}", f.code, f.message));
     }
     let errors: Vec<&completeness::Finding> = findings.iter().filter(|f| f.is_error()).collect();
     if errors.is_empty() {

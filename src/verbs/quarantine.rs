@@ -6,6 +6,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::output::{Report, Text, table};
 use crate::quarantine::repair::{Repair, repair};
 use crate::quarantine::{Entry, Quarantine, RepairStep, not_quarantined};
+use crate::tasks::parse::MAX_TASK_FILE_BYTES;
 use serde::Serialize;
 
 /// The task's real file: the parsed task with that id, else a broken file named for it.
@@ -179,7 +180,15 @@ pub fn repair_task(ctx: &Ctx, id: &str) -> Result<RepairReport> {
     // No claim or completion of the task while its file is repaired.
     let _task = crate::tasks::journal::lock(&ctx.repo, id)?;
     let file = ctx.repo.root.join(&rel);
-    let original = std::fs::read(&file).map_err(|e| {
+    if crate::store::paths::is_symlink(&file) {
+        return Err(Error::new(
+            ErrorCode::E002,
+            format!("{rel} is a symbolic link; the repair changes the task file itself"),
+        )
+        .with_detail("path", &rel)
+        .with_recovery("Replace the link with the task file, then retry"));
+    }
+    let original = read_bounded(&file).map_err(|e| {
         Error::new(
             ErrorCode::E040,
             format!("Cannot read {}: {e}", file.display()),
@@ -187,18 +196,30 @@ pub fn repair_task(ctx: &Ctx, id: &str) -> Result<RepairReport> {
         .with_detail("path", file.display().to_string())
         .with_recovery("Restore the task file, or release the task and quarantine it again")
     })?;
-    let outcome = match String::from_utf8(original) {
-        Err(_) => Err((
+    let too_large = |what: &str, size: u64| {
+        Err((
+            format!(
+                "cannot repair: {what} {size} bytes, over the {MAX_TASK_FILE_BYTES} byte limit for task files (no command loads it)"
+            ),
+            Vec::new(),
+        ))
+    };
+    let outcome = match original.map(String::from_utf8) {
+        Err(size) => too_large("the file is", size),
+        Ok(Err(_)) => Err((
             "cannot repair: the file is not valid UTF-8".to_string(),
             Vec::new(),
         )),
-        Ok(text) => match repair(&text, id) {
+        Ok(Ok(text)) => match repair(&text, id) {
             Repair::NotNeeded => Ok((
                 "The file already parses; nothing to repair".to_string(),
                 Vec::new(),
                 None,
             )),
             Repair::Refused { why, steps } => Err((why, steps)),
+            Repair::Repaired { text, .. } if text.len() as u64 > MAX_TASK_FILE_BYTES => {
+                too_large("the repaired file would be", text.len() as u64)
+            }
             Repair::Repaired { text, steps } => {
                 let note = format!(
                     "Applied {} repair(s); review them (git diff), then run --release-quarantine {id}",
@@ -214,6 +235,20 @@ pub fn repair_task(ctx: &Ctx, id: &str) -> Result<RepairReport> {
 /// What a repair found: notes, the repairs and the repaired text to write; or why it cannot.
 type Outcome =
     std::result::Result<(String, Vec<RepairStep>, Option<String>), (String, Vec<RepairStep>)>;
+
+/// The bytes of a task file, or its size when it is larger than task files may be (then it is
+/// not read past the limit).
+fn read_bounded(path: &std::path::Path) -> std::io::Result<std::result::Result<Vec<u8>, u64>> {
+    use std::io::Read;
+    let file = std::fs::File::open(path)?;
+    let size = file.metadata()?.len();
+    let mut bytes = Vec::new();
+    file.take(MAX_TASK_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if size > MAX_TASK_FILE_BYTES || bytes.len() as u64 > MAX_TASK_FILE_BYTES {
+        return Ok(Err(size.max(bytes.len() as u64)));
+    }
+    Ok(Ok(bytes))
+}
 
 /// Write the repaired file (if any) and the entry's record of the attempt in one transaction.
 fn record(

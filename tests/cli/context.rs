@@ -706,8 +706,9 @@ fn empty_acceptance_criteria_is_e001_listing_every_empty_field() {
         assert!(message.contains(field), "{message}");
     }
     // Warnings (W001 scope.out, W002 standards tier) on stderr only.
-    assert!(run.stderr.contains("W001"), "{}", run.stderr);
-    assert!(run.stderr.contains("W002"), "{}", run.stderr);
+    // With the stable `Warning: ` prefix scripts rely on.
+    assert!(run.stderr.contains("Warning: [W001] "), "{}", run.stderr);
+    assert!(run.stderr.contains("Warning: [W002] "), "{}", run.stderr);
     let ledger: Value = serde_json::from_str(&repo.read(LEDGER)).unwrap();
     assert_eq!(
         ledger["exceptions"][0]["exception_type"],
@@ -1694,4 +1695,99 @@ fn a_rebuild_stopped_by_a_corrupt_index_writes_nothing() {
         assert_eq!((code, error_code(&doc)), (50, "E052"), "{index}: {doc}");
         assert_eq!(repo.snapshot(), before, "{index}: nothing written");
     }
+}
+
+#[test]
+fn a_criterion_holding_a_colon_is_stored_as_written_and_linted() {
+    let repo = repo();
+    let item = "storybookPreset.js loads babel-preset-expo with reanimated: false";
+    repo.write(
+        TASK_PATH,
+        TASK.replace(
+            "    - The table lists every active carrier\n",
+            &format!("    - {item}\n"),
+        ),
+    )
+    .commit();
+    let (code, doc, run) = repo.json(&["--init-context", "TASK-0201"]);
+    assert_eq!(code, 0, "{doc}\n{}", run.stderr);
+    assert_eq!(
+        context(&repo)["immutable"]["task_snapshot"]["acceptance_criteria"],
+        json!([
+            "Rates are rounded half-up to the cent\n",
+            item,
+            "Coverage stays at 80% or more\n"
+        ])
+    );
+    // E010 for the task's missing evidence path; the warning is among the findings.
+    let (code, doc, _) = repo.json(&["--lint", TASK_PATH]);
+    assert_eq!(code, 10, "{doc}");
+    let finding = doc["error"]["details"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "text_item_is_mapping")
+        .cloned()
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(finding["severity"], "warning");
+    assert_eq!(finding["field"], "acceptance_criteria.must[1]");
+    assert_eq!(
+        finding["suggestion"],
+        format!("Quote the item: - \"{item}\"")
+    );
+}
+
+#[test]
+fn a_cited_section_that_does_not_exist_warns_at_init_and_in_lint() {
+    let repo = repo();
+    // area web: no default citation of backend-tier.md, so the tier cites the whole file; the
+    // sections the task names are cited beside it, and the missing one is said.
+    repo.write(
+        TASK_PATH,
+        TASK.replace("area: backend", "area: web").replace(
+            "    - standards/backend-tier.md#testing\n",
+            "    - standards/backend-tier.md#testing\n    - standards/backend-tier.md#rate-limits\n",
+        ),
+    )
+    .commit();
+    let (code, doc, run) = repo.json(&["--init-context", "TASK-0201"]);
+    assert_eq!(code, 0, "{doc}\n{}", run.stderr);
+    let citations = context(&repo)["immutable"]["standards_citations"].clone();
+    let backend: Vec<(Value, Value)> = citations
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["file"] == "standards/backend-tier.md")
+        .map(|c| (c["section"].clone(), c["line_span"].clone()))
+        .collect();
+    assert_eq!(
+        backend,
+        vec![
+            (json!("document"), json!("L1-L13")),
+            (json!("testing"), json!("L13-L13")),
+            (json!("rate-limits"), Value::Null),
+        ]
+    );
+    assert!(
+        run.warnings().contains(
+            &"Warning: citation standards/backend-tier.md#rate-limits: no such section in the file (kept without an excerpt)"
+        ),
+        "{}",
+        run.stderr
+    );
+    // --lint names the same anchor.
+    let (_, doc, _) = repo.json(&["--lint", TASK_PATH]);
+    let findings = doc["error"]["details"]["findings"].as_array().unwrap();
+    let anchor = findings
+        .iter()
+        .find(|f| f["code"] == "standards_anchor_missing")
+        .unwrap_or_else(|| panic!("{doc}"));
+    assert_eq!(anchor["field"], "context.related_docs[1]");
+    assert!(
+        anchor["message"]
+            .as_str()
+            .unwrap()
+            .contains("standards/backend-tier.md has no heading for #rate-limits"),
+        "{anchor}"
+    );
 }

@@ -438,3 +438,100 @@ fn ledger_verbs_find_the_root_from_a_subdirectory() {
     assert!(repo.root().join(LEDGER).is_file());
     assert!(!repo.root().join("standards/docs").exists());
 }
+
+/// Lines of stderr that warn about duplicate ids.
+fn duplicate_warnings(run: &crate::support::Run) -> Vec<String> {
+    run.warnings()
+        .into_iter()
+        .filter(|w| w.contains("Duplicate task id"))
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn each_duplicate_id_is_reported_once_then_tracked_in_the_ledger() {
+    let repo = TestRepo::new();
+    repo.task("tasks/TASK-0001.task.yaml", "TASK-0001", "todo", "P1", "");
+    // Three archived tasks, each archived twice.
+    for n in 1..=3 {
+        let id = format!("TASK-07{n:02}");
+        for copy in ["a", "b"] {
+            repo.task(
+                &format!("docs/completed-tasks/{id}-{copy}.task.yaml"),
+                &id,
+                "completed",
+                "P2",
+                "",
+            );
+        }
+    }
+    let mut warnings = Vec::new();
+    for args in [
+        &["--list"][..],
+        &["--list"],
+        &["--pick"],
+        &["--list", "--format", "json"],
+    ] {
+        warnings.extend(duplicate_warnings(&repo.run(args)));
+    }
+    assert_eq!(warnings.len(), 3, "{warnings:?}");
+    assert!(warnings[0].contains("Duplicate task id TASK-0701"));
+    let l = ledger(&repo);
+    let entries = l["exceptions"].as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    let first = &entries[0];
+    assert_eq!(first["task_id"], "TASK-0701");
+    assert_eq!(first["exception_type"], "duplicate_id");
+    assert_eq!(first["file"], "docs/completed-tasks/TASK-0701-b.task.yaml");
+    assert_eq!(
+        first["parse_error"],
+        "Duplicate task id TASK-0701 in 2 files: docs/completed-tasks/TASK-0701-a.task.yaml (used), docs/completed-tasks/TASK-0701-b.task.yaml"
+    );
+    assert_eq!(first["remediation"]["status"], "open");
+    assert_eq!(first["auto_remove_on"], "task_deletion");
+    // --validate reports every duplicate on every run, whatever the ledger says.
+    for _ in 0..2 {
+        let (code, doc, _) = repo.json(&["--validate"]);
+        assert_eq!(code, 10);
+        let errors = doc["error"]["details"]["errors"].as_array().unwrap();
+        let duplicates = errors
+            .iter()
+            .filter(|e| e.as_str().unwrap().starts_with("Duplicate task ID"))
+            .count();
+        assert_eq!(duplicates, 3, "{errors:?}");
+    }
+    // The tasks being completed does not clean the entries up: the duplicates are still there.
+    let (_, doc, _) = repo.json(&["--cleanup-exceptions"]);
+    assert_eq!(doc["data"]["count"], 0);
+    assert_eq!(duplicate_warnings(&repo.run(&["--list"])).len(), 0);
+
+    // A duplicate that goes away ends its suppression; when it comes back it is reported again.
+    let gone = "docs/completed-tasks/TASK-0702-b.task.yaml";
+    let text = repo.read(gone);
+    std::fs::remove_file(repo.root().join(gone)).unwrap();
+    assert_eq!(duplicate_warnings(&repo.run(&["--list"])).len(), 0);
+    let entry = &ledger(&repo)["exceptions"][1];
+    assert_eq!(entry["file"], gone);
+    assert_eq!(entry["remediation"]["status"], "resolved");
+    repo.write(gone, &text);
+    let again = duplicate_warnings(&repo.run(&["--list"]));
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert!(again[0].contains("TASK-0702"));
+    assert_eq!(
+        ledger(&repo)["exceptions"][1]["remediation"]["status"],
+        "open"
+    );
+    // A third file for a known id is new: reported once, recorded as a fourth entry.
+    repo.task(
+        "docs/completed-tasks/TASK-0703-c.task.yaml",
+        "TASK-0703",
+        "completed",
+        "P2",
+        "",
+    );
+    let third = duplicate_warnings(&repo.run(&["--list"]));
+    assert_eq!(third.len(), 1, "{third:?}");
+    assert!(third[0].contains("TASK-0703-c.task.yaml"));
+    assert_eq!(ledger(&repo)["exceptions"].as_array().unwrap().len(), 4);
+    assert_eq!(duplicate_warnings(&repo.run(&["--list"])).len(), 0);
+}

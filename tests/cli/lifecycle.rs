@@ -582,3 +582,32 @@ fn concurrent_claims_of_one_task_let_exactly_one_win() {
     assert_eq!(codes.iter().filter(|c| **c == 0).count(), 1, "{codes:?}");
     assert_eq!(codes.iter().filter(|c| **c == 10).count(), 7, "{codes:?}");
 }
+
+#[test]
+fn cr_only_files_and_nan_orders_can_be_claimed_and_completed() {
+    let repo = repo();
+    let cr = "id: TASK-0301\rtitle: Classic Mac file\rstatus: todo\rpriority: P1\rarea: a\r";
+    repo.write("tasks/TASK-0301.task.yaml", cr);
+    let nan = "id: TASK-0302\ntitle: Odd order\nstatus: todo\npriority: P1\narea: a\norder: .nan\n";
+    repo.write("tasks/TASK-0302.task.yaml", nan);
+    for id in ["TASK-0301", "TASK-0302"] {
+        let run = repo.run(&["--claim", id]);
+        assert_eq!(run.code, 0, "{id}: {}", run.stderr);
+    }
+    assert_eq!(
+        repo.read("tasks/TASK-0301.task.yaml"),
+        cr.replace("status: todo", "status: in_progress")
+    );
+    let (code, doc, _) = repo.json(&["--complete", "TASK-0302"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(
+        repo.read("docs/completed-tasks/TASK-0302.task.yaml"),
+        nan.replace("status: todo", "status: completed")
+    );
+    let (code, doc, _) = repo.json(&["--complete", "TASK-0301"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(
+        repo.read("docs/completed-tasks/TASK-0301.task.yaml"),
+        cr.replace("status: todo", "status: completed")
+    );
+}

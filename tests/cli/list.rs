@@ -308,3 +308,76 @@ fn order_field_breaks_ties_within_a_priority() {
     );
     assert_eq!(doc["tasks"][1]["order"], 2);
 }
+
+#[test]
+fn priority_reasons_name_five_ids_and_count_the_rest() {
+    // TASK-0001 (P2) blocks 30 P0 tasks directly (a fan-in); TASK-0100 (P2) heads a chain of
+    // 150 P0 tasks, more than a reason counts exactly; TASK-0002 (P2) blocks two P0 tasks.
+    let repo = TestRepo::new();
+    repo.task("tasks/a/TASK-0001.task.yaml", "TASK-0001", "todo", "P2", "")
+        .task("tasks/a/TASK-0002.task.yaml", "TASK-0002", "todo", "P2", "")
+        .task("tasks/c/TASK-0100.task.yaml", "TASK-0100", "todo", "P2", "");
+    for n in 10..40 {
+        let id = format!("TASK-{n:04}");
+        repo.task(
+            &format!("tasks/a/{id}.task.yaml"),
+            &id,
+            "blocked",
+            "P0",
+            "blocked_by: [TASK-0001]\n",
+        );
+    }
+    for n in 50..52 {
+        let id = format!("TASK-{n:04}");
+        repo.task(
+            &format!("tasks/b/{id}.task.yaml"),
+            &id,
+            "blocked",
+            "P0",
+            "blocked_by: [TASK-0002]\n",
+        );
+    }
+    for n in 101..251 {
+        let id = format!("TASK-{n:04}");
+        repo.task(
+            &format!("tasks/c/{id}.task.yaml"),
+            &id,
+            "blocked",
+            "P0",
+            &format!("blocked_by: [TASK-{:04}]\n", n - 1),
+        );
+    }
+    let (code, doc, run) = repo.json(&["--list"]);
+    assert_eq!(code, 0, "{}", run.stderr);
+    let reason = |id: &str| {
+        doc["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == id)
+            .map(|t| t["priority_reason"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        reason("TASK-0001"),
+        "Blocks P0 work: TASK-0010, TASK-0011, TASK-0012, TASK-0013, TASK-0014 and 25 more"
+    );
+    assert_eq!(reason("TASK-0002"), "Blocks P0 work: TASK-0050, TASK-0051");
+    assert_eq!(
+        reason("TASK-0100"),
+        "Blocks P0 work: TASK-0101, TASK-0102, TASK-0103, TASK-0104, TASK-0105 and 95+ more"
+    );
+    let longest = doc["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|t| t["priority_reason"].as_str())
+        .map(str::len)
+        .max()
+        .unwrap();
+    assert!(longest < 100, "{longest}");
+    // --pick gives the same reason.
+    let (_, pick, _) = repo.json(&["--pick"]);
+    assert_eq!(pick["task"]["id"], "TASK-0001");
+    assert_eq!(pick["task"]["priority_reason"], reason("TASK-0001"));
+}

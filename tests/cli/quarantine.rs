@@ -1,6 +1,6 @@
 //! Quarantine verbs, repairs, and their effect on --list and --pick.
 
-use crate::support::{TestRepo, ids};
+use crate::support::{TestRepo, error_code, ids};
 use serde_json::{Value, json};
 
 const DIR: &str = "docs/compliance/quarantine";
@@ -449,4 +449,93 @@ fn index_and_entry_files_each_quarantine_a_task() {
     assert_eq!(code, 0);
     assert_eq!(doc["data"]["path"], Value::Null);
     assert_eq!(index(&repo), json!({"quarantined_tasks": []}));
+}
+
+#[test]
+fn an_oversized_task_file_is_refused_not_declared_fine() {
+    let repo = TestRepo::new();
+    let path = "tasks/TASK-0900-huge.task.yaml";
+    // Valid YAML, but over the 1 MiB limit: no command loads it.
+    let huge = format!(
+        "id: TASK-0900\ntitle: Huge\nstatus: todo\npriority: P1\narea: backend\ndescription: {}\n",
+        "x".repeat(2 * 1024 * 1024)
+    );
+    repo.write(path, &huge);
+    let run = repo.run(&[
+        "--quarantine-task",
+        "TASK-0900",
+        "--reason",
+        "malformed_yaml",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let (code, doc, _) = repo.json(&["--repair-quarantined", "TASK-0900"]);
+    assert_eq!((code, error_code(&doc)), (10, "E011"), "{doc}");
+    let message = doc["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("over the 1048576 byte limit for task files"),
+        "{message}"
+    );
+    assert_eq!(doc["error"]["details"]["repair_status"], "cannot_repair");
+    assert_eq!(entry(&repo, "TASK-0900")["repair_status"], "cannot_repair");
+    assert_eq!(repo.read(path), huge, "the task file is untouched");
+}
+
+#[test]
+fn cr_only_and_merge_key_files_are_repaired_like_any_other() {
+    let repo = TestRepo::new();
+    let files = [
+        // Load fine as they are: nothing to repair.
+        (
+            "tasks/TASK-0401-cr.task.yaml",
+            "id: TASK-0401\rtitle: Classic Mac file\rstatus: todo\rpriority: P1\rarea: a\r",
+            None,
+        ),
+        (
+            "tasks/TASK-0402-merge.task.yaml",
+            "base: &base\n  title: Merged title\n  priority: P1\n  area: a\nid: TASK-0402\nstatus: todo\n<<: *base\n",
+            None,
+        ),
+        // Need one repair each; the line endings stay.
+        (
+            "tasks/TASK-0403-cr.task.yaml",
+            "id: TASK-0403\rtitle: Classic Mac file\rstatus: todo\rpriority: P1\rarea: a\rowner: @alice\r",
+            Some(
+                "id: TASK-0403\rtitle: Classic Mac file\rstatus: todo\rpriority: P1\rarea: a\rowner: '@alice'\r",
+            ),
+        ),
+        (
+            "tasks/TASK-0404-merge.task.yaml",
+            "base: &base\n  title: Merged title\n  priority: P1\n  area: a\nid: TASK-0404\nstatus: todo\n<<: *base\nowner: @bob\n",
+            Some(
+                "base: &base\n  title: Merged title\n  priority: P1\n  area: a\nid: TASK-0404\nstatus: todo\n<<: *base\nowner: '@bob'\n",
+            ),
+        ),
+    ];
+    for (path, text, _) in files {
+        repo.write(path, text);
+    }
+    for (path, text, fixed) in files {
+        let id = &path["tasks/".len().."tasks/TASK-0401".len()];
+        repo.run(&["--quarantine-task", id, "--reason", "manual"]);
+        let (code, doc, _) = repo.json(&["--repair-quarantined", id]);
+        assert_eq!(code, 0, "{id}: {doc}");
+        assert_eq!(doc["data"]["repair_status"], "repaired", "{id}");
+        match fixed {
+            None => {
+                assert_eq!(doc["data"]["repairs"], json!([]), "{id}");
+                assert_eq!(repo.read(path), text, "{id}");
+            }
+            Some(fixed) => {
+                assert_eq!(doc["data"]["repairs"][0]["repair"], "quote_reserved_scalar");
+                assert_eq!(repo.read(path), fixed, "{id}");
+            }
+        }
+    }
+    let (_, doc, run) = repo.json(&["--list"]);
+    assert_eq!(
+        ids(&doc),
+        ["TASK-0401", "TASK-0402", "TASK-0403", "TASK-0404"],
+        "{}",
+        run.stderr
+    );
 }

@@ -198,3 +198,59 @@ fn the_same_task_gives_the_same_payload() {
     assert_eq!(a.citations, b.citations);
     assert_eq!(a.repo_paths, b.repo_paths);
 }
+
+#[test]
+fn an_item_holding_a_colon_reads_as_written() {
+    let doc = parse(
+        "acceptance_criteria:\n  - storybookPreset.js loads babel-preset-expo with reanimated: false\n  - 'Ports: 8080'\n  - Check the following:\n  - Timeout: 30\n  - Note: |\n      two\n      lines\n  - {a: 1, b: 2}\n  - [x, y]\n",
+    )
+    .unwrap();
+    assert_eq!(
+        items(doc.get("acceptance_criteria")),
+        vec![
+            // One-key mappings: the author's line, with no final newline.
+            "storybookPreset.js loads babel-preset-expo with reanimated: false",
+            "Ports: 8080\n",
+            "Check the following:",
+            "Timeout: 30",
+            "Note: two\nlines",
+            "{a: 1, b: 2}\n",
+            "[x, y]\n",
+        ]
+    );
+}
+
+#[test]
+fn a_section_of_a_file_cited_whole_is_still_cited_and_checked() {
+    let (_dir, repo) = repo();
+    // area web: the defaults cite no section of backend-tier.md, so the tier cites it whole.
+    let text = TASK.replace("area: backend", "area: web").replace(
+        "    - standards/backend-tier.md#testing\n",
+        "    - standards/backend-tier.md#Testing\n    - standards/backend-tier.md#no-such-section\n    - standards/backend-tier.md#testing\n",
+    );
+    let task = parse_task(text.as_bytes(), "tasks/TASK-0042.task.yaml", 0.0).unwrap();
+    let p = build(&repo, &task, &parse(&text).unwrap());
+    let backend: Vec<(&str, Option<&Value>)> = p
+        .citations
+        .iter()
+        .filter(|c| c.file == "standards/backend-tier.md")
+        .map(|c| (c.section.as_str(), c.line_span.as_ref()))
+        .collect();
+    assert_eq!(
+        backend,
+        vec![
+            ("document", Some(&Value::String("L1-L13".into()))),
+            ("layering-rules", Some(&Value::String("L9-L9".into()))),
+            ("Testing", Some(&Value::String("L13-L13".into()))),
+            ("no-such-section", None),
+        ],
+        "sections are cited beside the whole file, once each (in any case)"
+    );
+    assert!(
+        p.warnings.iter().any(|w| w.contains(
+            "citation standards/backend-tier.md#no-such-section: no such section in the file"
+        )),
+        "{:?}",
+        p.warnings
+    );
+}

@@ -119,3 +119,47 @@ fn a_repair_that_would_change_the_id_is_refused() {
 fn a_file_that_parses_needs_no_repair() {
     assert_eq!(repair(HEAD, "TASK-0042"), Repair::NotNeeded);
 }
+
+#[test]
+fn cr_only_lines_are_lines_and_keep_their_endings() {
+    let cr = HEAD.replace('\n', "\r");
+    assert_eq!(repair(&cr, "TASK-0042"), Repair::NotNeeded);
+    match repair(&format!("{cr}owner: @alice\r\rnote: x\r"), "TASK-0042") {
+        Repair::Repaired { text, steps } => {
+            assert_eq!(text, format!("{cr}owner: '@alice'\r\rnote: x\r"));
+            assert_eq!(steps[0].line, 6);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn mixed_line_endings_are_kept_line_by_line() {
+    let text = "id: TASK-0042\r\ntitle: t\rstatus: todo\npriority: P1\r\narea: a\nx: @y";
+    match repair(text, "TASK-0042") {
+        Repair::Repaired { text: fixed, .. } => assert_eq!(fixed, text.replace("@y", "'@y'")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn merge_keys_and_a_bom_load_as_they_do_everywhere() {
+    let merged = "base: &base\n  title: From the anchor\n  priority: P1\n  area: a\nid: TASK-0042\nstatus: todo\n<<: *base\n";
+    assert_eq!(repair(merged, "TASK-0042"), Repair::NotNeeded);
+    assert!(matches!(
+        repair(&format!("{merged}owner: @bob\n"), "TASK-0042"),
+        Repair::Repaired { .. }
+    ));
+    let bom = format!("\u{feff}{HEAD}note: `x`\n");
+    match repair(&bom, "TASK-0042") {
+        Repair::Repaired { text, .. } => assert!(text.starts_with("\u{feff}id: TASK-0042\n")),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_valid_file_with_another_id_is_still_refused() {
+    let (why, steps) = refused(&HEAD.replace("TASK-0042", "TASK-0043"));
+    assert!(why.contains("TASK-0043"), "{why}");
+    assert!(steps.is_empty());
+}

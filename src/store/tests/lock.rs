@@ -27,3 +27,15 @@ fn lock_excludes_other_holders() {
     }
     assert_eq!(max_seen.load(Ordering::SeqCst), 1);
 }
+
+#[test]
+fn a_lock_file_is_never_created_through_a_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let target = outside.path().join("created-here");
+    let link = dir.path().join("x.lock");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    assert!(lock_exclusive(&link).is_err());
+    assert!(try_lock_exclusive(&link).is_err());
+    assert!(!target.exists(), "the lock was created through the link");
+}

@@ -90,3 +90,17 @@ fn a_long_realistic_file_differs_in_one_line() {
     );
     assert_eq!(text.lines().count(), out.lines().count());
 }
+
+#[test]
+fn cr_only_line_endings_are_lines() {
+    let text = "id: TASK-1\rstatus: todo # x\rarea: a\r";
+    assert_eq!(
+        set_status(text, "in_progress").unwrap(),
+        "id: TASK-1\rstatus: in_progress # x\rarea: a\r"
+    );
+    let crlf = "id: TASK-1\r\nstatus: todo\r\n";
+    assert_eq!(
+        set_status(crlf, "done").unwrap(),
+        "id: TASK-1\r\nstatus: done\r\n"
+    );
+}

@@ -326,3 +326,81 @@ fn versions_required_fields_and_broken_files() {
         broken.findings[0].message
     );
 }
+
+#[test]
+fn text_items_that_yaml_reads_as_mappings_warn() {
+    let text = format!(
+        "{VALID}acceptance_criteria:\n  must:\n    - Plain text\n    - storybookPreset.js loads babel-preset-expo with reanimated: false\n  quality_gates:\n    - \"Quoted: fine\"\n    - Coverage: {{lines: 80, branches: 70}}\nscope:\n  in:\n    - Check the following:\n  out:\n    - {{name: a, why: b}}\n"
+    );
+    let f = lint(&text, &env()).findings;
+    let fields: Vec<(&str, &str, Severity)> = f
+        .iter()
+        .map(|f| (f.code, f.field.as_str(), f.severity))
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            (
+                "text_item_is_mapping",
+                "acceptance_criteria.must[1]",
+                Severity::Warning
+            ),
+            (
+                "text_item_is_mapping",
+                "acceptance_criteria.quality_gates[1]",
+                Severity::Warning
+            ),
+            ("text_item_is_mapping", "scope.in[0]", Severity::Warning),
+            ("text_item_is_mapping", "scope.out[0]", Severity::Warning),
+        ]
+    );
+    assert_eq!(
+        f[0].suggestion.as_deref(),
+        Some(
+            "Quote the item: - \"storybookPreset.js loads babel-preset-expo with reanimated: false\""
+        )
+    );
+    assert!(
+        f[0].message
+            .contains("\"storybookPreset.js loads babel-preset-expo with reanimated\""),
+        "{}",
+        f[0].message
+    );
+    assert_eq!(
+        f[1].suggestion.as_deref(),
+        Some("Quote the item: - \"Coverage: {lines: 80, branches: 70}\"")
+    );
+    assert_eq!(
+        f[2].suggestion.as_deref(),
+        Some("Quote the item: - \"Check the following:\"")
+    );
+    assert!(f[3].message.contains("2 keys"), "{}", f[3].message);
+    // A plain list of criteria, and legacy files (required fields only), have none.
+    let list = format!("{VALID}acceptance_criteria:\n  - a: b\n");
+    assert_eq!(
+        lint(&list, &env()).findings[0].field,
+        "acceptance_criteria[0]"
+    );
+    let legacy = list.replace("schema_version: \"1.1\"\n", "");
+    assert_eq!(lint(&legacy, &env()).findings, vec![]);
+}
+
+#[test]
+fn related_docs_citations_must_name_real_files_and_headings() {
+    let text = format!(
+        "{VALID}context:\n  related_docs:\n    - docs/adr/0001.md#gone\n    - standards/backend-tier.md\n    - standards/backend-tier.md#Error handling & retries\n    - standards/backend-tier.md#error-handling--retries\n    - standards/backend-tier.md#versioning\n    - standards/nope.md\n    - 42\n"
+    );
+    let f = lint(&text, &env()).findings;
+    let found: Vec<(&str, &str)> = f.iter().map(|f| (f.code, f.field.as_str())).collect();
+    assert_eq!(
+        found,
+        vec![
+            ("standards_anchor_missing", "context.related_docs[4]"),
+            ("standards_file_missing", "context.related_docs[5]"),
+        ]
+    );
+    assert_eq!(
+        f[0].message,
+        "context.related_docs[4]: standards/backend-tier.md has no heading for #versioning (the context would cite it without an excerpt)"
+    );
+}

@@ -81,3 +81,11 @@ fn float_formatting() {
     assert_eq!(format_float(2.0), "2.0");
     assert_eq!(format_float(f64::NEG_INFINITY), "-.inf");
 }
+
+#[test]
+fn a_document_with_nan_equals_itself() {
+    let text = "order: .nan\nnested: [.NaN, 1.5]\n";
+    assert_eq!(parse(text), parse(text));
+    assert_ne!(parse("a: .nan\n"), parse("a: .inf\n"));
+    assert_ne!(parse("a: 1.0\n"), parse("a: 1\n"));
+}
