@@ -385,7 +385,12 @@ fn a_tampered_entry_never_chooses_a_path() {
     );
     // an entry naming another task is corrupt, and nothing is written from its contents
     let mut e = entry(&repo, "TASK-0113");
-    e["task_id"] = json!("../../../outside/pwn");
+    // A directory name of this test's own, so that nothing else on the machine can have made it.
+    let outside = format!(
+        "outside-{}",
+        repo.root().file_name().unwrap().to_string_lossy()
+    );
+    e["task_id"] = json!(format!("../../../{outside}/pwn"));
     repo.write(
         &format!("{DIR}/TASK-0113.quarantine.json"),
         serde_json::to_string(&e).unwrap(),
@@ -402,8 +407,8 @@ fn a_tampered_entry_never_chooses_a_path() {
             "{args:?}"
         );
     }
-    assert!(!repo.root().join("docs/outside").exists());
-    assert!(!repo.root().parent().unwrap().join("outside").exists());
+    assert!(!repo.root().join("docs").join(&outside).exists());
+    assert!(!repo.root().parent().unwrap().join(&outside).exists());
 }
 
 #[test]
