@@ -339,6 +339,19 @@ impl From<crate::store::StateError> for Error {
             .with_recovery(
                 "Replace the symbolic link with a directory inside the repository, then retry",
             ),
+            StateError::Linked { path, resolved } => Error::new(
+                ErrorCode::E002,
+                format!(
+                    "{} is a symbolic link (to {}); the tool's state directories are never reached through a link, so nothing is created, written, read or removed there",
+                    path.display(),
+                    resolved.display()
+                ),
+            )
+            .with_detail("path", path.display().to_string())
+            .with_detail("resolved", resolved.display().to_string())
+            .with_recovery(
+                "Replace the symbolic link with a real directory (move its content there if it is yours), then retry",
+            ),
             StateError::BadPath { path, reason } => Error::new(
                 ErrorCode::E052,
                 format!("Refusing the path {}: {reason}", path.display()),

@@ -4,7 +4,7 @@
 
 use super::store::ContextStore;
 use crate::error::Result;
-use crate::store::{self, txn::Txn};
+use crate::store::{self, StateError, txn::Txn};
 use serde_json::{Value, json};
 
 /// Stage the index with `attachments` added, each replacing the entry with the same `path`.
@@ -16,14 +16,21 @@ pub fn add(store: &ContextStore, txn: &mut Txn, attachments: Vec<Value>) -> Resu
     let path = store.evidence_dir().join("index.json");
     let mut index: Value =
         store::read_json(&path)?.unwrap_or_else(|| json!({"version": 1, "evidence": []}));
-    if !index.get("evidence").is_some_and(Value::is_array) {
-        index["evidence"] = json!([]);
-    }
-    if let Some(list) = index.get_mut("evidence").and_then(Value::as_array_mut) {
-        for attachment in attachments {
-            list.retain(|e| e.get("path") != attachment.get("path"));
-            list.push(attachment);
+    // Anything but `{"evidence": [...], ...}` is corrupt: reported, never replaced.
+    let Some(list) = index
+        .as_object_mut()
+        .map(|o| o.entry("evidence").or_insert_with(|| json!([])))
+        .and_then(Value::as_array_mut)
+    else {
+        return Err(StateError::Corrupt {
+            path,
+            reason: "expected an object whose \"evidence\" is a list".into(),
         }
+        .into());
+    };
+    for attachment in attachments {
+        list.retain(|e| e.get("path") != attachment.get("path"));
+        list.push(attachment);
     }
     Ok(txn.put_json(&store.rel("evidence/index.json"), &index)?)
 }

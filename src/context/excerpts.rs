@@ -145,12 +145,13 @@ impl IndexEntry {
     }
 }
 
-/// `<excerpt_id>-<file stem>-<section>.md`, with anything but `[a-z0-9-]` turned into `-`.
+/// `<excerpt_id>-<file stem>-<section>.md`, with anything but `[a-z0-9-]` turned into `-`. The
+/// stem is the file's path below `standards/` (`standards/web/testing.md` → `web-testing`), so
+/// that two files of the same name in different directories never share a cached copy.
 pub fn cache_name(excerpt: &Excerpt) -> String {
     let stem = excerpt
         .file
-        .rsplit('/')
-        .next()
+        .strip_prefix("standards/")
         .unwrap_or(&excerpt.file)
         .trim_end_matches(".md");
     let clean = |s: &str| -> String {
@@ -185,8 +186,8 @@ pub fn is_plain_name(name: &str) -> bool {
 
 impl ExcerptIndex {
     /// Add an excerpt, replacing the entry for the same file and section. Returns the cache
-    /// file the replaced entry used, if it differs from the new one and is a plain file name
-    /// of this directory ([`is_plain_name`]).
+    /// file the replaced entry used when nothing uses it any more and it is a plain file name of
+    /// this directory ([`is_plain_name`]): that copy can go.
     pub fn upsert(&mut self, entry: IndexEntry) -> Option<String> {
         match self
             .excerpts
@@ -195,14 +196,19 @@ impl ExcerptIndex {
         {
             Some(existing) => {
                 let old = std::mem::replace(existing, entry);
-                (old.excerpt_path != existing.excerpt_path && is_plain_name(&old.excerpt_path))
-                    .then_some(old.excerpt_path)
+                self.unused(old.excerpt_path)
             }
             None => {
                 self.excerpts.push(entry);
                 None
             }
         }
+    }
+
+    /// `name`, if no entry uses it and it is a plain file name: a cached copy that can go.
+    pub fn unused(&self, name: String) -> Option<String> {
+        (is_plain_name(&name) && !self.excerpts.iter().any(|e| e.excerpt_path == name))
+            .then_some(name)
     }
 }
 
@@ -214,6 +220,8 @@ pub enum Staleness {
     FileMissing,
     SectionMissing,
     Changed,
+    /// The cached copy is gone, or no longer the excerpt it stands for.
+    CacheChanged,
 }
 
 impl Staleness {
@@ -224,6 +232,7 @@ impl Staleness {
             Staleness::FileMissing => "file gone",
             Staleness::SectionMissing => "section gone",
             Staleness::Changed => "section changed",
+            Staleness::CacheChanged => "cached copy missing or edited",
         }
     }
 }
@@ -243,6 +252,11 @@ pub fn freshness(entry: &IndexEntry, current: Option<&str>) -> Staleness {
         Some(e) if e.content_sha == entry.content_sha => Staleness::Fresh,
         Some(_) => Staleness::Changed,
     }
+}
+
+/// Whether a cached copy (`None`: gone) is still the excerpt its entry stands for.
+pub fn cached_copy_matches(entry: &IndexEntry, cached: Option<&[u8]>) -> bool {
+    cached.is_some_and(|bytes| sha256_hex(bytes).get(..16) == Some(entry.content_sha.as_str()))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 use super::model::{CONTEXT_VERSION, Context, Manifest};
 use crate::error::{Error, ErrorCode, Result};
 use crate::repo::Repo;
-use crate::store::txn::{Domain, Locked, Txn};
+use crate::store::txn::{Allow, Domain, Locked, Txn};
 use crate::store::{self, StateError};
 use std::path::PathBuf;
 
@@ -80,7 +80,7 @@ impl ContextStore {
             &repo.root,
             format!("{OUTPUT_DIR}/.locks/{}.lock", self.id),
             format!("{OUTPUT_DIR}/.txn/{}", self.id),
-            vec![self.rel_dir.clone()],
+            vec![Allow::tree(self.rel_dir.clone())],
         )
     }
 

@@ -9,7 +9,7 @@ pub mod repair;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::repo::{ARCHIVE_DIR, Repo, TASKS_DIR};
-use crate::store::txn::{Domain, Txn};
+use crate::store::txn::{Allow, Domain, Txn};
 use crate::store::{self, StateError};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -101,20 +101,25 @@ impl Quarantine {
             format!("{QUARANTINE_DIR}/index.lock"),
             format!("{QUARANTINE_DIR}/.txn"),
             vec![
-                QUARANTINE_DIR.to_string(),
-                TASKS_DIR.to_string(),
-                ARCHIVE_DIR.to_string(),
+                Allow::files(QUARANTINE_DIR),
+                Allow::task_files(TASKS_DIR),
+                Allow::task_files(ARCHIVE_DIR),
             ],
         )
     }
 
-    /// Finish a change a crash interrupted before reading (a reader then sees the after state).
-    fn settle(&self) -> Result<()> {
+    /// Before reading: the quarantine directory must be the tool's own (never reached through
+    /// a link: E002), and a change a crash interrupted is finished first, so the reader sees the
+    /// after state. `false` when there is no quarantine at all.
+    fn settle(&self) -> Result<bool> {
+        if store::paths::existing_state_dir(&self.root, QUARANTINE_DIR)?.is_none() {
+            return Ok(false);
+        }
         let domain = self.domain();
         if domain.unsettled() {
             domain.lock()?;
         }
-        Ok(())
+        Ok(true)
     }
 
     fn entry_rel(id: &str) -> String {
@@ -134,7 +139,9 @@ impl Quarantine {
     /// Ids that are quarantined: listed in the index or holding an entry file. Either source is
     /// enough, so a half-finished change can never let a quarantined task be picked.
     pub fn quarantined_ids(&self) -> Result<BTreeSet<String>> {
-        self.settle()?;
+        if !self.settle()? {
+            return Ok(BTreeSet::new());
+        }
         let mut ids: BTreeSet<String> = store::read_json::<Index>(&self.index_path())?
             .map(|i| i.quarantined_tasks.into_iter().collect())
             .unwrap_or_default();
@@ -153,7 +160,9 @@ impl Quarantine {
             .flatten()
             .filter_map(|e| {
                 let name = e.file_name().to_string_lossy().into_owned();
-                name.strip_suffix(".quarantine.json").map(str::to_string)
+                name.strip_suffix(".quarantine.json")
+                    .filter(|id| crate::ids::is_valid_id(id))
+                    .map(str::to_string)
             })
             .collect();
         ids.sort();
@@ -163,6 +172,14 @@ impl Quarantine {
     /// The entry of `id`, which must be a checked id. An entry that names another task is
     /// corrupt (E052): its contents never choose a path.
     pub fn read_entry(&self, id: &str) -> Result<Option<Entry>> {
+        if !self.settle()? {
+            return Ok(None);
+        }
+        self.load_entry(id)
+    }
+
+    /// [`Quarantine::read_entry`] for a caller that holds the lock (or has settled already).
+    fn load_entry(&self, id: &str) -> Result<Option<Entry>> {
         let path = self.entry_path(id);
         let entry: Option<Entry> = store::read_json(&path)?;
         match entry {
@@ -206,7 +223,7 @@ impl Quarantine {
         now: &str,
     ) -> Result<(Entry, bool)> {
         self.transaction(|index, txn| {
-            let existing = self.read_entry(id)?;
+            let existing = self.load_entry(id)?;
             let created = existing.is_none();
             let entry = match existing {
                 Some(mut entry) => {
@@ -245,10 +262,12 @@ impl Quarantine {
 
     /// Every entry (not the released ones), sorted by id.
     pub fn entries(&self) -> Result<Vec<Entry>> {
-        self.settle()?;
         let mut entries = Vec::new();
+        if !self.settle()? {
+            return Ok(entries);
+        }
         for id in self.entry_ids()? {
-            if let Some(entry) = self.read_entry(&id)? {
+            if let Some(entry) = self.load_entry(&id)? {
                 entries.push(entry);
             }
         }
@@ -261,7 +280,7 @@ impl Quarantine {
     pub fn release(&self, id: &str, notes: Option<String>, now: &str) -> Result<Option<Entry>> {
         self.transaction(|index, txn| {
             let listed = index.quarantined_tasks.iter().any(|t| t == id);
-            let Some(mut entry) = self.read_entry(id)? else {
+            let Some(mut entry) = self.load_entry(id)? else {
                 if listed {
                     index.quarantined_tasks.retain(|t| t != id);
                     return Ok((None, true));
@@ -294,7 +313,7 @@ impl Quarantine {
         change: impl FnOnce(&mut Entry, &mut Txn) -> Result<()>,
     ) -> Result<Entry> {
         self.transaction(|_, txn| {
-            let Some(mut entry) = self.read_entry(id)? else {
+            let Some(mut entry) = self.load_entry(id)? else {
                 return Err(not_quarantined(id, &self.entry_path(id)));
             };
             change(&mut entry, txn)?;

@@ -18,6 +18,8 @@ pub enum StateError {
     /// The path resolves outside the repository (through a symbolic link): nothing is created,
     /// written, read or removed there.
     Outside { path: PathBuf, resolved: PathBuf },
+    /// A state directory is a symbolic link (to `resolved`): state is never reached through one.
+    Linked { path: PathBuf, resolved: PathBuf },
     /// A path (usually read from a state file) that the tool would never have written.
     BadPath { path: PathBuf, reason: String },
 }

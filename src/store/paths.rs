@@ -1,8 +1,9 @@
 //! Where state may be written (contract D9): one rule for every state directory. A repo-relative
 //! directory is walked from the repository root one component at a time; an existing component
-//! must be a directory that resolves inside the repository (a symbolic link is resolved to check
-//! where it goes, and one that leaves the repository is refused before anything is created); a
-//! missing component is created only after everything above it was checked.
+//! must be a real directory — a symbolic link is refused wherever it points: out of the
+//! repository it would write there, inside it it would write (or, for a journal, delete) in a
+//! place that is not the tool's; a missing component is created only after everything above it
+//! was checked.
 
 use super::{StateError, fault};
 use std::io;
@@ -52,15 +53,8 @@ fn walk(root: &Path, rel: &str, create: bool) -> Result<Option<PathBuf>, StateEr
         path.push(part);
         match std::fs::symlink_metadata(&path) {
             Ok(meta) if meta.file_type().is_symlink() => {
-                let resolved = path
-                    .canonicalize()
-                    .map_err(|e| StateError::io(&path, "resolve", e))?;
-                if !resolved.starts_with(root) {
-                    return Err(StateError::Outside { path, resolved });
-                }
-                if !resolved.is_dir() {
-                    return Err(not_a_directory(&path));
-                }
+                let resolved = path.canonicalize().unwrap_or_else(|_| path.clone());
+                return Err(StateError::Linked { path, resolved });
             }
             Ok(meta) if meta.is_dir() => {}
             Ok(_) => return Err(not_a_directory(&path)),

@@ -40,8 +40,66 @@ pub struct Domain {
     lock_rel: String,
     /// Repo-relative directory of the journal and the staged files, removed when idle.
     dir_rel: String,
-    /// Repo-relative directories (or files) the domain's changes may touch.
-    allowed: Vec<String>,
+    /// What the domain's changes may touch.
+    allowed: Vec<Allow>,
+}
+
+/// One place a domain's changes may touch. A journal is checked against these before anything
+/// moves, so a hostile one can do no more than the domain's own commands do.
+#[derive(Debug, Clone)]
+pub struct Allow {
+    /// Repo-relative directory.
+    prefix: String,
+    what: Allowed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Allowed {
+    /// Files below the prefix, and the removal of directories below it or of the prefix itself
+    /// (a task's context directory).
+    Tree,
+    /// Files below the prefix; never a directory.
+    Files,
+    /// `*.task.yaml` files below the prefix; never a directory.
+    TaskFiles,
+}
+
+impl Allow {
+    pub fn tree(prefix: impl Into<String>) -> Allow {
+        Allow {
+            prefix: prefix.into(),
+            what: Allowed::Tree,
+        }
+    }
+
+    pub fn files(prefix: impl Into<String>) -> Allow {
+        Allow {
+            prefix: prefix.into(),
+            what: Allowed::Files,
+        }
+    }
+
+    pub fn task_files(prefix: impl Into<String>) -> Allow {
+        Allow {
+            prefix: prefix.into(),
+            what: Allowed::TaskFiles,
+        }
+    }
+
+    /// Whether `target` (a checked relative path) is this rule's. Hidden names below the prefix
+    /// (a journal directory, a lock) are never a change's target.
+    fn covers(&self, target: &str) -> bool {
+        let below = target.starts_with(self.prefix.as_str())
+            && target[self.prefix.len()..].starts_with('/')
+            && !target[self.prefix.len() + 1..]
+                .split('/')
+                .any(|part| part.starts_with('.'));
+        match self.what {
+            Allowed::Tree => below || target == self.prefix,
+            Allowed::Files => below,
+            Allowed::TaskFiles => below && target.ends_with(".task.yaml"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -100,7 +158,7 @@ impl Domain {
         root: &Path,
         lock_rel: impl Into<String>,
         dir_rel: impl Into<String>,
-        allowed: Vec<String>,
+        allowed: Vec<Allow>,
     ) -> Domain {
         Domain {
             root: root.to_path_buf(),
@@ -158,17 +216,27 @@ impl Domain {
         Ok(Some(locked))
     }
 
-    /// Check a target path: relative, clean, inside one of the domain's directories.
+    /// Check a target path: relative, clean, one of the domain's (see [`Allow`]).
     fn check_target(&self, target: &str) -> Result<(), String> {
         paths::check_relative(target)?;
-        let inside = self.allowed.iter().any(|a| {
-            target == a || (target.starts_with(a.as_str()) && target[a.len()..].starts_with('/'))
-        });
-        if inside {
+        if self.rule(target).is_some() {
             Ok(())
         } else {
-            Err(format!("{target:?} is outside {}", self.allowed.join(", ")))
+            let places: Vec<&str> = self.allowed.iter().map(|a| a.prefix.as_str()).collect();
+            Err(format!(
+                "{target:?} is not a file this change may touch (under {})",
+                places.join(", ")
+            ))
         }
+    }
+
+    fn rule(&self, target: &str) -> Option<&Allow> {
+        self.allowed.iter().find(|a| a.covers(target))
+    }
+
+    /// Whether a directory at `target` may be removed (or replaced).
+    fn may_remove_directory(&self, target: &str) -> bool {
+        self.rule(target).is_some_and(|a| a.what == Allowed::Tree)
     }
 }
 
@@ -226,10 +294,20 @@ impl Locked {
                 journal.version
             )));
         }
-        for op in &journal.ops {
+        for (i, op) in journal.ops.iter().enumerate() {
             self.domain.check_target(&op.target).map_err(|reason| {
                 corrupt(format!("operation on a path it may not touch: {reason}"))
             })?;
+            // A staged file is one the tool wrote: a plain file, never a link or a directory.
+            let staged = self.staged(i);
+            if let Ok(meta) = std::fs::symlink_metadata(&staged)
+                && !meta.is_file()
+            {
+                return Err(corrupt(format!(
+                    "the staged file {} is not a plain file",
+                    staged.display()
+                )));
+            }
         }
         match self.apply(&journal.ops) {
             Ok(()) => self.finish(&journal.ops),
@@ -271,6 +349,15 @@ impl Locked {
     fn forward(&self, i: usize, op: &Op) -> Result<(), Stop> {
         let staged = self.staged(i);
         let backup = self.backup(i);
+        if let Ok(Some(target)) = self.target(&op.target, false)
+            && std::fs::symlink_metadata(&target).is_ok_and(|m| m.is_dir())
+            && !self.domain.may_remove_directory(&op.target)
+        {
+            return Err(Stop::Io(StateError::BadPath {
+                path: target,
+                reason: "a directory where this change may only touch a file".into(),
+            }));
+        }
         match op.kind {
             Kind::Put => {
                 if !exists(&staged) {
@@ -292,7 +379,9 @@ impl Locked {
                     return Ok(());
                 };
                 if exists(&target) {
-                    if !same_file(&staged, &target) {
+                    // Ours when it is the staged file (linked before a crash) — or a copy of it
+                    // (a repository copied without its hard links).
+                    if !same_file(&staged, &target) && !same_content(&staged, &target) {
                         return Err(Stop::Conflict(target));
                     }
                 } else {
@@ -674,6 +763,16 @@ fn link(from: &Path, to: &Path) -> Result<(), StateError> {
     std::fs::hard_link(from, to).map_err(|e| StateError::io(to, "link", e))?;
     fault::crash_point();
     Ok(())
+}
+
+fn same_content(a: &Path, b: &Path) -> bool {
+    let (Ok(ma), Ok(mb)) = (std::fs::symlink_metadata(a), std::fs::symlink_metadata(b)) else {
+        return false;
+    };
+    ma.is_file()
+        && mb.is_file()
+        && ma.len() == mb.len()
+        && matches!((std::fs::read(a), std::fs::read(b)), (Ok(x), Ok(y)) if x == y)
 }
 
 fn rename(from: &Path, to: &Path) -> Result<(), StateError> {

@@ -5,6 +5,7 @@
 use super::cache::{self, Outcome};
 use super::model::Task;
 use super::parse::ParseFailure;
+use crate::output::field;
 use crate::repo::Repo;
 use std::collections::HashMap;
 
@@ -103,8 +104,8 @@ impl Catalog {
             if report_broken(file) {
                 out.push(format!(
                     "Warning: Failed to parse {}: {}",
-                    repo.abs_string(&file.path),
-                    file.failure
+                    field(&repo.abs_string(&file.path)),
+                    field(&file.failure.to_string())
                 ));
             }
         }
@@ -112,15 +113,17 @@ impl Catalog {
             out.push(format!(
                 "Warning: Duplicate task id {} in {}; using {}",
                 dup.id,
-                dup.paths.join(", "),
-                dup.paths[0]
+                field(&dup.paths.join(", ")),
+                field(&dup.paths[0])
             ));
         }
         for task in &self.tasks {
             if task.is_archived() && !task.is_completed() {
                 out.push(format!(
                     "Warning: Archived task {} has status '{}' but should be 'completed' ({})",
-                    task.id, task.status, task.path
+                    task.id,
+                    field(&task.status),
+                    field(&task.path)
                 ));
             }
         }

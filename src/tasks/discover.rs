@@ -1,6 +1,7 @@
 //! Finding task files (contract D5): `tasks/` then `docs/completed-tasks/`, each walked
 //! recursively in sorted path order; symlinked directories are not entered, symlinked files are
-//! read through.
+//! read through when they resolve inside the repository (never outside it: such a file is
+//! skipped with a warning).
 
 use crate::repo::{ARCHIVE_DIR, TASKS_DIR};
 use std::path::{Path, PathBuf};
@@ -50,7 +51,7 @@ pub fn discover(root: &Path) -> (Vec<TaskFile>, Vec<String>) {
     for dir in [TASKS_DIR, ARCHIVE_DIR] {
         let base = root.join(dir);
         if base.is_dir() {
-            walk(base, dir.to_string(), &mut files, &mut warnings);
+            walk(root, base, dir.to_string(), &mut files, &mut warnings);
         }
     }
     (files, warnings)
@@ -58,11 +59,25 @@ pub fn discover(root: &Path) -> (Vec<TaskFile>, Vec<String>) {
 
 /// Pre-order walk, siblings in byte order of their names (a directory's files and
 /// subdirectories interleaved, as a sorted listing shows them). Iterative: depth is unbounded.
-fn walk(base: PathBuf, base_rel: String, files: &mut Vec<TaskFile>, warnings: &mut Vec<String>) {
+fn walk(
+    root: &Path,
+    base: PathBuf,
+    base_rel: String,
+    files: &mut Vec<TaskFile>,
+    warnings: &mut Vec<String>,
+) {
     // Pending directories and files, the next to visit on top.
     let mut stack: Vec<(PathBuf, String, bool)> = vec![(base, base_rel, true)];
     while let Some((path, rel, is_dir)) = stack.pop() {
         if !is_dir {
+            let linked = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+            if linked && !path.canonicalize().is_ok_and(|p| p.starts_with(root)) {
+                warnings.push(format!(
+                    "Warning: {} is a symbolic link that leaves the repository (or leads nowhere); it is not read",
+                    crate::output::field(&rel)
+                ));
+                continue;
+            }
             let meta = match std::fs::metadata(&path) {
                 Ok(meta) if meta.is_file() => meta,
                 _ => continue,

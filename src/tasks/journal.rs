@@ -7,7 +7,7 @@
 use crate::error::Result;
 use crate::ids::is_valid_id;
 use crate::repo::{ARCHIVE_DIR, CACHE_DIR, Repo, TASKS_DIR};
-use crate::store::txn::{Domain, Locked};
+use crate::store::txn::{Allow, Domain, Locked};
 
 const TXN_DIR: &str = "txn";
 
@@ -17,7 +17,7 @@ pub fn domain(repo: &Repo, id: &str) -> Domain {
         &repo.root,
         format!("{CACHE_DIR}/locks/{id}.lock"),
         format!("{CACHE_DIR}/{TXN_DIR}/{id}"),
-        vec![TASKS_DIR.to_string(), ARCHIVE_DIR.to_string()],
+        vec![Allow::task_files(TASKS_DIR), Allow::task_files(ARCHIVE_DIR)],
     )
 }
 
@@ -34,7 +34,20 @@ pub fn lock(repo: &Repo, id: &str) -> Result<Locked> {
 /// lock is held is in progress, not interrupted, and is left to its process. Problems become
 /// warnings.
 pub fn recover_interrupted(repo: &Repo) -> Vec<String> {
-    let dir = repo.root.join(CACHE_DIR).join(TXN_DIR);
+    // Never through a link: the directory is the tool's own, or nothing is looked at.
+    let dir = match crate::store::paths::existing_state_dir(
+        &repo.root,
+        &format!("{CACHE_DIR}/{TXN_DIR}"),
+    ) {
+        Ok(Some(dir)) => dir,
+        Ok(None) => return Vec::new(),
+        Err(e) => {
+            return vec![format!(
+                "Warning: interrupted task-file changes are not looked at: {}",
+                crate::error::Error::from(e).message
+            )];
+        }
+    };
     let Ok(entries) = std::fs::read_dir(&dir) else {
         return Vec::new();
     };

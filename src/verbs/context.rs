@@ -567,20 +567,22 @@ fn text_value(v: &Value) -> String {
 
 impl Report for GetReport {
     fn text(&self, out: &mut Text) {
+        use crate::output::field;
         let c = &self.context;
         let s = &mut out.stdout;
-        s.push_str(&format!("Context for {}\n", c.task_id));
+        // Every value comes from context.json: one line each, whatever it holds.
+        s.push_str(&format!("Context for {}\n", field(&c.task_id)));
         s.push_str(&format!(
             "  Version: {} (schema {})\n",
             c.version,
-            c.schema_version.as_deref().unwrap_or("1.0")
+            field(c.schema_version.as_deref().unwrap_or("1.0"))
         ));
-        s.push_str(&format!("  Created: {}\n", c.created_at));
+        s.push_str(&format!("  Created: {}\n", field(&c.created_at)));
         s.push_str(&format!(
             "  Created by: {}\n",
-            c.created_by.as_deref().unwrap_or("-")
+            field(c.created_by.as_deref().unwrap_or("-"))
         ));
-        s.push_str(&format!("  Git HEAD: {}\n", prefix(&c.git_head, 8)));
+        s.push_str(&format!("  Git HEAD: {}\n", field(prefix(&c.git_head, 8))));
         if let Some(age) = self.age_hours {
             s.push_str(&format!("  Age: {age:.1} hours\n"));
         }
@@ -885,7 +887,8 @@ impl Report for RebuildReport {
             prefix(&self.git_head, 8)
         ));
         for change in &self.changes {
-            out.stdout.push_str(&format!("  {change}\n"));
+            out.stdout
+                .push_str(&format!("  {}\n", crate::output::field(change)));
         }
         out.stdout.push_str(&format!(
             "  Context file: {OUTPUT_DIR}/{}/context.json\n  Manifest: {} source file(s)\n",

@@ -4,7 +4,8 @@
 use crate::app::Ctx;
 use crate::clock::iso;
 use crate::context::excerpts::{
-    Excerpt, ExcerptIndex, IndexEntry, Staleness, cache_name, extract, freshness, is_plain_name,
+    Excerpt, ExcerptIndex, IndexEntry, Staleness, cache_name, cached_copy_matches, extract,
+    freshness, is_plain_name,
 };
 use crate::context::store::ContextStore;
 use crate::error::{Error, ErrorCode, Result};
@@ -220,7 +221,25 @@ fn check_all(ctx: &Ctx, store: &ContextStore) -> Result<(ExcerptIndex, Vec<Excer
             let current = texts
                 .entry(entry.file.as_str())
                 .or_insert_with(|| read_current(ctx, &entry.file));
-            let state = freshness(entry, current.as_deref());
+            let mut state = freshness(entry, current.as_deref());
+            if state == Staleness::Fresh {
+                // The standards file still says the same: is the cached copy still it?
+                let cached = is_plain_name(&entry.excerpt_path)
+                    .then(|| {
+                        store::read_state(
+                            &store
+                                .evidence_dir()
+                                .join("standards")
+                                .join(&entry.excerpt_path),
+                        )
+                        .ok()
+                        .flatten()
+                    })
+                    .flatten();
+                if !cached_copy_matches(entry, cached.as_deref()) {
+                    state = Staleness::CacheChanged;
+                }
+            }
             ExcerptState {
                 excerpt_id: entry.id.clone(),
                 file: entry.file.clone(),
@@ -242,6 +261,11 @@ fn check_all(ctx: &Ctx, store: &ContextStore) -> Result<(ExcerptIndex, Vec<Excer
 /// are replaced, so such a file reads as changed rather than failing the check.
 fn read_current(ctx: &Ctx, rel: &str) -> Option<String> {
     let path = ctx.repo.inside(rel).ok()?;
+    // A plain file of a sane size: a FIFO or a device would block or never end.
+    let meta = std::fs::metadata(&path).ok()?;
+    if !meta.is_file() || meta.len() > MAX_STANDARDS_FILE {
+        return None;
+    }
     let bytes = std::fs::read(path).ok()?;
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
@@ -336,13 +360,14 @@ pub fn invalidate(ctx: &Ctx, id: &str) -> Result<InvalidateReport> {
             let stale = removed.iter().any(|r| {
                 r.excerpt_id == entry.id && r.file == entry.file && r.section == entry.section
             });
-            if stale && is_plain_name(&entry.excerpt_path) {
-                gone.push(store.rel(&format!("evidence/standards/{}", entry.excerpt_path)));
+            if stale {
+                gone.push(entry.excerpt_path.clone());
             }
             !stale
         });
-        for path in gone {
-            txn.remove(&path)?;
+        // A copy goes only when no remaining excerpt uses it.
+        for name in gone.into_iter().filter_map(|name| index.unused(name)) {
+            txn.remove(&store.rel(&format!("evidence/standards/{name}")))?;
         }
         txn.put_json(&store.rel("evidence/standards/index.json"), &index)?;
         txn.commit()?;

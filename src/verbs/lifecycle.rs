@@ -332,13 +332,22 @@ fn move_to_archive(
             "Remove or rename the existing archived file (or compare the two), then retry",
         )
     };
+    // The archive is a real directory of this repository (never a link: through one, the
+    // "archived copy" could be the original itself).
+    ctx.repo.existing_state_dir(ARCHIVE_DIR)?;
     let mut txn = locked.begin();
     let resumed = match std::fs::symlink_metadata(&target) {
         Err(_) => {
             txn.create(&rel, bytes, Some(&file.abs))?;
             false
         }
-        Ok(meta) if meta.is_file() && std::fs::read(&target).is_ok_and(|b| b == bytes) => true,
+        Ok(meta)
+            if meta.is_file()
+                && !same_file(&meta, &file.abs)
+                && std::fs::read(&target).is_ok_and(|b| b == bytes) =>
+        {
+            true
+        }
         Ok(_) => return Err(exists()),
     };
     txn.remove(&file.rel)?;
@@ -351,6 +360,12 @@ fn move_to_archive(
         _ => Error::from(e),
     })?;
     Ok((rel, resumed))
+}
+
+/// Whether `meta` describes the file at `path` (two names of one file are never a copy).
+fn same_file(meta: &std::fs::Metadata, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.dev() == meta.dev() && m.ino() == meta.ino())
 }
 
 /// Whether a completed task still has what a completion removes: a context cache (or an

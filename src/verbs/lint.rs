@@ -145,7 +145,7 @@ impl Report for LintReport {
     fn text(&self, out: &mut Text) {
         let name = Path::new(&self.path)
             .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
+            .map(|n| crate::output::field(&n.to_string_lossy()).into_owned())
             .unwrap_or_default();
         let s = &mut out.stdout;
         if self.findings.is_empty() {

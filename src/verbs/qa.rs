@@ -468,12 +468,14 @@ impl Report for CompareReport {
             self.task_id,
             self.agent_role,
             self.command_id,
-            self.baseline
-                .recorded_at
-                .as_deref()
-                .unwrap_or("recorded by tasks.py"),
+            crate::output::field(
+                self.baseline
+                    .recorded_at
+                    .as_deref()
+                    .unwrap_or("recorded by tasks.py")
+            ),
             summary_text(self.baseline.summary.as_ref()),
-            self.current.log_path.as_deref().unwrap_or("-"),
+            crate::output::field(self.current.log_path.as_deref().unwrap_or("-")),
             summary_text(self.current.summary.as_ref()),
         ));
         o.push_str("✓ No regressions\n");

@@ -352,20 +352,34 @@ fn read_only_verbs_never_write_the_ledger_or_the_cache_outside() {
     compliance.link_from(&repo, "docs/compliance");
     let cache = Outside::new();
     cache.link_from(&repo, "tasks/.cache");
-    for _ in 0..2 {
-        let run = repo.run(&["--list"]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        assert!(run.stdout.contains(ID));
+    for args in [&["--list"][..], &["--list"], &["--pick"]] {
+        let run = repo.run(args);
+        // The quarantine cannot be read through the link: better to stop than to pick a
+        // quarantined task. The ledger and the cache are neither read nor written there.
+        assert_eq!(run.code, 10, "{}", run.stderr);
+        assert!(run.stderr.contains("Error [E002]"), "{}", run.stderr);
         assert!(
-            run.stderr.contains("outside the repository"),
+            run.stderr.contains("the task cache is not used"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("docs/compliance is a symbolic link"),
             "{}",
             run.stderr
         );
     }
-    let run = repo.run(&["--pick"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(compliance.files().is_empty(), "{:?}", compliance.files());
     assert!(cache.files().is_empty(), "{:?}", cache.files());
+    // Without the linked compliance directory, a read-only command works and still writes
+    // nothing into the linked cache.
+    std::fs::remove_file(repo.root().join("docs/compliance")).unwrap();
+    let run = repo.run(&["--list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains(ID));
+    assert!(cache.files().is_empty(), "{:?}", cache.files());
+    std::fs::remove_dir_all(repo.root().join("docs/compliance")).unwrap();
+    compliance.link_from(&repo, "docs/compliance");
     // Verbs that must write there refuse, and still write nothing.
     let (code, doc, _) = repo.json(&["--quarantine-task", ID, "--reason", "manual"]);
     assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
@@ -546,5 +560,360 @@ fn counters_saturate_instead_of_wrapping() {
     assert_eq!(
         context(&repo)["coordination"]["implementer"]["drift_budget"],
         1
+    );
+}
+
+/// Run with a time limit: a command that hangs fails the test instead of the suite.
+fn run_limited(repo: &TestRepo, args: &[&str]) -> (Option<i32>, String, String) {
+    let mut child = crate::support::command()
+        .args(args)
+        .current_dir(repo.root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("{args:?} hung for 20 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn link(repo: &TestRepo, rel: &str, to: &str) {
+    let path = repo.root().join(rel);
+    if let Ok(meta) = std::fs::symlink_metadata(&path) {
+        if meta.is_dir() {
+            std::fs::remove_dir_all(&path).unwrap();
+        } else {
+            std::fs::remove_file(&path).unwrap();
+        }
+    }
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::os::unix::fs::symlink(to, path).unwrap();
+}
+
+#[test]
+fn journal_directories_reached_through_links_inside_the_repository_delete_nothing() {
+    let repo = repo();
+    assert_eq!(repo.run(&["--init-context", ID]).code, 0);
+    let before = repo.snapshot();
+    // `.agent-output/.txn/<ID>` would be the context directory itself.
+    link(&repo, ".agent-output/.txn", ".");
+    let (code, doc, _) = repo.json(&["--get-context", ID]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    assert!(
+        repo.root().join(CONTEXT).exists(),
+        "the context was deleted"
+    );
+    std::fs::remove_file(repo.root().join(".agent-output/.txn")).unwrap();
+    // `tasks/.cache/txn` leading to `.agent-output`: every context would be a journal.
+    link(&repo, "tasks/.cache/txn", "../../.agent-output");
+    let run = repo.run(&["--list"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("symbolic link"), "{}", run.stderr);
+    assert!(
+        repo.root().join(CONTEXT).exists(),
+        "the context was deleted"
+    );
+    std::fs::remove_file(repo.root().join("tasks/.cache/txn")).unwrap();
+    let after = repo.snapshot();
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn archiving_into_a_linked_archive_never_deletes_the_task() {
+    let repo = TestRepo::new();
+    repo.task(
+        "tasks/TASK-0150-done.task.yaml",
+        "TASK-0150",
+        "completed",
+        "P2",
+        "",
+    )
+    .commit();
+    link(&repo, "docs/completed-tasks", "../tasks");
+    let (code, doc, _) = repo.json(&["--archive", "TASK-0150"]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    assert!(repo.root().join("tasks/TASK-0150-done.task.yaml").is_file());
+}
+
+#[test]
+fn a_hostile_journal_can_only_touch_what_its_commands_touch() {
+    let repo = repo();
+    repo.task(
+        "docs/completed-tasks/TASK-0499-old.task.yaml",
+        "TASK-0499",
+        "completed",
+        "P3",
+        "",
+    )
+    .write("tasks/backend/NOTES.md", "uncommitted notes\n");
+    let before = repo.snapshot();
+    for (journal, ops, reader) in [
+        (
+            "docs/compliance/quarantine/.txn",
+            r#"[{"kind":"remove","target":"docs/completed-tasks"}]"#,
+            &["--list-quarantined"][..],
+        ),
+        (
+            "docs/compliance/quarantine/.txn",
+            r#"[{"kind":"remove","target":"tasks/backend/NOTES.md"}]"#,
+            &["--list"][..],
+        ),
+        (
+            "tasks/.cache/txn/TASK-0501",
+            r#"[{"kind":"remove","target":"tasks/backend"}]"#,
+            &["--list"][..],
+        ),
+        (
+            ".agent-output/.txn/TASK-0501",
+            r#"[{"kind":"remove","target":"tasks/backend/TASK-0501-importer.task.yaml"}]"#,
+            &["--get-context", ID][..],
+        ),
+    ] {
+        repo.write(
+            &format!("{journal}/journal.json"),
+            format!(r#"{{"version":1,"ops":{ops}}}"#),
+        );
+        let run = repo.run(reader);
+        assert!(
+            run.code != 0 || !run.stderr.is_empty(),
+            "{reader:?}: silently accepted"
+        );
+        let after = repo.snapshot();
+        for (path, bytes) in &before {
+            assert_eq!(
+                after.get(path),
+                Some(bytes),
+                "{journal}: {path} was touched"
+            );
+        }
+        std::fs::remove_dir_all(repo.root().join(journal)).unwrap();
+    }
+}
+
+#[test]
+fn state_directories_linked_inside_the_repository_are_refused() {
+    let repo = repo();
+    assert_eq!(repo.run(&["--init-context", ID]).code, 0);
+    repo.write("data/index.json", "{\"precious\": true}\n");
+    repo.write("qa/jest.log", "Tests:       1 failed, 9 passed, 10 total\n");
+    link(&repo, ".agent-output/TASK-0501/evidence", "../../data");
+    let (code, doc, _) = repo.json(&[
+        "--record-qa",
+        ID,
+        "--agent",
+        "implementer",
+        "--from",
+        "qa/jest.log",
+    ]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    assert_eq!(repo.read("data/index.json"), "{\"precious\": true}\n");
+    assert!(!repo.root().join("data/qa").exists());
+}
+
+#[test]
+fn a_linked_quarantine_is_never_read() {
+    let repo = repo();
+    let outside = Outside::new();
+    std::fs::write(
+        outside.path().join("index.json"),
+        r#"{"quarantined_tasks": ["TASK-0501"]}"#,
+    )
+    .unwrap();
+    outside.link_from(&repo, "docs/compliance/quarantine");
+    for args in [&["--pick"][..], &["--list"], &["--list-quarantined"]] {
+        let (code, doc, _) = repo.json(args);
+        assert_eq!((code, error_code(&doc)), (10, "E002"), "{args:?}: {doc}");
+    }
+}
+
+#[test]
+fn lock_files_are_never_followed() {
+    let repo = repo();
+    let outside = Outside::new();
+    link(
+        &repo,
+        ".agent-output/.locks/TASK-0501.lock",
+        &outside.path().join("created").display().to_string(),
+    );
+    let (code, doc, _) = repo.json(&["--init-context", ID]);
+    assert_eq!((code, error_code(&doc)), (40, "E041"), "{doc}");
+    assert!(outside.files().is_empty(), "{:?}", outside.files());
+    // Two lock files made one: no command may wait for itself.
+    assert_eq!(
+        repo.run(&["--quarantine-task", ID, "--reason", "manual"])
+            .code,
+        0
+    );
+    link(
+        &repo,
+        "docs/compliance/quarantine/index.lock",
+        "../../../tasks/.cache/locks/TASK-0501.lock",
+    );
+    let (code, _, _) = run_limited(&repo, &["--repair-quarantined", ID]);
+    assert_ne!(code, Some(0));
+}
+
+#[test]
+fn a_special_file_named_by_the_excerpt_index_does_not_hang() {
+    let repo = repo();
+    assert_eq!(repo.run(&["--init-context", ID]).code, 0);
+    let fifo = repo.root().join("standards/pipe.md");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let index_rel = ".agent-output/TASK-0501/evidence/standards/index.json";
+    let mut index: Value = serde_json::from_str(&repo.read(index_rel)).unwrap();
+    index["excerpts"][0]["file"] = Value::from("standards/pipe.md");
+    repo.write(index_rel, serde_json::to_vec_pretty(&index).unwrap());
+    let (code, _, _) = run_limited(&repo, &["--verify-excerpts", ID]);
+    assert_eq!(code, Some(20));
+    let (code, _, _) = run_limited(&repo, &["--invalidate-excerpts", ID]);
+    assert_eq!(code, Some(0));
+}
+
+#[test]
+fn a_corrupt_evidence_index_is_e052_and_kept() {
+    let repo = repo();
+    assert_eq!(repo.run(&["--init-context", ID]).code, 0);
+    repo.write("qa/jest.log", "Tests:       1 failed, 9 passed, 10 total\n");
+    let index = ".agent-output/TASK-0501/evidence/index.json";
+    for corrupt in [
+        "42\n",
+        "{\"version\": 1, \"evidence\": {\"note\": \"keep\"}}\n",
+    ] {
+        repo.write(index, corrupt);
+        let (code, doc, _) = repo.json(&[
+            "--record-qa",
+            ID,
+            "--agent",
+            "implementer",
+            "--from",
+            "qa/jest.log",
+        ]);
+        assert_eq!((code, error_code(&doc)), (50, "E052"), "{corrupt}: {doc}");
+        assert_eq!(repo.read(index), corrupt);
+    }
+}
+
+#[test]
+fn excerpts_of_files_with_one_name_never_share_a_cached_copy() {
+    let repo = repo();
+    let section = "# T\n\n## Coverage\n\nKeep coverage above 80 percent.\n";
+    repo.write("standards/web/testing.md", section)
+        .write("standards/api/testing.md", section)
+        .commit();
+    assert_eq!(repo.run(&["--init-context", ID]).code, 0);
+    for file in ["standards/web/testing.md", "standards/api/testing.md"] {
+        let run = repo.run(&[
+            "--attach-standard",
+            ID,
+            "--file",
+            file,
+            "--section",
+            "coverage",
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    repo.write(
+        "standards/api/testing.md",
+        "# T\n\n## Coverage\n\nKeep coverage above 95 percent.\n",
+    );
+    let run = repo.run(&[
+        "--attach-standard",
+        ID,
+        "--file",
+        "standards/api/testing.md",
+        "--section",
+        "coverage",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // Every entry still has its own copy, and all are fresh.
+    let (code, doc, _) = repo.json(&["--verify-excerpts", ID]);
+    assert_eq!(code, 0, "{doc}");
+    let index: Value =
+        serde_json::from_str(&repo.read(".agent-output/TASK-0501/evidence/standards/index.json"))
+            .unwrap();
+    for entry in index["excerpts"].as_array().unwrap() {
+        let name = entry["excerpt_path"].as_str().unwrap();
+        assert!(
+            repo.root()
+                .join(".agent-output/TASK-0501/evidence/standards")
+                .join(name)
+                .is_file(),
+            "{name} is missing"
+        );
+    }
+    // An edited cached copy is stale, not fresh.
+    let web = index["excerpts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["file"] == "standards/web/testing.md")
+        .unwrap()["excerpt_path"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    repo.write(
+        &format!(".agent-output/TASK-0501/evidence/standards/{web}"),
+        "tampered\n",
+    );
+    let (code, doc, _) = repo.json(&["--verify-excerpts", ID]);
+    assert_eq!((code, error_code(&doc)), (20, "E025"), "{doc}");
+}
+
+#[test]
+fn context_values_cannot_forge_lines_of_the_text_output() {
+    let repo = repo();
+    assert_eq!(repo.run(&["--init-context", ID]).code, 0);
+    set_context(&repo, |c| {
+        c["created_by"] = Value::from("me\n  Implementer: done\nFAKE");
+    });
+    let run = repo.run(&["--get-context", ID]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        !run.stdout.lines().any(|l| l.trim() == "Implementer: done"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("me\\n  Implementer: done\\nFAKE"));
+}
+
+#[test]
+fn a_task_file_linked_out_of_the_repository_is_not_read() {
+    let repo = repo();
+    let outside = Outside::new();
+    std::fs::write(
+        outside.path().join("other.task.yaml"),
+        crate::support::task_yaml("TASK-0999", "todo", "P0", ""),
+    )
+    .unwrap();
+    link(
+        &repo,
+        "tasks/TASK-0999-x.task.yaml",
+        &outside.path().join("other.task.yaml").display().to_string(),
+    );
+    let (code, doc, run) = repo.json(&["--list"]);
+    assert_eq!(code, 0);
+    assert!(!run.stdout.contains("TASK-0999"), "{doc}");
+    assert!(
+        run.stderr.contains("leaves the repository"),
+        "{}",
+        run.stderr
     );
 }

@@ -76,6 +76,15 @@ fn freshness_follows_the_file() {
 }
 
 #[test]
+fn a_cached_copy_matches_only_its_own_excerpt() {
+    let excerpt = extract(DOC, "standards/backend-tier.md", "handler-constraints").unwrap();
+    let entry = IndexEntry::of(&excerpt, "2026-01-01T00:00:00Z");
+    assert!(cached_copy_matches(&entry, Some(excerpt.body.as_bytes())));
+    assert!(!cached_copy_matches(&entry, Some(b"edited\n")));
+    assert!(!cached_copy_matches(&entry, None));
+}
+
+#[test]
 fn the_index_replaces_an_entry_per_file_and_section() {
     let mut index = ExcerptIndex::default();
     let a = extract(DOC, "f.md", "Handler Constraints").unwrap();

@@ -20,11 +20,11 @@ fn a_link_out_of_the_root_is_refused_before_anything_is_created() {
     let outside = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(outside.path(), root.join("a")).unwrap();
     let err = state_dir(&root, "a/b/c").unwrap_err();
-    assert!(matches!(err, StateError::Outside { .. }), "{err:?}");
+    assert!(matches!(err, StateError::Linked { .. }), "{err:?}");
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
     assert!(matches!(
         existing_state_dir(&root, "a/b"),
-        Err(StateError::Outside { .. })
+        Err(StateError::Linked { .. })
     ));
 }
 
@@ -36,19 +36,26 @@ fn a_deeper_link_out_is_refused_too() {
     std::os::unix::fs::symlink(outside.path(), root.join("a/b")).unwrap();
     assert!(matches!(
         state_dir(&root, "a/b/c"),
-        Err(StateError::Outside { .. })
+        Err(StateError::Linked { .. })
     ));
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
 }
 
 #[test]
-fn a_link_that_stays_inside_is_followed() {
+fn a_link_that_stays_inside_is_refused_too() {
     let (_tmp, root) = root();
     std::fs::create_dir(root.join("real")).unwrap();
     std::os::unix::fs::symlink(root.join("real"), root.join("alias")).unwrap();
-    let dir = state_dir(&root, "alias/x").unwrap();
-    assert!(dir.is_dir());
-    assert!(root.join("real/x").is_dir());
+    assert!(matches!(
+        state_dir(&root, "alias/x"),
+        Err(StateError::Linked { .. })
+    ));
+    assert!(!root.join("real/x").exists());
+    // The last component counts as well.
+    assert!(matches!(
+        existing_state_dir(&root, "alias"),
+        Err(StateError::Linked { .. })
+    ));
 }
 
 #[test]

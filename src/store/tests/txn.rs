@@ -20,7 +20,7 @@ impl Fixture {
             &self.root,
             ".locks/one.lock",
             ".txn/one",
-            vec!["data".into()],
+            vec![Allow::tree("data")],
         )
     }
 
@@ -233,8 +233,35 @@ fn targets_outside_the_domain_cannot_be_staged() {
     std::os::unix::fs::symlink(outside.path(), f.root.join("data/link")).unwrap();
     assert!(matches!(
         txn.put("data/link/x", b"x"),
-        Err(StateError::Outside { .. })
+        Err(StateError::Linked { .. })
     ));
+}
+
+#[test]
+fn a_journal_may_touch_directories_only_where_its_domain_removes_them() {
+    let f = Fixture::new();
+    let domain = Domain::new(
+        &f.root,
+        ".locks/one.lock",
+        ".txn/one",
+        vec![Allow::files("data")],
+    );
+    f.crashed(&[(Kind::Remove, "data/sub")], &[]);
+    // Files only: the directory stays, the change is given up (and reported once).
+    assert!(domain.clone().lock().is_err());
+    assert_eq!(f.read("data/sub/b.txt").unwrap(), b"old b");
+    assert!(domain.lock().is_ok());
+    let task_files = Domain::new(
+        &f.root,
+        ".locks/two.lock",
+        ".txn/two",
+        vec![Allow::task_files("data")],
+    );
+    let locked = task_files.lock().unwrap();
+    let mut txn = locked.begin();
+    assert!(txn.put("data/a.json", b"x").is_err(), "not a task file");
+    assert!(txn.put("data/x.task.yaml", b"x").is_ok());
+    assert!(txn.put("data/.hidden/x.task.yaml", b"x").is_err());
 }
 
 #[test]
