@@ -917,3 +917,35 @@ fn a_task_file_linked_out_of_the_repository_is_not_read() {
         run.stderr
     );
 }
+
+#[test]
+fn ntfy_goes_only_to_the_server_its_variables_name() {
+    // A loopback proxy sees where the notification would go (and refuses it).
+    for (var, host) in [
+        ("NTFY_TOPIC", "ntfy.sh:443"),
+        ("NTFYT_TOPIC", "ntfyt.sh:443"),
+    ] {
+        let repo = TestRepo::new();
+        repo.task(
+            "tasks/a/TASK-0001-x.task.yaml",
+            "TASK-0001",
+            "in_progress",
+            "P1",
+            "",
+        )
+        .commit();
+        let proxy = crate::support::Server::start(vec![502]);
+        let run = repo.run_env(
+            &["--complete", "TASK-0001"],
+            &[(var, "team"), ("HTTPS_PROXY", proxy.url.as_str())],
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let requests = proxy.requests();
+        assert_eq!(requests.len(), 1, "{var}");
+        assert_eq!(
+            (requests[0].method.as_str(), requests[0].path.as_str()),
+            ("CONNECT", host),
+            "{var}"
+        );
+    }
+}
