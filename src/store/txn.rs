@@ -9,7 +9,8 @@
 //! 1. **stage**: every new file is written (and fsynced) into the domain directory as `s<N>`;
 //!    nothing the user sees has changed, and an error or a crash here leaves the before state;
 //! 2. **commit**: `journal.json`, the list of operations, is written atomically — from this
-//!    moment the change will happen;
+//!    moment the change will happen (a change of one file needs no journal: its rename is the
+//!    commit);
 //! 3. **apply**: each operation moves its file into place by `rename`, keeping the file it
 //!    replaces (as a second hard link, so that the target never goes missing) or removes as
 //!    `b<N>` until the end; then the backups and the journal go.
@@ -695,11 +696,21 @@ impl Txn<'_> {
         }
         let locked = self.locked;
         locked.staging_dir()?;
+        let ops = std::mem::take(&mut self.ops);
+        if ops.len() == 1 {
+            // One file: its rename is atomic by itself, no journal is needed. A crash before
+            // it leaves only staged files (cleared by the next lock), after it the new state.
+            return match locked.apply(&ops) {
+                Ok(()) => locked.finish(&ops),
+                Err((_, stop)) => {
+                    locked.undo(&ops)?;
+                    locked.clear()?;
+                    Err(stop.into_error())
+                }
+            };
+        }
         sync_dir(&locked.dir);
-        let journal = Journal {
-            version: 1,
-            ops: std::mem::take(&mut self.ops),
-        };
+        let journal = Journal { version: 1, ops };
         let mut bytes = serde_json::to_vec_pretty(&journal)
             .map_err(|e| StateError::io(&locked.journal_path(), "write", io::Error::other(e)))?;
         bytes.push(b'\n');
