@@ -7,9 +7,11 @@
 pub mod app;
 pub mod cli;
 pub mod clock;
+pub mod commands;
 pub mod context;
 pub mod error;
 pub mod git;
+pub mod help;
 pub mod ids;
 pub mod ledger;
 pub mod notify;
@@ -20,7 +22,6 @@ pub mod repo;
 pub mod standards;
 pub mod store;
 pub mod tasks;
-pub mod verbs;
 pub mod worktree;
 
 use std::ffi::OsString;
@@ -46,7 +47,7 @@ pub fn main_with(argv: Vec<OsString>) -> u8 {
             let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
             let printer = output::Printer {
                 format: invocation.format,
-                shape: invocation.command.shape(),
+                shape: invocation.verb.info().shape,
                 generated_at: clock::iso(clock.now()),
             };
             run_guarded(&printer, || app::run(invocation, &cwd, clock))

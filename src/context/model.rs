@@ -135,6 +135,16 @@ impl Coordination {
         ]
     }
 
+    /// The coordination of `role`; anything but one of [`ROLES`] is E002 naming `option`.
+    pub fn agent_mut(
+        &mut self,
+        option: &str,
+        role: &str,
+    ) -> crate::error::Result<&mut AgentCoordination> {
+        self.role_mut(role)
+            .ok_or_else(|| crate::ledger::invalid_choice(option, role, &ROLES))
+    }
+
     /// The coordination of `role` (one of [`ROLES`], checked by the caller).
     pub fn role_mut(&mut self, role: &str) -> Option<&mut AgentCoordination> {
         match role {

@@ -59,10 +59,16 @@ fn ambiguous_prefix_names_the_candidates() {
 
 #[test]
 fn invalid_format_value() {
+    // A bad value is E002 with exit 10, like every bad value (issue 11).
     let repo = TestRepo::new();
     let run = repo.run(&["--list", "--format", "xml"]);
-    assert_eq!(run.code, 2);
+    assert_eq!(run.code, 10);
     assert!(run.stderr.contains("xml"));
+    assert!(
+        run.stderr.contains("Recovery: Pass one of: text, json"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
@@ -90,13 +96,92 @@ fn help_teaches_and_exits_0() {
         "--explain",
         "--format",
         "--repo-root",
-        "Examples:",
+        "tasks --COMMAND --help",
         "Exit codes",
     ] {
         assert!(run.stdout.contains(needle), "help lacks {needle}");
     }
     let run = repo.run(&["-h"]);
     assert_eq!(run.code, 0);
+    // One command's help, three ways, with examples and exit codes.
+    let flag = repo.run(&["--pick", "--help"]);
+    assert_eq!(flag.code, 0);
+    assert!(flag.stdout.contains("Examples:") && flag.stdout.contains("Exit codes: 0 picked"));
+    assert_eq!(repo.run(&["pick", "--help"]).stdout, flag.stdout);
+    assert_eq!(repo.run(&["help", "pick"]).stdout, flag.stdout);
+    // Help is shown even when the rest of the line would not parse.
+    assert_eq!(repo.run(&["--update-agent", "--help"]).code, 0);
+}
+
+#[test]
+fn every_example_in_the_help_parses() {
+    // Each example of every command's help is a command line the parser accepts as it stands:
+    // parsed, converted and its options checked (nothing is run).
+    let repo = TestRepo::new();
+    let overview = repo.run(&["--help"]).stdout;
+    let flags: Vec<String> = overview
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("--"))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|f| !["format", "repo-root", "completions"].contains(f))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(flags.len(), 35, "{flags:?}");
+    for flag in flags {
+        let help = repo.run(&[&format!("--{flag}"), "--help"]).stdout;
+        let examples: Vec<&str> = help
+            .lines()
+            .skip_while(|l| *l != "Examples:")
+            .filter_map(|l| l.strip_prefix("  tasks "))
+            .collect();
+        assert!(!examples.is_empty(), "--{flag} has no example");
+        for example in examples {
+            let line = example.split(" | ").next().unwrap_or(example);
+            let line = line.split(" > ").next().unwrap_or(line);
+            let line = line.split(" && ").next().unwrap_or(line);
+            let argv: Vec<std::ffi::OsString> = std::iter::once("tasks".to_string())
+                .chain(shell_words(line))
+                .map(Into::into)
+                .collect();
+            match tasks::cli::parse(argv) {
+                tasks::cli::Parsed::Run(inv) => {
+                    assert_eq!(inv.verb.info().flag, flag, "`tasks {example}`")
+                }
+                other => panic!("--{flag}: `tasks {example}` does not parse: {other:?}"),
+            }
+        }
+    }
+}
+
+/// Split a command line like a shell would (double and single quotes only).
+fn shell_words(line: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut word = String::new();
+    let mut quote = None;
+    let mut started = false;
+    for c in line.chars() {
+        match (quote, c) {
+            (None, '"' | '\'') => {
+                quote = Some(c);
+                started = true;
+            }
+            (Some(q), c) if c == q => quote = None,
+            (None, c) if c.is_whitespace() => {
+                if started {
+                    words.push(std::mem::take(&mut word));
+                    started = false;
+                }
+            }
+            (_, c) => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    if started {
+        words.push(word);
+    }
+    words
 }
 
 #[test]
@@ -114,7 +199,7 @@ fn completions_need_no_repository() {
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("--check-halt"));
     let run = run_in(dir.path(), &["--completions", "tcsh"]);
-    assert_eq!(run.code, 2);
+    assert_eq!(run.code, 10, "a bad value, like every bad value");
 }
 
 #[test]

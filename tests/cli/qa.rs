@@ -546,15 +546,8 @@ fn bad_inputs() {
             "--agent",
         ),
         (
-            &[
-                "--record-qa",
-                ID,
-                "--log-path",
-                "qa/eslint-fail.log",
-                "--command",
-                "lint",
-            ],
-            "--exit-code",
+            &["--record-qa", ID, "--log-path", "qa/eslint-fail.log"],
+            "--command",
         ),
         (
             &[
@@ -570,24 +563,24 @@ fn bad_inputs() {
             "not both",
         ),
         (&["--compare-qa", ID, "--agent", "implementer"], "--from"),
-        (
-            &[
-                "--record-qa",
-                ID,
-                "--agent",
-                "implementer",
-                "--from",
-                "qa/x",
-                "--exit-code",
-                "abc",
-            ],
-            "--exit-code",
-        ),
     ] {
         let run = repo.run(args);
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
         assert!(run.stderr.contains(needle), "{args:?}: {}", run.stderr);
     }
+    // A value that is not a number is a bad value (E002, exit 10).
+    let run = repo.run(&[
+        "--record-qa",
+        ID,
+        "--agent",
+        "implementer",
+        "--from",
+        "qa/x",
+        "--exit-code",
+        "abc",
+    ]);
+    assert_eq!(run.code, 10, "{}", run.stderr);
+    assert!(run.stderr.contains("--exit-code"), "{}", run.stderr);
 }
 
 #[test]

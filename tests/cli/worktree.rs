@@ -618,7 +618,6 @@ fn usage_and_value_errors() {
     let repo = repo();
     for (args, needle) in [
         (&["--snapshot-worktree", ID][..], "--agent"),
-        (&["--verify-worktree", ID], "--expected-agent"),
         (&["--get-diff", ID], "--agent"),
         (&["--resolve-drift", ID, "--agent", "reviewer"], "--note"),
         (&["--resolve-drift", ID, "--note", "x"], "--agent"),
@@ -629,7 +628,9 @@ fn usage_and_value_errors() {
         let (code, doc, _) = repo.json(args);
         assert_eq!((code, error_code(&doc)), (2, "E002"));
     }
-    let (_, doc, _) = repo.json(&["--verify-worktree", ID]);
+    // Without --expected-agent: the most recent snapshot; none at all is E051, enveloped.
+    let (code, doc, _) = repo.json(&["--verify-worktree", ID]);
+    assert_eq!((code, error_code(&doc)), (50, "E051"));
     assert_eq!(
         doc["data"],
         Value::Null,

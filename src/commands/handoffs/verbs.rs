@@ -219,7 +219,7 @@ pub fn snapshot(
         if let (Some(path), Some(bytes)) = (&saved.incremental_diff_path, &incremental_bytes) {
             txn.put(path, bytes)?;
         }
-        let agent = super::agent_mut(context, "--agent", role)?;
+        let agent = context.coordination.agent_mut("--agent", role)?;
         agent.worktree_snapshot = Some(saved.clone());
         context.audit.touch(&now, actor);
         Ok(())
@@ -312,6 +312,9 @@ pub struct Finding {
 pub struct VerifyReport {
     pub task_id: String,
     pub expected_agent: String,
+    /// True when no --expected-agent was given and the most recent snapshot was taken.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub expected_agent_inferred: bool,
     pub drift_detected: bool,
     /// How the snapshot was compared: `tree` (tree_sha) or `checksums` (a tasks.py snapshot).
     pub method: &'static str,
@@ -321,9 +324,28 @@ pub struct VerifyReport {
 /// Compare the working tree now with `role`'s snapshot. Drift is E020 (files changed, each in
 /// `details.findings`), E021 (HEAD moved) or E022 (the snapshot had changes, the tree has none);
 /// each increments that role's drift budget.
-pub fn verify(ctx: &Ctx, id: &str, role: &str) -> Result<VerifyReport> {
+pub fn verify(ctx: &Ctx, id: &str, role: Option<&str>) -> Result<VerifyReport> {
     let store = ContextStore::of(&ctx.repo, id);
     let context = store.read(&ctx.repo)?;
+    let inferred = role.is_none();
+    let role = match role {
+        Some(role) => role,
+        None => latest_snapshot(&context).ok_or_else(|| {
+            Error::new(
+                ErrorCode::E051,
+                format!("No role of {id} has a worktree snapshot to verify against"),
+            )
+            .with_detail("task_id", id)
+            .with_recovery(format!(
+                "A role snapshots first: tasks --snapshot-worktree {id} --agent implementer"
+            ))
+        })?,
+    };
+    if inferred {
+        ctx.warn(format!(
+            "Warning: no --expected-agent given: verifying against the most recent snapshot, the {role}'s"
+        ));
+    }
     let snap = snapshot_of(&context, id, role)?.clone();
     let field = |name: &str| format!("coordination.{role}.worktree_snapshot.{name}");
     let expected_head = match &snap.head_commit {
@@ -365,6 +387,7 @@ pub fn verify(ctx: &Ctx, id: &str, role: &str) -> Result<VerifyReport> {
         return Ok(VerifyReport {
             task_id: id.to_string(),
             expected_agent: role.to_string(),
+            expected_agent_inferred: inferred,
             drift_detected: false,
             method: if snap.tree_sha.is_some() {
                 "tree"
@@ -376,7 +399,7 @@ pub fn verify(ctx: &Ctx, id: &str, role: &str) -> Result<VerifyReport> {
     };
     let now = iso(ctx.clock.now());
     let budget = store.update(&ctx.repo, |context, _| {
-        let agent = super::agent_mut(context, "--expected-agent", role)?;
+        let agent = context.coordination.agent_mut("--expected-agent", role)?;
         // Saturating: a budget at the maximum stays unresolved instead of wrapping negative.
         agent.drift_budget = agent.drift_budget.max(0).saturating_add(1);
         let budget = agent.drift_budget;
@@ -400,6 +423,25 @@ pub fn verify(ctx: &Ctx, id: &str, role: &str) -> Result<VerifyReport> {
         .with_detail("expected_agent", role)
         .with_detail("drift_budget", budget)
         .with_recovery(recovery))
+}
+
+/// The role whose snapshot was taken last (by its recorded time; the later role on a tie).
+fn latest_snapshot(context: &Context) -> Option<&'static str> {
+    let time = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(&t.replace('Z', "+00:00"))
+            .ok()
+            .map(|d| d.timestamp_micros())
+    };
+    context
+        .coordination
+        .roles()
+        .into_iter()
+        .filter_map(|(role, c)| {
+            let snap = c.worktree_snapshot.as_ref()?;
+            Some((time(&snap.snapshot_time), role))
+        })
+        .max_by_key(|(t, _)| *t)
+        .map(|(_, role)| role)
 }
 
 /// Compare tree objects; describe each changed file.
@@ -674,7 +716,7 @@ pub fn resolve_drift(
     let now = iso(ctx.clock.now());
     let store = ContextStore::of(&ctx.repo, id);
     let (previous, resolution) = store.update(&ctx.repo, |context, _| {
-        let agent = super::agent_mut(context, "--agent", role)?;
+        let agent = context.coordination.agent_mut("--agent", role)?;
         let previous = agent.drift_budget;
         if previous == 0 {
             return Ok((0, None));

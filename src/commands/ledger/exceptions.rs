@@ -16,6 +16,7 @@ pub struct AddReport {
     pub exception: Exception,
 }
 
+#[derive(Debug, Clone)]
 pub struct AddRequest {
     pub id: String,
     pub exception_type: String,

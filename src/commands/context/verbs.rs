@@ -523,13 +523,34 @@ impl Report for InitReport {
 
 #[derive(Debug, Serialize)]
 pub struct GetReport {
-    pub context: Context,
+    #[serde(serialize_with = "only_role")]
+    pub context: (Context, Option<&'static str>),
     /// Hours since the context was created (null if its timestamp cannot be read).
     pub age_hours: Option<f64>,
     pub staleness_warning: Option<String>,
+    /// With `--role`: the one role whose coordination the context shows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<&'static str>,
 }
 
-pub fn get(ctx: &Ctx, id: &str) -> Result<GetReport> {
+/// The context, with only one role's coordination when `--role` asked for it.
+fn only_role<S: serde::Serializer>(
+    (context, role): &(Context, Option<&'static str>),
+    serializer: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    use serde::ser::Error as _;
+    let Some(role) = role else {
+        return context.serialize(serializer);
+    };
+    let mut value = serde_json::to_value(context).map_err(S::Error::custom)?;
+    if let Some(coordination) = value.get_mut("coordination").and_then(Value::as_object_mut) {
+        coordination.retain(|key, _| key == role);
+    }
+    value.serialize(serializer)
+}
+
+/// The context of `id`; with `role`, only that role's coordination is shown.
+pub fn get(ctx: &Ctx, id: &str, role: Option<&'static str>) -> Result<GetReport> {
     let context = ContextStore::of(&ctx.repo, id).read(&ctx.repo)?;
     if let Ok(Some(head)) = Git::new(&ctx.repo.root).head()
         && head != context.git_head
@@ -551,9 +572,10 @@ pub fn get(ctx: &Ctx, id: &str) -> Result<GetReport> {
         format!("Context is {h:.1} hours old. Consider rebuilding if task requirements changed.")
     });
     Ok(GetReport {
-        context,
+        context: (context, role),
         age_hours,
         staleness_warning,
+        role,
     })
 }
 
@@ -568,7 +590,7 @@ fn text_value(v: &Value) -> String {
 impl Report for GetReport {
     fn text(&self, out: &mut Text) {
         use crate::output::field;
-        let c = &self.context;
+        let c = &self.context.0;
         let s = &mut out.stdout;
         // Every value comes from context.json: one line each, whatever it holds.
         s.push_str(&format!("Context for {}\n", field(&c.task_id)));
@@ -604,7 +626,10 @@ impl Report for GetReport {
             ("Implementer", &c.coordination.implementer),
             ("Reviewer", &c.coordination.reviewer),
             ("Validator", &c.coordination.validator),
-        ] {
+        ]
+        .into_iter()
+        .filter(|(name, _)| self.role.is_none_or(|r| r.eq_ignore_ascii_case(name)))
+        {
             let findings = if role.blocking_findings.is_empty() {
                 String::new()
             } else {
@@ -674,7 +699,7 @@ pub fn update_agent(ctx: &Ctx, id: &str, role: &str, update: &AgentUpdate) -> Re
     )?;
     let store = ContextStore::of(&ctx.repo, id);
     store.update(&ctx.repo, |context, _| {
-        let agent = super::agent_mut(context, "--agent", role)?;
+        let agent = context.coordination.agent_mut("--agent", role)?;
         if let Some(s) = &update.status {
             agent.status = s.clone();
             if s == "done" {
@@ -738,7 +763,7 @@ pub fn mark_blocked(
     )?;
     let now = iso(ctx.clock.now());
     let total = ContextStore::of(&ctx.repo, id).update(&ctx.repo, |context, _| {
-        let agent = super::agent_mut(context, "--agent", role)?;
+        let agent = context.coordination.agent_mut("--agent", role)?;
         agent
             .blocking_findings
             .push(Value::String(finding.to_string()));

@@ -1,0 +1,161 @@
+//! Task lifecycle: `--claim`, `--complete`, `--archive`, `--lint`, `--bootstrap-evidence`.
+
+pub mod evidence;
+pub mod lint;
+pub mod transitions;
+
+use super::args::TaskId;
+use crate::app::{CommandInfo, Ctx, Verb, emit};
+use crate::error::Result;
+use crate::output::{Printer, Shape};
+use clap::Args;
+use transitions::Action;
+
+pub const TITLE: &str = "Task lifecycle";
+
+#[derive(Args, Debug)]
+#[group(skip)]
+pub struct Flags {
+    /// Claim a task: todo or blocked → in_progress (TASK: a task file or a task id)
+    #[arg(long, group = "verb", value_name = "TASK", help_heading = TITLE)]
+    claim: Option<String>,
+
+    /// Complete a task: → completed, moved to docs/completed-tasks/, cleaned up, notified
+    #[arg(long, group = "verb", value_name = "TASK", help_heading = TITLE)]
+    complete: Option<String>,
+
+    /// Move a completed task to docs/completed-tasks/ unchanged
+    #[arg(long, group = "verb", value_name = "TASK", help_heading = TITLE)]
+    archive: Option<String>,
+
+    /// Check a task file against the schema rules, one code per finding
+    #[arg(long, group = "verb", value_name = "TASK_PATH", help_heading = TITLE)]
+    lint: Option<String>,
+
+    /// Create the clarifications stub docs/evidence/tasks/TASK_ID-clarifications.md
+    #[arg(long, group = "verb", value_name = "TASK_ID", help_heading = TITLE)]
+    bootstrap_evidence: Option<TaskId>,
+}
+
+#[derive(Debug)]
+pub enum Cmd {
+    Change(Action, String),
+    Lint(String),
+    BootstrapEvidence(TaskId),
+}
+
+impl Flags {
+    pub fn verb(self, _: &super::Shared) -> Option<Result<Box<dyn Verb>>> {
+        let cmd = if let Some(task) = self.claim {
+            Cmd::Change(Action::Claim, task)
+        } else if let Some(task) = self.complete {
+            Cmd::Change(Action::Complete, task)
+        } else if let Some(task) = self.archive {
+            Cmd::Change(Action::Archive, task)
+        } else if let Some(path) = self.lint {
+            Cmd::Lint(path)
+        } else if let Some(id) = self.bootstrap_evidence {
+            Cmd::BootstrapEvidence(id)
+        } else {
+            return None;
+        };
+        super::boxed(cmd)
+    }
+}
+
+impl Verb for Cmd {
+    fn info(&self) -> &'static CommandInfo {
+        match self {
+            Cmd::Change(Action::Claim, _) => &CLAIM,
+            Cmd::Change(Action::Complete, _) => &COMPLETE,
+            Cmd::Change(Action::Archive, _) => &ARCHIVE,
+            Cmd::Lint(_) => &LINT,
+            Cmd::BootstrapEvidence(_) => &BOOTSTRAP_EVIDENCE,
+        }
+    }
+
+    fn run(&self, ctx: &Ctx, out: &Printer) -> Result<u8> {
+        Ok(match self {
+            Cmd::Change(action, task) => emit(ctx, out, transitions::run(ctx, *action, task)?),
+            Cmd::Lint(path) => emit(ctx, out, lint::run(ctx, path)?),
+            Cmd::BootstrapEvidence(id) => emit(ctx, out, evidence::run(ctx, id.as_str())?),
+        })
+    }
+}
+
+pub static COMMANDS: &[&CommandInfo] = &[&CLAIM, &COMPLETE, &ARCHIVE, &LINT, &BOOTSTRAP_EVIDENCE];
+
+pub static CLAIM: CommandInfo = CommandInfo {
+    flag: "claim",
+    shape: Shape::FlatSuccess,
+    reads: &[],
+    summary: "todo or blocked → in_progress (TASK: a task file or an id)",
+    about: "Claims a task: its status becomes in_progress. Only todo and blocked tasks can be \
+claimed; a warning names blockers that are not completed yet. Only the value of the `status:` \
+line changes — comments, quoting and line endings survive byte for byte.",
+    examples: &[
+        ("tasks --claim TASK-0101", "by id"),
+        (
+            "tasks --claim tasks/backend/TASK-0101-extract-shipment-status-service.task.yaml",
+            "by path",
+        ),
+    ],
+    exits: "0 claimed · 10 not claimable or malformed (E002, E011) · 40 no such task (E040)",
+};
+
+pub static COMPLETE: CommandInfo = CommandInfo {
+    flag: "complete",
+    shape: Shape::FlatSuccess,
+    reads: &[],
+    summary: "→ completed, archived, its exceptions and context cleaned up",
+    about: "Completes a task: its status becomes completed and the file moves to \
+docs/completed-tasks/ (never over an existing file), in one crash-safe step. Then its \
+task_completion exceptions leave the ledger, its context cache is removed and a notification is \
+sent when the environment configures one. Running it again after an interruption finishes the \
+clean-up (`resumed: true`).",
+    examples: &[(
+        "tasks --complete TASK-0101",
+        "complete and archive TASK-0101",
+    )],
+    exits: "0 completed · 10 not completable (E002, E011) · 40 no such task (E040), destination exists (E042)",
+};
+
+pub static ARCHIVE: CommandInfo = CommandInfo {
+    flag: "archive",
+    shape: Shape::FlatSuccess,
+    reads: &[],
+    summary: "move a completed task to docs/completed-tasks/ unchanged",
+    about: "Moves a completed task's file to docs/completed-tasks/ without changing it (a task \
+already there is left as it is: `already_archived`).",
+    examples: &[("tasks --archive TASK-0100", "archive a completed task")],
+    exits: "0 archived · 10 not completed (E002) · 40 no such task (E040), destination exists (E042)",
+};
+
+pub static LINT: CommandInfo = CommandInfo {
+    flag: "lint",
+    shape: Shape::FlatSuccess,
+    reads: &[],
+    summary: "check a task file against the schema rules (one code per finding)",
+    about: "Checks one task file (a path relative to the current directory) against the schema \
+rules: schema 1.1 files get every rule, older ones the required fields. Each finding has a \
+severity, a code, the field and a suggestion.",
+    examples: &[(
+        "tasks --lint tasks/backend/TASK-0101-extract-shipment-status-service.task.yaml",
+        "the findings of one file",
+    )],
+    exits: "0 clean or warnings only · 10 errors (E010) · 40 no such file (E040)",
+};
+
+pub static BOOTSTRAP_EVIDENCE: CommandInfo = CommandInfo {
+    flag: "bootstrap-evidence",
+    shape: Shape::FlatSuccess,
+    reads: &[],
+    summary: "create a task's clarifications stub (never overwrites)",
+    about: "Creates docs/evidence/tasks/TASK_ID-clarifications.md from the built-in template \
+(questions, answers, decisions), never over an existing file (`created: false` then).",
+    examples: &[(
+        "tasks --bootstrap-evidence TASK-0110",
+        "the stub of a draft task",
+    )],
+    exits: "0",
+};

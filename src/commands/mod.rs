@@ -1,0 +1,78 @@
+//! The command layer: one module per family of commands. A family owns its clap flags (all in
+//! the one exclusive `command` group, so exactly one runs), the options only it reads, the
+//! conversion into its typed command, the `CommandInfo` of each command (JSON shape, the
+//! options it reads, its help) and its run functions and reports. The work itself is done by the
+//! domain modules (`tasks/`, `context/`, `worktree/`, `qa/`, …), which never see this layer.
+//!
+//! Adding a family: a directory here with `Flags` (clap `Args`: command flags with
+//! `group = "verb"`, and its own options), `TITLE` and `COMMANDS` (one `CommandInfo` per
+//! command) and `Flags::verb`, then its name in the `families!` list of `cli.rs`.
+
+pub mod args;
+pub mod context;
+pub mod excerpts;
+pub mod handoffs;
+pub mod ledger;
+pub mod lifecycle;
+pub mod qa;
+pub mod quarantine;
+pub mod tasks;
+
+use crate::app::Verb;
+use crate::error::{Error, Result};
+use args::{Role, Text};
+use clap::Args;
+
+/// Options several families read (each command still lists the ones it reads in its
+/// `CommandInfo`; any other is a usage error).
+#[derive(Args, Debug, Default)]
+#[group(skip)]
+pub struct Shared {
+    /// Agent role: implementer, reviewer or validator
+    #[arg(long, value_enum, value_name = "ROLE", help_heading = "Options")]
+    pub agent: Option<Role>,
+
+    /// A status: the filter of --list-exceptions and --list-quarantined, the new agent status of
+    /// --update-agent (each command lists the values it takes)
+    #[arg(long, value_name = "STATUS", help_heading = "Options")]
+    pub status: Option<String>,
+
+    /// Notes (--resolve-exception, --release-quarantine)
+    #[arg(long, value_name = "TEXT", help_heading = "Options")]
+    pub notes: Option<String>,
+
+    /// Error details (--quarantine-task; also the message of --add-exception)
+    #[arg(long, alias = "error", value_name = "TEXT", help_heading = "Options")]
+    pub error_details: Option<String>,
+
+    /// Who makes the change, recorded in the context (default: task-runner)
+    #[arg(long, value_name = "NAME", help_heading = "Options")]
+    pub actor: Option<Text>,
+
+    /// Proceed although the secret scan matched (a false positive); recorded in the context
+    #[arg(long, help_heading = "Options")]
+    pub force_secrets: bool,
+}
+
+/// A command's own boxed form.
+pub fn boxed<V: Verb + 'static>(verb: V) -> Option<Result<Box<dyn Verb>>> {
+    Some(Ok(Box::new(verb)))
+}
+
+/// A usage error (exit 2) from a family's conversion.
+pub fn usage(message: impl Into<String>) -> Option<Result<Box<dyn Verb>>> {
+    Some(Err(Error::usage(message)))
+}
+
+/// A bad value for an option (E002, exit 10 — the same error as one clap refuses while parsing).
+pub fn bad_value(option: &str, value: &str, why: &str) -> Error {
+    Error::new(
+        crate::error::ErrorCode::E002,
+        format!("Invalid value {value:?} for {option}: {why}"),
+    )
+    .with_detail("field", option)
+    .with_detail("actual", value)
+    .with_recovery(format!(
+        "Pass a valid value to {option} (tasks --help shows them)"
+    ))
+}

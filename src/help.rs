@@ -1,0 +1,196 @@
+//! Help that teaches: `tasks --help` is an overview that fits a screen (the commands by family,
+//! one line each); `tasks --pick --help`, `tasks pick --help` and `tasks help pick` show one
+//! command: what it does, its options, examples that run as printed, its exit codes. Both are
+//! built from the families' `CommandInfo` tables and the clap definitions, so they cannot drift
+//! from what the parser accepts.
+
+use crate::app::CommandInfo;
+use crate::cli::{FAMILIES, command_info, definition};
+use std::ffi::OsString;
+
+const WIDTH: usize = 100;
+
+/// The help text when the command line asks for help (`--help`/`-h` anywhere before `--`).
+pub fn requested(argv: &[OsString]) -> Option<String> {
+    let args: Vec<&str> = argv
+        .iter()
+        .skip(1)
+        .map_while(|a| a.to_str().filter(|a| *a != "--"))
+        .collect();
+    if !args.iter().any(|a| *a == "--help" || *a == "-h") {
+        return None;
+    }
+    let command = args
+        .iter()
+        .filter_map(|a| a.strip_prefix("--"))
+        .map(|a| a.split('=').next().unwrap_or(a))
+        .find_map(command_info)
+        // `tasks help pick` (the word `help` became --help): the word after it.
+        .or_else(|| {
+            args.iter()
+                .filter(|a| !a.starts_with('-'))
+                .find_map(|word| command_info(word).or_else(|| word_command(word)))
+        });
+    Some(match command {
+        Some(info) => command_help(info),
+        None => overview(),
+    })
+}
+
+/// `tasks help list` names commands by their word forms too.
+fn word_command(word: &str) -> Option<&'static CommandInfo> {
+    let flag = match word {
+        "context" => "get-context",
+        "exceptions" => "list-exceptions",
+        "quarantine" => "list-quarantined",
+        _ => return None,
+    };
+    command_info(flag)
+}
+
+/// The value name of a command flag as usage shows it (`TASK_ID`, `[FILTER]`).
+fn value_of(flag: &str) -> String {
+    let cmd = definition();
+    let Some(arg) = cmd.get_arguments().find(|a| a.get_long() == Some(flag)) else {
+        return String::new();
+    };
+    if !arg.get_action().takes_values() {
+        return String::new();
+    }
+    let name = arg
+        .get_value_names()
+        .and_then(|v| v.first())
+        .map_or_else(|| "VALUE".to_string(), ToString::to_string);
+    if arg.get_num_args().is_some_and(|n| n.min_values() == 0) {
+        format!(" [{name}]")
+    } else {
+        format!(" {name}")
+    }
+}
+
+fn overview() -> String {
+    let mut out = wrap(
+        &format!(
+            "tasks {} — the task workflow of a repository of *.task.yaml files, and the context \
+cache of its AI coding agents.",
+            env!("CARGO_PKG_VERSION")
+        ),
+        WIDTH,
+        "",
+    );
+    out.push_str(
+        "\n\nUsage: tasks --COMMAND [ARG] [OPTIONS]    (exactly one command)\n       tasks list|pick|validate|graph|lint|explain …, tasks context|exceptions|quarantine VERB ID\n\n",
+    );
+    let rows: Vec<(String, &str, &str)> = FAMILIES
+        .iter()
+        .flat_map(|(title, commands)| {
+            commands.iter().map(move |c| {
+                (
+                    format!("--{}{}", c.flag, value_of(c.flag)),
+                    c.summary,
+                    *title,
+                )
+            })
+        })
+        .collect();
+    let width = rows
+        .iter()
+        .map(|(u, _, _)| u.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut title = "";
+    for (usage, summary, family) in &rows {
+        if *family != title {
+            out.push_str(&format!("{family}:\n"));
+            title = family;
+        }
+        out.push_str(&format!("  {usage:<width$}  {summary}\n"));
+    }
+    out.push_str(
+        "\nGlobal options:\n  --format text|json   text for people (default); json for scripts, one \
+JSON document on stdout\n  --repo-root DIR      the repository (default: the nearest directory \
+holding .git)\n  --completions SHELL  a completion script (bash, zsh, fish, elvish, powershell)\n  \
+-h, --help           this overview; with a command, that command's help\n  -V, --version        \
+the version\n\n",
+    );
+    out.push_str(&wrap(
+        "More: tasks --COMMAND --help (or tasks help COMMAND) shows one command with its options, \
+examples and exit codes; docs/commands.md has them all. Exit codes: 0 ok · 1 nothing to pick · 2 \
+usage error or workflow halt · 10 validation · 20 drift · 30 blocked · 40 files · 50 context state \
+· 60 git.",
+        WIDTH,
+        "",
+    ));
+    out.push('\n');
+    out
+}
+
+fn command_help(info: &CommandInfo) -> String {
+    let mut out = format!("tasks --{}{}", info.flag, value_of(info.flag));
+    if !info.reads.is_empty() {
+        out.push_str(" [OPTIONS]");
+    }
+    out.push_str(&format!("\n\n{}\n", wrap(info.about, WIDTH, "")));
+    let cmd = definition();
+    if !info.reads.is_empty() {
+        out.push_str("\nOptions:\n");
+        for long in info.reads {
+            let Some(arg) = cmd.get_arguments().find(|a| a.get_long() == Some(long)) else {
+                continue;
+            };
+            let mut usage = format!("--{long}");
+            if arg.get_action().takes_values() {
+                let values: Vec<String> = arg
+                    .get_possible_values()
+                    .iter()
+                    .map(|v| v.get_name().to_string())
+                    .collect();
+                let name = if values.is_empty() {
+                    arg.get_value_names()
+                        .and_then(|v| v.first())
+                        .map_or_else(|| "VALUE".to_string(), ToString::to_string)
+                } else {
+                    values.join("|")
+                };
+                usage.push_str(&format!(" {name}"));
+            }
+            let help = arg.get_help().map(ToString::to_string).unwrap_or_default();
+            out.push_str(&format!("  {usage}\n{}\n", wrap(&help, WIDTH, "      ")));
+        }
+    }
+    out.push_str("\nGlobal options: --format text|json, --repo-root DIR (tasks --help)\n");
+    if !info.examples.is_empty() {
+        out.push_str("\nExamples:\n");
+        for (line, what) in info.examples {
+            out.push_str(&format!("  {line}\n      {what}\n"));
+        }
+    }
+    out.push_str(&format!("\nExit codes: {}\n", info.exits));
+    out
+}
+
+/// Greedy word wrap to `width` columns, each line after `indent`.
+fn wrap(text: &str, width: usize, indent: &str) -> String {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty()
+            && indent.len() + line.chars().count() + 1 + word.chars().count() > width
+        {
+            lines.push(format!("{indent}{line}"));
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(format!("{indent}{line}"));
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+#[path = "tests/help.rs"]
+mod tests;

@@ -1,0 +1,49 @@
+use super::*;
+
+fn help(list: &[&str]) -> String {
+    let argv: Vec<OsString> = std::iter::once("tasks")
+        .chain(list.iter().copied())
+        .map(OsString::from)
+        .collect();
+    requested(&crate::cli::rewrite_words(argv)).expect("help")
+}
+
+#[test]
+fn the_overview_fits_a_screen_and_lists_every_command_once() {
+    let text = help(&["--help"]);
+    assert!(text.lines().count() <= 60, "{} lines", text.lines().count());
+    for (_, commands) in FAMILIES {
+        for c in commands.iter() {
+            let shown = text
+                .lines()
+                .filter(|l| {
+                    l.trim_start().starts_with(&format!("--{} ", c.flag))
+                        || l.trim() == format!("--{}", c.flag)
+                })
+                .count();
+            assert_eq!(shown, 1, "--{}", c.flag);
+        }
+    }
+    assert!(text.lines().all(|l| l.chars().count() <= 100), "{text}");
+}
+
+#[test]
+fn one_command_three_ways() {
+    let flag = help(&["--pick", "--help"]);
+    assert_eq!(help(&["pick", "--help"]), flag);
+    assert_eq!(help(&["help", "pick"]), flag);
+    assert!(flag.starts_with("tasks --pick [FILTER]"), "{flag}");
+    assert!(flag.contains("Examples:") && flag.contains("Exit codes: 0 picked"));
+    let qa = help(&["--record-qa", "--help"]);
+    assert!(
+        qa.contains("--agent implementer|reviewer|validator"),
+        "{qa}"
+    );
+    assert!(qa.contains("--from LOG"), "{qa}");
+}
+
+#[test]
+fn no_help_without_the_flag() {
+    let argv: Vec<OsString> = ["tasks", "--list"].iter().map(OsString::from).collect();
+    assert!(requested(&argv).is_none());
+}
