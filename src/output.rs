@@ -12,15 +12,18 @@ pub enum Format {
     Json,
 }
 
-/// The JSON shape a verb's result takes (contract D3).
+/// The JSON shape a verb's result takes (contract D3). Every document carries `success` and
+/// `generated_at`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Shape {
-    /// The reference's flat object plus `generated_at`.
+    /// The report's fields at the top level, plus `success` and `generated_at`.
     Flat,
-    /// A flat object with `success` and `generated_at` (verbs the reference printed as text).
-    FlatSuccess,
-    /// `{"success": true, "data": {...}, "error": null}`.
+    /// `{"success": true, "data": {...}, "error": null, "generated_at": …}`.
     Envelope,
+    /// A verdict: the report's fields at the top level, `success` (false when the verdict
+    /// fails or halts), the `error` object of a failed verdict, `generated_at`. With `data`,
+    /// the report is also under `data` (verdicts whose documents were envelopes keep it).
+    Verdict { data: bool },
 }
 
 /// Text output of a verb: what goes to stdout and what goes to stderr.
@@ -33,9 +36,22 @@ pub struct Text {
 /// A verb's result: serializable for JSON, renderable as text, with its exit code.
 pub trait Report: Serialize {
     fn text(&self, out: &mut Text);
-    /// Verdicts that are not errors may exit non-zero (`--pick` with nothing ready: 1).
+
+    /// A verdict that failed (`--validate` found problems, `--verify-worktree` drift): the
+    /// error printed next to the report; its exit code is the command's.
+    fn failure(&self) -> Option<&Error> {
+        None
+    }
+
+    /// Whether the verdict is a success (`false` for a failure, and for a workflow halt).
+    fn succeeded(&self) -> bool {
+        self.failure().is_none()
+    }
+
+    /// Verdicts that are not errors may exit non-zero (`--pick` with nothing ready: 1, a halt:
+    /// 2).
     fn exit_code(&self) -> u8 {
-        0
+        self.failure().map_or(0, |e| e.exit)
     }
 }
 
@@ -47,26 +63,29 @@ pub struct Printer {
     pub generated_at: String,
 }
 
-/// A flat result: the report's own fields, then `success` (when the shape has it) and
-/// `generated_at`.
+/// A flat result or verdict: the report's own fields, then `success`, the error of a failed
+/// verdict, the report again under `data` (verdicts that were envelopes) and `generated_at`.
 #[derive(Serialize)]
 struct FlatDoc<'a, R: Serialize> {
     #[serde(flatten)]
     body: &'a R,
+    success: bool,
+    /// `null` on success for verdicts that were envelopes; absent on other successes.
     #[serde(skip_serializing_if = "Option::is_none")]
-    success: Option<bool>,
+    error: Option<Option<ErrorJson<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data: Option<&'a R>,
     generated_at: &'a str,
 }
 
-/// An error: `data: null` for envelope verbs, `generated_at` for flat ones.
+/// An error: `data: null` for envelope verbs (and verdicts that were envelopes).
 #[derive(Serialize)]
 struct ErrorDoc<'a> {
     success: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     data: Option<Option<()>>,
     error: ErrorJson<'a>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    generated_at: Option<&'a String>,
+    generated_at: &'a str,
 }
 
 #[derive(Serialize)]
@@ -74,6 +93,7 @@ struct EnvelopeDoc<'a, R: Serialize> {
     success: bool,
     data: &'a R,
     error: Option<()>,
+    generated_at: &'a str,
 }
 
 impl Printer {
@@ -84,7 +104,7 @@ impl Printer {
         }
     }
 
-    /// Print a verb's result and return its exit code.
+    /// Print a verb's result (a failed verdict with its error) and return its exit code.
     pub fn success<R: Report>(&self, report: &R) -> u8 {
         let written = match self.format {
             Format::Json => to_stdout(|out| self.json_success(out, report)),
@@ -92,7 +112,11 @@ impl Printer {
                 let mut text = Text::default();
                 report.text(&mut text);
                 write_stderr(&text.stderr);
-                write_stdout(&text.stdout)
+                let written = write_stdout(&text.stdout);
+                if let Some(error) = report.failure() {
+                    text_error(error);
+                }
+                written
             }
         };
         checked(written, report.exit_code())
@@ -118,12 +142,8 @@ impl Printer {
         error.exit
     }
 
-    /// The JSON document of a success, in this printer's shape, plus a newline.
-    pub fn json_success<R: Serialize>(
-        &self,
-        out: &mut dyn Write,
-        report: &R,
-    ) -> std::io::Result<()> {
+    /// The JSON document of a result, in this printer's shape, plus a newline.
+    pub fn json_success<R: Report>(&self, out: &mut dyn Write, report: &R) -> std::io::Result<()> {
         match self.shape {
             Shape::Envelope => write_json(
                 out,
@@ -131,28 +151,39 @@ impl Printer {
                     success: true,
                     data: report,
                     error: None,
-                },
-            ),
-            Shape::Flat | Shape::FlatSuccess => write_json(
-                out,
-                &FlatDoc {
-                    body: report,
-                    success: (self.shape == Shape::FlatSuccess).then_some(true),
                     generated_at: &self.generated_at,
                 },
             ),
+            Shape::Flat | Shape::Verdict { .. } => {
+                let enveloped = matches!(self.shape, Shape::Verdict { data: true });
+                let error = match report.failure() {
+                    Some(error) => Some(Some(error.to_json())),
+                    None => enveloped.then_some(None),
+                };
+                write_json(
+                    out,
+                    &FlatDoc {
+                        body: report,
+                        success: report.succeeded(),
+                        error,
+                        data: enveloped.then_some(report),
+                        generated_at: &self.generated_at,
+                    },
+                )
+            }
         }
     }
 
     /// The JSON document of an error, in this printer's shape, plus a newline.
     pub fn json_error(&self, out: &mut dyn Write, error: &Error) -> std::io::Result<()> {
+        let data = matches!(self.shape, Shape::Envelope | Shape::Verdict { data: true });
         write_json(
             out,
             &ErrorDoc {
                 success: false,
-                data: (self.shape == Shape::Envelope).then_some(None),
+                data: data.then_some(None),
                 error: error.to_json(),
-                generated_at: (self.shape != Shape::Envelope).then_some(&self.generated_at),
+                generated_at: &self.generated_at,
             },
         )
     }

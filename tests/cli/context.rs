@@ -1439,7 +1439,11 @@ fn excerpt_freshness_after_editing_standards() {
     );
     let (code, doc, _) = repo.json(&["--verify-excerpts", "TASK-0201"]);
     assert_eq!((code, error_code(&doc)), (20, "E025"), "{doc}");
-    assert_eq!(doc["data"], Value::Null);
+    // A verdict: the report at the top level (and under data), success false, the error.
+    assert_eq!(doc["success"], false);
+    assert_eq!(doc["stale_count"], 2);
+    assert_eq!(doc["fresh_count"], 2);
+    assert_eq!(doc["data"]["stale_count"], 2);
     let details = &doc["error"]["details"];
     assert_eq!(details["stale_count"], 2);
     let states: Vec<(String, String)> = details["excerpts"]
@@ -1464,7 +1468,12 @@ fn excerpt_freshness_after_editing_standards() {
     let run = repo.run(&["--verify-excerpts", "TASK-0201"]);
     assert_eq!(run.code, 20);
     assert!(
-        run.stderr.contains("handler-constraints (section changed)"),
+        run.stdout.contains("handler-constraints (section changed)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stderr.starts_with("Error [E025]: 2 of 4"),
         "{}",
         run.stderr
     );

@@ -132,10 +132,19 @@ fn errors_are_e010_with_findings_in_details() {
         f["suggestion"],
         "Create it with: tasks --bootstrap-evidence TASK-0001"
     );
+    // A verdict: the report at the top level too.
+    assert_eq!(doc["success"], false);
+    assert_eq!(doc["counts"]["errors"], 1);
+    assert_eq!(doc["findings"][0]["code"], "evidence_file_missing");
     let run = repo.run(&["--lint", "lint/evidence_file_missing.task.yaml"]);
     assert_eq!(run.code, 10);
-    assert_eq!(run.stdout, "");
-    assert!(run.stderr.starts_with("Error [E010]: Lint results for evidence_file_missing.task.yaml: 1 error(s), 0 warning(s), 0 info\n  ERROR   Evidence file does not exist: docs/evidence/tasks/nothere.md [clarifications.evidence_path] (evidence_file_missing)\n          → Create it with: tasks --bootstrap-evidence TASK-0001\n"), "{}", run.stderr);
+    assert!(run.stdout.starts_with("Lint results for evidence_file_missing.task.yaml: 1 error(s), 0 warning(s), 0 info\n  ERROR   Evidence file does not exist: docs/evidence/tasks/nothere.md [clarifications.evidence_path] (evidence_file_missing)\n          → Create it with: tasks --bootstrap-evidence TASK-0001\n"), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .starts_with("Error [E010]: lint/evidence_file_missing.task.yaml has 1 lint error(s)"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]

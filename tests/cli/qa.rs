@@ -382,10 +382,10 @@ fn compare_qa_detects_each_regression_kind() {
         run.stderr
     );
     assert!(
-        run.stderr
+        run.stdout
             .contains("✖ tests_failed_increased (baseline: 0, current: 2, Δ2)"),
         "{}",
-        run.stderr
+        run.stdout
     );
 }
 

@@ -143,10 +143,13 @@ fn the_whole_handoff_in_json() {
     // Reviewer: verifies the implementer's state (clean), edits, snapshots with the incremental diff.
     let (code, doc, _) = repo.json(&["--verify-worktree", ID, "--expected-agent", "implementer"]);
     assert_eq!(code, 0, "{doc}");
-    assert_eq!(
-        doc,
-        json!({"success": true, "data": {"task_id": ID, "expected_agent": "implementer", "drift_detected": false, "method": "tree", "files_checked": 2}, "error": null})
-    );
+    let report = json!({"task_id": ID, "expected_agent": "implementer", "drift_detected": false, "method": "tree", "files_checked": 2, "findings": [], "drift_budget": null});
+    let mut expected = report.clone();
+    expected["success"] = json!(true);
+    expected["data"] = report;
+    expected["error"] = json!(null);
+    expected["generated_at"] = doc["generated_at"].clone();
+    assert_eq!(doc, expected);
     repo.write(
         "src/app/timeline.ts",
         "export const timeline = ['created', 'reviewed'];\n",
@@ -203,7 +206,11 @@ fn the_whole_handoff_in_json() {
     repo.write("lib/util.ts", "export const util = 2;\n");
     let (code, doc, _) = repo.json(&["--verify-worktree", ID, "--expected-agent", "reviewer"]);
     assert_eq!((code, error_code(&doc)), (20, "E020"), "{doc}");
-    assert_eq!(doc["data"], Value::Null);
+    // A verdict: the report (with the findings) at the top level, and the error.
+    assert_eq!(doc["success"], false);
+    assert_eq!(doc["drift_detected"], true);
+    assert_eq!(doc["drift_budget"], 1);
+    assert_eq!(doc["findings"], doc["error"]["details"]["findings"]);
     let findings = &doc["error"]["details"]["findings"];
     assert_eq!(findings.as_array().unwrap().len(), 1);
     assert_eq!(findings[0]["path"], "lib/util.ts");

@@ -235,7 +235,7 @@ loads, has every required field, has no context yet, the working tree is clean (
 
 pub static GET_CONTEXT: CommandInfo = CommandInfo {
     flag: "get-context",
-    shape: Shape::FlatSuccess,
+    shape: Shape::Flat,
     reads: &["role"],
     summary: "a task's context, its age and staleness (--role R: one role)",
     about: "Prints a task's context: the frozen task snapshot and the agents' coordination, with \
@@ -253,7 +253,7 @@ staleness warning. --role shows only that role's coordination.",
 
 pub static UPDATE_AGENT: CommandInfo = CommandInfo {
     flag: "update-agent",
-    shape: Shape::FlatSuccess,
+    shape: Shape::Flat,
     reads: &[
         "agent",
         "status",
@@ -275,7 +275,7 @@ Values are scanned for secrets.",
 
 pub static MARK_BLOCKED: CommandInfo = CommandInfo {
     flag: "mark-blocked",
-    shape: Shape::FlatSuccess,
+    shape: Shape::Flat,
     reads: &["agent", "finding", "force-secrets", "actor"],
     summary: "record a blocking finding; the role becomes blocked",
     about: "Appends a blocking finding to a role's coordination and sets its status to blocked.",
@@ -288,7 +288,7 @@ pub static MARK_BLOCKED: CommandInfo = CommandInfo {
 
 pub static PURGE_CONTEXT: CommandInfo = CommandInfo {
     flag: "purge-context",
-    shape: Shape::FlatSuccess,
+    shape: Shape::Flat,
     reads: &[],
     summary: "delete a task's context directory",
     about: "Deletes .agent-output/TASK_ID/ and everything in it, in one step. Nothing to delete \
@@ -299,7 +299,7 @@ is not an error (`purged: false`).",
 
 pub static REBUILD_CONTEXT: CommandInfo = CommandInfo {
     flag: "rebuild-context",
-    shape: Shape::FlatSuccess,
+    shape: Shape::Flat,
     reads: &["base-commit", "force-secrets", "actor"],
     summary: "rebuild the snapshot from the files now; coordination kept",
     about: "Rebuilds a context's frozen part and manifest from the task and standards files as \

@@ -127,7 +127,7 @@ form: --attach-standard FILE --section S --task-id TASK_ID.",
 
 pub static VERIFY_EXCERPTS: CommandInfo = CommandInfo {
     flag: "verify-excerpts",
-    shape: Shape::Envelope,
+    shape: Shape::Verdict { data: true },
     reads: &[],
     summary: "are a task's cached standards excerpts still what the files say?",
     about: "Compares every cached excerpt of a task with its standards file now, and its cached \

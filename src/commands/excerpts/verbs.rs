@@ -276,6 +276,9 @@ pub struct VerifyReport {
     pub excerpts: Vec<ExcerptState>,
     pub fresh_count: usize,
     pub stale_count: usize,
+    /// E025 when an excerpt is stale.
+    #[serde(skip)]
+    pub failure: Option<Error>,
 }
 
 /// Every cached excerpt of `id`, fresh or stale. Any stale excerpt is E025 (exit 20) with the
@@ -285,26 +288,13 @@ pub fn verify(ctx: &Ctx, id: &str) -> Result<VerifyReport> {
     let _locked = read_lock(ctx, &store)?;
     let (_, excerpts) = check_all(ctx, &store)?;
     let stale: Vec<&ExcerptState> = excerpts.iter().filter(|e| !e.fresh).collect();
-    if !stale.is_empty() {
-        let lines: Vec<String> = stale
-            .iter()
-            .map(|e| {
-                format!(
-                    "\n  - {} {} #{} ({})",
-                    e.excerpt_id,
-                    e.file,
-                    e.section,
-                    e.state.describe()
-                )
-            })
-            .collect();
-        return Err(Error::new(
+    let failure = (!stale.is_empty()).then(|| {
+        Error::new(
             ErrorCode::E025,
             format!(
-                "{} of {} standards excerpt(s) of {id} are stale:{}",
+                "{} of {} standards excerpt(s) of {id} are stale",
                 stale.len(),
                 excerpts.len(),
-                lines.concat()
             ),
         )
         .with_detail("task_id", id)
@@ -313,26 +303,49 @@ pub fn verify(ctx: &Ctx, id: &str) -> Result<VerifyReport> {
         .with_detail("excerpts", &excerpts)
         .with_recovery(format!(
             "Run tasks --invalidate-excerpts {id}, then --rebuild-context {id} or --attach-standard again"
-        )));
-    }
+        ))
+    });
     Ok(VerifyReport {
         task_id: id.to_string(),
-        fresh_count: excerpts.len(),
-        stale_count: 0,
+        fresh_count: excerpts.len() - stale.len(),
+        stale_count: stale.len(),
         excerpts,
+        failure,
     })
 }
 
 impl Report for VerifyReport {
     fn text(&self, out: &mut Text) {
-        out.stdout.push_str(&format!(
-            "✓ {} standards excerpt(s) of {} are fresh\n",
-            self.fresh_count, self.task_id
-        ));
-        for e in &self.excerpts {
-            out.stdout
-                .push_str(&format!("  {} {} #{}\n", e.excerpt_id, e.file, e.section));
+        if self.stale_count == 0 {
+            out.stdout.push_str(&format!(
+                "✓ {} standards excerpt(s) of {} are fresh\n",
+                self.fresh_count, self.task_id
+            ));
+        } else {
+            out.stdout.push_str(&format!(
+                "{} of {} standards excerpt(s) of {} are stale:\n",
+                self.stale_count,
+                self.excerpts.len(),
+                self.task_id
+            ));
         }
+        for e in &self.excerpts {
+            let state = if e.fresh {
+                String::new()
+            } else {
+                format!(" ({})", e.state.describe())
+            };
+            out.stdout.push_str(&format!(
+                "  {} {} #{}{state}\n",
+                e.excerpt_id,
+                crate::output::field(&e.file),
+                crate::output::field(&e.section)
+            ));
+        }
+    }
+
+    fn failure(&self) -> Option<&Error> {
+        self.failure.as_ref()
     }
 }
 

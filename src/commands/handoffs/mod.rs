@@ -166,7 +166,7 @@ pub static COMMANDS: &[&CommandInfo] = &[
 
 pub static SNAPSHOT_WORKTREE: CommandInfo = CommandInfo {
     flag: "snapshot-worktree",
-    shape: Shape::FlatSuccess,
+    shape: Shape::Flat,
     reads: &["agent", "previous-agent", "actor"],
     summary: "snapshot the working tree for a role: its diff from the base",
     about: "Records what a role hands over: the working tree as a git tree (the user's index is \
@@ -188,7 +188,7 @@ role has unresolved drift (E024).",
 
 pub static VERIFY_WORKTREE: CommandInfo = CommandInfo {
     flag: "verify-worktree",
-    shape: Shape::Envelope,
+    shape: Shape::Verdict { data: true },
     reads: &["expected-agent"],
     summary: "is the working tree still what a role handed over?",
     about: "Compares the working tree now with a role's snapshot (--expected-agent; without it, \
@@ -204,7 +204,7 @@ counts against that role's drift budget.",
 
 pub static GET_DIFF: CommandInfo = CommandInfo {
     flag: "get-diff",
-    shape: Shape::FlatSuccess,
+    shape: Shape::Flat,
     reads: &["agent", "diff-type"],
     summary: "a role's cumulative (from_base) or incremental diff",
     about: "Prints the diff a role's snapshot recorded: from the context's base commit \
@@ -224,7 +224,7 @@ pub static GET_DIFF: CommandInfo = CommandInfo {
 
 pub static RESOLVE_DRIFT: CommandInfo = CommandInfo {
     flag: "resolve-drift",
-    shape: Shape::FlatSuccess,
+    shape: Shape::Flat,
     reads: &["agent", "note", "actor"],
     summary: "reset a role's drift budget, keeping a note of what was done",
     about: "Resets a role's drift budget to 0 after a drift was dealt with, and records the note, \

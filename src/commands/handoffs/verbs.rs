@@ -319,6 +319,13 @@ pub struct VerifyReport {
     /// How the snapshot was compared: `tree` (tree_sha) or `checksums` (a tasks.py snapshot).
     pub method: &'static str,
     pub files_checked: usize,
+    /// Each file that differs (E020).
+    pub findings: Vec<Finding>,
+    /// The role's drift budget after this drift (null without drift).
+    pub drift_budget: Option<i64>,
+    /// E020, E021 or E022 on drift.
+    #[serde(skip)]
+    pub failure: Option<Error>,
 }
 
 /// Compare the working tree now with `role`'s snapshot. Drift is E020 (files changed, each in
@@ -364,7 +371,7 @@ pub fn verify(ctx: &Ctx, id: &str, role: Option<&str>) -> Result<VerifyReport> {
     let git = Git::new(&ctx.repo.root);
     let head = worktree::head(&git)?;
     let drift = if head != expected_head {
-        Some(
+        Some((
             Error::new(
                 ErrorCode::E021,
                 format!(
@@ -375,27 +382,31 @@ pub fn verify(ctx: &Ctx, id: &str, role: Option<&str>) -> Result<VerifyReport> {
             )
             .with_detail("expected_head", expected_head.as_str())
             .with_detail("current_head", head.as_str()),
-        )
+            Vec::new(),
+        ))
     } else {
         match &tree {
             Some(tree) => verify_tree(ctx, &context, id, role, tree)?,
             None => verify_checksums(ctx, &context, id, role, &snap)?,
         }
     };
-    let files_checked = snap.files_changed.len();
-    let Some(error) = drift else {
-        return Ok(VerifyReport {
-            task_id: id.to_string(),
-            expected_agent: role.to_string(),
-            expected_agent_inferred: inferred,
-            drift_detected: false,
-            method: if snap.tree_sha.is_some() {
-                "tree"
-            } else {
-                "checksums"
-            },
-            files_checked,
-        });
+    let mut report = VerifyReport {
+        task_id: id.to_string(),
+        expected_agent: role.to_string(),
+        expected_agent_inferred: inferred,
+        drift_detected: drift.is_some(),
+        method: if snap.tree_sha.is_some() {
+            "tree"
+        } else {
+            "checksums"
+        },
+        files_checked: snap.files_changed.len(),
+        findings: Vec::new(),
+        drift_budget: None,
+        failure: None,
+    };
+    let Some((error, findings)) = drift else {
+        return Ok(report);
     };
     let now = iso(ctx.clock.now());
     let budget = store.update(&ctx.repo, |context, _| {
@@ -415,14 +426,19 @@ pub fn verify(ctx: &Ctx, id: &str, role: Option<&str>) -> Result<VerifyReport> {
             "Bring the changes back (git stash pop, or undo the commit), or run {resolve} and have the {role} snapshot again"
         ),
         _ => format!(
-            "Find out who changed the files listed in details.findings; restore them, or run {resolve} and have the {role} snapshot again"
+            "Find out who changed the files listed above; restore them, or run {resolve} and have the {role} snapshot again"
         ),
     };
-    Err(error
-        .with_detail("task_id", id)
-        .with_detail("expected_agent", role)
-        .with_detail("drift_budget", budget)
-        .with_recovery(recovery))
+    report.findings = findings;
+    report.drift_budget = Some(budget);
+    report.failure = Some(
+        error
+            .with_detail("task_id", id)
+            .with_detail("expected_agent", role)
+            .with_detail("drift_budget", budget)
+            .with_recovery(recovery),
+    );
+    Ok(report)
 }
 
 /// The role whose snapshot was taken last (by its recorded time; the later role on a tie).
@@ -451,13 +467,13 @@ fn verify_tree(
     id: &str,
     role: &str,
     tree: &ObjectId,
-) -> Result<Option<Error>> {
+) -> Result<Option<(Error, Vec<Finding>)>> {
     let cap = capture(ctx, context)?;
     if cap.tree == *tree {
         return Ok(None);
     }
     if cap.is_clean() {
-        return Ok(Some(unexpected_clean(id, role)));
+        return Ok(Some((unexpected_clean(id, role), Vec::new())));
     }
     let git = Git::new(&ctx.repo.root);
     let findings: Vec<Finding> = worktree::changes(&git, tree, &cap.tree)?
@@ -479,7 +495,7 @@ fn verify_tree(
             }
         })
         .collect();
-    Ok(Some(file_drift(id, role, findings)))
+    Ok(Some((file_drift(id, role, &findings), findings)))
 }
 
 /// A snapshot written by tasks.py (no tree): compare each recorded file with the disk.
@@ -489,7 +505,7 @@ fn verify_checksums(
     id: &str,
     role: &str,
     snap: &WorktreeSnapshot,
-) -> Result<Option<Error>> {
+) -> Result<Option<(Error, Vec<Finding>)>> {
     let store = ContextStore::of(&ctx.repo, id);
     for (i, f) in snap.files_changed.iter().enumerate() {
         // Paths from the context are read only when git could have written them.
@@ -527,19 +543,19 @@ fn verify_checksums(
         })
         .collect();
     if !findings.is_empty() {
-        return Ok(Some(file_drift(id, role, findings)));
+        return Ok(Some((file_drift(id, role, &findings), findings)));
     }
     let dirty = Git::new(&ctx.repo.root)
         .status_raw()?
         .iter()
         .any(|e| !worktree::is_tool_path(&e.path));
     if !snap.files_changed.is_empty() && !dirty {
-        return Ok(Some(unexpected_clean(id, role)));
+        return Ok(Some((unexpected_clean(id, role), Vec::new())));
     }
     Ok(None)
 }
 
-fn file_drift(id: &str, role: &str, findings: Vec<Finding>) -> Error {
+fn file_drift(id: &str, role: &str, findings: &[Finding]) -> Error {
     let mut message = format!(
         "The working tree changed since the {role} snapshot of {id}: {} file(s)",
         findings.len()
@@ -556,11 +572,11 @@ fn file_drift(id: &str, role: &str, findings: Vec<Finding>) -> Error {
     }
     if findings.len() > 20 {
         message.push_str(&format!(
-            "\n  ... and {} more (details.findings)",
+            "\n  ... and {} more (all of them with --format json)",
             findings.len() - 20
         ));
     }
-    Error::new(ErrorCode::E020, message).with_detail("findings", &findings)
+    Error::new(ErrorCode::E020, message).with_detail("findings", findings)
 }
 
 fn short_sha(sha: &str) -> String {
@@ -582,10 +598,17 @@ fn unexpected_clean(id: &str, role: &str) -> Error {
 
 impl Report for VerifyReport {
     fn text(&self, out: &mut Text) {
-        out.stdout.push_str(&format!(
-            "✓ Working tree verified against {} snapshot for {}\n  No drift detected ({} changed file(s) in the snapshot)\n",
-            self.expected_agent, self.task_id, self.files_checked
-        ));
+        // A drift is told by the error (on stderr), which lists the files.
+        if !self.drift_detected {
+            out.stdout.push_str(&format!(
+                "✓ Working tree verified against {} snapshot for {}\n  No drift detected ({} changed file(s) in the snapshot)\n",
+                self.expected_agent, self.task_id, self.files_checked
+            ));
+        }
+    }
+
+    fn failure(&self) -> Option<&Error> {
+        self.failure.as_ref()
     }
 }
 

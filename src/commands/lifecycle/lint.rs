@@ -25,6 +25,9 @@ pub struct LintReport {
     pub rules: &'static str,
     pub findings: Vec<Finding>,
     pub counts: Counts,
+    /// E010 when a finding is an error.
+    #[serde(skip)]
+    pub failure: Option<Error>,
 }
 
 /// Files of the repository, for evidence paths and standards references. Only regular files
@@ -102,7 +105,7 @@ pub fn run(ctx: &Ctx, arg: &str) -> Result<LintReport> {
         }
     };
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
-    let report = LintReport {
+    let mut report = LintReport {
         path: shown,
         schema_version,
         rules,
@@ -112,14 +115,14 @@ pub fn run(ctx: &Ctx, arg: &str) -> Result<LintReport> {
             infos: count(Severity::Info),
         },
         findings,
+        failure: None,
     };
-    if report.counts.errors == 0 {
-        return Ok(report);
-    }
-    let mut text = Text::default();
-    report.text(&mut text);
-    Err(
-        Error::new(ErrorCode::E010, text.stdout.trim_end().to_string())
+    if report.counts.errors > 0 {
+        report.failure = Some(
+            Error::new(
+                ErrorCode::E010,
+                format!("{} has {} lint error(s)", arg, report.counts.errors),
+            )
             .with_detail("path", &report.path)
             .with_detail("schema_version", &report.schema_version)
             .with_detail("rules", report.rules)
@@ -128,7 +131,9 @@ pub fn run(ctx: &Ctx, arg: &str) -> Result<LintReport> {
             .with_recovery(
                 "Fix the errors listed (each with its field and a hint), then lint again",
             ),
-    )
+        );
+    }
+    Ok(report)
 }
 
 fn whole_file_error(code: &'static str, message: String) -> Finding {
@@ -142,6 +147,10 @@ fn whole_file_error(code: &'static str, message: String) -> Finding {
 }
 
 impl Report for LintReport {
+    fn failure(&self) -> Option<&Error> {
+        self.failure.as_ref()
+    }
+
     fn text(&self, out: &mut Text) {
         let name = Path::new(&self.path)
             .file_name()

@@ -87,7 +87,7 @@ pub static COMMANDS: &[&CommandInfo] = &[&CLAIM, &COMPLETE, &ARCHIVE, &LINT, &BO
 
 pub static CLAIM: CommandInfo = CommandInfo {
     flag: "claim",
-    shape: Shape::FlatSuccess,
+    shape: Shape::Flat,
     reads: &[],
     summary: "todo or blocked → in_progress (TASK: a task file or an id)",
     about: "Claims a task: its status becomes in_progress. Only todo and blocked tasks can be \
@@ -105,7 +105,7 @@ line changes — comments, quoting and line endings survive byte for byte.",
 
 pub static COMPLETE: CommandInfo = CommandInfo {
     flag: "complete",
-    shape: Shape::FlatSuccess,
+    shape: Shape::Flat,
     reads: &[],
     summary: "→ completed, archived, its exceptions and context cleaned up",
     about: "Completes a task: its status becomes completed and the file moves to \
@@ -122,7 +122,7 @@ clean-up (`resumed: true`).",
 
 pub static ARCHIVE: CommandInfo = CommandInfo {
     flag: "archive",
-    shape: Shape::FlatSuccess,
+    shape: Shape::Flat,
     reads: &[],
     summary: "move a completed task to docs/completed-tasks/ unchanged",
     about: "Moves a completed task's file to docs/completed-tasks/ without changing it (a task \
@@ -133,7 +133,7 @@ already there is left as it is: `already_archived`).",
 
 pub static LINT: CommandInfo = CommandInfo {
     flag: "lint",
-    shape: Shape::FlatSuccess,
+    shape: Shape::Verdict { data: false },
     reads: &[],
     summary: "check a task file against the schema rules (one code per finding)",
     about: "Checks one task file (a path relative to the current directory) against the schema \
@@ -148,7 +148,7 @@ severity, a code, the field and a suggestion.",
 
 pub static BOOTSTRAP_EVIDENCE: CommandInfo = CommandInfo {
     flag: "bootstrap-evidence",
-    shape: Shape::FlatSuccess,
+    shape: Shape::Flat,
     reads: &[],
     summary: "create a task's clarifications stub (never overwrites)",
     about: "Creates docs/evidence/tasks/TASK_ID-clarifications.md from the built-in template \

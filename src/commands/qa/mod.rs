@@ -173,7 +173,7 @@ inferred from the log and flagged).",
 
 pub static COMPARE_QA: CommandInfo = CommandInfo {
     flag: "compare-qa",
-    shape: Shape::FlatSuccess,
+    shape: Shape::Verdict { data: false },
     reads: &[
         "agent",
         "from",

@@ -363,6 +363,9 @@ pub struct CompareReport {
     pub improvements: Vec<Change>,
     pub baseline: QaResult,
     pub current: QaResult,
+    /// E023 when something regressed.
+    #[serde(skip)]
+    pub failure: Option<Error>,
 }
 
 /// Compare a new log with the baseline of the same command id; the new result becomes the
@@ -410,28 +413,28 @@ pub fn compare_qa(ctx: &Ctx, id: &str, role: &str, input: &QaInput) -> Result<Co
         regressions,
         improvements,
     } = comparison;
-    if has_drift {
-        let mut message = format!(
-            "{} QA regression(s) in '{}' for {id} ({role}) against the baseline:",
-            regressions.len(),
-            current.command_id
-        );
-        for r in &regressions {
-            message.push_str(&format!("\n  {}", change_line(r)));
-        }
-        return Err(Error::new(ErrorCode::E023, message)
-            .with_detail("task_id", id)
-            .with_detail("agent", role)
-            .with_detail("command_id", &current.command_id)
-            .with_detail("regressions", &regressions)
-            .with_detail("improvements", &improvements)
-            .with_detail("baseline", &baseline.summary)
-            .with_detail("current", &current.summary)
-            .with_recovery(
-                "Fix the regressions and run the QA command again; if the new numbers are the accepted state, record them as the baseline with --record-qa",
-            ));
-    }
+    let failure = has_drift.then(|| {
+        Error::new(
+            ErrorCode::E023,
+            format!(
+                "{} QA regression(s) in '{}' for {id} ({role}) against the baseline",
+                regressions.len(),
+                current.command_id
+            ),
+        )
+        .with_detail("task_id", id)
+        .with_detail("agent", role)
+        .with_detail("command_id", &current.command_id)
+        .with_detail("regressions", &regressions)
+        .with_detail("improvements", &improvements)
+        .with_detail("baseline", &baseline.summary)
+        .with_detail("current", &current.summary)
+        .with_recovery(
+            "Fix the regressions and run the QA command again; if the new numbers are the accepted state, record them as the baseline with --record-qa",
+        )
+    });
     Ok(CompareReport {
+        failure,
         task_id: id.to_string(),
         agent_role: role.to_string(),
         command_id: current.command_id.clone(),
@@ -478,12 +481,23 @@ impl Report for CompareReport {
             crate::output::field(self.current.log_path.as_deref().unwrap_or("-")),
             summary_text(self.current.summary.as_ref()),
         ));
-        o.push_str("✓ No regressions\n");
+        if self.regressions.is_empty() {
+            o.push_str("✓ No regressions\n");
+        } else {
+            o.push_str(&format!("✖ {} regression(s):\n", self.regressions.len()));
+            for r in &self.regressions {
+                o.push_str(&format!("  {}\n", change_line(r)));
+            }
+        }
         if !self.improvements.is_empty() {
             o.push_str(&format!("✓ {} improvement(s):\n", self.improvements.len()));
             for i in &self.improvements {
                 o.push_str(&format!("  {}\n", change_line(i)));
             }
         }
+    }
+
+    fn failure(&self) -> Option<&Error> {
+        self.failure.as_ref()
     }
 }

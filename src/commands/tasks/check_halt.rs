@@ -18,6 +18,12 @@ impl Report for Halt {
         }
     }
 
+    /// A halt is not an error (no code): `success: false` and `halt: true` tell it from a
+    /// usage error, which also exits 2.
+    fn succeeded(&self) -> bool {
+        !self.halt
+    }
+
     fn exit_code(&self) -> u8 {
         if self.halt { 2 } else { 0 }
     }

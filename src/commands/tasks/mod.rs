@@ -151,7 +151,7 @@ separated by tabs.",
 
 pub static PICK: CommandInfo = CommandInfo {
     flag: "pick",
-    shape: Shape::Flat,
+    shape: Shape::Verdict { data: false },
     reads: &[],
     summary: "the next task to work on: unblockers first, inherited priority",
     about: "Prints the path of the next task to work on (the task itself with --format json, \
@@ -169,7 +169,7 @@ a status, or unblocker. A blocked unblocker halts the workflow (exit 2) — fix 
 
 pub static VALIDATE: CommandInfo = CommandInfo {
     flag: "validate",
-    shape: Shape::Flat,
+    shape: Shape::Verdict { data: false },
     reads: &[],
     summary: "cycles, missing dependencies and duplicate ids in the task graph",
     about: "Checks the dependency graph of all tasks: blocked_by/depends_on cycles, references \
@@ -187,7 +187,7 @@ to ids no task has, and ids defined by more than one file. The report has `valid
 
 pub static REFRESH_CACHE: CommandInfo = CommandInfo {
     flag: "refresh-cache",
-    shape: Shape::FlatSuccess,
+    shape: Shape::Flat,
     reads: &[],
     summary: "re-parse every task file and rewrite the task cache",
     about: "Reads and parses every task file again, ignoring the cache, and rewrites \
@@ -199,7 +199,7 @@ hash); useful after an edit that kept a file's size and modification time.",
 
 pub static GRAPH: CommandInfo = CommandInfo {
     flag: "graph",
-    shape: Shape::FlatSuccess,
+    shape: Shape::Flat,
     reads: &[],
     summary: "the dependency graph in Graphviz DOT",
     about: "Prints the dependency graph as Graphviz DOT: one node per task coloured by status, \
@@ -228,7 +228,7 @@ ready.",
 
 pub static CHECK_HALT: CommandInfo = CommandInfo {
     flag: "check-halt",
-    shape: Shape::Flat,
+    shape: Shape::Verdict { data: false },
     reads: &[],
     summary: "exit 2 when a blocked unblocker halts the workflow",
     about: "Checks for a workflow halt: an unblocker task whose status is blocked stops all other \

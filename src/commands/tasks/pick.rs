@@ -89,6 +89,10 @@ impl Report for PickReport<'_> {
         }
     }
 
+    fn succeeded(&self) -> bool {
+        !matches!(self, PickReport::Halted(_))
+    }
+
     fn exit_code(&self) -> u8 {
         match self {
             PickReport::Picked { .. } => 0,
