@@ -7,7 +7,7 @@
 use crate::app::{CommandInfo, Invocation, Verb};
 use crate::commands;
 use crate::error::{Error, ErrorCode, Result};
-use crate::output::{Format, Shape};
+use crate::output::{ColorChoice, Format, Shape};
 use clap::parser::ValueSource;
 use clap::{ArgGroup, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use std::ffi::OsString;
@@ -78,6 +78,10 @@ struct Global {
     #[arg(long, value_name = "DIR", help_heading = "Global options")]
     repo_root: Option<PathBuf>,
 
+    /// Colour in text output: auto (on a terminal, unless NO_COLOR is set), always, never
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN", help_heading = "Global options")]
+    color: ColorArg,
+
     /// Print help: an overview, or one command's (tasks --pick --help, tasks help pick)
     #[arg(short, long, action = clap::ArgAction::SetTrue, help_heading = "Global options")]
     help: bool,
@@ -88,12 +92,29 @@ struct Global {
 }
 
 /// Long names of the global options (allowed with every command).
-const GLOBAL: [&str; 4] = ["format", "repo-root", "help", "version"];
+const GLOBAL: [&str; 5] = ["format", "repo-root", "color", "help", "version"];
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum FormatArg {
     Text,
     Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorArg {
+    fn choice(self) -> ColorChoice {
+        match self {
+            ColorArg::Auto => ColorChoice::Auto,
+            ColorArg::Always => ColorChoice::Always,
+            ColorArg::Never => ColorChoice::Never,
+        }
+    }
 }
 
 /// The outcome of reading the command line.
@@ -148,6 +169,7 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
         FormatArg::Text => Format::Text,
         FormatArg::Json => Format::Json,
     };
+    crate::output::set_color(cli.global.color.choice());
     if let Some(shell) = cli.completions {
         let mut cmd = Cli::command();
         let mut buf = Vec::new();
@@ -437,6 +459,12 @@ fn requested(argv: &[OsString], longs: &[String]) -> (Format, Shape) {
             } else {
                 Format::Text
             };
+        } else if name == "color" {
+            // Usage errors are coloured as asked, too.
+            let value = value.or_else(|| argv.get(i + 1).and_then(|v| v.to_str()));
+            if let Some(choice) = value.and_then(|v| ColorArg::from_str(v, false).ok()) {
+                crate::output::set_color(choice.choice());
+            }
         } else if shape.is_none() {
             shape = shape_of_flag(name);
         }

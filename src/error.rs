@@ -5,37 +5,6 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::fmt;
 
-/// Stable error codes. The code, its SCREAMING_SNAKE name and its exit code are a contract with
-/// scripts: never renumber, only add.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ErrorCode {
-    E001,
-    E002,
-    E003,
-    E010,
-    E011,
-    E012,
-    E013,
-    E020,
-    E021,
-    E022,
-    E023,
-    E024,
-    E025,
-    E030,
-    E031,
-    E032,
-    E040,
-    E041,
-    E042,
-    E050,
-    E051,
-    E052,
-    E060,
-    E061,
-    E999,
-}
-
 /// One row of the code table.
 pub struct CodeInfo {
     pub code: &'static str,
@@ -44,191 +13,60 @@ pub struct CodeInfo {
     pub recovery: &'static str,
 }
 
-impl ErrorCode {
-    pub const ALL: [ErrorCode; 25] = [
-        ErrorCode::E001,
-        ErrorCode::E002,
-        ErrorCode::E003,
-        ErrorCode::E010,
-        ErrorCode::E011,
-        ErrorCode::E012,
-        ErrorCode::E013,
-        ErrorCode::E020,
-        ErrorCode::E021,
-        ErrorCode::E022,
-        ErrorCode::E023,
-        ErrorCode::E024,
-        ErrorCode::E025,
-        ErrorCode::E030,
-        ErrorCode::E031,
-        ErrorCode::E032,
-        ErrorCode::E040,
-        ErrorCode::E041,
-        ErrorCode::E042,
-        ErrorCode::E050,
-        ErrorCode::E051,
-        ErrorCode::E052,
-        ErrorCode::E060,
-        ErrorCode::E061,
-        ErrorCode::E999,
-    ];
-
-    pub fn info(self) -> CodeInfo {
-        use ErrorCode::*;
-        let (code, name, exit, recovery) = match self {
-            E001 => (
-                "E001",
-                "VALIDATION_EMPTY_FIELD",
-                10,
-                "Fill in the empty required field(s) in the task file and retry",
-            ),
-            E002 => (
-                "E002",
-                "VALIDATION_INVALID_TYPE",
-                10,
-                "Correct the value to one of the accepted forms and retry (see --help)",
-            ),
-            E003 => (
-                "E003",
-                "VALIDATION_MISSING_REFERENCE",
-                10,
-                "Create the referenced item or remove the reference",
-            ),
-            E010 => (
-                "E010",
-                "SCHEMA_VALIDATION_FAILED",
-                10,
-                "Fix the reported problems and run the command again",
-            ),
-            E011 => (
-                "E011",
-                "MALFORMED_YAML",
-                10,
-                "Fix the YAML syntax at the reported line and column",
-            ),
-            E012 => (
-                "E012",
-                "SECRET_DETECTED",
-                10,
-                "Remove the secret from the task, or pass --force-secrets if it is a false positive",
-            ),
-            E013 => (
-                "E013",
-                "VALIDATION_COMMAND_FAILED",
-                10,
-                "Inspect the command output, fix the failure and rerun the validation",
-            ),
-            E020 => (
-                "E020",
-                "DRIFT_FILE_MODIFIED",
-                20,
-                "Revert the unexpected changes or take a new snapshot",
-            ),
-            E021 => (
-                "E021",
-                "DRIFT_BASE_COMMIT_CHANGED",
-                20,
-                "Rebuild the context for the new base commit (--rebuild-context)",
-            ),
-            E022 => (
-                "E022",
-                "DRIFT_UNEXPECTED_CLEAN",
-                20,
-                "The working tree was cleaned or committed early; restore the changes or re-snapshot",
-            ),
-            E023 => (
-                "E023",
-                "QA_DRIFT",
-                20,
-                "Fix the regressions listed in details, then record QA again",
-            ),
-            E024 => (
-                "E024",
-                "DRIFT_BUDGET_EXCEEDED",
-                20,
-                "Investigate the drift, then run --resolve-drift with a --note",
-            ),
-            E025 => (
-                "E025",
-                "EXCERPT_STALE",
-                20,
-                "Run --invalidate-excerpts and attach the standards again",
-            ),
-            E030 => (
-                "E030",
-                "BLOCKED_BY_TASK",
-                30,
-                "Finish the blocking task first",
-            ),
-            E031 => (
-                "E031",
-                "BLOCKED_BY_VALIDATION",
-                30,
-                "Resolve the blocking task before running this validation",
-            ),
-            E032 => (
-                "E032",
-                "TASK_QUARANTINED",
-                30,
-                "Repair or release the task from quarantine first",
-            ),
-            E040 => (
-                "E040",
-                "FILE_NOT_FOUND",
-                40,
-                "Check the path or id and retry",
-            ),
-            E041 => (
-                "E041",
-                "PERMISSION_DENIED",
-                40,
-                "Fix the file permissions and retry",
-            ),
-            E042 => (
-                "E042",
-                "DESTINATION_EXISTS",
-                40,
-                "Remove or rename the existing destination file, then retry",
-            ),
-            E050 => (
-                "E050",
-                "CONTEXT_EXISTS",
-                50,
-                "Use --rebuild-context to refresh it, or --purge-context to start over",
-            ),
-            E051 => ("E051", "CONTEXT_NOT_FOUND", 50, "Run --init-context first"),
-            E052 => (
-                "E052",
-                "CONTEXT_CORRUPTED",
-                50,
-                "Inspect the named file; restore it from backup or purge and re-init the context",
-            ),
-            E060 => (
-                "E060",
-                "GIT_DIRTY_TREE",
-                60,
-                "Commit or stash your changes, or pass --allow-preexisting-dirty",
-            ),
-            E061 => (
-                "E061",
-                "GIT_COMMAND_FAILED",
-                60,
-                "Check that git is installed and the repository is healthy (git status)",
-            ),
-            E999 => (
-                "E999",
-                "INTERNAL",
-                1,
-                "This is a bug in tasks; please report it with the command you ran",
-            ),
-        };
-        CodeInfo {
-            code,
-            name,
-            exit,
-            recovery,
+/// The code table, declared once: each row makes an [`ErrorCode`] variant, its entry in
+/// [`ErrorCode::ALL`] and its [`CodeInfo`]. Never renumber, only add.
+macro_rules! codes {
+    ($($code:ident $name:literal $exit:literal $recovery:literal,)*) => {
+        /// Stable error codes. The code, its SCREAMING_SNAKE name and its exit code are a
+        /// contract with scripts.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($code,)*
         }
-    }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$code,)*];
+
+            pub fn info(self) -> CodeInfo {
+                match self {
+                    $(ErrorCode::$code => CodeInfo {
+                        code: stringify!($code),
+                        name: $name,
+                        exit: $exit,
+                        recovery: $recovery,
+                    },)*
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    E001 "VALIDATION_EMPTY_FIELD" 10 "Fill in the empty required field(s) in the task file and retry",
+    E002 "VALIDATION_INVALID_TYPE" 10 "Correct the value to one of the accepted forms and retry (see --help)",
+    E003 "VALIDATION_MISSING_REFERENCE" 10 "Create the referenced item or remove the reference",
+    E010 "SCHEMA_VALIDATION_FAILED" 10 "Fix the reported problems and run the command again",
+    E011 "MALFORMED_YAML" 10 "Fix the YAML syntax at the reported line and column",
+    E012 "SECRET_DETECTED" 10 "Remove the secret from the task, or pass --force-secrets if it is a false positive",
+    E013 "VALIDATION_COMMAND_FAILED" 10 "Inspect the command output, fix the failure and rerun the validation",
+    E020 "DRIFT_FILE_MODIFIED" 20 "Revert the unexpected changes or take a new snapshot",
+    E021 "DRIFT_BASE_COMMIT_CHANGED" 20 "Rebuild the context for the new base commit (--rebuild-context)",
+    E022 "DRIFT_UNEXPECTED_CLEAN" 20 "The working tree was cleaned or committed early; restore the changes or re-snapshot",
+    E023 "QA_DRIFT" 20 "Fix the regressions listed, then record QA again",
+    E024 "DRIFT_BUDGET_EXCEEDED" 20 "Investigate the drift, then run --resolve-drift with a --note",
+    E025 "EXCERPT_STALE" 20 "Run --invalidate-excerpts and attach the standards again",
+    E030 "BLOCKED_BY_TASK" 30 "Finish the blocking task first",
+    E031 "BLOCKED_BY_VALIDATION" 30 "Resolve the blocking task before running this validation",
+    E032 "TASK_QUARANTINED" 30 "Repair or release the task from quarantine first",
+    E040 "FILE_NOT_FOUND" 40 "Check the path or id and retry",
+    E041 "PERMISSION_DENIED" 40 "Fix the file permissions and retry",
+    E042 "DESTINATION_EXISTS" 40 "Remove or rename the existing destination file, then retry",
+    E050 "CONTEXT_EXISTS" 50 "Use --rebuild-context to refresh it, or --purge-context to start over",
+    E051 "CONTEXT_NOT_FOUND" 50 "Run --init-context first",
+    E052 "CONTEXT_CORRUPTED" 50 "Inspect the named file; restore it from backup or purge and re-init the context",
+    E060 "GIT_DIRTY_TREE" 60 "Commit or stash your changes, or pass --allow-preexisting-dirty",
+    E061 "GIT_COMMAND_FAILED" 60 "Check that git is installed and the repository is healthy (git status)",
+    E999 "INTERNAL" 1 "This is a bug in tasks; please report it with the command you ran",
 }
 
 /// A failure with everything needed to report it: code, message, details, recovery.

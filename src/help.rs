@@ -79,7 +79,7 @@ cache of its AI coding agents.",
         "",
     );
     out.push_str(
-        "\n\nUsage: tasks --COMMAND [ARG] [OPTIONS]    (exactly one command)\n       tasks list|pick|validate|graph|lint|explain …, tasks context|exceptions|quarantine VERB ID\n\n",
+        "\n\nUsage: tasks --COMMAND [ARG] [OPTIONS]   (or word forms: tasks list, tasks context get ID)\n\n",
     );
     let rows: Vec<(String, &str, &str)> = FAMILIES
         .iter()
@@ -109,7 +109,7 @@ cache of its AI coding agents.",
     out.push_str(
         "\nGlobal options:\n  --format text|json   text for people (default); json for scripts, one \
 JSON document on stdout\n  --repo-root DIR      the repository (default: the nearest directory \
-holding .git)\n  --completions SHELL  a completion script (bash, zsh, fish, elvish, powershell)\n  \
+holding .git)\n  --color WHEN         auto (on a terminal, unless NO_COLOR), always, never\n  --completions SHELL  a completion script (bash, zsh, fish, elvish, powershell)\n  \
 -h, --help           this overview; with a command, that command's help\n  -V, --version        \
 the version\n\n",
     );
@@ -158,7 +158,9 @@ fn command_help(info: &CommandInfo) -> String {
             out.push_str(&format!("  {usage}\n{}\n", wrap(&help, WIDTH, "      ")));
         }
     }
-    out.push_str("\nGlobal options: --format text|json, --repo-root DIR (tasks --help)\n");
+    out.push_str(
+        "\nGlobal options: --format text|json, --repo-root DIR, --color WHEN (tasks --help)\n",
+    );
     if !info.examples.is_empty() {
         out.push_str("\nExamples:\n");
         for (line, what) in info.examples {

@@ -31,6 +31,121 @@ pub enum Shape {
 pub struct Text {
     pub stdout: String,
     pub stderr: String,
+    /// stdout is a terminal: reports may lay out for people (a table with a header) instead of
+    /// the lines scripts read.
+    pub terminal: bool,
+}
+
+/// `--color`: when text output is coloured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set (or `TERM=dumb`).
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+static COLOR: std::sync::OnceLock<ColorChoice> = std::sync::OnceLock::new();
+
+/// Set once, from the command line.
+pub fn set_color(choice: ColorChoice) {
+    let _ = COLOR.set(choice);
+}
+
+fn colored(terminal: bool) -> bool {
+    match COLOR.get().copied().unwrap_or_default() {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            terminal
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+        }
+    }
+}
+
+/// Text styles a report may use. They are written as private-use markers and turned into ANSI
+/// sequences (or dropped) only when the text is written, after control characters from task and
+/// state files were escaped — so a title can never emit a sequence of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paint {
+    Bold,
+    Good,
+    Warn,
+    Bad,
+    Dim,
+}
+
+const PAINT_START: u32 = 0xE000;
+const PAINT_RESET: char = '\u{E00F}';
+
+impl Paint {
+    fn marker(self) -> char {
+        let n = match self {
+            Paint::Bold => 0,
+            Paint::Good => 1,
+            Paint::Warn => 2,
+            Paint::Bad => 3,
+            Paint::Dim => 4,
+        };
+        char::from_u32(PAINT_START + n).unwrap_or(PAINT_RESET)
+    }
+
+    fn style(self) -> anstyle::Style {
+        use anstyle::{AnsiColor, Style};
+        match self {
+            Paint::Bold => Style::new().bold(),
+            Paint::Good => Style::new().fg_color(Some(AnsiColor::Green.into())),
+            Paint::Warn => Style::new().fg_color(Some(AnsiColor::Yellow.into())),
+            Paint::Bad => Style::new().fg_color(Some(AnsiColor::Red.into())),
+            Paint::Dim => Style::new().dimmed(),
+        }
+    }
+
+    /// `text` in this style (its own markers are never in `text`: `field` escapes them).
+    pub fn paint(self, text: &str) -> String {
+        format!("{}{text}{PAINT_RESET}", self.marker())
+    }
+}
+
+fn is_marker(c: char) -> bool {
+    (PAINT_START..=PAINT_START + 0xF).contains(&(c as u32))
+}
+
+/// Turn the paint markers into ANSI sequences, or drop them.
+fn render_paint(text: &str, color: bool) -> Cow<'_, str> {
+    if !text.chars().any(is_marker) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if !is_marker(c) {
+            out.push(c);
+        } else if color {
+            let paint = match c as u32 - PAINT_START {
+                0 => Some(Paint::Bold),
+                1 => Some(Paint::Good),
+                2 => Some(Paint::Warn),
+                3 => Some(Paint::Bad),
+                4 => Some(Paint::Dim),
+                _ => None,
+            };
+            match paint {
+                Some(p) => out.push_str(&p.style().render().to_string()),
+                None => out.push_str(&anstyle::Reset.render().to_string()),
+            }
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Display width of a text (East Asian wide characters count two columns, markers none).
+pub fn width(text: &str) -> usize {
+    text.chars()
+        .filter(|c| !is_marker(*c))
+        .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
+        .sum()
 }
 
 /// A verb's result: serializable for JSON, renderable as text, with its exit code.
@@ -109,7 +224,11 @@ impl Printer {
         let written = match self.format {
             Format::Json => to_stdout(|out| self.json_success(out, report)),
             Format::Text => {
-                let mut text = Text::default();
+                use std::io::IsTerminal;
+                let mut text = Text {
+                    terminal: std::io::stdout().is_terminal(),
+                    ..Text::default()
+                };
                 report.text(&mut text);
                 write_stderr(&text.stderr);
                 let written = write_stdout(&text.stdout);
@@ -228,13 +347,45 @@ fn checked(written: std::io::Result<()>, exit: u8) -> u8 {
     }
 }
 
-/// `Error [E0xx]: <message>` and `Recovery: <action>` on stderr.
+/// Details that a person needs to act on and that the message does not already list: shown in
+/// text mode under the message (JSON has them in `details`).
+const SHOWN_DETAILS: [(&str, &str); 3] = [
+    ("files", "Files"),
+    ("available_headings", "Headings of the file"),
+    ("baselines", "Baselines recorded"),
+];
+
+/// How many values of a detail the text shows.
+const SHOWN_VALUES: usize = 20;
+
+/// `Error [E0xx]: <message>`, the details a person needs, and `Recovery: <action>` on stderr.
 fn text_error(error: &Error) {
     let code = error.code.info().code;
-    write_stderr(&format!(
-        "Error [{code}]: {}\nRecovery: {}\n",
-        error.message, error.recovery
-    ));
+    let mut text = format!("Error [{code}]: {}\n", error.message);
+    for (key, label) in SHOWN_DETAILS {
+        let Some(serde_json::Value::Array(values)) = error.details.get(key) else {
+            continue;
+        };
+        if values.is_empty() {
+            continue;
+        }
+        text.push_str(&format!("{label}:\n"));
+        for value in values.iter().take(SHOWN_VALUES) {
+            let shown = match value {
+                serde_json::Value::String(s) => field(s).into_owned(),
+                other => other.to_string(),
+            };
+            text.push_str(&format!("  {shown}\n"));
+        }
+        if values.len() > SHOWN_VALUES {
+            text.push_str(&format!(
+                "  ... and {} more (all of them with --format json)\n",
+                values.len() - SHOWN_VALUES
+            ));
+        }
+    }
+    text.push_str(&format!("Recovery: {}\n", error.recovery));
+    write_stderr(&text);
 }
 
 /// An aligned text table; the last column is not padded.
@@ -245,39 +396,50 @@ pub fn table<const N: usize>(out: &mut Text, header: [&str; N], rows: &[[String;
         .map(|row| row.clone().map(|cell| field(&cell).into_owned()))
         .collect();
     let rows = rows.as_slice();
-    let mut widths = header.map(|h| h.chars().count());
+    let mut widths = header.map(width);
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
+            *w = (*w).max(width(cell));
         }
     }
-    let mut line = |cells: Vec<&str>| {
+    let mut line = |cells: Vec<&str>, heading: bool| {
         let mut text = String::new();
         for (i, cell) in cells.iter().enumerate() {
             if i + 1 == N {
                 text.push_str(cell);
             } else {
-                text.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+                // Padded by display width: wide characters take two columns.
+                text.push_str(cell);
+                text.push_str(&" ".repeat(widths[i] - width(cell) + 2));
             }
         }
-        out.stdout.push_str(text.trim_end());
+        let text = text.trim_end();
+        if heading {
+            out.stdout.push_str(&Paint::Bold.paint(text));
+        } else {
+            out.stdout.push_str(text);
+        }
         out.stdout.push('\n');
     };
-    line(header.to_vec());
+    line(header.to_vec(), true);
     for row in rows {
-        line(row.iter().map(String::as_str).collect());
+        line(row.iter().map(String::as_str).collect(), false);
     }
 }
 
 fn write_stdout(s: &str) -> std::io::Result<()> {
+    use std::io::IsTerminal;
     let mut out = std::io::stdout().lock();
-    out.write_all(sanitize(s).as_bytes())
+    let color = colored(out.is_terminal());
+    out.write_all(render_paint(&sanitize(s), color).as_bytes())
         .and_then(|()| out.flush())
 }
 
 fn write_stderr(s: &str) {
+    use std::io::IsTerminal;
     let mut err = std::io::stderr().lock();
-    let _ = err.write_all(sanitize(s).as_bytes());
+    let color = colored(err.is_terminal());
+    let _ = err.write_all(render_paint(&sanitize(s), color).as_bytes());
 }
 
 /// One value from a task or state file inside a line of text output (a title, a path, a status):
@@ -299,8 +461,19 @@ fn is_special(c: char) -> bool {
     c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Special in a value: also the paint markers (content never paints).
+fn is_special_in_field(c: char) -> bool {
+    is_special(c) || is_marker(c)
+}
+
 fn escape(text: &str, field: bool) -> Cow<'_, str> {
-    let mut chars = text.chars().peekable();
+    let special = |c: char| {
+        if field {
+            is_special_in_field(c)
+        } else {
+            is_special(c)
+        }
+    };
     let keep = |c: char, next: Option<&char>| {
         !field && (c == '\n' || c == '\t' || (c == '\r' && next == Some(&'\n')))
     };
@@ -308,7 +481,7 @@ fn escape(text: &str, field: bool) -> Cow<'_, str> {
     let mut probe = text.chars().peekable();
     let mut clean = true;
     while let Some(c) = probe.next() {
-        if is_special(c) && !keep(c, probe.peek()) {
+        if special(c) && !keep(c, probe.peek()) {
             clean = false;
             break;
         }
@@ -316,9 +489,10 @@ fn escape(text: &str, field: bool) -> Cow<'_, str> {
     if clean {
         return Cow::Borrowed(text);
     }
+    let mut chars = text.chars().peekable();
     let mut out = String::with_capacity(text.len() + 8);
     while let Some(c) = chars.next() {
-        if !is_special(c) || keep(c, chars.peek()) {
+        if !special(c) || keep(c, chars.peek()) {
             out.push(c);
             continue;
         }

@@ -90,9 +90,7 @@ impl Repo {
             reason,
         })?;
         let path = self.root.join(rel);
-        let resolved = path
-            .canonicalize()
-            .map_err(|e| StateError::io(&path, "resolve", e))?;
+        let resolved = crate::store::fs::canonicalize(&path)?;
         if resolved.starts_with(&self.root) {
             Ok(resolved)
         } else {

@@ -21,13 +21,24 @@ impl FromStr for TaskId {
 
     fn from_str(s: &str) -> Result<TaskId, String> {
         if crate::ids::is_valid_id(s) {
-            Ok(TaskId(s.to_string()))
-        } else {
-            Err(format!(
-                "not a task id (expected the form TASK-0001: capital letters and digits, a dash, digits{})",
-                if s.is_empty() { ", not empty" } else { "" }
-            ))
+            return Ok(TaskId(s.to_string()));
         }
+        // Say what was probably meant: the id of a task file's path, an id in capitals.
+        let name = s.rsplit('/').next().unwrap_or(s);
+        let hint = if let Some(id) = crate::ids::id_from_file_name(name)
+            .filter(|_| s.contains('/') || s.ends_with(".task.yaml"))
+        {
+            format!("; that is a task file: pass its id, {id}")
+        } else if crate::ids::is_valid_id(&s.to_uppercase()) {
+            format!("; ids are in capitals: {}", s.to_uppercase())
+        } else if s.is_empty() {
+            ", not empty".to_string()
+        } else {
+            String::new()
+        };
+        Err(format!(
+            "not a task id (expected the form TASK-0001: capital letters and digits, a dash, digits){hint}"
+        ))
     }
 }
 

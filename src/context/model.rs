@@ -228,6 +228,9 @@ pub struct WorktreeSnapshot {
     /// Repo-relative path of `<role>-incremental.diff`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub incremental_diff_path: Option<String>,
+    /// `git diff --stat` of the incremental diff.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incremental_diff_stat: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

@@ -94,7 +94,16 @@ impl ContextStore {
     /// finishing any change a crash interrupted.
     pub fn lock(&self, repo: &Repo) -> Result<Locked> {
         self.check_links(repo)?;
-        Ok(self.domain(repo).lock()?)
+        let new = std::fs::symlink_metadata(repo.root.join(OUTPUT_DIR)).is_err();
+        let locked = self.domain(repo).lock()?;
+        if new {
+            // Created here: keep it out of git (the tool's own state, like tasks/.cache/).
+            store::fs::write_atomic(
+                &repo.root.join(OUTPUT_DIR).join(".gitignore"),
+                b"# Agent context caches of the tasks CLI (local state); remove this file to commit them.\n*\n",
+            )?;
+        }
+        Ok(locked)
     }
 
     /// Hold the task's lock for reading several of its files consistently. E051 (and nothing

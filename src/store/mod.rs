@@ -4,6 +4,7 @@
 
 mod atomic;
 pub mod fault;
+pub mod fs;
 mod hash;
 mod json;
 mod lock;

@@ -272,11 +272,10 @@ pub fn ensure_cache_dir(root: &Path) -> Result<PathBuf, store::StateError> {
     let dir = store::paths::state_dir(root, CACHE_DIR)?;
     let ignore = dir.join(".gitignore");
     if std::fs::symlink_metadata(&ignore).is_err() {
-        store::atomic_write(
+        store::fs::write_atomic(
             &ignore,
             b"# Private cache of the tasks CLI; never commit it.\n*\n",
-        )
-        .map_err(|e| store::StateError::io(&ignore, "write", e))?;
+        )?;
     }
     Ok(dir)
 }

@@ -42,7 +42,48 @@ pub struct Catalog {
     pub cache_warnings: Vec<String>,
 }
 
+impl BrokenFile {
+    /// E011 for a command given this file's task: the file, where it breaks, how to fix it.
+    pub fn error(&self) -> crate::error::Error {
+        use crate::error::{Error, ErrorCode};
+        Error::new(
+            ErrorCode::E011,
+            format!("{} cannot be loaded: {}", self.path, self.failure),
+        )
+        .with_detail("path", &self.path)
+        .with_detail("line", self.failure.line)
+        .with_detail("column", self.failure.column)
+        .with_recovery(format!(
+            "Fix the task file (tasks --lint {} shows the problems), then retry",
+            self.path
+        ))
+    }
+}
+
+/// What a task id names in the catalog.
+#[derive(Debug, Clone, Copy)]
+pub enum Found<'a> {
+    Task(&'a Task),
+    /// No task loads with that id, but a file named for it is broken.
+    Broken(&'a BrokenFile),
+}
+
 impl Catalog {
+    /// The task of `id` — or, when none loads, a broken file named for it (so that a command
+    /// given the id can say the file is broken instead of "not found").
+    pub fn find(&self, id: &str) -> Option<Found<'_>> {
+        self.tasks
+            .iter()
+            .find(|t| t.id == id)
+            .map(Found::Task)
+            .or_else(|| {
+                self.broken
+                    .iter()
+                    .find(|b| b.id.as_deref() == Some(id))
+                    .map(Found::Broken)
+            })
+    }
+
     pub fn load(repo: &Repo, force_rebuild: bool) -> Catalog {
         let loaded = cache::load(&repo.root, force_rebuild);
         let files = loaded.files.len();

@@ -201,6 +201,63 @@ impl<'a> Graph<'a> {
         found
     }
 
+    /// The blocker chain of `start`, hop by hop: a depth-first walk along `blocked_by` (blockers
+    /// in declared order), each task shown once — a task met again (a diamond, a cycle) is a hop
+    /// marked `repeated` and not followed again. At most `limit` hops (the rest are counted).
+    /// Iterative: chains of any length.
+    pub fn blocker_chain(&self, start: usize, limit: usize) -> (Vec<Hop>, usize) {
+        let mut hops = Vec::new();
+        let mut omitted = 0;
+        let mut seen = vec![false; self.tasks.len()];
+        seen[start] = true;
+        // (blocker id, depth), the next on top.
+        let mut stack: Vec<(&str, usize)> = self.tasks[start]
+            .blocked_by
+            .iter()
+            .rev()
+            .map(|b| (b.as_str(), 1))
+            .collect();
+        while let Some((id, depth)) = stack.pop() {
+            let index = self.index_of(id);
+            let repeated = index.is_some_and(|i| seen[i]);
+            if hops.len() < limit {
+                hops.push(Hop {
+                    id: id.to_string(),
+                    depth,
+                    status: index.map(|i| self.tasks[i].status.clone()),
+                    repeated,
+                });
+            } else {
+                omitted += 1;
+            }
+            let Some(i) = index.filter(|_| !repeated) else {
+                continue;
+            };
+            seen[i] = true;
+            stack.extend(
+                self.tasks[i]
+                    .blocked_by
+                    .iter()
+                    .rev()
+                    .map(|b| (b.as_str(), depth + 1)),
+            );
+        }
+        (hops, omitted)
+    }
+
+    /// Sorted ids of the tasks that list `id` in their `blocked_by`.
+    pub fn dependents(&self, id: &str) -> Vec<String> {
+        let mut ids: Vec<String> = self
+            .tasks
+            .iter()
+            .filter(|t| t.blocked_by.iter().any(|b| b == id))
+            .map(|t| t.id.clone())
+            .collect();
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
     /// Sorted ids of everything `start` transitively depends on, through `blocked_by` and
     /// through `depends_on` (each followed separately, as the reference does).
     pub fn transitive_closure(&self, start: usize) -> Vec<String> {
@@ -214,6 +271,18 @@ impl<'a> Graph<'a> {
         ids.dedup();
         ids
     }
+}
+
+/// One hop of a blocker chain.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Hop {
+    pub id: String,
+    /// 1 for a direct blocker, 2 for a blocker's blocker, …
+    pub depth: usize,
+    /// `None` when no task has this id.
+    pub status: Option<String>,
+    /// Met before on the walk (a diamond or a cycle): not followed again.
+    pub repeated: bool,
 }
 
 #[cfg(test)]

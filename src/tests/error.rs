@@ -2,7 +2,7 @@ use super::*;
 
 #[test]
 fn exit_code_is_the_decade_of_the_code() {
-    for code in ErrorCode::ALL {
+    for &code in ErrorCode::ALL {
         let info = code.info();
         let number: u16 = info.code[1..].parse().unwrap();
         let expected = if code == ErrorCode::E999 {

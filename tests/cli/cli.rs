@@ -123,7 +123,7 @@ fn every_example_in_the_help_parses() {
         .lines()
         .filter_map(|l| l.trim_start().strip_prefix("--"))
         .filter_map(|l| l.split_whitespace().next())
-        .filter(|f| !["format", "repo-root", "completions"].contains(f))
+        .filter(|f| !["format", "repo-root", "color", "completions"].contains(f))
         .map(str::to_string)
         .collect();
     assert_eq!(flags.len(), 35, "{flags:?}");

@@ -377,7 +377,7 @@ fn lifecycle_in_text() {
         run.stdout
             .contains(&format!("Base commit: {}", &head(&repo)[..8]))
     );
-    assert!(run.stdout.contains("Acceptance criteria: 3 items"));
+    assert!(run.stdout.contains("Acceptance criteria: 3 item(s)"));
     assert_eq!(context(&repo)["created_by"], "task-runner");
 
     let run = repo.run(&["--get-context", "TASK-0201"]);
@@ -900,12 +900,16 @@ fn staleness_is_reported_once_on_stderr_and_in_json() {
         &["--get-context", "TASK-0201"],
         &[("TASKS_NOW", "2026-11-23T10:00:00Z")],
     );
+    // Once, as a warning on stderr (stdout holds the context only).
     assert_eq!(
-        run.stdout.matches("72.0 hours old").count(),
+        run.stderr
+            .matches("Warning: Context is 72.0 hours old")
+            .count(),
         1,
         "{}",
-        run.stdout
+        run.stderr
     );
+    assert!(!run.stdout.contains("hours old."), "{}", run.stdout);
 }
 
 #[test]

@@ -15,7 +15,7 @@ fn text_shows_blockers_artifacts_chain_and_readiness() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stdout,
-        "TASK-0009: Task TASK-0009\n  Status: todo\n  Priority: P1\n  Unblocker: YES\n\n  Hard Blockers (blocked_by):\n    \u{21b3} TASK-0005 (status: completed) - Task TASK-0005 [COMPLETED]\n    \u{21b3} TASK-0001 (status: todo) - Task TASK-0001 [BLOCKING]\n    \u{21b3} TASK-0042 (MISSING) [BLOCKING]\n\n  Artifact Dependencies (depends_on):\n    \u{21b3} TASK-0002 (status: todo) - Task TASK-0002 [IN PROGRESS]\n    \u{21b3} TASK-0005 (status: completed) - Task TASK-0005 [AVAILABLE]\n    \u{21b3} TASK-0043 (MISSING) [UNAVAILABLE]\n\n  Transitive Chain:\n    TASK-0009 \u{2192} TASK-0001 \u{2192} TASK-0002 \u{2192} TASK-0005\n\n  Readiness: NOT READY (2 hard blocker(s) remain)\n  Recommendation: Complete these tasks first: TASK-0001, TASK-0042\n"
+        "TASK-0009: Task TASK-0009\n  Status: todo\n  Priority: P1\n  Unblocker: YES\n\n  Hard Blockers (blocked_by):\n    \u{21b3} TASK-0005 (status: completed) - Task TASK-0005 [COMPLETED]\n    \u{21b3} TASK-0001 (status: todo) - Task TASK-0001 [BLOCKING]\n    \u{21b3} TASK-0042 (MISSING) [BLOCKING]\n\n  Artifact Dependencies (depends_on):\n    \u{21b3} TASK-0002 (status: todo) - Task TASK-0002 [IN PROGRESS]\n    \u{21b3} TASK-0005 (status: completed) - Task TASK-0005 [AVAILABLE]\n    \u{21b3} TASK-0043 (MISSING) [UNAVAILABLE]\n\n  Blocker chain (each hop waits for the one below it):\n    TASK-0009\n    \u{2514}\u{2500} TASK-0005 (completed)\n    \u{2514}\u{2500} TASK-0001 (todo)\n    \u{2514}\u{2500} TASK-0042 (no such task)\n\n  Readiness: NOT READY (2 hard blocker(s) remain)\n  Recommendation: Complete these tasks first: TASK-0001, TASK-0042 (no such task: fix the reference)\n"
     );
 }
 
@@ -26,7 +26,14 @@ fn json_lists_dependencies_in_declared_order() {
     assert_eq!(code, 0);
     assert_eq!(
         doc["task"],
-        json!({"id": "TASK-0003", "title": "Task TASK-0003", "status": "todo", "priority": "P1", "unblocker": false})
+        json!({"id": "TASK-0003", "title": "Task TASK-0003", "status": "todo", "priority": "P1", "unblocker": false, "effective_priority": "P1", "priority_reason": null, "blocked_reason": null})
+    );
+    assert_eq!(
+        doc["blocker_chain"],
+        json!([
+            {"id": "TASK-0001", "depth": 1, "status": "todo", "repeated": false},
+            {"id": "TASK-0099", "depth": 1, "status": null, "repeated": false}
+        ])
     );
     assert_eq!(
         doc["hard_blockers"],
@@ -73,7 +80,19 @@ fn ready_task_and_long_chain_summary() {
         run.stdout
             .contains("  Artifact Dependencies (depends_on): None\n")
     );
-    assert!(run.stdout.contains("    TASK-0010 \u{2192} TASK-0001 \u{2192} TASK-0002 \u{2192} TASK-0003 \u{2192} ... (7 total)\n"));
+    // The chain hop by hop, each under the task it blocks.
+    assert!(
+        run.stdout.contains(
+            "  Blocker chain (each hop waits for the one below it):\n    TASK-0010\n    \u{2514}\u{2500} TASK-0001 (completed)\n       \u{2514}\u{2500} TASK-0002 (completed)\n"
+        ),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("TASK-0007 (completed)\n"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.ends_with("  Readiness: READY\n"));
     let (_, doc, _) = repo.json(&["--explain", "TASK-0010"]);
     assert_eq!(doc["readiness"]["recommendation"], "Task is ready to start");

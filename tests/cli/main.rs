@@ -13,6 +13,7 @@ mod ledger;
 mod lifecycle;
 mod lint;
 mod list;
+mod people;
 mod pick;
 mod qa;
 mod quarantine;

@@ -337,3 +337,53 @@ impl Server {
         out
     }
 }
+
+/// Run the binary with stdout on a pseudo-terminal (as a person at a terminal sees it); stderr
+/// is captured apart. Returns (exit code, what the terminal showed).
+pub fn run_on_terminal(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    use std::io::Read;
+    use std::os::fd::FromRawFd;
+    let (mut master, mut slave) = (0, 0);
+    // SAFETY: openpty writes two file descriptors; no name, termios or window size is passed.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty");
+    // SAFETY: both descriptors were just opened and are owned here.
+    let (master, slave) = unsafe {
+        (
+            std::fs::File::from_raw_fd(master),
+            std::fs::File::from_raw_fd(slave),
+        )
+    };
+    let mut child = command()
+        .args(args)
+        .current_dir(cwd)
+        .envs(env.iter().copied())
+        .stdout(slave)
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let status = child.wait().expect("wait");
+    drop(child);
+    let mut shown = Vec::new();
+    let mut master = master;
+    let mut buf = [0u8; 4096];
+    // The slave is closed: read what is buffered until the terminal reports EOF or EIO.
+    while let Ok(n) = master.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        shown.extend_from_slice(&buf[..n]);
+    }
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&shown).replace("\r\n", "\n"),
+    )
+}

@@ -197,7 +197,16 @@ fn the_whole_handoff_in_json() {
     assert_eq!(doc["diff_content"], incremental);
     assert_eq!(doc["diff_utf8"], true);
     assert_eq!(doc["incremental_diff_from"], "implementer");
-    assert_eq!(doc["diff_stat"], snap["diff_stat"]);
+    // The stat of the incremental diff itself, recorded with the snapshot.
+    assert_eq!(doc["diff_stat"], snap["incremental_diff_stat"]);
+    assert_ne!(doc["diff_stat"], snap["diff_stat"]);
+    assert!(
+        doc["diff_stat"]
+            .as_str()
+            .unwrap()
+            .contains("1 file changed"),
+        "{doc}"
+    );
     let (_, doc, _) = repo.json(&["--get-diff", ID, "--agent", "implementer"]);
     assert_eq!(doc["diff_type"], "from_base");
     assert_eq!(doc["diff_content"], diff_text);

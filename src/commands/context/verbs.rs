@@ -19,8 +19,9 @@ use crate::git::Git;
 use crate::ledger::{LedgerFile, NewException, Stamp};
 use crate::output::{Report, Text, prefix};
 use crate::store::txn::Txn;
-use crate::store::{self, StateError, sha256_hex};
+use crate::store::{self, sha256_hex};
 use crate::tasks::Task;
+use crate::tasks::catalog::Found;
 use crate::tasks::parse::{decode, parse_text};
 use crate::tasks::yaml::{self, Yaml};
 use serde::Serialize;
@@ -39,17 +40,16 @@ struct Source {
 /// The task file of `id`: a loaded task, or a broken file named for it (E011, recorded in the
 /// exception ledger), or none (E040).
 fn find_task(ctx: &Ctx, id: &str) -> Result<Source> {
-    let catalog = ctx.catalog();
-    let rel = match catalog.tasks.iter().find(|t| t.id == id) {
-        Some(task) => task.path.clone(),
+    let rel = match ctx.catalog().find(id) {
+        Some(Found::Task(task)) => task.path.clone(),
         None => {
-            let Some(broken) = catalog.broken.iter().find(|b| b.id.as_deref() == Some(id)) else {
-                return Err(
-                    Error::new(ErrorCode::E040, format!("No task file for {id}"))
-                        .with_detail("task_id", id)
-                        .with_recovery("Check the id with tasks --list (archived tasks count too)"),
-                );
-            };
+            return Err(
+                Error::new(ErrorCode::E040, format!("No task file for {id}"))
+                    .with_detail("task_id", id)
+                    .with_recovery("Check the id with tasks --list (archived tasks count too)"),
+            );
+        }
+        Some(Found::Broken(broken)) => {
             let failure = &broken.failure;
             record_exception(
                 ctx,
@@ -63,13 +63,11 @@ fn find_task(ctx: &Ctx, id: &str) -> Result<Source> {
                     owner: None,
                 },
             );
-            return Err(malformed(&broken.path, &failure.to_string())
-                .with_detail("line", failure.line)
-                .with_detail("column", failure.column));
+            return Err(broken.error());
         }
     };
     let abs = ctx.repo.root.join(&rel);
-    let raw = std::fs::read(&abs).map_err(|e| StateError::io(&abs, "read", e))?;
+    let raw = store::fs::read(&abs)?;
     let (text, hash) = decode(&raw).map_err(|f| malformed(&rel, &f.to_string()))?;
     let task = parse_text(&text, hash, &rel, 0.0).map_err(|f| malformed(&rel, &f.to_string()))?;
     let doc = yaml::parse(&text).map_err(|e| malformed(&rel, &e.message))?;
@@ -143,22 +141,32 @@ fn dirty_paths(git: &Git) -> Result<Vec<String>> {
     Ok(paths)
 }
 
+/// "an AWS access key", "a private key".
+fn with_article(kind: &str) -> String {
+    let vowel = kind
+        .chars()
+        .next()
+        .is_some_and(|c| "AEIOUaeiou".contains(c));
+    format!("{} {kind}", if vowel { "an" } else { "a" })
+}
+
 fn scan_for_secrets(ctx: &Ctx, data: &Value, force: bool, what: &str) -> Result<bool> {
     let Some(hit) = secrets::scan(data) else {
         return Ok(false);
     };
     if force {
         ctx.warn(format!(
-            "Warning: {what} contains what looks like a {} (at {}); --force-secrets bypassed the scan and the context records it",
-            hit.kind, hit.path
+            "Warning: {what} contains what looks like {} (at {}); --force-secrets bypassed the scan and the context records it",
+            with_article(hit.kind), hit.path
         ));
         return Ok(true);
     }
     Err(Error::new(
         ErrorCode::E012,
         format!(
-            "{what} contains what looks like a {} (at {})",
-            hit.kind, hit.path
+            "{what} contains what looks like {} (at {})",
+            with_article(hit.kind),
+            hit.path
         ),
     )
     .with_detail("pattern", hit.kind)
@@ -211,12 +219,24 @@ pub fn init(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<InitReport> {
     let git = Git::new(&ctx.repo.root);
     let base = base_commit(&git, opts.base_commit.as_deref())?;
     let dirty = dirty_paths(&git)?;
-    if !dirty.is_empty() && !opts.allow_preexisting_dirty {
+    // The task's own file may be uncommitted (`--claim` just changed its status): it is the
+    // context's input, so it is recorded like a pre-existing change rather than refused.
+    let others: Vec<&String> = dirty.iter().filter(|p| **p != source.rel).collect();
+    if !others.is_empty() && !opts.allow_preexisting_dirty {
         return Err(Error::new(
             ErrorCode::E060,
-            format!("The working tree has {} uncommitted change(s)", dirty.len()),
+            format!(
+                "The working tree has {} uncommitted change(s)",
+                others.len()
+            ),
         )
-        .with_detail("files", &dirty));
+        .with_detail("files", &others));
+    }
+    if dirty.contains(&source.rel) {
+        ctx.warn(format!(
+            "Note: {} has uncommitted changes (a claim?); they are recorded as pre-existing and drift checks ignore them",
+            crate::output::field(&source.rel)
+        ));
     }
     let Prepared {
         forced,
@@ -504,7 +524,7 @@ fn manifest(
 impl Report for InitReport {
     fn text(&self, out: &mut Text) {
         out.stdout.push_str(&format!(
-            "✓ Context initialized for {}\n  Base commit: {}\n  Context file: {}\n  Acceptance criteria: {} items\n  Standards: {} citation(s), {} excerpt(s) cached\n",
+            "✓ Context initialized for {}\n  Base commit: {}\n  Context file: {}\n  Acceptance criteria: {} item(s)\n  Standards: {} citation(s), {} excerpt(s) cached\n",
             self.task_id,
             prefix(&self.base_commit, 8),
             self.context_file,
@@ -609,7 +629,8 @@ impl Report for GetReport {
             s.push_str(&format!("  Age: {age:.1} hours\n"));
         }
         if let Some(warning) = &self.staleness_warning {
-            s.push_str(&format!("\n⚠️  {warning}\n"));
+            // A warning: on stderr, like every warning (the JSON has it as a field).
+            out.stderr.push_str(&format!("Warning: {warning}\n"));
         }
         let t = &c.immutable.task_snapshot;
         s.push_str(&format!(

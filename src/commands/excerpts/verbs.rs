@@ -11,8 +11,8 @@ use crate::context::store::ContextStore;
 use crate::error::{Error, ErrorCode, Result};
 use crate::output::{Report, Text};
 use crate::standards::headings;
+use crate::store;
 use crate::store::txn::Locked;
-use crate::store::{self, StateError};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -90,7 +90,7 @@ fn read_standards(ctx: &Ctx, file: &str) -> Result<(String, String)> {
     }
     let abs = given
         .canonicalize()
-        .map_err(|e| StateError::io(&given, "resolve", e))?;
+        .map_err(|e| crate::store::StateError::io(&given, "resolve", e))?;
     if !abs.starts_with(&ctx.repo.root) {
         return Err(Error::new(
             ErrorCode::E002,
@@ -111,7 +111,7 @@ fn read_standards(ctx: &Ctx, file: &str) -> Result<(String, String)> {
         .with_detail("file", file)
         .with_recovery("Pass a UTF-8 Markdown file of the repository")
     };
-    let meta = std::fs::metadata(&abs).map_err(|e| StateError::io(&abs, "read", e))?;
+    let meta = store::fs::metadata(&abs)?;
     if !meta.is_file() {
         return Err(invalid("it is not a file".into()));
     }
@@ -121,7 +121,7 @@ fn read_standards(ctx: &Ctx, file: &str) -> Result<(String, String)> {
             meta.len()
         )));
     }
-    let bytes = std::fs::read(&abs).map_err(|e| StateError::io(&abs, "read", e))?;
+    let bytes = store::fs::read(&abs)?;
     let text = String::from_utf8(bytes).map_err(|e| {
         invalid(format!(
             "it is not valid UTF-8 (invalid byte at offset {})",
@@ -147,7 +147,7 @@ fn section_missing(rel: &str, section: &str, text: &str) -> Error {
     .with_detail("section", section)
     .with_detail("available_headings", &available)
     .with_recovery(
-        "Pass a heading of the file (any case; spaces or '-' between words; '&' or 'and'); details.available_headings lists them",
+        "Pass one of the file's headings (listed above; any case, spaces or '-' between words, '&' or 'and')",
     )
 }
 

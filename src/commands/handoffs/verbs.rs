@@ -173,7 +173,8 @@ pub fn snapshot(
         }
         Some((prev, Some(tree))) => {
             let bytes = worktree::diff(&git, tree, &cap.tree).map_err(|e| pruned_tree(e, prev))?;
-            Some((prev.to_string(), Ok(bytes)))
+            let stat = worktree::diff_stat(&git, tree, &cap.tree)?;
+            Some((prev.to_string(), Ok((bytes, stat))))
         }
     };
     let now = iso(ctx.clock.now());
@@ -194,15 +195,17 @@ pub fn snapshot(
         head_commit: Some(cap.head.to_string()),
         incremental_diff_from: None,
         incremental_diff_path: None,
+        incremental_diff_stat: None,
         extra: serde_json::Map::new(),
     };
     let mut incremental_bytes = None;
     if let Some((prev, outcome)) = incremental {
         snap.incremental_diff_from = Some(prev.clone());
         match outcome {
-            Ok(bytes) => {
+            Ok((bytes, stat)) => {
                 let path = rel(&format!("{role}-incremental.diff"));
                 snap.incremental_diff_sha = Some(sha256_hex(&bytes));
+                snap.incremental_diff_stat = Some(stat);
                 if role == "reviewer" && prev == "implementer" {
                     snap.diff_from_implementer = Some(path.clone());
                 }
@@ -624,8 +627,8 @@ pub struct DiffReport {
     /// False when `diff_content` had to replace bytes that are not UTF-8.
     pub diff_utf8: bool,
     pub diff_sha: String,
-    /// The snapshot's cumulative `git diff --stat`.
-    pub diff_stat: String,
+    /// The `git diff --stat` of the diff printed (cumulative or incremental).
+    pub diff_stat: Option<String>,
     /// For an incremental diff: the role it starts from.
     pub incremental_diff_from: Option<String>,
 }
@@ -699,7 +702,13 @@ pub fn get_diff(ctx: &Ctx, id: &str, role: &str, diff_type: &str) -> Result<Diff
         diff_content: lossy(&bytes),
         diff_utf8,
         diff_sha: sha,
-        diff_stat: snap.diff_stat.clone(),
+        // The stat of the diff printed: the incremental one has its own (null for snapshots
+        // taken before it was recorded).
+        diff_stat: if diff_type == "incremental" {
+            snap.incremental_diff_stat.clone()
+        } else {
+            Some(snap.diff_stat.clone())
+        },
         incremental_diff_from: (diff_type == "incremental")
             .then(|| {
                 snap.incremental_diff_from

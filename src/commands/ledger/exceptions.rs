@@ -69,6 +69,9 @@ pub struct ListReport {
 }
 
 pub fn list(ctx: &Ctx, status: Option<String>) -> Result<ListReport> {
+    // Reading the task files first reconciles the ledger with them: a file repaired since the
+    // last run shows as resolved now, not at the next --list.
+    let _ = ctx.catalog();
     let ledger = LedgerFile::of(&ctx.repo).read()?;
     let exceptions: Vec<Exception> = ledger
         .map(|l| l.exceptions)

@@ -90,8 +90,7 @@ pub fn run(ctx: &Ctx, arg: &str) -> Result<LintReport> {
         );
         ("unknown".to_string(), "legacy", vec![f])
     } else {
-        let bytes =
-            std::fs::read(&path).map_err(|e| crate::store::StateError::io(&path, "read", e))?;
+        let bytes = crate::store::fs::read(&path)?;
         match decode(&bytes) {
             Ok((text, _)) => {
                 let result = lint(&text, &env);

@@ -12,6 +12,7 @@ use crate::repo::{ARCHIVE_DIR, TASKS_DIR};
 use crate::store;
 use crate::store::txn::Locked;
 use crate::tasks::Task;
+use crate::tasks::catalog::Found;
 use crate::tasks::discover::TASK_FILE_SUFFIX;
 use crate::tasks::edit::set_status;
 use crate::tasks::graph::Graph;
@@ -178,9 +179,7 @@ fn under(rel: &str, dir: &str) -> bool {
 fn locate(ctx: &Ctx, action: Action, arg: &str) -> Result<TaskFile> {
     let given = ctx.cwd.join(arg);
     let rel = if given.exists() {
-        let abs = given
-            .canonicalize()
-            .map_err(|e| io_error("resolve", &given, e))?;
+        let abs = store::fs::canonicalize(&given)?;
         let rel = ctx.repo.relative(&abs).filter(|r| {
             r.ends_with(TASK_FILE_SUFFIX)
                 && (under(r, TASKS_DIR) || under(r, ARCHIVE_DIR))
@@ -198,13 +197,12 @@ fn locate(ctx: &Ctx, action: Action, arg: &str) -> Result<TaskFile> {
             .with_recovery(format!("Pass a task file or a task id to {}", action.flag()))
         })?
     } else if is_valid_id(arg) {
-        let catalog = ctx.catalog();
-        catalog
-            .tasks
-            .iter()
-            .find(|t| t.id == arg)
-            .map(|t| t.path.clone())
-            .ok_or_else(|| not_found(arg))?
+        match ctx.catalog().find(arg) {
+            Some(Found::Task(task)) => task.path.clone(),
+            // The file exists but does not load: say so, not "not found".
+            Some(Found::Broken(broken)) => return Err(broken.error()),
+            None => return Err(not_found(arg)),
+        }
     } else {
         return Err(not_found(arg));
     };
@@ -218,7 +216,7 @@ fn locate(ctx: &Ctx, action: Action, arg: &str) -> Result<TaskFile> {
         .with_detail("path", &rel)
         .with_recovery(format!("Pass the real task file to {}", action.flag())));
     }
-    let raw = std::fs::read(&abs).map_err(|e| io_error("read", &abs, e))?;
+    let raw = store::fs::read(&abs)?;
     let task = parse_file(&raw, &rel)?;
     Ok(TaskFile {
         rel,
@@ -230,7 +228,7 @@ fn locate(ctx: &Ctx, action: Action, arg: &str) -> Result<TaskFile> {
 
 /// The file read again under the lock (another process may have changed or moved it).
 fn reread(file: TaskFile) -> Result<TaskFile> {
-    let raw = std::fs::read(&file.abs).map_err(|e| io_error("read", &file.abs, e))?;
+    let raw = store::fs::read(&file.abs)?;
     if raw == file.raw {
         return Ok(file);
     }
@@ -439,10 +437,6 @@ fn warn_open_blockers(ctx: &Ctx, task: &Task) {
             open.join(", ")
         ));
     }
-}
-
-fn io_error(action: &'static str, path: &Path, e: std::io::Error) -> Error {
-    store::StateError::io(path, action, e).into()
 }
 
 impl Report for LifecycleReport {

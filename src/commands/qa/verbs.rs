@@ -54,7 +54,7 @@ fn open_log(ctx: &Ctx, input: &QaInput) -> Result<(std::fs::File, std::path::Pat
                 .with_recovery("Pass the log file itself"),
         );
     }
-    let file = std::fs::File::open(&given).map_err(|e| StateError::io(&given, "read", e))?;
+    let file = crate::store::fs::open(&given)?;
     Ok((file, given))
 }
 
@@ -151,9 +151,12 @@ fn read_log(
             crate::qa::parse::KINDS.join("|")
         ));
     }
+    // A test or coverage log without its summary is a crashed run; a log of no known kind
+    // says nothing either way (0).
+    let crashed = kind.is_some() && !recognized;
     let (exit_code, inferred) = match input.exit_code {
         Some(code) => (code, false),
-        None => (i64::from(summary.has_failures() || !recognized), true),
+        None => (i64::from(summary.has_failures() || crashed), true),
     };
     let kept = store.rel(&format!(
         "evidence/qa/{}-{}.log",
@@ -325,7 +328,7 @@ fn summary_text(summary: Option<&Summary>) -> String {
         }
     }
     if parts.is_empty() {
-        "(nothing recognised)".into()
+        "nothing recognised".into()
     } else {
         parts.join(", ")
     }

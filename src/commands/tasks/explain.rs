@@ -3,7 +3,9 @@
 use crate::app::Ctx;
 use crate::error::{Error, ErrorCode, Result};
 use crate::output::{Report, Text, field};
-use crate::tasks::graph::Graph;
+use crate::tasks::catalog::Found;
+use crate::tasks::graph::{Graph, Hop};
+use crate::tasks::priority::Priorities;
 use serde::Serialize;
 
 #[derive(Debug, Serialize)]
@@ -37,7 +39,15 @@ pub struct TaskSummary {
     pub status: String,
     pub priority: String,
     pub unblocker: bool,
+    /// The priority it inherits from what it blocks (= `priority` when none).
+    pub effective_priority: String,
+    pub priority_reason: Option<String>,
+    /// Why a `blocked` task is blocked (its `blocked_reason`).
+    pub blocked_reason: Option<String>,
 }
+
+/// Hops of the blocker chain shown (the rest are counted).
+const CHAIN_HOPS: usize = 200;
 
 #[derive(Debug, Serialize)]
 pub struct ExplainReport {
@@ -45,17 +55,29 @@ pub struct ExplainReport {
     pub hard_blockers: Vec<Blocker>,
     pub artifact_dependencies: Vec<Artifact>,
     pub transitive_closure: Vec<String>,
+    /// The blockers hop by hop (depth-first; a task met again is marked `repeated`).
+    pub blocker_chain: Vec<Hop>,
+    /// Hops beyond the first 200, not listed.
+    pub blocker_chain_omitted: usize,
+    /// Tasks that wait for this one (their blocked_by names it).
+    pub unblocks: Vec<String>,
     pub readiness: Readiness,
 }
 
 pub fn run(ctx: &Ctx, id: &str) -> Result<ExplainReport> {
     let catalog = ctx.catalog();
     let graph = Graph::new(&catalog.tasks);
-    let index = graph.index_of(id).ok_or_else(|| {
-        Error::new(ErrorCode::E040, format!("Task not found: {id}"))
-            .with_detail("task_id", id)
-            .with_recovery("Check the id with `tasks --list`; archived tasks are included there")
-    })?;
+    let index = match (graph.index_of(id), catalog.find(id)) {
+        (Some(index), _) => index,
+        (None, Some(Found::Broken(broken))) => return Err(broken.error()),
+        (None, _) => {
+            return Err(Error::new(ErrorCode::E040, format!("Task not found: {id}"))
+                .with_detail("task_id", id)
+                .with_recovery(
+                    "Check the id with `tasks --list`; archived tasks are included there",
+                ));
+        }
+    };
     let task = &graph.tasks[index];
     let lookup = |dep: &String| match graph.get(dep) {
         Some(t) => (t.status.clone(), Some(t.title.clone()), t.is_completed()),
@@ -88,6 +110,8 @@ pub fn run(ctx: &Ctx, id: &str) -> Result<ExplainReport> {
         })
         .collect();
     let blocking_count = hard_blockers.iter().filter(|b| b.blocking).count();
+    let effective = Priorities::compute(&graph).effective(index);
+    let (blocker_chain, blocker_chain_omitted) = graph.blocker_chain(index, CHAIN_HOPS);
     Ok(ExplainReport {
         task: TaskSummary {
             id: task.id.clone(),
@@ -95,10 +119,16 @@ pub fn run(ctx: &Ctx, id: &str) -> Result<ExplainReport> {
             status: task.status.clone(),
             priority: task.priority.clone(),
             unblocker: task.unblocker,
+            effective_priority: effective.priority,
+            priority_reason: effective.reason,
+            blocked_reason: task.blocked_reason.clone(),
         },
         hard_blockers,
         artifact_dependencies,
         transitive_closure: graph.transitive_closure(index),
+        blocker_chain,
+        blocker_chain_omitted,
+        unblocks: graph.dependents(&task.id),
         readiness: Readiness {
             ready: blocking_count == 0,
             blocking_count,
@@ -116,11 +146,20 @@ impl Report for ExplainReport {
         let s = &mut out.stdout;
         let t = &self.task;
         s.push_str(&format!("{}: {}\n", field(&t.id), field(&t.title)));
-        s.push_str(&format!(
-            "  Status: {}\n  Priority: {}\n",
-            field(&t.status),
-            field(&t.priority)
-        ));
+        s.push_str(&format!("  Status: {}\n", field(&t.status)));
+        if let Some(reason) = t.blocked_reason.as_deref().filter(|r| !r.trim().is_empty()) {
+            s.push_str(&format!("  Blocked because: {}\n", field(reason.trim())));
+        }
+        if t.effective_priority == t.priority {
+            s.push_str(&format!("  Priority: {}\n", field(&t.priority)));
+        } else {
+            s.push_str(&format!(
+                "  Priority: {} (inherits {}: {})\n",
+                field(&t.priority),
+                field(&t.effective_priority),
+                field(t.priority_reason.as_deref().unwrap_or(""))
+            ));
+        }
         if t.unblocker {
             s.push_str("  Unblocker: YES\n");
         }
@@ -169,20 +208,38 @@ impl Report for ExplainReport {
             }
         }
         s.push('\n');
-        if !self.transitive_closure.is_empty() {
-            let ids = &self.transitive_closure;
-            let chain = if ids.len() <= 5 {
-                ids.join(" \u{2192} ")
-            } else {
-                format!(
-                    "{} \u{2192} ... ({} total)",
-                    ids[..3].join(" \u{2192} "),
-                    ids.len()
-                )
-            };
+        if !self.blocker_chain.is_empty() {
+            // Each hop under the task it blocks.
+            s.push_str("  Blocker chain (each hop waits for the one below it):\n");
+            s.push_str(&format!("    {}\n", field(&t.id)));
+            for hop in &self.blocker_chain {
+                let state = match (&hop.status, hop.repeated) {
+                    (None, _) => "no such task".to_string(),
+                    (Some(status), true) => format!("{}, shown above", field(status)),
+                    (Some(status), false) => field(status).into_owned(),
+                };
+                s.push_str(&format!(
+                    "    {}\u{2514}\u{2500} {} ({state})\n",
+                    "   ".repeat(hop.depth - 1),
+                    field(&hop.id)
+                ));
+            }
+            if self.blocker_chain_omitted > 0 {
+                s.push_str(&format!(
+                    "    ... and {} more hop(s) (all of them with --format json)\n",
+                    self.blocker_chain_omitted
+                ));
+            }
+            s.push('\n');
+        }
+        if !self.unblocks.is_empty() {
             s.push_str(&format!(
-                "  Transitive Chain:\n    {} \u{2192} {chain}\n\n",
-                t.id
+                "  Unblocks: {}\n\n",
+                self.unblocks
+                    .iter()
+                    .map(|id| field(id).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         if self.readiness.ready {
@@ -192,11 +249,14 @@ impl Report for ExplainReport {
                 "  Readiness: NOT READY ({} hard blocker(s) remain)\n",
                 self.readiness.blocking_count
             ));
-            let open: Vec<&str> = self
+            let open: Vec<String> = self
                 .hard_blockers
                 .iter()
                 .filter(|b| b.blocking)
-                .map(|b| b.id.as_str())
+                .map(|b| match b.title {
+                    Some(_) => field(&b.id).into_owned(),
+                    None => format!("{} (no such task: fix the reference)", field(&b.id)),
+                })
                 .collect();
             s.push_str(&format!(
                 "  Recommendation: Complete these tasks first: {}\n",

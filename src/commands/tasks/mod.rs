@@ -259,6 +259,9 @@ pub struct TaskJson<'a> {
     pub depends_on: Vec<&'a str>,
     /// Absolute path of the task file.
     pub path: String,
+    /// The same, relative to the repository (for people).
+    #[serde(skip)]
+    pub rel: &'a str,
     pub hash: &'a str,
     pub mtime: f64,
     /// Listed in the quarantine index: never picked.
@@ -285,6 +288,7 @@ impl<'a> TaskJson<'a> {
             blocked_by: sorted(&task.blocked_by),
             depends_on: sorted(&task.depends_on),
             path: ctx.abs(&task.path),
+            rel: &task.path,
             hash: &task.hash,
             mtime: task.mtime,
             quarantined,

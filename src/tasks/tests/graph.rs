@@ -92,3 +92,52 @@ fn dense_cycles_are_counted_but_only_the_first_are_spelled_out() {
     assert_eq!(issues.len(), MAX_REPORTED_CYCLES);
     assert!(omitted > 2000, "{omitted}");
 }
+
+#[test]
+fn the_blocker_chain_goes_hop_by_hop_and_never_loops() {
+    let tasks = vec![
+        task("A", "todo", "P1", &["B", "C"]),
+        task("B", "todo", "P1", &["D"]),
+        task("C", "completed", "P1", &["D", "X"]),
+        task("D", "todo", "P1", &["A"]),
+    ];
+    let graph = Graph::new(&tasks);
+    let (hops, omitted) = graph.blocker_chain(0, 100);
+    let shown: Vec<(&str, usize, bool)> = hops
+        .iter()
+        .map(|h| (h.id.as_str(), h.depth, h.repeated))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("B", 1, false),
+            ("D", 2, false),
+            ("A", 3, true),
+            ("C", 1, false),
+            ("D", 2, true),
+            ("X", 2, false),
+        ]
+    );
+    assert_eq!(hops[5].status, None, "X is no task");
+    assert_eq!(omitted, 0);
+    let (hops, omitted) = graph.blocker_chain(0, 2);
+    assert_eq!((hops.len(), omitted), (2, 4));
+    assert_eq!(graph.dependents("D"), ["B", "C"]);
+}
+
+#[test]
+fn a_long_chain_does_not_overflow() {
+    let ids: Vec<String> = (0..100_000).map(|i| format!("T-{i}")).collect();
+    let tasks: Vec<Task> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            let next = ids.get(i + 1).map(String::as_str);
+            task(id, "todo", "P2", next.as_slice())
+        })
+        .collect();
+    let graph = Graph::new(&tasks);
+    let (hops, omitted) = graph.blocker_chain(0, 1_000_000);
+    assert_eq!((hops.len(), omitted), (99_999, 0));
+    assert_eq!(hops.last().unwrap().depth, 99_999);
+}

@@ -1,0 +1,30 @@
+//! File-system calls that carry their path into their errors (in the manner of cargo-util's
+//! `paths`): `fs::read(&path)?` instead of a hand-written `map_err` at every call.
+
+use super::StateError;
+use std::path::Path;
+
+pub fn read(path: &Path) -> Result<Vec<u8>, StateError> {
+    std::fs::read(path).map_err(|e| StateError::io(path, "read", e))
+}
+
+pub fn metadata(path: &Path) -> Result<std::fs::Metadata, StateError> {
+    std::fs::metadata(path).map_err(|e| StateError::io(path, "read", e))
+}
+
+pub fn open(path: &Path) -> Result<std::fs::File, StateError> {
+    std::fs::File::open(path).map_err(|e| StateError::io(path, "read", e))
+}
+
+pub fn canonicalize(path: &Path) -> Result<std::path::PathBuf, StateError> {
+    path.canonicalize()
+        .map_err(|e| StateError::io(path, "resolve", e))
+}
+
+pub fn read_dir(path: &Path) -> Result<std::fs::ReadDir, StateError> {
+    std::fs::read_dir(path).map_err(|e| StateError::io(path, "read", e))
+}
+
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StateError> {
+    super::atomic_write(path, bytes).map_err(|e| StateError::io(path, "write", e))
+}
