@@ -36,7 +36,7 @@ impl ObjectId {
                 format!(
                     "{} is not valid: {field} is not a git object id ({:?})",
                     file.display(),
-                    crate::output::prefix(text, 80)
+                    crate::text::prefix(text, 80)
                 ),
             )
             .with_detail("path", file.display().to_string())

@@ -1,8 +1,10 @@
 //! `tasks`: a task-workflow CLI for repositories of `*.task.yaml` files.
 //!
-//! Data flows one way: `cli` turns argv into a [`app::Command`], `app` runs the verb in
-//! `verbs`, which returns a typed report; `output` renders it as JSON or text, and errors as the
-//! coded error of [`error::Error`].
+//! Data flows one way: `cli` turns argv into an [`app::Invocation`] holding the typed command of
+//! one family in `commands`; `app` discovers the repository and runs it; the command works
+//! through the domain modules (`tasks`, `context`, `worktree`, `qa`, `ledger`, `quarantine`,
+//! `store`, `git`) and returns a typed report, which `output` renders as JSON or text, and
+//! errors as the coded error of [`error::Error`]. No module imports one above it.
 
 pub mod app;
 pub mod cli;
@@ -22,6 +24,7 @@ pub mod repo;
 pub mod standards;
 pub mod store;
 pub mod tasks;
+pub mod text;
 pub mod worktree;
 
 use std::ffi::OsString;

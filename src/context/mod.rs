@@ -8,4 +8,5 @@ pub mod excerpts;
 pub mod model;
 pub mod normalize;
 pub mod secrets;
+pub mod stage;
 pub mod store;

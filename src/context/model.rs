@@ -135,6 +135,24 @@ impl Coordination {
         ]
     }
 
+    /// The role whose worktree snapshot was taken last, by its recorded time (RFC 3339; the
+    /// later role in [`ROLES`] order on a tie, a time that does not parse counts as earliest).
+    pub fn latest_snapshot(&self) -> Option<&'static str> {
+        let time = |t: &str| {
+            chrono::DateTime::parse_from_rfc3339(&t.replace('Z', "+00:00"))
+                .ok()
+                .map(|d| d.timestamp_micros())
+        };
+        self.roles()
+            .into_iter()
+            .filter_map(|(role, c)| {
+                let snap = c.worktree_snapshot.as_ref()?;
+                Some((time(&snap.snapshot_time), role))
+            })
+            .max_by_key(|(t, _)| *t)
+            .map(|(_, role)| role)
+    }
+
     /// The coordination of `role`; anything but one of [`ROLES`] is E002 naming `option`.
     pub fn agent_mut(
         &mut self,
@@ -330,3 +348,7 @@ pub struct SourceFile {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+#[cfg(test)]
+#[path = "tests/model.rs"]
+mod tests;

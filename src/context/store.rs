@@ -164,7 +164,7 @@ impl ContextStore {
                 format!(
                     "{} is not valid: {field} names {:?}, {why}",
                     self.context_path().display(),
-                    crate::output::prefix(rel, 200)
+                    crate::text::prefix(rel, 200)
                 ),
             )
             .with_detail("path", self.context_path().display().to_string())

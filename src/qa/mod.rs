@@ -2,4 +2,5 @@
 //! comparison of QA results.
 
 pub mod compare;
+pub mod ingest;
 pub mod parse;

@@ -5,8 +5,8 @@
 use super::cache::{self, Outcome};
 use super::model::Task;
 use super::parse::ParseFailure;
-use crate::output::field;
 use crate::repo::Repo;
+use crate::text::field;
 use std::collections::HashMap;
 
 /// A task file that could not be loaded.

@@ -74,7 +74,7 @@ fn walk(
             if linked && !path.canonicalize().is_ok_and(|p| p.starts_with(root)) {
                 warnings.push(format!(
                     "Warning: {} is a symbolic link that leaves the repository (or leads nowhere); it is not read",
-                    crate::output::field(&rel)
+                    crate::text::field(&rel)
                 ));
                 continue;
             }

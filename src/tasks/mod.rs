@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod discover;
 pub mod dot;
 pub mod edit;
+pub mod file;
 pub mod graph;
 pub mod journal;
 pub mod lint;

@@ -2,6 +2,8 @@
 //! tree as a git tree object built in a temporary index (the user's index is never touched), the
 //! task's scope, diffs between trees, and the changed files as they are on disk.
 
+pub mod drift;
+
 use crate::error::{Error, ErrorCode, Result};
 use crate::git::{Git, ObjectId};
 use crate::repo::Repo;
@@ -325,4 +327,4 @@ pub fn blob_sha(git: &Git, tree: &ObjectId, path: &[u8]) -> Option<String> {
 
 #[cfg(test)]
 #[path = "tests/worktree.rs"]
-mod tests;
+pub(crate) mod tests;

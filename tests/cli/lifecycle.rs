@@ -280,6 +280,41 @@ fn complete_cleans_up_exceptions_and_the_context_cache() {
         .collect();
     assert_eq!(ids, vec!["TASK-0201"]);
     assert!(!repo.root().join(".agent-output/TASK-0104").exists());
+    assert_eq!(doc["context_removed"], true, "{doc}");
+}
+
+#[test]
+fn complete_says_what_it_removed() {
+    let repo = repo();
+    repo.run(&[
+        "--add-exception",
+        "TASK-0104",
+        "--type",
+        "missing_standards",
+    ]);
+    repo.write(".agent-output/TASK-0104/context.json", "{}");
+    let run = repo.run(&["--complete", "TASK-0104"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("  Exceptions removed: 1 ")
+            && run
+                .stdout
+                .contains("  Context cache removed: .agent-output/TASK-0104/\n"),
+        "{}",
+        run.stdout
+    );
+    // Nothing to remove: the report says so and the text has no such lines.
+    let (code, doc, _) = repo.json(&["--complete", "TASK-0201"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(
+        (
+            doc["context_removed"].as_bool(),
+            doc["exceptions_removed"].as_u64()
+        ),
+        (Some(false), Some(0))
+    );
+    let run = repo.run(&["--complete", "TASK-0101"]);
+    assert!(!run.stdout.contains("removed"), "{}", run.stdout);
 }
 
 #[test]
@@ -495,6 +530,11 @@ fn symbolic_links_never_lead_writes_or_deletes_outside_the_repository() {
     .unwrap();
     let run = repo.run(&["--complete", "TASK-0104"]);
     assert_eq!(run.code, 0);
+    assert!(
+        !run.stdout.contains("Context cache removed"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stderr
             .contains("Warning: the context cache of TASK-0104 was not removed"),

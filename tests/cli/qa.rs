@@ -748,6 +748,37 @@ fn a_crashed_test_run_is_not_a_clean_one() {
 }
 
 #[test]
+fn a_crashed_log_compared_by_command_id_is_read_as_the_baselines_kind() {
+    let repo = repo();
+    repo.json(&[
+        "--record-qa",
+        ID,
+        "--agent",
+        "implementer",
+        "--from",
+        "qa/jest-pass.log",
+        "--command-id",
+        "unit",
+    ]);
+    // Nothing in this log says it is a test run; the baseline of `unit` does.
+    repo.write("qa/crash.log", "Segmentation fault (core dumped)\n");
+    let (code, doc, run) = repo.json(&[
+        "--compare-qa",
+        ID,
+        "--agent",
+        "validator",
+        "--from",
+        "qa/crash.log",
+        "--command-id",
+        "unit",
+    ]);
+    assert_eq!((code, error_code(&doc)), (20, "E023"), "{doc}");
+    assert_eq!(doc["current"]["command_type"], "test", "{doc}");
+    assert_eq!(doc["current"]["exit_code"], 1);
+    assert!(run.stderr.contains("has no test summary"), "{}", run.stderr);
+}
+
+#[test]
 fn a_log_of_unknown_kind_needs_a_command_type_or_id() {
     let repo = repo();
     repo.json(&[

@@ -5,35 +5,26 @@ use crate::app::Ctx;
 use crate::clock::iso;
 use crate::context::build::{Payload, build, to_json};
 use crate::context::completeness;
-use crate::context::evidence;
-use crate::context::excerpts::{ExcerptIndex, IndexEntry, cache_name, is_plain_name};
 use crate::context::model::{
-    Audit, CONTEXT_VERSION, Context, Coordination, DEFAULT_ACTOR, Immutable, Manifest,
-    SCHEMA_VERSION, SourceFile,
+    Audit, CONTEXT_VERSION, Context, Coordination, DEFAULT_ACTOR, SCHEMA_VERSION,
 };
-use crate::context::normalize::NORMALIZATION_VERSION;
 use crate::context::secrets;
+use crate::context::stage;
 use crate::context::store::{ContextStore, OUTPUT_DIR};
 use crate::error::{Error, ErrorCode, Result};
 use crate::git::Git;
 use crate::ledger::{LedgerFile, NewException, Stamp};
 use crate::output::{Report, Text, prefix};
-use crate::store::txn::Txn;
-use crate::store::{self, sha256_hex};
-use crate::tasks::Task;
+use crate::store::sha256_hex;
 use crate::tasks::catalog::Found;
-use crate::tasks::parse::{decode, parse_text};
-use crate::tasks::yaml::{self, Yaml};
+use crate::tasks::file::TaskFile;
+use crate::tasks::yaml::Yaml;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-const CHECKLIST_DIR: &str = "docs/agents";
-
 /// A task file found for an id, read and parsed (task rules and the whole YAML document).
 struct Source {
-    rel: String,
-    raw: Vec<u8>,
-    task: Task,
+    file: TaskFile,
     doc: Yaml,
 }
 
@@ -66,17 +57,9 @@ fn find_task(ctx: &Ctx, id: &str) -> Result<Source> {
             return Err(broken.error());
         }
     };
-    let abs = ctx.repo.root.join(&rel);
-    let raw = store::fs::read(&abs)?;
-    let (text, hash) = decode(&raw).map_err(|f| malformed(&rel, &f.to_string()))?;
-    let task = parse_text(&text, hash, &rel, 0.0).map_err(|f| malformed(&rel, &f.to_string()))?;
-    let doc = yaml::parse(&text).map_err(|e| malformed(&rel, &e.message))?;
-    Ok(Source {
-        rel,
-        raw,
-        task,
-        doc,
-    })
+    let file = TaskFile::read(&ctx.repo, &rel)?;
+    let doc = file.document()?;
+    Ok(Source { file, doc })
 }
 
 /// Record a problem in the exception ledger; a ledger that cannot be written only warns (the
@@ -93,12 +76,6 @@ fn record_exception(ctx: &Ctx, exception: NewException) {
             e.message
         ));
     }
-}
-
-fn malformed(rel: &str, why: &str) -> Error {
-    Error::new(ErrorCode::E011, format!("{rel} cannot be loaded: {why}"))
-        .with_detail("path", rel)
-        .with_recovery("Fix the task file (tasks --lint shows the problems), then retry")
 }
 
 /// The commit the context is based on: `--base-commit` (resolved) or HEAD.
@@ -221,7 +198,7 @@ pub fn init(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<InitReport> {
     let dirty = dirty_paths(&git)?;
     // The task's own file may be uncommitted (`--claim` just changed its status): it is the
     // context's input, so it is recorded like a pre-existing change rather than refused.
-    let others: Vec<&String> = dirty.iter().filter(|p| **p != source.rel).collect();
+    let others: Vec<&String> = dirty.iter().filter(|p| **p != source.file.rel).collect();
     if !others.is_empty() && !opts.allow_preexisting_dirty {
         return Err(Error::new(
             ErrorCode::E060,
@@ -232,10 +209,10 @@ pub fn init(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<InitReport> {
         )
         .with_detail("files", &others));
     }
-    if dirty.contains(&source.rel) {
+    if dirty.contains(&source.file.rel) {
         ctx.warn(format!(
             "Note: {} has uncommitted changes (a claim?); they are recorded as pre-existing and drift checks ignore them",
-            crate::output::field(&source.rel)
+            crate::output::field(&source.file.rel)
         ));
     }
     let Prepared {
@@ -249,7 +226,7 @@ pub fn init(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<InitReport> {
         return Err(exists(id));
     }
     let mut txn = locked.begin();
-    let written = write_files(ctx, &store, &mut txn, &source, &payload, &now)?;
+    let written = stage::files(&ctx.repo, &store, &mut txn, &source.file, &payload, &now)?;
     let context = Context {
         version: CONTEXT_VERSION,
         schema_version: Some(SCHEMA_VERSION.to_string()),
@@ -257,8 +234,8 @@ pub fn init(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<InitReport> {
         created_at: now.clone(),
         created_by: Some(actor.clone()),
         git_head: base.clone(),
-        task_file_sha: sha256_hex(&source.raw),
-        immutable: immutable(&payload, &written, dirty.clone(), Map::new()),
+        task_file_sha: sha256_hex(&source.file.raw),
+        immutable: stage::immutable(&payload, &written, dirty.clone(), Map::new()),
         coordination: Coordination::fresh(),
         audit: Audit {
             updated_at: now.clone(),
@@ -271,7 +248,7 @@ pub fn init(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<InitReport> {
     };
     store.stage_manifest(
         &mut txn,
-        &manifest(&source, &payload, &written, &now, &actor, &base),
+        &stage::manifest(&source.file, &payload, &written, &now, &actor, &base),
     )?;
     store.stage(&mut txn, &context)?;
     txn.commit()?;
@@ -302,7 +279,7 @@ struct Prepared {
 /// The secret scan (E012 unless forced), then the payload, its warnings reported.
 fn prepare(ctx: &Ctx, source: &Source, opts: &InitOptions) -> Result<Prepared> {
     let forced = scan_for_secrets(ctx, &to_json(&source.doc), opts.force_secrets, "the task")?;
-    let payload = build(&ctx.repo, &source.task, &source.doc);
+    let payload = build(&ctx.repo, &source.file.task, &source.doc);
     for warning in &payload.warnings {
         ctx.warn(warning.clone());
     }
@@ -331,7 +308,7 @@ fn exists(id: &str) -> Error {
 /// E001 for every empty required field (an empty acceptance_criteria is also recorded in the
 /// exception ledger); warnings go to stderr.
 fn check_completeness(ctx: &Ctx, source: &Source) -> Result<()> {
-    let version = source.task.schema_version.trim();
+    let version = source.file.task.schema_version.trim();
     let v11 = version
         .split_once('.')
         .and_then(|(a, b)| Some((a.parse::<u64>().ok()?, b.parse::<u64>().ok()?)))
@@ -348,10 +325,10 @@ fn check_completeness(ctx: &Ctx, source: &Source) -> Result<()> {
         record_exception(
             ctx,
             NewException {
-                task_id: source.task.id.clone(),
+                task_id: source.file.task.id.clone(),
                 exception_type: "empty_acceptance_criteria".into(),
                 message: Some("acceptance_criteria field is empty".into()),
-                file: Some(source.rel.clone()),
+                file: Some(source.file.rel.clone()),
                 line: None,
                 column: None,
                 owner: None,
@@ -361,164 +338,21 @@ fn check_completeness(ctx: &Ctx, source: &Source) -> Result<()> {
     let fields: Vec<&str> = errors.iter().map(|f| f.field.as_str()).collect();
     let mut message = format!(
         "{} is incomplete: {} empty required field(s):",
-        source.task.id,
+        source.file.task.id,
         errors.len()
     );
     for f in &errors {
         message.push_str(&format!("\n  - {}", f.message));
     }
     Err(Error::new(ErrorCode::E001, message)
-        .with_detail("task_id", &source.task.id)
-        .with_detail("path", &source.rel)
+        .with_detail("task_id", &source.file.task.id)
+        .with_detail("path", &source.file.rel)
         .with_detail("fields", &fields)
         .with_recovery(format!(
             "Fill in {} in {}, then retry",
             fields.join(", "),
-            source.rel
+            source.file.rel
         )))
-}
-
-/// What init and rebuild write beside the context.
-struct Written {
-    snapshot_sha: String,
-    checklists: Vec<SourceFile>,
-}
-
-/// Stage `task-snapshot.yaml`, the standards excerpts (`evidence/standards/` + `index.json`)
-/// and the checklists (`evidence/checklists/` + the evidence index). The caller holds the
-/// task's lock.
-fn write_files(
-    ctx: &Ctx,
-    store: &ContextStore,
-    txn: &mut Txn,
-    source: &Source,
-    payload: &Payload,
-    now: &str,
-) -> Result<Written> {
-    // Every state file this will update is read first: a corrupt one stops it before anything
-    // is written (E052).
-    let index_path = store.evidence_dir().join("standards").join("index.json");
-    let mut index: ExcerptIndex = store::read_json(&index_path)?.unwrap_or_default();
-    let _: Option<Value> = store::read_json(&store.evidence_dir().join("index.json"))?;
-    txn.put(&store.rel("task-snapshot.yaml"), &source.raw)?;
-    for excerpt in &payload.excerpts {
-        let name = cache_name(excerpt);
-        txn.put(
-            &store.rel(&format!("evidence/standards/{name}")),
-            excerpt.body.as_bytes(),
-        )?;
-        if let Some(old) = index.upsert(IndexEntry::of(excerpt, now))
-            && is_plain_name(&old)
-        {
-            txn.remove(&store.rel(&format!("evidence/standards/{old}")))?;
-        }
-    }
-    if !payload.excerpts.is_empty() {
-        txn.put_json(&store.rel("evidence/standards/index.json"), &index)?;
-    }
-    let checklists = copy_checklists(ctx, store, txn, now)?;
-    Ok(Written {
-        snapshot_sha: sha256_hex(&source.raw),
-        checklists,
-    })
-}
-
-/// Every `*.md` directly under `docs/agents/`, copied to `evidence/checklists/` and listed in
-/// `evidence/index.json` (the evidence layout).
-fn copy_checklists(
-    ctx: &Ctx,
-    store: &ContextStore,
-    txn: &mut Txn,
-    now: &str,
-) -> Result<Vec<SourceFile>> {
-    let dir = ctx.repo.root.join(CHECKLIST_DIR);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        return Ok(Vec::new());
-    };
-    let mut names: Vec<String> = entries
-        .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| n.ends_with(".md"))
-        .collect();
-    names.sort();
-    if names.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut sources = Vec::new();
-    let mut attachments = Vec::new();
-    for name in names {
-        let from = dir.join(&name);
-        let Ok(bytes) = std::fs::read(&from) else {
-            continue;
-        };
-        let sha = sha256_hex(&bytes);
-        let to_rel = store.rel(&format!("evidence/checklists/{name}"));
-        txn.put(&to_rel, &bytes)?;
-        attachments.push(serde_json::json!({
-            "id": &sha[..16],
-            "type": "file",
-            "path": to_rel,
-            "sha256": sha,
-            "size": bytes.len(),
-            "created_at": now,
-            "description": format!("Checklist copied from {CHECKLIST_DIR}/{name}"),
-        }));
-        sources.push(SourceFile {
-            path: format!("{CHECKLIST_DIR}/{name}"),
-            sha256: sha,
-            purpose: "checklist".into(),
-            extra: Map::new(),
-        });
-    }
-    evidence::add(store, txn, attachments)?;
-    Ok(sources)
-}
-
-fn immutable(
-    payload: &Payload,
-    written: &Written,
-    preexisting_dirty: Vec<String>,
-    extra: Map<String, Value>,
-) -> Immutable {
-    Immutable {
-        task_snapshot: payload.snapshot.clone(),
-        standards_citations: payload.citations.clone(),
-        validation_baseline: payload.baseline.clone(),
-        repo_paths: payload.repo_paths.clone(),
-        task_snapshot_sha256: Some(written.snapshot_sha.clone()),
-        preexisting_dirty,
-        extra,
-    }
-}
-
-fn manifest(
-    source: &Source,
-    payload: &Payload,
-    written: &Written,
-    now: &str,
-    actor: &str,
-    base: &str,
-) -> Manifest {
-    let mut sources = vec![SourceFile {
-        path: source.rel.clone(),
-        sha256: sha256_hex(&source.raw),
-        purpose: "task_yaml".into(),
-        extra: Map::new(),
-    }];
-    sources.extend(payload.sources.iter().cloned());
-    sources.extend(written.checklists.iter().cloned());
-    Manifest {
-        version: CONTEXT_VERSION,
-        created_at: now.to_string(),
-        created_by: Some(actor.to_string()),
-        git_head: base.to_string(),
-        task_id: source.task.id.clone(),
-        context_schema_version: CONTEXT_VERSION,
-        normalization_version: Some(NORMALIZATION_VERSION.to_string()),
-        source_files: sources,
-        extra: Map::new(),
-    }
 }
 
 impl Report for InitReport {
@@ -872,14 +706,14 @@ pub fn rebuild(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<RebuildReport>
     let current = store.load()?;
     let previous = store.load_manifest()?;
     let mut txn = locked.begin();
-    let written = write_files(ctx, &store, &mut txn, &source, &payload, &now)?;
-    let manifest = manifest(&source, &payload, &written, &now, &actor, &base);
-    let changes = compare_sources(previous.as_ref(), &manifest);
+    let written = stage::files(&ctx.repo, &store, &mut txn, &source.file, &payload, &now)?;
+    let manifest = stage::manifest(&source.file, &payload, &written, &now, &actor, &base);
+    let changes = stage::compare_sources(previous.as_ref(), &manifest);
     let mut context = current.clone();
     context.git_head = base.clone();
-    context.task_file_sha = sha256_hex(&source.raw);
+    context.task_file_sha = sha256_hex(&source.file.raw);
     context.schema_version = Some(SCHEMA_VERSION.to_string());
-    context.immutable = immutable(
+    context.immutable = stage::immutable(
         &payload,
         &written,
         current.immutable.preexisting_dirty.clone(),
@@ -901,28 +735,6 @@ pub fn rebuild(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<RebuildReport>
         changes_applied: changes.len(),
         changes,
     })
-}
-
-fn compare_sources(previous: Option<&Manifest>, now: &Manifest) -> Vec<String> {
-    let Some(previous) = previous else {
-        return Vec::new();
-    };
-    let mut changes = Vec::new();
-    for old in &previous.source_files {
-        match now.source_files.iter().find(|s| s.path == old.path) {
-            None => changes.push(format!("Missing: {}", old.path)),
-            Some(new) if new.sha256 != old.sha256 => {
-                changes.push(format!("Modified: {}", old.path));
-            }
-            Some(_) => {}
-        }
-    }
-    for new in &now.source_files {
-        if !previous.source_files.iter().any(|s| s.path == new.path) {
-            changes.push(format!("New: {}", new.path));
-        }
-    }
-    changes
 }
 
 impl Report for RebuildReport {

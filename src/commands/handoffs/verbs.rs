@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::git::{Git, ObjectId};
 use crate::output::{Report, Text, prefix};
 use crate::store::{self, sha256_hex};
+use crate::worktree::drift::{self, Drift, Finding, Recorded};
 use crate::worktree::{self, Capture, Scope};
 use serde::Serialize;
 use serde_json::json;
@@ -299,18 +300,6 @@ fn short(sha: &str) -> &str {
     prefix(sha, 8)
 }
 
-/// One difference between a snapshot and the working tree now.
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    pub path: String,
-    /// `modified`, `added` (not in the snapshot), `deleted` (gone since), `renamed`.
-    pub change: &'static str,
-    /// SHA-256 of the file in the snapshot ("" when it was not there / deleted).
-    pub expected_sha256: String,
-    /// SHA-256 of the file now ("" when it does not exist).
-    pub current_sha256: String,
-}
-
 #[derive(Debug, Serialize)]
 pub struct VerifyReport {
     pub task_id: String,
@@ -340,7 +329,7 @@ pub fn verify(ctx: &Ctx, id: &str, role: Option<&str>) -> Result<VerifyReport> {
     let inferred = role.is_none();
     let role = match role {
         Some(role) => role,
-        None => latest_snapshot(&context).ok_or_else(|| {
+        None => context.coordination.latest_snapshot().ok_or_else(|| {
             Error::new(
                 ErrorCode::E051,
                 format!("No role of {id} has a worktree snapshot to verify against"),
@@ -371,43 +360,47 @@ pub fn verify(ctx: &Ctx, id: &str, role: Option<&str>) -> Result<VerifyReport> {
         .as_deref()
         .map(|t| ObjectId::from_state(t, &store.context_path(), &field("tree_sha")))
         .transpose()?;
-    let git = Git::new(&ctx.repo.root);
-    let head = worktree::head(&git)?;
-    let drift = if head != expected_head {
-        Some((
-            Error::new(
-                ErrorCode::E021,
-                format!(
-                    "HEAD moved since the {role} snapshot of {id}: expected {}, now {} (a commit, rebase or merge)",
-                    short(expected_head.as_str()),
-                    short(head.as_str())
-                ),
-            )
-            .with_detail("expected_head", expected_head.as_str())
-            .with_detail("current_head", head.as_str()),
-            Vec::new(),
-        ))
-    } else {
-        match &tree {
-            Some(tree) => verify_tree(ctx, &context, id, role, tree)?,
-            None => verify_checksums(ctx, &context, id, role, &snap)?,
+    let recorded = match &tree {
+        Some(tree) => Recorded::Tree(tree),
+        None => {
+            check_recorded_paths(&store, role, &snap.files_changed)?;
+            Recorded::Files(&snap.files_changed)
         }
     };
+    let scope = Scope::new(&context.immutable.repo_paths);
+    let task = drift::Task {
+        scope: &scope,
+        preexisting_dirty: &context.immutable.preexisting_dirty,
+    };
+    let drift = drift::detect(&ctx.repo, &task, &expected_head, &recorded)?;
     let mut report = VerifyReport {
         task_id: id.to_string(),
         expected_agent: role.to_string(),
         expected_agent_inferred: inferred,
         drift_detected: drift.is_some(),
-        method: if snap.tree_sha.is_some() {
-            "tree"
-        } else {
-            "checksums"
-        },
+        method: recorded.method(),
         files_checked: snap.files_changed.len(),
         findings: Vec::new(),
         drift_budget: None,
         failure: None,
     };
+    let drift = drift.map(|d| match d {
+        Drift::HeadMoved { expected, current } => (
+            Error::new(
+                ErrorCode::E021,
+                format!(
+                    "HEAD moved since the {role} snapshot of {id}: expected {}, now {} (a commit, rebase or merge)",
+                    short(expected.as_str()),
+                    short(current.as_str())
+                ),
+            )
+            .with_detail("expected_head", expected.as_str())
+            .with_detail("current_head", current.as_str()),
+            Vec::new(),
+        ),
+        Drift::Files(findings) => (file_drift(id, role, &findings), findings),
+        Drift::ChangesGone => (unexpected_clean(id, role), Vec::new()),
+    });
     let Some((error, findings)) = drift else {
         return Ok(report);
     };
@@ -444,118 +437,22 @@ pub fn verify(ctx: &Ctx, id: &str, role: Option<&str>) -> Result<VerifyReport> {
     Ok(report)
 }
 
-/// The role whose snapshot was taken last (by its recorded time; the later role on a tie).
-fn latest_snapshot(context: &Context) -> Option<&'static str> {
-    let time = |t: &str| {
-        chrono::DateTime::parse_from_rfc3339(&t.replace('Z', "+00:00"))
-            .ok()
-            .map(|d| d.timestamp_micros())
-    };
-    context
-        .coordination
-        .roles()
-        .into_iter()
-        .filter_map(|(role, c)| {
-            let snap = c.worktree_snapshot.as_ref()?;
-            Some((time(&snap.snapshot_time), role))
-        })
-        .max_by_key(|(t, _)| *t)
-        .map(|(_, role)| role)
-}
-
-/// Compare tree objects; describe each changed file.
-fn verify_tree(
-    ctx: &Ctx,
-    context: &Context,
-    id: &str,
-    role: &str,
-    tree: &ObjectId,
-) -> Result<Option<(Error, Vec<Finding>)>> {
-    let cap = capture(ctx, context)?;
-    if cap.tree == *tree {
-        return Ok(None);
-    }
-    if cap.is_clean() {
-        return Ok(Some((unexpected_clean(id, role), Vec::new())));
-    }
-    let git = Git::new(&ctx.repo.root);
-    let findings: Vec<Finding> = worktree::changes(&git, tree, &cap.tree)?
-        .into_iter()
-        .map(|c| {
-            let current = worktree::file_state(&ctx.repo, &c.path).map(|s| s.0);
-            let expected_path = c.from.as_deref().unwrap_or(&c.path);
-            let expected = worktree::blob_sha(&git, tree, expected_path);
-            Finding {
-                path: lossy(&c.path),
-                change: match c.status.as_str() {
-                    "A" => "added",
-                    "D" => "deleted",
-                    "R" => "renamed",
-                    _ => "modified",
-                },
-                expected_sha256: expected.unwrap_or_default(),
-                current_sha256: current.unwrap_or_default(),
-            }
-        })
-        .collect();
-    Ok(Some((file_drift(id, role, &findings), findings)))
-}
-
-/// A snapshot written by tasks.py (no tree): compare each recorded file with the disk.
-fn verify_checksums(
-    ctx: &Ctx,
-    context: &Context,
-    id: &str,
-    role: &str,
-    snap: &WorktreeSnapshot,
-) -> Result<Option<(Error, Vec<Finding>)>> {
-    let store = ContextStore::of(&ctx.repo, id);
-    for (i, f) in snap.files_changed.iter().enumerate() {
-        // Paths from the context are read only when git could have written them.
+/// The paths a tasks.py snapshot recorded are read from the disk: each must be a clean relative
+/// path (E052 naming the field otherwise, and nothing is read).
+fn check_recorded_paths(store: &ContextStore, role: &str, files: &[FileSnapshot]) -> Result<()> {
+    for (i, f) in files.iter().enumerate() {
         crate::store::paths::check_relative(&f.path).map_err(|why| {
+            let field = format!("coordination.{role}.worktree_snapshot.files_changed[{i}].path");
             Error::new(
                 ErrorCode::E052,
-                format!(
-                    "{} is not valid: coordination.{role}.worktree_snapshot.files_changed[{i}].path: {why}",
-                    store.context_path().display()
-                ),
+                format!("{} is not valid: {field}: {why}", store.context_path().display()),
             )
             .with_detail("path", store.context_path().display().to_string())
-            .with_detail("field", format!("coordination.{role}.worktree_snapshot.files_changed[{i}].path"))
+            .with_detail("field", field)
             .with_recovery("Nothing was read. Have the role snapshot again, or restore the context, then retry")
         })?;
     }
-    let findings: Vec<Finding> = snap
-        .files_changed
-        .iter()
-        .filter(|f| !context.immutable.preexisting_dirty.contains(&f.path))
-        .filter_map(|f| {
-            let current = worktree::file_state(&ctx.repo, f.path.as_bytes()).map(|s| s.0);
-            let (change, drifted) = match (&current, f.status.as_str()) {
-                (Some(_), "D") => ("added", true),
-                (None, "D") => ("deleted", false),
-                (None, _) => ("deleted", true),
-                (Some(sha), _) => ("modified", *sha != f.sha256),
-            };
-            drifted.then(|| Finding {
-                path: f.path.clone(),
-                change,
-                expected_sha256: f.sha256.clone(),
-                current_sha256: current.unwrap_or_default(),
-            })
-        })
-        .collect();
-    if !findings.is_empty() {
-        return Ok(Some((file_drift(id, role, &findings), findings)));
-    }
-    let dirty = Git::new(&ctx.repo.root)
-        .status_raw()?
-        .iter()
-        .any(|e| !worktree::is_tool_path(&e.path));
-    if !snap.files_changed.is_empty() && !dirty {
-        return Ok(Some((unexpected_clean(id, role), Vec::new())));
-    }
-    Ok(None)
+    Ok(())
 }
 
 fn file_drift(id: &str, role: &str, findings: &[Finding]) -> Error {

@@ -2,25 +2,20 @@
 //! the task file changes, every write is atomic, and a failure changes nothing.
 
 use crate::app::Ctx;
-use crate::context::store::ContextStore;
+use crate::context::store::{ContextStore, OUTPUT_DIR};
 use crate::error::{Error, ErrorCode, Result};
-use crate::ids::is_valid_id;
 use crate::ledger::LedgerFile;
 use crate::notify;
 use crate::output::{Report, Text};
-use crate::repo::{ARCHIVE_DIR, TASKS_DIR};
+use crate::repo::ARCHIVE_DIR;
 use crate::store;
 use crate::store::txn::Locked;
 use crate::tasks::Task;
-use crate::tasks::catalog::Found;
-use crate::tasks::discover::TASK_FILE_SUFFIX;
-use crate::tasks::edit::set_status;
+use crate::tasks::file::{self, TaskFile, under};
 use crate::tasks::graph::Graph;
 use crate::tasks::journal;
-use crate::tasks::parse::{decode, parse_text};
-use crate::tasks::yaml::{self, Yaml};
 use serde::Serialize;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -52,6 +47,8 @@ pub struct LifecycleReport {
     pub status: String,
     /// Ledger exceptions removed by --complete (trigger task_completion).
     pub exceptions_removed: usize,
+    /// True when --complete removed the task's context cache (`.agent-output/<ID>/`).
+    pub context_removed: bool,
     /// The channel that accepted the completion notification, if any.
     pub notified: Option<&'static str>,
     /// True when this run finished a completion that an earlier, interrupted run had begun.
@@ -59,20 +56,12 @@ pub struct LifecycleReport {
     pub resumed: bool,
 }
 
-/// A task file named on the command line, read and parsed.
-struct TaskFile {
-    rel: String,
-    abs: PathBuf,
-    raw: Vec<u8>,
-    task: Task,
-}
-
 pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
     let first = locate(ctx, action, arg)?;
     // One change at a time per task: two claims (or a claim and a completion) of the same task
     // run one after the other, and the second sees what the first did.
     let locked = journal::lock(&ctx.repo, &first.task.id)?;
-    let file = reread(first)?;
+    let file = first.reread()?;
     let task = &file.task;
     let archived = under(&file.rel, ARCHIVE_DIR);
     let previous = task.status.clone();
@@ -84,6 +73,7 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
         previous_status: previous.clone(),
         status: previous.clone(),
         exceptions_removed: 0,
+        context_removed: false,
         notified: None,
         resumed: false,
     };
@@ -109,7 +99,7 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
                 )));
             }
             warn_open_blockers(ctx, task);
-            let text = edited(&file, "in_progress")?;
+            let text = file.with_status("in_progress")?;
             let mut txn = locked.begin();
             txn.put(&file.rel, text.as_bytes())?;
             txn.commit()?;
@@ -133,7 +123,7 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
                     "its status is 'draft'; resolve its clarifications and move it to 'todo' first",
                 ));
             }
-            let text = edited(&file, "completed")?;
+            let text = file.with_status("completed")?;
             let target = if archived {
                 let mut txn = locked.begin();
                 txn.put(&file.rel, text.as_bytes())?;
@@ -170,42 +160,10 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
     Ok(report)
 }
 
-fn under(rel: &str, dir: &str) -> bool {
-    rel.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
-}
-
-/// The task file a command-line argument names: a path (relative to the current directory) of a
-/// `*.task.yaml` file under `tasks/` or `docs/completed-tasks/` of this repository, or a task id.
+/// The task file a command-line argument names (a path or an id), read from disk. Never a
+/// symbolic link or a file of the cache: the file itself is what changes.
 fn locate(ctx: &Ctx, action: Action, arg: &str) -> Result<TaskFile> {
-    let given = ctx.cwd.join(arg);
-    let rel = if given.exists() {
-        let abs = store::fs::canonicalize(&given)?;
-        let rel = ctx.repo.relative(&abs).filter(|r| {
-            r.ends_with(TASK_FILE_SUFFIX)
-                && (under(r, TASKS_DIR) || under(r, ARCHIVE_DIR))
-                && abs.is_file()
-        });
-        rel.ok_or_else(|| {
-            Error::new(
-                ErrorCode::E002,
-                format!(
-                    "{} is not a task file of this repository (a *.task.yaml under tasks/ or docs/completed-tasks/)",
-                    abs.display()
-                ),
-            )
-            .with_detail("path", abs.display().to_string())
-            .with_recovery(format!("Pass a task file or a task id to {}", action.flag()))
-        })?
-    } else if is_valid_id(arg) {
-        match ctx.catalog().find(arg) {
-            Some(Found::Task(task)) => task.path.clone(),
-            // The file exists but does not load: say so, not "not found".
-            Some(Found::Broken(broken)) => return Err(broken.error()),
-            None => return Err(not_found(arg)),
-        }
-    } else {
-        return Err(not_found(arg));
-    };
+    let rel = file::locate(&ctx.repo, &ctx.cwd, || ctx.catalog(), arg)?;
     let abs = ctx.repo.root.join(&rel);
     let is_link = std::fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink());
     if is_link || under(&rel, crate::repo::CACHE_DIR) {
@@ -216,92 +174,7 @@ fn locate(ctx: &Ctx, action: Action, arg: &str) -> Result<TaskFile> {
         .with_detail("path", &rel)
         .with_recovery(format!("Pass the real task file to {}", action.flag())));
     }
-    let raw = store::fs::read(&abs)?;
-    let task = parse_file(&raw, &rel)?;
-    Ok(TaskFile {
-        rel,
-        abs,
-        raw,
-        task,
-    })
-}
-
-/// The file read again under the lock (another process may have changed or moved it).
-fn reread(file: TaskFile) -> Result<TaskFile> {
-    let raw = store::fs::read(&file.abs)?;
-    if raw == file.raw {
-        return Ok(file);
-    }
-    let task = parse_file(&raw, &file.rel)?;
-    Ok(TaskFile { raw, task, ..file })
-}
-
-fn not_found(arg: &str) -> Error {
-    Error::new(ErrorCode::E040, format!("Task not found: {arg}"))
-        .with_detail("path", arg)
-        .with_recovery("Pass the path of a task file, or a task id from --list")
-}
-
-fn parse_file(raw: &[u8], rel: &str) -> Result<Task> {
-    let parsed = decode(raw).and_then(|(text, hash)| parse_text(&text, hash, rel, 0.0));
-    parsed.map_err(|failure| {
-        Error::new(
-            ErrorCode::E011,
-            format!("{rel} cannot be loaded: {failure}"),
-        )
-        .with_detail("path", rel)
-        .with_detail("line", failure.line)
-        .with_detail("column", failure.column)
-        .with_recovery("Fix the task file (tasks --lint shows the problems), then retry")
-    })
-}
-
-/// The file's text with only its status changed. Checked by parsing both versions: the
-/// document must be the old one with only the top-level `status` replaced (a status line inside a
-/// flow mapping, say, would fail this), and it must still load as the same task.
-fn edited(file: &TaskFile, status: &str) -> Result<String> {
-    let refuse = |why: String| {
-        Error::new(
-            ErrorCode::E002,
-            format!("Cannot change the status in {}: {why}", file.rel),
-        )
-        .with_detail("path", &file.rel)
-        .with_recovery(format!(
-            "Write the status as a plain top-level line `status: {}` by hand, or simplify that line and retry",
-            file.task.status
-        ))
-    };
-    let text = std::str::from_utf8(&file.raw)
-        .map_err(|_| Error::new(ErrorCode::E011, format!("{} is not valid UTF-8", file.rel)))?;
-    let new_text = set_status(text, status).map_err(|e| refuse(e.0))?;
-    let normalized = |t: &str| {
-        t.strip_prefix('\u{feff}')
-            .unwrap_or(t)
-            .replace("\r\n", "\n")
-    };
-    let (Ok(Yaml::Map(mut before)), Ok(after)) = (
-        yaml::parse(&normalized(text)),
-        yaml::parse(&normalized(&new_text)),
-    ) else {
-        return Err(refuse("the edited file would not parse".to_string()));
-    };
-    for (key, value) in before.iter_mut() {
-        if key == "status" {
-            *value = Yaml::Str(status.to_string());
-        }
-    }
-    if Yaml::Map(before) != after {
-        return Err(refuse(
-            "the status line holds more than the status (other fields would change)".to_string(),
-        ));
-    }
-    let reloaded = parse_file(new_text.as_bytes(), &file.rel)?;
-    if reloaded.status != status || reloaded.id != file.task.id {
-        return Err(refuse(
-            "the edited file does not read back as expected".to_string(),
-        ));
-    }
-    Ok(new_text)
+    TaskFile::read(&ctx.repo, &rel)
 }
 
 /// Move the task file to `docs/completed-tasks/<file name>` with `bytes` as its content, in one
@@ -400,7 +273,7 @@ fn after_completion(ctx: &Ctx, task: &Task, report: &mut LifecycleReport) {
             task.id, e.message
         )),
     }
-    purge_context(ctx, &task.id);
+    report.context_removed = purge_context(ctx, &task.id);
     // Last: the only step that can wait on the network.
     let config = notify::Config::from_env(|k| std::env::var(k).ok());
     let outcome = notify::send(&config, &notify::completion_message(&task.id, &task.title));
@@ -411,13 +284,17 @@ fn after_completion(ctx: &Ctx, task: &Task, report: &mut LifecycleReport) {
 }
 
 /// Remove `.agent-output/<ID>/` under the context's own lock (a concurrent context change
-/// finishes first), never through a link.
-fn purge_context(ctx: &Ctx, id: &str) {
-    if let Err(e) = ContextStore::of(&ctx.repo, id).purge(&ctx.repo) {
-        ctx.warn(format!(
-            "Warning: the context cache of {id} was not removed: {}",
-            e.message
-        ));
+/// finishes first), never through a link. True when there was one and it is gone.
+fn purge_context(ctx: &Ctx, id: &str) -> bool {
+    match ContextStore::of(&ctx.repo, id).purge(&ctx.repo) {
+        Ok(removed) => removed,
+        Err(e) => {
+            ctx.warn(format!(
+                "Warning: the context cache of {id} was not removed: {}",
+                e.message
+            ));
+            false
+        }
     }
 }
 
@@ -447,10 +324,27 @@ impl Report for LifecycleReport {
                 "✓ Claimed task {}\n  Status: {} → {}\n  File: {}\n",
                 self.task_id, self.previous_status, self.status, self.new_path
             )),
-            "completed" => s.push_str(&format!(
-                "✓ Completed task {}\n  Status: {} → {}\n  Archived to: {}\n",
-                self.task_id, self.previous_status, self.status, self.new_path
-            )),
+            "completed" => {
+                s.push_str(&format!(
+                    "✓ Completed task {}\n  Status: {} → {}\n  Archived to: {}\n",
+                    self.task_id, self.previous_status, self.status, self.new_path
+                ));
+                if self.exceptions_removed > 0 {
+                    s.push_str(&format!(
+                        "  Exceptions removed: {} (resolved by the completion)\n",
+                        self.exceptions_removed
+                    ));
+                }
+                if self.context_removed {
+                    s.push_str(&format!(
+                        "  Context cache removed: {OUTPUT_DIR}/{}/\n",
+                        self.task_id
+                    ));
+                }
+                if let Some(channel) = self.notified {
+                    s.push_str(&format!("  Notified: {channel}\n"));
+                }
+            }
             "archived" => s.push_str(&format!(
                 "✓ Archived task {}\n  Moved to: {}\n",
                 self.task_id, self.new_path

@@ -11,12 +11,12 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::git::Git;
 use crate::output::{Report, Text};
 use crate::qa::compare::{Change, Comparison, QaResult, QaResults, compare};
-use crate::qa::parse::{Kind, LogParser, Summary, read_lines};
+use crate::qa::ingest::{CopyError, Hints, ingest};
+use crate::qa::parse::Summary;
+use crate::store::StateError;
 use crate::store::txn::Txn;
-use crate::store::{Hasher, StateError};
 use serde::Serialize;
 use serde_json::{Map, Value, json};
-use std::io::Write;
 
 /// What `--record-qa` and `--compare-qa` were given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -58,8 +58,8 @@ fn open_log(ctx: &Ctx, input: &QaInput) -> Result<(std::fs::File, std::path::Pat
     Ok((file, given))
 }
 
-/// Read the log once: parsed line by line, hashed, and copied into the change being staged
-/// (under the task's lock) as `evidence/qa/<command id>-<sha>.log`.
+/// Read the log once (parsed, hashed and copied into the change being staged under the task's
+/// lock as `evidence/qa/<command id>-<sha>.log`) and make it a QA result.
 fn read_log(
     ctx: &Ctx,
     store: &ContextStore,
@@ -67,54 +67,38 @@ fn read_log(
     input: &QaInput,
     (file, given): (std::fs::File, std::path::PathBuf),
     now: &str,
+    baselines: &QaResults,
 ) -> Result<ReadLog> {
-    let mut parser = LogParser::new();
-    let mut hasher = Hasher::default();
-    let mut read_error = None;
-    let (size, kind, sha, command_id) = txn
+    let recorded_type = (input.command_id.as_deref())
+        .and_then(|id| baselines.get(id))
+        .and_then(|r| r.command_type.as_deref());
+    let hints = Hints {
+        command: input.command.as_deref(),
+        command_type: input.command_type.as_deref(),
+        command_id: input.command_id.as_deref(),
+        recorded_type,
+    };
+    let mut read_failed = false;
+    let log = txn
         .put_named(
             |out| {
-                let size = read_lines(
-                    std::io::BufReader::with_capacity(256 * 1024, file),
-                    &mut parser,
-                    |chunk| {
-                        hasher.update(chunk);
-                        out.write_all(chunk)
-                    },
-                )
-                .inspect_err(|e| read_error = Some(e.kind()))?;
-                let kind = match &input.command_type {
-                    Some(t) => Kind::parse(t),
-                    None => input
-                        .command
-                        .as_deref()
-                        .and_then(Kind::of_command)
-                        .or_else(|| parser.detected()),
-                };
-                let sha = std::mem::take(&mut hasher).hex();
-                let command_id = match (&input.command_id, kind) {
-                    (Some(id), _) => Some(id.clone()),
-                    (None, Some(k)) => Some(k.as_str().to_string()),
-                    (None, None) => None,
-                };
-                Ok((size, kind, sha, command_id))
+                let reader = std::io::BufReader::with_capacity(256 * 1024, file);
+                ingest(reader, out, &hints).map_err(|e| match e {
+                    CopyError::Read(e) => {
+                        read_failed = true;
+                        e
+                    }
+                    CopyError::Write(e) => e,
+                })
             },
-            |(_, _, sha, command_id)| {
-                store.rel(&format!(
-                    "evidence/qa/{}-{}.log",
-                    file_safe(command_id.as_deref().unwrap_or("unknown")),
-                    &sha[..12]
-                ))
-            },
+            |log| store.rel(&format!("evidence/qa/{}", log.file_name())),
         )
-        .map_err(|e| match read_error {
-            Some(kind) => StateError::io(&given, "read", std::io::Error::from(kind)).into(),
-            None => Error::from(e),
+        .map_err(|e| match (read_failed, e) {
+            (true, StateError::Io { source, .. }) => StateError::io(&given, "read", source).into(),
+            (_, e) => Error::from(e),
         })?;
-    let summary = kind.map(|k| parser.summary(k)).unwrap_or_default();
-    let recognized = kind.is_some_and(|k| summary.recognized(k));
-    if let Some(k) = kind
-        && !recognized
+    if let Some(k) = log.kind
+        && log.crashed()
     {
         ctx.warn(format!(
             "Warning: {} has no {} summary (did the run crash?); its counts are unknown and, without --exit-code, it counts as failed",
@@ -122,47 +106,34 @@ fn read_log(
             k.as_str()
         ));
     }
-    let command = input
-        .command
-        .clone()
-        .unwrap_or_else(|| kind.map_or_else(|| input.log.clone(), |k| k.as_str().to_string()));
-    let command_id = match command_id {
-        Some(id) => id,
-        None => {
-            return Err(Error::new(
-                ErrorCode::E002,
-                format!(
-                    "Cannot tell what kind of QA log {} is (nothing in the command or the log says)",
-                    input.log
-                ),
-            )
-            .with_detail("path", &input.log)
-            .with_detail("expected", crate::qa::parse::KINDS)
-            .with_recovery(format!(
-                "Pass --command-type {} (a clean ESLint or tsc run prints nothing), or --command-id ID",
-                crate::qa::parse::KINDS.join("|")
-            )));
-        }
+    let Some(command_id) = log.command_id.clone() else {
+        return Err(Error::new(
+            ErrorCode::E002,
+            format!(
+                "Cannot tell what kind of QA log {} is (nothing in the command or the log says)",
+                input.log
+            ),
+        )
+        .with_detail("path", &input.log)
+        .with_detail("expected", crate::qa::parse::KINDS)
+        .with_recovery(format!(
+            "Pass --command-type {} (a clean ESLint or tsc run prints nothing), or --command-id ID",
+            crate::qa::parse::KINDS.join("|")
+        )));
     };
-    if kind.is_none() {
+    if log.kind.is_none() {
         ctx.warn(format!(
             "Warning: the kind of {} is unknown; its summary is empty (pass --command-type {})",
             input.log,
             crate::qa::parse::KINDS.join("|")
         ));
     }
-    // A test or coverage log without its summary is a crashed run; a log of no known kind
-    // says nothing either way (0).
-    let crashed = kind.is_some() && !recognized;
-    let (exit_code, inferred) = match input.exit_code {
-        Some(code) => (code, false),
-        None => (i64::from(summary.has_failures() || crashed), true),
-    };
-    let kept = store.rel(&format!(
-        "evidence/qa/{}-{}.log",
-        file_safe(&command_id),
-        &sha[..12]
-    ));
+    let command = input.command.clone().unwrap_or_else(|| {
+        log.kind
+            .map_or_else(|| input.log.clone(), |k| k.as_str().to_string())
+    });
+    let (exit_code, inferred) = log.exit_code(input.exit_code);
+    let kept = store.rel(&format!("evidence/qa/{}", log.file_name()));
     let source = given
         .canonicalize()
         .ok()
@@ -175,32 +146,20 @@ fn read_log(
             command,
             exit_code: Some(exit_code),
             duration_ms: input.duration_ms.unwrap_or(0),
-            command_type: kind.map(|k| k.as_str().to_string()),
+            command_type: log.kind.map(|k| k.as_str().to_string()),
             exit_code_inferred: inferred,
             log_path: Some(kept.clone()),
-            log_sha256: Some(sha),
+            log_sha256: Some(log.sha256),
             source_log_path: Some(source),
-            summary: Some(summary),
+            summary: Some(log.summary),
             recorded_at: Some(now.to_string()),
             agent: input.agent.clone(),
             git_sha: head,
             extra: Map::new(),
         },
         kept,
-        size,
+        size: log.size,
     })
-}
-
-fn file_safe(id: &str) -> String {
-    id.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
 }
 
 /// List the staged log copy in the evidence index (under the task's lock).
@@ -266,9 +225,9 @@ pub fn record(ctx: &Ctx, id: &str, input: &QaInput) -> Result<RecordReport> {
     let now = iso(ctx.clock.now());
     let opened = open_log(ctx, input)?;
     let (replaced, result) = store.update(&ctx.repo, |context, txn| {
-        let log = read_log(ctx, &store, txn, input, opened, &now)?;
-        let result = log.result.clone();
         let mut all = baseline_of(&store, context, &now)?;
+        let log = read_log(ctx, &store, txn, input, opened, &now, &all)?;
+        let result = log.result.clone();
         let replaced = all.upsert(result.clone());
         all.recorded_at = now.clone();
         all.agent = result.agent.clone().or(all.agent);
@@ -378,9 +337,9 @@ pub fn compare_qa(ctx: &Ctx, id: &str, role: &str, input: &QaInput) -> Result<Co
     let now = iso(ctx.clock.now());
     let opened = open_log(ctx, input)?;
     let (baseline, current, comparison) = store.update(&ctx.repo, |context, txn| {
-        let log = read_log(ctx, &store, txn, input, opened, &now)?;
-        let current = log.result.clone();
         let results = baseline_of(&store, context, &now)?;
+        let log = read_log(ctx, &store, txn, input, opened, &now, &results)?;
+        let current = log.result.clone();
         let Some(baseline) = results.get(&current.command_id).cloned() else {
             let known: Vec<&str> = results
                 .results

@@ -2,7 +2,7 @@ use super::*;
 use std::path::Path;
 use std::process::Command;
 
-fn git(dir: &Path, args: &[&str]) -> String {
+pub(super) fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args(["-c", "user.name=Test", "-c", "user.email=test@example.com"])
         .args(args)
@@ -17,13 +17,13 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn write(dir: &Path, rel: &str, bytes: &[u8]) {
+pub(super) fn write(dir: &Path, rel: &str, bytes: &[u8]) {
     let p = dir.join(rel);
     std::fs::create_dir_all(p.parent().unwrap()).unwrap();
     std::fs::write(p, bytes).unwrap();
 }
 
-fn repo_with(files: &[(&str, &[u8])]) -> (tempfile::TempDir, Repo) {
+pub(super) fn repo_with(files: &[(&str, &[u8])]) -> (tempfile::TempDir, Repo) {
     let dir = tempfile::tempdir().unwrap();
     git(dir.path(), &["init", "-q"]);
     for (rel, bytes) in files {
