@@ -133,21 +133,23 @@ pub enum Parsed {
 
 /// Parse `argv` (including the program name).
 pub fn parse(argv: Vec<OsString>) -> Parsed {
-    let longs = long_names();
-    let (format, shape) = requested(&argv, &longs);
+    // The one clap definition of this run (building it is most of the cost of parsing).
+    let mut cmd = definition();
+    let longs = long_names(&cmd);
+    let (format, shape) = requested(&argv, &longs, &cmd);
     let usage = |error: Error| Parsed::Usage {
         error,
         format,
         shape,
     };
     let argv = match expand_prefixes(&argv, &longs) {
-        Ok(expanded) => rewrite_words(expanded),
+        Ok(expanded) => rewrite_words(expanded, &cmd),
         Err(error) => return usage(error),
     };
     if let Some(text) = crate::help::requested(&argv) {
         return Parsed::Print(text);
     }
-    let matches = match Cli::command().try_get_matches_from(&argv) {
+    let matches = match cmd.try_get_matches_from_mut(&argv) {
         Ok(matches) => matches,
         Err(e) => {
             return match e.kind() {
@@ -160,7 +162,7 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
             };
         }
     };
-    let given = given_options(&matches);
+    let given = given_options(&matches, &cmd);
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => return usage(clap_error(&e)),
@@ -171,7 +173,6 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
     };
     crate::output::set_color(cli.global.color.choice());
     if let Some(shell) = cli.completions {
-        let mut cmd = Cli::command();
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut cmd, "tasks", &mut buf);
         return Parsed::Print(String::from_utf8_lossy(&buf).into_owned());
@@ -195,8 +196,7 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
 
 /// The long names of the options given on the command line (not the command flag, not the
 /// global options).
-fn given_options(matches: &clap::ArgMatches) -> Vec<String> {
-    let cmd = definition();
+fn given_options(matches: &clap::ArgMatches, cmd: &clap::Command) -> Vec<String> {
     let commands: Vec<&clap::Id> = cmd
         .get_groups()
         .filter(|g| g.get_id() == "verb")
@@ -254,14 +254,51 @@ pub fn command_info(flag: &str) -> Option<&'static CommandInfo> {
         .find(|c| c.flag == flag)
 }
 
+/// The command a word form names and how many words it takes: `list` → (`list`, 1),
+/// `context init` → (`init-context`, 2). `None` for anything else.
+pub fn word_form(first: &str, second: Option<&str>) -> Option<(&'static str, usize)> {
+    let one = match first {
+        "list" => Some("list"),
+        "pick" => Some("pick"),
+        "validate" => Some("validate"),
+        "graph" => Some("graph"),
+        "lint" => Some("lint"),
+        "explain" => Some("explain"),
+        _ => None,
+    };
+    if let Some(flag) = one {
+        return Some((flag, 1));
+    }
+    let flag = match (first, second?) {
+        ("context", "init") => "init-context",
+        ("context", "get") => "get-context",
+        ("context", "update") => "update-agent",
+        ("context", "block") => "mark-blocked",
+        ("context", "rebuild") => "rebuild-context",
+        ("context", "purge") => "purge-context",
+        ("context", "diff") => "get-diff",
+        ("context", "verify") => "verify-worktree",
+        ("context", "snapshot") => "snapshot-worktree",
+        ("exceptions", "list") => "list-exceptions",
+        ("exceptions", "add") => "add-exception",
+        ("exceptions", "resolve") => "resolve-exception",
+        ("exceptions", "cleanup") => "cleanup-exceptions",
+        ("quarantine", "list") => "list-quarantined",
+        ("quarantine", "add") => "quarantine-task",
+        ("quarantine", "release") => "release-quarantine",
+        ("quarantine", "repair") => "repair-quarantined",
+        _ => return None,
+    };
+    Some((flag, 2))
+}
+
 /// Word forms: `tasks list [FILTER]`, `tasks pick`, `tasks validate`, `tasks graph`,
 /// `tasks lint PATH`, `tasks explain ID`, `tasks context init|get|update|block|rebuild|purge|
 /// diff|verify|snapshot ID`, `tasks exceptions list|add|resolve|cleanup`, `tasks quarantine
 /// list|add|release|repair`, `tasks help [COMMAND]` — anywhere after the global options
 /// (`tasks --format json pick`). The word is the first argument that is neither an option nor
 /// the value of a global option, when no command flag came before it.
-pub fn rewrite_words(mut argv: Vec<OsString>) -> Vec<OsString> {
-    let cmd = Cli::command();
+pub fn rewrite_words(mut argv: Vec<OsString>, cmd: &clap::Command) -> Vec<OsString> {
     let takes_value = |long: &str| {
         cmd.get_arguments()
             .find(|a| a.get_long() == Some(long))
@@ -297,39 +334,10 @@ pub fn rewrite_words(mut argv: Vec<OsString>) -> Vec<OsString> {
     let (Some(first), second) = (word(i), word(i + 1)) else {
         return argv;
     };
-    let two = |flag: &str| (flag.to_string(), 2);
-    let (flag, words) = match (first.as_str(), second.as_deref()) {
-        ("list" | "pick" | "validate" | "graph" | "lint" | "explain", _) => {
-            (format!("--{first}"), 1)
-        }
-        ("help", _) => ("--help".to_string(), 1),
-        ("context", Some(verb)) => match verb {
-            "init" => two("--init-context"),
-            "get" => two("--get-context"),
-            "update" => two("--update-agent"),
-            "block" => two("--mark-blocked"),
-            "rebuild" => two("--rebuild-context"),
-            "purge" => two("--purge-context"),
-            "diff" => two("--get-diff"),
-            "verify" => two("--verify-worktree"),
-            "snapshot" => two("--snapshot-worktree"),
-            _ => return argv,
-        },
-        ("exceptions", Some(verb)) => match verb {
-            "list" => two("--list-exceptions"),
-            "add" => two("--add-exception"),
-            "resolve" => two("--resolve-exception"),
-            "cleanup" => two("--cleanup-exceptions"),
-            _ => return argv,
-        },
-        ("quarantine", Some(verb)) => match verb {
-            "list" => two("--list-quarantined"),
-            "add" => two("--quarantine-task"),
-            "release" => two("--release-quarantine"),
-            "repair" => two("--repair-quarantined"),
-            _ => return argv,
-        },
-        _ => return argv,
+    let (flag, words) = match word_form(&first, second.as_deref()) {
+        Some((flag, words)) => (format!("--{flag}"), words),
+        None if first == "help" => ("--help".to_string(), 1),
+        None => return argv,
     };
     argv.splice(i..i + words, [OsString::from(&flag)]);
     if flag == "--get-diff" {
@@ -345,10 +353,8 @@ pub fn rewrite_words(mut argv: Vec<OsString>) -> Vec<OsString> {
     argv
 }
 
-/// Every long option name, aliases included.
-fn long_names() -> Vec<String> {
-    let mut cmd = Cli::command();
-    cmd.build();
+/// Every long option name of the (built) definition, aliases included.
+fn long_names(cmd: &clap::Command) -> Vec<String> {
     let mut names = Vec::new();
     for arg in cmd.get_arguments() {
         names.extend(arg.get_long().map(str::to_string));
@@ -444,8 +450,8 @@ fn expand_prefixes(argv: &[OsString], longs: &[String]) -> Result<Vec<OsString>>
 
 /// What a command line asked for even when it cannot be parsed: JSON output (so that a usage
 /// error is JSON too), and the JSON shape of its command flag.
-fn requested(argv: &[OsString], longs: &[String]) -> (Format, Shape) {
-    let argv = rewrite_words(argv.to_vec());
+fn requested(argv: &[OsString], longs: &[String], cmd: &clap::Command) -> (Format, Shape) {
+    let argv = rewrite_words(argv.to_vec(), cmd);
     let mut format = Format::Text;
     let mut shape = None;
     for (resolved, _, value, i) in long_options(&argv, longs) {
@@ -534,6 +540,10 @@ fn clap_error(e: &clap::Error) -> Error {
         .find_map(|l| l.trim().strip_prefix("tip: ").map(str::to_string));
     let mut error = Error::usage(message);
     if let Some(tip) = tip {
+        let mut chars = tip.chars();
+        let tip: String = chars
+            .next()
+            .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect());
         error = error.with_recovery(format!("{tip}; run 'tasks --help' for all options"));
     }
     error

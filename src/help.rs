@@ -25,11 +25,20 @@ pub fn requested(argv: &[OsString]) -> Option<String> {
         .filter_map(|a| a.strip_prefix("--"))
         .map(|a| a.split('=').next().unwrap_or(a))
         .find_map(command_info)
-        // `tasks help pick` (the word `help` became --help): the word after it.
+        // `tasks help pick`, `tasks help context init` (the word `help` became --help): the
+        // words after it.
         .or_else(|| {
-            args.iter()
+            let words: Vec<&str> = args
+                .iter()
+                .copied()
                 .filter(|a| !a.starts_with('-'))
-                .find_map(|word| command_info(word).or_else(|| word_command(word)))
+                .collect();
+            (0..words.len()).find_map(|i| {
+                let form = crate::cli::word_form(words[i], words.get(i + 1).copied());
+                form.and_then(|(flag, _)| command_info(flag))
+                    .or_else(|| command_info(words[i]))
+                    .or_else(|| word_command(words[i]))
+            })
         });
     Some(match command {
         Some(info) => command_help(info),

@@ -112,7 +112,8 @@ impl Paint {
 
 /// Turn the paint markers into ANSI sequences, or drop them.
 fn render_paint(text: &str, color: bool) -> Cow<'_, str> {
-    if !text.chars().any(is_marker) {
+    // Every marker is encoded as 0xEE 0x80 0x80..0x8F: text without that lead byte has none.
+    if !text.as_bytes().contains(&0xEE) || !text.chars().any(is_marker) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);

@@ -46,8 +46,14 @@ fn escape(text: &str, field: bool) -> Cow<'_, str> {
     let keep = |c: char, next: Option<&char>| {
         !field && (c == '\n' || c == '\t' || (c == '\r' && next == Some(&'\n')))
     };
-    // Fast path: most text has nothing to escape.
-    let mut probe = text.chars().peekable();
+    // Fast path: most text has nothing to escape. Printable ASCII is checked byte by byte;
+    // from the first other byte on, character by character.
+    let ascii_clean = text
+        .bytes()
+        .position(|b| !(0x20..0x7f).contains(&b) && (field || (b != b'\n' && b != b'\t')))
+        .unwrap_or(text.len());
+    // Everything before `ascii_clean` is ASCII, so it is a character boundary.
+    let mut probe = text[ascii_clean..].chars().peekable();
     let mut clean = true;
     while let Some(c) = probe.next() {
         if special(c) && !keep(c, probe.peek()) {
@@ -84,3 +90,7 @@ pub fn prefix(text: &str, n: usize) -> &str {
         None => text,
     }
 }
+
+#[cfg(test)]
+#[path = "tests/text.rs"]
+mod tests;

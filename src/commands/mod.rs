@@ -23,6 +23,46 @@ use crate::error::{Error, Result};
 use args::{Role, Text};
 use clap::Args;
 
+/// Every value `--status` takes with some command (agent, exception and quarantine statuses), so
+/// that completions offer them; each command then checks the value against its own set.
+pub(crate) const EVERY_STATUS: [&str; 9] = [
+    "pending",
+    "in_progress",
+    "done",
+    "blocked",
+    "open",
+    "resolved",
+    "wont_fix",
+    "repaired",
+    "cannot_repair",
+];
+
+/// `--status`: any text at parse time (each command checks it against its own set, so that the
+/// error lists the values that command takes), but every status offered to completions.
+#[derive(Clone, Copy, Debug)]
+struct AnyStatus;
+
+impl clap::builder::TypedValueParser for AnyStatus {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> std::result::Result<String, clap::Error> {
+        clap::builder::NonEmptyStringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            EVERY_STATUS.iter().map(clap::builder::PossibleValue::new),
+        ))
+    }
+}
+
 /// Options several families read (each command still lists the ones it reads in its
 /// `CommandInfo`; any other is a usage error).
 #[derive(Args, Debug, Default)]
@@ -33,8 +73,14 @@ pub struct Shared {
     pub agent: Option<Role>,
 
     /// A status: the filter of --list-exceptions and --list-quarantined, the new agent status of
-    /// --update-agent (each command lists the values it takes)
-    #[arg(long, value_name = "STATUS", help_heading = "Options")]
+    /// --update-agent (each command checks it against the values it takes)
+    #[arg(
+        long,
+        value_name = "STATUS",
+        value_parser = AnyStatus,
+        hide_possible_values = true,
+        help_heading = "Options"
+    )]
     pub status: Option<String>,
 
     /// Notes (--resolve-exception, --release-quarantine)

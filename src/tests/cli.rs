@@ -200,7 +200,7 @@ fn repeated_option_last_wins() {
 
 #[test]
 fn ambiguity_lists_the_candidates() {
-    let err = expand_prefixes(&args(&["--lis"]), &long_names()).unwrap_err();
+    let err = expand_prefixes(&args(&["--lis"]), &long_names(&definition())).unwrap_err();
     assert_eq!(
         err.message,
         "ambiguous option: --lis could match --list, --list-exceptions, --list-quarantined"
@@ -229,7 +229,7 @@ fn every_command_flag_has_its_table_entry_and_reads_only_real_options() {
             "--{flag} has no CommandInfo"
         );
     }
-    let longs = long_names();
+    let longs = long_names(&definition());
     for info in FAMILIES.iter().flat_map(|(_, c)| c.iter()) {
         for option in info.reads {
             assert!(

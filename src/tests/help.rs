@@ -5,7 +5,7 @@ fn help(list: &[&str]) -> String {
         .chain(list.iter().copied())
         .map(OsString::from)
         .collect();
-    requested(&crate::cli::rewrite_words(argv)).expect("help")
+    requested(&crate::cli::rewrite_words(argv, &crate::cli::definition())).expect("help")
 }
 
 #[test]
@@ -32,6 +32,24 @@ fn one_command_three_ways() {
     let flag = help(&["--pick", "--help"]);
     assert_eq!(help(&["pick", "--help"]), flag);
     assert_eq!(help(&["help", "pick"]), flag);
+    // Two-word forms name their own command, not their family's first one.
+    for (words, flag) in [
+        (&["help", "context", "init"][..], "--init-context"),
+        (&["context", "init", "--help"][..], "--init-context"),
+        (&["help", "exceptions", "add"][..], "--add-exception"),
+        (
+            &["help", "quarantine", "repair"][..],
+            "--repair-quarantined",
+        ),
+        (&["help", "context", "verify"][..], "--verify-worktree"),
+        (&["help", "init-context"][..], "--init-context"),
+    ] {
+        assert!(
+            help(words).starts_with(&format!("tasks {flag} ")),
+            "{words:?}: {}",
+            help(words)
+        );
+    }
     assert!(flag.starts_with("tasks --pick [FILTER]"), "{flag}");
     assert!(flag.contains("Examples:") && flag.contains("Exit codes: 0 picked"));
     let qa = help(&["--record-qa", "--help"]);

@@ -96,11 +96,3 @@ fn errors_carry_data_null_where_the_shape_has_data() {
         json!({"success": false, "error": body, "generated_at": AT})
     );
 }
-
-#[test]
-fn prefix_never_splits_a_character() {
-    assert_eq!(prefix("0123456789abcdef", 8), "01234567");
-    assert_eq!(prefix("abc", 8), "abc");
-    assert_eq!(prefix("ééééééééé", 8), "éééééééé");
-    assert_eq!(prefix("", 8), "");
-}

@@ -34,6 +34,18 @@ fn unknown_flag() {
 }
 
 #[test]
+fn a_misspelled_option_is_suggested_as_a_sentence() {
+    usage_error(&["--lst"], "--lst");
+    let run = TestRepo::new().run(&["--formt", "json", "--list"]);
+    assert!(
+        run.stderr
+            .contains("\nRecovery: A similar argument exists: '--format'; run 'tasks --help'"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn two_commands() {
     usage_error(&["--list", "--pick"], "--pick");
     usage_error(&["--validate", "--graph"], "--graph");
@@ -198,6 +210,16 @@ fn completions_need_no_repository() {
     let run = run_in(dir.path(), &["--completions", "bash"]);
     assert_eq!(run.code, 0);
     assert!(run.stdout.contains("--check-halt"));
+    // Completions know the values: roles, QA types, and every status some command takes.
+    for value in [
+        "implementer",
+        "typecheck",
+        "wont_fix",
+        "cannot_repair",
+        "in_progress",
+    ] {
+        assert!(run.stdout.contains(value), "{value}");
+    }
     let run = run_in(dir.path(), &["--completions", "tcsh"]);
     assert_eq!(run.code, 10, "a bad value, like every bad value");
 }

@@ -824,6 +824,7 @@ fn secrets_are_refused_unless_forced_and_forcing_is_recorded() {
         &token,
     ]);
     assert_eq!((code, error_code(&doc)), (10, "E012"));
+    assert_eq!(doc["error"]["details"]["location"], "/session_id");
     let (code, doc, _) = repo.json(&[
         "--mark-blocked",
         "TASK-0201",
@@ -833,6 +834,7 @@ fn secrets_are_refused_unless_forced_and_forcing_is_recorded() {
         &format!("leaked {token}"),
     ]);
     assert_eq!((code, error_code(&doc)), (10, "E012"));
+    assert_eq!(doc["error"]["details"]["location"], "/finding", "{doc}");
     assert_eq!(
         context(&repo)["coordination"]["reviewer"]["blocking_findings"],
         json!([])
@@ -1473,6 +1475,25 @@ fn excerpt_freshness_after_editing_standards() {
     assert_eq!(run.code, 20);
     assert!(
         run.stdout.contains("handler-constraints (section changed)"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .starts_with("2 of 4 standards excerpt(s) of TASK-0201 are stale (✖), 2 fresh (✓):\n"),
+        "{}",
+        run.stdout
+    );
+    let marks: Vec<&str> = run.stdout.lines().skip(1).map(|l| &l[..5]).collect();
+    assert_eq!(
+        marks.iter().filter(|m| m.contains('✖')).count(),
+        2,
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        marks.iter().filter(|m| m.contains('✓')).count(),
+        2,
         "{}",
         run.stdout
     );

@@ -446,6 +446,25 @@ fn titles_cannot_forge_rows_or_reach_the_terminal() {
         assert!(!run.stdout.contains('\u{1b}'), "{args:?}");
         assert!(!run.stderr.contains('\u{1b}'), "{args:?}");
     }
+    // A task that names it as a blocker and as an artifact dependency: each line of --explain
+    // shows the title escaped, never a forged line of its own.
+    repo.write(
+        "tasks/a/TASK-0003-dependent.task.yaml",
+        "id: TASK-0003\ntitle: Dependent\nstatus: todo\npriority: P1\narea: a\nblocked_by: [TASK-0001]\ndepends_on: [TASK-0001]\n",
+    );
+    let run = repo.run(&["--explain", "TASK-0003"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stdout.matches("Evil\\x1b[2J").count(),
+        2,
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.lines().any(|l| l.starts_with("TASK-9999")),
+        "{}",
+        run.stdout
+    );
     // JSON keeps the exact title (escaped by JSON itself).
     let (_, doc, _) = repo.json(&["--list"]);
     assert!(

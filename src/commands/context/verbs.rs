@@ -610,12 +610,12 @@ pub fn mark_blocked(
     force_secrets: bool,
     actor: Option<&str>,
 ) -> Result<BlockedReport> {
-    let forced = scan_for_secrets(
-        ctx,
-        &Value::String(finding.to_string()),
-        force_secrets,
-        "the finding",
-    )?;
+    // Scanned as `{"finding": …}` so that the hit's location names it (`/finding`).
+    let scanned = Value::Object(Map::from_iter([(
+        "finding".to_string(),
+        Value::String(finding.to_string()),
+    )]));
+    let forced = scan_for_secrets(ctx, &scanned, force_secrets, "the finding")?;
     let now = iso(ctx.clock.now());
     let total = ContextStore::of(&ctx.repo, id).update(&ctx.repo, |context, _| {
         let agent = context.coordination.agent_mut("--agent", role)?;

@@ -323,20 +323,21 @@ impl Report for VerifyReport {
             ));
         } else {
             out.stdout.push_str(&format!(
-                "{} of {} standards excerpt(s) of {} are stale:\n",
+                "{} of {} standards excerpt(s) of {} are stale (✖), {} fresh (✓):\n",
                 self.stale_count,
                 self.excerpts.len(),
-                self.task_id
+                self.task_id,
+                self.fresh_count
             ));
         }
         for e in &self.excerpts {
-            let state = if e.fresh {
-                String::new()
+            let (mark, state) = if e.fresh {
+                ("✓", String::new())
             } else {
-                format!(" ({})", e.state.describe())
+                ("✖", format!(" ({})", e.state.describe()))
             };
             out.stdout.push_str(&format!(
-                "  {} {} #{}{state}\n",
+                "  {mark} {} {} #{}{state}\n",
                 e.excerpt_id,
                 crate::output::field(&e.file),
                 crate::output::field(&e.section)

@@ -219,7 +219,7 @@ pub static GET_DIFF: CommandInfo = CommandInfo {
             "only the reviewer's changes",
         ),
     ],
-    exits: "0 · 40 diff file gone (E040) · 50 no snapshot or no incremental diff (E051)",
+    exits: "0 · 2 no --agent · 40 diff file gone (E040) · 50 no snapshot or no incremental diff (E051)",
 };
 
 pub static RESOLVE_DRIFT: CommandInfo = CommandInfo {

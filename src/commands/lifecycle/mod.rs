@@ -128,7 +128,7 @@ pub static ARCHIVE: CommandInfo = CommandInfo {
     about: "Moves a completed task's file to docs/completed-tasks/ without changing it (a task \
 already there is left as it is: `already_archived`).",
     examples: &[("tasks --archive TASK-0100", "archive a completed task")],
-    exits: "0 archived · 10 not completed (E002) · 40 no such task (E040), destination exists (E042)",
+    exits: "0 archived · 10 not completed or malformed (E002, E011) · 40 no such task (E040), destination exists (E042)",
 };
 
 pub static LINT: CommandInfo = CommandInfo {

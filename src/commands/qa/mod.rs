@@ -191,5 +191,5 @@ down by more than one point is a regression (E023). The result becomes the role'
         "tasks --compare-qa TASK-0101 --agent reviewer --from qa/lint.log",
         "exit 20 when something regressed",
     )],
-    exits: "0 no regression · 20 regressed (E023) · 40 no log (E040) · 50 no baseline (E051)",
+    exits: "0 no regression · 2 an incomplete form · 10 unknown log kind (E002) · 20 regressed (E023) · 40 no log (E040) · 50 no baseline (E051)",
 };

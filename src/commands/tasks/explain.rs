@@ -199,11 +199,16 @@ impl Report for ExplainReport {
                             "[IN PROGRESS]"
                         };
                         s.push_str(&format!(
-                            "    \u{21b3} {} (status: {}) - {title} {tag}\n",
-                            a.id, a.status
+                            "    \u{21b3} {} (status: {}) - {} {tag}\n",
+                            field(&a.id),
+                            field(&a.status),
+                            field(title)
                         ));
                     }
-                    None => s.push_str(&format!("    \u{21b3} {} (MISSING) [UNAVAILABLE]\n", a.id)),
+                    None => s.push_str(&format!(
+                        "    \u{21b3} {} (MISSING) [UNAVAILABLE]\n",
+                        field(&a.id)
+                    )),
                 }
             }
         }

@@ -146,7 +146,7 @@ separated by tabs.",
             "the ids, for scripts",
         ),
     ],
-    exits: "0 listed · 10 the quarantine index cannot be used (E002/E052 in 50)",
+    exits: "0 listed · 10 the quarantine directory is a link (E002) · 50 corrupt quarantine index (E052)",
 };
 
 pub static PICK: CommandInfo = CommandInfo {
@@ -164,7 +164,7 @@ a status, or unblocker. A blocked unblocker halts the workflow (exit 2) — fix 
         ("tasks --pick --format json | jq .task.id", "its id"),
         ("tasks --pick unblocker", "only unblocker tasks"),
     ],
-    exits: "0 picked · 1 nothing ready · 2 workflow halted (a blocked unblocker) · 50 corrupt quarantine index (E052)",
+    exits: "0 picked · 1 nothing ready · 2 workflow halted (a blocked unblocker) · 10 the quarantine directory is a link (E002) · 50 corrupt quarantine index (E052)",
 };
 
 pub static VALIDATE: CommandInfo = CommandInfo {
@@ -223,7 +223,7 @@ ready.",
         "tasks --explain TASK-0106",
         "why TASK-0106 is or is not ready",
     )],
-    exits: "0 · 10 malformed id (E002) · 40 no task with that id (E040)",
+    exits: "0 · 10 malformed id (E002), its file cannot be loaded (E011) · 40 no task with that id (E040)",
 };
 
 pub static CHECK_HALT: CommandInfo = CommandInfo {

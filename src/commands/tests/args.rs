@@ -42,3 +42,17 @@ fn task_ids_text_and_revisions_are_checked() {
         assert!(bad.parse::<Revision>().is_err(), "{bad:?}");
     }
 }
+
+#[test]
+fn every_status_a_command_takes_is_offered_to_completions() {
+    use crate::context::model::AGENT_STATUSES;
+    use crate::ledger::STATUSES;
+    use crate::quarantine::REPAIR_STATUSES;
+    for status in AGENT_STATUSES
+        .iter()
+        .chain(&STATUSES)
+        .chain(&REPAIR_STATUSES)
+    {
+        assert!(crate::commands::EVERY_STATUS.contains(status), "{status}");
+    }
+}
