@@ -100,6 +100,16 @@ pub struct Shared {
     pub force_secrets: bool,
 }
 
+impl Shared {
+    /// `--status`, checked against the values the command takes (E002 listing them).
+    pub fn status_in(&self, allowed: &[&str]) -> Result<Option<String>> {
+        if let Some(status) = &self.status {
+            crate::ledger::check_choice("--status", status, allowed)?;
+        }
+        Ok(self.status.clone())
+    }
+}
+
 /// A command's own boxed form.
 pub fn boxed<V: Verb + 'static>(verb: V) -> Option<Result<Box<dyn Verb>>> {
     Some(Ok(Box::new(verb)))

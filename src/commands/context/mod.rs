@@ -7,7 +7,6 @@ use super::args::{Revision, Role, TaskId, Text};
 use crate::app::{CommandInfo, Ctx, Verb, emit};
 use crate::context::model::AGENT_STATUSES;
 use crate::error::Result;
-use crate::ledger::check_choice;
 use crate::output::{Printer, Shape};
 use clap::Args;
 use verbs::{AgentUpdate, InitOptions};
@@ -106,16 +105,15 @@ impl Flags {
                     "--update-agent has nothing to update: pass --status, --qa-log or --session-id",
                 );
             }
-            if let Some(status) = &shared.status
-                && let Err(e) = check_choice("--status", status, &AGENT_STATUSES)
-            {
-                return Some(Err(e));
-            }
+            let status = match shared.status_in(&AGENT_STATUSES) {
+                Ok(status) => status,
+                Err(e) => return Some(Err(e)),
+            };
             Cmd::UpdateAgent(
                 id,
                 role,
                 AgentUpdate {
-                    status: shared.status.clone(),
+                    status,
                     qa_log: self.qa_log.clone().map(Text::into_string),
                     session_id: self.session_id.clone().map(Text::into_string),
                     force_secrets: shared.force_secrets,

@@ -6,7 +6,7 @@ pub mod exceptions;
 use super::args::{ExceptionType, TaskId, Trigger};
 use crate::app::{CommandInfo, Ctx, Verb, emit};
 use crate::error::Result;
-use crate::ledger::{STATUSES, check_choice};
+use crate::ledger::STATUSES;
 use crate::output::{Printer, Shape};
 use clap::Args;
 
@@ -80,12 +80,10 @@ impl Flags {
                 owner: self.owner,
             })
         } else if self.list_exceptions {
-            if let Some(status) = &shared.status
-                && let Err(e) = check_choice("--status", status, &STATUSES)
-            {
-                return Some(Err(e));
+            match shared.status_in(&STATUSES) {
+                Ok(status) => Cmd::List(status),
+                Err(e) => return Some(Err(e)),
             }
-            Cmd::List(shared.status.clone())
         } else if let Some(id) = self.resolve_exception {
             Cmd::Resolve(id, shared.notes.clone())
         } else if let Some(id) = self.cleanup_exceptions {

@@ -6,7 +6,6 @@ pub mod verbs;
 use super::args::{Reason, TaskId};
 use crate::app::{CommandInfo, Ctx, Verb, emit};
 use crate::error::Result;
-use crate::ledger::check_choice;
 use crate::output::{Printer, Shape};
 use crate::quarantine::REPAIR_STATUSES;
 use clap::Args;
@@ -55,12 +54,10 @@ impl Flags {
             };
             Cmd::Quarantine(id, reason, shared.error_details.clone())
         } else if self.list_quarantined {
-            if let Some(status) = &shared.status
-                && let Err(e) = check_choice("--status", status, &REPAIR_STATUSES)
-            {
-                return Some(Err(e));
+            match shared.status_in(&REPAIR_STATUSES) {
+                Ok(status) => Cmd::List(status),
+                Err(e) => return Some(Err(e)),
             }
-            Cmd::List(shared.status.clone())
         } else if let Some(id) = self.release_quarantine {
             Cmd::Release(id, shared.notes.clone())
         } else if let Some(id) = self.repair_quarantined {
