@@ -121,8 +121,14 @@ impl ColorArg {
 #[derive(Debug)]
 pub enum Parsed {
     Run(Invocation),
-    /// `--help`, `--version` or `--completions`: print this on stdout and exit 0.
-    Print(String),
+    /// `--help`, `--version` or `--completions`: print this on stdout and exit 0 (with
+    /// `--format json`, as the `what` field of a JSON document).
+    Print {
+        text: String,
+        /// `help`, `version` or `completions`.
+        what: &'static str,
+        format: Format,
+    },
     Usage {
         error: Error,
         format: Format,
@@ -143,20 +149,39 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
         shape,
     };
     let argv = match expand_prefixes(&argv, &longs) {
-        Ok(expanded) => rewrite_words(expanded, &cmd),
+        Ok(expanded) => match rewrite_words(expanded, &cmd) {
+            Ok(argv) => argv,
+            Err(error) => return usage(error),
+        },
         Err(error) => return usage(error),
     };
-    if let Some(text) = crate::help::requested(&argv) {
-        return Parsed::Print(text);
+    match crate::help::requested(&argv) {
+        Some(Ok(text)) => {
+            return Parsed::Print {
+                text,
+                what: "help",
+                format,
+            };
+        }
+        Some(Err(error)) => return usage(error),
+        None => {}
     }
     let matches = match cmd.try_get_matches_from_mut(&argv) {
         Ok(matches) => matches,
         Err(e) => {
             return match e.kind() {
+                clap::error::ErrorKind::DisplayVersion => Parsed::Print {
+                    text: e.render().to_string(),
+                    what: "version",
+                    format,
+                },
                 clap::error::ErrorKind::DisplayHelp
-                | clap::error::ErrorKind::DisplayVersion
                 | clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
-                    Parsed::Print(e.render().to_string())
+                    Parsed::Print {
+                        text: e.render().to_string(),
+                        what: "help",
+                        format,
+                    }
                 }
                 _ => usage(clap_error(&e)),
             };
@@ -175,12 +200,54 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
     if let Some(shell) = cli.completions {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut cmd, "tasks", &mut buf);
-        return Parsed::Print(String::from_utf8_lossy(&buf).into_owned());
+        return Parsed::Print {
+            text: String::from_utf8_lossy(&buf).into_owned(),
+            what: "completions",
+            format,
+        };
     }
     let repo_root = cli.global.repo_root.clone();
+    // The command flag given, for hints that name it.
+    let flag = matches
+        .get_one::<clap::Id>("verb")
+        .and_then(|id| cmd.get_arguments().find(|a| a.get_id() == id))
+        .and_then(|a| a.get_long())
+        .map(str::to_string);
+    // Options repeat as in tasks.py (the last one wins), but a command does not: `--claim A
+    // --claim B` would act on B alone without a word.
+    if let Some(flag) = &flag {
+        let long = format!("--{flag}");
+        let given = (argv.iter().filter_map(|a| a.to_str()))
+            .take_while(|a| *a != "--")
+            .filter(|a| {
+                *a == long
+                    || a.strip_prefix(long.as_str())
+                        .is_some_and(|r| r.starts_with('='))
+            })
+            .count();
+        if given > 1 {
+            return usage(
+                Error::usage(format!(
+                    "{long} is given {given} times: a run does one command, once"
+                ))
+                .with_recovery(format!("Pass {long} once (run the tool again for another)")),
+            );
+        }
+    }
     let verb = match verb(cli) {
         Some(Ok(verb)) => verb,
-        Some(Err(error)) => return usage(error),
+        Some(Err(error)) => {
+            // An incomplete form: point at that command's help, not the overview.
+            let error = match &flag {
+                Some(flag) if error.exit == 2 && error.recovery == Error::usage("").recovery => {
+                    error.with_recovery(format!(
+                        "Run 'tasks --{flag} --help' for its options and examples"
+                    ))
+                }
+                _ => error,
+            };
+            return usage(error);
+        }
         // clap's required group makes this unreachable; report it as usage all the same.
         None => return usage(Error::usage("no command given")),
     };
@@ -254,69 +321,88 @@ pub fn command_info(flag: &str) -> Option<&'static CommandInfo> {
         .find(|c| c.flag == flag)
 }
 
-/// The command a word form names and how many words it takes: `list` → (`list`, 1),
-/// `context init` → (`init-context`, 2). `None` for anything else.
+/// The two-word forms: (family word, verb, command flag).
+pub const WORD_FORMS: &[(&str, &str, &str)] = &[
+    ("context", "init", "init-context"),
+    ("context", "get", "get-context"),
+    ("context", "update", "update-agent"),
+    ("context", "block", "mark-blocked"),
+    ("context", "rebuild", "rebuild-context"),
+    ("context", "purge", "purge-context"),
+    ("context", "diff", "get-diff"),
+    ("context", "verify", "verify-worktree"),
+    ("context", "snapshot", "snapshot-worktree"),
+    ("exceptions", "list", "list-exceptions"),
+    ("exceptions", "add", "add-exception"),
+    ("exceptions", "resolve", "resolve-exception"),
+    ("exceptions", "cleanup", "cleanup-exceptions"),
+    ("quarantine", "list", "list-quarantined"),
+    ("quarantine", "add", "quarantine-task"),
+    ("quarantine", "release", "release-quarantine"),
+    ("quarantine", "repair", "repair-quarantined"),
+];
+
+/// The command a word form names and how many words it takes: a command's own name (`pick`,
+/// `claim`, `init-context`) → 1, a family word and its verb (`context init`) → 2. `None` for
+/// anything else.
 pub fn word_form(first: &str, second: Option<&str>) -> Option<(&'static str, usize)> {
-    let one = match first {
-        "list" => Some("list"),
-        "pick" => Some("pick"),
-        "validate" => Some("validate"),
-        "graph" => Some("graph"),
-        "lint" => Some("lint"),
-        "explain" => Some("explain"),
-        _ => None,
-    };
-    if let Some(flag) = one {
-        return Some((flag, 1));
+    if let Some(info) = command_info(first) {
+        return Some((info.flag, 1));
     }
-    let flag = match (first, second?) {
-        ("context", "init") => "init-context",
-        ("context", "get") => "get-context",
-        ("context", "update") => "update-agent",
-        ("context", "block") => "mark-blocked",
-        ("context", "rebuild") => "rebuild-context",
-        ("context", "purge") => "purge-context",
-        ("context", "diff") => "get-diff",
-        ("context", "verify") => "verify-worktree",
-        ("context", "snapshot") => "snapshot-worktree",
-        ("exceptions", "list") => "list-exceptions",
-        ("exceptions", "add") => "add-exception",
-        ("exceptions", "resolve") => "resolve-exception",
-        ("exceptions", "cleanup") => "cleanup-exceptions",
-        ("quarantine", "list") => "list-quarantined",
-        ("quarantine", "add") => "quarantine-task",
-        ("quarantine", "release") => "release-quarantine",
-        ("quarantine", "repair") => "repair-quarantined",
-        _ => return None,
-    };
-    Some((flag, 2))
+    let second = second?;
+    WORD_FORMS
+        .iter()
+        .find(|(family, verb, _)| *family == first && *verb == second)
+        .map(|(_, _, flag)| (*flag, 2))
 }
 
-/// Word forms: `tasks list [FILTER]`, `tasks pick`, `tasks validate`, `tasks graph`,
-/// `tasks lint PATH`, `tasks explain ID`, `tasks context init|get|update|block|rebuild|purge|
-/// diff|verify|snapshot ID`, `tasks exceptions list|add|resolve|cleanup`, `tasks quarantine
-/// list|add|release|repair`, `tasks help [COMMAND]` — anywhere after the global options
-/// (`tasks --format json pick`). The word is the first argument that is neither an option nor
+/// The verbs of a family word (`context` → init, get, …); `None` for any other word.
+pub fn family_verbs(word: &str) -> Option<Vec<&'static str>> {
+    let verbs: Vec<&str> = WORD_FORMS
+        .iter()
+        .filter(|(family, _, _)| *family == word)
+        .map(|(_, verb, _)| *verb)
+        .collect();
+    (!verbs.is_empty()).then_some(verbs)
+}
+
+/// The two-word form of a command (`init-context` → `context init`), if it has one.
+pub fn two_word_form(flag: &str) -> Option<String> {
+    WORD_FORMS
+        .iter()
+        .find(|(_, _, f)| *f == flag)
+        .map(|(family, verb, _)| format!("{family} {verb}"))
+}
+
+/// Word forms: every command by its name (`tasks list [FILTER]`, `tasks pick`, `tasks claim
+/// TASK`, `tasks check-halt`), the family forms (`tasks context init|get|update|block|rebuild|
+/// purge|diff|verify|snapshot ID`, `tasks exceptions list|add|resolve|cleanup`, `tasks
+/// quarantine list|add|release|repair`) and `tasks help [COMMAND]` — anywhere after the global
+/// options (`tasks --format json pick`). A family word without one of its verbs is a usage error
+/// listing them. The word is the first argument that is neither an option nor
 /// the value of a global option, when no command flag came before it.
-pub fn rewrite_words(mut argv: Vec<OsString>, cmd: &clap::Command) -> Vec<OsString> {
-    let takes_value = |long: &str| {
-        cmd.get_arguments()
-            .find(|a| a.get_long() == Some(long))
-            .is_some_and(|a| {
-                a.get_action().takes_values() && a.get_num_args().is_none_or(|n| n.min_values() > 0)
-            })
-    };
+/// Whether the long option `long` is followed by its value as the next argument.
+pub fn takes_value(cmd: &clap::Command, long: &str) -> bool {
+    cmd.get_arguments()
+        .find(|a| a.get_long() == Some(long))
+        .is_some_and(|a| {
+            a.get_action().takes_values() && a.get_num_args().is_none_or(|n| n.min_values() > 0)
+        })
+}
+
+pub fn rewrite_words(mut argv: Vec<OsString>, cmd: &clap::Command) -> Result<Vec<OsString>> {
+    let takes_value = |long: &str| takes_value(cmd, long);
     let mut i = 1;
     while i < argv.len() {
         let Some(arg) = argv[i].to_str() else {
-            return argv;
+            return Ok(argv);
         };
         if arg == "--" {
-            return argv;
+            return Ok(argv);
         }
         if let Some(long) = arg.strip_prefix("--") {
             if command_info(long).is_some() || long == "completions" {
-                return argv;
+                return Ok(argv);
             }
             if !long.contains('=') && takes_value(long) {
                 i += 1;
@@ -332,16 +418,39 @@ pub fn rewrite_words(mut argv: Vec<OsString>, cmd: &clap::Command) -> Vec<OsStri
     }
     let word = |k: usize| argv.get(k).and_then(|a| a.to_str()).map(str::to_string);
     let (Some(first), second) = (word(i), word(i + 1)) else {
-        return argv;
+        return Ok(argv);
     };
     let (flag, words) = match word_form(&first, second.as_deref()) {
         Some((flag, words)) => (format!("--{flag}"), words),
         None if first == "help" => ("--help".to_string(), 1),
-        None => return argv,
+        None => {
+            let asks_help = argv.iter().any(|a| a == "--help" || a == "-h");
+            if let Some(verbs) = family_verbs(&first).filter(|_| !asks_help) {
+                let given = second.as_deref().filter(|s| !s.starts_with('-'));
+                let what = match given {
+                    Some(verb) => format!("'{verb}' is not a verb of 'tasks {first}'"),
+                    None => format!("'tasks {first}' needs a verb"),
+                };
+                return Err(Error::usage(format!("{what}: {}", verbs.join(", ")))
+                    .with_detail("expected", &verbs)
+                    .with_recovery(format!(
+                        "For example: tasks {first} {} TASK-0001; tasks help {first} lists them",
+                        verbs[0]
+                    )));
+            }
+            return Ok(argv);
+        }
     };
     argv.splice(i..i + words, [OsString::from(&flag)]);
     if flag == "--get-diff" {
-        // `context diff ID --from-base|--incremental` picks the diff type.
+        // `context diff ID --from-base|--incremental` picks the diff type (one of them).
+        let given = |f: &str| argv.iter().skip(i + 1).any(|a| a.to_str() == Some(f));
+        if given("--from-base") && given("--incremental") {
+            return Err(Error::usage(
+                "--from-base and --incremental choose the same thing: pass one",
+            )
+            .with_recovery("tasks context diff ID --agent ROLE --incremental (or --from-base)"));
+        }
         for arg in argv.iter_mut().skip(i + 1) {
             match arg.to_str() {
                 Some("--from-base") => *arg = OsString::from("--diff-type=from_base"),
@@ -350,7 +459,7 @@ pub fn rewrite_words(mut argv: Vec<OsString>, cmd: &clap::Command) -> Vec<OsStri
             }
         }
     }
-    argv
+    Ok(argv)
 }
 
 /// Every long option name of the (built) definition, aliases included.
@@ -451,7 +560,7 @@ fn expand_prefixes(argv: &[OsString], longs: &[String]) -> Result<Vec<OsString>>
 /// What a command line asked for even when it cannot be parsed: JSON output (so that a usage
 /// error is JSON too), and the JSON shape of its command flag.
 fn requested(argv: &[OsString], longs: &[String], cmd: &clap::Command) -> (Format, Shape) {
-    let argv = rewrite_words(argv.to_vec(), cmd);
+    let argv = rewrite_words(argv.to_vec(), cmd).unwrap_or_else(|_| argv.to_vec());
     let mut format = Format::Text;
     let mut shape = None;
     for (resolved, _, value, i) in long_options(&argv, longs) {
@@ -459,12 +568,18 @@ fn requested(argv: &[OsString], longs: &[String], cmd: &clap::Command) -> (Forma
             continue;
         };
         if name == "format" {
-            let value = value.or_else(|| argv.get(i + 1).and_then(|v| v.to_str()));
-            format = if value == Some("json") {
-                Format::Json
-            } else {
-                Format::Text
-            };
+            // A `--format` without its value (at the end, or before another option) does not
+            // undo a `--format json` before it: the usage error it causes is still JSON.
+            let value = value.or_else(|| {
+                argv.get(i + 1)
+                    .and_then(|v| v.to_str())
+                    .filter(|v| !v.starts_with("--"))
+            });
+            match value {
+                Some("json") => format = Format::Json,
+                Some(_) => format = Format::Text,
+                None => {}
+            }
         } else if name == "color" {
             // Usage errors are coloured as asked, too.
             let value = value.or_else(|| argv.get(i + 1).and_then(|v| v.to_str()));
@@ -510,18 +625,29 @@ fn clap_error(e: &clap::Error) -> Error {
             Some(ContextValue::Strings(v)) => v.clone(),
             _ => Vec::new(),
         };
-        let mut error = Error::new(ErrorCode::E002, first)
-            .with_detail("field", &option)
-            .with_detail("actual", &value);
         if !allowed.is_empty() {
-            error = error
-                .with_detail("expected", &allowed)
-                .with_recovery(format!("Pass one of: {}", allowed.join(", ")));
-        } else {
-            error = error.with_recovery(format!(
-                "Check the value of {option} (tasks {option} --help shows what it takes)"
-            ));
+            // The same error as a value a command checks itself (`--status`).
+            let allowed: Vec<&str> = allowed.iter().map(String::as_str).collect();
+            return crate::ledger::invalid_choice(&option, &value, &allowed);
         }
+        // clap: "invalid value 'x' for '--opt <NAME>': why"; ours: Invalid value "x" for --opt: why
+        let why = first
+            .split_once("': ")
+            .map_or(first.as_str(), |(_, why)| why);
+        let error = Error::new(
+            ErrorCode::E002,
+            format!("Invalid value {value:?} for {option}: {why}"),
+        )
+        .with_detail("field", &option)
+        .with_detail("actual", &value)
+        .with_recovery(match command_info(option.trim_start_matches('-')) {
+            Some(_) => {
+                format!("Check the value of {option} (tasks {option} --help shows what it takes)")
+            }
+            None => {
+                format!("Check the value of {option} (the help of the command shows what it takes)")
+            }
+        });
         return error;
     }
     let message = if first.ends_with(':') {

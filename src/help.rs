@@ -5,13 +5,18 @@
 //! from what the parser accepts.
 
 use crate::app::CommandInfo;
-use crate::cli::{FAMILIES, command_info, definition};
+use crate::cli::{
+    FAMILIES, command_info, definition, family_verbs, takes_value, two_word_form, word_form,
+};
+use crate::error::Error;
 use std::ffi::OsString;
 
 const WIDTH: usize = 100;
 
-/// The help text when the command line asks for help (`--help`/`-h` anywhere before `--`).
-pub fn requested(argv: &[OsString]) -> Option<String> {
+/// The help text when the command line asks for help (`--help`/`-h` anywhere before `--`): an
+/// overview, one command's help, or a family's verbs (`tasks help context`). A word that names
+/// nothing is a usage error.
+pub fn requested(argv: &[OsString]) -> Option<Result<String, Error>> {
     let args: Vec<&str> = argv
         .iter()
         .skip(1)
@@ -20,41 +25,84 @@ pub fn requested(argv: &[OsString]) -> Option<String> {
     if !args.iter().any(|a| *a == "--help" || *a == "-h") {
         return None;
     }
-    let command = args
+    let flag = args
         .iter()
         .filter_map(|a| a.strip_prefix("--"))
         .map(|a| a.split('=').next().unwrap_or(a))
-        .find_map(command_info)
-        // `tasks help pick`, `tasks help context init` (the word `help` became --help): the
-        // words after it.
-        .or_else(|| {
-            let words: Vec<&str> = args
-                .iter()
-                .copied()
-                .filter(|a| !a.starts_with('-'))
-                .collect();
-            (0..words.len()).find_map(|i| {
-                let form = crate::cli::word_form(words[i], words.get(i + 1).copied());
-                form.and_then(|(flag, _)| command_info(flag))
-                    .or_else(|| command_info(words[i]))
-                    .or_else(|| word_command(words[i]))
-            })
-        });
-    Some(match command {
-        Some(info) => command_help(info),
-        None => overview(),
-    })
+        .find_map(command_info);
+    if let Some(info) = flag {
+        return Some(Ok(command_help(info)));
+    }
+    // `tasks help pick`, `tasks help context init`, `tasks context --help` (the word `help`
+    // became --help): the words.
+    let cmd = definition();
+    let mut words: Vec<&str> = Vec::new();
+    let mut value_next = false;
+    for arg in &args {
+        if std::mem::take(&mut value_next) {
+            continue; // the value of the option before it (`--format json`)
+        }
+        match arg.strip_prefix("--") {
+            Some(long) => value_next = !long.contains('=') && takes_value(&cmd, long),
+            None if !arg.starts_with('-') => words.push(arg),
+            None => {}
+        }
+    }
+    let Some(first) = words.first() else {
+        return Some(Ok(overview()));
+    };
+    if let Some((flag, _)) = word_form(first, words.get(1).copied())
+        && let Some(info) = command_info(flag)
+    {
+        return Some(Ok(command_help(info)));
+    }
+    if let Some(verbs) = family_verbs(first) {
+        return Some(Ok(family_help(first, &verbs)));
+    }
+    if GLOBAL_WORDS.contains(first) {
+        return Some(Ok(overview()));
+    }
+    Some(Err(Error::usage(format!("No command is named '{first}'"))
+        .with_detail("actual", *first)
+        .with_recovery("tasks --help lists every command")))
 }
 
-/// `tasks help list` names commands by their word forms too.
-fn word_command(word: &str) -> Option<&'static CommandInfo> {
-    let flag = match word {
-        "context" => "get-context",
-        "exceptions" => "list-exceptions",
-        "quarantine" => "list-quarantined",
-        _ => return None,
-    };
-    command_info(flag)
+/// Words `tasks help` explains with the overview (global options).
+const GLOBAL_WORDS: [&str; 6] = [
+    "format",
+    "repo-root",
+    "color",
+    "completions",
+    "version",
+    "help",
+];
+
+/// `tasks help context`: the family's verbs, each with its command and summary.
+fn family_help(family: &str, verbs: &[&str]) -> String {
+    let mut out = format!("tasks {family} VERB ...\n\n");
+    let rows: Vec<(String, &CommandInfo)> = verbs
+        .iter()
+        .filter_map(|verb| {
+            let (flag, _) = word_form(family, Some(verb))?;
+            Some((format!("tasks {family} {verb}"), command_info(flag)?))
+        })
+        .collect();
+    let width = rows
+        .iter()
+        .map(|(w, _)| w.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (words, info) in &rows {
+        out.push_str(&format!(
+            "  {words:<width$}  = --{}: {}\n",
+            info.flag, info.summary
+        ));
+    }
+    out.push_str(&format!(
+        "\nOne command's help: tasks help {family} {}\n",
+        verbs.first().copied().unwrap_or_default()
+    ));
+    out
 }
 
 /// The value name of a command flag as usage shows it (`TASK_ID`, `[FILTER]`).
@@ -88,7 +136,7 @@ cache of its AI coding agents.",
         "",
     );
     out.push_str(
-        "\n\nUsage: tasks --COMMAND [ARG] [OPTIONS]   (or word forms: tasks list, tasks context get ID)\n\n",
+        "\n\nUsage: tasks --COMMAND [ARG] [OPTIONS]   or by name: tasks pick, tasks claim ID, and\n       tasks context|exceptions|quarantine VERB ...   (tasks help context lists its verbs)\n\n",
     );
     let rows: Vec<(String, &str, &str)> = FAMILIES
         .iter()
@@ -119,8 +167,7 @@ cache of its AI coding agents.",
         "\nGlobal options:\n  --format text|json   text for people (default); json for scripts, one \
 JSON document on stdout\n  --repo-root DIR      the repository (default: the nearest directory \
 holding .git)\n  --color WHEN         auto (on a terminal, unless NO_COLOR), always, never\n  --completions SHELL  a completion script (bash, zsh, fish, elvish, powershell)\n  \
--h, --help           this overview; with a command, that command's help\n  -V, --version        \
-the version\n\n",
+-h, --help           this overview; with a command, that command's help   -V, --version\n\n",
     );
     out.push_str(&wrap(
         "More: tasks --COMMAND --help (or tasks help COMMAND) shows one command with its options, \
@@ -139,6 +186,8 @@ fn command_help(info: &CommandInfo) -> String {
     if !info.reads.is_empty() {
         out.push_str(" [OPTIONS]");
     }
+    let words = two_word_form(info.flag).unwrap_or_else(|| info.flag.to_string());
+    out.push_str(&format!("\n   or: tasks {words}{}", value_of(info.flag)));
     out.push_str(&format!("\n\n{}\n", wrap(info.about, WIDTH, "")));
     let cmd = definition();
     if !info.reads.is_empty() {
@@ -152,6 +201,7 @@ fn command_help(info: &CommandInfo) -> String {
                 let values: Vec<String> = arg
                     .get_possible_values()
                     .iter()
+                    .filter(|_| !arg.is_hide_possible_values_set())
                     .map(|v| v.get_name().to_string())
                     .collect();
                 let name = if values.is_empty() {

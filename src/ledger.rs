@@ -114,15 +114,23 @@ impl Ledger {
         }
     }
 
-    /// Record an exception; idempotent per (task id, file). A re-add updates the type, the
+    /// Record an exception; idempotent per (task id, file) — and, for an add that names no
+    /// file, per (task id, type). A re-add updates the type, the
     /// message, the position and `detected_at`, and re-opens a resolved entry. Returns whether
     /// a new entry was created and its index.
     pub fn add(&mut self, new: NewException, stamp: &Stamp) -> (bool, usize) {
         self.last_updated = stamp.now.clone();
-        let existing = self
-            .exceptions
-            .iter()
-            .position(|e| e.task_id == new.task_id && e.file == new.file);
+        // A manual add names no file: it updates the entry of the same type the tool recorded
+        // for the task's file (rather than adding a second open entry for the same problem).
+        let existing = (self.exceptions.iter())
+            .position(|e| e.task_id == new.task_id && e.file == new.file)
+            .or_else(|| {
+                new.file.is_none().then(|| {
+                    self.exceptions.iter().position(|e| {
+                        e.task_id == new.task_id && e.exception_type == new.exception_type
+                    })
+                })?
+            });
         match existing {
             Some(i) => {
                 let e = &mut self.exceptions[i];
@@ -257,9 +265,21 @@ impl LedgerFile {
         now: &str,
         change: impl FnOnce(&mut Ledger) -> Result<(R, bool)>,
     ) -> Result<R> {
-        self.dir(true)?;
+        if let Some(dir) = self.dir(true)? {
+            compliance_gitignore(&dir)?;
+        }
         store::update_json(&self.path, &self.lock, || Ledger::empty(now), change)
     }
+}
+
+/// `docs/compliance/.gitignore`, written with the directory: the ledger and the quarantine are
+/// shared state to commit, the lock files and journals beside them are not.
+pub fn compliance_gitignore(dir: &std::path::Path) -> std::result::Result<(), StateError> {
+    store::fs::write_if_absent(
+        &dir.join(".gitignore"),
+        b"# Lock files and journals of the tasks CLI. The exception ledger and the quarantine are\n\
+# shared state: commit them.\n*.lock\n.txn/\n",
+    )
 }
 
 /// Check an enum value from the command line: E002 listing the allowed values.
@@ -429,10 +449,24 @@ pub fn reconcile(repo: &Repo, catalog: &Catalog, stamp: &Stamp) -> Reconciled {
             && e.is_open()
             && e.file.as_deref().is_some_and(|f| parsed.contains(f))
     };
+    // ... and those whose file is gone (deleted or renamed: a renamed broken file is recorded
+    // again under its new name).
+    let broken_paths: BTreeSet<&str> = catalog.broken.iter().map(|b| b.path.as_str()).collect();
+    let gone: BTreeSet<&str> = watched
+        .iter()
+        .copied()
+        .filter(|f| !parsed.contains(f) && !broken_paths.contains(f))
+        .filter(|f| std::fs::symlink_metadata(repo.root.join(f)).is_err())
+        .collect();
+    let file_gone = |e: &Exception| {
+        e.exception_type == "malformed_yaml"
+            && e.is_open()
+            && e.file.as_deref().is_some_and(|f| gone.contains(f))
+    };
     let any_fixed = ledger.as_ref().is_some_and(|l| {
         l.exceptions
             .iter()
-            .any(|e| fixed_again(e) || duplicate_gone(e))
+            .any(|e| fixed_again(e) || file_gone(e) || duplicate_gone(e))
     });
     if to_record.is_empty() && duplicates_to_record.is_empty() && !any_fixed {
         return out;
@@ -450,6 +484,8 @@ pub fn reconcile(repo: &Repo, catalog: &Catalog, stamp: &Stamp) -> Reconciled {
         for e in ledger.exceptions.iter_mut() {
             let notes = if fixed_again(e) {
                 "The file parses again"
+            } else if file_gone(e) {
+                "The file no longer exists"
             } else if duplicate_gone(e) {
                 "The file no longer repeats the task id"
             } else {
@@ -493,3 +529,7 @@ impl Stamp {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "tests/ledger.rs"]
+mod tests;

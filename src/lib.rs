@@ -33,7 +33,19 @@ use std::ffi::OsString;
 pub fn main_with(argv: Vec<OsString>) -> u8 {
     let clock = clock::Clock::from_env();
     match cli::parse(argv) {
-        cli::Parsed::Print(text) => output::print_raw(&text),
+        cli::Parsed::Print { text, what, format } => match format {
+            output::Format::Text => output::print_raw(&text),
+            // One JSON document on stdout in every case: the text as a field (the version as
+            // just its number).
+            output::Format::Json => output::print_raw(&format!(
+                "{{\n  \"success\": true,\n  \"{what}\": {},\n  \"generated_at\": {}\n}}\n",
+                serde_json::Value::String(match what {
+                    "version" => env!("CARGO_PKG_VERSION").to_string(),
+                    _ => text,
+                }),
+                serde_json::Value::String(clock::iso(clock.now()))
+            )),
+        },
         cli::Parsed::Usage {
             error,
             format,

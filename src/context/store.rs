@@ -230,8 +230,17 @@ impl ContextStore {
     /// `false` when there was none. Never through a link.
     pub fn purge(&self, repo: &Repo) -> Result<bool> {
         let locked = self.lock(repo)?;
-        if std::fs::symlink_metadata(&self.dir).is_err() {
-            return Ok(false);
+        match std::fs::symlink_metadata(&self.dir) {
+            Err(_) => return Ok(false),
+            // Something else under the context's name is not a context: never removed as one.
+            Ok(meta) if !meta.is_dir() => {
+                return Err(StateError::Corrupt {
+                    path: self.dir.clone(),
+                    reason: "it is not a directory, so not a context; remove it by hand".into(),
+                }
+                .into());
+            }
+            Ok(_) => {}
         }
         let mut txn = locked.begin();
         txn.remove(&self.rel_dir)?;

@@ -199,6 +199,9 @@ impl Quarantine {
         change: impl FnOnce(&mut Index, &mut Txn) -> Result<(R, bool)>,
     ) -> Result<R> {
         let locked = self.domain().lock()?;
+        if let Some((compliance, _)) = QUARANTINE_DIR.rsplit_once('/') {
+            crate::ledger::compliance_gitignore(&self.root.join(compliance))?;
+        }
         let mut index = store::read_json(&self.index_path())?.unwrap_or_else(|| Index {
             quarantined_tasks: Vec::new(),
             extra: Map::new(),

@@ -28,3 +28,12 @@ pub fn read_dir(path: &Path) -> Result<std::fs::ReadDir, StateError> {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), StateError> {
     super::atomic_write(path, bytes).map_err(|e| StateError::io(path, "write", e))
 }
+
+/// Write `bytes` to `path` unless something is there already (a `.gitignore` the tool puts in
+/// its own directories: one a user wrote, or made a link, is left alone).
+pub fn write_if_absent(path: &Path, bytes: &[u8]) -> Result<(), StateError> {
+    if std::fs::symlink_metadata(path).is_ok() {
+        return Ok(());
+    }
+    write_atomic(path, bytes)
+}

@@ -270,13 +270,10 @@ fn read_cache(path: &Path, warnings: &mut Vec<String>) -> Option<CacheDoc> {
 /// `.gitignore` that keeps it out of git) and return it.
 pub fn ensure_cache_dir(root: &Path) -> Result<PathBuf, store::StateError> {
     let dir = store::paths::state_dir(root, CACHE_DIR)?;
-    let ignore = dir.join(".gitignore");
-    if std::fs::symlink_metadata(&ignore).is_err() {
-        store::fs::write_atomic(
-            &ignore,
-            b"# Private cache of the tasks CLI; never commit it.\n*\n",
-        )?;
-    }
+    store::fs::write_if_absent(
+        &dir.join(".gitignore"),
+        b"# Private cache of the tasks CLI; never commit it.\n*\n",
+    )?;
     Ok(dir)
 }
 

@@ -48,14 +48,18 @@ impl BrokenFile {
         use crate::error::{Error, ErrorCode};
         Error::new(
             ErrorCode::E011,
-            format!("{} cannot be loaded: {}", self.path, self.failure),
+            format!(
+                "{} cannot be loaded: {}",
+                field(&self.path),
+                field(&self.failure.to_string())
+            ),
         )
         .with_detail("path", &self.path)
         .with_detail("line", self.failure.line)
         .with_detail("column", self.failure.column)
         .with_recovery(format!(
             "Fix the task file (tasks --lint {} shows the problems), then retry",
-            self.path
+            field(&self.path)
         ))
     }
 }

@@ -11,6 +11,7 @@ use super::yaml::{self, Yaml};
 use crate::error::{Error, ErrorCode, Result};
 use crate::ids::is_valid_id;
 use crate::repo::{ARCHIVE_DIR, Repo, TASKS_DIR};
+use crate::text::field;
 use std::path::{Path, PathBuf};
 
 pub use super::discover::TASK_FILE_SUFFIX;
@@ -114,7 +115,7 @@ impl TaskFile {
         let refuse = |why: &str| {
             Error::new(
                 ErrorCode::E002,
-                format!("Cannot change the status in {}: {why}", self.rel),
+                format!("Cannot change the status in {}: {why}", field(&self.rel)),
             )
             .with_detail("path", &self.rel)
             .with_recovery(format!(
@@ -165,9 +166,12 @@ pub fn parse_file(raw: &[u8], rel: &str) -> Result<Task> {
 }
 
 fn unloadable(rel: &str, why: &str) -> Error {
-    Error::new(ErrorCode::E011, format!("{rel} cannot be loaded: {why}"))
-        .with_detail("path", rel)
-        .with_recovery("Fix the task file (tasks --lint shows the problems), then retry")
+    Error::new(
+        ErrorCode::E011,
+        format!("{} cannot be loaded: {}", field(rel), field(why)),
+    )
+    .with_detail("path", rel)
+    .with_recovery("Fix the task file (tasks --lint shows the problems), then retry")
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 use super::graph::Graph;
 use super::model::{Task, priority_rank, status_rank};
 use super::priority::Priorities;
+use crate::text::field;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -233,7 +234,7 @@ impl DraftAlerts {
             if t.is_empty() {
                 String::new()
             } else {
-                format!(" \u{2014} {t}")
+                format!(" \u{2014} {}", field(t))
             }
         };
         let mut out = format!(
@@ -248,8 +249,8 @@ impl DraftAlerts {
             for d in &self.draft_unblockers {
                 out.push_str(&format!(
                     "    - {} ({}){}\n",
-                    d.id,
-                    d.priority,
+                    field(&d.id),
+                    field(&d.priority),
                     title_suffix(&d.title)
                 ));
             }
@@ -273,7 +274,7 @@ impl DraftAlerts {
             }
             out.push_str(&format!(
                 "  - {}{}: {summary}\n",
-                d.draft_id,
+                field(&d.draft_id),
                 title_suffix(title)
             ));
         }
@@ -282,7 +283,9 @@ impl DraftAlerts {
             for v in &self.violations.missing_blocked_by {
                 out.push_str(&format!(
                     "    - {} (status={}) \u{2192} draft {}\n",
-                    v.task_id, v.task_status, v.draft_id
+                    field(&v.task_id),
+                    field(&v.task_status),
+                    field(&v.draft_id)
                 ));
             }
         }
@@ -291,7 +294,9 @@ impl DraftAlerts {
             for v in &self.violations.needs_blocked_status {
                 out.push_str(&format!(
                     "    - {} currently '{}' \u{2192} draft {}\n",
-                    v.task_id, v.task_status, v.draft_id
+                    field(&v.task_id),
+                    field(&v.task_status),
+                    field(&v.draft_id)
                 ));
             }
         }

@@ -249,10 +249,12 @@ fn every_command_flag_has_its_table_entry_and_reads_only_real_options() {
 #[test]
 fn help_and_version_print() {
     assert!(
-        matches!(parse(args(&["--help"])), Parsed::Print(s) if s.contains("tasks --COMMAND --help"))
+        matches!(parse(args(&["--help"])), Parsed::Print { text: s, .. } if s.contains("tasks --COMMAND --help"))
     );
     assert!(
-        matches!(parse(args(&["--pick", "--help"])), Parsed::Print(s) if s.starts_with("tasks --pick"))
+        matches!(parse(args(&["--pick", "--help"])), Parsed::Print { text: s, .. } if s.starts_with("tasks --pick"))
     );
-    assert!(matches!(parse(args(&["--version"])), Parsed::Print(s) if s.starts_with("tasks ")));
+    assert!(
+        matches!(parse(args(&["--version"])), Parsed::Print { text: s, .. } if s.starts_with("tasks "))
+    );
 }

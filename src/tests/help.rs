@@ -5,7 +5,8 @@ fn help(list: &[&str]) -> String {
         .chain(list.iter().copied())
         .map(OsString::from)
         .collect();
-    requested(&crate::cli::rewrite_words(argv, &crate::cli::definition())).expect("help")
+    let argv = crate::cli::rewrite_words(argv, &crate::cli::definition()).expect("words");
+    requested(&argv).expect("help").expect("known")
 }
 
 #[test]

@@ -44,3 +44,12 @@ fn sanitize_keeps_line_breaks_and_tabs_only() {
     // Markers are the output layer's own: sanitize (applied to whole reports) keeps them.
     assert_eq!(sanitize("\u{e000}bold\u{e00f}"), "\u{e000}bold\u{e00f}");
 }
+
+#[test]
+fn direction_marks_and_unicode_line_breaks_are_escaped_too() {
+    assert_eq!(
+        field("a\u{200e}b\u{200f}c\u{61c}d\u{2028}e\u{2029}f"),
+        "a\\u{200e}b\\u{200f}c\\u{61c}d\\u{2028}e\\u{2029}f"
+    );
+    assert_eq!(sanitize("line\u{2028}break"), "line\\u{2028}break");
+}

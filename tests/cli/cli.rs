@@ -77,7 +77,7 @@ fn invalid_format_value() {
     assert_eq!(run.code, 10);
     assert!(run.stderr.contains("xml"));
     assert!(
-        run.stderr.contains("Recovery: Pass one of: text, json"),
+        run.stderr.contains("Recovery: Use one of: text, json"),
         "{}",
         run.stderr
     );

@@ -543,6 +543,7 @@ fn rebuild_failure_leaves_the_old_context_untouched() {
     assert_eq!(
         changed(&before, &repo.snapshot()),
         vec![
+            "docs/compliance/.gitignore".to_string(),
             LEDGER.to_string(),
             LEDGER.replace(".json", ".lock"),
             TASK_PATH.to_string()
@@ -912,6 +913,16 @@ fn staleness_is_reported_once_on_stderr_and_in_json() {
         run.stderr
     );
     assert!(!run.stdout.contains("hours old."), "{}", run.stdout);
+    assert_eq!(doc["head_moved"], false);
+    // A commit moves HEAD: the JSON says so too (an agent reads no stderr).
+    repo.write("notes.txt", "later work\n");
+    repo.commit();
+    let (_, doc, run) = repo.json(&["--get-context", "TASK-0201"]);
+    assert_eq!(doc["head_moved"], true, "{doc}");
+    let head = doc["current_head"].as_str().unwrap();
+    assert_ne!(head, doc["context"]["git_head"].as_str().unwrap());
+    assert_eq!(head.len(), 40);
+    assert!(run.stderr.contains("current HEAD is"), "{}", run.stderr);
 }
 
 #[test]
@@ -1246,6 +1257,21 @@ fn purge_never_leaves_the_task_directory() {
     let (code, doc, _) = repo.json(&["--init-context", "TASK-0201"]);
     assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 1);
+}
+
+#[test]
+fn a_file_where_a_context_would_be_is_not_removed_as_one() {
+    let repo = repo();
+    repo.write(".agent-output/TASK-0201", "not a context\n");
+    let (code, doc, _) = repo.json(&["--purge-context", "TASK-0201"]);
+    assert_eq!((code, error_code(&doc)), (50, "E052"), "{doc}");
+    assert_eq!(repo.read(".agent-output/TASK-0201"), "not a context\n");
+    // Completing the task warns and says nothing was removed.
+    let (code, doc, run) = repo.json(&["--complete", "TASK-0201"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["context_removed"], false);
+    assert!(run.stderr.contains("was not removed"), "{}", run.stderr);
+    assert_eq!(repo.read(".agent-output/TASK-0201"), "not a context\n");
 }
 
 // ---- standards excerpts ----

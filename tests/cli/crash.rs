@@ -401,12 +401,13 @@ const CASES: &[Case] = &[
 
 /// Paths that are not state: git's own files, the private cache (rebuilt at will), lock files
 /// and journals (checked separately), the hidden temporary file a killed atomic write may
-/// leave beside its target (never read), and the `.gitignore` written when `.agent-output/` is
-/// created (a hint to git, read by nothing).
+/// leave beside its target (never read), and the `.gitignore` files written when
+/// `.agent-output/` or `docs/compliance/` is created (hints to git, read by nothing).
 fn is_state(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     !(rel.starts_with(".git/")
         || rel == ".agent-output/.gitignore"
+        || rel == "docs/compliance/.gitignore"
         || rel.starts_with("tasks/.cache/")
         || rel.starts_with(".agent-output/.locks/")
         || rel.starts_with(".agent-output/.txn/")

@@ -33,7 +33,10 @@ fn graph_prints_dot_with_hints_on_stderr() {
             .contains("  \"TASK-0099\" -> \"TASK-0004\" [style=dashed, color=gray];\n")
     );
     assert!(run.stdout.ends_with("}\n"));
-    assert!(run.stderr.contains("# Render with: dot -Tpng -o tasks.png"));
+    assert!(
+        run.stderr
+            .contains("# Render with: tasks --graph | dot -Tpng -o tasks.png")
+    );
 }
 
 #[test]

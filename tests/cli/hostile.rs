@@ -968,3 +968,192 @@ fn ntfy_goes_only_to_the_server_its_variables_name() {
         );
     }
 }
+
+/// The lines of text output (stdout or stderr) that start with `FORGED`: each is a value from a
+/// file name, a task file or a state file holding `\n  FORGED` that was printed unescaped.
+fn forged_lines(what: &str, run: &crate::support::Run, found: &mut Vec<String>) {
+    for line in run.stdout.lines().chain(run.stderr.lines()) {
+        if line.trim_start().starts_with("FORGED") {
+            found.push(format!("{what}: {line:?}"));
+        }
+    }
+}
+
+#[test]
+fn no_value_from_a_file_forges_a_line_of_text_output() {
+    let repo = repo_with_snapshot();
+    let forged = "\n  FORGED";
+    // A draft whose title, and a broken file whose name, hold a line of their own.
+    repo.write(
+        "tasks/TASK-0502-draft.task.yaml",
+        format!(
+            "id: TASK-0502\ntitle: \"Draft{}\"\nstatus: draft\npriority: P1\narea: a\nunblocker: true\n",
+            forged.replace('\n', "\\n")
+        ),
+    );
+    repo.write(
+        &format!("tasks/TASK-0503-broken{forged}.task.yaml"),
+        "id: TASK-0503\ntitle: [unclosed\n",
+    );
+    // A task whose status and file name hold one.
+    repo.write(
+        &format!("tasks/TASK-0504-odd{forged}.task.yaml"),
+        "id: TASK-0504\ntitle: Odd\nstatus: \"weird\\n  FORGED\"\npriority: P2\narea: a\n",
+    );
+    repo.write(
+        &format!("tasks/TASK-0505-named{forged}.task.yaml"),
+        "id: TASK-0505\ntitle: Named\nstatus: todo\npriority: P2\narea: a\n",
+    );
+    let runs: Vec<(&str, Vec<&str>)> = vec![
+        ("list", vec!["--list"]),
+        ("pick", vec!["--pick"]),
+        ("claim broken", vec!["--claim", "TASK-0503"]),
+        ("explain broken", vec!["--explain", "TASK-0503"]),
+        ("claim odd status", vec!["--claim", "TASK-0504"]),
+        ("claim named", vec!["--claim", "TASK-0505"]),
+        ("lint", vec!["--lint", "tasks/TASK-0502-draft.task.yaml"]),
+    ];
+    let mut found = Vec::new();
+    for (what, args) in &runs {
+        forged_lines(what, &repo.run(args), &mut found);
+    }
+    let named = format!("tasks/TASK-0505-named{forged}.task.yaml");
+    forged_lines(
+        "complete named",
+        &repo.run(&["--complete", &named]),
+        &mut found,
+    );
+    forged_lines(
+        "cleanup",
+        &repo.run(&["--cleanup-exceptions", "TASK-0503"]),
+        &mut found,
+    );
+
+    // The working tree: an untracked file outside the task's scope, and a drifted file in it.
+    repo.write(&format!("elsewhere/notes{forged}.txt"), "x\n");
+    repo.write(&format!("src/new{forged}.ts"), "x\n");
+    forged_lines(
+        "verify drift",
+        &repo.run(&["--verify-worktree", ID, "--expected-agent", "implementer"]),
+        &mut found,
+    );
+    forged_lines(
+        "resolve",
+        &repo.run(&[
+            "--resolve-drift",
+            ID,
+            "--agent",
+            "implementer",
+            "--note",
+            "ok",
+        ]),
+        &mut found,
+    );
+    forged_lines(
+        "snapshot",
+        &repo.run(&["--snapshot-worktree", ID, "--agent", "reviewer"]),
+        &mut found,
+    );
+
+    // Hostile values in context.json.
+    let mut context: Value = serde_json::from_str(&repo.read(CONTEXT)).unwrap();
+    context["git_head"] = Value::String("\nFORGED0".into());
+    context["coordination"]["reviewer"]["worktree_snapshot"]["incremental_diff_error"] =
+        Value::String(format!("why{forged}"));
+    context["coordination"]["reviewer"]["worktree_snapshot"]["incremental_diff_path"] = Value::Null;
+    context["coordination"]["reviewer"]["worktree_snapshot"]["diff_from_implementer"] = Value::Null;
+    repo.write(CONTEXT, serde_json::to_string(&context).unwrap());
+    forged_lines("get-context", &repo.run(&["--get-context", ID]), &mut found);
+    forged_lines(
+        "get-diff",
+        &repo.run(&[
+            "--get-diff",
+            ID,
+            "--agent",
+            "reviewer",
+            "--diff-type",
+            "incremental",
+        ]),
+        &mut found,
+    );
+    assert!(found.is_empty(), "forged lines:\n{}", found.join("\n"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_qa_log_linked_out_of_the_repository_is_not_read() {
+    let repo = repo();
+    assert_eq!(repo.run(&["--init-context", ID]).code, 0);
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("credentials"),
+        "AWS_SECRET_ACCESS_KEY=hunter2\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(repo.root().join("qa")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("credentials"),
+        repo.root().join("qa/lint.log"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.root().join("qa/dir")).unwrap();
+    let before = repo.snapshot();
+    for log in ["qa/lint.log", "qa/dir/credentials", "qa/../qa/./lint.log"] {
+        for args in [
+            vec![
+                "--record-qa",
+                ID,
+                "--command",
+                "pnpm lint",
+                "--log-path",
+                log,
+            ],
+            vec![
+                "--record-qa",
+                ID,
+                "--agent",
+                "implementer",
+                "--from",
+                log,
+                "--command-type",
+                "lint",
+            ],
+        ] {
+            let (code, doc, _) = repo.json(&args);
+            assert_eq!((code, error_code(&doc)), (10, "E002"), "{log}: {doc}");
+        }
+    }
+    assert_eq!(repo.snapshot(), before, "nothing copied into the evidence");
+    // A link that stays inside the repository is read as usual.
+    std::fs::write(repo.root().join("qa/run-3.log"), "").unwrap();
+    std::os::unix::fs::symlink("run-3.log", repo.root().join("qa/latest.log")).unwrap();
+    let (code, doc, _) = repo.json(&[
+        "--record-qa",
+        ID,
+        "--command",
+        "pnpm lint",
+        "--log-path",
+        "qa/latest.log",
+    ]);
+    assert_eq!(code, 0, "{doc}");
+}
+
+#[test]
+fn content_never_paints_even_with_colour_forced() {
+    let repo = repo();
+    // U+E003 and U+E00F are the output layer's own paint markers (red, reset).
+    repo.write(
+        "tasks/TASK-0530-\u{e003}red\u{e00f}.task.yaml",
+        "id: TASK-0530\ntitle: [unclosed\n",
+    );
+    // The first run warns about the broken file; the claim names it in its error.
+    for args in [
+        &["--color", "always", "--list"][..],
+        &["--color", "always", "--claim", "TASK-0530"][..],
+    ] {
+        let run = repo.run(args);
+        let all = format!("{}{}", run.stdout, run.stderr);
+        assert!(!all.contains("\u{1b}[31mred"), "{args:?}: {all:?}");
+        assert!(all.contains("\\u{e003}red"), "{args:?}: {all:?}");
+    }
+}

@@ -107,6 +107,78 @@ fn a_fixed_file_ends_the_suppression() {
 }
 
 #[test]
+fn the_compliance_directory_keeps_its_locks_out_of_git() {
+    let repo = TestRepo::new();
+    repo.write("tasks/TASK-0904-broken.task.yaml", broken("TASK-0904"));
+    repo.run(&["--list"]);
+    let ignore = repo.read("docs/compliance/.gitignore");
+    assert!(
+        ignore.contains("\n*.lock\n") && ignore.contains("\n.txn/\n"),
+        "{ignore}"
+    );
+    assert!(
+        repo.root()
+            .join("docs/compliance/context-cache-exceptions.lock")
+            .exists()
+    );
+    let status = std::process::Command::new("git")
+        .args([
+            "status",
+            "--porcelain",
+            "--untracked-files=all",
+            "docs/compliance",
+        ])
+        .current_dir(repo.root())
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&status.stdout).into_owned();
+    assert!(status.contains("context-cache-exceptions.json"), "{status}");
+    assert!(!status.contains(".lock"), "{status}");
+    // A .gitignore of the user's own is left as it is.
+    let repo = TestRepo::new();
+    repo.write("docs/compliance/.gitignore", "# mine\n");
+    repo.write("tasks/TASK-0904-broken.task.yaml", broken("TASK-0904"));
+    repo.run(&["--list"]);
+    assert_eq!(repo.read("docs/compliance/.gitignore"), "# mine\n");
+}
+
+#[test]
+fn a_deleted_broken_file_ends_its_exception() {
+    let repo = TestRepo::new();
+    let path = "tasks/TASK-0901-gone.task.yaml";
+    repo.write(path, broken("TASK-0901"));
+    repo.task("tasks/TASK-0902.task.yaml", "TASK-0902", "todo", "P1", "");
+    assert_eq!(repo.run(&["--list"]).warnings().len(), 1);
+    std::fs::remove_file(repo.root().join(path)).unwrap();
+    let run = repo.run(&["--list"]);
+    assert_eq!(run.stderr, "");
+    let entry = &ledger(&repo)["exceptions"][0];
+    assert_eq!(entry["remediation"]["status"], "resolved", "{entry}");
+    assert_eq!(entry["remediation"]["notes"], "The file no longer exists");
+}
+
+#[test]
+fn a_manual_add_of_a_recorded_problem_updates_it() {
+    let repo = TestRepo::new();
+    let path = "tasks/TASK-0903-broken.task.yaml";
+    repo.write(path, broken("TASK-0903"));
+    repo.run(&["--list"]);
+    let (code, _, _) = repo.json(&[
+        "--add-exception",
+        "TASK-0903",
+        "--type",
+        "malformed_yaml",
+        "--message",
+        "being fixed",
+    ]);
+    assert_eq!(code, 0);
+    let entries = ledger(&repo)["exceptions"].as_array().unwrap().clone();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0]["file"], path);
+    assert_eq!(entries[0]["parse_error"], "being fixed");
+}
+
+#[test]
 fn add_exception_is_idempotent_and_updates() {
     let repo = TestRepo::new();
     let (code, doc, _) = repo.json(&[

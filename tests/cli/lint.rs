@@ -188,9 +188,35 @@ fn precise_findings_where_the_reference_crashed() {
 }
 
 #[test]
+fn a_task_id_names_its_file() {
+    let repo = crate::support::TestRepo::new();
+    repo.task(
+        "tasks/web/TASK-0042-x.task.yaml",
+        "TASK-0042",
+        "todo",
+        "P1",
+        "",
+    );
+    repo.write(
+        "tasks/web/TASK-0043-broken.task.yaml",
+        "id: TASK-0043\ntitle: [x\n",
+    );
+    let by_path = repo.json(&["--lint", "tasks/web/TASK-0042-x.task.yaml"]).1;
+    let (exit, by_id, _) = repo.json(&["lint", "TASK-0042"]);
+    assert_eq!(exit, 0, "{by_id}");
+    assert_eq!(by_id["path"], by_path["path"]);
+    // A broken file is linted by its id too (its YAML error is the finding).
+    let (exit, doc, _) = repo.json(&["--lint", "TASK-0043"]);
+    assert_eq!(exit, 10, "{doc}");
+    assert_eq!(codes(&doc, true), vec!["yaml_invalid"]);
+}
+
+#[test]
 fn missing_huge_and_non_utf8_files() {
     let repo = repo();
     let (exit, doc, _) = repo.json(&["--lint", "lint/nope.task.yaml"]);
+    assert_eq!((exit, doc["error"]["code"].as_str()), (40, Some("E040")));
+    let (exit, doc, _) = repo.json(&["--lint", "TASK-9999"]);
     assert_eq!((exit, doc["error"]["code"].as_str()), (40, Some("E040")));
     repo.write("lint/huge.task.yaml", "x: 1\n".repeat(2_200_000));
     let (exit, doc, _) = repo.json(&["--lint", "lint/huge.task.yaml"]);

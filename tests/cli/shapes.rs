@@ -130,6 +130,6 @@ fn bad_values_list_what_is_allowed() {
     );
     assert!(
         run.stderr
-            .contains("Recovery: Pass one of: implementer, reviewer, validator")
+            .contains("Recovery: Use one of: implementer, reviewer, validator")
     );
 }

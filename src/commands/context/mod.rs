@@ -237,8 +237,9 @@ pub static GET_CONTEXT: CommandInfo = CommandInfo {
     reads: &["role"],
     summary: "a task's context, its age and staleness (--role R: one role)",
     about: "Prints a task's context: the frozen task snapshot and the agents' coordination, with \
-its age; a context older than 48 hours, or whose base commit is no longer HEAD, gets a \
-staleness warning. --role shows only that role's coordination.",
+its age. A context older than 48 hours has a staleness_warning; one whose base commit is no \
+longer HEAD has head_moved true and current_head (both are also warnings on stderr). --role \
+shows only that role's coordination.",
     examples: &[
         ("tasks --get-context TASK-0101", "a summary"),
         (
@@ -292,7 +293,7 @@ pub static PURGE_CONTEXT: CommandInfo = CommandInfo {
     about: "Deletes .agent-output/TASK_ID/ and everything in it, in one step. Nothing to delete \
 is not an error (`purged: false`).",
     examples: &[("tasks --purge-context TASK-0101", "start over")],
-    exits: "0 · 10 a linked directory (E002)",
+    exits: "0 · 10 a linked directory (E002) · 50 something else than a directory in its place (E052)",
 };
 
 pub static REBUILD_CONTEXT: CommandInfo = CommandInfo {

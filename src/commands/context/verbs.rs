@@ -382,6 +382,11 @@ pub struct GetReport {
     /// Hours since the context was created (null if its timestamp cannot be read).
     pub age_hours: Option<f64>,
     pub staleness_warning: Option<String>,
+    /// HEAD now (null when it cannot be read).
+    pub current_head: Option<String>,
+    /// True when HEAD is no longer the commit the context was built on (`git_head`): the
+    /// context may be stale (also a warning on stderr).
+    pub head_moved: bool,
     /// With `--role`: the one role whose coordination the context shows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<&'static str>,
@@ -406,13 +411,15 @@ fn only_role<S: serde::Serializer>(
 /// The context of `id`; with `role`, only that role's coordination is shown.
 pub fn get(ctx: &Ctx, id: &str, role: Option<&'static str>) -> Result<GetReport> {
     let context = ContextStore::of(&ctx.repo, id).read(&ctx.repo)?;
-    if let Ok(Some(head)) = Git::new(&ctx.repo.root).head()
-        && head != context.git_head
-    {
+    let current_head = Git::new(&ctx.repo.root).head().ok().flatten();
+    let head_moved = current_head
+        .as_ref()
+        .is_some_and(|head| *head != context.git_head);
+    if let Some(head) = current_head.as_ref().filter(|_| head_moved) {
         ctx.warn(format!(
             "Warning: Context created at {}, current HEAD is {}. Context may be stale.",
-            prefix(&context.git_head, 8),
-            prefix(&head, 8)
+            crate::output::field(prefix(&context.git_head, 8)),
+            prefix(head, 8)
         ));
     }
     let age_hours =
@@ -429,6 +436,8 @@ pub fn get(ctx: &Ctx, id: &str, role: Option<&'static str>) -> Result<GetReport>
         context: (context, role),
         age_hours,
         staleness_warning,
+        current_head,
+        head_moved,
         role,
     })
 }

@@ -156,13 +156,13 @@ impl Report for AttachReport {
         let e = &self.excerpt;
         out.stdout.push_str(&format!(
             "✓ Standards excerpt attached: {}{}\n  File: {}\n  Section: {} ({})\n  Lines: {}\n  Requirement: {}\n  Cached: {}\n",
-            e.excerpt_id,
+            crate::output::field(&e.excerpt_id),
             if self.replaced { " (replaced the previous copy)" } else { "" },
-            e.file,
-            e.heading,
-            e.section,
-            e.line_span,
-            if e.requirement.is_empty() { "-" } else { &e.requirement },
+            crate::output::field(&e.file),
+            crate::output::field(&e.heading),
+            crate::output::field(&e.section),
+            crate::output::field(&e.line_span),
+            if e.requirement.is_empty() { "-".into() } else { crate::output::field(&e.requirement) },
             self.cached_path
         ));
     }
@@ -338,7 +338,7 @@ impl Report for VerifyReport {
             };
             out.stdout.push_str(&format!(
                 "  {mark} {} {} #{}{state}\n",
-                e.excerpt_id,
+                crate::output::field(&e.excerpt_id),
                 crate::output::field(&e.file),
                 crate::output::field(&e.section)
             ));
@@ -411,9 +411,9 @@ impl Report for InvalidateReport {
         for e in &self.removed {
             out.stdout.push_str(&format!(
                 "  {} {} #{} ({})\n",
-                e.excerpt_id,
-                e.file,
-                e.section,
+                crate::output::field(&e.excerpt_id),
+                crate::output::field(&e.file),
+                crate::output::field(&e.section),
                 e.state.describe()
             ));
         }

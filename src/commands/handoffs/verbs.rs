@@ -9,6 +9,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::git::{Git, ObjectId};
 use crate::output::{Report, Text, prefix};
 use crate::store::{self, sha256_hex};
+use crate::text::field;
 use crate::worktree::drift::{self, Drift, Finding, Recorded};
 use crate::worktree::{self, Capture, Scope};
 use serde::Serialize;
@@ -136,7 +137,7 @@ pub fn snapshot(
             cap.out_of_scope.len()
         );
         for path in cap.out_of_scope.iter().take(5) {
-            warning.push_str(&format!("\n  {path}"));
+            warning.push_str(&format!("\n  {}", field(path)));
         }
         if cap.out_of_scope.len() > 5 {
             warning.push_str(&format!("\n  ... and {} more", cap.out_of_scope.len() - 5));
@@ -146,7 +147,11 @@ pub fn snapshot(
     if !cap.embedded.is_empty() {
         ctx.warn(format!(
             "Warning: nested git repositories are not part of the snapshot: {}",
-            cap.embedded.join(", ")
+            cap.embedded
+                .iter()
+                .map(|p| field(p).into_owned())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     let git = Git::new(&ctx.repo.root);
@@ -461,7 +466,7 @@ fn file_drift(id: &str, role: &str, findings: &[Finding]) -> Error {
         findings.len()
     );
     for f in findings.iter().take(20) {
-        message.push_str(&format!("\n  {} ({})", f.path, f.change));
+        message.push_str(&format!("\n  {} ({})", field(&f.path), f.change));
         if !f.expected_sha256.is_empty() || !f.current_sha256.is_empty() {
             message.push_str(&format!(
                 "\n    expected {}\n    current  {}",
@@ -483,7 +488,7 @@ fn short_sha(sha: &str) -> String {
     if sha.is_empty() {
         "(none)".into()
     } else {
-        format!("{}...", prefix(sha, 16))
+        format!("{}...", field(prefix(sha, 16)))
     }
 }
 
@@ -537,18 +542,18 @@ pub fn get_diff(ctx: &Ctx, id: &str, role: &str, diff_type: &str) -> Result<Diff
     let _locked = store.read_lock(&ctx.repo)?;
     let context = store.load()?;
     let snap = snapshot_of(&context, id, role)?.clone();
-    let field = |name: &str| format!("coordination.{role}.worktree_snapshot.{name}");
-    let (path, expected_sha, field) = if diff_type == "incremental" {
+    let field_of = |name: &str| format!("coordination.{role}.worktree_snapshot.{name}");
+    let (path, expected_sha, field_name) = if diff_type == "incremental" {
         match (&snap.incremental_diff_path, &snap.diff_from_implementer) {
             (Some(p), _) => (
                 p.clone(),
                 snap.incremental_diff_sha.clone(),
-                field("incremental_diff_path"),
+                field_of("incremental_diff_path"),
             ),
             (None, Some(p)) => (
                 p.clone(),
                 snap.incremental_diff_sha.clone(),
-                field("diff_from_implementer"),
+                field_of("diff_from_implementer"),
             ),
             (None, None) => {
                 let why = snap.incremental_diff_error.clone().unwrap_or_else(|| {
@@ -556,7 +561,7 @@ pub fn get_diff(ctx: &Ctx, id: &str, role: &str, diff_type: &str) -> Result<Diff
                 });
                 return Err(Error::new(
                     ErrorCode::E051,
-                    format!("No incremental diff for the {role} of {id}: {why}"),
+                    format!("No incremental diff for the {role} of {id}: {}", field(&why)),
                 )
                 .with_detail("task_id", id)
                 .with_detail("agent", role)
@@ -569,25 +574,29 @@ pub fn get_diff(ctx: &Ctx, id: &str, role: &str, diff_type: &str) -> Result<Diff
         (
             snap.diff_from_base.clone(),
             Some(snap.diff_sha.clone()),
-            field("diff_from_base"),
+            field_of("diff_from_base"),
         )
     };
-    let abs = store.file_named_by(&ctx.repo, &path, &field)?;
+    let abs = store.file_named_by(&ctx.repo, &path, &field_name)?;
     let bytes = match store::read_state(&abs).map_err(Error::from) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => {
-            return Err(Error::new(ErrorCode::E040, format!("Diff file not found: {path}"))
-                .with_detail("path", &path)
-                .with_recovery(format!(
-                    "The {role} can snapshot again: tasks --snapshot-worktree {id} --agent {role}"
-                )));
+            return Err(Error::new(
+                ErrorCode::E040,
+                format!("Diff file not found: {}", field(&path)),
+            )
+            .with_detail("path", &path)
+            .with_recovery(format!(
+                "The {role} can snapshot again: tasks --snapshot-worktree {id} --agent {role}"
+            )));
         }
         Err(e) => return Err(e),
     };
     let sha = sha256_hex(&bytes);
     if expected_sha.as_ref().is_some_and(|s| *s != sha) {
         ctx.warn(format!(
-            "Warning: {path} changed since the snapshot (its sha256 is not the recorded one)"
+            "Warning: {} changed since the snapshot (its sha256 is not the recorded one)",
+            field(&path)
         ));
     }
     let diff_utf8 = std::str::from_utf8(&bytes).is_ok();
@@ -620,7 +629,10 @@ impl Report for DiffReport {
     fn text(&self, out: &mut Text) {
         out.stdout.push_str(&format!(
             "Diff for {} ({}): {}\n\n{}",
-            self.agent_role, self.diff_type, self.diff_path, self.diff_content
+            self.agent_role,
+            self.diff_type,
+            field(&self.diff_path),
+            self.diff_content
         ));
     }
 }

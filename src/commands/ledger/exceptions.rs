@@ -3,7 +3,7 @@
 use crate::app::Ctx;
 use crate::error::{Error, ErrorCode, Result};
 use crate::ledger::{Exception, LEDGER_FILE, LedgerFile, NewException, Stamp};
-use crate::output::{Report, Text, table};
+use crate::output::{Report, Text, field, table};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
@@ -267,12 +267,12 @@ impl Report for CleanupReport {
         for e in &self.removed {
             out.stdout.push_str(&format!(
                 "  - {}: {} (auto_remove_on: {}){}\n",
-                e.task_id,
-                e.exception_type,
-                e.auto_remove_on,
+                field(&e.task_id),
+                field(&e.exception_type),
+                field(&e.auto_remove_on),
                 e.file
                     .as_deref()
-                    .map(|f| format!(" {f}"))
+                    .map(|f| format!(" {}", field(f)))
                     .unwrap_or_default()
             ));
         }

@@ -68,6 +68,23 @@ pub enum Cmd {
 impl Flags {
     pub fn verb(self, shared: &super::Shared) -> Option<Result<Box<dyn Verb>>> {
         let cmd = if let Some(id) = self.add_exception {
+            // Two spellings of one option: both given, they must agree.
+            if let (Some(a), Some(b)) = (self.exception_type, self.type_)
+                && a != b
+            {
+                return super::usage(format!(
+                    "--exception-type {} and --type {} disagree: they are the same option, pass one",
+                    a.as_str(),
+                    b.as_str()
+                ));
+            }
+            if let (Some(a), Some(b)) = (&self.message, &shared.error_details)
+                && a != b
+            {
+                return super::usage(
+                    "--message and --error-details are the same option for --add-exception: pass one",
+                );
+            }
             let Some(exception_type) = self.exception_type.or(self.type_) else {
                 return super::usage(
                     "--add-exception needs --type TYPE (or --exception-type TYPE): malformed_yaml, missing_standards, empty_acceptance_criteria or invalid_schema",

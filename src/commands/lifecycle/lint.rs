@@ -67,15 +67,27 @@ impl LintEnv for RepoFiles<'_> {
 }
 
 pub fn run(ctx: &Ctx, arg: &str) -> Result<LintReport> {
-    let path = ctx.cwd.join(arg);
+    let mut path = ctx.cwd.join(arg);
+    // A task id names its file, like --claim's argument (a broken file too: lint explains it).
+    if !path.exists() && crate::ids::is_valid_id(arg) {
+        use crate::tasks::catalog::Found;
+        match ctx.catalog().find(arg) {
+            Some(Found::Task(task)) => path = ctx.repo.root.join(&task.path),
+            Some(Found::Broken(broken)) => path = ctx.repo.root.join(&broken.path),
+            None => {}
+        }
+    }
     let shown = path.display().to_string();
     let meta = std::fs::metadata(&path)
         .ok()
         .filter(|m| m.is_file())
         .ok_or_else(|| {
-            Error::new(ErrorCode::E040, format!("Task file not found: {arg}"))
-                .with_detail("path", &shown)
-                .with_recovery("Pass the path of a *.task.yaml file")
+            Error::new(
+                ErrorCode::E040,
+                format!("Task file not found: {}", crate::output::field(arg)),
+            )
+            .with_detail("path", &shown)
+            .with_recovery("Pass the path of a *.task.yaml file, or a task id")
         })?;
     let env = RepoFiles {
         root: &ctx.repo.root,
@@ -120,7 +132,11 @@ pub fn run(ctx: &Ctx, arg: &str) -> Result<LintReport> {
         report.failure = Some(
             Error::new(
                 ErrorCode::E010,
-                format!("{} has {} lint error(s)", arg, report.counts.errors),
+                format!(
+                    "{} has {} lint error(s)",
+                    crate::output::field(arg),
+                    report.counts.errors
+                ),
             )
             .with_detail("path", &report.path)
             .with_detail("schema_version", &report.schema_version)
@@ -160,7 +176,10 @@ impl Report for LintReport {
             let rules = if self.rules == "1.1" {
                 "all schema 1.1 checks".to_string()
             } else {
-                format!("the checks of schema {}", self.schema_version)
+                format!(
+                    "the checks of schema {}",
+                    crate::output::field(&self.schema_version)
+                )
             };
             s.push_str(&format!("✓ {name} passes {rules}\n"));
             return;
@@ -180,11 +199,15 @@ impl Report for LintReport {
             let field = if f.field.is_empty() {
                 String::new()
             } else {
-                format!(" [{}]", f.field)
+                format!(" [{}]", crate::output::field(&f.field))
             };
-            s.push_str(&format!("  {level} {}{field} ({})\n", f.message, f.code));
+            s.push_str(&format!(
+                "  {level} {}{field} ({})\n",
+                crate::output::field(&f.message),
+                f.code
+            ));
             if let Some(hint) = &f.suggestion {
-                s.push_str(&format!("          → {hint}\n"));
+                s.push_str(&format!("          → {}\n", crate::output::field(hint)));
             }
         }
         if self.counts.errors == 0 {

@@ -136,13 +136,16 @@ pub static LINT: CommandInfo = CommandInfo {
     shape: Shape::Verdict { data: false },
     reads: &[],
     summary: "check a task file against the schema rules (one code per finding)",
-    about: "Checks one task file (a path relative to the current directory) against the schema \
-rules: schema 1.1 files get every rule, older ones the required fields. Each finding has a \
-severity, a code, the field and a suggestion.",
-    examples: &[(
-        "tasks --lint tasks/backend/TASK-0101-extract-shipment-status-service.task.yaml",
-        "the findings of one file",
-    )],
+    about: "Checks one task file (a path relative to the current directory, or a task id) against \
+the schema rules: schema 1.1 files get every rule, older ones the required fields. Each finding \
+has a severity, a code, the field and a suggestion.",
+    examples: &[
+        (
+            "tasks --lint tasks/backend/TASK-0101-extract-shipment-status-service.task.yaml",
+            "the findings of one file",
+        ),
+        ("tasks lint TASK-0101", "the same, by id"),
+    ],
     exits: "0 clean or warnings only · 10 errors (E010) · 40 no such file (E040)",
 };
 

@@ -95,7 +95,8 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
             }
             if previous != "todo" && previous != "blocked" {
                 return Err(refuse(&format!(
-                    "its status is '{previous}'; only 'todo' or 'blocked' tasks can be claimed"
+                    "its status is '{}'; only 'todo' or 'blocked' tasks can be claimed",
+                    crate::text::field(&previous)
                 )));
             }
             warn_open_blockers(ctx, task);
@@ -148,7 +149,8 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
             }
             if previous != "completed" {
                 return Err(refuse(&format!(
-                    "its status is '{previous}'; only completed tasks can be archived"
+                    "its status is '{}'; only completed tasks can be archived",
+                    crate::text::field(&previous)
                 )));
             }
             let (target, resumed) = move_to_archive(ctx, &locked, &file, &file.raw)?;
@@ -318,16 +320,19 @@ fn warn_open_blockers(ctx: &Ctx, task: &Task) {
 
 impl Report for LifecycleReport {
     fn text(&self, out: &mut Text) {
+        use crate::text::field;
         let s = &mut out.stdout;
+        let (previous_status, status) = (field(&self.previous_status), field(&self.status));
+        let (path, new_path) = (field(&self.path), field(&self.new_path));
         match self.action {
             "claimed" => s.push_str(&format!(
                 "✓ Claimed task {}\n  Status: {} → {}\n  File: {}\n",
-                self.task_id, self.previous_status, self.status, self.new_path
+                self.task_id, previous_status, status, new_path
             )),
             "completed" => {
                 s.push_str(&format!(
                     "✓ Completed task {}\n  Status: {} → {}\n  Archived to: {}\n",
-                    self.task_id, self.previous_status, self.status, self.new_path
+                    self.task_id, previous_status, status, new_path
                 ));
                 if self.exceptions_removed > 0 {
                     s.push_str(&format!(
@@ -347,11 +352,11 @@ impl Report for LifecycleReport {
             }
             "archived" => s.push_str(&format!(
                 "✓ Archived task {}\n  Moved to: {}\n",
-                self.task_id, self.new_path
+                self.task_id, new_path
             )),
             _ => s.push_str(&format!(
                 "✓ Task {} is already archived\n  File: {}\n",
-                self.task_id, self.path
+                self.task_id, path
             )),
         }
     }

@@ -52,7 +52,12 @@ pub struct Flags {
     exit_code: Option<i64>,
 
     /// How long the QA command ran
-    #[arg(long, value_name = "MS", help_heading = "Options")]
+    #[arg(
+        long,
+        value_name = "MS",
+        allow_negative_numbers = true,
+        help_heading = "Options"
+    )]
     duration_ms: Option<u64>,
 }
 
@@ -168,7 +173,7 @@ inferred from the log and flagged).",
             "the command form",
         ),
     ],
-    exits: "0 · 2 an incomplete form · 10 unknown log kind (E002) · 40 no log (E040) · 50 no context (E051)",
+    exits: "0 · 2 an incomplete form · 10 unknown log kind, a log linked out of the repository (E002) · 40 no log (E040) · 50 no context (E051)",
 };
 
 pub static COMPARE_QA: CommandInfo = CommandInfo {
@@ -191,5 +196,5 @@ down by more than one point is a regression (E023). The result becomes the role'
         "tasks --compare-qa TASK-0101 --agent reviewer --from qa/lint.log",
         "exit 20 when something regressed",
     )],
-    exits: "0 no regression · 2 an incomplete form · 10 unknown log kind (E002) · 20 regressed (E023) · 40 no log (E040) · 50 no baseline (E051)",
+    exits: "0 no regression · 2 an incomplete form · 10 unknown log kind, a log linked out of the repository (E002) · 20 regressed (E023) · 40 no log (E040) · 50 no baseline (E051)",
 };

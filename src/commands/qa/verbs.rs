@@ -39,23 +39,78 @@ struct ReadLog {
     size: u64,
 }
 
-/// Open the log: E040 when it does not exist, E002 when it is not a file.
+/// Open the log: E040 when it does not exist, E002 when it is not a file — or when it is in the
+/// repository but a link leads out of it (a hostile repository could plant `qa/lint.log` →
+/// `~/.aws/credentials` and have its copy kept in the task's evidence). A log outside the
+/// repository, named as such, is the user's choice. What is opened is the file that was
+/// checked: its resolved path, never through a link.
 fn open_log(ctx: &Ctx, input: &QaInput) -> Result<(std::fs::File, std::path::PathBuf)> {
+    use std::os::unix::fs::OpenOptionsExt;
     let given = ctx.cwd.join(&input.log);
-    let meta = std::fs::metadata(&given).map_err(|_| {
+    let not_found = || {
         Error::new(ErrorCode::E040, format!("QA log not found: {}", input.log))
             .with_detail("path", &input.log)
             .with_recovery("Pass the log the QA command wrote (e.g. pnpm lint > qa/lint.log 2>&1)")
-    })?;
-    if !meta.is_file() {
-        return Err(
-            Error::new(ErrorCode::E002, format!("{} is not a file", input.log))
-                .with_detail("path", &input.log)
-                .with_recovery("Pass the log file itself"),
-        );
+    };
+    let not_a_file = || {
+        Error::new(ErrorCode::E002, format!("{} is not a file", input.log))
+            .with_detail("path", &input.log)
+            .with_recovery("Pass the log file itself")
+    };
+    let resolved = given.canonicalize().map_err(|_| not_found())?;
+    // Where the log's name puts it: the current directory resolved, the name as written.
+    let named = ctx
+        .cwd
+        .canonicalize()
+        .unwrap_or_else(|_| ctx.cwd.clone())
+        .join(&input.log);
+    if lexically_inside(&named, &ctx.repo.root) && !resolved.starts_with(&ctx.repo.root) {
+        return Err(Error::new(
+            ErrorCode::E002,
+            format!(
+                "{} is in the repository but a symbolic link leads it out ({}); a QA log is not read through such a link",
+                input.log,
+                resolved.display()
+            ),
+        )
+        .with_detail("path", &input.log)
+        .with_detail("resolved", resolved.display().to_string())
+        .with_recovery("Pass the log file itself (the QA command's output), not a link"));
     }
-    let file = crate::store::fs::open(&given)?;
+    if !std::fs::metadata(&resolved).is_ok_and(|m| m.is_file()) {
+        return Err(not_a_file());
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(&resolved)
+        .map_err(|e| crate::store::StateError::io(&resolved, "read", e))?;
+    // Swapped for something else since it was checked: refuse that too.
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(not_a_file());
+    }
     Ok((file, given))
+}
+
+/// `path` (absolute) is under `root` once `.` and `..` are applied to its text.
+fn lexically_inside(path: &std::path::Path, root: &std::path::Path) -> bool {
+    use std::path::Component;
+    let mut parts: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(parts.last(), Some(Component::Normal(_))) {
+                    parts.pop();
+                }
+            }
+            c => parts.push(c),
+        }
+    }
+    parts
+        .iter()
+        .collect::<std::path::PathBuf>()
+        .starts_with(root)
 }
 
 /// Read the log once (parsed, hashed and copied into the change being staged under the task's

@@ -23,7 +23,7 @@ impl Report for GraphReport {
     fn text(&self, out: &mut Text) {
         out.stdout.push_str(&self.dot);
         out.stderr.push_str(
-            "\n# Render with: dot -Tpng -o tasks.png\n# Or view online: https://dreampuf.github.io/GraphvizOnline/\n",
+            "\n# Render with: tasks --graph | dot -Tpng -o tasks.png\n# Or view online: https://dreampuf.github.io/GraphvizOnline/\n",
         );
     }
 }

@@ -204,10 +204,13 @@ pub static GRAPH: CommandInfo = CommandInfo {
     summary: "the dependency graph in Graphviz DOT",
     about: "Prints the dependency graph as Graphviz DOT: one node per task coloured by status, \
 solid edges for blocked_by, dashed ones for depends_on.",
-    examples: &[(
-        "tasks --graph > tasks.dot",
-        "the graph, to render with `dot -Tpng tasks.dot`",
-    )],
+    examples: &[
+        ("tasks --graph > tasks.dot", "the graph as a DOT file"),
+        (
+            "tasks --graph | dot -Tpng -o tasks.png",
+            "rendered as a PNG (needs Graphviz)",
+        ),
+    ],
     exits: "0",
 };
 
