@@ -95,7 +95,7 @@ fn walk(
             Err(e) => {
                 warnings.push(format!(
                     "Warning: cannot read directory {}: {e}; task files in it are skipped",
-                    path.display()
+                    crate::text::field(&path.display().to_string())
                 ));
                 continue;
             }

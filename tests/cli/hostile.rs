@@ -1002,7 +1002,7 @@ fn no_value_from_a_file_forges_a_line_of_text_output() {
     );
     repo.write(
         &format!("tasks/TASK-0505-named{forged}.task.yaml"),
-        "id: TASK-0505\ntitle: Named\nstatus: todo\npriority: P2\narea: a\n",
+        "id: TASK-0505\ntitle: Named\nstatus: todo\npriority: P2\narea: a\nblocked_by: [\"TASK-0001\\n  FORGED\"]\n",
     );
     let runs: Vec<(&str, Vec<&str>)> = vec![
         ("list", vec!["--list"]),

@@ -134,7 +134,7 @@ fn scan_for_secrets(ctx: &Ctx, data: &Value, force: bool, what: &str) -> Result<
     if force {
         ctx.warn(format!(
             "Warning: {what} contains what looks like {} (at {}); --force-secrets bypassed the scan and the context records it",
-            with_article(hit.kind), hit.path
+            with_article(hit.kind), crate::output::field(&hit.path)
         ));
         return Ok(true);
     }
@@ -143,7 +143,7 @@ fn scan_for_secrets(ctx: &Ctx, data: &Value, force: bool, what: &str) -> Result<
         format!(
             "{what} contains what looks like {} (at {})",
             with_article(hit.kind),
-            hit.path
+            crate::output::field(&hit.path)
         ),
     )
     .with_detail("pattern", hit.kind)

@@ -313,7 +313,7 @@ fn warn_open_blockers(ctx: &Ctx, task: &Task) {
         ctx.warn(format!(
             "Warning: {} is still blocked by tasks that are not completed: {}",
             task.id,
-            open.join(", ")
+            crate::text::field(&open.join(", "))
         ));
     }
 }
