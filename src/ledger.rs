@@ -456,6 +456,8 @@ pub fn reconcile(repo: &Repo, catalog: &Catalog, stamp: &Stamp) -> Reconciled {
         .iter()
         .copied()
         .filter(|f| !parsed.contains(f) && !broken_paths.contains(f))
+        // The ledger is shared state: only a clean repo-relative `file` is looked up.
+        .filter(|f| store::paths::check_relative(f).is_ok())
         .filter(|f| std::fs::symlink_metadata(repo.root.join(f)).is_err())
         .collect();
     let file_gone = |e: &Exception| {

@@ -227,9 +227,16 @@ impl ContextStore {
     }
 
     /// Remove the whole directory under the task's lock, in one step a crash cannot split;
-    /// `false` when there was none. Never through a link.
+    /// `false` when there was none. Never through a link, and never a lock taken (so nothing
+    /// created) when there is nothing to remove.
     pub fn purge(&self, repo: &Repo) -> Result<bool> {
-        let locked = self.lock(repo)?;
+        // Nothing there and nothing pending: nothing to remove, and nothing created (no lock
+        // file, no `.agent-output/` in a repository that never had a context).
+        let locked = match self.read_lock(repo) {
+            Ok(locked) => locked,
+            Err(e) if e.code == ErrorCode::E051 => return Ok(false),
+            Err(e) => return Err(e),
+        };
         match std::fs::symlink_metadata(&self.dir) {
             Err(_) => return Ok(false),
             // Something else under the context's name is not a context: never removed as one.

@@ -309,6 +309,20 @@ impl Locked {
                     staged.display()
                 )));
             }
+            // A backup is put back in place by an undo: a plain file too — or, for the removal
+            // of a directory this domain may remove (a purged context), a real directory.
+            let backup = self.backup(i);
+            if let Ok(meta) = std::fs::symlink_metadata(&backup) {
+                let tree = meta.is_dir()
+                    && op.kind == Kind::Remove
+                    && self.domain.may_remove_directory(&op.target);
+                if !meta.is_file() && !tree {
+                    return Err(corrupt(format!(
+                        "the backup {} is not a plain file",
+                        backup.display()
+                    )));
+                }
+            }
         }
         match self.apply(&journal.ops) {
             Ok(()) => self.finish(&journal.ops),

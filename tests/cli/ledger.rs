@@ -149,12 +149,26 @@ fn a_deleted_broken_file_ends_its_exception() {
     repo.write(path, broken("TASK-0901"));
     repo.task("tasks/TASK-0902.task.yaml", "TASK-0902", "todo", "P1", "");
     assert_eq!(repo.run(&["--list"]).warnings().len(), 1);
+    // A hand-edited entry naming a path outside the repository is never looked up there.
+    let mut doc = ledger(&repo);
+    let mut outside = doc["exceptions"][0].clone();
+    outside["task_id"] = json!("TASK-0909");
+    outside["file"] = json!("/nonexistent/TASK-0909.task.yaml");
+    doc["exceptions"].as_array_mut().unwrap().push(outside);
+    repo.write(
+        "docs/compliance/context-cache-exceptions.json",
+        serde_json::to_string_pretty(&doc).unwrap(),
+    );
     std::fs::remove_file(repo.root().join(path)).unwrap();
     let run = repo.run(&["--list"]);
     assert_eq!(run.stderr, "");
     let entry = &ledger(&repo)["exceptions"][0];
     assert_eq!(entry["remediation"]["status"], "resolved", "{entry}");
     assert_eq!(entry["remediation"]["notes"], "The file no longer exists");
+    assert_eq!(
+        ledger(&repo)["exceptions"][1]["remediation"]["status"],
+        "open"
+    );
 }
 
 #[test]

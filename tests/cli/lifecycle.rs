@@ -304,8 +304,13 @@ fn complete_says_what_it_removed() {
         run.stdout
     );
     // Nothing to remove: the report says so and the text has no such lines.
+    std::fs::remove_dir_all(repo.root().join(".agent-output")).unwrap();
     let (code, doc, _) = repo.json(&["--complete", "TASK-0201"]);
     assert_eq!(code, 0, "{doc}");
+    assert!(
+        !repo.root().join(".agent-output").exists(),
+        "nothing created when there is nothing to remove"
+    );
     assert_eq!(
         (
             doc["context_removed"].as_bool(),

@@ -217,6 +217,31 @@ fn a_hostile_journal_is_corrupt_state_and_nothing_moves() {
 }
 
 #[test]
+fn a_planted_backup_is_corrupt_state_and_never_put_in_place() {
+    // A put whose staged file is gone (as if applied) and a create whose place was taken force
+    // an undo, which would put the backup of the put back: a link planted there is refused.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("secret"), b"outside").unwrap();
+    let f = Fixture::new();
+    f.crashed(
+        &[(Kind::Put, "data/a.json"), (Kind::Create, "data/sub/b.txt")],
+        &[(1, b"not what is there")],
+    );
+    let dir = f.root.join(".txn/one");
+    std::os::unix::fs::symlink(outside.path().join("secret"), dir.join("b0")).unwrap();
+    let err = f.domain().lock().err().expect("refused");
+    assert!(matches!(err, StateError::Corrupt { .. }), "{err:?}");
+    let meta = std::fs::symlink_metadata(f.root.join("data/a.json")).unwrap();
+    assert!(meta.is_file(), "the file is still the tool's own");
+    assert_eq!(f.read("data/a.json").unwrap(), b"old a");
+    // A directory as the backup of a file is refused the same way.
+    std::fs::remove_file(dir.join("b0")).unwrap();
+    std::fs::create_dir(dir.join("b0")).unwrap();
+    assert!(matches!(f.domain().lock(), Err(StateError::Corrupt { .. })));
+    assert_eq!(f.read("data/a.json").unwrap(), b"old a");
+}
+
+#[test]
 fn targets_outside_the_domain_cannot_be_staged() {
     let f = Fixture::new();
     let locked = f.domain().lock().unwrap();
