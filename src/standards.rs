@@ -1,6 +1,10 @@
 //! Headings of Markdown standards files (schemas §7.1): finding a section by its heading text or
 //! by a `#slug` anchor.
 
+/// The largest standards file the tool reads (citations, excerpts, lint references): one
+/// limit, so that init, attach, verify and lint agree about every file.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
 /// A Markdown ATX heading: 1–6 `#`, whitespace, text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heading {

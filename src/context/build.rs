@@ -10,12 +10,12 @@ use crate::store::sha256_hex;
 use crate::tasks::Task;
 use crate::tasks::parse::flow_text;
 use crate::tasks::yaml::{Yaml, format_float};
+use crate::text::field;
 use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::path::{Component, Path};
 
 pub const SCOPE_GLOBS: &str = "docs/templates/scope-globs.json";
-const MAX_STANDARDS_FILE: u64 = 1024 * 1024;
 
 /// Everything a context records about its task, and what it was built from.
 #[derive(Debug, Clone)]
@@ -250,8 +250,8 @@ fn read_inside(repo: &Repo, rel: &str) -> Result<(String, Vec<u8>), &'static str
     if !resolved.starts_with(&repo.root) || !meta.is_file() {
         return Err(MISSING);
     }
-    if meta.len() > MAX_STANDARDS_FILE {
-        return Err("the file is larger than 1 MiB");
+    if meta.len() > crate::standards::MAX_FILE_BYTES {
+        return Err("the file is larger than 4 MiB");
     }
     let bytes = std::fs::read(&resolved).map_err(|_| "the file cannot be read")?;
     let text = String::from_utf8(bytes.clone()).map_err(|_| "the file is not UTF-8 text")?;
@@ -322,10 +322,12 @@ fn citations(repo: &Repo, task: &Task, doc: &Yaml, warnings: &mut Vec<String>) -
         });
         match (&found, &excerpt) {
             (Err(why), _) => warnings.push(format!(
-                "Warning: citation {file}#{section}: {why} (kept without an excerpt)"
+                "Warning: citation {}: {why} (kept without an excerpt)",
+                field(&format!("{file}#{section}"))
             )),
             (Ok(_), None) => warnings.push(format!(
-                "Warning: citation {file}#{section}: no such section in the file (kept without an excerpt)"
+                "Warning: citation {}: no such section in the file (kept without an excerpt)",
+                field(&format!("{file}#{section}"))
             )),
             _ => {}
         }
@@ -408,7 +410,8 @@ fn repo_paths(repo: &Repo, doc: &Yaml, warnings: &mut Vec<String>) -> Vec<String
                 }
                 None => {
                     warnings.push(format!(
-                        "Warning: repo_paths macro {entry} is not defined in {SCOPE_GLOBS}; kept as it is"
+                        "Warning: repo_paths macro {} is not defined in {SCOPE_GLOBS}; kept as it is",
+                        field(&entry)
                     ));
                     out.insert(entry);
                 }

@@ -120,7 +120,7 @@ impl TaskFile {
             .with_detail("path", &self.rel)
             .with_recovery(format!(
                 "Write the status as a plain top-level line `status: {}` by hand, or simplify that line and retry",
-                self.task.status
+                field(status)
             ))
         };
         let text = std::str::from_utf8(&self.raw)

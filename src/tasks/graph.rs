@@ -3,6 +3,7 @@
 
 use super::catalog::Duplicate;
 use super::model::Task;
+use crate::text::field;
 use serde::Serialize;
 use std::collections::{HashMap, VecDeque};
 
@@ -150,7 +151,10 @@ impl<'a> Graph<'a> {
             issues.push(Issue {
                 kind: "cycle",
                 task_id: cycle[0].clone(),
-                message: format!("Circular dependency detected: {}", cycle.join(" -> ")),
+                message: format!(
+                    "Circular dependency detected: {}",
+                    field(&cycle.join(" -> "))
+                ),
                 ids: cycle,
             });
         }
@@ -159,7 +163,7 @@ impl<'a> Graph<'a> {
                 kind: "missing_dependency",
                 message: format!(
                     "Task {task_id} references non-existent dependencies: {}",
-                    ids.join(", ")
+                    field(&ids.join(", "))
                 ),
                 task_id,
                 ids,
@@ -169,7 +173,11 @@ impl<'a> Graph<'a> {
             issues.push(Issue {
                 kind: "duplicate_id",
                 task_id: dup.id.clone(),
-                message: format!("Duplicate task ID: {} ({})", dup.id, dup.paths.join(", ")),
+                message: format!(
+                    "Duplicate task ID: {} ({})",
+                    dup.id,
+                    field(&dup.paths.join(", "))
+                ),
                 ids: dup.paths.clone(),
             });
         }

@@ -66,7 +66,7 @@ impl Halt {
                 .map(str::trim)
                 .filter(|r| !r.is_empty())
                 .unwrap_or("(no reason specified)");
-            message.push_str(&format!("  - {}: {reason}\n", t.id));
+            message.push_str(&format!("  - {}: {}\n", t.id, field(reason)));
         }
         message.push_str("\nFix these unblockers before resuming workflow.");
         Halt {

@@ -2,7 +2,7 @@
 //! Three answers besides "no": HEAD moved, files differ (each one described), or the changes the
 //! snapshot recorded are gone. The caller turns the answer into E021 / E020 / E022.
 
-use super::{Scope, blob_sha, capture, changes, file_state, head, is_tool_path};
+use super::{Scope, blob_sha, capture, changes, file_state, head};
 use crate::context::model::FileSnapshot;
 use crate::error::Result;
 use crate::git::{Git, ObjectId};
@@ -78,7 +78,7 @@ pub fn detect(
     }
     match recorded {
         Recorded::Tree(tree) => by_tree(repo, &git, task, tree),
-        Recorded::Files(files) => by_checksums(repo, &git, task, files),
+        Recorded::Files(files) => by_checksums(repo, task, files),
     }
 }
 
@@ -115,12 +115,7 @@ fn by_tree(repo: &Repo, git: &Git, task: &Task, tree: &ObjectId) -> Result<Optio
 
 /// A snapshot without a tree: compare each recorded file with the disk, then make sure the
 /// tree still has changes at all.
-fn by_checksums(
-    repo: &Repo,
-    git: &Git,
-    task: &Task,
-    files: &[FileSnapshot],
-) -> Result<Option<Drift>> {
+fn by_checksums(repo: &Repo, task: &Task, files: &[FileSnapshot]) -> Result<Option<Drift>> {
     let findings: Vec<Finding> = files
         .iter()
         .filter(|f| !task.preexisting_dirty.contains(&f.path))
@@ -143,8 +138,9 @@ fn by_checksums(
     if !findings.is_empty() {
         return Ok(Some(Drift::Files(findings)));
     }
-    let dirty = git.status_raw()?.iter().any(|e| !is_tool_path(&e.path));
-    if !files.is_empty() && !dirty {
+    // "Changes at all" as a tree snapshot sees them: the task's scope, without the paths that
+    // were dirty before it began.
+    if !files.is_empty() && capture(repo, task.scope, task.preexisting_dirty)?.is_clean() {
         return Ok(Some(Drift::ChangesGone));
     }
     Ok(None)

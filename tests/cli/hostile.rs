@@ -1004,6 +1004,11 @@ fn no_value_from_a_file_forges_a_line_of_text_output() {
         &format!("tasks/TASK-0505-named{forged}.task.yaml"),
         "id: TASK-0505\ntitle: Named\nstatus: todo\npriority: P2\narea: a\nblocked_by: [\"TASK-0001\\n  FORGED\"]\n",
     );
+    // A blocked unblocker whose reason holds one (the halt message).
+    repo.write(
+        "tasks/TASK-0506-halted.task.yaml",
+        "id: TASK-0506\ntitle: Halted\nstatus: blocked\npriority: P1\narea: a\nunblocker: true\nblocked_reason: \"waiting\\n  FORGED\"\n",
+    );
     let runs: Vec<(&str, Vec<&str>)> = vec![
         ("list", vec!["--list"]),
         ("pick", vec!["--pick"]),
@@ -1012,6 +1017,8 @@ fn no_value_from_a_file_forges_a_line_of_text_output() {
         ("claim odd status", vec!["--claim", "TASK-0504"]),
         ("claim named", vec!["--claim", "TASK-0505"]),
         ("lint", vec!["--lint", "tasks/TASK-0502-draft.task.yaml"]),
+        ("validate", vec!["--validate"]),
+        ("check-halt", vec!["--check-halt"]),
     ];
     let mut found = Vec::new();
     for (what, args) in &runs {
@@ -1055,6 +1062,17 @@ fn no_value_from_a_file_forges_a_line_of_text_output() {
         &mut found,
     );
 
+    // A citation of the task that holds one (the rebuild's warnings).
+    let task_path = format!("tasks/backend/{ID}-importer.task.yaml");
+    repo.write(
+        &task_path,
+        TASK.replace(
+            "context:\n",
+            "context:\n  related_docs: [\"standards/backend-tier.md#nowhere\\n  FORGED\"]\n",
+        ),
+    );
+    forged_lines("rebuild", &repo.run(&["--rebuild-context", ID]), &mut found);
+
     // Hostile values in context.json.
     let mut context: Value = serde_json::from_str(&repo.read(CONTEXT)).unwrap();
     context["git_head"] = Value::String("\nFORGED0".into());
@@ -1064,6 +1082,13 @@ fn no_value_from_a_file_forges_a_line_of_text_output() {
     context["coordination"]["reviewer"]["worktree_snapshot"]["diff_from_implementer"] = Value::Null;
     repo.write(CONTEXT, serde_json::to_string(&context).unwrap());
     forged_lines("get-context", &repo.run(&["--get-context", ID]), &mut found);
+    let run = repo.run(&["--rebuild-context", ID]);
+    assert_eq!(
+        run.code, 50,
+        "a base commit that is no commit id: {}",
+        run.stderr
+    );
+    forged_lines("rebuild, hostile git_head", &run, &mut found);
     forged_lines(
         "get-diff",
         &repo.run(&[

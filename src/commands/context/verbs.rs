@@ -12,7 +12,7 @@ use crate::context::secrets;
 use crate::context::stage;
 use crate::context::store::{ContextStore, OUTPUT_DIR};
 use crate::error::{Error, ErrorCode, Result};
-use crate::git::Git;
+use crate::git::{Git, ObjectId};
 use crate::ledger::{LedgerFile, NewException, Stamp};
 use crate::output::{Report, Text, prefix};
 use crate::store::sha256_hex;
@@ -28,8 +28,8 @@ struct Source {
     doc: Yaml,
 }
 
-/// The task file of `id`: a loaded task, or a broken file named for it (E011, recorded in the
-/// exception ledger), or none (E040).
+/// The task file of `id`: a loaded task, or a broken file named for it (E011; loading the
+/// catalog already recorded it in the exception ledger), or none (E040).
 fn find_task(ctx: &Ctx, id: &str) -> Result<Source> {
     let rel = match ctx.catalog().find(id) {
         Some(Found::Task(task)) => task.path.clone(),
@@ -40,22 +40,7 @@ fn find_task(ctx: &Ctx, id: &str) -> Result<Source> {
                     .with_recovery("Check the id with tasks --list (archived tasks count too)"),
             );
         }
-        Some(Found::Broken(broken)) => {
-            let failure = &broken.failure;
-            record_exception(
-                ctx,
-                NewException {
-                    task_id: id.to_string(),
-                    exception_type: "malformed_yaml".into(),
-                    message: Some(failure.message.clone()),
-                    file: Some(broken.path.clone()),
-                    line: failure.line,
-                    column: failure.column,
-                    owner: None,
-                },
-            );
-            return Err(broken.error());
-        }
+        Some(Found::Broken(broken)) => return Err(broken.error()),
     };
     let file = TaskFile::read(&ctx.repo, &rel)?;
     let doc = file.document()?;
@@ -698,7 +683,8 @@ pub struct RebuildReport {
 /// leaves the old context as it was.
 pub fn rebuild(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<RebuildReport> {
     let store = ContextStore::of(&ctx.repo, id);
-    let old = store.read(&ctx.repo)?;
+    // A missing or corrupt context stops the rebuild before anything is built (E051/E052).
+    store.read(&ctx.repo)?;
     let source = find_task(ctx, id)?;
     check_completeness(ctx, &source)?;
     let Prepared {
@@ -707,12 +693,15 @@ pub fn rebuild(ctx: &Ctx, id: &str, opts: &InitOptions) -> Result<RebuildReport>
         now,
         actor,
     } = prepare(ctx, &source, opts)?;
-    let base = match &opts.base_commit {
-        Some(_) => base_commit(&Git::new(&ctx.repo.root), opts.base_commit.as_deref())?,
-        None => old.git_head.clone(),
-    };
     let locked = store.read_lock(&ctx.repo)?;
     let current = store.load()?;
+    let base = match &opts.base_commit {
+        Some(_) => base_commit(&Git::new(&ctx.repo.root), opts.base_commit.as_deref())?,
+        // Kept from the context: written back only as the checked commit id it must be.
+        None => ObjectId::from_state(&current.git_head, &store.context_path(), "git_head")?
+            .as_str()
+            .to_string(),
+    };
     let previous = store.load_manifest()?;
     let mut txn = locked.begin();
     let written = stage::files(&ctx.repo, &store, &mut txn, &source.file, &payload, &now)?;

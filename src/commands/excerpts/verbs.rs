@@ -17,7 +17,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 /// Standards files larger than this are refused (they would be a mistake, not a standard).
-const MAX_STANDARDS_FILE: u64 = 4 * 1024 * 1024;
+use crate::standards::MAX_FILE_BYTES as MAX_STANDARDS_FILE;
 
 fn index_path(store: &ContextStore) -> PathBuf {
     store.evidence_dir().join("standards").join("index.json")
@@ -96,7 +96,7 @@ fn read_standards(ctx: &Ctx, file: &str) -> Result<(String, String)> {
             ErrorCode::E002,
             format!(
                 "{file} is outside the repository (it resolves to {})",
-                abs.display()
+                crate::text::field(&abs.display().to_string())
             ),
         )
         .with_detail("file", file)

@@ -37,7 +37,7 @@ struct RepoFiles<'a> {
     root: &'a Path,
 }
 
-const MAX_REFERENCED_FILE: u64 = 1024 * 1024;
+use crate::standards::MAX_FILE_BYTES as MAX_REFERENCED_FILE;
 
 impl RepoFiles<'_> {
     fn resolve(&self, rel: &str) -> Option<std::path::PathBuf> {

@@ -39,12 +39,15 @@ struct ReadLog {
     size: u64,
 }
 
+/// The opened log, the path as given (joined to the current directory) and the file it resolved to.
+type OpenedLog = (std::fs::File, std::path::PathBuf, std::path::PathBuf);
+
 /// Open the log: E040 when it does not exist, E002 when it is not a file — or when it is in the
 /// repository but a link leads out of it (a hostile repository could plant `qa/lint.log` →
 /// `~/.aws/credentials` and have its copy kept in the task's evidence). A log outside the
 /// repository, named as such, is the user's choice. What is opened is the file that was
 /// checked: its resolved path, never through a link.
-fn open_log(ctx: &Ctx, input: &QaInput) -> Result<(std::fs::File, std::path::PathBuf)> {
+fn open_log(ctx: &Ctx, input: &QaInput) -> Result<OpenedLog> {
     use std::os::unix::fs::OpenOptionsExt;
     let given = ctx.cwd.join(&input.log);
     let not_found = || {
@@ -70,7 +73,7 @@ fn open_log(ctx: &Ctx, input: &QaInput) -> Result<(std::fs::File, std::path::Pat
             format!(
                 "{} is in the repository but a symbolic link leads it out ({}); a QA log is not read through such a link",
                 input.log,
-                resolved.display()
+                crate::text::field(&resolved.display().to_string())
             ),
         )
         .with_detail("path", &input.log)
@@ -89,7 +92,7 @@ fn open_log(ctx: &Ctx, input: &QaInput) -> Result<(std::fs::File, std::path::Pat
     if !file.metadata().is_ok_and(|m| m.is_file()) {
         return Err(not_a_file());
     }
-    Ok((file, given))
+    Ok((file, given, resolved))
 }
 
 /// `path` (absolute) is under `root` once `.` and `..` are applied to its text.
@@ -120,7 +123,7 @@ fn read_log(
     store: &ContextStore,
     txn: &mut Txn,
     input: &QaInput,
-    (file, given): (std::fs::File, std::path::PathBuf),
+    (file, given, resolved): OpenedLog,
     now: &str,
     baselines: &QaResults,
 ) -> Result<ReadLog> {
@@ -189,11 +192,8 @@ fn read_log(
     });
     let (exit_code, inferred) = log.exit_code(input.exit_code);
     let kept = store.rel(&format!("evidence/qa/{}", log.file_name()));
-    let source = given
-        .canonicalize()
-        .ok()
-        .and_then(|abs| ctx.repo.relative(&abs))
-        .unwrap_or_else(|| given.to_string_lossy().into_owned());
+    let source =
+        (ctx.repo.relative(&resolved)).unwrap_or_else(|| given.to_string_lossy().into_owned());
     let head = Git::new(&ctx.repo.root).head().ok().flatten();
     Ok(ReadLog {
         result: QaResult {

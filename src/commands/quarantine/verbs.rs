@@ -64,7 +64,10 @@ impl Report for QuarantineReport {
         };
         out.stdout.push_str(&format!(
             "✓ Task {} {verb}\n  Reason: {}\n  File: {}\n  Entry: {}\n",
-            self.task_id, self.reason, self.original_path, self.path
+            self.task_id,
+            self.reason,
+            crate::text::field(&self.original_path),
+            crate::text::field(&self.path)
         ));
     }
 }
@@ -179,7 +182,10 @@ pub fn repair_task(ctx: &Ctx, id: &str) -> Result<RepairReport> {
     if crate::store::paths::is_symlink(&file) {
         return Err(Error::new(
             ErrorCode::E002,
-            format!("{rel} is a symbolic link; the repair changes the task file itself"),
+            format!(
+                "{} is a symbolic link; the repair changes the task file itself",
+                crate::text::field(&rel)
+            ),
         )
         .with_detail("path", &rel)
         .with_recovery("Replace the link with the task file, then retry"));
@@ -309,8 +315,11 @@ impl Report for RepairReport {
                 .push_str(&format!("✓ {}: {}\n", self.task_id, self.notes));
             return;
         }
-        out.stdout
-            .push_str(&format!("✓ Repaired {} ({})\n", self.task_id, self.path));
+        out.stdout.push_str(&format!(
+            "✓ Repaired {} ({})\n",
+            self.task_id,
+            crate::text::field(&self.path)
+        ));
         for step in &self.repairs {
             out.stdout
                 .push_str(&format!("  - line {}: {}\n", step.line, step.repair));

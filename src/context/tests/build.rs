@@ -254,3 +254,28 @@ fn a_section_of_a_file_cited_whole_is_still_cited_and_checked() {
         p.warnings
     );
 }
+
+#[test]
+fn a_large_standards_file_is_cited_up_to_the_one_limit_attach_uses_too() {
+    let (dir, repo) = repo();
+    let mut big = String::from("# Extra\n\n## Retries\n\nBack off.\n\n## Appendix\n\n");
+    while big.len() < 2 * 1024 * 1024 {
+        big.push_str("A long appendix line that only makes the file large.\n");
+    }
+    std::fs::write(dir.path().join("standards/extra.md"), &big).unwrap();
+    let task = parse_task(TASK.as_bytes(), "tasks/TASK-0042.task.yaml", 0.0).unwrap();
+    let p = build(&repo, &task, &parse(TASK).unwrap());
+    assert!(
+        p.excerpts.iter().any(|e| e.file == "standards/extra.md"),
+        "a 2 MiB file is read: {:?}",
+        p.warnings
+    );
+    let over = "x".repeat(crate::standards::MAX_FILE_BYTES as usize + 1);
+    std::fs::write(dir.path().join("standards/extra.md"), over).unwrap();
+    let p = build(&repo, &task, &parse(TASK).unwrap());
+    assert!(
+        p.warnings.iter().any(|w| w.contains("larger than 4 MiB")),
+        "{:?}",
+        p.warnings
+    );
+}

@@ -131,7 +131,7 @@ fn with_status_refuses_an_edit_that_would_change_more() {
     let file = TaskFile::read(&repo, "tasks/TASK-0001.task.yaml").unwrap();
     let err = file.with_status("completed").unwrap_err();
     assert_eq!(err.code, ErrorCode::E002);
-    assert!(err.recovery.contains("status: todo"), "{err:?}");
+    assert!(err.recovery.contains("status: completed"), "{err:?}");
 }
 
 #[test]

@@ -213,3 +213,24 @@ fn a_recorded_path_that_leads_out_through_a_link_reads_as_deleted() {
         "never read through the link"
     );
 }
+
+#[test]
+fn a_snapshot_without_a_tree_sees_its_changes_gone_despite_older_dirt() {
+    let (dir, repo) = repo_with(&[("a.txt", b"a\n"), ("notes.txt", b"n\n")]);
+    // notes.txt was dirty before the task began; the task's own change is reverted.
+    write(dir.path(), "notes.txt", b"the user's own work\n");
+    let files = vec![recorded_file("a.txt", "M", b"implementer\n")];
+    let dirty = vec!["notes.txt".to_string()];
+    assert!(matches!(
+        detect_files(&repo, &dirty, &files),
+        Some(Drift::Files(_))
+    ));
+    // a.txt is back to HEAD's content but recorded as modified: that is file drift (deleted
+    // content). With a.txt as recorded and only the older dirt left, nothing is wrong:
+    write(dir.path(), "a.txt", b"implementer\n");
+    assert_eq!(detect_files(&repo, &dirty, &files), None);
+    // The task's change reverted, only the older dirt left: the changes are gone.
+    let gone = vec![recorded_file("gone.txt", "D", b"")];
+    write(dir.path(), "a.txt", b"a\n");
+    assert_eq!(detect_files(&repo, &dirty, &gone), Some(Drift::ChangesGone));
+}
