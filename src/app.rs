@@ -127,20 +127,24 @@ impl Ctx {
     }
 }
 
-/// Run one invocation from `cwd` and return the process exit code.
-pub fn run(invocation: Invocation, cwd: &Path, clock: Clock) -> u8 {
-    let printer = Printer {
+/// The printer of an invocation: its format and its command's JSON shape.
+pub fn printer(invocation: &Invocation, clock: &Clock) -> Printer {
+    Printer {
         format: invocation.format,
         shape: invocation.verb.info().shape,
         generated_at: iso(clock.now()),
-    };
+    }
+}
+
+/// Run one invocation from `cwd` with its printer and return the process exit code.
+pub fn run(invocation: Invocation, printer: &Printer, cwd: &Path, clock: Clock) -> u8 {
     let repo = match Repo::discover(invocation.repo_root.as_deref(), cwd) {
         Ok(repo) => repo,
         Err(e) => return printer.error(&e),
     };
     let mut ctx = Ctx::new(repo, cwd.to_path_buf(), invocation.format, clock);
     ctx.force_rebuild = invocation.verb.rebuilds_cache();
-    let exit = match invocation.verb.run(&ctx, &printer) {
+    let exit = match invocation.verb.run(&ctx, printer) {
         Ok(exit) => exit,
         Err(e) => {
             printer.warnings(&ctx.take_warnings());

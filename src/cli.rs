@@ -6,7 +6,7 @@
 
 use crate::app::{CommandInfo, Invocation, Verb};
 use crate::commands;
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, Result};
 use crate::output::{ColorChoice, Format, Shape};
 use clap::parser::ValueSource;
 use clap::{ArgGroup, CommandFactory, FromArgMatches, Parser, ValueEnum};
@@ -142,20 +142,21 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
     // The one clap definition of this run (building it is most of the cost of parsing).
     let mut cmd = definition();
     let longs = long_names(&cmd);
-    let (format, shape) = requested(&argv, &longs, &cmd);
+    // Prefixes expanded, then word forms turned into flags — once. What the run asked for
+    // (JSON, the command's shape, colour) is read from that, or from the raw argv when it
+    // cannot be read, so that even a usage error comes in the format asked for.
+    let read = expand_prefixes(&argv, &longs).and_then(|expanded| rewrite_words(expanded, &cmd));
+    let (format, shape) = requested(read.as_deref().unwrap_or(&argv), &longs);
     let usage = |error: Error| Parsed::Usage {
         error,
         format,
         shape,
     };
-    let argv = match expand_prefixes(&argv, &longs) {
-        Ok(expanded) => match rewrite_words(expanded, &cmd) {
-            Ok(argv) => argv,
-            Err(error) => return usage(error),
-        },
+    let argv = match read {
+        Ok(argv) => argv,
         Err(error) => return usage(error),
     };
-    match crate::help::requested(&argv) {
+    match crate::help::requested(&argv, &cmd) {
         Some(Ok(text)) => {
             return Parsed::Print {
                 text,
@@ -237,13 +238,12 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
     let verb = match verb(cli) {
         Some(Ok(verb)) => verb,
         Some(Err(error)) => {
-            // An incomplete form: point at that command's help, not the overview.
+            // A usage error of a family (an incomplete form): point at that command's help,
+            // not the overview.
             let error = match &flag {
-                Some(flag) if error.exit == 2 && error.recovery == Error::usage("").recovery => {
-                    error.with_recovery(format!(
-                        "Run 'tasks --{flag} --help' for its options and examples"
-                    ))
-                }
+                Some(flag) if error.exit == 2 => error.with_recovery(format!(
+                    "Run 'tasks --{flag} --help' for its options and examples"
+                )),
                 _ => error,
             };
             return usage(error);
@@ -264,16 +264,16 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
 /// The long names of the options given on the command line (not the command flag, not the
 /// global options).
 fn given_options(matches: &clap::ArgMatches, cmd: &clap::Command) -> Vec<String> {
-    let commands: Vec<&clap::Id> = cmd
-        .get_groups()
-        .filter(|g| g.get_id() == "verb")
-        .flat_map(|g| g.get_args())
-        .collect();
-    cmd.get_arguments()
-        .filter(|arg| matches.value_source(arg.get_id().as_str()) == Some(ValueSource::CommandLine))
-        .filter(|arg| !commands.contains(&arg.get_id()))
-        .filter_map(|arg| arg.get_long().map(str::to_string))
-        .filter(|long| !GLOBAL.contains(&long.as_str()))
+    // Only the arguments present (not all ~100 defined), and of those the ones typed.
+    matches
+        .ids()
+        .filter(|id| matches.value_source(id.as_str()) == Some(ValueSource::CommandLine))
+        .filter_map(|id| cmd.get_arguments().find(|arg| arg.get_id() == id))
+        .filter_map(|arg| arg.get_long())
+        // Not the command flag itself, not a global option.
+        .filter(|long| command_info(long).is_none() && *long != "completions")
+        .filter(|long| !GLOBAL.contains(long))
+        .map(str::to_string)
         .collect()
 }
 
@@ -374,15 +374,8 @@ pub fn two_word_form(flag: &str) -> Option<String> {
         .map(|(family, verb, _)| format!("{family} {verb}"))
 }
 
-/// Word forms: every command by its name (`tasks list [FILTER]`, `tasks pick`, `tasks claim
-/// TASK`, `tasks check-halt`), the family forms (`tasks context init|get|update|block|rebuild|
-/// purge|diff|verify|snapshot ID`, `tasks exceptions list|add|resolve|cleanup`, `tasks
-/// quarantine list|add|release|repair`) and `tasks help [COMMAND]` — anywhere after the global
-/// options (`tasks --format json pick`). A family word without one of its verbs is a usage error
-/// listing them. The word is the first argument that is neither an option nor
-/// the value of a global option, when no command flag came before it.
 /// Whether the long option `long` is followed by its value as the next argument.
-pub fn takes_value(cmd: &clap::Command, long: &str) -> bool {
+fn takes_value(cmd: &clap::Command, long: &str) -> bool {
     cmd.get_arguments()
         .find(|a| a.get_long() == Some(long))
         .is_some_and(|a| {
@@ -390,31 +383,58 @@ pub fn takes_value(cmd: &clap::Command, long: &str) -> bool {
         })
 }
 
-pub fn rewrite_words(mut argv: Vec<OsString>, cmd: &clap::Command) -> Result<Vec<OsString>> {
-    let takes_value = |long: &str| takes_value(cmd, long);
+/// The arguments of a command line after the program name, up to `--` or an argument that is
+/// not UTF-8 (clap reports those): the long options given (their names, without `--` and any
+/// `=value`) and the words (neither an option nor an option's value), each with its index.
+#[derive(Debug, Default)]
+pub struct Scanned<'a> {
+    pub longs: Vec<(usize, &'a str)>,
+    pub words: Vec<(usize, &'a str)>,
+}
+
+pub fn scan<'a>(argv: &'a [OsString], cmd: &clap::Command) -> Scanned<'a> {
+    let mut out = Scanned::default();
     let mut i = 1;
-    while i < argv.len() {
-        let Some(arg) = argv[i].to_str() else {
-            return Ok(argv);
-        };
+    while let Some(arg) = argv.get(i).and_then(|a| a.to_str()) {
         if arg == "--" {
-            return Ok(argv);
+            break;
         }
         if let Some(long) = arg.strip_prefix("--") {
-            if command_info(long).is_some() || long == "completions" {
-                return Ok(argv);
-            }
-            if !long.contains('=') && takes_value(long) {
+            let name = long.split('=').next().unwrap_or(long);
+            out.longs.push((i, name));
+            // Its value is the next argument — unless that is an option itself (clap takes no
+            // `--x` as a value: `tasks --record-qa --help` asks for help).
+            let next_is_option = argv
+                .get(i + 1)
+                .and_then(|a| a.to_str())
+                .is_some_and(|a| a.starts_with("--"));
+            if !long.contains('=') && takes_value(cmd, long) && !next_is_option {
                 i += 1;
             }
-            i += 1;
-            continue;
+        } else if !arg.starts_with('-') {
+            out.words.push((i, arg));
         }
-        if arg.starts_with('-') {
-            i += 1;
-            continue;
-        }
-        break;
+        i += 1;
+    }
+    out
+}
+
+/// Word forms: every command by its name (`tasks list [FILTER]`, `tasks pick`, `tasks claim
+/// TASK`, `tasks check-halt`), the family forms (`tasks context init|get|update|block|rebuild|
+/// purge|diff|verify|snapshot ID`, `tasks exceptions list|add|resolve|cleanup`, `tasks
+/// quarantine list|add|release|repair`) and `tasks help [COMMAND]` — anywhere after the global
+/// options (`tasks --format json pick`). A family word without one of its verbs is a usage error
+/// listing them. The word is the first argument that is neither an option nor the value of an
+/// option, when no command flag came before it.
+pub fn rewrite_words(mut argv: Vec<OsString>, cmd: &clap::Command) -> Result<Vec<OsString>> {
+    let scanned = scan(&argv, cmd);
+    let Some(&(i, _)) = scanned.words.first() else {
+        return Ok(argv);
+    };
+    let command_before = (scanned.longs.iter())
+        .any(|(j, long)| *j < i && (command_info(long).is_some() || *long == "completions"));
+    if command_before {
+        return Ok(argv);
     }
     let word = |k: usize| argv.get(k).and_then(|a| a.to_str()).map(str::to_string);
     let (Some(first), second) = (word(i), word(i + 1)) else {
@@ -434,31 +454,13 @@ pub fn rewrite_words(mut argv: Vec<OsString>, cmd: &clap::Command) -> Result<Vec
                 return Err(Error::usage(format!("{what}: {}", verbs.join(", ")))
                     .with_detail("expected", &verbs)
                     .with_recovery(format!(
-                        "For example: tasks {first} {} TASK-0001; tasks help {first} lists them",
-                        verbs[0]
+                        "Run 'tasks help {first}': it lists each verb with what it takes"
                     )));
             }
             return Ok(argv);
         }
     };
     argv.splice(i..i + words, [OsString::from(&flag)]);
-    if flag == "--get-diff" {
-        // `context diff ID --from-base|--incremental` picks the diff type (one of them).
-        let given = |f: &str| argv.iter().skip(i + 1).any(|a| a.to_str() == Some(f));
-        if given("--from-base") && given("--incremental") {
-            return Err(Error::usage(
-                "--from-base and --incremental choose the same thing: pass one",
-            )
-            .with_recovery("tasks context diff ID --agent ROLE --incremental (or --from-base)"));
-        }
-        for arg in argv.iter_mut().skip(i + 1) {
-            match arg.to_str() {
-                Some("--from-base") => *arg = OsString::from("--diff-type=from_base"),
-                Some("--incremental") => *arg = OsString::from("--diff-type=incremental"),
-                _ => {}
-            }
-        }
-    }
     Ok(argv)
 }
 
@@ -559,11 +561,11 @@ fn expand_prefixes(argv: &[OsString], longs: &[String]) -> Result<Vec<OsString>>
 
 /// What a command line asked for even when it cannot be parsed: JSON output (so that a usage
 /// error is JSON too), and the JSON shape of its command flag.
-fn requested(argv: &[OsString], longs: &[String], cmd: &clap::Command) -> (Format, Shape) {
-    let argv = rewrite_words(argv.to_vec(), cmd).unwrap_or_else(|_| argv.to_vec());
+fn requested(argv: &[OsString], longs: &[String]) -> (Format, Shape) {
     let mut format = Format::Text;
     let mut shape = None;
-    for (resolved, _, value, i) in long_options(&argv, longs) {
+    let mut color = None;
+    for (resolved, _, value, i) in long_options(argv, longs) {
         let Resolved::Name(name) = resolved else {
             continue;
         };
@@ -584,11 +586,15 @@ fn requested(argv: &[OsString], longs: &[String], cmd: &clap::Command) -> (Forma
             // Usage errors are coloured as asked, too.
             let value = value.or_else(|| argv.get(i + 1).and_then(|v| v.to_str()));
             if let Some(choice) = value.and_then(|v| ColorArg::from_str(v, false).ok()) {
-                crate::output::set_color(choice.choice());
+                color = Some(choice);
             }
         } else if shape.is_none() {
             shape = shape_of_flag(name);
         }
+    }
+    // The last one, as with every option (the setting can be made only once).
+    if let Some(choice) = color {
+        crate::output::set_color(choice.choice());
     }
     (format, shape.unwrap_or(Shape::Flat))
 }
@@ -634,21 +640,8 @@ fn clap_error(e: &clap::Error) -> Error {
         let why = first
             .split_once("': ")
             .map_or(first.as_str(), |(_, why)| why);
-        let error = Error::new(
-            ErrorCode::E002,
-            format!("Invalid value {value:?} for {option}: {why}"),
-        )
-        .with_detail("field", &option)
-        .with_detail("actual", &value)
-        .with_recovery(match command_info(option.trim_start_matches('-')) {
-            Some(_) => {
-                format!("Check the value of {option} (tasks {option} --help shows what it takes)")
-            }
-            None => {
-                format!("Check the value of {option} (the help of the command shows what it takes)")
-            }
-        });
-        return error;
+        let command = command_info(option.trim_start_matches('-')).map(|_| option.as_str());
+        return commands::bad_value(&option, &value, why, command);
     }
     let message = if first.ends_with(':') {
         // "the following required arguments were not provided:" continues on the next line.

@@ -5,9 +5,7 @@
 //! from what the parser accepts.
 
 use crate::app::CommandInfo;
-use crate::cli::{
-    FAMILIES, command_info, definition, family_verbs, takes_value, two_word_form, word_form,
-};
+use crate::cli::{FAMILIES, command_info, family_verbs, scan, two_word_form, word_form};
 use crate::error::Error;
 use std::ffi::OsString;
 
@@ -16,51 +14,40 @@ const WIDTH: usize = 100;
 /// The help text when the command line asks for help (`--help`/`-h` anywhere before `--`): an
 /// overview, one command's help, or a family's verbs (`tasks help context`). A word that names
 /// nothing is a usage error.
-pub fn requested(argv: &[OsString]) -> Option<Result<String, Error>> {
-    let args: Vec<&str> = argv
-        .iter()
-        .skip(1)
-        .map_while(|a| a.to_str().filter(|a| *a != "--"))
-        .collect();
-    if !args.iter().any(|a| *a == "--help" || *a == "-h") {
+pub fn requested(argv: &[OsString], cmd: &clap::Command) -> Option<Result<String, Error>> {
+    let scanned = scan(argv, cmd);
+    if !(scanned.longs.iter().any(|(_, l)| *l == "help"))
+        && !argv
+            .iter()
+            .skip(1)
+            .take_while(|a| *a != "--")
+            .any(|a| a == "-h")
+    {
         return None;
     }
-    let flag = args
+    let flag = scanned
+        .longs
         .iter()
-        .filter_map(|a| a.strip_prefix("--"))
-        .map(|a| a.split('=').next().unwrap_or(a))
-        .find_map(command_info);
+        .find_map(|(_, long)| command_info(long));
     if let Some(info) = flag {
-        return Some(Ok(command_help(info)));
+        return Some(Ok(command_help(cmd, info)));
     }
     // `tasks help pick`, `tasks help context init`, `tasks context --help` (the word `help`
     // became --help): the words.
-    let cmd = definition();
-    let mut words: Vec<&str> = Vec::new();
-    let mut value_next = false;
-    for arg in &args {
-        if std::mem::take(&mut value_next) {
-            continue; // the value of the option before it (`--format json`)
-        }
-        match arg.strip_prefix("--") {
-            Some(long) => value_next = !long.contains('=') && takes_value(&cmd, long),
-            None if !arg.starts_with('-') => words.push(arg),
-            None => {}
-        }
-    }
+    let words: Vec<&str> = scanned.words.iter().map(|(_, w)| *w).collect();
     let Some(first) = words.first() else {
-        return Some(Ok(overview()));
+        return Some(Ok(overview(cmd)));
     };
     if let Some((flag, _)) = word_form(first, words.get(1).copied())
         && let Some(info) = command_info(flag)
     {
-        return Some(Ok(command_help(info)));
+        return Some(Ok(command_help(cmd, info)));
     }
     if let Some(verbs) = family_verbs(first) {
         return Some(Ok(family_help(first, &verbs)));
     }
     if GLOBAL_WORDS.contains(first) {
-        return Some(Ok(overview()));
+        return Some(Ok(overview(cmd)));
     }
     Some(Err(Error::usage(format!("No command is named '{first}'"))
         .with_detail("actual", *first)
@@ -106,8 +93,7 @@ fn family_help(family: &str, verbs: &[&str]) -> String {
 }
 
 /// The value name of a command flag as usage shows it (`TASK_ID`, `[FILTER]`).
-fn value_of(flag: &str) -> String {
-    let cmd = definition();
+fn value_of(cmd: &clap::Command, flag: &str) -> String {
     let Some(arg) = cmd.get_arguments().find(|a| a.get_long() == Some(flag)) else {
         return String::new();
     };
@@ -125,7 +111,7 @@ fn value_of(flag: &str) -> String {
     }
 }
 
-fn overview() -> String {
+fn overview(cmd: &clap::Command) -> String {
     let mut out = wrap(
         &format!(
             "tasks {} — the task workflow of a repository of *.task.yaml files, and the context \
@@ -143,7 +129,7 @@ cache of its AI coding agents.",
         .flat_map(|(title, commands)| {
             commands.iter().map(move |c| {
                 (
-                    format!("--{}{}", c.flag, value_of(c.flag)),
+                    format!("--{}{}", c.flag, value_of(cmd, c.flag)),
                     c.summary,
                     *title,
                 )
@@ -181,15 +167,17 @@ usage error or workflow halt · 10 validation · 20 drift · 30 blocked · 40 fi
     out
 }
 
-fn command_help(info: &CommandInfo) -> String {
-    let mut out = format!("tasks --{}{}", info.flag, value_of(info.flag));
+fn command_help(cmd: &clap::Command, info: &CommandInfo) -> String {
+    let mut out = format!("tasks --{}{}", info.flag, value_of(cmd, info.flag));
     if !info.reads.is_empty() {
         out.push_str(" [OPTIONS]");
     }
     let words = two_word_form(info.flag).unwrap_or_else(|| info.flag.to_string());
-    out.push_str(&format!("\n   or: tasks {words}{}", value_of(info.flag)));
+    out.push_str(&format!(
+        "\n   or: tasks {words}{}",
+        value_of(cmd, info.flag)
+    ));
     out.push_str(&format!("\n\n{}\n", wrap(info.about, WIDTH, "")));
-    let cmd = definition();
     if !info.reads.is_empty() {
         out.push_str("\nOptions:\n");
         for long in info.reads {

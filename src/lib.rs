@@ -60,12 +60,8 @@ pub fn main_with(argv: Vec<OsString>) -> u8 {
         }
         cli::Parsed::Run(invocation) => {
             let cwd = std::env::current_dir().unwrap_or_else(|_| std::path::PathBuf::from("."));
-            let printer = output::Printer {
-                format: invocation.format,
-                shape: invocation.verb.info().shape,
-                generated_at: clock::iso(clock.now()),
-            };
-            run_guarded(&printer, || app::run(invocation, &cwd, clock))
+            let printer = app::printer(&invocation, &clock);
+            run_guarded(&printer, || app::run(invocation, &printer, &cwd, clock))
         }
     }
 }

@@ -115,20 +115,24 @@ pub fn boxed<V: Verb + 'static>(verb: V) -> Option<Result<Box<dyn Verb>>> {
     Some(Ok(Box::new(verb)))
 }
 
-/// A usage error (exit 2) from a family's conversion.
+/// A usage error (exit 2) from a family's conversion; `cli::parse` points its recovery at the
+/// command's own help.
 pub fn usage(message: impl Into<String>) -> Option<Result<Box<dyn Verb>>> {
     Some(Err(Error::usage(message)))
 }
 
-/// A bad value for an option (E002, exit 10 — the same error as one clap refuses while parsing).
-pub fn bad_value(option: &str, value: &str, why: &str) -> Error {
+/// A bad value for an option (E002, exit 10 — the one error for a bad value, whether clap or a
+/// family refuses it). `command`: the command whose help shows what the option takes, if known.
+pub fn bad_value(option: &str, value: &str, why: &str, command: Option<&str>) -> Error {
+    let help = match command {
+        Some(command) => format!("tasks {command} --help shows what it takes"),
+        None => "the help of the command shows what it takes".to_string(),
+    };
     Error::new(
         crate::error::ErrorCode::E002,
         format!("Invalid value {value:?} for {option}: {why}"),
     )
     .with_detail("field", option)
     .with_detail("actual", value)
-    .with_recovery(format!(
-        "Pass a valid value to {option} (tasks --help shows them)"
-    ))
+    .with_recovery(format!("Check the value of {option} ({help})"))
 }

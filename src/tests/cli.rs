@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::ErrorCode;
 
 fn args(list: &[&str]) -> Vec<OsString> {
     std::iter::once("tasks")

@@ -6,7 +6,9 @@ fn help(list: &[&str]) -> String {
         .map(OsString::from)
         .collect();
     let argv = crate::cli::rewrite_words(argv, &crate::cli::definition()).expect("words");
-    requested(&argv).expect("help").expect("known")
+    requested(&argv, &crate::cli::definition())
+        .expect("help")
+        .expect("known")
 }
 
 #[test]
@@ -64,5 +66,5 @@ fn one_command_three_ways() {
 #[test]
 fn no_help_without_the_flag() {
     let argv: Vec<OsString> = ["tasks", "--list"].iter().map(OsString::from).collect();
-    assert!(requested(&argv).is_none());
+    assert!(requested(&argv, &crate::cli::definition()).is_none());
 }

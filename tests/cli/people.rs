@@ -44,6 +44,19 @@ fn list_is_a_table_on_a_terminal_and_tab_separated_lines_when_piped() {
     assert_eq!(first.split('\t').count(), 4, "{first}");
     assert!(first.starts_with("WEB-2\ttodo\t"), "{first}");
     assert!(!run.stdout.contains('\u{1b}'));
+    // --color repeats like every option: the last one wins.
+    let (_, last_always) = run_on_terminal(
+        repo.root(),
+        &["--color", "never", "--color", "always", "--list"],
+        &[],
+    );
+    assert!(last_always.contains('\u{1b}'), "{last_always:?}");
+    let (_, last_never) = run_on_terminal(
+        repo.root(),
+        &["--color", "always", "--color", "never", "--list"],
+        &[],
+    );
+    assert!(!last_never.contains('\u{1b}'), "{last_never:?}");
 }
 
 #[test]

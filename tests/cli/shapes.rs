@@ -133,3 +133,31 @@ fn bad_values_list_what_is_allowed() {
             .contains("Recovery: Use one of: implementer, reviewer, validator")
     );
 }
+
+#[test]
+fn a_shortened_global_option_does_not_change_the_shape_of_an_error() {
+    let repo = repo();
+    // An envelope command's usage error carries "data": null however --format is spelled.
+    for args in [
+        &["--format", "json", "exceptions", "add", "TASK-0001"][..],
+        &["--form", "json", "exceptions", "add", "TASK-0001"][..],
+        &[
+            "--repo",
+            ".",
+            "--format",
+            "json",
+            "exceptions",
+            "add",
+            "TASK-0001",
+        ][..],
+    ] {
+        let run = repo.run(args);
+        assert_eq!(run.code, 2, "{args:?}");
+        let doc = run.json();
+        assert!(
+            doc.as_object().unwrap().contains_key("data"),
+            "{args:?}: {doc}"
+        );
+        assert_eq!(doc["data"], serde_json::Value::Null);
+    }
+}

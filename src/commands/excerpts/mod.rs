@@ -63,7 +63,12 @@ impl Flags {
                 (None, Some(file)) => match first.parse::<TaskId>() {
                     Ok(id) => (id, file),
                     Err(why) => {
-                        return Some(Err(super::bad_value("--attach-standard", &first, &why)));
+                        return Some(Err(super::bad_value(
+                            "--attach-standard",
+                            &first,
+                            &why,
+                            Some("--attach-standard"),
+                        )));
                     }
                 },
                 (None, None) => {

@@ -41,6 +41,14 @@ pub struct Flags {
     #[arg(long, value_enum, value_name = "TYPE", help_heading = "Options")]
     diff_type: Option<DiffType>,
 
+    /// Same as --diff-type from_base (--get-diff)
+    #[arg(long, help_heading = "Options")]
+    from_base: bool,
+
+    /// Same as --diff-type incremental (--get-diff)
+    #[arg(long, help_heading = "Options")]
+    incremental: bool,
+
     /// What was done about a drift (--resolve-drift)
     #[arg(long, value_name = "TEXT", help_heading = "Options")]
     note: Option<Text>,
@@ -85,7 +93,19 @@ impl Flags {
             let Some(role) = shared.agent else {
                 return super::usage("--get-diff needs --agent ROLE");
             };
-            Cmd::Diff(id, role, self.diff_type.unwrap_or(DiffType::FromBase))
+            let chosen = [
+                self.diff_type,
+                self.from_base.then_some(DiffType::FromBase),
+                self.incremental.then_some(DiffType::Incremental),
+            ];
+            let mut chosen = chosen.into_iter().flatten();
+            let diff_type = chosen.next().unwrap_or(DiffType::FromBase);
+            if chosen.next().is_some() {
+                return super::usage(
+                    "--from-base and --incremental choose the same thing (--diff-type): pass one",
+                );
+            }
+            Cmd::Diff(id, role, diff_type)
         } else if let Some(id) = self.resolve_drift {
             let (Some(role), Some(note)) = (shared.agent, self.note) else {
                 return super::usage(
@@ -205,7 +225,7 @@ counts against that role's drift budget.",
 pub static GET_DIFF: CommandInfo = CommandInfo {
     flag: "get-diff",
     shape: Shape::Flat,
-    reads: &["agent", "diff-type"],
+    reads: &["agent", "diff-type", "from-base", "incremental"],
     summary: "a role's cumulative (from_base) or incremental diff",
     about: "Prints the diff a role's snapshot recorded: from the context's base commit \
 (from_base, the default) or since the previous role's snapshot (incremental).",
@@ -217,6 +237,10 @@ pub static GET_DIFF: CommandInfo = CommandInfo {
         (
             "tasks --get-diff TASK-0101 --agent reviewer --diff-type incremental",
             "only the reviewer's changes",
+        ),
+        (
+            "tasks context diff TASK-0101 --agent reviewer --incremental",
+            "the same (--from-base and --incremental spell the two types)",
         ),
     ],
     exits: "0 · 2 no --agent · 40 diff file gone (E040) · 50 no snapshot or no incremental diff (E051)",

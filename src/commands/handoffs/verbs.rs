@@ -535,8 +535,6 @@ pub struct DiffReport {
     pub incremental_diff_from: Option<String>,
 }
 
-pub const DIFF_TYPES: [&str; 2] = ["from_base", "incremental"];
-
 pub fn get_diff(ctx: &Ctx, id: &str, role: &str, diff_type: &str) -> Result<DiffReport> {
     let store = ContextStore::of(&ctx.repo, id);
     let _locked = store.read_lock(&ctx.repo)?;
