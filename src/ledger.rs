@@ -355,16 +355,18 @@ pub fn reconcile(repo: &Repo, catalog: &Catalog, stamp: &Stamp) -> Reconciled {
             return out;
         }
     };
-    let open_for = |b: &BrokenFile, id: &str| {
-        ledger.as_ref().is_some_and(|l| {
-            l.exceptions.iter().any(|e| {
-                e.task_id == id
-                    && e.exception_type == "malformed_yaml"
-                    && e.file.as_deref() == Some(b.path.as_str())
-                    && e.is_open()
-            })
+    // The open entries, once (looked up for every broken file and repeating id).
+    let open: BTreeSet<(&str, &str, &str)> = ledger
+        .iter()
+        .flat_map(|l| &l.exceptions)
+        .filter(|e| e.is_open())
+        .filter_map(|e| {
+            let file = e.file.as_deref()?;
+            Some((e.task_id.as_str(), e.exception_type.as_str(), file))
         })
-    };
+        .collect();
+    let open_for =
+        |b: &BrokenFile, id: &str| open.contains(&(id, "malformed_yaml", b.path.as_str()));
     let mut to_record: Vec<NewException> = Vec::new();
     for broken in &catalog.broken {
         match &broken.id {
@@ -386,16 +388,7 @@ pub fn reconcile(repo: &Repo, catalog: &Catalog, stamp: &Stamp) -> Reconciled {
             }
         }
     }
-    let open_duplicate = |id: &str, file: &str| {
-        ledger.as_ref().is_some_and(|l| {
-            l.exceptions.iter().any(|e| {
-                e.task_id == id
-                    && e.exception_type == DUPLICATE_ID
-                    && e.file.as_deref() == Some(file)
-                    && e.is_open()
-            })
-        })
-    };
+    let open_duplicate = |id: &str, file: &str| open.contains(&(id, DUPLICATE_ID, file));
     let mut duplicates_to_record: Vec<NewException> = Vec::new();
     for dup in &catalog.duplicates {
         for file in &dup.paths[1..] {

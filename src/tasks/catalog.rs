@@ -72,6 +72,16 @@ pub enum Found<'a> {
     Broken(&'a BrokenFile),
 }
 
+impl Found<'_> {
+    /// The repo-relative path of the file found (loaded or broken).
+    pub fn path(&self) -> &str {
+        match self {
+            Found::Task(task) => &task.path,
+            Found::Broken(broken) => &broken.path,
+        }
+    }
+}
+
 impl Catalog {
     /// The task of `id` — or, when none loads, a broken file named for it (so that a command
     /// given the id can say the file is broken instead of "not found").

@@ -66,11 +66,11 @@ fn walk(
     files: &mut Vec<TaskFile>,
     warnings: &mut Vec<String>,
 ) {
-    // Pending directories and files, the next to visit on top.
-    let mut stack: Vec<(PathBuf, String, bool)> = vec![(base, base_rel, true)];
-    while let Some((path, rel, is_dir)) = stack.pop() {
-        if !is_dir {
-            let linked = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+    // Pending directories and files (a file: whether it is a symbolic link, as its directory
+    // listing said), the next to visit on top.
+    let mut stack: Vec<(PathBuf, String, Option<bool>)> = vec![(base, base_rel, None)];
+    while let Some((path, rel, file)) = stack.pop() {
+        if let Some(linked) = file {
             if linked && !path.canonicalize().is_ok_and(|p| p.starts_with(root)) {
                 warnings.push(format!(
                     "Warning: {} is a symbolic link that leaves the repository (or leads nowhere); it is not read",
@@ -100,26 +100,26 @@ fn walk(
                 continue;
             }
         };
-        let mut children: Vec<(std::ffi::OsString, bool)> = Vec::new();
+        let mut children: Vec<(std::ffi::OsString, Option<bool>)> = Vec::new();
         for entry in entries.flatten() {
             let name = entry.file_name();
             let Ok(file_type) = entry.file_type() else {
                 continue;
             };
             if file_type.is_dir() {
-                children.push((name, true));
+                children.push((name, None));
             } else if name
                 .as_encoded_bytes()
                 .ends_with(TASK_FILE_SUFFIX.as_bytes())
             {
                 // Regular files and symlinks to files; symlinked directories are never entered.
-                children.push((name, false));
+                children.push((name, Some(file_type.is_symlink())));
             }
         }
         children.sort_unstable_by(|a, b| b.0.cmp(&a.0));
-        for (name, child_is_dir) in children {
+        for (name, file) in children {
             let child_rel = format!("{rel}/{}", name.to_string_lossy());
-            stack.push((path.join(&name), child_rel, child_is_dir));
+            stack.push((path.join(&name), child_rel, file));
         }
     }
 }

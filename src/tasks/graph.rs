@@ -67,7 +67,7 @@ impl<'a> Graph<'a> {
     }
 
     /// Task indices sorted by id: the deterministic order validation walks in.
-    fn by_id(&self) -> Vec<usize> {
+    pub(crate) fn by_id(&self) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.tasks.len()).collect();
         order.sort_by(|&a, &b| self.tasks[a].id.cmp(&self.tasks[b].id));
         order

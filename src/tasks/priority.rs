@@ -100,8 +100,7 @@ impl<'g, 'a> Priorities<'g, 'a> {
         let blocks = graph.blocks();
         let (comp, components) = tarjan(&blocks);
         let level = |i: usize| priority_level(&graph.tasks[i].priority);
-        let mut by_id: Vec<usize> = (0..graph.tasks.len()).collect();
-        by_id.sort_by(|&a, &b| graph.tasks[a].id.cmp(&graph.tasks[b].id));
+        let by_id = graph.by_id();
         let mut position = vec![0u32; by_id.len()];
         for (p, &i) in by_id.iter().enumerate() {
             position[i] = u32::try_from(p).unwrap_or(u32::MAX);

@@ -80,7 +80,9 @@ fn base_commit(git: &Git, given: Option<&str>) -> Result<String> {
             .with_detail("field", "--base-commit")
             .with_recovery("Pass a commit SHA (git log --oneline shows them)"));
         }
-        return Ok(String::from_utf8_lossy(&out.stdout).trim().to_string());
+        return Ok(ObjectId::from_git(&out.stdout, "git rev-parse --verify")?
+            .as_str()
+            .to_string());
     }
     git.head()?.ok_or_else(|| {
         Error::new(ErrorCode::E061, "The repository has no commits yet")

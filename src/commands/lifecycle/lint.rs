@@ -69,13 +69,11 @@ impl LintEnv for RepoFiles<'_> {
 pub fn run(ctx: &Ctx, arg: &str) -> Result<LintReport> {
     let mut path = ctx.cwd.join(arg);
     // A task id names its file, like --claim's argument (a broken file too: lint explains it).
-    if !path.exists() && crate::ids::is_valid_id(arg) {
-        use crate::tasks::catalog::Found;
-        match ctx.catalog().find(arg) {
-            Some(Found::Task(task)) => path = ctx.repo.root.join(&task.path),
-            Some(Found::Broken(broken)) => path = ctx.repo.root.join(&broken.path),
-            None => {}
-        }
+    if !path.exists()
+        && crate::ids::is_valid_id(arg)
+        && let Some(found) = ctx.catalog().find(arg)
+    {
+        path = ctx.repo.root.join(found.path());
     }
     let shown = path.display().to_string();
     let meta = std::fs::metadata(&path)

@@ -6,15 +6,13 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::output::{Report, Text, table};
 use crate::quarantine::repair::{Repair, repair};
 use crate::quarantine::{Entry, Quarantine, RepairStep, not_quarantined};
-use crate::tasks::catalog::Found;
 use crate::tasks::parse::MAX_TASK_FILE_BYTES;
 use serde::Serialize;
 
 /// The task's real file: the parsed task with that id, else a broken file named for it.
 fn task_file(ctx: &Ctx, id: &str) -> Result<String> {
     match ctx.catalog().find(id) {
-        Some(Found::Task(task)) => Ok(task.path.clone()),
-        Some(Found::Broken(broken)) => Ok(broken.path.clone()),
+        Some(found) => Ok(found.path().to_string()),
         None => Err({
             Error::new(ErrorCode::E040, format!("No task file for {id}"))
                 .with_detail("task_id", id)
