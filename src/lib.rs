@@ -12,6 +12,7 @@ pub mod clock;
 pub mod commands;
 pub mod context;
 pub mod error;
+pub mod evidence;
 pub mod git;
 pub mod help;
 pub mod ids;

@@ -1,0 +1,1 @@
+//! Deterministic `tar.zst` archives of a directory (placeholder: being written).
