@@ -63,7 +63,7 @@ macro_rules! families {
 }
 
 families!(
-    tasks, lifecycle, ledger, quarantine, context, excerpts, handoffs, qa
+    tasks, lifecycle, ledger, quarantine, context, excerpts, handoffs, qa, evidence
 );
 
 /// Options every command takes.
@@ -340,6 +340,10 @@ pub const WORD_FORMS: &[(&str, &str, &str)] = &[
     ("quarantine", "add", "quarantine-task"),
     ("quarantine", "release", "release-quarantine"),
     ("quarantine", "repair", "repair-quarantined"),
+    ("evidence", "attach", "attach-evidence"),
+    ("evidence", "list", "list-evidence"),
+    ("evidence", "verify", "verify-evidence"),
+    ("evidence", "extract", "extract-evidence"),
 ];
 
 /// The command a word form names and how many words it takes: a command's own name (`pick`,

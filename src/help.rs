@@ -114,15 +114,14 @@ fn value_of(cmd: &clap::Command, flag: &str) -> String {
 fn overview(cmd: &clap::Command) -> String {
     let mut out = wrap(
         &format!(
-            "tasks {} — the task workflow of a repository of *.task.yaml files, and the context \
-cache of its AI coding agents.",
+            "tasks {} — the task workflow of a *.task.yaml repository and its agents' context cache",
             env!("CARGO_PKG_VERSION")
         ),
         WIDTH,
         "",
     );
     out.push_str(
-        "\n\nUsage: tasks --COMMAND [ARG] [OPTIONS]   or by name: tasks pick, tasks claim ID, and\n       tasks context|exceptions|quarantine VERB ...   (tasks help context lists its verbs)\n\n",
+        "\n\nUsage: tasks --COMMAND [ARG] [OPTIONS]   or by name: tasks pick, tasks claim ID, and\n       tasks context|exceptions|quarantine|evidence VERB ...   (tasks help context: its verbs)\n\n",
     );
     let rows: Vec<(String, &str, &str)> = FAMILIES
         .iter()
@@ -150,10 +149,8 @@ cache of its AI coding agents.",
         out.push_str(&format!("  {usage:<width$}  {summary}\n"));
     }
     out.push_str(
-        "\nGlobal options:\n  --format text|json   text for people (default); json for scripts, one \
-JSON document on stdout\n  --repo-root DIR      the repository (default: the nearest directory \
-holding .git)\n  --color WHEN         auto (on a terminal, unless NO_COLOR), always, never\n  --completions SHELL  a completion script (bash, zsh, fish, elvish, powershell)\n  \
--h, --help           this overview; with a command, that command's help   -V, --version\n\n",
+        "\nGlobal options: --format text|json (json: one JSON document on stdout) · --repo-root DIR\n  \
+(default: the nearest directory holding .git) · --color auto|always|never · --completions SHELL\n\n",
     );
     out.push_str(&wrap(
         "More: tasks --COMMAND --help (or tasks help COMMAND) shows one command with its options, \

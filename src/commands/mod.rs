@@ -10,6 +10,7 @@
 
 pub mod args;
 pub mod context;
+pub mod evidence;
 pub mod excerpts;
 pub mod handoffs;
 pub mod ledger;
@@ -37,12 +38,30 @@ pub(crate) const EVERY_STATUS: [&str; 9] = [
     "cannot_repair",
 ];
 
-/// `--status`: any text at parse time (each command checks it against its own set, so that the
-/// error lists the values that command takes), but every status offered to completions.
-#[derive(Clone, Copy, Debug)]
-struct AnyStatus;
+/// Every value `--type` takes with some command (exception types and evidence kinds), for
+/// completions; each command checks the value against its own set.
+pub(crate) const EVERY_TYPE: [&str; 12] = [
+    "malformed_yaml",
+    "missing_standards",
+    "empty_acceptance_criteria",
+    "invalid_schema",
+    "file",
+    "directory",
+    "archive",
+    "log",
+    "screenshot",
+    "qa_output",
+    "summary",
+    "diff",
+];
 
-impl clap::builder::TypedValueParser for AnyStatus {
+/// An option that takes any non-empty text at parse time (each command checks it against its
+/// own set, so that the error lists the values that command takes), but offers every value any
+/// command takes to completions.
+#[derive(Clone, Copy, Debug)]
+struct AnyOf(&'static [&'static str]);
+
+impl clap::builder::TypedValueParser for AnyOf {
     type Value = String;
 
     fn parse_ref(
@@ -58,7 +77,7 @@ impl clap::builder::TypedValueParser for AnyStatus {
         &self,
     ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
         Some(Box::new(
-            EVERY_STATUS.iter().map(clap::builder::PossibleValue::new),
+            self.0.iter().map(clap::builder::PossibleValue::new),
         ))
     }
 }
@@ -77,11 +96,22 @@ pub struct Shared {
     #[arg(
         long,
         value_name = "STATUS",
-        value_parser = AnyStatus,
+        value_parser = AnyOf(&EVERY_STATUS),
         hide_possible_values = true,
         help_heading = "Options"
     )]
     pub status: Option<String>,
+
+    /// A type: of the exception (--add-exception, same as --exception-type), of the evidence
+    /// (--attach-evidence, the filter of --list-evidence)
+    #[arg(
+        long = "type",
+        value_name = "TYPE",
+        value_parser = AnyOf(&EVERY_TYPE),
+        hide_possible_values = true,
+        help_heading = "Options"
+    )]
+    pub type_: Option<String>,
 
     /// Notes (--resolve-exception, --release-quarantine)
     #[arg(long, value_name = "TEXT", help_heading = "Options")]
@@ -101,6 +131,14 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// `--type`, checked against the values the command takes (E002 listing them).
+    pub fn type_in(&self, allowed: &[&str]) -> Result<Option<String>> {
+        if let Some(value) = &self.type_ {
+            crate::ledger::check_choice("--type", value, allowed)?;
+        }
+        Ok(self.type_.clone())
+    }
+
     /// `--status`, checked against the values the command takes (E002 listing them).
     pub fn status_in(&self, allowed: &[&str]) -> Result<Option<String>> {
         if let Some(status) = &self.status {

@@ -3,7 +3,6 @@
 
 pub mod build;
 pub mod completeness;
-pub mod evidence;
 pub mod excerpts;
 pub mod model;
 pub mod normalize;

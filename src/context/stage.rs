@@ -5,12 +5,12 @@
 //! commits.
 
 use super::build::Payload;
-use super::evidence;
 use super::excerpts::{ExcerptIndex, IndexEntry, cache_name, is_plain_name};
 use super::model::{CONTEXT_VERSION, Immutable, Manifest, SourceFile};
 use super::normalize::NORMALIZATION_VERSION;
 use super::store::ContextStore;
 use crate::error::Result;
+use crate::evidence::index::{self as evidence, Attachment};
 use crate::repo::Repo;
 use crate::store::txn::Txn;
 use crate::store::{self, sha256_hex};
@@ -98,15 +98,20 @@ fn copy_checklists(
         let sha = sha256_hex(&bytes);
         let to_rel = store.rel(&format!("evidence/checklists/{name}"));
         txn.put(&to_rel, &bytes)?;
-        attachments.push(serde_json::json!({
-            "id": &sha[..16],
-            "type": "file",
-            "path": to_rel,
-            "sha256": sha,
-            "size": bytes.len(),
-            "created_at": now,
-            "description": format!("Checklist copied from {CHECKLIST_DIR}/{name}"),
-        }));
+        attachments.push(Attachment {
+            id: sha[..16].to_string(),
+            kind: "file".into(),
+            path: format!("{CHECKLIST_DIR}/{name}"),
+            sha256: sha.clone(),
+            size: Some(bytes.len() as u64),
+            created_at: now.to_string(),
+            description: Some(format!("Checklist copied from {CHECKLIST_DIR}/{name}")),
+            compression: None,
+            metadata: None,
+            stored_path: Some(to_rel),
+            source_path: None,
+            extra: Map::new(),
+        });
         sources.push(SourceFile {
             path: format!("{CHECKLIST_DIR}/{name}"),
             sha256: sha,

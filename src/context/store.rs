@@ -80,7 +80,11 @@ impl ContextStore {
             &repo.root,
             format!("{OUTPUT_DIR}/.locks/{}.lock", self.id),
             format!("{OUTPUT_DIR}/.txn/{}", self.id),
-            vec![Allow::tree(self.rel_dir.clone())],
+            vec![
+                Allow::tree(self.rel_dir.clone()),
+                // Where `--complete` keeps the archive of the context it removes.
+                Allow::files(format!("{OUTPUT_DIR}/.completed/{}", self.id)),
+            ],
         )
     }
 
@@ -230,15 +234,26 @@ impl ContextStore {
     /// `false` when there was none. Never through a link, and never a lock taken (so nothing
     /// created) when there is nothing to remove.
     pub fn purge(&self, repo: &Repo) -> Result<bool> {
+        Ok(self.purge_after(repo, |_| Ok(()))?.is_some())
+    }
+
+    /// [`ContextStore::purge`], with `before` staging more in the same change first (a copy
+    /// of the context); when it fails, nothing changes. `None` when there was no context
+    /// directory.
+    pub fn purge_after<T>(
+        &self,
+        repo: &Repo,
+        before: impl FnOnce(&mut Txn) -> Result<T>,
+    ) -> Result<Option<T>> {
         // Nothing there and nothing pending: nothing to remove, and nothing created (no lock
         // file, no `.agent-output/` in a repository that never had a context).
         let locked = match self.read_lock(repo) {
             Ok(locked) => locked,
-            Err(e) if e.code == ErrorCode::E051 => return Ok(false),
+            Err(e) if e.code == ErrorCode::E051 => return Ok(None),
             Err(e) => return Err(e),
         };
         match std::fs::symlink_metadata(&self.dir) {
-            Err(_) => return Ok(false),
+            Err(_) => return Ok(None),
             // Something else under the context's name is not a context: never removed as one.
             Ok(meta) if !meta.is_dir() => {
                 return Err(StateError::Corrupt {
@@ -250,9 +265,10 @@ impl ContextStore {
             Ok(_) => {}
         }
         let mut txn = locked.begin();
+        let kept = before(&mut txn)?;
         txn.remove(&self.rel_dir)?;
         txn.commit()?;
-        Ok(true)
+        Ok(Some(kept))
     }
 
     pub fn missing(&self) -> Error {

@@ -2,10 +2,10 @@
 //! SHA-256 and the JSON state transaction. State files are written only through `store/`
 //! (moving a released quarantine entry and removing the old copy are the only other changes).
 
-mod atomic;
+pub mod atomic;
 pub mod fault;
 pub mod fs;
-mod hash;
+pub mod hash;
 mod json;
 mod lock;
 pub mod paths;

@@ -299,7 +299,7 @@ fn complete_says_what_it_removed() {
         run.stdout.contains("  Exceptions removed: 1 ")
             && run
                 .stdout
-                .contains("  Context cache removed: .agent-output/TASK-0104/\n"),
+                .contains("  Context cache removed: .agent-output/TASK-0104/ (kept as .agent-output/.completed/TASK-0104/context-"),
         "{}",
         run.stdout
     );

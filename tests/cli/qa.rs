@@ -156,10 +156,16 @@ fn record_qa_stores_the_baseline_the_role_result_and_the_log() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|e| e["path"] == kept)
+        .find(|e| e["stored_path"] == kept)
         .unwrap()
         .clone();
     assert_eq!(entry["type"], "qa_output");
+    // `path` says where the evidence came from, `stored_path` where its copy is kept.
+    assert_eq!(entry["path"], "qa/eslint-fail.log");
+    assert_eq!(entry["id"], &sha[..16]);
+    assert_eq!(entry["metadata"]["command"], d["command"]);
+    assert_eq!(entry["metadata"]["exit_code"], 1);
+    assert_eq!(entry["metadata"]["duration_ms"], d["duration_ms"]);
     assert_eq!(entry["sha256"], sha.as_str());
     assert_eq!(entry["size"], log.len());
     assert_eq!(entry["metadata"]["command_id"], "lint");

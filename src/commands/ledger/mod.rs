@@ -8,7 +8,7 @@ use crate::app::{CommandInfo, Ctx, Verb, emit};
 use crate::error::Result;
 use crate::ledger::STATUSES;
 use crate::output::{Printer, Shape};
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 pub const TITLE: &str = "Exception ledger";
 
@@ -35,15 +35,6 @@ pub struct Flags {
     #[arg(long, value_enum, value_name = "TYPE", help_heading = "Options")]
     exception_type: Option<ExceptionType>,
 
-    /// Same as --exception-type
-    #[arg(
-        long = "type",
-        value_enum,
-        value_name = "TYPE",
-        help_heading = "Options"
-    )]
-    type_: Option<ExceptionType>,
-
     /// Exception message (--add-exception; --error-details works too)
     #[arg(long, value_name = "TEXT", help_heading = "Options")]
     message: Option<String>,
@@ -69,7 +60,11 @@ impl Flags {
     pub fn verb(self, shared: &super::Shared) -> Option<Result<Box<dyn Verb>>> {
         let cmd = if let Some(id) = self.add_exception {
             // Two spellings of one option: both given, they must agree.
-            if let (Some(a), Some(b)) = (self.exception_type, self.type_)
+            let type_ = match shared.type_in(&crate::ledger::EXCEPTION_TYPES) {
+                Ok(t) => t.and_then(|t| ExceptionType::from_str(&t, false).ok()),
+                Err(e) => return Some(Err(e)),
+            };
+            if let (Some(a), Some(b)) = (self.exception_type, type_)
                 && a != b
             {
                 return super::usage(format!(
@@ -85,7 +80,7 @@ impl Flags {
                     "--message and --error-details are the same option for --add-exception: pass one",
                 );
             }
-            let Some(exception_type) = self.exception_type.or(self.type_) else {
+            let Some(exception_type) = self.exception_type.or(type_) else {
                 return super::usage(
                     "--add-exception needs --type TYPE (or --exception-type TYPE): malformed_yaml, missing_standards, empty_acceptance_criteria or invalid_schema",
                 );

@@ -1,6 +1,6 @@
 //! Task lifecycle: `--claim`, `--complete`, `--archive`, `--lint`, `--bootstrap-evidence`.
 
-pub mod evidence;
+pub mod clarifications_stub;
 pub mod lint;
 pub mod transitions;
 
@@ -41,7 +41,7 @@ pub struct Flags {
 pub enum Cmd {
     Change(Action, String),
     Lint(String),
-    BootstrapEvidence(TaskId),
+    ClarificationsStub(TaskId),
 }
 
 impl Flags {
@@ -55,7 +55,7 @@ impl Flags {
         } else if let Some(path) = self.lint {
             Cmd::Lint(path)
         } else if let Some(id) = self.bootstrap_evidence {
-            Cmd::BootstrapEvidence(id)
+            Cmd::ClarificationsStub(id)
         } else {
             return None;
         };
@@ -70,7 +70,7 @@ impl Verb for Cmd {
             Cmd::Change(Action::Complete, _) => &COMPLETE,
             Cmd::Change(Action::Archive, _) => &ARCHIVE,
             Cmd::Lint(_) => &LINT,
-            Cmd::BootstrapEvidence(_) => &BOOTSTRAP_EVIDENCE,
+            Cmd::ClarificationsStub(_) => &BOOTSTRAP_EVIDENCE,
         }
     }
 
@@ -78,7 +78,9 @@ impl Verb for Cmd {
         Ok(match self {
             Cmd::Change(action, task) => emit(ctx, out, transitions::run(ctx, *action, task)?),
             Cmd::Lint(path) => emit(ctx, out, lint::run(ctx, path)?),
-            Cmd::BootstrapEvidence(id) => emit(ctx, out, evidence::run(ctx, id.as_str())?),
+            Cmd::ClarificationsStub(id) => {
+                emit(ctx, out, clarifications_stub::run(ctx, id.as_str())?)
+            }
         })
     }
 }

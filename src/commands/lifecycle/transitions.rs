@@ -4,6 +4,7 @@
 use crate::app::Ctx;
 use crate::context::store::{ContextStore, OUTPUT_DIR};
 use crate::error::{Error, ErrorCode, Result};
+use crate::evidence::keep::{KeptContext, keep_context};
 use crate::ledger::LedgerFile;
 use crate::notify;
 use crate::output::{Report, Text};
@@ -49,6 +50,9 @@ pub struct LifecycleReport {
     pub exceptions_removed: usize,
     /// True when --complete removed the task's context cache (`.agent-output/<ID>/`).
     pub context_removed: bool,
+    /// Where --complete kept the context it removed (a deterministic `tar.zst` and its
+    /// listing), and the command that restores it; `null` when there was none.
+    pub context_archive: Option<KeptContext>,
     /// The channel that accepted the completion notification, if any.
     pub notified: Option<&'static str>,
     /// True when this run finished a completion that an earlier, interrupted run had begun.
@@ -74,6 +78,7 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
         status: previous.clone(),
         exceptions_removed: 0,
         context_removed: false,
+        context_archive: None,
         notified: None,
         resumed: false,
     };
@@ -275,7 +280,8 @@ fn after_completion(ctx: &Ctx, task: &Task, report: &mut LifecycleReport) {
             task.id, e.message
         )),
     }
-    report.context_removed = purge_context(ctx, &task.id);
+    report.context_archive = purge_context(ctx, &task.id);
+    report.context_removed = report.context_archive.is_some();
     // Last: the only step that can wait on the network.
     let config = notify::Config::from_env(|k| std::env::var(k).ok());
     let outcome = notify::send(&config, &notify::completion_message(&task.id, &task.title));
@@ -285,17 +291,21 @@ fn after_completion(ctx: &Ctx, task: &Task, report: &mut LifecycleReport) {
     }
 }
 
-/// Remove `.agent-output/<ID>/` under the context's own lock (a concurrent context change
-/// finishes first), never through a link. True when there was one and it is gone.
-fn purge_context(ctx: &Ctx, id: &str) -> bool {
-    match ContextStore::of(&ctx.repo, id).purge(&ctx.repo) {
-        Ok(removed) => removed,
+/// Archive `.agent-output/<ID>/` into `.agent-output/.completed/<ID>/`, then remove it, under
+/// the context's own lock (a concurrent context change finishes first), never through a link.
+/// The archive when there was a context and it is gone; a context that cannot be archived is
+/// kept (with a warning): the agents' evidence is never destroyed by a completion.
+fn purge_context(ctx: &Ctx, id: &str) -> Option<KeptContext> {
+    let store = ContextStore::of(&ctx.repo, id);
+    let now = crate::clock::iso(ctx.clock.now());
+    match store.purge_after(&ctx.repo, |txn| keep_context(&store, txn, &now)) {
+        Ok(kept) => kept,
         Err(e) => {
             ctx.warn(format!(
-                "Warning: the context cache of {id} was not removed: {}",
+                "Warning: the context cache of {id} was not removed (it is kept as it is; nothing was archived): {}",
                 e.message
             ));
-            false
+            None
         }
     }
 }
@@ -340,10 +350,10 @@ impl Report for LifecycleReport {
                         self.exceptions_removed
                     ));
                 }
-                if self.context_removed {
+                if let Some(kept) = &self.context_archive {
                     s.push_str(&format!(
-                        "  Context cache removed: {OUTPUT_DIR}/{}/\n",
-                        self.task_id
+                        "  Context cache removed: {OUTPUT_DIR}/{}/ (kept as {})\n  Restore it with: {}\n",
+                        self.task_id, kept.path, kept.restore
                     ));
                 }
                 if let Some(channel) = self.notified {

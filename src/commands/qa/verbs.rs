@@ -4,10 +4,10 @@
 
 use crate::app::Ctx;
 use crate::clock::iso;
-use crate::context::evidence;
 use crate::context::model::Context;
 use crate::context::store::ContextStore;
 use crate::error::{Error, ErrorCode, Result};
+use crate::evidence::index::{self as evidence, Attachment};
 use crate::git::Git;
 use crate::output::{Report, Text};
 use crate::qa::compare::{Change, Comparison, QaResult, QaResults, compare};
@@ -220,26 +220,37 @@ fn read_log(
 /// List the staged log copy in the evidence index (under the task's lock).
 fn keep_log(store: &ContextStore, txn: &mut Txn, log: &ReadLog, now: &str) -> Result<()> {
     let r = &log.result;
+    let Some(sha) = r.log_sha256.clone() else {
+        return Ok(());
+    };
+    let metadata = json!({
+        "command": r.command,
+        "exit_code": r.exit_code,
+        "duration_ms": r.duration_ms,
+        "command_id": r.command_id,
+        "command_type": r.command_type,
+        "agent": r.agent,
+    });
     evidence::add(
         store,
         txn,
-        vec![json!({
-            "id": r.log_sha256.as_deref().map(|s| &s[..16]),
-            "type": "qa_output",
-            "path": log.kept,
-            "sha256": r.log_sha256,
-            "size": log.size,
-            "created_at": now,
-            "description": format!("QA output: {}", r.command),
-            "metadata": {
-                "command": r.command,
-                "command_id": r.command_id,
-                "command_type": r.command_type,
-                "exit_code": r.exit_code,
-                "agent": r.agent,
-                "source_log_path": r.source_log_path,
-            },
-        })],
+        vec![Attachment {
+            id: sha[..16].to_string(),
+            kind: "qa_output".into(),
+            path: r
+                .source_log_path
+                .clone()
+                .unwrap_or_else(|| log.kept.clone()),
+            sha256: sha,
+            size: Some(log.size),
+            created_at: now.to_string(),
+            description: Some(format!("QA output: {}", r.command)),
+            compression: None,
+            metadata: metadata.as_object().cloned(),
+            stored_path: Some(log.kept.clone()),
+            source_path: None,
+            extra: Map::new(),
+        }],
     )
 }
 

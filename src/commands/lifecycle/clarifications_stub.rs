@@ -7,12 +7,14 @@ use crate::output::{Report, Text};
 use crate::store;
 use serde::Serialize;
 
-pub const EVIDENCE_DIR: &str = "docs/evidence/tasks";
+/// Where clarification stubs go (the "evidence" of the task docs, not the evidence family's
+/// attachments under `.agent-output/<ID>/evidence/`).
+pub const STUB_DIR: &str = "docs/evidence/tasks";
 
 #[derive(Debug, Serialize)]
-pub struct BootstrapReport {
+pub struct StubReport {
     pub task_id: String,
-    /// Absolute path of the evidence file.
+    /// Absolute path of the clarifications stub.
     pub path: String,
     /// Repo-relative path, as `clarifications.evidence_path` takes it.
     pub evidence_path: String,
@@ -20,9 +22,9 @@ pub struct BootstrapReport {
     pub created: bool,
 }
 
-pub fn run(ctx: &Ctx, id: &str) -> Result<BootstrapReport> {
-    let rel = format!("{EVIDENCE_DIR}/{id}-clarifications.md");
-    let dir = ctx.repo.state_dir(EVIDENCE_DIR)?;
+pub fn run(ctx: &Ctx, id: &str) -> Result<StubReport> {
+    let rel = format!("{STUB_DIR}/{id}-clarifications.md");
+    let dir = ctx.repo.state_dir(STUB_DIR)?;
     let path = dir.join(format!("{id}-clarifications.md"));
     let today = ctx.clock.now().format("%Y-%m-%d").to_string();
     let created = match store::atomic_create(&path, template(id, &today).as_bytes(), None) {
@@ -30,7 +32,7 @@ pub fn run(ctx: &Ctx, id: &str) -> Result<BootstrapReport> {
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
         Err(e) => return Err(store::StateError::io(&path, "write", e).into()),
     };
-    Ok(BootstrapReport {
+    Ok(StubReport {
         task_id: id.to_string(),
         path: path.display().to_string(),
         evidence_path: rel,
@@ -100,7 +102,7 @@ REPLACE: what was checked by hand, on which build.
     )
 }
 
-impl Report for BootstrapReport {
+impl Report for StubReport {
     fn text(&self, out: &mut Text) {
         if !self.created {
             out.stdout.push_str(&format!(

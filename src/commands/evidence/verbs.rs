@@ -1,0 +1,398 @@
+//! The evidence commands: input checks, the progress bar, reports. The work is in `evidence/`.
+
+use super::super::args::TaskId;
+use crate::app::Ctx;
+use crate::context::store::ContextStore;
+use crate::error::{Error, ErrorCode, Result};
+use crate::evidence::archive::Extracted;
+use crate::evidence::attach::{self, Request};
+use crate::evidence::index::{Attachment, Index};
+use crate::evidence::keep::{self, Restored};
+use crate::evidence::verify::{self, Finding};
+use crate::evidence::{Kind, human_size};
+use crate::output::{Report, Text, table};
+use crate::text::field;
+use serde::Serialize;
+use serde_json::{Map, Value};
+use std::io::IsTerminal;
+
+/// The longest description, in characters.
+pub const MAX_DESCRIPTION: usize = 200;
+
+/// `--attach-evidence`, its options checked.
+#[derive(Debug)]
+pub struct AttachInput {
+    id: TaskId,
+    kind: Kind,
+    path: String,
+    description: Option<String>,
+    metadata: Option<Map<String, Value>>,
+}
+
+impl AttachInput {
+    /// E002 for a description over 200 characters and for metadata that is not a JSON object
+    /// (or whose `command`, `exit_code` or `duration_ms` has the wrong type).
+    pub fn new(
+        id: TaskId,
+        kind: Kind,
+        path: String,
+        description: Option<String>,
+        metadata: Option<String>,
+    ) -> Result<AttachInput> {
+        if let Some(d) = &description {
+            let n = d.chars().count();
+            if n > MAX_DESCRIPTION {
+                return Err(Error::new(
+                    ErrorCode::E002,
+                    format!(
+                        "--description is {n} characters long; at most {MAX_DESCRIPTION} are kept"
+                    ),
+                )
+                .with_detail("field", "--description")
+                .with_detail("length", n)
+                .with_detail("limit", MAX_DESCRIPTION)
+                .with_recovery("Shorten the description (details belong in the evidence itself)"));
+            }
+        }
+        let metadata = metadata.map(|m| parse_metadata(&m)).transpose()?;
+        Ok(AttachInput {
+            id,
+            kind,
+            path,
+            description,
+            metadata,
+        })
+    }
+}
+
+fn parse_metadata(raw: &str) -> Result<Map<String, Value>> {
+    let bad = |why: String| {
+        Error::new(ErrorCode::E002, format!("Invalid --metadata: {why}"))
+            .with_detail("field", "--metadata")
+            .with_detail("actual", crate::text::prefix(raw, 200))
+            .with_recovery(
+                "Pass a JSON object, e.g. --metadata '{\"command\": \"pnpm test\", \"exit_code\": 0, \"duration_ms\": 5120}'",
+            )
+    };
+    let value: Value = serde_json::from_str(raw)
+        .map_err(|e| bad(format!("not JSON ({e})")).with_detail("error", e.to_string()))?;
+    let Value::Object(map) = value else {
+        return Err(bad("a JSON object is expected".into()));
+    };
+    type Check = (&'static str, fn(&Value) -> bool, &'static str);
+    let checks: [Check; 3] = [
+        ("command", Value::is_string, "a string"),
+        ("exit_code", |v| v.is_i64(), "an integer"),
+        ("duration_ms", |v| v.is_u64(), "a non-negative integer"),
+    ];
+    for (key, ok, what) in checks {
+        if let Some(v) = map.get(key)
+            && !ok(v)
+        {
+            return Err(bad(format!("\"{key}\" must be {what}, not {v}")));
+        }
+    }
+    Ok(map)
+}
+
+/// A spinner with the bytes read, on stderr when it is a terminal; nothing otherwise.
+fn progress_bar(what: &str) -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{spinner} {msg} {bytes} ({bytes_per_sec})")
+    {
+        bar.set_style(style);
+    }
+    bar.set_message(format!("reading {}", field(what)));
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(bar)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Skipped {
+    pub path: String,
+    pub reason: String,
+}
+
+/// The attachment record, plus what this run did.
+#[derive(Debug, Serialize)]
+pub struct AttachReport {
+    #[serde(flatten)]
+    pub attachment: Attachment,
+    /// The same content was attached before: its entry was updated.
+    pub updated: bool,
+    /// Entries of a directory left out of its archive.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<Skipped>,
+    /// Metadata the type requires that nobody gave (also a warning).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_metadata: Vec<&'static str>,
+}
+
+pub fn attach(ctx: &Ctx, input: &AttachInput) -> Result<AttachReport> {
+    let id = input.id.as_str();
+    let store = ContextStore::of(&ctx.repo, id);
+    store.check_links(&ctx.repo)?;
+    if !store.exists() {
+        return Err(store.missing());
+    }
+    let source = attach::resolve(&ctx.repo, &ctx.cwd, &input.path, id)?;
+    let now = crate::clock::iso(ctx.clock.now());
+    let bar = progress_bar(&input.path);
+    let mut progress = |n: u64| {
+        if let Some(bar) = &bar {
+            bar.set_position(n);
+        }
+    };
+    let request = Request {
+        kind: input.kind,
+        source: &source,
+        description: input.description.clone(),
+        metadata: input.metadata.clone(),
+        now: &now,
+    };
+    let done = attach::attach(&ctx.repo, &store, &request, &mut progress);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let done = done?;
+    for (path, reason) in &done.skipped {
+        ctx.warn(format!(
+            "Warning: left out of the archive of {}: {} ({reason})",
+            field(&input.path),
+            field(path)
+        ));
+    }
+    if !done.missing_metadata.is_empty() {
+        ctx.warn(format!(
+            "Warning: {} evidence {} has no {} (no QA result of {id} has this log): pass them with --metadata, or record the log with --record-qa first",
+            input.kind.as_str(),
+            done.attachment.id,
+            done.missing_metadata.join(", ")
+        ));
+    }
+    Ok(AttachReport {
+        attachment: done.attachment,
+        updated: done.updated,
+        skipped: done
+            .skipped
+            .into_iter()
+            .map(|(path, reason)| Skipped { path, reason })
+            .collect(),
+        missing_metadata: done.missing_metadata,
+    })
+}
+
+impl Report for AttachReport {
+    fn text(&self, out: &mut Text) {
+        let a = &self.attachment;
+        let s = &mut out.stdout;
+        s.push_str(&format!(
+            "✓ Evidence {}: {}\n  Type: {}\n  Path: {}\n",
+            if self.updated { "updated" } else { "attached" },
+            field(&a.id),
+            field(&a.kind),
+            field(&a.path)
+        ));
+        if let Some(stored) = &a.stored_path {
+            s.push_str(&format!("  Stored: {}\n", field(stored)));
+        }
+        if let Some(size) = a.size {
+            s.push_str(&format!("  Size: {}\n", human_size(size)));
+        }
+        if let Some(c) = &a.compression {
+            s.push_str(&format!(
+                "  Archive: {} of {} (listing {})\n",
+                field(&c.format),
+                human_size(c.original_size),
+                field(&c.index_path)
+            ));
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct ListReport {
+    pub task_id: String,
+    pub evidence: Vec<Attachment>,
+    pub count: usize,
+}
+
+/// The task's evidence, in index order (`kind` keeps one type). No context directory: an empty
+/// list, and nothing created.
+pub fn list(ctx: &Ctx, id: &str, kind: Option<Kind>) -> Result<ListReport> {
+    let store = ContextStore::of(&ctx.repo, id);
+    store.check_links(&ctx.repo)?;
+    let index = if std::fs::symlink_metadata(&store.dir).is_ok() || store.unsettled(&ctx.repo) {
+        let _locked = store.read_lock(&ctx.repo)?;
+        Index::load(&store)?
+    } else {
+        Index::default()
+    };
+    let evidence: Vec<Attachment> = index
+        .evidence
+        .into_iter()
+        .filter(|a| kind.is_none_or(|k| a.kind == k.as_str()))
+        .collect();
+    Ok(ListReport {
+        task_id: id.to_string(),
+        count: evidence.len(),
+        evidence,
+    })
+}
+
+impl Report for ListReport {
+    fn text(&self, out: &mut Text) {
+        if self.evidence.is_empty() {
+            out.stdout
+                .push_str(&format!("No evidence for {}\n", self.task_id));
+            return;
+        }
+        out.stdout
+            .push_str(&format!("Evidence of {} ({}):\n", self.task_id, self.count));
+        let rows: Vec<[String; 5]> = self
+            .evidence
+            .iter()
+            .map(|a| {
+                [
+                    a.id.clone(),
+                    a.kind.clone(),
+                    a.size.map(human_size).unwrap_or_default(),
+                    a.description.clone().unwrap_or_default(),
+                    a.stored_path.clone().unwrap_or_else(|| a.path.clone()),
+                ]
+            })
+            .collect();
+        table(out, ["ID", "TYPE", "SIZE", "DESCRIPTION", "STORED"], &rows);
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct VerifyReport {
+    pub task_id: String,
+    pub checked: usize,
+    pub intact: usize,
+    pub missing: usize,
+    pub modified: usize,
+    pub findings: Vec<Finding>,
+    #[serde(skip)]
+    pub failure: Option<Error>,
+}
+
+/// Every piece of the task's evidence re-hashed; E026 (exit 20) when any is missing or
+/// modified, with the findings in the error's details.
+pub fn verify(ctx: &Ctx, id: &str) -> Result<VerifyReport> {
+    let store = ContextStore::of(&ctx.repo, id);
+    let _locked = store.read_lock(&ctx.repo)?;
+    if !store.exists() {
+        return Err(store.missing());
+    }
+    let index = Index::load(&store)?;
+    let checked = verify::verify(&ctx.repo, &store, &index);
+    let count = |status: &str| {
+        checked
+            .findings
+            .iter()
+            .filter(|f| f.status == status)
+            .count()
+    };
+    let (missing, modified) = (count("missing"), count("modified"));
+    let failure = (!checked.findings.is_empty()).then(|| {
+        Error::new(
+            ErrorCode::E026,
+            format!(
+                "{} of {} piece(s) of evidence of {id} are not what was attached: {missing} missing, {modified} modified",
+                checked.findings.len(),
+                checked.checked
+            ),
+        )
+        .with_detail("task_id", id)
+        .with_detail("missing", missing)
+        .with_detail("modified", modified)
+        .with_detail("findings", &checked.findings)
+        .with_recovery(format!(
+            "Find out what changed them; attach the evidence again from a trusted copy (tasks --attach-evidence {id} …)"
+        ))
+    });
+    Ok(VerifyReport {
+        task_id: id.to_string(),
+        checked: checked.checked,
+        intact: checked.checked - checked.findings.len(),
+        missing,
+        modified,
+        findings: checked.findings,
+        failure,
+    })
+}
+
+impl Report for VerifyReport {
+    fn text(&self, out: &mut Text) {
+        let s = &mut out.stdout;
+        if self.findings.is_empty() {
+            s.push_str(&format!(
+                "✓ {} piece(s) of evidence of {} are intact\n",
+                self.checked, self.task_id
+            ));
+            return;
+        }
+        s.push_str(&format!(
+            "{} of {} piece(s) of evidence of {} are not what was attached:\n",
+            self.findings.len(),
+            self.checked,
+            self.task_id
+        ));
+        for f in &self.findings {
+            s.push_str(&format!(
+                "  ✖ {} {} {} {}: {}\n",
+                field(&f.id),
+                f.status,
+                field(&f.kind),
+                field(&f.path),
+                field(&f.reason)
+            ));
+            for m in &f.members {
+                s.push_str(&format!("      {} {}\n", m.status, field(&m.path)));
+            }
+        }
+    }
+
+    fn failure(&self) -> Option<&Error> {
+        self.failure.as_ref()
+    }
+}
+
+pub fn extract(ctx: &Ctx, id: &str, eid: &str, to: &str) -> Result<Restored> {
+    let store = ContextStore::of(&ctx.repo, id);
+    store.check_links(&ctx.repo)?;
+    keep::extract(&ctx.repo, &store, eid, &ctx.cwd.join(to))
+}
+
+impl Report for Restored {
+    fn text(&self, out: &mut Text) {
+        let Extracted {
+            files,
+            directories,
+            links,
+            bytes,
+            ..
+        } = &self.extracted;
+        out.stdout.push_str(&format!(
+            "✓ Extracted {} of {} into {}\n  {files} file(s), {directories} directory(ies), {links} link(s), {}\n",
+            self.id,
+            self.task_id,
+            field(&self.to),
+            human_size(*bytes)
+        ));
+        for name in &self.extracted.created {
+            out.stdout
+                .push_str(&format!("  Created: {}\n", field(name)));
+        }
+        for (path, why) in &self.extracted.skipped {
+            out.stdout
+                .push_str(&format!("  Skipped: {} ({})\n", field(path), field(why)));
+        }
+    }
+}
