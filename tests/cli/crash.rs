@@ -283,6 +283,38 @@ const CASES: &[Case] = &[
         next: &["--get-context", ID],
     },
     Case {
+        name: "attach-evidence",
+        setup: with_context,
+        args: &[
+            "--attach-evidence",
+            ID,
+            "--type",
+            "log",
+            "--path",
+            "qa/lint.log",
+        ],
+        exit: 0,
+        next: &["--list-evidence", ID],
+    },
+    Case {
+        name: "attach-evidence-directory",
+        setup: |repo| {
+            with_context(repo);
+            repo.write("shots/home.png", "png")
+                .write("shots/nested/detail.png", "png 2");
+        },
+        args: &[
+            "--attach-evidence",
+            ID,
+            "--type",
+            "directory",
+            "--path",
+            "shots",
+        ],
+        exit: 0,
+        next: &["--verify-evidence", ID],
+    },
+    Case {
         name: "compare-qa",
         setup: |repo| {
             with_context(repo);
@@ -717,6 +749,8 @@ crash_tests! {
     add_exception => "add-exception",
     resolve_exception => "resolve-exception",
     bootstrap_evidence => "bootstrap-evidence",
+    attach_evidence => "attach-evidence",
+    attach_evidence_directory => "attach-evidence-directory",
 }
 
 /// `--complete` removes the context under the context's own lock: a concurrent `--mark-blocked`

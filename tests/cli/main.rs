@@ -5,6 +5,7 @@ mod cache;
 mod cli;
 mod context;
 mod crash;
+mod evidence;
 mod explain;
 mod forms;
 mod graph_verbs;

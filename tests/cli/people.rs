@@ -231,3 +231,49 @@ fn an_unknown_log_with_a_command_id_infers_exit_0() {
     assert_eq!(doc["data"]["exit_code"], 0);
     assert_eq!(doc["data"]["exit_code_inferred"], true);
 }
+
+#[test]
+fn attaching_shows_progress_on_a_terminal_and_nothing_when_piped() {
+    let repo = TestRepo::new();
+    repo.task(
+        "tasks/backend/TASK-0601.task.yaml",
+        "TASK-0601",
+        "todo",
+        "P1",
+        "scope:\n  in: [src/]\nplan:\n  - id: 1\n    outputs: [src/a.ts]\ndeliverables: [src/a.ts]\nacceptance_criteria:\n  - works\n",
+    )
+    .write(".gitignore", "shots/\n")
+    .commit();
+    let init = repo.run(&["--init-context", "TASK-0601"]);
+    assert_eq!(init.code, 0, "{}", init.stderr);
+    repo.write("shots/a.png", vec![7u8; 300_000]);
+    let (code, shown, stdout) = crate::support::run_with_stderr_on_terminal(
+        repo.root(),
+        &[
+            "--attach-evidence",
+            "TASK-0601",
+            "--type",
+            "directory",
+            "--path",
+            "shots",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("reading shots"), "{shown:?}");
+    let doc: serde_json::Value =
+        serde_json::from_str(&stdout).expect("stdout stays one JSON document");
+    assert_eq!(doc["data"]["type"], "archive");
+    // Piped: no progress at all.
+    let run = repo.run(&[
+        "--attach-evidence",
+        "TASK-0601",
+        "--type",
+        "directory",
+        "--path",
+        "shots",
+    ]);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stderr, "", "nothing on a pipe");
+}

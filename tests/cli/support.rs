@@ -341,6 +341,28 @@ impl Server {
 /// Run the binary with stdout on a pseudo-terminal (as a person at a terminal sees it); stderr
 /// is captured apart. Returns (exit code, what the terminal showed).
 pub fn run_on_terminal(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+    let (code, shown, _) = on_terminal(cwd, args, env, Shown::Stdout);
+    (code, shown)
+}
+
+/// Run with stderr on a terminal and stdout piped: (exit code, what the terminal showed,
+/// stdout).
+pub fn run_with_stderr_on_terminal(cwd: &Path, args: &[&str]) -> (i32, String, String) {
+    on_terminal(cwd, args, &[], Shown::Stderr)
+}
+
+#[derive(PartialEq)]
+enum Shown {
+    Stdout,
+    Stderr,
+}
+
+fn on_terminal(
+    cwd: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    shown_stream: Shown,
+) -> (i32, String, String) {
     use std::io::Read;
     use std::os::fd::FromRawFd;
     let (mut master, mut slave) = (0, 0);
@@ -362,16 +384,20 @@ pub fn run_on_terminal(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32,
             std::fs::File::from_raw_fd(slave),
         )
     };
-    let mut child = command()
+    let mut command = command();
+    command
         .args(args)
         .current_dir(cwd)
-        .envs(env.iter().copied())
-        .stdout(slave)
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let status = child.wait().expect("wait");
-    drop(child);
+        .envs(env.iter().copied());
+    if shown_stream == Shown::Stdout {
+        command.stdout(slave).stderr(Stdio::null());
+    } else {
+        command.stderr(slave).stdout(Stdio::piped());
+    }
+    let child = command.spawn().expect("spawn");
+    // The command holds the terminal's slave end: dropped, the terminal ends with the child.
+    drop(command);
+    let out = child.wait_with_output().expect("wait");
     let mut shown = Vec::new();
     let mut master = master;
     let mut buf = [0u8; 4096];
@@ -383,7 +409,8 @@ pub fn run_on_terminal(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> (i32,
         shown.extend_from_slice(&buf[..n]);
     }
     (
-        status.code().unwrap_or(-1),
+        out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&shown).replace("\r\n", "\n"),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
     )
 }

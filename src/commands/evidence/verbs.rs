@@ -108,6 +108,7 @@ fn progress_bar(what: &str) -> Option<indicatif::ProgressBar> {
     }
     bar.set_message(format!("reading {}", field(what)));
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar.tick();
     Some(bar)
 }
 
