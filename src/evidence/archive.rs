@@ -647,6 +647,18 @@ fn member_relative(raw: &[u8]) -> String {
     String::from_utf8_lossy(&rest.join(&b'/')).into_owned()
 }
 
+/// `(path, reason)` pairs as `{"path", "reason"}` objects.
+fn path_and_reason<S: serde::Serializer>(
+    pairs: &[(String, String)],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    s.collect_seq(
+        pairs
+            .iter()
+            .map(|(path, reason)| serde_json::json!({"path": path, "reason": reason})),
+    )
+}
+
 /// What extraction did.
 #[derive(Debug, Serialize)]
 pub struct Extracted {
@@ -658,6 +670,7 @@ pub struct Extracted {
     pub created: Vec<String>,
     /// Entries not restored and why (a link pointing out of the destination, a hard link, a
     /// device…).
+    #[serde(serialize_with = "path_and_reason")]
     pub skipped: Vec<(String, String)>,
 }
 

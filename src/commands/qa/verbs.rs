@@ -231,6 +231,14 @@ fn keep_log(store: &ContextStore, txn: &mut Txn, log: &ReadLog, now: &str) -> Re
         "command_type": r.command_type,
         "agent": r.agent,
     });
+    // Unknown values (no agent, no type) are left out rather than stored as null.
+    let metadata: Map<String, Value> = metadata
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     evidence::add(
         store,
         txn,
@@ -246,7 +254,7 @@ fn keep_log(store: &ContextStore, txn: &mut Txn, log: &ReadLog, now: &str) -> Re
             created_at: now.to_string(),
             description: Some(format!("QA output: {}", r.command)),
             compression: None,
-            metadata: metadata.as_object().cloned(),
+            metadata: Some(metadata),
             stored_path: Some(log.kept.clone()),
             source_path: None,
             extra: Map::new(),
