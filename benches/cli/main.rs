@@ -29,7 +29,7 @@ mod generate;
 mod measure;
 
 use generate::{Scenario, Summary};
-use measure::{HELPER_FLAG, Sample, Stats, mib, ms, run_once};
+use measure::{HELPER_FLAG, Sample, Stats, locate_binary, mib, ms, run_once};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -112,34 +112,6 @@ fn parse_options() -> Result<Options, String> {
         return Err("--generate-only needs --dir DIR".to_string());
     }
     Ok(o)
-}
-
-/// The binary to measure: `--bin`/`TASKS_BIN`, else the one cargo built for this bench (under
-/// `cargo bench` that is the optimised target/release/tasks), else target/release/tasks, built
-/// with `cargo build --release` when missing.
-fn locate_binary(explicit: Option<PathBuf>) -> Result<PathBuf, String> {
-    if let Some(bin) = explicit {
-        return Ok(bin);
-    }
-    if let Some(bin) = option_env!("CARGO_BIN_EXE_tasks").map(PathBuf::from)
-        && bin.exists()
-    {
-        return Ok(bin);
-    }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let bin = manifest.join("target/release/tasks");
-    if !bin.exists() {
-        eprintln!("building {} ...", bin.display());
-        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "--release", "--bin", "tasks"])
-            .current_dir(manifest)
-            .status()
-            .map_err(|e| format!("cannot run cargo: {e}"))?;
-        if !status.success() {
-            return Err("cargo build --release failed".to_string());
-        }
-    }
-    Ok(bin)
 }
 
 fn command_output(program: &str, args: &[&str], cwd: &Path) -> Option<String> {

@@ -16,7 +16,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
@@ -186,4 +186,32 @@ pub fn ms(d: Duration) -> String {
 /// KiB as MiB with one decimal.
 pub fn mib(kib: u64) -> String {
     format!("{:.1}", kib as f64 / 1024.0)
+}
+
+/// The binary to measure: `--bin`/`TASKS_BIN`, else the one cargo built for this bench (under
+/// `cargo bench` that is the optimised target/release/tasks), else target/release/tasks, built
+/// with `cargo build --release` when missing.
+pub fn locate_binary(explicit: Option<PathBuf>) -> Result<PathBuf, String> {
+    if let Some(bin) = explicit {
+        return Ok(bin);
+    }
+    if let Some(bin) = option_env!("CARGO_BIN_EXE_tasks").map(PathBuf::from)
+        && bin.exists()
+    {
+        return Ok(bin);
+    }
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = manifest.join("target/release/tasks");
+    if !bin.exists() {
+        eprintln!("building {} ...", bin.display());
+        let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+            .args(["build", "--release", "--bin", "tasks"])
+            .current_dir(manifest)
+            .status()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !status.success() {
+            return Err("cargo build --release failed".to_string());
+        }
+    }
+    Ok(bin)
 }

@@ -18,10 +18,12 @@
 //!                directory's size while extraction runs)
 //!   --out FILE   also write the Markdown report to FILE
 
+// Shared with the cli bench, which uses all of it.
+#[allow(dead_code)]
 #[path = "../cli/measure.rs"]
 mod measure;
 
-use measure::{HELPER_FLAG, Sample, Stats, mib, run_once};
+use measure::{HELPER_FLAG, Sample, Stats, locate_binary, mib, run_once};
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -69,23 +71,6 @@ fn parse_options() -> Result<Options, String> {
         }
     }
     Ok(o)
-}
-
-fn locate_binary(explicit: Option<PathBuf>) -> Result<PathBuf, String> {
-    if let Some(bin) = explicit {
-        return Ok(bin);
-    }
-    if let Some(bin) = option_env!("CARGO_BIN_EXE_tasks").map(PathBuf::from)
-        && bin.exists()
-    {
-        return Ok(bin);
-    }
-    let bin = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/release/tasks");
-    if bin.exists() {
-        Ok(bin)
-    } else {
-        Err("build it first: cargo build --release".into())
-    }
 }
 
 fn run(program: &str, args: &[&str], cwd: &Path) -> Result<String, String> {

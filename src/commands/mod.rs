@@ -38,28 +38,11 @@ pub(crate) const EVERY_STATUS: [&str; 9] = [
     "cannot_repair",
 ];
 
-/// Every value `--type` takes with some command (exception types and evidence kinds), for
-/// completions; each command checks the value against its own set.
-pub(crate) const EVERY_TYPE: [&str; 12] = [
-    "malformed_yaml",
-    "missing_standards",
-    "empty_acceptance_criteria",
-    "invalid_schema",
-    "file",
-    "directory",
-    "archive",
-    "log",
-    "screenshot",
-    "qa_output",
-    "summary",
-    "diff",
-];
-
 /// An option that takes any non-empty text at parse time (each command checks it against its
 /// own set, so that the error lists the values that command takes), but offers every value any
 /// command takes to completions.
 #[derive(Clone, Copy, Debug)]
-struct AnyOf(&'static [&'static str]);
+struct AnyOf(&'static [&'static [&'static str]]);
 
 impl clap::builder::TypedValueParser for AnyOf {
     type Value = String;
@@ -77,7 +60,10 @@ impl clap::builder::TypedValueParser for AnyOf {
         &self,
     ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
         Some(Box::new(
-            self.0.iter().map(clap::builder::PossibleValue::new),
+            self.0
+                .iter()
+                .flat_map(|set| set.iter())
+                .map(clap::builder::PossibleValue::new),
         ))
     }
 }
@@ -96,7 +82,7 @@ pub struct Shared {
     #[arg(
         long,
         value_name = "STATUS",
-        value_parser = AnyOf(&EVERY_STATUS),
+        value_parser = AnyOf(&[&EVERY_STATUS]),
         hide_possible_values = true,
         help_heading = "Options"
     )]
@@ -107,7 +93,7 @@ pub struct Shared {
     #[arg(
         long = "type",
         value_name = "TYPE",
-        value_parser = AnyOf(&EVERY_TYPE),
+        value_parser = AnyOf(&[&crate::ledger::EXCEPTION_TYPES, &crate::evidence::KIND_NAMES]),
         hide_possible_values = true,
         help_heading = "Options"
     )]
