@@ -44,6 +44,16 @@ pub fn requested(argv: &[OsString], cmd: &clap::Command) -> Option<Result<String
         return Some(Ok(command_help(cmd, info)));
     }
     if let Some(verbs) = family_verbs(first) {
+        // `tasks help evidence bogus`: a verb the family does not have.
+        if let Some(verb) = words.get(1) {
+            return Some(Err(Error::usage(format!(
+                "The {first} family has no verb '{verb}' (it has: {})",
+                verbs.join(", ")
+            ))
+            .with_detail("actual", *verb)
+            .with_detail("expected", &verbs)
+            .with_recovery(format!("tasks help {first} lists its verbs"))));
+        }
         return Some(Ok(family_help(first, &verbs)));
     }
     if GLOBAL_WORDS.contains(first) {

@@ -110,6 +110,7 @@ fn copy_checklists(
             metadata: None,
             stored_path: Some(to_rel),
             source_path: None,
+            updated_at: None,
             extra: Map::new(),
         });
         sources.push(SourceFile {

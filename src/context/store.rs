@@ -20,6 +20,8 @@ pub struct ContextStore {
     /// Repo-relative, e.g. `.agent-output/TASK-0001`.
     pub rel_dir: String,
     pub dir: PathBuf,
+    /// The repository root.
+    pub root: PathBuf,
 }
 
 impl ContextStore {
@@ -28,6 +30,7 @@ impl ContextStore {
         ContextStore {
             id: id.to_string(),
             dir: repo.root.join(&rel_dir),
+            root: repo.root.clone(),
             rel_dir,
         }
     }

@@ -19,6 +19,7 @@
 //! Everything is streamed: files are read in bounded buffers while being hashed, compressed and
 //! written; the archive's own hash and size are taken from the bytes as they are written.
 
+use crate::store::beneath::{Dir, Kind};
 use crate::store::hash::Hasher;
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
@@ -27,7 +28,7 @@ use std::ffi::OsStr;
 use std::fs::{self, OpenOptions};
 use std::io::{self, BufReader, Read, Write};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -116,7 +117,27 @@ pub fn write(
             ),
         ));
     }
-    let (entries, skipped) = walk(dir, skip)?;
+    let opened = Dir::open(dir).map_err(|e| at(dir, e))?;
+    write_dir(&opened, dir, prefix, root, created_at, out, skip, progress)
+}
+
+/// [`write`] of a directory already opened (below a root, never through a link: see
+/// `store::beneath`); `shown` names it in messages. Everything below it is opened relative to
+/// it, component by component, without following a link: a directory swapped for a link while
+/// it is archived stops the archive, it is never followed.
+#[allow(clippy::too_many_arguments)]
+pub fn write_dir(
+    dir: &Dir,
+    shown: &Path,
+    prefix: &str,
+    root: &str,
+    created_at: &str,
+    out: &mut dyn Write,
+    skip: &dyn Fn(&str) -> Option<String>,
+    progress: &mut dyn FnMut(u64),
+) -> io::Result<Built> {
+    check_prefix(prefix)?;
+    let (entries, skipped) = walk(dir, shown, skip)?;
 
     let mut sink = HashingWriter {
         inner: out,
@@ -154,7 +175,7 @@ pub fn write(
                 io::empty(),
             )?,
             Walked::File => {
-                let file = archive_file(&mut tar, dir, &entry.path, &name, &mut reporter)?;
+                let file = archive_file(&mut tar, dir, shown, &entry.path, &name, &mut reporter)?;
                 original_size += file.size;
                 files.push(file);
             }
@@ -245,24 +266,23 @@ struct WalkEntry {
 }
 
 /// Every directory, regular file and link under `dir` (links not followed), sorted by path
-/// bytes; and what was left out, sorted.
+/// bytes; and what was left out, sorted. Each directory is opened below `dir` without following
+/// a link, so one swapped for a link during the walk fails it.
 #[allow(clippy::type_complexity)]
 fn walk(
-    dir: &Path,
+    dir: &Dir,
+    shown: &Path,
     skip: &dyn Fn(&str) -> Option<String>,
 ) -> io::Result<(Vec<WalkEntry>, Vec<(String, String)>)> {
     let mut entries = Vec::new();
     let mut skipped = Vec::new();
     let mut pending = vec![String::new()];
     while let Some(rel_dir) = pending.pop() {
-        let fs_dir = if rel_dir.is_empty() {
-            dir.to_path_buf()
-        } else {
-            dir.join(&rel_dir)
-        };
-        for item in fs::read_dir(&fs_dir).map_err(|e| at(&fs_dir, e))? {
-            let item = item.map_err(|e| at(&fs_dir, e))?;
-            let os_name = item.file_name();
+        let fs_dir = shown.join(&rel_dir);
+        let opened = dir
+            .dir(Path::new(&rel_dir))
+            .map_err(|e| link_or(e, &rel_dir, &fs_dir))?;
+        for os_name in opened.entries().map_err(|e| at(&fs_dir, e))? {
             let path = fs_dir.join(&os_name);
             let name = os_name.to_str().ok_or_else(|| not_utf8(&path))?;
             let rel = if rel_dir.is_empty() {
@@ -274,44 +294,51 @@ fn walk(
                 skipped.push((rel, reason));
                 continue;
             }
-            let kind = fs::symlink_metadata(&path)
-                .map_err(|e| at(&path, e))?
-                .file_type();
-            if kind.is_symlink() {
-                let target = fs::read_link(&path).map_err(|e| at(&path, e))?;
-                let target = target.to_str().ok_or_else(|| not_utf8(&path))?.to_string();
-                entries.push(WalkEntry {
-                    path: rel,
-                    kind: Walked::Link(target),
-                });
-            } else if kind.is_dir() {
-                pending.push(rel.clone());
-                entries.push(WalkEntry {
-                    path: rel,
-                    kind: Walked::Dir,
-                });
-            } else if kind.is_file() {
-                entries.push(WalkEntry {
-                    path: rel,
-                    kind: Walked::File,
-                });
-            } else {
-                let why = if kind.is_fifo() {
-                    "a FIFO"
-                } else if kind.is_socket() {
-                    "a socket"
-                } else if kind.is_char_device() || kind.is_block_device() {
-                    "a device"
-                } else {
-                    "not a regular file, directory or link"
-                };
-                skipped.push((rel, why.to_string()));
-            }
+            let why = match opened.kind(&os_name).map_err(|e| at(&path, e))? {
+                Kind::Link => {
+                    let target = opened.read_link(&os_name).map_err(|e| at(&path, e))?;
+                    let target = target.to_str().ok_or_else(|| not_utf8(&path))?.to_string();
+                    entries.push(WalkEntry {
+                        path: rel,
+                        kind: Walked::Link(target),
+                    });
+                    continue;
+                }
+                Kind::Dir => {
+                    pending.push(rel.clone());
+                    entries.push(WalkEntry {
+                        path: rel,
+                        kind: Walked::Dir,
+                    });
+                    continue;
+                }
+                Kind::File => {
+                    entries.push(WalkEntry {
+                        path: rel,
+                        kind: Walked::File,
+                    });
+                    continue;
+                }
+                Kind::Fifo => "a FIFO",
+                Kind::Socket => "a socket",
+                Kind::Device => "a device",
+                Kind::Other => "not a regular file, directory or link",
+            };
+            skipped.push((rel, why.to_string()));
         }
     }
     entries.sort_by(|a, b| a.path.as_bytes().cmp(b.path.as_bytes()));
     skipped.sort();
     Ok((entries, skipped))
+}
+
+/// An error opening `rel` below the archived directory: a link where a directory or file was
+/// (ELOOP, ENOTDIR) means it changed while it was archived.
+fn link_or(e: io::Error, rel: &str, path: &Path) -> io::Error {
+    match e.raw_os_error() {
+        Some(libc::ELOOP) | Some(libc::ENOTDIR) => changed(if rel.is_empty() { "." } else { rel }),
+        _ => at(path, e),
+    }
 }
 
 /// A header with the fixed metadata of every member.
@@ -370,25 +397,23 @@ fn append_long<W: Write>(
 /// Stream one regular file into the archive; its index entry.
 fn archive_file<W: Write>(
     tar: &mut tar::Builder<W>,
-    dir: &Path,
+    dir: &Dir,
+    shown: &Path,
     rel: &str,
     name: &str,
     progress: &mut Progress<'_>,
 ) -> io::Result<IndexedFile> {
-    let path = dir.join(rel);
-    // O_NOFOLLOW: a file swapped for a link since the walk is refused (ELOOP); O_NONBLOCK: one
-    // swapped for a FIFO does not block the open (and is refused below).
-    let file = OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(&path)
-        .map_err(|e| {
-            if e.raw_os_error() == Some(libc::ELOOP) {
-                changed(rel)
-            } else {
-                at(&path, e)
-            }
-        })?;
+    let path = shown.join(rel);
+    // Opened below the archived directory, no component followed if it is a link (one swapped
+    // in since the walk is refused), non-blocking (a FIFO swapped in does not block the open),
+    // and checked to be a regular file.
+    let file = dir.file(Path::new(rel)).map_err(|e| {
+        if e.kind() == io::ErrorKind::Other && e.raw_os_error().is_none() {
+            changed(rel)
+        } else {
+            link_or(e, rel, &path)
+        }
+    })?;
     let meta = file.metadata().map_err(|e| at(&path, e))?;
     if !meta.file_type().is_file() {
         return Err(changed(rel));
@@ -856,6 +881,12 @@ fn link_allowed(path: &[u8], target: &[u8]) -> Result<(), String> {
 }
 
 /// The first pass: every member's path and type checked, nothing written.
+/// The first step of [`extract`] alone: every member checked (`Hostile` for one that would
+/// leave the destination), nothing written.
+pub fn validate(open: &dyn Fn() -> io::Result<Box<dyn Read>>) -> Result<(), ExtractError> {
+    scan(open).map(|_| ())
+}
+
 fn scan(open: &dyn Fn() -> io::Result<Box<dyn Read>>) -> Result<Scan, ExtractError> {
     let (mut tar, failed) = open_tar(open()?)?;
     let mut members = Vec::new();
@@ -963,6 +994,7 @@ pub fn extract(
         }
     }
     let created = create_missing(to)?;
+    sweep_abandoned(to);
     let result = unpack(open, to, plan);
     if result.is_err() {
         for dir in created.iter().rev() {
@@ -970,6 +1002,36 @@ pub fn extract(
         }
     }
     result
+}
+
+/// The name of an extraction's temporary directory in `to`: this prefix, the process id, `-`
+/// and a random part.
+const EXTRACTING: &str = ".tasks-extract-";
+
+/// Remove what extractions killed midway left in `to`: temporary directories of processes
+/// that no longer run (their files never reached their names in `to`).
+fn sweep_abandoned(to: &Path) {
+    let Ok(entries) = fs::read_dir(to) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(EXTRACTING))
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<libc::pid_t>().ok())
+            .filter(|pid| *pid > 0)
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only asks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// Create `to` and its missing parents; the ones created, outermost first.
@@ -1019,7 +1081,7 @@ fn unpack(
     plan: Scan,
 ) -> Result<Extracted, ExtractError> {
     let tmp = tempfile::Builder::new()
-        .prefix(".tasks-extract-")
+        .prefix(&format!("{EXTRACTING}{}-", std::process::id()))
         .tempdir_in(to)
         .map_err(|e| at(to, e))?;
     let base = tmp.path();

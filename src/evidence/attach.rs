@@ -11,6 +11,7 @@ use crate::context::store::{ContextStore, OUTPUT_DIR};
 use crate::error::{Error, ErrorCode, Result};
 use crate::qa::compare::{QaResult, QaResults};
 use crate::repo::Repo;
+use crate::store::beneath::Dir;
 use crate::store::{StateError, hash::Hasher};
 use serde_json::{Map, Value};
 use std::io::{self, Read, Write};
@@ -90,13 +91,15 @@ pub fn resolve(repo: &Repo, cwd: &Path, given: &str, task: &str) -> Result<Sourc
         .with_detail("path", given)
         .with_recovery("Attach a regular file or a directory"));
     }
-    // The record keeps the path as named when the name stays in the repository, else where
-    // it led.
+    // The record keeps the path as named when that name, read as text, leads to the file that
+    // is read (`docs/latest.png`, a link to `shots/2.png`); otherwise (`link/../x`, where the
+    // file system resolves `..` after the link) where it led.
     let base = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
     let lexical = normalize(&base.join(given));
     let rel = repo
         .relative(&lexical)
         .filter(|_| lexical.starts_with(&repo.root))
+        .filter(|_| lexical.canonicalize().is_ok_and(|p| p == resolved))
         .or_else(|| repo.relative(&resolved))
         .unwrap_or_default();
     Ok(Source {
@@ -137,6 +140,8 @@ pub struct Attached {
     pub attachment: Attachment,
     /// An entry with the same content was there and was updated.
     pub updated: bool,
+    /// That entry, as it was.
+    pub previous: Option<Attachment>,
     /// Entries of a directory left out of its archive, with why.
     pub skipped: Vec<(String, String)>,
     /// Metadata the design requires of this kind that nobody gave.
@@ -158,7 +163,7 @@ pub fn attach(
     let opened = if req.source.is_dir {
         None
     } else {
-        Some(open_file(req)?)
+        Some(open_file(repo, req)?)
     };
     let locked = store.read_lock(repo)?;
     let context = store.load()?;
@@ -204,7 +209,8 @@ pub fn attach(
         })
         .collect();
     let replaced = index.upsert(attachment.clone());
-    let updated = replaced.iter().any(|e| e.id == attachment.id);
+    let previous = replaced.iter().find(|e| e.id == attachment.id).cloned();
+    let updated = previous.is_some();
     // Copies no entry names any more (the same content attached under another name) go.
     for old in &replaced {
         let owned = [
@@ -223,6 +229,7 @@ pub fn attach(
     Ok(Attached {
         attachment,
         updated,
+        previous,
         skipped,
         missing_metadata,
         from_qa,
@@ -253,35 +260,49 @@ fn check_kind(req: &Request) -> Result<()> {
     }
 }
 
-/// Open the resolved file (never through a link) and refuse it when it is over the limit.
-fn open_file(req: &Request) -> Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let path = &req.source.resolved;
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
-        .open(path)
-        .map_err(|e| StateError::io(path, "read", e))?;
+/// Open the resolved file below the repository root, no component followed if it is a link
+/// (a directory swapped for a link since `resolve` checked it is refused, not followed), and
+/// refuse it when it is over the limit.
+fn open_file(repo: &Repo, req: &Request) -> Result<std::fs::File> {
+    let rel = req
+        .source
+        .resolved
+        .strip_prefix(&repo.root)
+        .map_err(|_| raced(req))?;
+    let file = Dir::open(&repo.root)
+        .and_then(|root| root.file(rel))
+        .map_err(|e| opened(e, req))?;
     let meta = file
         .metadata()
-        .map_err(|e| StateError::io(path, "read", e))?;
-    if !meta.is_file() {
-        return Err(Error::new(
-            ErrorCode::E002,
-            format!(
-                "{} is not a regular file",
-                crate::text::field(&req.source.given)
-            ),
-        )
-        .with_detail("path", &req.source.given)
-        .with_recovery("Attach a regular file or a directory"));
-    }
+        .map_err(|e| StateError::io(&req.source.resolved, "read", e))?;
     if let Some(limit) = req.kind.limit()
         && meta.len() > limit
     {
         return Err(over_limit(req, meta.len(), limit));
     }
     Ok(file)
+}
+
+/// A source that is not what `resolve` checked any more: E002, nothing read.
+fn raced(req: &Request) -> Error {
+    Error::new(
+        ErrorCode::E002,
+        format!(
+            "{} changed while it was checked (a link appeared on its way, or it is no longer a regular file); nothing was read",
+            crate::text::field(&req.source.given)
+        ),
+    )
+    .with_detail("path", &req.source.given)
+    .with_recovery("Attach it again once nothing else is changing it")
+}
+
+/// An error opening the checked source below the root.
+fn opened(e: std::io::Error, req: &Request) -> Error {
+    match e.raw_os_error() {
+        Some(libc::ELOOP) | Some(libc::ENOTDIR) => raced(req),
+        None if e.kind() == io::ErrorKind::Other => raced(req),
+        _ => StateError::io(&req.source.resolved, "read", e).into(),
+    }
 }
 
 fn over_limit(req: &Request, size: u64, limit: u64) -> Error {
@@ -413,6 +434,7 @@ fn record(req: &Request, sha256: &str, size: u64, path: String, stored: String) 
         metadata: req.metadata.clone(),
         stored_path: Some(stored),
         source_path: None,
+        updated_at: None,
         extra: Map::new(),
     }
 }
@@ -435,21 +457,56 @@ fn archive_dir(
         .unwrap_or("evidence")
         .to_string();
     let name = stored_name(&prefix);
-    let state = repo.root.join(OUTPUT_DIR);
+    let (state, git) = (repo.root.join(OUTPUT_DIR), repo.root.join(".git"));
     let skip = |rel: &str| -> Option<String> {
-        (dir.join(rel) == state).then(|| "the tool's own state directory".to_string())
+        let path = dir.join(rel);
+        if path == state {
+            Some("the tool's own state directory".into())
+        } else if path == git {
+            Some("the repository's git directory".into())
+        } else {
+            None
+        }
     };
-    let root = repo.relative(dir).unwrap_or_default();
+    let root = repo
+        .relative(dir)
+        .filter(|r| !r.is_empty())
+        .unwrap_or_else(|| ".".into());
+    let rel = dir.strip_prefix(&repo.root).map_err(|_| raced(req))?;
+    let opened_dir = Dir::open(&repo.root)
+        .and_then(|r| r.dir(rel))
+        .map_err(|e| opened(e, req))?;
     let built = txn
         .put_named(
-            |out| archive::write(dir, &prefix, &root, req.now, out, &skip, progress),
+            |out| {
+                archive::write_dir(
+                    &opened_dir, dir, &prefix, &root, req.now, out, &skip, progress,
+                )
+            },
             |b: &archive::Built| {
                 store.rel(&format!("{ARCHIVES}/{name}-{}.tar.zst", &b.sha256[..16]))
             },
         )
         .map_err(|e| match e {
-            StateError::Io { source, .. } => Error::new(
-                ErrorCode::E040,
+            // A file that changed or vanished while it was archived, or a name the listing
+            // cannot hold: the directory is the problem (E002, E040); a full disk or a
+            // permission is the system's (E041, as any write).
+            StateError::Io { source, .. }
+                if source.raw_os_error().is_none()
+                    && matches!(
+                        source.kind(),
+                        io::ErrorKind::NotFound
+                            | io::ErrorKind::Other
+                            | io::ErrorKind::InvalidData
+                            | io::ErrorKind::InvalidInput
+                    ) =>
+            {
+                Error::new(
+                if source.kind() == io::ErrorKind::NotFound {
+                    ErrorCode::E040
+                } else {
+                    ErrorCode::E002
+                },
                 format!(
                     "Could not archive {}: {}",
                     crate::text::field(&req.source.given),
@@ -457,7 +514,8 @@ fn archive_dir(
                 ),
             )
             .with_detail("path", &req.source.given)
-            .with_recovery("Check that the directory can be read and is not changing, then retry"),
+            .with_recovery("Nothing was written. Make sure nothing changes the directory while it is archived (and every name in it is UTF-8), then retry")
+            }
             e => e.into(),
         })?;
     let id = &built.sha256[..16];

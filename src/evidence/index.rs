@@ -8,7 +8,8 @@ use crate::store::{self, StateError, txn::Txn};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// The index, relative to the task's directory.
+/// The evidence directory and the index, relative to the task's directory.
+pub const EVIDENCE_DIR: &str = "evidence";
 pub const INDEX: &str = "evidence/index.json";
 
 /// One piece of evidence (schemas §1.1), plus `stored_path`.
@@ -35,6 +36,9 @@ pub struct Attachment {
     /// (additive; `tasks.py` kept none and pointed `path` at the original).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stored_path: Option<String>,
+    /// When the same content was last attached again (additive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<String>,
     /// For an archived directory: the directory, repo-relative (additive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_path: Option<String>,
@@ -86,6 +90,11 @@ impl Index {
     /// The task's index as stored (the caller holds the task's lock): empty when there is none,
     /// E052 when it cannot be read as an index (never replaced then).
     pub fn load(store: &ContextStore) -> Result<Index> {
+        // Never read through a link: not the task's directory, not `evidence/` (E002).
+        if crate::store::paths::existing_state_dir(&store.root, &store.rel(EVIDENCE_DIR))?.is_none()
+        {
+            return Ok(Index::default());
+        }
         let path = store.dir.join(INDEX);
         let raw: Option<Value> = store::read_json(&path)?;
         let Some(raw) = raw else {
@@ -100,18 +109,24 @@ impl Index {
         })
     }
 
-    /// Add `new`, replacing the entry with the same id (one entry per content) and any entry
-    /// whose stored copy `new` replaces. A re-attachment without a description keeps the old
-    /// one, and metadata keys it does not give are kept. Returns the entries replaced.
+    /// Add `new`: an entry with the same id (the same content) is updated in place — it keeps
+    /// its place in the list and its `created_at`, gets `updated_at`, keeps its description
+    /// when `new` has none and the metadata keys `new` does not give; any other entry whose
+    /// stored copy `new` replaces goes. Returns the entries replaced (as they were).
     pub fn upsert(&mut self, mut new: Attachment) -> Vec<Attachment> {
-        let (replaced, kept): (Vec<Attachment>, Vec<Attachment>) =
-            std::mem::take(&mut self.evidence)
-                .into_iter()
-                .partition(|e| {
-                    e.id == new.id
-                        || (new.stored_path.is_some() && e.stored_path == new.stored_path)
-                });
-        self.evidence = kept;
+        let mut replaced = Vec::new();
+        let mut place = None;
+        let mut kept = Vec::with_capacity(self.evidence.len() + 1);
+        for e in std::mem::take(&mut self.evidence) {
+            if e.id == new.id {
+                place = Some(kept.len());
+                replaced.push(e);
+            } else if new.stored_path.is_some() && e.stored_path == new.stored_path {
+                replaced.push(e);
+            } else {
+                kept.push(e);
+            }
+        }
         if let Some(old) = replaced.iter().find(|e| e.id == new.id) {
             if new.description.is_none() {
                 new.description = old.description.clone();
@@ -121,8 +136,16 @@ impl Index {
                 merged.extend(new.metadata.take().unwrap_or_default());
                 new.metadata = Some(merged);
             }
+            new.updated_at = Some(std::mem::replace(
+                &mut new.created_at,
+                old.created_at.clone(),
+            ));
         }
-        self.evidence.push(new);
+        match place {
+            Some(i) => kept.insert(i, new),
+            None => kept.push(new),
+        }
+        self.evidence = kept;
         replaced
     }
 

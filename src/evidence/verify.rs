@@ -107,7 +107,7 @@ fn check(repo: &Repo, store: &ContextStore, a: &Attachment) -> Result<(), Box<Fi
     }
 }
 
-type ArchiveProblem = (&'static str, String, Vec<MemberFinding>);
+pub(super) type ArchiveProblem = (&'static str, String, Vec<MemberFinding>);
 
 /// The archive's listing is what was recorded, and the archive's files are what it lists.
 fn check_archive(
@@ -125,7 +125,23 @@ fn check_archive(
                 Vec::new(),
             )
         })?;
-    let listing = read_limited(&index_path, MAX_LISTING).map_err(|e| {
+    check_listed(
+        archive_path,
+        &index_path,
+        &c.index_path,
+        c.index_sha256.as_deref(),
+    )
+}
+
+/// The archive at `archive_path` holds exactly the files its listing (`listing_path`, shown as
+/// `shown`) lists, and the listing is the one recorded (`listing_sha`, when there is one).
+pub(super) fn check_listed(
+    archive_path: &std::path::Path,
+    listing_path: &std::path::Path,
+    shown: &str,
+    listing_sha: Option<&str>,
+) -> Result<(), ArchiveProblem> {
+    let listing = read_limited(listing_path, MAX_LISTING).map_err(|e| {
         let status = if e.kind() == io::ErrorKind::NotFound {
             "missing"
         } else {
@@ -133,23 +149,23 @@ fn check_archive(
         };
         (
             status,
-            format!("its listing {} cannot be read: {e}", c.index_path),
+            format!("its listing {shown} cannot be read: {e}"),
             Vec::new(),
         )
     })?;
-    if let Some(expected) = &c.index_sha256
+    if let Some(expected) = listing_sha
         && crate::store::hash::sha256_hex(&listing) != *expected
     {
         return Err((
             "modified",
-            format!("its listing {} was edited", c.index_path),
+            format!("its listing {shown} was edited"),
             Vec::new(),
         ));
     }
     let index: ArchiveIndex = serde_json::from_slice(&listing).map_err(|e| {
         (
             "modified",
-            format!("its listing {} is not a listing: {e}", c.index_path),
+            format!("its listing {shown} is not a listing: {e}"),
             Vec::new(),
         )
     })?;

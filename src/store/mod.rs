@@ -3,6 +3,7 @@
 //! (moving a released quarantine entry and removing the old copy are the only other changes).
 
 pub mod atomic;
+pub mod beneath;
 pub mod fault;
 pub mod fs;
 pub mod hash;

@@ -235,9 +235,12 @@ impl Domain {
         self.allowed.iter().find(|a| a.covers(target))
     }
 
-    /// Whether a directory at `target` may be removed (or replaced).
+    /// Whether a directory at `target` may be removed (or replaced): only the directory of a
+    /// tree rule itself (a purged context), never one below it.
     fn may_remove_directory(&self, target: &str) -> bool {
-        self.rule(target).is_some_and(|a| a.what == Allowed::Tree)
+        self.allowed
+            .iter()
+            .any(|a| a.what == Allowed::Tree && a.prefix == target)
     }
 }
 
@@ -631,7 +634,15 @@ impl Txn<'_> {
                 path: root.join(target),
                 reason,
             })?;
-        self.locked.target(target, false)?;
+        if let Some(path) = self.locked.target(target, false)?
+            && std::fs::symlink_metadata(&path).is_ok_and(|m| m.is_dir())
+            && !self.locked.domain.may_remove_directory(target)
+        {
+            return Err(StateError::BadPath {
+                path,
+                reason: "a directory where this change may only remove a file".into(),
+            });
+        }
         let i = self.slot(target, Kind::Remove);
         let staged = self.locked.staged(i);
         if exists(&staged) {

@@ -845,13 +845,25 @@ fn complete_keeps_the_context_as_a_restorable_archive() {
     assert_eq!(
         restore,
         format!(
-            "tasks --extract-evidence {ID} --id {} --to .agent-output",
-            kept["id"].as_str().unwrap()
+            "tasks --extract-evidence {ID} --id {} --to {}",
+            kept["id"].as_str().unwrap(),
+            repo.abs(".agent-output")
         )
     );
-    // The command it names brings the context back, byte for byte.
+    // The task's evidence list points at what --complete kept.
+    let (code, doc, _) = repo.json(&["--list-evidence", ID]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["data"]["count"], 0);
+    assert_eq!(doc["data"]["completed_contexts"][0]["id"], kept["id"]);
+    assert_eq!(doc["data"]["completed_contexts"][0]["restore"], restore);
+    // The command it names brings the context back, byte for byte, from any directory.
     let args: Vec<&str> = restore.split(' ').skip(1).collect();
-    let (code, doc, _) = repo.json(&args);
+    repo.write("src/deep/keep.txt", "x");
+    let mut all = args.clone();
+    all.extend(["--format", "json"]);
+    let run = crate::support::run_in(&repo.root().join("src/deep"), &all);
+    let doc = run.json();
+    let code = run.code;
     assert_eq!(code, 0, "{doc}");
     assert_eq!(doc["data"]["source"], "completed_context");
     assert_eq!(evidence_state(&repo), before);
@@ -904,4 +916,200 @@ fn the_index_of_tasks_py_is_read_and_its_entries_verified_where_they_point() {
     );
     assert_eq!((code, error_code(&doc)), (50, "E052"), "{doc}");
     assert_eq!(repo.read(INDEX), "{not json");
+}
+
+#[test]
+fn extraction_refuses_an_archive_whose_files_differ_from_its_listing() {
+    let repo = repo();
+    shots(&repo, 0);
+    let (_, dir, _) = attach(&repo, &["--type", "directory", "--path", "shots"]);
+    let d = &dir["data"];
+    // The archive rebuilt with other content, its record's hashes fixed, its listing untouched.
+    let forged = build_archive(&[
+        ("shots/home.png", b"evil".as_slice()),
+        ("shots/extra.bin", vec![0u8; 4096].as_slice()),
+    ]);
+    let sha = sha256(&forged);
+    repo.write(d["stored_path"].as_str().unwrap(), &forged);
+    let mut idx = index(&repo);
+    for e in idx["evidence"].as_array_mut().unwrap() {
+        if e["id"] == d["id"] {
+            e["id"] = json!(&sha[..16]);
+            e["sha256"] = json!(sha);
+        }
+    }
+    repo.write(INDEX, serde_json::to_vec_pretty(&idx).unwrap());
+    let out = tempfile::tempdir().unwrap();
+    let (code, doc, _) = repo.json(&[
+        "--extract-evidence",
+        ID,
+        "--id",
+        &sha[..16],
+        "--to",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!((code, error_code(&doc)), (20, "E026"), "{doc}");
+    assert!(
+        files_under(out.path(), |_| true).is_empty(),
+        "nothing written"
+    );
+    assert!(std::fs::read_dir(out.path()).unwrap().next().is_none());
+}
+
+#[test]
+fn an_extraction_killed_midway_is_cleaned_up_by_the_next_one() {
+    let repo = repo();
+    shots(&repo, 0);
+    let (_, dir, _) = attach(&repo, &["--type", "directory", "--path", "shots"]);
+    let out = tempfile::tempdir().unwrap();
+    // What a killed extraction leaves: its temporary directory, named after a process that is gone.
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    let left = out.path().join(format!(".tasks-extract-{pid}-abc123"));
+    std::fs::create_dir_all(left.join("shots")).unwrap();
+    std::fs::write(left.join("shots/half.png"), "half").unwrap();
+    // One of a process that still runs is not touched.
+    let running = out
+        .path()
+        .join(format!(".tasks-extract-{}-live", std::process::id()));
+    std::fs::create_dir_all(&running).unwrap();
+    let (code, doc, _) = repo.json(&[
+        "--extract-evidence",
+        ID,
+        "--id",
+        dir["data"]["id"].as_str().unwrap(),
+        "--to",
+        out.path().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{doc}");
+    assert!(!left.exists(), "the abandoned directory is removed");
+    assert!(running.exists());
+    assert!(out.path().join("shots/home.png").exists());
+}
+
+#[test]
+fn state_that_is_not_the_tools_own_is_refused_and_never_read() {
+    let repo = repo();
+    repo.write("qa/a.log", "a\n");
+    attach(&repo, &["--type", "log", "--path", "qa/a.log"]);
+    // The evidence directory replaced by a link to an index somewhere else.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(
+        outside.path().join("index.json"),
+        r#"{"version": 1, "evidence": [{"id": "aaaaaaaaaaaaaaaa", "type": "file", "path": "SECRET-FROM-OUTSIDE", "sha256": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "created_at": "x"}]}"#,
+    )
+    .unwrap();
+    let evidence = repo.root().join(DIR).join("evidence");
+    std::fs::rename(&evidence, repo.root().join("evidence-real")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), &evidence).unwrap();
+    for args in [
+        vec!["--list-evidence", ID],
+        vec!["--verify-evidence", ID],
+        vec![
+            "--extract-evidence",
+            ID,
+            "--id",
+            "aaaaaaaaaaaaaaaa",
+            "--to",
+            "x",
+        ],
+    ] {
+        let (code, doc, run) = repo.json(&args);
+        assert_eq!((code, error_code(&doc)), (10, "E002"), "{args:?}: {doc}");
+        assert!(!run.stdout.contains("SECRET-FROM-OUTSIDE"), "{args:?}");
+    }
+    std::fs::remove_file(&evidence).unwrap();
+    std::fs::rename(repo.root().join("evidence-real"), &evidence).unwrap();
+    // A planted journal that removes the evidence directory: refused, nothing removed.
+    repo.write(
+        ".agent-output/.txn/TASK-0501/journal.json",
+        r#"{"version":1,"ops":[{"kind":"remove","target":".agent-output/TASK-0501/evidence"}]}"#,
+    );
+    let before = evidence_state(&repo);
+    let (code, doc, _) = repo.json(&["--list-evidence", ID]);
+    assert_eq!((code, error_code(&doc)), (50, "E052"), "{doc}");
+    assert_eq!(evidence_state(&repo), before);
+    let _ = std::fs::remove_dir_all(repo.root().join(".agent-output/.txn/TASK-0501"));
+    // Metadata nested deeper than an index can hold is refused before it breaks the index.
+    let deep = format!("{{\"x\": {}{}}}", "[".repeat(40), "]".repeat(40));
+    let (code, doc, _) = attach(
+        &repo,
+        &["--type", "log", "--path", "qa/a.log", "--metadata", &deep],
+    );
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    let (code, _, _) = repo.json(&["--list-evidence", ID]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn attaching_again_updates_the_entry_in_place_and_says_what_changed() {
+    let repo = repo();
+    repo.write("qa/a.log", "a\n").write("qa/b.log", "b\n");
+    repo.write("screens/home.png", "same bytes")
+        .write("shots/tablet.png", "same bytes");
+    let (_, a, _) = attach(
+        &repo,
+        &[
+            "--type",
+            "log",
+            "--path",
+            "qa/a.log",
+            "--description",
+            "first",
+        ],
+    );
+    attach(&repo, &["--type", "log", "--path", "qa/b.log"]);
+    let created = a["data"]["created_at"].clone();
+    let (code, again, run) = attach(
+        &repo,
+        &[
+            "--type",
+            "log",
+            "--path",
+            "qa/a.log",
+            "--description",
+            "second",
+        ],
+    );
+    assert_eq!(code, 0, "{again}");
+    assert!(run.warnings().is_empty(), "{}", run.stderr);
+    let ids: Vec<Value> = entries(&repo).iter().map(|e| e["id"].clone()).collect();
+    assert_eq!(ids[ids.len() - 2], a["data"]["id"], "keeps its place");
+    assert_eq!(again["data"]["created_at"], created);
+    assert!(again["data"]["updated_at"].is_string());
+    assert_eq!(again["data"]["description"], "second");
+    // The same bytes from another file: one entry, and a warning names what it was.
+    let (_, _, _) = attach(
+        &repo,
+        &[
+            "--type",
+            "screenshot",
+            "--path",
+            "screens/home.png",
+            "--description",
+            "Home screen",
+        ],
+    );
+    let (code, doc, run) = attach(
+        &repo,
+        &["--type", "screenshot", "--path", "shots/tablet.png"],
+    );
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["data"]["path"], "shots/tablet.png");
+    let warnings = run.warnings();
+    assert_eq!(warnings.len(), 1, "{}", run.stderr);
+    assert!(
+        warnings[0].contains("screens/home.png") && warnings[0].contains("Home screen"),
+        "{}",
+        warnings[0]
+    );
+    // --type directory lists the archives of directories.
+    let (_, _, _) = attach(&repo, &["--type", "directory", "--path", "shots"]);
+    let (code, doc, _) = repo.json(&["--list-evidence", ID, "--type", "directory"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["data"]["count"], 1);
+    assert_eq!(doc["data"]["evidence"][0]["source_path"], "shots");
+    let run = repo.run(&["--list-evidence", ID, "--type", "diff"]);
+    assert_eq!(run.stdout, "No evidence of type diff for TASK-0501\n");
 }

@@ -290,8 +290,9 @@ pub static PURGE_CONTEXT: CommandInfo = CommandInfo {
     shape: Shape::Flat,
     reads: &[],
     summary: "delete a task's context directory",
-    about: "Deletes .agent-output/TASK_ID/ and everything in it, in one step. Nothing to delete \
-is not an error (`purged: false`).",
+    about: "Deletes .agent-output/TASK_ID/ and everything in it — its evidence included, with no \
+archive kept (--complete keeps one) — in one step. Nothing to delete is not an error \
+(`purged: false`).",
     examples: &[("tasks --purge-context TASK-0101", "start over")],
     exits: "0 · 10 a linked directory (E002) · 50 something else than a directory in its place (E052)",
 };

@@ -98,8 +98,10 @@ impl Flags {
                     Some("--extract-evidence"),
                 )));
             }
-            let Some(to) = self.to else {
-                return super::usage("--extract-evidence needs --to DIR");
+            let Some(to) = self.to.filter(|t| !t.is_empty()) else {
+                return super::usage(
+                    "--extract-evidence needs --to DIR (a directory to extract into)",
+                );
             };
             Cmd::Extract { id, eid, to }
         } else {

@@ -16,6 +16,17 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use std::io::IsTerminal;
 
+/// How deep `--metadata` may nest (objects and lists).
+pub const MAX_METADATA_DEPTH: usize = 32;
+
+fn depth(value: &Value) -> usize {
+    match value {
+        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
 /// The longest description, in characters.
 pub const MAX_DESCRIPTION: usize = 200;
 
@@ -55,6 +66,8 @@ impl AttachInput {
             }
         }
         let metadata = metadata.map(|m| parse_metadata(&m)).transpose()?;
+        // An empty description is no description.
+        let description = description.filter(|d| !d.is_empty());
         Ok(AttachInput {
             id,
             kind,
@@ -79,6 +92,13 @@ fn parse_metadata(raw: &str) -> Result<Map<String, Value>> {
     let Value::Object(map) = value else {
         return Err(bad("a JSON object is expected".into()));
     };
+    // The index nests metadata a few levels deep, and JSON readers have depth limits (serde
+    // reads 128): deeper metadata would make the task's index unreadable.
+    if depth(&Value::Object(map.clone())) > MAX_METADATA_DEPTH {
+        return Err(bad(format!(
+            "nested more than {MAX_METADATA_DEPTH} levels deep"
+        )));
+    }
     type Check = (&'static str, fn(&Value) -> bool, &'static str);
     let checks: [Check; 3] = [
         ("command", Value::is_string, "a string"),
@@ -167,6 +187,22 @@ pub fn attach(ctx: &Ctx, input: &AttachInput) -> Result<AttachReport> {
             field(path)
         ));
     }
+    if let Some(old) = &done.previous
+        && (old.path != done.attachment.path || old.kind != done.attachment.kind)
+    {
+        ctx.warn(format!(
+            "Warning: the same content was attached before as {} {}{}; its entry ({}) now says {} {}",
+            field(&old.kind),
+            field(&old.path),
+            old.description
+                .as_deref()
+                .map(|d| format!(" (\"{}\")", field(d)))
+                .unwrap_or_default(),
+            done.attachment.id,
+            field(&done.attachment.kind),
+            field(&done.attachment.path),
+        ));
+    }
     if !done.missing_metadata.is_empty() {
         ctx.warn(format!(
             "Warning: {} evidence {} has no {} (no QA result of {id} has this log): pass them with --metadata, or record the log with --record-qa first",
@@ -198,7 +234,15 @@ impl Report for AttachReport {
             field(&a.kind),
             field(&a.path)
         ));
-        if let Some(stored) = &a.stored_path {
+        if let Some(d) = &a.description {
+            s.push_str(&format!("  Description: {}\n", field(d)));
+        }
+        if let Some(source) = &a.source_path {
+            s.push_str(&format!("  Source: {}\n", field(source)));
+        }
+        if let Some(stored) = &a.stored_path
+            && *stored != a.path
+        {
             s.push_str(&format!("  Stored: {}\n", field(stored)));
         }
         if let Some(size) = a.size {
@@ -220,6 +264,12 @@ pub struct ListReport {
     pub task_id: String,
     pub evidence: Vec<Attachment>,
     pub count: usize,
+    /// The filter given (`--type`), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub r#type: Option<&'static str>,
+    /// Contexts of this task that `--complete` archived, each with the command that restores it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub completed_contexts: Vec<keep::KeptRef>,
 }
 
 /// The task's evidence, in index order (`kind` keeps one type). No context directory: an empty
@@ -233,27 +283,47 @@ pub fn list(ctx: &Ctx, id: &str, kind: Option<Kind>) -> Result<ListReport> {
     } else {
         Index::default()
     };
+    // `directory` finds the archives of directories (their records say `archive`).
     let evidence: Vec<Attachment> = index
         .evidence
         .into_iter()
-        .filter(|a| kind.is_none_or(|k| a.kind == k.as_str()))
+        .filter(|a| match kind {
+            None => true,
+            Some(Kind::Directory) => a.kind == "archive" && a.source_path.is_some(),
+            Some(k) => a.kind == k.as_str(),
+        })
         .collect();
     Ok(ListReport {
         task_id: id.to_string(),
         count: evidence.len(),
         evidence,
+        r#type: kind.map(Kind::as_str),
+        completed_contexts: keep::kept_contexts(&ctx.repo, &store)?,
     })
 }
 
 impl Report for ListReport {
     fn text(&self, out: &mut Text) {
+        let of_type = self
+            .r#type
+            .map(|t| format!(" of type {t}"))
+            .unwrap_or_default();
+        for kept in &self.completed_contexts {
+            out.stdout.push_str(&format!(
+                "Context kept by --complete: {}\n  Restore it with: {}\n",
+                field(&kept.path),
+                field(&kept.restore)
+            ));
+        }
         if self.evidence.is_empty() {
             out.stdout
-                .push_str(&format!("No evidence for {}\n", self.task_id));
+                .push_str(&format!("No evidence{of_type} for {}\n", self.task_id));
             return;
         }
-        out.stdout
-            .push_str(&format!("Evidence of {} ({}):\n", self.task_id, self.count));
+        out.stdout.push_str(&format!(
+            "Evidence{of_type} of {} ({}):\n",
+            self.task_id, self.count
+        ));
         let rows: Vec<[String; 5]> = self
             .evidence
             .iter()

@@ -112,9 +112,11 @@ pub static COMPLETE: CommandInfo = CommandInfo {
     summary: "→ completed, archived, its exceptions and context cleaned up",
     about: "Completes a task: its status becomes completed and the file moves to \
 docs/completed-tasks/ (never over an existing file), in one crash-safe step. Then its \
-task_completion exceptions leave the ledger, its context cache is removed and a notification is \
-sent when the environment configures one. Running it again after an interruption finishes the \
-clean-up (`resumed: true`).",
+task_completion exceptions leave the ledger, its context cache (.agent-output/TASK_ID/) is \
+archived into .agent-output/.completed/TASK_ID/context-<id>.tar.zst and removed in one step — the \
+output names the archive and the command that restores it (tasks --extract-evidence) — and a \
+notification is sent when the environment configures one. Running it again after an \
+interruption finishes the clean-up (`resumed: true`).",
     examples: &[(
         "tasks --complete TASK-0101",
         "complete and archive TASK-0101",

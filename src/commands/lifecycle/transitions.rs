@@ -298,8 +298,17 @@ fn after_completion(ctx: &Ctx, task: &Task, report: &mut LifecycleReport) {
 fn purge_context(ctx: &Ctx, id: &str) -> Option<KeptContext> {
     let store = ContextStore::of(&ctx.repo, id);
     let now = crate::clock::iso(ctx.clock.now());
-    match store.purge_after(&ctx.repo, |txn| keep_context(&store, txn, &now)) {
-        Ok(kept) => kept,
+    match store.purge_after(&ctx.repo, |txn| keep_context(&ctx.repo, &store, txn, &now)) {
+        Ok(kept) => {
+            for left in kept.iter().flat_map(|k| &k.left_out) {
+                ctx.warn(format!(
+                    "Warning: {} of the context of {id} was not archived ({}) and is removed with it",
+                    crate::text::field(&left.path),
+                    left.reason
+                ));
+            }
+            kept
+        }
         Err(e) => {
             ctx.warn(format!(
                 "Warning: the context cache of {id} was not removed (it is kept as it is; nothing was archived): {}",

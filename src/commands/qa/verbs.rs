@@ -257,6 +257,7 @@ fn keep_log(store: &ContextStore, txn: &mut Txn, log: &ReadLog, now: &str) -> Re
             metadata: Some(metadata),
             stored_path: Some(log.kept.clone()),
             source_path: None,
+            updated_at: None,
             extra: Map::new(),
         }],
     )

@@ -69,11 +69,11 @@ fn a_commit_puts_creates_and_removes_and_leaves_only_the_lock() {
     let mut txn = locked.begin();
     txn.put("data/a.json", b"new a").unwrap();
     txn.create("data/new/c.txt", b"c", None).unwrap();
-    txn.remove("data/sub").unwrap();
+    txn.remove("data/sub/b.txt").unwrap();
     txn.commit().unwrap();
     assert_eq!(f.read("data/a.json").unwrap(), b"new a");
     assert_eq!(f.read("data/new/c.txt").unwrap(), b"c");
-    assert!(!f.root.join("data/sub").exists());
+    assert!(!f.root.join("data/sub/b.txt").exists());
     assert!(f.leftovers().is_empty(), "{:?}", f.leftovers());
 }
 
@@ -298,10 +298,16 @@ fn a_removed_directory_goes_whole_and_a_link_is_removed_not_followed() {
     let locked = f.domain().lock().unwrap();
     let mut txn = locked.begin();
     txn.remove("data/link").unwrap();
-    txn.remove("data/sub").unwrap();
+    // Only the tree's own directory goes as a directory: never one below it.
+    assert!(txn.remove("data/sub").is_err());
     txn.commit().unwrap();
     assert!(std::fs::symlink_metadata(f.root.join("data/link")).is_err());
-    assert!(!f.root.join("data/sub").exists());
+    assert!(f.root.join("data/sub").is_dir());
+    assert!(outside.path().join("keep").exists());
+    let mut txn = locked.begin();
+    txn.remove("data").unwrap();
+    txn.commit().unwrap();
+    assert!(!f.root.join("data").exists());
     assert!(outside.path().join("keep").exists());
 }
 
