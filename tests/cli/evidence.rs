@@ -1112,4 +1112,49 @@ fn attaching_again_updates_the_entry_in_place_and_says_what_changed() {
     assert_eq!(doc["data"]["evidence"][0]["source_path"], "shots");
     let run = repo.run(&["--list-evidence", ID, "--type", "diff"]);
     assert_eq!(run.stdout, "No evidence of type diff for TASK-0501\n");
+    // A long description is cut in the table, never in JSON.
+    let long = "d".repeat(150);
+    attach(
+        &repo,
+        &[
+            "--type",
+            "log",
+            "--path",
+            "qa/b.log",
+            "--description",
+            &long,
+        ],
+    );
+    let run = repo.run(&["--list-evidence", ID, "--type", "log"]);
+    assert!(
+        run.stdout.contains(&format!("{}…", "d".repeat(59))),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains(&"d".repeat(61)), "{}", run.stdout);
+    let (_, doc, _) = repo.json(&["--list-evidence", ID, "--type", "log"]);
+    assert!(
+        doc["data"]["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["description"] == long.as_str())
+    );
+    // --to that is a file: E002, nothing written.
+    let (code, doc, _) = repo.json(&[
+        "--extract-evidence",
+        ID,
+        "--id",
+        doc["data"]["evidence"][0]["id"].as_str().unwrap(),
+        "--to",
+        "qa/a.log",
+    ]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is not a directory"),
+        "{doc}"
+    );
 }

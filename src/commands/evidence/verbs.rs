@@ -332,7 +332,10 @@ impl Report for ListReport {
                     a.id.clone(),
                     a.kind.clone(),
                     a.size.map(human_size).unwrap_or_default(),
-                    a.description.clone().unwrap_or_default(),
+                    a.description
+                        .as_deref()
+                        .map(|d| shorten(d, 60))
+                        .unwrap_or_default(),
                     a.stored_path.clone().unwrap_or_else(|| a.path.clone()),
                 ]
             })
@@ -435,10 +438,30 @@ impl Report for VerifyReport {
     }
 }
 
+/// `text` cut to `max` characters, an ellipsis marking the cut (a table cell; JSON has it whole).
+fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(max - 1).collect();
+        format!("{cut}…")
+    }
+}
+
 pub fn extract(ctx: &Ctx, id: &str, eid: &str, to: &str) -> Result<Restored> {
     let store = ContextStore::of(&ctx.repo, id);
     store.check_links(&ctx.repo)?;
-    keep::extract(&ctx.repo, &store, eid, &ctx.cwd.join(to))
+    let dest = ctx.cwd.join(to);
+    if std::fs::metadata(&dest).is_ok_and(|m| !m.is_dir()) {
+        return Err(Error::new(
+            ErrorCode::E002,
+            format!("--to {} is not a directory", field(to)),
+        )
+        .with_detail("field", "--to")
+        .with_detail("actual", to)
+        .with_recovery("Pass a directory (it is created when it does not exist)"));
+    }
+    keep::extract(&ctx.repo, &store, eid, &dest)
 }
 
 impl Report for Restored {
