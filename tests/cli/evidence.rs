@@ -705,20 +705,11 @@ fn an_archive_whose_files_differ_from_its_listing_is_modified() {
     let (_, dir, _) = attach(&repo, &["--type", "directory", "--path", "shots"]);
     // A forger rewrites the archive with other content and fixes its record's hashes, but
     // cannot fix the listing's recorded hash without the listing no longer matching it.
-    let d = &dir["data"];
-    let stored = d["stored_path"].as_str().unwrap().to_string();
-    let forged = build_archive(&[("shots/home.png", b"evil".as_slice())]);
-    let sha = sha256(&forged);
-    repo.write(&stored, &forged);
-    let mut idx = index(&repo);
-    for e in idx["evidence"].as_array_mut().unwrap() {
-        if e["id"] == d["id"] {
-            e["id"] = json!(&sha[..16]);
-            e["sha256"] = json!(sha);
-            e["size"] = json!(forged.len());
-        }
-    }
-    repo.write(INDEX, serde_json::to_vec_pretty(&idx).unwrap());
+    forge(
+        &repo,
+        &dir["data"],
+        &build_archive(&[("shots/home.png", b"evil".as_slice())]),
+    );
     let (code, doc, _) = repo.json(&["--verify-evidence", ID]);
     assert_eq!((code, error_code(&doc)), (20, "E026"), "{doc}");
     let f = &doc["findings"][0];
@@ -731,6 +722,23 @@ fn an_archive_whose_files_differ_from_its_listing_is_modified() {
         .collect();
     assert!(members.contains(&("home.png", "modified")), "{members:?}");
     assert!(members.contains(&("notes.txt", "missing")), "{members:?}");
+}
+
+/// Replace the stored copy of the record `d` with `forged` and fix the record's id, hash and
+/// size to match (what a forger who can write the task's directory does); the new sha256.
+fn forge(repo: &TestRepo, d: &Value, forged: &[u8]) -> String {
+    let sha = sha256(forged);
+    repo.write(d["stored_path"].as_str().unwrap(), forged);
+    let mut idx = index(repo);
+    for e in idx["evidence"].as_array_mut().unwrap() {
+        if e["id"] == d["id"] {
+            e["id"] = json!(&sha[..16]);
+            e["sha256"] = json!(sha);
+            e["size"] = json!(forged.len());
+        }
+    }
+    repo.write(INDEX, serde_json::to_vec_pretty(&idx).unwrap());
+    sha
 }
 
 /// A tar.zst of `entries` (name bytes written as given, so `../` names are possible).
@@ -923,22 +931,15 @@ fn extraction_refuses_an_archive_whose_files_differ_from_its_listing() {
     let repo = repo();
     shots(&repo, 0);
     let (_, dir, _) = attach(&repo, &["--type", "directory", "--path", "shots"]);
-    let d = &dir["data"];
     // The archive rebuilt with other content, its record's hashes fixed, its listing untouched.
-    let forged = build_archive(&[
-        ("shots/home.png", b"evil".as_slice()),
-        ("shots/extra.bin", vec![0u8; 4096].as_slice()),
-    ]);
-    let sha = sha256(&forged);
-    repo.write(d["stored_path"].as_str().unwrap(), &forged);
-    let mut idx = index(&repo);
-    for e in idx["evidence"].as_array_mut().unwrap() {
-        if e["id"] == d["id"] {
-            e["id"] = json!(&sha[..16]);
-            e["sha256"] = json!(sha);
-        }
-    }
-    repo.write(INDEX, serde_json::to_vec_pretty(&idx).unwrap());
+    let sha = forge(
+        &repo,
+        &dir["data"],
+        &build_archive(&[
+            ("shots/home.png", b"evil".as_slice()),
+            ("shots/extra.bin", vec![0u8; 4096].as_slice()),
+        ]),
+    );
     let out = tempfile::tempdir().unwrap();
     let (code, doc, _) = repo.json(&[
         "--extract-evidence",
