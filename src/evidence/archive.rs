@@ -598,21 +598,47 @@ pub struct MemberFinding {
 /// component is stripped). Links and directories are not compared. Findings are sorted by
 /// path. An archive that cannot be decoded → io error (kind InvalidData).
 pub fn check(archive: &mut dyn Read, index: &ArchiveIndex) -> io::Result<Vec<MemberFinding>> {
-    let expected: HashMap<&str, &IndexedFile> =
-        index.files.iter().map(|f| (f.path.as_str(), f)).collect();
-    let mut seen: HashSet<String> = HashSet::new();
+    let mut expected: HashMap<&str, &IndexedFile> = HashMap::new();
     let mut findings = Vec::new();
+    for file in &index.files {
+        // A listing names each file once: a second entry is not one this tool wrote.
+        if expected.insert(file.path.as_str(), file).is_some() {
+            findings.push(MemberFinding {
+                path: file.path.clone(),
+                status: "unexpected",
+                expected_sha256: Some(file.sha256.clone()),
+                actual_sha256: None,
+            });
+        }
+    }
+    let mut seen: HashSet<String> = HashSet::new();
+    // Every member lies under one top directory (the archived directory's name).
+    let mut top: Option<Vec<u8>> = None;
     let (mut tar, failed) = open_tar(archive)?;
     let mut buf = vec![0u8; BUFFER];
     for entry in tar.entries().map_err(|e| undecodable(e, &failed))? {
         let mut entry = entry.map_err(|e| undecodable(e, &failed))?;
+        let raw = entry.path_bytes().into_owned();
+        let first = raw
+            .split(|&b| b == b'/')
+            .find(|p| !p.is_empty() && *p != b".")
+            .unwrap_or_default()
+            .to_vec();
+        let other_top = top.get_or_insert_with(|| first.clone()) != &first;
         if !matches!(
             entry.header().entry_type(),
             tar::EntryType::Regular | tar::EntryType::Continuous
         ) {
+            if other_top {
+                findings.push(MemberFinding {
+                    path: String::from_utf8_lossy(&raw).into_owned(),
+                    status: "unexpected",
+                    expected_sha256: None,
+                    actual_sha256: None,
+                });
+            }
             continue;
         }
-        let path = member_relative(&entry.path_bytes());
         let mut hasher = Hasher::default();
         loop {
             let n = entry.read(&mut buf).map_err(|e| undecodable(e, &failed))?;
@@ -622,8 +648,16 @@ pub fn check(archive: &mut dyn Read, index: &ArchiveIndex) -> io::Result<Vec<Mem
             hasher.update(&buf[..n]);
         }
         let actual = hasher.hex();
-        match expected.get(path.as_str()) {
-            Some(file) => {
+        // A name that is not UTF-8 cannot be one a listing holds; one under another top
+        // directory, or seen twice, is not the listed file either.
+        let listed = match (other_top, member_relative(&raw)) {
+            (false, Some(path)) if !seen.contains(&path) => {
+                expected.get(path.as_str()).map(|f| (path, *f))
+            }
+            _ => None,
+        };
+        match listed {
+            Some((path, file)) => {
                 if file.sha256 != actual {
                     findings.push(MemberFinding {
                         path: path.clone(),
@@ -635,7 +669,11 @@ pub fn check(archive: &mut dyn Read, index: &ArchiveIndex) -> io::Result<Vec<Mem
                 seen.insert(path);
             }
             None => findings.push(MemberFinding {
-                path,
+                // Relative to the top directory, as listed paths are; whole when it is under
+                // another top directory or not UTF-8.
+                path: member_relative(&raw)
+                    .filter(|_| !other_top)
+                    .unwrap_or_else(|| String::from_utf8_lossy(&raw).into_owned()),
                 status: "unexpected",
                 expected_sha256: None,
                 actual_sha256: Some(actual),
@@ -644,7 +682,8 @@ pub fn check(archive: &mut dyn Read, index: &ArchiveIndex) -> io::Result<Vec<Mem
     }
     drain(tar, &failed)?;
     for file in &index.files {
-        if !seen.contains(&file.path) {
+        if !seen.contains(&file.path) && expected.contains_key(file.path.as_str()) {
+            seen.insert(file.path.clone());
             findings.push(MemberFinding {
                 path: file.path.clone(),
                 status: "missing",
@@ -658,8 +697,8 @@ pub fn check(archive: &mut dyn Read, index: &ArchiveIndex) -> io::Result<Vec<Mem
 }
 
 /// A member's path relative to the archive's top directory (leading `./` and the first
-/// component stripped; a member at the top level keeps its name).
-fn member_relative(raw: &[u8]) -> String {
+/// component stripped; a member at the top level keeps its name); `None` when it is not UTF-8.
+fn member_relative(raw: &[u8]) -> Option<String> {
     let parts: Vec<&[u8]> = raw
         .split(|&b| b == b'/')
         .filter(|p| !p.is_empty() && *p != b".")
@@ -669,7 +708,7 @@ fn member_relative(raw: &[u8]) -> String {
     } else {
         &parts[..]
     };
-    String::from_utf8_lossy(&rest.join(&b'/')).into_owned()
+    String::from_utf8(rest.join(&b'/')).ok()
 }
 
 /// `(path, reason)` pairs as `{"path", "reason"}` objects.
@@ -883,8 +922,9 @@ fn link_allowed(path: &[u8], target: &[u8]) -> Result<(), String> {
 /// The first pass: every member's path and type checked, nothing written.
 /// The first step of [`extract`] alone: every member checked (`Hostile` for one that would
 /// leave the destination), nothing written.
-pub fn validate(open: &dyn Fn() -> io::Result<Box<dyn Read>>) -> Result<(), ExtractError> {
-    scan(open).map(|_| ())
+/// Returns the top-level names it would create.
+pub fn validate(open: &dyn Fn() -> io::Result<Box<dyn Read>>) -> Result<Vec<String>, ExtractError> {
+    scan(open).map(|plan| plan.tops.iter().map(|t| lossy(t)).collect())
 }
 
 fn scan(open: &dyn Fn() -> io::Result<Box<dyn Read>>) -> Result<Scan, ExtractError> {
@@ -994,8 +1034,29 @@ pub fn extract(
         }
     }
     let created = create_missing(to)?;
-    sweep_abandoned(to);
-    let result = unpack(open, to, plan);
+    // From here on the destination is the directory opened now, not whatever its name may
+    // lead to later (a parent swapped for a link mid-extraction redirects nothing).
+    let opened = fs::canonicalize(to).and_then(|real| Dir::open(&real));
+    let handle = match opened {
+        Ok(handle) => handle,
+        Err(e) => {
+            for dir in created.iter().rev() {
+                let _ = fs::remove_dir(dir);
+            }
+            return Err(at(to, e).into());
+        }
+    };
+    let anchored = handle.anchored_path();
+    let base = anchored.as_deref().unwrap_or(to);
+    sweep_abandoned(base);
+    let result = unpack(open, base, plan).map_err(|e| match e {
+        ExtractError::Exists(path) => ExtractError::Exists(
+            path.strip_prefix(base)
+                .map(|rest| to.join(rest))
+                .unwrap_or(path),
+        ),
+        e => e,
+    });
     if result.is_err() {
         for dir in created.iter().rev() {
             let _ = fs::remove_dir(dir);
@@ -1016,11 +1077,18 @@ fn sweep_abandoned(to: &Path) {
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
+        // Exactly the names this tool gives: `<prefix><digits>-<6 letters or digits>`.
         let Some(pid) = name
             .to_str()
             .and_then(|n| n.strip_prefix(EXTRACTING))
-            .and_then(|rest| rest.split('-').next())
-            .and_then(|pid| pid.parse::<libc::pid_t>().ok())
+            .and_then(|rest| rest.split_once('-'))
+            .filter(|(pid, random)| {
+                !pid.is_empty()
+                    && pid.bytes().all(|b| b.is_ascii_digit())
+                    && random.len() == 6
+                    && random.bytes().all(|b| b.is_ascii_alphanumeric())
+            })
+            .and_then(|(pid, _)| pid.parse::<libc::pid_t>().ok())
             .filter(|pid| *pid > 0)
         else {
             continue;
@@ -1082,6 +1150,7 @@ fn unpack(
 ) -> Result<Extracted, ExtractError> {
     let tmp = tempfile::Builder::new()
         .prefix(&format!("{EXTRACTING}{}-", std::process::id()))
+        .rand_bytes(6)
         .tempdir_in(to)
         .map_err(|e| at(to, e))?;
     let base = tmp.path();

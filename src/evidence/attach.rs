@@ -111,7 +111,7 @@ pub fn resolve(repo: &Repo, cwd: &Path, given: &str, task: &str) -> Result<Sourc
 }
 
 /// `path` with `.` and `..` applied to its text.
-fn normalize(path: &Path) -> PathBuf {
+pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {

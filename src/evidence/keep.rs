@@ -14,7 +14,7 @@ use crate::store::StateError;
 use crate::store::beneath::Dir;
 use crate::store::txn::Txn;
 use serde::Serialize;
-use std::io::{self, Write};
+use std::io::{self, Seek, Write};
 use std::path::{Path, PathBuf};
 
 /// Where completed tasks' contexts are kept, per task.
@@ -118,6 +118,8 @@ pub fn kept_contexts(repo: &Repo, store: &ContextStore) -> Result<Vec<KeptRef>> 
         .map(|entries| {
             entries
                 .flatten()
+                // Only plain files: a link or a directory under an archive's name is not one.
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
                 .filter_map(|e| {
                     let n = e.file_name().to_string_lossy().into_owned();
                     let id = n
@@ -141,9 +143,10 @@ pub fn kept_contexts(repo: &Repo, store: &ContextStore) -> Result<Vec<KeptRef>> 
 }
 
 fn restore_command(repo: &Repo, task: &str, id: &str) -> String {
-    // An absolute --to: the command works from any directory.
+    // The repository and an absolute --to: the command works from any directory.
     format!(
-        "tasks --extract-evidence {task} --id {id} --to {}",
+        "tasks --repo-root {} --extract-evidence {task} --id {id} --to {}",
+        shell_word(&repo.root.display().to_string()),
         shell_word(&repo.root.join(OUTPUT_DIR).display().to_string())
     )
 }
@@ -183,7 +186,11 @@ pub struct Restored {
 pub fn extract(repo: &Repo, store: &ContextStore, eid: &str, to: &Path) -> Result<Restored> {
     let found = find(repo, store, eid)?;
     let (archive_rel, archive_path, source) = (found.rel.clone(), found.path.clone(), found.source);
-    let actual = super::verify::hash_file(&archive_path)
+    // One open file for every pass: the bytes checked are the bytes extracted (a path could
+    // be swapped for another archive between two opens).
+    let mut file = super::verify::open_nofollow(&archive_path)
+        .map_err(|e| StateError::io(&archive_path, "read", e))?;
+    let actual = super::verify::hash_reader(&mut file)
         .map_err(|e| StateError::io(&archive_path, "read", e))?;
     if !actual.starts_with(eid) {
         return Err(Error::new(
@@ -199,22 +206,40 @@ pub fn extract(repo: &Repo, store: &ContextStore, eid: &str, to: &Path) -> Resul
         )));
     }
     let open = || -> io::Result<Box<dyn io::Read>> {
-        let file = super::verify::open_nofollow(&archive_path)?;
-        Ok(Box::new(io::BufReader::new(file)))
+        let mut again = file.try_clone()?;
+        again.seek(io::SeekFrom::Start(0))?;
+        Ok(Box::new(io::BufReader::new(again)))
     };
     // A member that would leave the destination refuses the archive first (E002)...
-    archive::validate(&open).map_err(|e| refusal(&archive_rel, to, e))?;
-    // ... then exactly the files its listing names, with their hashes: what --verify-evidence would
-    // flag is never extracted (and nothing the listing does not announce is written).
+    let tops = archive::validate(&open).map_err(|e| refusal(&archive_rel, to, e))?;
+    // ... a kept context restores its own task's directory, nothing else...
+    if source == "completed_context" && tops != [store.id.clone()] {
+        return Err(Error::new(
+            ErrorCode::E002,
+            format!(
+                "{archive_rel} does not hold the context of {} (its top-level names: {}); nothing was extracted",
+                store.id,
+                crate::text::field(&tops.join(", "))
+            ),
+        )
+        .with_detail("path", &archive_rel)
+        .with_detail("tops", &tops)
+        .with_recovery("It is not an archive --complete wrote; remove it"));
+    }
+    // ... then exactly the files its listing names, with their hashes: what --verify-evidence
+    // would flag is never extracted (and nothing the listing does not announce is written).
+    let mut first = open().map_err(|e| StateError::io(&archive_path, "read", e))?;
     if let Err((status, why, members)) = super::verify::check_listed(
-        &archive_path,
+        &mut first,
         &found.listing,
         &found.listing_shown,
         found.listing_sha.as_deref(),
     ) {
         return Err(Error::new(
             ErrorCode::E026,
-            format!("{archive_rel} is not what its listing says ({status}: {why}); nothing was extracted"),
+            format!(
+                "{archive_rel} is not what its listing says ({status}: {why}); nothing was extracted"
+            ),
         )
         .with_detail("path", &archive_rel)
         .with_detail("status", status)

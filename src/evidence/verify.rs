@@ -13,8 +13,9 @@ use serde::Serialize;
 use std::io::{self, Read};
 use std::path::PathBuf;
 
-/// Listings larger than this are not read (an archive's listing is a few bytes per file).
-const MAX_LISTING: u64 = 256 * 1024 * 1024;
+/// Listings larger than this are not read (an archive's listing is ~150 bytes per file: this is
+/// about 400,000 files).
+const MAX_LISTING: u64 = 64 * 1024 * 1024;
 
 /// One attachment that is not what its record says.
 #[derive(Debug, Serialize)]
@@ -125,18 +126,20 @@ fn check_archive(
                 Vec::new(),
             )
         })?;
+    let mut file = open_nofollow(archive_path)
+        .map_err(|e| ("missing", format!("it cannot be read: {e}"), Vec::new()))?;
     check_listed(
-        archive_path,
+        &mut file,
         &index_path,
         &c.index_path,
         c.index_sha256.as_deref(),
     )
 }
 
-/// The archive at `archive_path` holds exactly the files its listing (`listing_path`, shown as
+/// The archive read from `archive` holds exactly the files its listing (`listing_path`, shown as
 /// `shown`) lists, and the listing is the one recorded (`listing_sha`, when there is one).
 pub(super) fn check_listed(
-    archive_path: &std::path::Path,
+    archive: &mut dyn Read,
     listing_path: &std::path::Path,
     shown: &str,
     listing_sha: Option<&str>,
@@ -169,9 +172,7 @@ pub(super) fn check_listed(
             Vec::new(),
         )
     })?;
-    let file = open_nofollow(archive_path)
-        .map_err(|e| ("missing", format!("it cannot be read: {e}"), Vec::new()))?;
-    let mut reader = io::BufReader::new(file);
+    let mut reader = io::BufReader::new(archive);
     let members = archive::check(&mut reader, &index)
         .map_err(|e| ("modified", format!("it cannot be decoded: {e}"), Vec::new()))?;
     if members.is_empty() {
@@ -238,7 +239,11 @@ pub(super) fn open_nofollow(path: &std::path::Path) -> io::Result<std::fs::File>
 
 /// SHA-256 of a file (never through a link), streamed.
 pub(super) fn hash_file(path: &std::path::Path) -> io::Result<String> {
-    let mut file = open_nofollow(path)?;
+    hash_reader(&mut open_nofollow(path)?)
+}
+
+/// SHA-256 of what `file` reads, streamed.
+pub(super) fn hash_reader(file: &mut dyn Read) -> io::Result<String> {
     let mut hasher = Hasher::default();
     let mut buf = vec![0u8; 256 * 1024];
     loop {

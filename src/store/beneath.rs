@@ -76,6 +76,13 @@ impl Dir {
         Ok(Dir(unsafe { OwnedFd::from_raw_fd(fd) }))
     }
 
+    /// A path that names this very directory, whatever happens to its name later
+    /// (`/proc/self/fd/N` on Linux); `None` where there is no such thing.
+    pub fn anchored_path(&self) -> Option<std::path::PathBuf> {
+        let path = std::path::PathBuf::from(format!("/proc/self/fd/{}", self.0.as_raw_fd()));
+        path.is_dir().then_some(path)
+    }
+
     /// The names of `rel`'s components: only plain names (no `..`, no root, `.` skipped).
     fn names(rel: &Path) -> io::Result<Vec<&OsStr>> {
         rel.components()

@@ -853,7 +853,8 @@ fn complete_keeps_the_context_as_a_restorable_archive() {
     assert_eq!(
         restore,
         format!(
-            "tasks --extract-evidence {ID} --id {} --to {}",
+            "tasks --repo-root {} --extract-evidence {ID} --id {} --to {}",
+            repo.root().canonicalize().unwrap().display(),
             kept["id"].as_str().unwrap(),
             repo.abs(".agent-output")
         )
@@ -866,10 +867,10 @@ fn complete_keeps_the_context_as_a_restorable_archive() {
     assert_eq!(doc["data"]["completed_contexts"][0]["restore"], restore);
     // The command it names brings the context back, byte for byte, from any directory.
     let args: Vec<&str> = restore.split(' ').skip(1).collect();
-    repo.write("src/deep/keep.txt", "x");
+    let elsewhere = tempfile::tempdir().unwrap();
     let mut all = args.clone();
     all.extend(["--format", "json"]);
-    let run = crate::support::run_in(&repo.root().join("src/deep"), &all);
+    let run = crate::support::run_in(elsewhere.path(), &all);
     let doc = run.json();
     let code = run.code;
     assert_eq!(code, 0, "{doc}");
@@ -968,6 +969,9 @@ fn an_extraction_killed_midway_is_cleaned_up_by_the_next_one() {
     let pid = child.id();
     child.wait().unwrap();
     let left = out.path().join(format!(".tasks-extract-{pid}-abc123"));
+    // Names this tool never gives are not touched, whatever they hold.
+    let foreign = out.path().join(format!(".tasks-extract-+{pid}-abc123"));
+    std::fs::create_dir_all(foreign.join("important")).unwrap();
     std::fs::create_dir_all(left.join("shots")).unwrap();
     std::fs::write(left.join("shots/half.png"), "half").unwrap();
     // One of a process that still runs is not touched.
@@ -985,6 +989,7 @@ fn an_extraction_killed_midway_is_cleaned_up_by_the_next_one() {
     ]);
     assert_eq!(code, 0, "{doc}");
     assert!(!left.exists(), "the abandoned directory is removed");
+    assert!(foreign.join("important").exists());
     assert!(running.exists());
     assert!(out.path().join("shots/home.png").exists());
 }
@@ -1158,4 +1163,62 @@ fn attaching_again_updates_the_entry_in_place_and_says_what_changed() {
             .contains("is not a directory"),
         "{doc}"
     );
+}
+
+#[test]
+fn a_kept_context_restores_only_its_own_task_and_never_through_a_link() {
+    let repo = repo();
+    let (code, doc, _) = repo.json(&["--complete", ID]);
+    assert_eq!(code, 0, "{doc}");
+    let kept = doc["context_archive"]["id"].as_str().unwrap().to_string();
+    // --to inside the repository through a link: E002, nothing written there.
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.root().join(".agent-output/TASK-0999"))
+        .unwrap();
+    let (code, doc, _) = repo.json(&[
+        "--extract-evidence",
+        ID,
+        "--id",
+        &kept,
+        "--to",
+        ".agent-output/TASK-0999/sub",
+    ]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    assert!(files_under(outside.path(), |_| true).is_empty());
+    assert!(std::fs::read_dir(outside.path()).unwrap().next().is_none());
+    // A planted "kept context" whose top directory is another task's: refused.
+    let planted = build_archive(&[("TASK-0202/context.json", b"{}".as_slice())]);
+    let id = &sha256(&planted)[..16];
+    let dir = format!(".agent-output/.completed/{ID}");
+    repo.write(&format!("{dir}/context-{id}.tar.zst"), &planted);
+    repo.write(
+        &format!("{dir}/context-{id}.index.json"),
+        r#"{"created_at": "", "files": [{"path": "context.json", "sha256": "44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", "size": 2}], "root": "x"}"#,
+    );
+    let (code, doc, _) = repo.json(&[
+        "--extract-evidence",
+        ID,
+        "--id",
+        id,
+        "--to",
+        ".agent-output",
+    ]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    assert!(!repo.root().join(".agent-output/TASK-0202").exists());
+    // A link under an archive's name is not listed as a kept context.
+    std::os::unix::fs::symlink(
+        "/etc/hostname",
+        repo.root()
+            .join(format!("{dir}/context-0123456789abcdef.tar.zst")),
+    )
+    .unwrap();
+    let (_, doc, _) = repo.json(&["--list-evidence", ID]);
+    let listed: Vec<&str> = doc["data"]["completed_contexts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["id"].as_str().unwrap())
+        .collect();
+    assert!(!listed.contains(&"0123456789abcdef"), "{listed:?}");
+    assert!(listed.contains(&kept.as_str()));
 }

@@ -461,6 +461,18 @@ pub fn extract(ctx: &Ctx, id: &str, eid: &str, to: &str) -> Result<Restored> {
         .with_detail("actual", to)
         .with_recovery("Pass a directory (it is created when it does not exist)"));
     }
+    // Inside the repository the destination follows the rule of every state directory: no
+    // link on its way (E002), wherever it points.
+    let base = ctx.cwd.canonicalize().unwrap_or_else(|_| ctx.cwd.clone());
+    let lexical = attach::normalize(&base.join(to));
+    if let Some(rel) = ctx
+        .repo
+        .relative(&lexical)
+        .filter(|_| lexical.starts_with(&ctx.repo.root))
+        && !rel.is_empty()
+    {
+        ctx.repo.existing_state_dir(&rel)?;
+    }
     keep::extract(&ctx.repo, &store, eid, &dest)
 }
 

@@ -773,3 +773,61 @@ fn extract_refuses_an_archive_that_cannot_be_decoded() {
     }
     assert_eq!(listing(&to), ["keep"]);
 }
+
+#[test]
+fn check_refuses_other_top_directories_odd_names_and_repeats() {
+    let listing = ArchiveIndex {
+        created_at: String::new(),
+        files: vec![IndexedFile {
+            path: "big".into(),
+            sha256: crate::store::hash::sha256_hex(b"x"),
+            size: 1,
+        }],
+        links: Vec::new(),
+        root: "T0".into(),
+        extra: serde_json::Map::new(),
+    };
+    let build = |members: &[(&[u8], &[u8])]| -> Vec<u8> {
+        let mut tar = tar::Builder::new(Vec::new());
+        for (name, content) in members {
+            let mut header = tar::Header::new_gnu();
+            header.as_old_mut().name[..name.len()].copy_from_slice(name);
+            header.set_size(content.len() as u64);
+            header.set_mode(0o644);
+            header.set_entry_type(tar::EntryType::Regular);
+            header.set_cksum();
+            tar.append(&header, *content).unwrap();
+        }
+        zstd::encode_all(&tar.into_inner().unwrap()[..], 3).unwrap()
+    };
+    let statuses = |bytes: Vec<u8>| -> Vec<(String, &'static str)> {
+        check(&mut &bytes[..], &listing)
+            .unwrap()
+            .into_iter()
+            .map(|f| (f.path, f.status))
+            .collect()
+    };
+    assert!(statuses(build(&[(b"T0/big", b"x")])).is_empty());
+    // The same file under a second top directory is not the listed one.
+    assert_eq!(
+        statuses(build(&[(b"T0/big", b"x"), (b"T1/big", b"x")])),
+        [("T1/big".to_string(), "unexpected")]
+    );
+    // Twice under the same name: the second is unexpected.
+    assert_eq!(
+        statuses(build(&[(b"T0/big", b"x"), (b"T0/big", b"x")])),
+        [("big".to_string(), "unexpected")]
+    );
+    // A name that is not UTF-8 never matches a listed one.
+    assert_eq!(
+        statuses(build(&[(b"T0/big", b"x"), (b"T0/\xff", b"x")])).len(),
+        1
+    );
+    // A listing that names a file twice is not one this tool wrote.
+    let mut twice = listing.clone();
+    twice.files.push(twice.files[0].clone());
+    let bytes = build(&[(b"T0/big", b"x")]);
+    let found = check(&mut &bytes[..], &twice).unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].status, "unexpected");
+}
