@@ -337,14 +337,15 @@ fn a_directory_archives_to_the_same_bytes_on_any_machine() {
         entries(&one).iter().filter(|e| e["id"] == a["id"]).count(),
         1
     );
-    // Restored elsewhere: the same files, the link as a link.
+    // Restored elsewhere: the same files, the link as a link (the id typed in capitals works).
     let out = tempfile::tempdir().unwrap();
     let to = out.path().join("restored");
+    let upper = a["id"].as_str().unwrap().to_ascii_uppercase();
     let (code, doc, _) = one.json(&[
         "--extract-evidence",
         ID,
         "--id",
-        a["id"].as_str().unwrap(),
+        &upper,
         "--to",
         to.to_str().unwrap(),
     ]);

@@ -85,7 +85,8 @@ impl Flags {
         } else if let Some(id) = self.verify_evidence {
             Cmd::Verify(id)
         } else if let Some(id) = self.extract_evidence {
-            let Some(eid) = self.id else {
+            // Ids are printed in lowercase; one typed in capitals means the same.
+            let Some(eid) = self.id.map(|e| e.to_ascii_lowercase()) else {
                 return super::usage(
                     "--extract-evidence needs --id EID (the archive's id, as --list-evidence shows it)",
                 );
@@ -94,7 +95,7 @@ impl Flags {
                 return Some(Err(super::bad_value(
                     "--id",
                     &eid,
-                    "an evidence id is 16 lowercase hex digits",
+                    "an evidence id is 16 hex digits, as --list-evidence shows it",
                     Some("--extract-evidence"),
                 )));
             }
