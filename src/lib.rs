@@ -26,6 +26,7 @@ pub mod standards;
 pub mod store;
 pub mod tasks;
 pub mod text;
+pub mod validation;
 pub mod worktree;
 
 use std::ffi::OsString;
