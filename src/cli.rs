@@ -63,7 +63,7 @@ macro_rules! families {
 }
 
 families!(
-    tasks, lifecycle, ledger, quarantine, context, excerpts, handoffs, qa, evidence
+    tasks, lifecycle, ledger, quarantine, context, excerpts, handoffs, qa, evidence, validation
 );
 
 /// Options every command takes.
@@ -344,6 +344,8 @@ pub const WORD_FORMS: &[(&str, &str, &str)] = &[
     ("evidence", "list", "list-evidence"),
     ("evidence", "verify", "verify-evidence"),
     ("evidence", "extract", "extract-evidence"),
+    ("validation", "run", "run-validation"),
+    ("validation", "list", "list-validation"),
 ];
 
 /// The command a word form names and how many words it takes: a command's own name (`pick`,

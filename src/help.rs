@@ -131,7 +131,7 @@ fn overview(cmd: &clap::Command) -> String {
         "",
     );
     out.push_str(
-        "\n\nUsage: tasks --COMMAND [ARG] [OPTIONS]   or by name: tasks pick, tasks claim ID, and\n       tasks context|exceptions|quarantine|evidence VERB ...   (tasks help context: its verbs)\n\n",
+        "\nUsage: tasks --COMMAND [ARG] [OPTIONS]   or by name: tasks pick, tasks claim ID, and\n       tasks context|exceptions|quarantine|evidence|validation VERB ...   (tasks help context)\n\n",
     );
     let rows: Vec<(String, &str, &str)> = FAMILIES
         .iter()
@@ -159,17 +159,11 @@ fn overview(cmd: &clap::Command) -> String {
         out.push_str(&format!("  {usage:<width$}  {summary}\n"));
     }
     out.push_str(
-        "\nGlobal options: --format text|json (json: one JSON document on stdout) · --repo-root DIR\n  \
-(default: the nearest directory holding .git) · --color auto|always|never · --completions SHELL\n\n",
+        "\nGlobal: --format text|json · --repo-root DIR · --color auto|always|never · --completions SHELL\n\
+More: tasks --COMMAND --help (or tasks help COMMAND): options, examples, exits; docs/commands.md.\n\
+Exit codes: 0 ok · 1 nothing to pick · 2 usage or halt · 10 invalid · 20 drift · 30 blocked\n  \
+· 40 files · 50 context state · 60 git · 130 interrupted",
     );
-    out.push_str(&wrap(
-        "More: tasks --COMMAND --help (or tasks help COMMAND) shows one command with its options, \
-examples and exit codes; docs/commands.md has them all. Exit codes: 0 ok · 1 nothing to pick · 2 \
-usage error or workflow halt · 10 validation · 20 drift · 30 blocked · 40 files · 50 context state \
-· 60 git.",
-        WIDTH,
-        "",
-    ));
     out.push('\n');
     out
 }

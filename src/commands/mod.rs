@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod qa;
 pub mod quarantine;
 pub mod tasks;
+pub mod validation;
 
 use crate::app::Verb;
 use crate::error::{Error, Result};
@@ -98,6 +99,20 @@ pub struct Shared {
         help_heading = "Options"
     )]
     pub type_: Option<String>,
+
+    /// A command line: of a QA log (--record-qa; also --cmd), of an ad-hoc validation command
+    /// (--run-validation)
+    #[arg(long, alias = "cmd", value_name = "COMMAND", help_heading = "Options")]
+    pub command: Option<Text>,
+
+    /// A command's id: QA results are matched by it (--record-qa, --compare-qa; default: the
+    /// command type); the pipeline entry to run (--run-validation; val-001, …)
+    #[arg(long, value_name = "ID", help_heading = "Options")]
+    pub command_id: Option<Text>,
+
+    /// What it is, at most 200 characters (--attach-evidence, --run-validation --command)
+    #[arg(long, value_name = "TEXT", help_heading = "Options")]
+    pub description: Option<String>,
 
     /// Notes (--resolve-exception, --release-quarantine)
     #[arg(long, value_name = "TEXT", help_heading = "Options")]

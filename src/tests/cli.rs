@@ -204,7 +204,7 @@ fn ambiguity_lists_the_candidates() {
     let err = expand_prefixes(&args(&["--lis"]), &long_names(&definition())).unwrap_err();
     assert_eq!(
         err.message,
-        "ambiguous option: --lis could match --list, --list-exceptions, --list-quarantined, --list-evidence"
+        "ambiguous option: --lis could match --list, --list-exceptions, --list-quarantined, --list-evidence, --list-validation"
     );
 }
 

@@ -22,4 +22,5 @@ mod sample_repo;
 mod shapes;
 mod support;
 mod validate;
+mod validation;
 mod worktree;

@@ -34,10 +34,6 @@ pub struct Flags {
     #[arg(long, value_name = "PATH", help_heading = "Options")]
     path: Option<String>,
 
-    /// What the evidence shows, at most 200 characters (--attach-evidence)
-    #[arg(long, value_name = "TEXT", help_heading = "Options")]
-    description: Option<String>,
-
     /// A JSON object kept with the evidence, e.g. '{"command": "pnpm test", "exit_code": 0,
     /// "duration_ms": 5120}' (--attach-evidence)
     #[arg(long, value_name = "JSON", help_heading = "Options")]
@@ -76,7 +72,8 @@ impl Flags {
             let Some(path) = self.path else {
                 return super::usage("--attach-evidence needs --path PATH (a file or a directory)");
             };
-            match verbs::AttachInput::new(id, kind, path, self.description, self.metadata) {
+            match verbs::AttachInput::new(id, kind, path, shared.description.clone(), self.metadata)
+            {
                 Ok(input) => Cmd::Attach(input),
                 Err(e) => return Some(Err(e)),
             }

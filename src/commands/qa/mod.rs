@@ -30,17 +30,9 @@ pub struct Flags {
     #[arg(long, value_name = "LOG", help_heading = "Options")]
     log_path: Option<String>,
 
-    /// The QA command line that produced the log (also --cmd)
-    #[arg(long, alias = "cmd", value_name = "COMMAND", help_heading = "Options")]
-    command: Option<Text>,
-
     /// What the log is (default: told from the command or the log)
     #[arg(long, value_enum, value_name = "TYPE", help_heading = "Options")]
     command_type: Option<QaKind>,
-
-    /// The id results are matched by (default: the command type)
-    #[arg(long, value_name = "ID", help_heading = "Options")]
-    command_id: Option<Text>,
 
     /// The QA command's exit status (default: inferred from the log, and flagged)
     #[arg(
@@ -72,12 +64,14 @@ impl Flags {
         let input = |log: String| QaInput {
             log,
             agent: shared.agent.map(|r| r.as_str().to_string()),
-            command: self.command.clone().map(Text::into_string),
+            command: shared.command.clone().map(Text::into_string),
             command_type: self.command_type.map(|k| k.as_str().to_string()),
-            command_id: self.command_id.clone().map(Text::into_string),
+            command_id: shared.command_id.clone().map(Text::into_string),
             exit_code: self.exit_code,
             duration_ms: self.duration_ms,
             actor: shared.actor.clone().map(Text::into_string),
+            source: None,
+            quiet: false,
         };
         let cmd = if let Some(id) = self.record_qa.clone() {
             let log = match (self.from.clone(), self.log_path.clone()) {
@@ -93,7 +87,7 @@ impl Flags {
                     log
                 }
                 (None, Some(log)) => {
-                    if self.command.is_none() {
+                    if shared.command.is_none() {
                         return super::usage(
                             "--record-qa --log-path LOG needs --command COMMAND (--exit-code N is optional: inferred from the log when absent)",
                         );

@@ -30,6 +30,11 @@ pub struct QaInput {
     pub exit_code: Option<i64>,
     pub duration_ms: Option<u64>,
     pub actor: Option<String>,
+    /// What the log is recorded as coming from (default: its path); a validation run names
+    /// its command here, its log being a temporary file.
+    pub source: Option<String>,
+    /// No warning about the log's kind or summary (a validation run knows its exit code).
+    pub quiet: bool,
 }
 
 /// A log read and staged for the evidence directory.
@@ -157,6 +162,7 @@ fn read_log(
         })?;
     if let Some(k) = log.kind
         && log.crashed()
+        && !input.quiet
     {
         ctx.warn(format!(
             "Warning: {} has no {} summary (did the run crash?); its counts are unknown and, without --exit-code, it counts as failed",
@@ -179,7 +185,7 @@ fn read_log(
             crate::qa::parse::KINDS.join("|")
         )));
     };
-    if log.kind.is_none() {
+    if log.kind.is_none() && !input.quiet {
         ctx.warn(format!(
             "Warning: the kind of {} is unknown; its summary is empty (pass --command-type {})",
             input.log,
@@ -192,8 +198,9 @@ fn read_log(
     });
     let (exit_code, inferred) = log.exit_code(input.exit_code);
     let kept = store.rel(&format!("evidence/qa/{}", log.file_name()));
-    let source =
-        (ctx.repo.relative(&resolved)).unwrap_or_else(|| given.to_string_lossy().into_owned());
+    let source = input.source.clone().unwrap_or_else(|| {
+        (ctx.repo.relative(&resolved)).unwrap_or_else(|| given.to_string_lossy().into_owned())
+    });
     let head = Git::new(&ctx.repo.root).head().ok().flatten();
     Ok(ReadLog {
         result: QaResult {
@@ -218,7 +225,15 @@ fn read_log(
 }
 
 /// List the staged log copy in the evidence index (under the task's lock).
-fn keep_log(store: &ContextStore, txn: &mut Txn, log: &ReadLog, now: &str) -> Result<()> {
+/// `named_source`: the result's `source_log_path` names what ran, not a file (a validation run):
+/// the entry's `path` is then its copy.
+fn keep_log(
+    store: &ContextStore,
+    txn: &mut Txn,
+    log: &ReadLog,
+    now: &str,
+    named_source: bool,
+) -> Result<()> {
     let r = &log.result;
     let Some(sha) = r.log_sha256.clone() else {
         return Ok(());
@@ -248,6 +263,7 @@ fn keep_log(store: &ContextStore, txn: &mut Txn, log: &ReadLog, now: &str) -> Re
             path: r
                 .source_log_path
                 .clone()
+                .filter(|_| !named_source)
                 .unwrap_or_else(|| log.kept.clone()),
             sha256: sha,
             size: Some(log.size),
@@ -317,7 +333,7 @@ pub fn record(ctx: &Ctx, id: &str, input: &QaInput) -> Result<RecordReport> {
             agent.qa_log_path = result.log_path.clone();
         }
         context.audit.touch(&now, input.actor.as_deref());
-        keep_log(&store, txn, &log, &now)?;
+        keep_log(&store, txn, &log, &now, input.source.is_some())?;
         Ok((replaced, result))
     })?;
     Ok(RecordReport {
@@ -442,7 +458,7 @@ pub fn compare_qa(ctx: &Ctx, id: &str, role: &str, input: &QaInput) -> Result<Co
             agent.qa_log_path = current.log_path.clone();
         }
         context.audit.touch(&now, input.actor.as_deref());
-        keep_log(&store, txn, &log, &now)?;
+        keep_log(&store, txn, &log, &now, input.source.is_some())?;
         Ok((baseline, current, comparison))
     })?;
     let Comparison {
