@@ -101,6 +101,15 @@ pub fn prefix(text: &str, n: usize) -> &str {
     }
 }
 
+/// `text` cut to `max` characters for a line or a table cell, an ellipsis marking the cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_string()
+    } else {
+        format!("{}…", prefix(text, max.saturating_sub(1)))
+    }
+}
+
 #[cfg(test)]
 #[path = "tests/text.rs"]
 mod tests;

@@ -53,3 +53,10 @@ fn direction_marks_and_unicode_line_breaks_are_escaped_too() {
     );
     assert_eq!(sanitize("line\u{2028}break"), "line\\u{2028}break");
 }
+
+#[test]
+fn shorten_marks_the_cut() {
+    assert_eq!(shorten("abc", 3), "abc");
+    assert_eq!(shorten("abcdef", 4), "abc…");
+    assert_eq!(shorten("ééééé", 3), "éé…");
+}

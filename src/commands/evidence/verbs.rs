@@ -334,7 +334,7 @@ impl Report for ListReport {
                     a.size.map(human_size).unwrap_or_default(),
                     a.description
                         .as_deref()
-                        .map(|d| shorten(d, 60))
+                        .map(|d| crate::text::shorten(d, 60))
                         .unwrap_or_default(),
                     a.stored_path.clone().unwrap_or_else(|| a.path.clone()),
                 ]
@@ -435,16 +435,6 @@ impl Report for VerifyReport {
 
     fn failure(&self) -> Option<&Error> {
         self.failure.as_ref()
-    }
-}
-
-/// `text` cut to `max` characters, an ellipsis marking the cut (a table cell; JSON has it whole).
-fn shorten(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(max - 1).collect();
-        format!("{cut}…")
     }
 }
 

@@ -313,7 +313,7 @@ fn progress_bar(entry: &Entry) -> Option<indicatif::ProgressBar> {
     bar.set_message(format!(
         "{} {}",
         entry.id,
-        field(crate::text::prefix(&entry.command, 60))
+        field(&crate::text::shorten(&entry.command, 60))
     ));
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar.tick();
@@ -593,7 +593,7 @@ impl Report for RunReport {
             s.push_str(&format!(
                 "{mark} {} {} — {what}\n",
                 field(&r.command_id),
-                field(crate::text::prefix(&r.command, 60))
+                field(&crate::text::shorten(&r.command, 60))
             ));
             if let Some(log) = &r.log_path
                 && !r.success
