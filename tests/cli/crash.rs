@@ -315,6 +315,22 @@ const CASES: &[Case] = &[
         next: &["--verify-evidence", ID],
     },
     Case {
+        name: "run-validation",
+        setup: with_context,
+        args: &[
+            "--run-validation",
+            ID,
+            "--command",
+            "echo 'Tests:       3 passed, 3 total'",
+            "--command-id",
+            "unit",
+            "--agent",
+            "implementer",
+        ],
+        exit: 0,
+        next: &["--get-context", ID],
+    },
+    Case {
         name: "compare-qa",
         setup: |repo| {
             with_context(repo);
@@ -448,8 +464,24 @@ fn is_state(rel: &str) -> bool {
         || (name.starts_with('.') && name.ends_with(".tmp")))
 }
 
+/// The state of the repository. Measured durations (`duration_ms` of a validation run) differ
+/// from run to run: they are set to 0 so that "the before or the after state" compares what a
+/// crash could mix, not the clock.
 fn state(root: &Path) -> State {
+    let measured = regex::bytes::Regex::new(r#""duration_ms": \d+"#).unwrap();
     files_under(root, is_state)
+        .into_iter()
+        .map(|(path, bytes)| {
+            let bytes = if path.ends_with(".json") {
+                measured
+                    .replace_all(&bytes, &b"\"duration_ms\": 0"[..])
+                    .into_owned()
+            } else {
+                bytes
+            };
+            (path, bytes)
+        })
+        .collect()
 }
 
 /// Journal directories left behind (there must be none once the next command ran).
@@ -751,6 +783,7 @@ crash_tests! {
     bootstrap_evidence => "bootstrap-evidence",
     attach_evidence => "attach-evidence",
     attach_evidence_directory => "attach-evidence-directory",
+    run_validation => "run-validation",
 }
 
 /// `--complete` removes the context under the context's own lock: a concurrent `--mark-blocked`

@@ -277,3 +277,35 @@ fn attaching_shows_progress_on_a_terminal_and_nothing_when_piped() {
     assert_eq!(run.code, 0);
     assert_eq!(run.stderr, "", "nothing on a pipe");
 }
+
+#[test]
+fn a_validation_run_shows_its_progress_on_a_terminal_only() {
+    let repo = TestRepo::new();
+    repo.task(
+        "tasks/backend/TASK-0611.task.yaml",
+        "TASK-0611",
+        "todo",
+        "P1",
+        "scope:\n  in: [src/]\nplan:\n  - id: 1\n    outputs: [src/a.ts]\ndeliverables: [src/a.ts]\nacceptance_criteria:\n  - works\n",
+    )
+    .commit();
+    assert_eq!(repo.run(&["--init-context", "TASK-0611"]).code, 0);
+    let args = [
+        "--run-validation",
+        "TASK-0611",
+        "--command",
+        "sleep 0.3; echo done",
+        "--command-id",
+        "slow",
+        "--format",
+        "json",
+    ];
+    let (code, shown, stdout) = crate::support::run_with_stderr_on_terminal(repo.root(), &args);
+    assert_eq!(code, 0, "{shown}");
+    assert!(shown.contains("slow sleep 0.3; echo done"), "{shown:?}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("one JSON document");
+    assert_eq!(doc["passed"], 1);
+    let run = repo.run(&args);
+    assert_eq!(run.code, 0);
+    assert_eq!(run.stderr, "", "nothing on a pipe");
+}
