@@ -179,9 +179,9 @@ pub struct Row {
     pub timed_out: bool,
     /// The log kept in the task's evidence (null for a skip).
     pub log_path: Option<String>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    /// Stopped by Ctrl-C.
     pub interrupted: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// What is worth knowing and did not stop the command (a blocker that does not exist).
     pub notes: Vec<String>,
 }
 
