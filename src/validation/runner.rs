@@ -35,7 +35,7 @@ pub enum Stream {
 }
 
 /// What happened. Every result has the same fields.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Outcome {
     pub success: bool,
     pub skipped: bool,

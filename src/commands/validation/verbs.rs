@@ -168,21 +168,10 @@ pub struct Row {
     pub criticality: &'static str,
     pub command: String,
     pub description: String,
-    pub success: bool,
-    pub skipped: bool,
-    pub skip_reason: Option<String>,
-    pub exit_code: Option<i32>,
-    pub stdout_tail: String,
-    pub stderr_tail: String,
-    pub duration_ms: u64,
-    pub attempts: u64,
-    pub timed_out: bool,
+    #[serde(flatten)]
+    pub outcome: Outcome,
     /// The log kept in the task's evidence (null for a skip).
     pub log_path: Option<String>,
-    /// Stopped by Ctrl-C.
-    pub interrupted: bool,
-    /// What is worth knowing and did not stop the command (a blocker that does not exist).
-    pub notes: Vec<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -355,7 +344,7 @@ pub fn run(ctx: &Ctx, input: &RunInput) -> Result<RunReport> {
             break;
         }
         let row = run_one(ctx, input, &store, entry, &env)?;
-        let stop = row.interrupted;
+        let stop = row.outcome.interrupted;
         rows.push(row);
         if stop {
             break;
@@ -459,41 +448,31 @@ fn run_one(
     Ok(row(entry, outcome, log_path))
 }
 
-fn row(entry: &Entry, o: Outcome, log_path: Option<String>) -> Row {
+fn row(entry: &Entry, outcome: Outcome, log_path: Option<String>) -> Row {
     Row {
         command_id: entry.id.clone(),
         criticality: entry.criticality.as_str(),
         command: entry.command.clone(),
         description: entry.description.clone(),
-        success: o.success,
-        skipped: o.skipped,
-        skip_reason: o.skip_reason,
-        exit_code: o.exit_code,
-        stdout_tail: o.stdout_tail,
-        stderr_tail: o.stderr_tail,
-        duration_ms: o.duration_ms,
-        attempts: o.attempts,
-        timed_out: o.timed_out,
+        outcome,
         log_path,
-        interrupted: o.interrupted,
-        notes: o.notes,
     }
 }
 
 /// Passed, failed, skipped; E013 when a required command failed, E031 when the only problems
 /// are skips; failures of other commands are warnings.
 fn verdict(ctx: &Ctx, id: &str, results: Vec<Row>, interrupted: bool) -> RunReport {
-    let passed = results.iter().filter(|r| r.success).count();
-    let skipped = results.iter().filter(|r| r.skipped).count();
+    let passed = results.iter().filter(|r| r.outcome.success).count();
+    let skipped = results.iter().filter(|r| r.outcome.skipped).count();
     let failed = results.len() - passed - skipped;
     let required_failed: Vec<&str> = results
         .iter()
-        .filter(|r| !r.success && !r.skipped && r.criticality == "required")
+        .filter(|r| !r.outcome.success && !r.outcome.skipped && r.criticality == "required")
         .map(|r| r.command_id.as_str())
         .collect();
     for r in results
         .iter()
-        .filter(|r| !r.success && !r.skipped && r.criticality != "required")
+        .filter(|r| !r.outcome.success && !r.outcome.skipped && r.criticality != "required")
     {
         ctx.warn(format!(
             "Warning: {} failed ({}; {}): the task is not held up by it",
@@ -522,12 +501,12 @@ fn verdict(ctx: &Ctx, id: &str, results: Vec<Row>, interrupted: bool) -> RunRepo
     } else if skipped > 0 {
         let reasons: Vec<String> = results
             .iter()
-            .filter(|r| r.skipped)
+            .filter(|r| r.outcome.skipped)
             .map(|r| {
                 format!(
                     "{}: {}",
                     r.command_id,
-                    r.skip_reason.clone().unwrap_or_default()
+                    r.outcome.skip_reason.clone().unwrap_or_default()
                 )
             })
             .collect();
@@ -555,12 +534,12 @@ fn verdict(ctx: &Ctx, id: &str, results: Vec<Row>, interrupted: bool) -> RunRepo
 }
 
 fn exit_text(r: &Row) -> String {
-    if r.timed_out {
+    if r.outcome.timed_out {
         "timed out".into()
-    } else if r.interrupted {
+    } else if r.outcome.interrupted {
         "interrupted".into()
     } else {
-        format!("exit {}", r.exit_code.unwrap_or(-1))
+        format!("exit {}", r.outcome.exit_code.unwrap_or(-1))
     }
 }
 
@@ -568,20 +547,26 @@ impl Report for RunReport {
     fn text(&self, out: &mut Text) {
         let s = &mut out.stdout;
         for r in &self.results {
-            let (mark, what) = if r.skipped {
+            let (mark, what) = if r.outcome.skipped {
                 (
                     "⊘",
-                    format!("skipped: {}", field(r.skip_reason.as_deref().unwrap_or(""))),
+                    format!(
+                        "skipped: {}",
+                        field(r.outcome.skip_reason.as_deref().unwrap_or(""))
+                    ),
                 )
-            } else if r.success {
-                ("✓", format!("{:.1} s", r.duration_ms as f64 / 1000.0))
+            } else if r.outcome.success {
+                (
+                    "✓",
+                    format!("{:.1} s", r.outcome.duration_ms as f64 / 1000.0),
+                )
             } else {
                 (
                     "✗",
                     format!(
                         "{}, {:.1} s{}",
                         exit_text(r),
-                        r.duration_ms as f64 / 1000.0,
+                        r.outcome.duration_ms as f64 / 1000.0,
                         if r.criticality == "required" {
                             String::new()
                         } else {
@@ -596,7 +581,7 @@ impl Report for RunReport {
                 field(&crate::text::shorten(&r.command, 60))
             ));
             if let Some(log) = &r.log_path
-                && !r.success
+                && !r.outcome.success
             {
                 s.push_str(&format!("    log: {}\n", field(log)));
             }
