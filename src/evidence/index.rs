@@ -113,7 +113,18 @@ impl Index {
     /// its place in the list and its `created_at`, gets `updated_at`, keeps its description
     /// when `new` has none and the metadata keys `new` does not give; any other entry whose
     /// stored copy `new` replaces goes. Returns the entries replaced (as they were).
-    pub fn upsert(&mut self, mut new: Attachment) -> Vec<Attachment> {
+    pub fn upsert(&mut self, new: Attachment) -> Vec<Attachment> {
+        self.put(new, true)
+    }
+
+    /// [`Index::upsert`] for what the tool records itself (a QA log, a checklist): the new
+    /// entry's description and metadata replace the old ones whole (a run without `--agent`
+    /// must not keep the previous run's agent).
+    pub fn replace(&mut self, new: Attachment) -> Vec<Attachment> {
+        self.put(new, false)
+    }
+
+    fn put(&mut self, mut new: Attachment, merge: bool) -> Vec<Attachment> {
         let mut replaced = Vec::new();
         let mut place = None;
         let mut kept = Vec::with_capacity(self.evidence.len() + 1);
@@ -128,10 +139,10 @@ impl Index {
             }
         }
         if let Some(old) = replaced.iter().find(|e| e.id == new.id) {
-            if new.description.is_none() {
+            if merge && new.description.is_none() {
                 new.description = old.description.clone();
             }
-            if let Some(old_meta) = &old.metadata {
+            if merge && let Some(old_meta) = &old.metadata {
                 let mut merged = old_meta.clone();
                 merged.extend(new.metadata.take().unwrap_or_default());
                 new.metadata = Some(merged);
@@ -175,7 +186,7 @@ pub fn add(store: &ContextStore, txn: &mut Txn, attachments: Vec<Attachment>) ->
     }
     let mut index = Index::load(store)?;
     for attachment in attachments {
-        index.upsert(attachment);
+        index.replace(attachment);
     }
     index.stage(store, txn)
 }

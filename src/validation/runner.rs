@@ -32,6 +32,9 @@ pub struct Env<'a> {
 pub enum Stream {
     Stdout,
     Stderr,
+    /// No bytes: a new attempt starts, and what the sink got before is superseded (the result
+    /// is the last attempt's: its log alone is parsed, its tails alone kept).
+    Restart,
 }
 
 /// What happened. Every result has the same fields.
@@ -134,6 +137,11 @@ pub fn run(
     let mut tails = Tails::default();
     loop {
         outcome.attempts += 1;
+        if outcome.attempts > 1 {
+            tails = Tails::default();
+            outcome.output_bytes = 0;
+            sink(Stream::Restart, &[])?;
+        }
         let attempt = attempt(entry, env, &cwd, sink, progress, &mut tails, &mut outcome)?;
         outcome.duration_ms = started.elapsed().as_millis() as u64;
         match attempt {
@@ -201,6 +209,7 @@ impl Tails {
         let tail = match stream {
             Stream::Stdout => &mut self.out,
             Stream::Stderr => &mut self.err,
+            Stream::Restart => return,
         };
         let keep = &bytes[bytes.len().saturating_sub(TAIL_BYTES)..];
         tail.extend(keep);
@@ -211,7 +220,7 @@ impl Tails {
 
     fn text(&self, stream: Stream) -> String {
         let tail = match stream {
-            Stream::Stdout => &self.out,
+            Stream::Stdout | Stream::Restart => &self.out,
             Stream::Stderr => &self.err,
         };
         let bytes: Vec<u8> = tail.iter().copied().collect();

@@ -248,9 +248,20 @@ fn skips_by_blocker_path_and_cwd() {
         "Expected path not found: apps/**/missing.ts"
     );
     assert_eq!(skip(&["--expected-paths", "apps/**/*.json"]).0, 0);
-    let (code, doc) = skip(&["--cwd", "apps/nope"]);
-    assert_eq!(code, 30, "{doc}");
+    // A pipeline entry whose working directory is missing is skipped (an ad-hoc --cwd that
+    // does not exist is a typo: E002).
     assert_eq!(skip(&["--cwd", "apps/web"]).0, 0);
+    assert_eq!(skip(&["--cwd", "apps/nope"]).0, 10);
+    let missing = repo_with(&TASK.replace(
+        "    - command: exit 3\n",
+        "    - command: exit 3\n      cwd: apps/nope\n",
+    ));
+    let (code, doc, _) = missing.json(&["--run-validation", ID, "--command-id", "val-003"]);
+    assert_eq!(code, 30, "{doc}");
+    assert_eq!(
+        result(&doc, "val-003")["skip_reason"],
+        "Working directory does not exist: apps/nope"
+    );
 }
 
 #[test]
@@ -492,5 +503,85 @@ fn ctrl_c_stops_the_group_records_what_ran_and_exits_130() {
     assert!(
         ids.contains(&"val-001") && ids.contains(&"val-003"),
         "{ids:?}"
+    );
+}
+
+#[test]
+fn review_fixes_retries_ids_problems_and_hints() {
+    // A retried test run is recorded from its last attempt alone.
+    let flaky = TASK.replace(
+        "    - command: echo lint clean\n      description: Lint\n",
+        "    - command: \"echo x >> tries; if [ $(wc -l < tries) -lt 2 ]; then printf '      Tests  1 failed | 40 passed (41)\\\\n'; exit 1; fi; printf '      Tests  41 passed (41)\\\\n'\"\n      retry_policy: {max_attempts: 2, backoff_ms: 10, retry_on_failure: true}\n",
+    );
+    let repo = repo_with(&flaky);
+    let (code, doc, _) = run(&repo, &["--command-id", "val-001"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(result(&doc, "val-001")["attempts"], 2);
+    let context: Value =
+        serde_json::from_str(&repo.read(".agent-output/TASK-0601/context.json")).unwrap();
+    let baseline = context["immutable"]["validation_baseline"]["initial_results"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["command_id"] == "val-001")
+        .cloned()
+        .unwrap();
+    assert_eq!(baseline["summary"]["tests_passed"], 41, "{baseline}");
+    assert!(
+        baseline["summary"]["tests_failed"].as_u64().unwrap_or(0) == 0,
+        "{baseline}"
+    );
+    std::fs::remove_file(repo.root().join("tries")).unwrap();
+    let text = repo.run(&["--run-validation", ID, "--command-id", "val-001"]);
+    assert!(text.stdout.contains("attempt 2"), "{}", text.stdout);
+
+    // An ad-hoc command cannot take a pipeline entry's id.
+    let repo = repo_with(TASK);
+    let (code, doc, _) = run(&repo, &["--command", "echo x", "--command-id", "val-001"]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    // An ad-hoc --cwd that does not exist is a typo: E002, not a skip.
+    let (code, doc, _) = run(
+        &repo,
+        &["--command", "true", "--command-id", "x", "--cwd", "nope"],
+    );
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    // A task that does not exist: E040, not "init its context".
+    let (code, doc, _) = repo.json(&["--run-validation", "TASK-0999", "--all"]);
+    assert_eq!((code, error_code(&doc)), (40, "E040"), "{doc}");
+
+    // Every broken entry is named at once, and listed with its problem.
+    let broken = TASK.replace(
+        "      criticality: optional\n",
+        "      criticality: optional\n    - command: pwd\n      cwd: ../..\n    - command: a\n      timeout_ms: 5\n    - command: b\n      criticality: fatal\n",
+    );
+    let repo = repo_with(&broken);
+    let (code, doc, _) = run(&repo, &["--all"]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    assert_eq!(
+        doc["error"]["details"]["problems"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2,
+        "{doc}"
+    );
+    assert!(
+        !repo
+            .root()
+            .join(".agent-output/TASK-0601/evidence/qa")
+            .exists(),
+        "nothing ran"
+    );
+    let (_, listed, _) = repo.json(&["--list-validation", ID]);
+    let problems: Vec<&str> = listed["data"]["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["problem"].as_str())
+        .collect();
+    assert_eq!(problems.len(), 3, "{listed}");
+    assert!(
+        problems[0].contains("outside the repository"),
+        "{problems:?}"
     );
 }

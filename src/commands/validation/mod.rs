@@ -214,12 +214,13 @@ pub static LIST_VALIDATION: CommandInfo = CommandInfo {
     shape: Shape::Envelope,
     reads: &[],
     summary: "list a task's validation pipeline with the id of each command",
-    about: "Lists the entries of the task's validation.pipeline with their id (given, or \
-val-001, val-002, … by position), command, working directory, criticality and timeout; an \
-entry that cannot run as written is listed with its problem.",
+    about: "Lists the entries of the task's validation.pipeline (read from the task file as it \
+is now) with their id (given, or val-001, val-002, … by position), criticality, working \
+directory and command; JSON adds every field (timeout, blocker, expected paths and exit codes, \
+attempts). An entry that cannot run as written is listed with its problem.",
     examples: &[(
         "tasks --list-validation TASK-0101",
         "the ids --run-validation takes",
     )],
-    exits: "0 · 40 no such task (E040) · 10 a broken task file (E011)",
+    exits: "0 · 10 a broken task file (E011) · 40 no such task (E040)",
 };

@@ -231,10 +231,30 @@ fn problem_error(p: &Problem) -> Error {
 /// The entries to run: E003 for an unknown id (the ids listed) or no pipeline, E002 for an
 /// entry that cannot run as written.
 fn selected(ctx: &Ctx, input: &RunInput) -> Result<Vec<Entry>> {
+    let id = input.id.as_str();
     if let Some(e) = &input.adhoc {
+        // An ad-hoc command never takes over a pipeline entry's id (its baseline is that
+        // entry's).
+        let taken = pipeline_of(ctx, id)
+            .map(|all| {
+                all.iter().any(|r| match r {
+                    Ok(p) => p.id == e.id,
+                    Err(p) => p.id == e.id,
+                })
+            })
+            .unwrap_or(false);
+        if taken {
+            return Err(bad(
+                "--command-id",
+                &e.id,
+                format!(
+                    "{} is the id of an entry of {id}'s validation.pipeline: run it with --command-id alone, or give the ad-hoc command an id of its own",
+                    e.id
+                ),
+            ));
+        }
         return Ok(vec![e.clone()]);
     }
-    let id = input.id.as_str();
     let all = pipeline_of(ctx, id)?;
     if all.is_empty() {
         return Err(Error::new(
@@ -282,10 +302,28 @@ fn selected(ctx: &Ctx, input: &RunInput) -> Result<Vec<Entry>> {
         }
         _ => all.iter().collect(),
     };
-    chosen
+    // Every entry that cannot run as written is named at once; nothing runs.
+    let problems: Vec<&Problem> = chosen.iter().filter_map(|r| r.as_ref().err()).collect();
+    if let Some(first) = problems.first() {
+        let listed: Vec<String> = problems
+            .iter()
+            .map(|p| format!("{} ({}: {})", p.id, p.field, p.message))
+            .collect();
+        return Err(problem_error(first)
+            .with_detail("problems", &listed)
+            .with_recovery(format!(
+                "Nothing ran. Fix {} in the task file (tasks --list-validation {id} shows every entry)",
+                if problems.len() == 1 {
+                    first.field.clone()
+                } else {
+                    format!("the {} entries listed in details.problems", problems.len())
+                }
+            )));
+    }
+    Ok(chosen
         .into_iter()
-        .map(|r| r.clone().map_err(|p| problem_error(&p)))
-        .collect()
+        .filter_map(|r| r.as_ref().ok().cloned())
+        .collect())
 }
 
 /// A spinner with the command and its output so far, on stderr when it is a terminal.
@@ -314,9 +352,24 @@ pub fn run(ctx: &Ctx, input: &RunInput) -> Result<RunReport> {
     let store = ContextStore::of(&ctx.repo, id);
     store.check_links(&ctx.repo)?;
     if !store.exists() {
+        if ctx.catalog().find(id).is_none() {
+            return Err(Error::new(ErrorCode::E040, format!("Task not found: {id}"))
+                .with_detail("task_id", id)
+                .with_recovery("Pass a task id from tasks --list"));
+        }
         return Err(store.missing());
     }
     let entries = selected(ctx, input)?;
+    // An ad-hoc --cwd that does not exist is a typo, not a skip.
+    if let Some(e) = &input.adhoc
+        && !ctx.repo.root.join(&e.cwd).is_dir()
+    {
+        return Err(bad(
+            "--cwd",
+            &e.cwd,
+            "no such directory in the repository".into(),
+        ));
+    }
     // A working directory outside the repository is refused before anything runs.
     for e in &entries {
         let cwd = ctx.repo.root.join(&e.cwd);
@@ -389,7 +442,16 @@ fn run_one(
         let outcome = runner::run(
             entry,
             env,
-            &mut |_, bytes| writer.write_all(bytes),
+            &mut |stream, bytes| match stream {
+                // A retry: the log holds the last attempt only (its counts are the result's).
+                runner::Stream::Restart => {
+                    writer.flush()?;
+                    let file = writer.get_mut();
+                    file.set_len(0)?;
+                    std::io::Seek::seek(*file, std::io::SeekFrom::Start(0)).map(|_| ())
+                }
+                _ => writer.write_all(bytes),
+            },
             &mut |n| {
                 if let Some(bar) = &bar {
                     bar.set_position(n);
@@ -494,22 +556,13 @@ fn verdict(ctx: &Ctx, id: &str, results: Vec<Row>, interrupted: bool) -> RunRepo
             )
             .with_detail("task_id", id)
             .with_detail("failed", &required_failed)
+            .with_detail("skipped", skipped_reasons(&results))
             .with_recovery(format!(
                 "Read the logs (log_path of each result), fix the failures and run tasks --run-validation {id} again"
             )),
         )
     } else if skipped > 0 {
-        let reasons: Vec<String> = results
-            .iter()
-            .filter(|r| r.outcome.skipped)
-            .map(|r| {
-                format!(
-                    "{}: {}",
-                    r.command_id,
-                    r.outcome.skip_reason.clone().unwrap_or_default()
-                )
-            })
-            .collect();
+        let reasons = skipped_reasons(&results);
         Some(
             Error::new(
                 ErrorCode::E031,
@@ -531,6 +584,30 @@ fn verdict(ctx: &Ctx, id: &str, results: Vec<Row>, interrupted: bool) -> RunRepo
         interrupted,
         failure,
     }
+}
+
+/// `, attempt N` when the command was retried.
+fn attempt_text(r: &Row) -> String {
+    if r.outcome.attempts > 1 {
+        format!(", attempt {}", r.outcome.attempts)
+    } else {
+        String::new()
+    }
+}
+
+/// `id: reason` of each skipped command.
+fn skipped_reasons(results: &[Row]) -> Vec<String> {
+    results
+        .iter()
+        .filter(|r| r.outcome.skipped)
+        .map(|r| {
+            format!(
+                "{}: {}",
+                r.command_id,
+                r.outcome.skip_reason.clone().unwrap_or_default()
+            )
+        })
+        .collect()
 }
 
 fn exit_text(r: &Row) -> String {
@@ -558,15 +635,20 @@ impl Report for RunReport {
             } else if r.outcome.success {
                 (
                     "✓",
-                    format!("{:.1} s", r.outcome.duration_ms as f64 / 1000.0),
+                    format!(
+                        "{:.1} s{}",
+                        r.outcome.duration_ms as f64 / 1000.0,
+                        attempt_text(r)
+                    ),
                 )
             } else {
                 (
                     "✗",
                     format!(
-                        "{}, {:.1} s{}",
+                        "{}, {:.1} s{}{}",
                         exit_text(r),
                         r.outcome.duration_ms as f64 / 1000.0,
+                        attempt_text(r),
                         if r.criticality == "required" {
                             String::new()
                         } else {
@@ -627,6 +709,10 @@ pub struct Listed {
     pub cwd: Option<String>,
     pub criticality: Option<&'static str>,
     pub timeout_ms: Option<u64>,
+    pub blocker_id: Option<String>,
+    pub expected_paths: Vec<String>,
+    pub expected_exit_codes: Vec<i32>,
+    pub max_attempts: Option<u64>,
     /// Why the entry cannot run as written.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
@@ -643,16 +729,36 @@ pub fn list(ctx: &Ctx, id: &str) -> Result<ListReport> {
     let commands: Vec<Listed> = pipeline_of(ctx, id)?
         .into_iter()
         .map(|r| match r {
-            Ok(e) => Listed {
-                id: e.id,
-                implicit_id: e.implicit_id,
-                command: Some(e.command),
-                description: Some(e.description),
-                cwd: Some(e.cwd),
-                criticality: Some(e.criticality.as_str()),
-                timeout_ms: Some(e.timeout_ms),
-                problem: None,
-            },
+            Ok(e) => {
+                // A working directory that leads out of the repository cannot run.
+                let outside = ctx
+                    .repo
+                    .root
+                    .join(&e.cwd)
+                    .canonicalize()
+                    .ok()
+                    .filter(|real| !real.starts_with(&ctx.repo.root));
+                Listed {
+                    problem: outside.map(|real| {
+                        format!(
+                            "cwd: {} resolves to {}, outside the repository",
+                            e.cwd,
+                            real.display()
+                        )
+                    }),
+                    id: e.id,
+                    implicit_id: e.implicit_id,
+                    command: Some(e.command),
+                    description: Some(e.description),
+                    cwd: Some(e.cwd),
+                    criticality: Some(e.criticality.as_str()),
+                    timeout_ms: Some(e.timeout_ms),
+                    blocker_id: e.blocker_id,
+                    expected_paths: e.expected_paths,
+                    expected_exit_codes: e.expected_exit_codes,
+                    max_attempts: Some(e.retry.max_attempts),
+                }
+            }
             Err(p) => Listed {
                 id: p.id,
                 implicit_id: false,
@@ -661,6 +767,10 @@ pub fn list(ctx: &Ctx, id: &str) -> Result<ListReport> {
                 cwd: None,
                 criticality: None,
                 timeout_ms: None,
+                blocker_id: None,
+                expected_paths: Vec::new(),
+                expected_exit_codes: Vec::new(),
+                max_attempts: None,
                 problem: Some(format!("{}: {}", p.field, p.message)),
             },
         })
@@ -688,8 +798,8 @@ impl Report for ListReport {
                     c.criticality.unwrap_or("—").to_string(),
                     c.cwd.clone().unwrap_or_default(),
                     match (&c.command, &c.problem) {
-                        (Some(cmd), _) => cmd.clone(),
-                        (None, Some(p)) => format!("cannot run: {p}"),
+                        (_, Some(p)) => format!("cannot run: {p}"),
+                        (Some(cmd), None) => cmd.clone(),
                         (None, None) => String::new(),
                     },
                 ]

@@ -40,7 +40,10 @@ impl Fixture {
         let outcome = run(
             entry,
             &env,
-            &mut |_, bytes| {
+            &mut |stream, bytes| {
+                if stream == Stream::Restart {
+                    log.clear();
+                }
                 log.extend_from_slice(bytes);
                 Ok(())
             },
