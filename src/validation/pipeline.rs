@@ -116,6 +116,14 @@ pub struct Problem {
     pub message: String,
 }
 
+/// Whether `name` can name an environment variable: letters, digits and `_`, not starting with
+/// a digit.
+pub fn is_env_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !name.as_bytes()[0].is_ascii_digit()
+}
+
 /// The implicit id of the entry at `index` (0-based): `val-001`, `val-002`, …
 pub fn implicit_id(index: usize) -> String {
     format!("val-{:03}", index + 1)
@@ -224,7 +232,16 @@ fn entry(i: usize, item: &Yaml) -> Result<Entry, Problem> {
             return Err(problem(&id, "env", "a mapping of names to values".into()));
         };
         for (k, v) in pairs {
-            let Some(v) = v.scalar_text() else {
+            if !is_env_name(k) {
+                return Err(problem(
+                    &id,
+                    "env",
+                    format!(
+                        "{k:?} is not a variable name (letters, digits and _, not starting with a digit)"
+                    ),
+                ));
+            }
+            let Some(v) = v.scalar_text().filter(|v| !v.contains('\0')) else {
                 return Err(problem(
                     &id,
                     "env",
@@ -237,6 +254,17 @@ fn entry(i: usize, item: &Yaml) -> Result<Entry, Problem> {
     if let Some(paths) = map.get("expected_paths") {
         e.expected_paths = strings(paths)
             .ok_or_else(|| problem(&id, "expected_paths", "a list of paths or globs".into()))?;
+        if let Some(bad) = e
+            .expected_paths
+            .iter()
+            .find(|p| globset::Glob::new(p).is_err())
+        {
+            return Err(problem(
+                &id,
+                "expected_paths",
+                format!("{bad:?} is not a valid glob"),
+            ));
+        }
     }
     e.blocker_id = text("blocker_id").filter(|b| !b.is_empty());
     if let Some(t) = map.get("timeout_ms").filter(|t| !t.is_null()) {

@@ -6,11 +6,15 @@
 use super::pipeline::Entry;
 use std::io::{self, Read};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
+
+/// How long output is still read once the command has settled (exited, timed out, stopped)
+/// while a process that left its group keeps the output open.
+const ESCAPED_GRACE: Duration = Duration::from_millis(500);
 
 /// How much of each stream's end a result keeps.
 pub const TAIL_BYTES: usize = 4096;
@@ -59,6 +63,15 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// A command that could not be started: a failure, its reason in `stderr_tail`.
+    fn not_started(reason: String, notes: Vec<String>) -> Outcome {
+        Outcome {
+            stderr_tail: reason,
+            notes,
+            ..Outcome::default()
+        }
+    }
+
     fn skipped(reason: String, notes: Vec<String>) -> Outcome {
         Outcome {
             skipped: true,
@@ -72,8 +85,7 @@ impl Outcome {
 /// Why a command could not be run at all (a setup error, not a result).
 #[derive(Debug)]
 pub enum RunError {
-    /// The working directory resolves outside the repository.
-    CwdOutside(PathBuf),
+    /// The output could not be written (the sink failed: a full disk).
     Io(io::Error),
 }
 
@@ -119,8 +131,23 @@ pub fn run(
     // 3. The working directory: inside the repository; missing skips.
     let cwd = env.root.join(&entry.cwd);
     let cwd = match cwd.canonicalize() {
-        Ok(real) if real.starts_with(env.root) => real,
-        Ok(real) => return Err(RunError::CwdOutside(real)),
+        Ok(real) if real.starts_with(env.root) && real.is_dir() => real,
+        Ok(real) if real.starts_with(env.root) => {
+            return Ok(Outcome::skipped(
+                format!("Working directory is not a directory: {}", entry.cwd),
+                notes,
+            ));
+        }
+        Ok(real) => {
+            return Ok(Outcome::not_started(
+                format!(
+                    "its working directory {} resolves to {}, outside the repository: not run",
+                    entry.cwd,
+                    real.display()
+                ),
+                notes,
+            ));
+        }
         Err(_) => {
             return Ok(Outcome::skipped(
                 format!("Working directory does not exist: {}", entry.cwd),
@@ -163,6 +190,12 @@ pub fn run(
                 outcome.success = false;
                 break;
             }
+            Attempt::NotStarted(why) => {
+                let mut failed = Outcome::not_started(why, std::mem::take(&mut outcome.notes));
+                failed.attempts = outcome.attempts;
+                failed.duration_ms = outcome.duration_ms;
+                return Ok(failed);
+            }
         }
         if outcome.attempts >= entry.retry.max_attempts {
             break;
@@ -195,6 +228,7 @@ enum Attempt {
     Exited(i32),
     TimedOut,
     Interrupted,
+    NotStarted(String),
 }
 
 /// The last bytes of each stream.
@@ -251,7 +285,10 @@ fn attempt(
         // Its own process group: a timeout or Ctrl-C kills the command and everything it
         // started, grandchildren included.
         .process_group(0);
-    let mut child = command.spawn()?;
+    let mut child = match command.spawn() {
+        Ok(child) => child,
+        Err(e) => return Ok(Attempt::NotStarted(format!("could not start /bin/sh: {e}"))),
+    };
     let group = child.id() as libc::pid_t;
     let (tx, rx) = mpsc::sync_channel::<(Stream, Vec<u8>)>(16);
     let readers = [
@@ -267,6 +304,7 @@ fn attempt(
     drop(tx);
     let deadline = Instant::now() + Duration::from_millis(entry.timeout_ms);
     let mut status: Option<Attempt> = None;
+    let mut settled: Option<Instant> = None;
     let mut sink_error: Option<io::Error> = None;
     loop {
         match rx.recv_timeout(Duration::from_millis(20)) {
@@ -291,6 +329,14 @@ fn attempt(
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
+        if status.is_some() {
+            // Settled, but something that left the group (`setsid`, a daemon) still holds the
+            // output open: read what it has for a moment, then stop listening.
+            if settled.get_or_insert_with(Instant::now).elapsed() >= ESCAPED_GRACE {
+                break;
+            }
+            continue;
+        }
         if status.is_none() {
             if env.interrupted.load(Ordering::SeqCst) {
                 kill_group(group);
@@ -307,8 +353,13 @@ fn attempt(
         }
     }
     let _ = child.wait();
+    // Readers still blocked on an escaped process's output are left behind (they end when it
+    // closes it, or with the tool); the others are done.
+    drop(rx);
     for handle in readers.into_iter().flatten() {
-        let _ = handle.join();
+        if handle.is_finished() {
+            let _ = handle.join();
+        }
     }
     if let Some(e) = sink_error {
         return Err(RunError::Io(e));
@@ -382,11 +433,22 @@ fn reader(
 /// leading directories.
 pub fn exists(root: &Path, pattern: &str) -> bool {
     let pattern = pattern.trim_start_matches("./");
+    if pattern.is_empty() || pattern == "." {
+        return true;
+    }
     if crate::store::paths::check_relative(pattern.trim_end_matches('/')).is_err() {
         return false;
     }
+    // Never through a link out of the repository (a planted `out -> /home/x` must not confirm
+    // that files exist there).
+    let inside = |path: &Path| {
+        path.parent()
+            .and_then(|p| p.canonicalize().ok())
+            .is_some_and(|p| p.starts_with(root))
+    };
     if !pattern.contains(['*', '?', '[', '{']) {
-        return std::fs::symlink_metadata(root.join(pattern)).is_ok();
+        let path = root.join(pattern.trim_end_matches('/'));
+        return std::fs::symlink_metadata(&path).is_ok() && inside(&path);
     }
     let Ok(glob) = globset::GlobBuilder::new(pattern)
         .literal_separator(true)
@@ -401,6 +463,14 @@ pub fn exists(root: &Path, pattern: &str) -> bool {
         .take_while(|p| !p.contains(['*', '?', '[', '{']))
         .collect();
     let start = fixed.join("/");
+    if !start.is_empty()
+        && !root
+            .join(&start)
+            .canonicalize()
+            .is_ok_and(|p| p.starts_with(root))
+    {
+        return false;
+    }
     let mut pending = vec![start];
     let mut seen = 0usize;
     while let Some(rel) = pending.pop() {

@@ -585,3 +585,82 @@ fn review_fixes_retries_ids_problems_and_hints() {
         "{problems:?}"
     );
 }
+
+#[test]
+fn attack_fixes_escapes_signals_and_unrecorded_runs() {
+    let repo = repo();
+    // A process that leaves the group does not hold the run beyond its timeout.
+    let started = Instant::now();
+    let (code, doc, _) = run(
+        &repo,
+        &[
+            "--command",
+            "setsid sleep 20 & echo started",
+            "--command-id",
+            "escape",
+            "--timeout-ms",
+            "1000",
+        ],
+    );
+    assert_eq!(code, 0, "{doc}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    // A working directory that is a file, in the pipeline: skipped; the run goes on.
+    let file_cwd = repo_with(&TASK.replace(
+        "    - command: exit 3\n",
+        "    - command: exit 3\n      cwd: apps/web/package.json\n",
+    ));
+    let (code, doc, _) = file_cwd.json(&["--run-validation", ID, "--all"]);
+    assert_eq!(code, 10, "{doc}");
+    assert_eq!(doc["results"].as_array().unwrap().len(), 4, "{doc}");
+    assert_eq!(result(&doc, "val-003")["skipped"], true);
+    // A run whose result cannot be recorded fails (here the command removes the context).
+    let (code, doc, _) = run(
+        &repo,
+        &[
+            "--command",
+            "rm -rf .agent-output/TASK-0601",
+            "--command-id",
+            "vandal",
+        ],
+    );
+    assert_ne!(code, 0, "{doc}");
+    assert_eq!(doc["success"], false, "{doc}");
+    // SIGTERM stops the group like Ctrl-C; the temporary log goes.
+    let repo = repo_with(TASK);
+    let child = command()
+        .args([
+            "--run-validation",
+            ID,
+            "--command",
+            "sleep 30 & echo $! > s.pid; wait",
+            "--command-id",
+            "term",
+            "--format",
+            "json",
+        ])
+        .current_dir(repo.root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !repo.root().join("s.pid").exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    // SAFETY: a signal to the child this test started.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130));
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["interrupted"], true, "{doc}");
+    let runs = repo.root().join(".agent-output/.runs");
+    assert!(
+        std::fs::read_dir(&runs).map(|d| d.count()).unwrap_or(0) == 0,
+        "temporary logs left"
+    );
+}

@@ -68,13 +68,7 @@ impl RunInput {
         let env = env
             .iter()
             .map(|kv| match kv.split_once('=') {
-                Some((k, v))
-                    if !k.is_empty()
-                        && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                        && !k.as_bytes()[0].is_ascii_digit() =>
-                {
-                    Ok((k.to_string(), v.to_string()))
-                }
+                Some((k, v)) if pipeline::is_env_name(k) => Ok((k.to_string(), v.to_string())),
                 _ => Err(bad(
                     "--env",
                     kv,
@@ -190,18 +184,56 @@ pub struct RunReport {
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// Where a running command's output goes before it is recorded: `<pid>-<random>.log`, removed
+/// once recorded; what a killed run left is removed by the next run.
+const RUNS_DIR: &str = ".agent-output/.runs";
+
+/// Remove the logs of runs whose process is gone.
+fn sweep_runs(ctx: &Ctx) {
+    let Ok(Some(dir)) = ctx.repo.existing_state_dir(RUNS_DIR) else {
+        return;
+    };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .split_once('-')
+            .filter(|(pid, rest)| {
+                !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) && rest.ends_with(".log")
+            })
+            .and_then(|(pid, _)| pid.parse::<libc::pid_t>().ok())
+            .filter(|pid| *pid > 0)
+        else {
+            continue;
+        };
+        // SAFETY: signal 0 only asks whether the process exists.
+        let gone = unsafe { libc::kill(pid, 0) } != 0
+            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+        if gone && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 extern "C" fn on_interrupt(_: libc::c_int) {
     INTERRUPTED.store(true, Ordering::SeqCst);
 }
 
-/// From now on Ctrl-C stops the running command instead of the tool (which records what ran).
+/// From now on Ctrl-C (and SIGTERM, SIGHUP: a closed terminal, a CI job cancelled) stops the
+/// running command's group instead of the tool, which records what ran. A file-size limit
+/// (SIGXFSZ) becomes a write error instead of killing the tool.
 fn catch_interrupts() {
     // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
     unsafe {
-        libc::signal(
-            libc::SIGINT,
-            on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t,
-        );
+        for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+            libc::signal(
+                signal,
+                on_interrupt as extern "C" fn(libc::c_int) as libc::sighandler_t,
+            );
+        }
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
     }
 }
 
@@ -380,6 +412,7 @@ pub fn run(ctx: &Ctx, input: &RunInput) -> Result<RunReport> {
         }
     }
     catch_interrupts();
+    sweep_runs(ctx);
     let status = |task: &str| match ctx.catalog().find(task) {
         Some(Found::Task(t)) => Some(t.status.clone()),
         Some(Found::Broken(_)) => Some("unknown (its file does not load)".to_string()),
@@ -392,18 +425,35 @@ pub fn run(ctx: &Ctx, input: &RunInput) -> Result<RunReport> {
         interrupted: &INTERRUPTED,
     };
     let mut rows = Vec::new();
+    let mut unrecorded = Vec::new();
     for entry in &entries {
         if INTERRUPTED.load(Ordering::SeqCst) {
             break;
         }
-        let row = run_one(ctx, input, &store, entry, &env)?;
+        let row = run_one(ctx, input, &store, entry, &env, &mut unrecorded)?;
         let stop = row.outcome.interrupted;
         rows.push(row);
         if stop {
             break;
         }
     }
-    Ok(verdict(ctx, id, rows, INTERRUPTED.load(Ordering::SeqCst)))
+    let mut report = verdict(ctx, id, rows, INTERRUPTED.load(Ordering::SeqCst));
+    // A run that could not be recorded did not do its job: its error is the verdict's.
+    if let Some((command_id, e)) = unrecorded.into_iter().next() {
+        report.failure = Some(
+            Error::new(
+                e.code,
+                format!("The run of {command_id} was not recorded: {}", e.message),
+            )
+            .with_detail("command_id", &command_id)
+            .with_detail("cause", &e.details)
+            .with_recovery(format!(
+                "The results above were not all recorded in the context of {id}: {}",
+                e.recovery
+            )),
+        );
+    }
+    Ok(report)
 }
 
 fn cwd_outside(e: &Entry, real: &std::path::Path) -> Error {
@@ -427,14 +477,16 @@ fn run_one(
     store: &ContextStore,
     entry: &Entry,
     env: &Env,
+    unrecorded: &mut Vec<(String, Error)>,
 ) -> Result<Row> {
     // The output goes to a temporary log first (the task's lock is not held while a command
     // runs); recording then keeps its copy in the task's evidence.
+    let runs = ctx.repo.state_dir(RUNS_DIR)?;
     let mut log = tempfile::Builder::new()
-        .prefix("tasks-validation-")
+        .prefix(&format!("{}-", std::process::id()))
         .suffix(".log")
-        .tempfile()
-        .map_err(|e| crate::store::StateError::io(&std::env::temp_dir(), "write", e))?;
+        .tempfile_in(&runs)
+        .map_err(|e| crate::store::StateError::io(&runs, "write", e))?;
     let bar = progress_bar(entry);
     let log_file = log.path().to_path_buf();
     let outcome = {
@@ -460,8 +512,7 @@ fn run_one(
         );
         let flushed = writer.flush();
         let outcome = outcome.map_err(|e| match e {
-            RunError::CwdOutside(real) => cwd_outside(entry, &real),
-            RunError::Io(e) => crate::store::StateError::io(&log_file, "write", e).into(),
+            RunError::Io(e) => Error::from(crate::store::StateError::io(&log_file, "write", e)),
         })?;
         flushed.map_err(|e| crate::store::StateError::io(&log_file, "write", e))?;
         outcome
@@ -475,11 +526,10 @@ fn run_one(
     let log_path = if outcome.skipped {
         None
     } else {
-        let exit_code = if outcome.interrupted {
-            130
-        } else {
-            outcome.exit_code.unwrap_or(-1)
-        };
+        // The code the result shows; one that never came: 130 when stopped, -1 on a timeout.
+        let exit_code = outcome
+            .exit_code
+            .unwrap_or(if outcome.interrupted { 130 } else { -1 });
         let recorded = record(
             ctx,
             &store.id,
@@ -503,6 +553,7 @@ fn run_one(
                     "Warning: the output of {} was not recorded: {}",
                     entry.id, e.message
                 ));
+                unrecorded.push((entry.id.clone(), e));
                 None
             }
         }
@@ -691,10 +742,10 @@ impl Report for RunReport {
     }
 
     fn exit_code(&self) -> u8 {
-        if self.interrupted {
-            130
-        } else {
-            self.failure.as_ref().map_or(0, |e| e.exit)
+        match (&self.failure, self.interrupted) {
+            (Some(e), _) => e.exit,
+            (None, true) => 130,
+            (None, false) => 0,
         }
     }
 }

@@ -95,3 +95,23 @@ fn criticality_takes_the_flag_aliases() {
     assert_eq!(Criticality::parse("Required"), None);
     assert!(is_id("val-007") && !is_id("val-7") && !is_id("val-0071"));
 }
+
+#[test]
+fn env_names_and_globs_are_checked() {
+    let entries = from_task(&doc(
+        "validation:\n  pipeline:\n    - command: a\n      env: {\"A=B\": x}\n    - command: b\n      env: {1X: y}\n    - command: c\n      expected_paths: ['[z-a]*']\n    - command: d\n      env: {GOOD_1: ok}\n",
+    ));
+    let fields: Vec<Option<String>> = entries
+        .iter()
+        .map(|r| r.as_ref().err().map(|p| p.field.clone()))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            Some("validation.pipeline[0].env".to_string()),
+            Some("validation.pipeline[1].env".to_string()),
+            Some("validation.pipeline[2].expected_paths".to_string()),
+            None
+        ]
+    );
+}

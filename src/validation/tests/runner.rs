@@ -1,5 +1,6 @@
 use super::*;
 use crate::validation::pipeline::{Entry, Retry};
+use std::path::PathBuf;
 
 struct Fixture {
     _tmp: tempfile::TempDir,
@@ -124,8 +125,14 @@ fn a_cwd_outside_the_repository_is_refused() {
         extra_env: &[],
         interrupted: &f.stop,
     };
-    let result = run(&c, &env, &mut |_, _| Ok(()), &mut |_| {});
-    assert!(matches!(result, Err(RunError::CwdOutside(_))));
+    let o = run(&c, &env, &mut |_, _| Ok(()), &mut |_| {}).unwrap();
+    assert!(!o.success && !o.skipped && o.attempts == 0, "{o:?}");
+    assert!(o.stderr_tail.contains("outside the repository"), "{o:?}");
+    // A working directory that is a file is skipped, like a missing one.
+    std::fs::write(f.root.join("file"), "").unwrap();
+    c.cwd = "file".into();
+    let o = run(&c, &env, &mut |_, _| Ok(()), &mut |_| {}).unwrap();
+    assert!(o.skipped, "{o:?}");
 }
 
 #[test]
@@ -167,6 +174,32 @@ fn a_timeout_kills_the_whole_group_and_retries() {
     let alive = std::fs::read_to_string(format!("/proc/{pid}/stat"))
         .is_ok_and(|s| s.split_whitespace().nth(2).is_none_or(|state| state != "Z"));
     assert!(!alive, "the sleep grandchild outlived the timeout");
+}
+
+#[test]
+fn a_process_that_leaves_the_group_does_not_hold_the_run() {
+    let f = Fixture::new();
+    let mut e = Entry::new("val-001", "setsid sleep 5 & echo started");
+    e.timeout_ms = 2000;
+    let started = Instant::now();
+    let (o, _) = f.run(&e);
+    assert!(o.success, "{o:?}");
+    assert_eq!(o.stdout_tail, "started\n");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let mut t = Entry::new("val-002", "setsid sleep 5 & sleep 30");
+    t.timeout_ms = 1000;
+    let started = Instant::now();
+    let (o, _) = f.run(&t);
+    assert!(o.timed_out, "{o:?}");
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -228,4 +261,16 @@ fn expected_paths_are_checked_without_leaving_the_repository() {
     assert!(!exists(&f.root, "../etc/passwd"));
     assert!(!exists(&f.root, "/etc/passwd"));
     assert!(!exists(&f.root, "sub/*.txt"));
+}
+
+#[test]
+fn expected_paths_never_look_through_a_link_out_of_the_repository() {
+    let f = Fixture::new();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(outside.path().join("secret")).unwrap();
+    std::fs::write(outside.path().join("secret/id_rsa"), "k").unwrap();
+    std::os::unix::fs::symlink(outside.path(), f.root.join("out")).unwrap();
+    assert!(!exists(&f.root, "out/secret/id_rsa"));
+    assert!(!exists(&f.root, "out/*/id_*"));
+    assert!(exists(&f.root, "."));
 }
