@@ -459,6 +459,8 @@ fn is_state(rel: &str) -> bool {
         || rel.starts_with("tasks/.cache/")
         || rel.starts_with(".agent-output/.locks/")
         || rel.starts_with(".agent-output/.txn/")
+        // Scratch logs of validation runs, removed by the next run once their process is gone.
+        || rel.starts_with(".agent-output/.runs/")
         || rel.starts_with("docs/compliance/quarantine/.txn/")
         || name.ends_with(".lock")
         || (name.starts_with('.') && name.ends_with(".tmp")))
