@@ -70,6 +70,41 @@ fn run(repo: &TestRepo, args: &[&str]) -> (i32, Value, crate::support::Run) {
     repo.json(&all)
 }
 
+/// Start the binary with `args` (JSON output) in the background.
+fn spawn(repo: &TestRepo, args: &[&str]) -> std::process::Child {
+    command()
+        .args(args)
+        .args(["--format", "json"])
+        .current_dir(repo.root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Run `args`, send `signal` once the command wrote `pidfile`, and return the exit code and the
+/// JSON document.
+fn signalled(
+    repo: &TestRepo,
+    args: &[&str],
+    pidfile: &str,
+    signal: libc::c_int,
+) -> (Option<i32>, Value) {
+    let child = spawn(repo, args);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !repo.root().join(pidfile).exists() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    // SAFETY: a signal to the child this test started.
+    unsafe { libc::kill(child.id() as libc::pid_t, signal) };
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
 fn result<'a>(doc: &'a Value, id: &str) -> &'a Value {
     doc["results"]
         .as_array()
@@ -400,22 +435,17 @@ fn a_timeout_kills_the_grandchild_and_retries() {
 #[test]
 fn a_command_printing_200_mb_runs_in_bounded_memory() {
     let repo = repo();
-    let mut child = command()
-        .args([
+    let mut child = spawn(
+        &repo,
+        &[
             "--run-validation",
             ID,
             "--command",
             "head -c 200000000 /dev/zero | tr '\\0' x | fold -w 1000",
             "--command-id",
             "big",
-            "--format",
-            "json",
-        ])
-        .current_dir(repo.root())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
+        ],
+    );
     let pid = child.id();
     let mut peak_kib = 0u64;
     while child.try_wait().unwrap().is_none() {
@@ -455,24 +485,13 @@ fn ctrl_c_stops_the_group_records_what_ran_and_exits_130() {
         "    - command: sleep 30 & echo $! > sleeper.pid; wait\n",
     );
     let repo = repo_with(&task);
-    let child = command()
-        .args(["--run-validation", ID, "--all", "--format", "json"])
-        .current_dir(repo.root())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id() as libc::pid_t;
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !repo.root().join("sleeper.pid").exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(100));
-    // SAFETY: a signal to the child this test started.
-    unsafe { libc::kill(pid, libc::SIGINT) };
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let (code, doc) = signalled(
+        &repo,
+        &["--run-validation", ID, "--all"],
+        "sleeper.pid",
+        libc::SIGINT,
+    );
+    assert_eq!(code, Some(130));
     assert_eq!(doc["interrupted"], true, "{doc}");
     assert_eq!(doc["success"], false);
     let ran: Vec<&str> = doc["results"]
@@ -631,32 +650,20 @@ fn attack_fixes_escapes_signals_and_unrecorded_runs() {
     assert_eq!(doc["success"], false, "{doc}");
     // SIGTERM stops the group like Ctrl-C; the temporary log goes.
     let repo = repo_with(TASK);
-    let child = command()
-        .args([
+    let (code, doc) = signalled(
+        &repo,
+        &[
             "--run-validation",
             ID,
             "--command",
             "sleep 30 & echo $! > s.pid; wait",
             "--command-id",
             "term",
-            "--format",
-            "json",
-        ])
-        .current_dir(repo.root())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !repo.root().join("s.pid").exists() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(100));
-    // SAFETY: a signal to the child this test started.
-    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) };
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130));
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        ],
+        "s.pid",
+        libc::SIGTERM,
+    );
+    assert_eq!(code, Some(130));
     assert_eq!(doc["interrupted"], true, "{doc}");
     let runs = repo.root().join(".agent-output/.runs");
     assert!(
