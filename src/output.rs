@@ -440,6 +440,23 @@ fn write_stderr(s: &str) {
     let _ = err.write_all(render_paint(&sanitize(s), color).as_bytes());
 }
 
+/// A progress line on stderr (`template`: indicatif's, `{msg}` being `message`) when stderr is a
+/// terminal; `None` otherwise, so that pipes and logs get nothing but the result.
+pub fn spinner(template: &str, message: String) -> Option<indicatif::ProgressBar> {
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::new_spinner();
+    if let Ok(style) = indicatif::ProgressStyle::with_template(template) {
+        bar.set_style(style);
+    }
+    bar.set_message(message);
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    // Drawn at once: a short operation shows it too.
+    bar.tick();
+    Some(bar)
+}
+
 #[cfg(test)]
 #[path = "tests/output.rs"]
 mod tests;

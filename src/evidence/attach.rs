@@ -15,7 +15,7 @@ use crate::store::beneath::Dir;
 use crate::store::{StateError, hash::Hasher};
 use serde_json::{Map, Value};
 use std::io::{self, Read, Write};
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// Where attached files are kept, relative to the task's directory.
 pub const ATTACHMENTS: &str = "evidence/attachments";
@@ -95,7 +95,7 @@ pub fn resolve(repo: &Repo, cwd: &Path, given: &str, task: &str) -> Result<Sourc
     // is read (`docs/latest.png`, a link to `shots/2.png`); otherwise (`link/../x`, where the
     // file system resolves `..` after the link) where it led.
     let base = cwd.canonicalize().unwrap_or_else(|_| cwd.to_path_buf());
-    let lexical = normalize(&base.join(given));
+    let lexical = crate::store::paths::lexical(&base.join(given));
     let rel = repo
         .relative(&lexical)
         .filter(|_| lexical.starts_with(&repo.root))
@@ -108,21 +108,6 @@ pub fn resolve(repo: &Repo, cwd: &Path, given: &str, task: &str) -> Result<Sourc
         resolved,
         is_dir: meta.is_dir(),
     })
-}
-
-/// `path` with `.` and `..` applied to its text.
-pub fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// What to attach.
@@ -173,14 +158,16 @@ pub fn attach(
     let mut attachment = match opened {
         Some(file) => {
             let name = stored_name(&req.source.rel);
+            let stored_of =
+                |sha256: &str| store.rel(&format!("{ATTACHMENTS}/{}-{name}", &sha256[..16]));
             let limit = req.kind.limit();
             let copied = txn
                 .put_named(
                     |out| copy_limited(file, out, limit, progress),
-                    |c: &Copied| store.rel(&format!("{ATTACHMENTS}/{}-{name}", &c.sha256[..16])),
+                    |c: &Copied| stored_of(&c.sha256),
                 )
                 .map_err(|e| too_big(e, req))?;
-            let stored = store.rel(&format!("{ATTACHMENTS}/{}-{name}", &copied.sha256[..16]));
+            let stored = stored_of(&copied.sha256);
             record(
                 req,
                 &copied.sha256,
@@ -473,6 +460,9 @@ fn archive_dir(
         .filter(|r| !r.is_empty())
         .unwrap_or_else(|| ".".into());
     let rel = dir.strip_prefix(&repo.root).map_err(|_| raced(req))?;
+    // `<name>-<id>.<ext>`: the archive and its listing, named by the archive's content.
+    let archived_of =
+        |sha256: &str, ext: &str| store.rel(&format!("{ARCHIVES}/{name}-{}.{ext}", &sha256[..16]));
     let opened_dir = Dir::open(&repo.root)
         .and_then(|r| r.dir(rel))
         .map_err(|e| opened(e, req))?;
@@ -483,9 +473,7 @@ fn archive_dir(
                     &opened_dir, dir, &prefix, &root, req.now, out, &skip, progress,
                 )
             },
-            |b: &archive::Built| {
-                store.rel(&format!("{ARCHIVES}/{name}-{}.tar.zst", &b.sha256[..16]))
-            },
+            |b: &archive::Built| archived_of(&b.sha256, "tar.zst"),
         )
         .map_err(|e| match e {
             // A file that changed or vanished while it was archived, or a name the listing
@@ -518,9 +506,8 @@ fn archive_dir(
             }
             e => e.into(),
         })?;
-    let id = &built.sha256[..16];
-    let stored = store.rel(&format!("{ARCHIVES}/{name}-{id}.tar.zst"));
-    let index_path = store.rel(&format!("{ARCHIVES}/{name}-{id}.index.json"));
+    let stored = archived_of(&built.sha256, "tar.zst");
+    let index_path = archived_of(&built.sha256, "index.json");
     let listing = listing_bytes(&built.index)?;
     txn.put(&index_path, &listing)?;
     let mut attachment = record(req, &built.sha256, built.size, stored.clone(), stored);

@@ -190,7 +190,7 @@ pub fn extract(repo: &Repo, store: &ContextStore, eid: &str, to: &Path) -> Resul
     // be swapped for another archive between two opens).
     let mut file = super::verify::open_nofollow(&archive_path)
         .map_err(|e| StateError::io(&archive_path, "read", e))?;
-    let actual = super::verify::hash_reader(&mut file)
+    let actual = crate::store::hash::sha256_reader(&mut file)
         .map_err(|e| StateError::io(&archive_path, "read", e))?;
     if !actual.starts_with(eid) {
         return Err(Error::new(

@@ -8,7 +8,6 @@ use super::index::{Attachment, Index};
 use super::is_hex;
 use crate::context::store::ContextStore;
 use crate::repo::Repo;
-use crate::store::hash::Hasher;
 use serde::Serialize;
 use std::io::{self, Read};
 use std::path::PathBuf;
@@ -239,21 +238,7 @@ pub(super) fn open_nofollow(path: &std::path::Path) -> io::Result<std::fs::File>
 
 /// SHA-256 of a file (never through a link), streamed.
 pub(super) fn hash_file(path: &std::path::Path) -> io::Result<String> {
-    hash_reader(&mut open_nofollow(path)?)
-}
-
-/// SHA-256 of what `file` reads, streamed.
-pub(super) fn hash_reader(file: &mut dyn Read) -> io::Result<String> {
-    let mut hasher = Hasher::default();
-    let mut buf = vec![0u8; 256 * 1024];
-    loop {
-        match file.read(&mut buf) {
-            Ok(0) => return Ok(hasher.hex()),
-            Ok(n) => hasher.update(&buf[..n]),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
+    crate::store::hash::sha256_reader(&mut open_nofollow(path)?)
 }
 
 fn read_limited(path: &std::path::Path, limit: u64) -> io::Result<Vec<u8>> {

@@ -37,3 +37,14 @@ pub fn write_if_absent(path: &Path, bytes: &[u8]) -> Result<(), StateError> {
     }
     write_atomic(path, bytes)
 }
+
+/// Whether the process `pid` no longer exists (the owner of a scratch file a killed command
+/// left: its file may go). A process that exists but is not ours counts as alive.
+pub fn process_gone(pid: libc::pid_t) -> bool {
+    if pid <= 0 {
+        return false;
+    }
+    // SAFETY: signal 0 only asks whether the process exists.
+    let failed = unsafe { libc::kill(pid, 0) } != 0;
+    failed && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+}

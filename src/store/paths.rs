@@ -94,6 +94,25 @@ pub fn is_symlink(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink())
 }
 
+/// `path` with `.` and `..` applied to its text (no file system access, links not resolved): where
+/// a name *says* it is. A `..` above the root stays at the root.
+pub fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut parts: Vec<Component> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if matches!(parts.last(), Some(Component::Normal(_))) {
+                    parts.pop();
+                }
+            }
+            c => parts.push(c),
+        }
+    }
+    parts.iter().collect()
+}
+
 #[cfg(test)]
 #[path = "tests/paths.rs"]
 mod tests;

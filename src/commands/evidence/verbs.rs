@@ -14,7 +14,6 @@ use crate::output::{Report, Text, table};
 use crate::text::field;
 use serde::Serialize;
 use serde_json::{Map, Value};
-use std::io::IsTerminal;
 
 /// How deep `--metadata` may nest (objects and lists).
 pub const MAX_METADATA_DEPTH: usize = 32;
@@ -115,23 +114,6 @@ fn parse_metadata(raw: &str) -> Result<Map<String, Value>> {
     Ok(map)
 }
 
-/// A spinner with the bytes read, on stderr when it is a terminal; nothing otherwise.
-fn progress_bar(what: &str) -> Option<indicatif::ProgressBar> {
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new_spinner();
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{spinner} {msg} {bytes} ({bytes_per_sec})")
-    {
-        bar.set_style(style);
-    }
-    bar.set_message(format!("reading {}", field(what)));
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar.tick();
-    Some(bar)
-}
-
 #[derive(Debug, Serialize)]
 pub struct Skipped {
     pub path: String,
@@ -162,7 +144,10 @@ pub fn attach(ctx: &Ctx, input: &AttachInput) -> Result<AttachReport> {
     }
     let source = attach::resolve(&ctx.repo, &ctx.cwd, &input.path, id)?;
     let now = crate::clock::iso(ctx.clock.now());
-    let bar = progress_bar(&input.path);
+    let bar = crate::output::spinner(
+        "{spinner} {msg} {bytes} ({bytes_per_sec})",
+        format!("reading {}", field(&input.path)),
+    );
     let mut progress = |n: u64| {
         if let Some(bar) = &bar {
             bar.set_position(n);
@@ -454,7 +439,7 @@ pub fn extract(ctx: &Ctx, id: &str, eid: &str, to: &str) -> Result<Restored> {
     // Inside the repository the destination follows the rule of every state directory: no
     // link on its way (E002), wherever it points.
     let base = ctx.cwd.canonicalize().unwrap_or_else(|_| ctx.cwd.clone());
-    let lexical = attach::normalize(&base.join(to));
+    let lexical = crate::store::paths::lexical(&base.join(to));
     if let Some(rel) = ctx
         .repo
         .relative(&lexical)

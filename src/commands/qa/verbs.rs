@@ -72,7 +72,9 @@ fn open_log(ctx: &Ctx, input: &QaInput) -> Result<OpenedLog> {
         .canonicalize()
         .unwrap_or_else(|_| ctx.cwd.clone())
         .join(&input.log);
-    if lexically_inside(&named, &ctx.repo.root) && !resolved.starts_with(&ctx.repo.root) {
+    if crate::store::paths::lexical(&named).starts_with(&ctx.repo.root)
+        && !resolved.starts_with(&ctx.repo.root)
+    {
         return Err(Error::new(
             ErrorCode::E002,
             format!(
@@ -98,27 +100,6 @@ fn open_log(ctx: &Ctx, input: &QaInput) -> Result<OpenedLog> {
         return Err(not_a_file());
     }
     Ok((file, given, resolved))
-}
-
-/// `path` (absolute) is under `root` once `.` and `..` are applied to its text.
-fn lexically_inside(path: &std::path::Path, root: &std::path::Path) -> bool {
-    use std::path::Component;
-    let mut parts: Vec<Component> = Vec::new();
-    for c in path.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                if matches!(parts.last(), Some(Component::Normal(_))) {
-                    parts.pop();
-                }
-            }
-            c => parts.push(c),
-        }
-    }
-    parts
-        .iter()
-        .collect::<std::path::PathBuf>()
-        .starts_with(root)
 }
 
 /// Read the log once (parsed, hashed and copied into the change being staged under the task's

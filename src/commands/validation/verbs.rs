@@ -14,7 +14,7 @@ use crate::validation::pipeline::{
 };
 use crate::validation::runner::{self, Env, Outcome, RunError};
 use serde::Serialize;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Which commands to run.
@@ -204,14 +204,10 @@ fn sweep_runs(ctx: &Ctx) {
                 !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()) && rest.ends_with(".log")
             })
             .and_then(|(pid, _)| pid.parse::<libc::pid_t>().ok())
-            .filter(|pid| *pid > 0)
         else {
             continue;
         };
-        // SAFETY: signal 0 only asks whether the process exists.
-        let gone = unsafe { libc::kill(pid, 0) } != 0
-            && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
-        if gone && entry.file_type().is_ok_and(|t| t.is_file()) {
+        if crate::store::fs::process_gone(pid) && entry.file_type().is_ok_and(|t| t.is_file()) {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -358,27 +354,6 @@ fn selected(ctx: &Ctx, input: &RunInput) -> Result<Vec<Entry>> {
         .collect())
 }
 
-/// A spinner with the command and its output so far, on stderr when it is a terminal.
-fn progress_bar(entry: &Entry) -> Option<indicatif::ProgressBar> {
-    if !std::io::stderr().is_terminal() {
-        return None;
-    }
-    let bar = indicatif::ProgressBar::new_spinner();
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed} {bytes} of output")
-    {
-        bar.set_style(style);
-    }
-    bar.set_message(format!(
-        "{} {}",
-        entry.id,
-        field(&crate::text::shorten(&entry.command, 60))
-    ));
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar.tick();
-    Some(bar)
-}
-
 pub fn run(ctx: &Ctx, input: &RunInput) -> Result<RunReport> {
     let id = input.id.as_str();
     let store = ContextStore::of(&ctx.repo, id);
@@ -487,7 +462,14 @@ fn run_one(
         .suffix(".log")
         .tempfile_in(&runs)
         .map_err(|e| crate::store::StateError::io(&runs, "write", e))?;
-    let bar = progress_bar(entry);
+    let bar = crate::output::spinner(
+        "{spinner} {msg} {elapsed} {bytes} of output",
+        format!(
+            "{} {}",
+            entry.id,
+            field(&crate::text::shorten(&entry.command, 60))
+        ),
+    );
     let log_file = log.path().to_path_buf();
     let outcome = {
         let mut writer = std::io::BufWriter::with_capacity(256 * 1024, log.as_file_mut());
