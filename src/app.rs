@@ -8,6 +8,7 @@ use crate::ledger;
 use crate::output::{Format, Printer, Report, Shape};
 use crate::repo::Repo;
 use crate::tasks::Catalog;
+use crate::telemetry;
 use std::cell::{OnceCell, RefCell};
 use std::path::{Path, PathBuf};
 
@@ -42,6 +43,12 @@ pub trait Verb: std::fmt::Debug {
     fn rebuilds_cache(&self) -> bool {
         false
     }
+
+    /// Whether the tool records this command in the caller's telemetry when the role is known
+    /// (the telemetry commands themselves do not).
+    fn observed(&self) -> bool {
+        true
+    }
 }
 
 #[derive(Debug)]
@@ -49,6 +56,10 @@ pub struct Invocation {
     pub verb: Box<dyn Verb>,
     pub format: Format,
     pub repo_root: Option<PathBuf>,
+    /// The task the command is about (the command flag's value, when it is a task id).
+    pub subject: Option<String>,
+    /// `--agent`, when given.
+    pub agent: Option<&'static str>,
 }
 
 /// What every verb can reach.
@@ -62,6 +73,9 @@ pub struct Ctx {
     quarantined: OnceCell<std::collections::BTreeSet<String>>,
     force_rebuild: bool,
     warnings: RefCell<Vec<String>>,
+    /// What the command did that goes into the caller's telemetry (only when `observing`).
+    observed: RefCell<Vec<telemetry::Event>>,
+    observing: bool,
 }
 
 impl Ctx {
@@ -75,6 +89,8 @@ impl Ctx {
             quarantined: OnceCell::new(),
             force_rebuild: false,
             warnings: RefCell::new(Vec::new()),
+            observed: RefCell::new(Vec::new()),
+            observing: false,
         }
     }
 
@@ -121,6 +137,31 @@ impl Ctx {
         std::mem::take(&mut *self.warnings.borrow_mut())
     }
 
+    /// Whether the command's work is recorded in the caller's telemetry: worth measuring what
+    /// only telemetry needs.
+    pub fn observing(&self) -> bool {
+        self.observing
+    }
+
+    /// Record something for the caller's telemetry (nothing when not observing).
+    pub fn observe(&self, event: telemetry::Event) {
+        if self.observing {
+            self.observed.borrow_mut().push(event);
+        }
+    }
+
+    /// Print the collected warnings (stderr), recording them for the telemetry.
+    fn print_warnings(&self, printer: &Printer) {
+        let warnings = self.take_warnings();
+        for w in &warnings {
+            self.observe(telemetry::Event::Warning {
+                level: telemetry::Level::Warning,
+                message: w.clone(),
+            });
+        }
+        printer.warnings(&warnings);
+    }
+
     /// Absolute path string of a repo-relative path.
     pub fn abs(&self, rel: &str) -> String {
         self.repo.abs_string(rel)
@@ -144,10 +185,37 @@ pub fn run(invocation: Invocation, printer: &Printer, cwd: &Path, clock: Clock) 
     };
     let mut ctx = Ctx::new(repo, cwd.to_path_buf(), invocation.format, clock);
     ctx.force_rebuild = invocation.verb.rebuilds_cache();
+    // The caller's telemetry: a command about a task, by a known role.
+    let observer = match &invocation.subject {
+        Some(task) if invocation.verb.observed() && telemetry::enabled() => {
+            match invocation
+                .agent
+                .map(Ok)
+                .or_else(|| telemetry::role_from_env().transpose())
+            {
+                Some(Ok(role)) => Some((task.clone(), role)),
+                Some(Err(why)) => {
+                    ctx.warn(format!(
+                        "Warning: {why}; this command is not recorded in telemetry"
+                    ));
+                    None
+                }
+                None => None,
+            }
+        }
+        _ => None,
+    };
+    ctx.observing = observer.is_some();
     let exit = match invocation.verb.run(&ctx, printer) {
-        Ok(exit) => exit,
+        Ok(exit) => {
+            // A command that failed changes nothing, its caller's telemetry included.
+            if let Some((task, role)) = observer {
+                record_observed(&ctx, &task, role);
+            }
+            exit
+        }
         Err(e) => {
-            printer.warnings(&ctx.take_warnings());
+            ctx.print_warnings(printer);
             printer.error(&e)
         }
     };
@@ -156,9 +224,47 @@ pub fn run(invocation: Invocation, printer: &Printer, cwd: &Path, clock: Clock) 
     exit
 }
 
+/// Add what the command did to the caller's telemetry, after its result was printed: the JSON
+/// document printed, the bytes a context read served. A task without a context directory has
+/// no telemetry (nothing is created); any other failure is a warning, never the command's.
+fn record_observed(ctx: &Ctx, task: &str, role: &str) {
+    let mut events = std::mem::take(&mut *ctx.observed.borrow_mut());
+    let served = crate::output::stdout_bytes();
+    for event in &mut events {
+        if let telemetry::Event::ContextRead { served: s, .. } = event {
+            *s = served;
+        }
+    }
+    if ctx.format == Format::Json {
+        events.push(telemetry::Event::JsonCall);
+    }
+    if events.is_empty() {
+        return;
+    }
+    let session = std::env::var(telemetry::SESSION_ENV)
+        .ok()
+        .filter(|s| !s.is_empty());
+    match telemetry::record(
+        &ctx.repo,
+        task,
+        role,
+        &events,
+        session.as_deref(),
+        ctx.clock.now(),
+    ) {
+        Ok(_) => {}
+        Err(e) if e.code == crate::error::ErrorCode::E051 => {}
+        Err(e) => Printer::warning_line(&format!(
+            "Warning: telemetry of {task} ({role}) not recorded: [{}] {}",
+            e.code.info().code,
+            e.message
+        )),
+    }
+}
+
 /// Warnings first (stderr), then the result.
 pub fn emit<R: Report>(ctx: &Ctx, printer: &Printer, report: R) -> u8 {
-    printer.warnings(&ctx.take_warnings());
+    ctx.print_warnings(printer);
     let exit = printer.success(&report);
     std::mem::forget(report);
     exit

@@ -63,7 +63,8 @@ macro_rules! families {
 }
 
 families!(
-    tasks, lifecycle, ledger, quarantine, context, excerpts, handoffs, qa, evidence, validation
+    tasks, lifecycle, ledger, quarantine, context, excerpts, handoffs, qa, evidence, validation,
+    telemetry
 );
 
 /// Options every command takes.
@@ -208,6 +209,20 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
         };
     }
     let repo_root = cli.global.repo_root.clone();
+    // The caller's role, for its telemetry: --agent, or the role --get-context shows.
+    let agent = cli
+        .shared
+        .agent
+        .or_else(|| matches.get_one::<commands::args::Role>("role").copied())
+        .map(|r| r.as_str());
+    // The task the command is about: its flag's value, when that is a task id.
+    let subject = matches
+        .get_one::<clap::Id>("verb")
+        .and_then(|id| matches.get_raw(id.as_str()))
+        .and_then(|mut values| values.next())
+        .and_then(|v| v.to_str())
+        .filter(|v| crate::ids::is_valid_id(v))
+        .map(str::to_string);
     // The command flag given, for hints that name it.
     let flag = matches
         .get_one::<clap::Id>("verb")
@@ -258,6 +273,8 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
         verb,
         format,
         repo_root,
+        subject,
+        agent,
     })
 }
 
@@ -346,6 +363,10 @@ pub const WORD_FORMS: &[(&str, &str, &str)] = &[
     ("evidence", "extract", "extract-evidence"),
     ("validation", "run", "run-validation"),
     ("validation", "list", "list-validation"),
+    ("telemetry", "record", "record-telemetry"),
+    ("metrics", "collect", "collect-metrics"),
+    ("metrics", "dashboard", "generate-dashboard"),
+    ("metrics", "compare", "compare-metrics"),
 ];
 
 /// The command a word form names and how many words it takes: a command's own name (`pick`,

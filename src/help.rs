@@ -131,7 +131,7 @@ fn overview(cmd: &clap::Command) -> String {
         "",
     );
     out.push_str(
-        "\nUsage: tasks --COMMAND [ARG] [OPTIONS]   or by name: tasks pick, tasks claim ID, and\n       tasks context|exceptions|quarantine|evidence|validation VERB ...   (tasks help context)\n\n",
+        "\nUsage: tasks --COMMAND [ARG] [OPTIONS], or by name: tasks pick · tasks context init ID\n",
     );
     let rows: Vec<(String, &str, &str)> = FAMILIES
         .iter()
@@ -159,10 +159,8 @@ fn overview(cmd: &clap::Command) -> String {
         out.push_str(&format!("  {usage:<width$}  {summary}\n"));
     }
     out.push_str(
-        "\nGlobal: --format text|json · --repo-root DIR · --color auto|always|never · --completions SHELL\n\
-More: tasks --COMMAND --help (or tasks help COMMAND): options, examples, exits; docs/commands.md.\n\
-Exit codes: 0 ok · 1 nothing to pick · 2 usage or halt · 10 invalid · 20 drift · 30 blocked\n  \
-· 40 files · 50 context state · 60 git · 130 interrupted",
+        "Global: --format text|json · --repo-root DIR · --color auto|always|never · --completions SHELL\n\
+More: tasks --COMMAND --help, tasks help COMMAND|FAMILY: options, examples, exits · docs/commands.md",
     );
     out.push('\n');
     out

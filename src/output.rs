@@ -210,6 +210,11 @@ struct EnvelopeDoc<'a, R: Serialize> {
 }
 
 impl Printer {
+    /// One warning line on stderr, outside any command's result.
+    pub fn warning_line(warning: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "{}", sanitize(warning));
+    }
+
     pub fn warnings(&self, warnings: &[String]) {
         let mut err = std::io::stderr().lock();
         for w in warnings {
@@ -320,7 +325,7 @@ pub fn print_raw(text: &str) -> u8 {
 
 /// Write through a buffered, locked stdout.
 fn to_stdout(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> std::io::Result<()> {
-    let mut out = std::io::BufWriter::with_capacity(64 * 1024, std::io::stdout().lock());
+    let mut out = std::io::BufWriter::with_capacity(64 * 1024, Counted(std::io::stdout().lock()));
     write(&mut out).and_then(|()| out.flush())
 }
 
@@ -429,8 +434,32 @@ fn write_stdout(s: &str) -> std::io::Result<()> {
     use std::io::IsTerminal;
     let mut out = std::io::stdout().lock();
     let color = colored(out.is_terminal());
-    out.write_all(render_paint(&sanitize(s), color).as_bytes())
-        .and_then(|()| out.flush())
+    let clean = sanitize(s);
+    let text = render_paint(&clean, color);
+    STDOUT_BYTES.fetch_add(text.len() as u64, std::sync::atomic::Ordering::Relaxed);
+    out.write_all(text.as_bytes()).and_then(|()| out.flush())
+}
+
+/// Bytes of results written to stdout so far (what a context read served, for telemetry).
+static STDOUT_BYTES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+pub fn stdout_bytes() -> u64 {
+    STDOUT_BYTES.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// A writer that counts what passes through it into [`STDOUT_BYTES`].
+struct Counted<W: Write>(W);
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.0.write(buf)?;
+        STDOUT_BYTES.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
 }
 
 fn write_stderr(s: &str) {

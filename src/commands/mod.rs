@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod qa;
 pub mod quarantine;
 pub mod tasks;
+pub mod telemetry;
 pub mod validation;
 
 use crate::app::Verb;
@@ -113,6 +114,30 @@ pub struct Shared {
     /// What it is, at most 200 characters (--attach-evidence, --run-validation --command)
     #[arg(long, value_name = "TEXT", help_heading = "Options")]
     pub description: Option<String>,
+
+    /// Where from: the QA log to read (--record-qa with --agent, --compare-qa); the first day
+    /// of a dashboard, YYYY-MM-DD (--generate-dashboard)
+    #[arg(long, value_name = "LOG|DATE", help_heading = "Options")]
+    pub from: Option<String>,
+
+    /// Where to: the directory to extract into, created if missing (--extract-evidence); the
+    /// last day of a dashboard, YYYY-MM-DD (--generate-dashboard)
+    #[arg(long, value_name = "DIR|DATE", help_heading = "Options")]
+    pub to: Option<String>,
+
+    /// A path, relative to the current directory: the file or directory to attach
+    /// (--attach-evidence); the file read, written or edited (--record-telemetry)
+    #[arg(long, value_name = "PATH", help_heading = "Options")]
+    pub path: Option<String>,
+
+    /// The agent's session id (--update-agent, --record-telemetry)
+    #[arg(long, value_name = "ID", help_heading = "Options")]
+    pub session_id: Option<Text>,
+
+    /// A message: of the exception (--add-exception; --error-details works too), of the
+    /// warning recorded (--record-telemetry --event warning)
+    #[arg(long, value_name = "TEXT", help_heading = "Options")]
+    pub message: Option<String>,
 
     /// Notes (--resolve-exception, --release-quarantine)
     #[arg(long, value_name = "TEXT", help_heading = "Options")]

@@ -203,6 +203,28 @@ impl ContextStore {
         Ok(path)
     }
 
+    /// Bytes of the files the context stands for — the manifest's sources: task file, cited
+    /// standards, checklists — as they are now. A source that is gone, not a plain file or
+    /// reached through a link counts nothing (the manifest is state: its paths are checked).
+    pub fn source_bytes(&self, repo: &Repo) -> u64 {
+        let Ok(Some(manifest)) = self.load_manifest() else {
+            return 0;
+        };
+        let Ok(root) = crate::store::beneath::Dir::open(&repo.root) else {
+            return 0;
+        };
+        let mut seen = std::collections::BTreeSet::new();
+        manifest
+            .source_files
+            .iter()
+            .filter(|s| crate::store::paths::check_relative(&s.path).is_ok())
+            .filter(|s| seen.insert(s.path.as_str()))
+            .filter_map(|s| root.file(std::path::Path::new(&s.path)).ok())
+            .filter_map(|f| f.metadata().ok())
+            .map(|m| m.len())
+            .fold(0u64, u64::saturating_add)
+    }
+
     /// Repo-relative path of a file in the task's directory.
     pub fn rel(&self, name: &str) -> String {
         format!("{}/{name}", self.rel_dir)

@@ -331,6 +331,36 @@ const CASES: &[Case] = &[
         next: &["--get-context", ID],
     },
     Case {
+        name: "record-telemetry",
+        setup: |repo| {
+            with_context(repo);
+            // A first event, so that the killed one changes an existing file.
+            ok(
+                repo,
+                &[
+                    "--record-telemetry",
+                    ID,
+                    "--agent",
+                    "reviewer",
+                    "--event",
+                    "json_call",
+                ],
+            );
+        },
+        args: &[
+            "--record-telemetry",
+            ID,
+            "--agent",
+            "reviewer",
+            "--event",
+            "file_read",
+            "--path",
+            "qa/lint.log",
+        ],
+        exit: 0,
+        next: &["--list-evidence", ID],
+    },
+    Case {
         name: "compare-qa",
         setup: |repo| {
             with_context(repo);
@@ -540,6 +570,17 @@ fn spawn(root: &Path, args: &[&str], env: &[(&str, String)]) -> std::process::Ch
         .args(args)
         .current_dir(root)
         .env("TASKS_NOW", NOW)
+        // The tool's own telemetry is a transaction of its own after the command's: a kill
+        // between the two loses that observation, never the command's change. The cases check
+        // the command's; --record-telemetry has a case of its own.
+        .env(
+            "TASKS_TELEMETRY",
+            if args.contains(&"--record-telemetry") {
+                "on"
+            } else {
+                "off"
+            },
+        )
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -786,6 +827,7 @@ crash_tests! {
     attach_evidence => "attach-evidence",
     attach_evidence_directory => "attach-evidence-directory",
     run_validation => "run-validation",
+    record_telemetry => "record-telemetry",
 }
 
 /// `--complete` removes the context under the context's own lock: a concurrent `--mark-blocked`

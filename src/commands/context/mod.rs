@@ -52,10 +52,6 @@ pub struct Flags {
     #[arg(long, value_name = "PATH", help_heading = "Options")]
     qa_log: Option<Text>,
 
-    /// The agent's session id (--update-agent)
-    #[arg(long, value_name = "ID", help_heading = "Options")]
-    session_id: Option<Text>,
-
     /// The blocking finding (--mark-blocked)
     #[arg(long, value_name = "TEXT", help_heading = "Options")]
     finding: Option<String>,
@@ -100,7 +96,7 @@ impl Flags {
                     "--update-agent needs --agent ROLE (implementer, reviewer or validator)",
                 );
             };
-            if shared.status.is_none() && self.qa_log.is_none() && self.session_id.is_none() {
+            if shared.status.is_none() && self.qa_log.is_none() && shared.session_id.is_none() {
                 return super::usage(
                     "--update-agent has nothing to update: pass --status, --qa-log or --session-id",
                 );
@@ -115,7 +111,7 @@ impl Flags {
                 AgentUpdate {
                     status,
                     qa_log: self.qa_log.clone().map(Text::into_string),
-                    session_id: self.session_id.clone().map(Text::into_string),
+                    session_id: shared.session_id.clone().map(Text::into_string),
                     force_secrets: shared.force_secrets,
                     actor: actor.clone(),
                 },

@@ -397,7 +397,16 @@ fn only_role<S: serde::Serializer>(
 
 /// The context of `id`; with `role`, only that role's coordination is shown.
 pub fn get(ctx: &Ctx, id: &str, role: Option<&'static str>) -> Result<GetReport> {
-    let context = ContextStore::of(&ctx.repo, id).read(&ctx.repo)?;
+    let store = ContextStore::of(&ctx.repo, id);
+    let context = store.read(&ctx.repo)?;
+    if ctx.observing() {
+        // A context read stands for the files it summarises; the bytes served are counted
+        // once the result is printed.
+        ctx.observe(crate::telemetry::Event::ContextRead {
+            served: 0,
+            source: store.source_bytes(&ctx.repo),
+        });
+    }
     let current_head = Git::new(&ctx.repo.root).head().ok().flatten();
     let head_moved = current_head
         .as_ref()

@@ -30,10 +30,6 @@ pub struct Flags {
     #[arg(long, group = "verb", value_name = "TASK_ID", help_heading = TITLE)]
     extract_evidence: Option<TaskId>,
 
-    /// The file or directory to attach, relative to the current directory (--attach-evidence)
-    #[arg(long, value_name = "PATH", help_heading = "Options")]
-    path: Option<String>,
-
     /// A JSON object kept with the evidence, e.g. '{"command": "pnpm test", "exit_code": 0,
     /// "duration_ms": 5120}' (--attach-evidence)
     #[arg(long, value_name = "JSON", help_heading = "Options")]
@@ -42,10 +38,6 @@ pub struct Flags {
     /// Evidence id: 16 hex digits, as --list-evidence shows (--extract-evidence)
     #[arg(long, value_name = "EID", help_heading = "Options")]
     id: Option<String>,
-
-    /// Directory to extract into, created if missing (--extract-evidence)
-    #[arg(long, value_name = "DIR", help_heading = "Options")]
-    to: Option<String>,
 }
 
 #[derive(Debug)]
@@ -69,7 +61,7 @@ impl Flags {
                     KIND_NAMES.join(", ")
                 ));
             };
-            let Some(path) = self.path else {
+            let Some(path) = shared.path.clone() else {
                 return super::usage("--attach-evidence needs --path PATH (a file or a directory)");
             };
             match verbs::AttachInput::new(id, kind, path, shared.description.clone(), self.metadata)
@@ -96,7 +88,7 @@ impl Flags {
                     Some("--extract-evidence"),
                 )));
             }
-            let Some(to) = self.to.filter(|t| !t.is_empty()) else {
+            let Some(to) = shared.to.clone().filter(|t| !t.is_empty()) else {
                 return super::usage(
                     "--extract-evidence needs --to DIR (a directory to extract into)",
                 );

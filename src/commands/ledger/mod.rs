@@ -35,10 +35,6 @@ pub struct Flags {
     #[arg(long, value_enum, value_name = "TYPE", help_heading = "Options")]
     exception_type: Option<ExceptionType>,
 
-    /// Exception message (--add-exception; --error-details works too)
-    #[arg(long, value_name = "TEXT", help_heading = "Options")]
-    message: Option<String>,
-
     /// Owner of a new exception (--add-exception; default: system)
     #[arg(long, value_name = "OWNER", help_heading = "Options")]
     owner: Option<String>,
@@ -73,7 +69,7 @@ impl Flags {
                     b.as_str()
                 ));
             }
-            if let (Some(a), Some(b)) = (&self.message, &shared.error_details)
+            if let (Some(a), Some(b)) = (&shared.message, &shared.error_details)
                 && a != b
             {
                 return super::usage(
@@ -88,7 +84,10 @@ impl Flags {
             Cmd::Add(exceptions::AddRequest {
                 id: id.to_string(),
                 exception_type: exception_type.as_str().to_string(),
-                message: self.message.or_else(|| shared.error_details.clone()),
+                message: shared
+                    .message
+                    .clone()
+                    .or_else(|| shared.error_details.clone()),
                 owner: self.owner,
             })
         } else if self.list_exceptions {

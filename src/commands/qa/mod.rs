@@ -22,10 +22,6 @@ pub struct Flags {
     #[arg(long, group = "verb", value_name = "TASK_ID", help_heading = TITLE)]
     compare_qa: Option<TaskId>,
 
-    /// The QA log to read (the role form, and --compare-qa)
-    #[arg(long, value_name = "LOG", help_heading = "Options")]
-    from: Option<String>,
-
     /// The QA log to read (the command form of --record-qa)
     #[arg(long, value_name = "LOG", help_heading = "Options")]
     log_path: Option<String>,
@@ -74,7 +70,7 @@ impl Flags {
             quiet: false,
         };
         let cmd = if let Some(id) = self.record_qa.clone() {
-            let log = match (self.from.clone(), self.log_path.clone()) {
+            let log = match (shared.from.clone(), self.log_path.clone()) {
                 (Some(_), Some(_)) => {
                     return super::usage(
                         "--record-qa takes --from LOG (with --agent) or --log-path LOG (with --command), not both",
@@ -102,7 +98,7 @@ impl Flags {
             };
             Cmd::Record(id, input(log))
         } else if let Some(id) = self.compare_qa.clone() {
-            let (Some(role), Some(log)) = (shared.agent, self.from.clone()) else {
+            let (Some(role), Some(log)) = (shared.agent, shared.from.clone()) else {
                 return super::usage(
                     "--compare-qa needs --agent ROLE and --from LOG (the new QA log)",
                 );

@@ -512,6 +512,16 @@ fn run_one(
         let exit_code = outcome
             .exit_code
             .unwrap_or(if outcome.interrupted { 130 } else { -1 });
+        ctx.observe(crate::telemetry::Event::Command(
+            crate::telemetry::CommandRun {
+                command: entry.command.clone(),
+                command_id: Some(entry.id.clone()),
+                exit_code: Some(i64::from(exit_code)),
+                duration_ms: outcome.duration_ms,
+                timestamp: None,
+                extra: serde_json::Map::new(),
+            },
+        ));
         let recorded = record(
             ctx,
             &store.id,
