@@ -1,0 +1,1 @@
+//! The pilot (scripts/pilot.sh): written by the pilot work.

@@ -1,0 +1,1 @@
+//! Telemetry and metrics through the binary.
