@@ -41,8 +41,12 @@ pub fn bin() -> PathBuf {
 
 /// Variables the tool (or its HTTP client) reads: a developer's own settings must not leak into
 /// the tests (no real notification is ever sent, no proxy is used).
-const ISOLATED: [&str; 16] = [
+const ISOLATED: [&str; 20] = [
     "TASKS_NOW",
+    "TASKS_AGENT",
+    "TASKS_TASK",
+    "TASKS_TELEMETRY",
+    "TASKS_SESSION_ID",
     "TELEGRAM_BOT_TOKEN",
     "TELEGRAM_CHAT_ID",
     "TELEGRAM_API_BASE_URL",
