@@ -598,7 +598,7 @@ fn the_dashboard_in_json_html_and_text() {
         run.stdout
     );
     assert!(
-        run.stdout.contains("✗  JSON parse failures (0)"),
+        run.stdout.contains("✗    JSON parse failures (0)"),
         "{}",
         run.stdout
     );

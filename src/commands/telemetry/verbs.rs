@@ -855,7 +855,7 @@ impl Report for DashboardReport {
                 actual,
             ]);
         }
-        crate::output::table(out, ["", "Criterion", "Actual"], &rows);
+        crate::output::table(out, ["Met", "Criterion", "Actual"], &rows);
         let o = &mut out.stdout;
         let mut tasks: Vec<[String; 6]> = Vec::new();
         for t in &d.tasks {
