@@ -890,6 +890,12 @@ fn bad_input_is_refused_and_changes_nothing() {
     let (code, doc, _) = repo.json(&["--generate-dashboard", "--output-path", "d.json"]);
     assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
     assert!(!outside.path().join("d.json").exists());
+    // Nor through a directory of the repository that leads out of it: the default file.
+    std::fs::create_dir_all(repo.root().join("docs")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.root().join("docs/evidence")).unwrap();
+    let (code, doc, _) = repo.json(&["--generate-dashboard"]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    assert!(!outside.path().join("metrics").exists());
 }
 
 /// The command of the Claude Code hook shipped in docs/hooks/, run as Claude Code runs it: by

@@ -166,7 +166,15 @@ struct Hooked {
 }
 
 fn read_hook_payload() -> Result<Hooked> {
-    use std::io::Read;
+    use std::io::{IsTerminal, Read};
+    if std::io::stdin().is_terminal() {
+        return Err(Error::usage(
+            "--from-hook reads a Claude Code hook payload on stdin, and stdin is a terminal",
+        )
+        .with_recovery(
+            "Run it from a PostToolUse hook (docs/telemetry.md), or pass --event EVENT instead of --from-hook",
+        ));
+    }
     let mut bytes = Vec::new();
     std::io::stdin()
         .lock()
@@ -799,7 +807,7 @@ pub fn dashboard(ctx: &Ctx, input: &DashboardInput) -> Result<DashboardReport> {
         b.push(b'\n');
         b
     };
-    write_output(&target, &bytes)?;
+    write_output(ctx, &target, &bytes)?;
     Ok(DashboardReport {
         dashboard: board,
         output_path: output,
@@ -826,15 +834,24 @@ fn check_output(target: &Path) -> Result<()> {
     }
 }
 
-fn write_output(target: &Path, bytes: &[u8]) -> Result<()> {
+/// Write the dashboard. Inside the repository its directory is made like a state directory: no
+/// component may be a link (a repository's `docs/evidence` leading elsewhere is never written
+/// through); a path outside the repository is the caller's own choice.
+fn write_output(ctx: &Ctx, target: &Path, bytes: &[u8]) -> Result<()> {
+    let target = crate::store::paths::lexical(target);
     let parent: PathBuf = target
         .parent()
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."));
-    std::fs::create_dir_all(&parent)
-        .map_err(|e| crate::store::StateError::io(&parent, "create", e))?;
-    check_output(target)?;
-    crate::store::fs::write_atomic(target, bytes)?;
+        .unwrap_or_else(|| PathBuf::from("/"));
+    match ctx.repo.relative(&parent) {
+        Some(rel) => {
+            crate::store::paths::state_dir(&ctx.repo.root, &rel)?;
+        }
+        None => std::fs::create_dir_all(&parent)
+            .map_err(|e| crate::store::StateError::io(&parent, "create", e))?,
+    }
+    check_output(&target)?;
+    crate::store::fs::write_atomic(&target, bytes)?;
     Ok(())
 }
 
