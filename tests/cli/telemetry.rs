@@ -998,3 +998,48 @@ fn the_claude_code_hook_records_reads_writes_and_edits() {
         2
     );
 }
+
+#[test]
+fn the_flat_telemetry_of_tasks_py_is_read_as_04_8_2_observed_it_corrected() {
+    let repo = repo();
+    repo.write(
+        &format!("{DIR}/telemetry-implementer.json"),
+        json!({"agent_role": "implementer", "file_operations": {"read_calls": 3},
+            "cache_operations": {"hits": 8, "misses": 2, "estimated_tokens_saved": 1200},
+            "warnings": [{"message": "W1"}, {"message": "W1"}], "json_calls": 5,
+            "json_parse_failures": 0, "session_start": "2026-11-20T10:00:00+00:00",
+            "session_end": "2026-11-20T10:30:00+00:00"})
+        .to_string(),
+    )
+    .write(
+        &format!("{DIR}/telemetry-reviewer.json"),
+        json!({"agent_role": "reviewer", "file_operations": {"read_calls": 7},
+            "cache_operations": {"hits": 2, "misses": 0, "estimated_tokens_saved": 300},
+            "warnings": [{"message": "W2"}], "json_calls": 3, "json_parse_failures": 1,
+            "session_start": "2026-11-20T11:35:00+01:00",
+            "session_end": "2026-11-20T11:00:00Z"})
+        .to_string(),
+    )
+    .write("base.json", r#"{"prompt_tokens": 2000}"#);
+    let (code, doc, run) = repo.json(&["--collect-metrics", ID, "--baseline-path", "base.json"]);
+    assert_eq!(code, 0, "{}", run.stderr);
+    let d = &doc["data"];
+    assert_eq!(d["duration_minutes"], 60.0);
+    assert_eq!(d["total_file_reads"], 10);
+    assert_eq!(d["avg_file_reads_per_agent"], 5.0);
+    assert_eq!(d["cache_hit_rate"], 0.8333333333333334);
+    assert_eq!(d["estimated_tokens_saved"], 1500);
+    assert_eq!(d["repeated_warnings"], 1);
+    assert_eq!(
+        (d["json_calls"].clone(), d["json_parse_failures"].clone()),
+        (json!(8), json!(1))
+    );
+    assert_eq!(d["current_prompt_tokens"], 500);
+    assert_eq!(d["prompt_size_savings_pct"], 75.0);
+    assert_eq!(
+        d["success_criteria_met"],
+        json!({"file_reads_per_agent": true, "repeated_warnings": true,
+               "qa_artifact_coverage": false, "json_parse_failures": false,
+               "prompt_size_savings": true})
+    );
+}
