@@ -250,7 +250,7 @@ fn record_observed(ctx: &Ctx, task: &str, role: &str) {
         role,
         &events,
         session.as_deref(),
-        ctx.clock.now(),
+        &ctx.clock,
     ) {
         Ok(_) => {}
         Err(e) if e.code == crate::error::ErrorCode::E051 => {}

@@ -56,6 +56,7 @@ codes! {
     E024 "DRIFT_BUDGET_EXCEEDED" 20 "Investigate the drift, then run --resolve-drift with a --note",
     E025 "EXCERPT_STALE" 20 "Run --invalidate-excerpts and attach the standards again",
     E026 "EVIDENCE_MODIFIED" 20 "Find out who changed the stored evidence; attach it again from a trusted copy (--attach-evidence)",
+    E027 "METRICS_REGRESSED" 20 "Look at the criteria that regressed (deltas) and what changed between the two runs",
     E030 "BLOCKED_BY_TASK" 30 "Finish the blocking task first",
     E031 "BLOCKED_BY_VALIDATION" 30 "Resolve the blocking task before running this validation",
     E032 "TASK_QUARANTINED" 30 "Repair or release the task from quarantine first",

@@ -121,7 +121,13 @@ impl ContextStore {
         if std::fs::symlink_metadata(&self.dir).is_err() && !domain.unsettled() {
             return Err(self.missing());
         }
-        Ok(domain.lock()?)
+        let locked = domain.lock()?;
+        // Checked again under the lock, once any interrupted change is settled: a purge or a
+        // completion that ran meanwhile removed it, and nothing may bring it back.
+        if std::fs::symlink_metadata(&self.dir).is_err() {
+            return Err(self.missing());
+        }
+        Ok(locked)
     }
 
     /// The context as it is now (read under the lock, after any interrupted change was

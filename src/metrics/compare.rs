@@ -156,6 +156,10 @@ pub fn compare(
             not_compared.push(c.name);
             continue;
         };
+        if !(now - b).is_finite() {
+            not_compared.push(c.name);
+            continue;
+        }
         let better = match c.better {
             Better::Lower => now < b,
             Better::Higher => now > b,

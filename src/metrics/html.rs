@@ -49,7 +49,8 @@ thead th { background: #f0f3f6; font-size: 0.9rem; }
 figure.chart { margin: 0 0 20px; padding: 12px 16px; background: #fff;
   border: 1px solid #d0d7de; border-radius: 6px; }
 figcaption { font-weight: 600; margin-bottom: 6px; }
-svg { display: block; max-width: 100%; height: auto; font: 10px system-ui, sans-serif; }
+svg { display: block; width: 100%; max-width: 912px; height: auto; font: 10px system-ui, sans-serif; }
+td:first-child, td.num { white-space: nowrap; } .table-wrap { overflow-x: auto; }
 svg text { fill: #57606a; } svg .panel { fill: #1f2328; font-weight: 600; font-size: 11px; }
 .grid { stroke: #eaeef2; } .axis { stroke: #8c959f; }
 .bar.met { fill: #2da44e; } .bar.missed { fill: #cf222e; } .bar.nodata { fill: #afb8c1; }
@@ -126,22 +127,22 @@ const SPEC: [(f64, &str); 5] = [
 /// A task's value of each criterion, in [`CRITERIA`] order.
 fn task_values(t: &TaskPoint) -> [Option<f64>; 5] {
     [
-        Some(t.file_reads_per_agent),
-        Some(t.repeated_warnings as f64),
-        Some(t.qa_artifact_coverage),
+        t.file_reads_per_agent,
+        t.repeated_warnings.map(|n| n as f64),
+        t.qa_artifact_coverage,
         t.prompt_size_savings,
-        Some(t.json_parse_failures as f64),
+        t.json_parse_failures.map(|n| n as f64),
     ]
 }
 
 /// A day's value of each criterion, in [`CRITERIA`] order.
 fn day_values(p: &TrendPoint) -> [Option<f64>; 5] {
     [
-        Some(p.file_reads_per_agent),
-        Some(p.repeated_warnings),
-        Some(p.qa_artifact_coverage),
+        p.file_reads_per_agent,
+        p.repeated_warnings,
+        p.qa_artifact_coverage,
         p.prompt_size_savings,
-        Some(p.json_parse_failures as f64),
+        p.json_parse_failures.map(|n| n as f64),
     ]
 }
 

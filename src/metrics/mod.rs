@@ -9,9 +9,10 @@
 pub mod compare;
 pub mod dashboard;
 pub mod html;
+pub mod task;
 
 use crate::telemetry::{BYTES_PER_TOKEN, Level, Telemetry, parse_time};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 pub const TARGET_FILE_READS: f64 = 5.0;
@@ -52,6 +53,9 @@ pub struct QaCommand {
     pub command: String,
     /// The stored log (repo-relative), when there is one.
     pub log_path: Option<String>,
+    /// Whether its recorded result passed (its exit code one the pipeline expects); `None`
+    /// without a result.
+    pub passed: Option<bool>,
 }
 
 /// A prompt-size baseline (`--baseline-path`): `{"prompt_tokens": N}`.
@@ -73,7 +77,7 @@ pub struct Input<'a> {
 
 /// `metrics.json`: `tasks.py`'s flat fields (same names and order), computed correctly, then
 /// the schemas §10.1 `metrics` object.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
     pub task_id: String,
     pub duration_minutes: f64,
@@ -105,20 +109,21 @@ pub struct Summary {
     pub metrics: TaskMetrics,
 }
 
-/// `success_criteria_met`, in `tasks.py`'s key order; `prompt_size_savings` only when there is
-/// something to measure it on.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+/// `success_criteria_met`, in `tasks.py`'s key order. `null`: nothing to judge it on — no
+/// telemetry (reads, warnings, JSON), no required pipeline command (QA); the prompt saving is
+/// left out when no context was read and no baseline given.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CriteriaMet {
-    pub file_reads_per_agent: bool,
-    pub repeated_warnings: bool,
-    pub qa_artifact_coverage: bool,
-    pub json_parse_failures: bool,
+    pub file_reads_per_agent: Option<bool>,
+    pub repeated_warnings: Option<bool>,
+    pub qa_artifact_coverage: Option<bool>,
+    pub json_parse_failures: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prompt_size_savings: Option<bool>,
 }
 
 /// Schemas §10.1 `metrics`: each criterion with its numbers, target and `target_met`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TaskMetrics {
     pub file_read_reduction: FileReadReduction,
     pub warning_noise: WarningNoise,
@@ -128,53 +133,68 @@ pub struct TaskMetrics {
     pub json_output_reliability: JsonReliability,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FileReadReduction {
     pub implementer_reads: u64,
     pub reviewer_reads: u64,
     pub validator_reads: u64,
     pub average_reads_per_agent: f64,
     pub target: f64,
-    pub target_met: bool,
+    pub target_met: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct WarningNoise {
     pub total_warnings: u64,
     pub unique_warnings: u64,
     pub repeated_warnings: u64,
     pub target: u64,
-    pub target_met: bool,
+    pub target_met: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QaAvailability {
     pub required_commands: u64,
     pub commands_with_logs: u64,
     pub coverage_percent: f64,
     /// Required commands without a stored log.
     pub missing_logs: Vec<String>,
+    /// Required commands whose recorded result failed (a log is there, the command did not
+    /// pass: coverage says the evidence exists, not that it is good).
+    #[serde(default)]
+    pub failed_commands: Vec<String>,
     pub target: f64,
-    pub target_met: bool,
+    pub target_met: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PromptSavings {
     pub baseline_kb: f64,
     pub current_kb: f64,
     pub reduction_percent: f64,
     pub target: f64,
-    pub target_met: bool,
+    pub target_met: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JsonReliability {
     pub total_json_calls: u64,
     pub parse_failures: u64,
     /// Calls parsed ÷ calls, 0–1 (1 with no call).
     pub reliability_rate: f64,
     pub target: u64,
-    pub target_met: bool,
+    pub target_met: Option<bool>,
+}
+
+/// Documents parsed ÷ documents, 0–1: a parse failure is a document too, whether or not its
+/// call was counted (1 with none).
+pub fn reliability(calls: u64, failures: u64) -> f64 {
+    let documents = calls.max(failures);
+    if documents > 0 {
+        1.0 - failures as f64 / documents as f64
+    } else {
+        1.0
+    }
 }
 
 /// `part ÷ whole × 100`, 0 when `whole` is 0.
@@ -274,10 +294,12 @@ pub fn collect(input: &Input) -> Summary {
         _ => 0.0,
     };
 
-    let reads_ok = avg_reads <= TARGET_FILE_READS;
-    let warnings_ok = repeated <= TARGET_REPEATED_WARNINGS;
-    let qa_ok = coverage >= TARGET_QA_COVERAGE;
-    let json_ok = json_failures == 0;
+    // Nothing to judge a criterion on is no verdict, not a pass.
+    let measured = !files.is_empty();
+    let reads_ok = measured.then_some(avg_reads <= TARGET_FILE_READS);
+    let warnings_ok = measured.then_some(repeated <= TARGET_REPEATED_WARNINGS);
+    let qa_ok = (required > 0).then_some(coverage >= TARGET_QA_COVERAGE);
+    let json_ok = measured.then_some(json_failures == 0);
     let savings_ok = savings_pct.map(|p| p >= TARGET_PROMPT_SAVINGS);
     let role_reads = |role: &str| by_agent.get(role).copied().unwrap_or(0);
     let kb = |bytes: u64| bytes as f64 / 1024.0;
@@ -335,6 +357,10 @@ pub fn collect(input: &Input) -> Summary {
                     .filter(|c| c.log_path.is_none())
                     .map(|c| c.command_id.clone())
                     .collect(),
+                failed_commands: (input.qa.commands.iter())
+                    .filter(|c| c.passed == Some(false))
+                    .map(|c| c.command_id.clone())
+                    .collect(),
                 target: TARGET_QA_COVERAGE,
                 target_met: qa_ok,
             },
@@ -343,16 +369,12 @@ pub fn collect(input: &Input) -> Summary {
                 current_kb: kb(current_bytes.unwrap_or(0)),
                 reduction_percent: pct,
                 target: TARGET_PROMPT_SAVINGS,
-                target_met: pct >= TARGET_PROMPT_SAVINGS,
+                target_met: Some(pct >= TARGET_PROMPT_SAVINGS),
             }),
             json_output_reliability: JsonReliability {
                 total_json_calls: json_calls,
                 parse_failures: json_failures,
-                reliability_rate: if json_calls > 0 {
-                    1.0 - (json_failures.min(json_calls) as f64 / json_calls as f64)
-                } else {
-                    1.0
-                },
+                reliability_rate: reliability(json_calls, json_failures),
                 target: 0,
                 target_met: json_ok,
             },
@@ -366,22 +388,25 @@ impl Summary {
     pub fn criteria(&self) -> [(&'static str, Option<bool>); 5] {
         let c = &self.success_criteria_met;
         [
-            (CRITERIA[0], Some(c.file_reads_per_agent)),
-            (CRITERIA[1], Some(c.repeated_warnings)),
-            (CRITERIA[2], Some(c.qa_artifact_coverage)),
+            (CRITERIA[0], c.file_reads_per_agent),
+            (CRITERIA[1], c.repeated_warnings),
+            (CRITERIA[2], c.qa_artifact_coverage),
             (CRITERIA[3], c.prompt_size_savings),
-            (CRITERIA[4], Some(c.json_parse_failures)),
+            (CRITERIA[4], c.json_parse_failures),
         ]
     }
 
-    /// The measured value of each criterion, in [`CRITERIA`] order.
+    /// The measured value of each criterion, in [`CRITERIA`] order (`None`: no data).
     pub fn values(&self) -> [Option<f64>; 5] {
+        let c = &self.success_criteria_met;
         [
-            Some(self.avg_file_reads_per_agent),
-            Some(self.repeated_warnings as f64),
-            Some(self.qa_artifact_coverage),
+            c.file_reads_per_agent
+                .map(|_| self.avg_file_reads_per_agent),
+            c.repeated_warnings.map(|_| self.repeated_warnings as f64),
+            c.qa_artifact_coverage.map(|_| self.qa_artifact_coverage),
             self.prompt_size_savings_pct,
-            Some(self.json_parse_failures as f64),
+            c.json_parse_failures
+                .map(|_| self.json_parse_failures as f64),
         ]
     }
 }

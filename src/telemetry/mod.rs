@@ -20,8 +20,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// The roles telemetry is recorded for (schemas §5.1 also names `task-runner`).
-pub const ROLES: [&str; 4] = ["implementer", "reviewer", "validator", "task-runner"];
+/// The roles telemetry is recorded for: the agents' (schemas §5.1 also names `task-runner`,
+/// which has no coordination of its own and no `--agent` value: left out, so that one set of
+/// roles holds everywhere).
+pub const ROLES: [&str; 3] = ["implementer", "reviewer", "validator"];
 
 /// The events `--record-telemetry --event` takes.
 pub const EVENTS: [&str; 8] = [
@@ -49,7 +51,7 @@ pub fn enabled() -> bool {
         std::env::var(SWITCH_ENV)
             .map(|v| v.trim().to_ascii_lowercase())
             .as_deref(),
-        Ok("off" | "0" | "false" | "no")
+        Ok("off" | "0" | "false" | "no" | "disabled")
     )
 }
 
@@ -77,8 +79,13 @@ pub const SESSION_GAP_MINUTES: i64 = 30;
 /// The largest telemetry file read (a larger one is corrupt state).
 pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
-/// Most distinct warning messages and files kept per role (counters stay exact beyond).
-pub const MAX_LISTED: usize = 10_000;
+/// Most entries kept per role in each list — distinct warnings, files read, commands run,
+/// sessions — so that a file stays far below [`MAX_FILE_BYTES`] (counters stay exact beyond:
+/// the oldest commands are dropped, the oldest sessions merged).
+pub const MAX_LISTED: usize = 2_000;
+
+/// The longest path and message kept (longer ones are cut at a character boundary).
+pub const MAX_TEXT: usize = 1_000;
 
 /// Bytes per token in every estimate (1 token ≈ 4 bytes).
 pub const BYTES_PER_TOKEN: u64 = 4;
@@ -311,7 +318,14 @@ impl Telemetry {
         if map.get("metrics").is_some_and(Value::is_object) {
             return serde_json::from_value(Value::Object(map)).map_err(|e| e.to_string());
         }
-        // tasks.py's flat shape.
+        // tasks.py's flat shape (which has neither `metrics` nor `sessions`).
+        for key in ["metrics", "sessions"] {
+            if map.contains_key(key) {
+                return Err(format!(
+                    "`{key}` is not what telemetry holds there (metrics: an object; no sessions without metrics)"
+                ));
+            }
+        }
         let number = |v: Option<&Value>| v.and_then(Value::as_u64).unwrap_or(0);
         let mut counters = Counters::default();
         if let Some(Value::Object(files)) = map.remove("file_operations") {
@@ -413,7 +427,12 @@ impl Telemetry {
         for event in events {
             self.count(event, &stamp);
         }
-        self.session_start = self.sessions.first().map(|s| s.session_start.clone());
+        self.bound();
+        self.session_start = self
+            .sessions
+            .iter()
+            .map(|s| s.session_start.clone())
+            .min_by_key(|s| parse_time(s));
         self.session_end = self
             .sessions
             .iter()
@@ -436,10 +455,12 @@ impl Telemetry {
                 .sessions
                 .iter()
                 .rposition(|s| s.session_id.as_deref() == Some(id)),
+            // Events of concurrent writers may arrive a little out of order: an event joins a
+            // session it falls within the gap of, before or after its end.
             None => self.sessions.iter().rposition(|s| {
                 s.session_id.is_none()
                     && parse_time(&s.session_end).is_some_and(|end| {
-                        now >= end && now - end <= chrono::Duration::minutes(SESSION_GAP_MINUTES)
+                        (now - end).abs() <= chrono::Duration::minutes(SESSION_GAP_MINUTES)
                     })
             }),
         };
@@ -461,8 +482,31 @@ impl Telemetry {
         if parse_time(&session.session_end).is_none_or(|end| now > end) {
             session.session_end = stamp.to_string();
         }
+        if parse_time(&session.session_start).is_some_and(|start| now < start) {
+            session.session_start = stamp.to_string();
+        }
         session.duration_ms = span_ms(&session.session_start, &session.session_end);
-        session
+        &mut self.sessions[index]
+    }
+
+    /// Keep every list within [`MAX_LISTED`]: the oldest commands dropped, the two oldest
+    /// sessions merged (their bounds, durations and counts kept).
+    fn bound(&mut self) {
+        let commands = &mut self.metrics.commands_executed;
+        if commands.len() > MAX_LISTED {
+            commands.drain(..commands.len() - MAX_LISTED);
+        }
+        while self.sessions.len() > MAX_LISTED {
+            let second = self.sessions.remove(1);
+            let first = &mut self.sessions[0];
+            first.session_id = None;
+            first.session_end = second.session_end;
+            first.duration_ms = first.duration_ms.saturating_add(second.duration_ms);
+            for (name, n) in second.events {
+                let count = first.events.entry(name).or_insert(0);
+                *count = count.saturating_add(n);
+            }
+        }
     }
 
     fn count(&mut self, event: &Event, stamp: &str) {
@@ -472,6 +516,7 @@ impl Telemetry {
             Event::FileRead { path, size } => {
                 add(&mut m.file_operations.read_calls, 1);
                 if let Some(path) = path {
+                    let path = &crate::text::prefix(path, MAX_TEXT).to_string();
                     let files = &mut m.file_operations.files_read;
                     if let Some(f) = files.iter_mut().find(|f| &f.path == path) {
                         f.read_count = f.read_count.saturating_add(1);
@@ -510,6 +555,7 @@ impl Telemetry {
             Event::JsonCall => add(&mut m.json_calls, 1),
             Event::JsonParseFailure => add(&mut m.json_parse_failures, 1),
             Event::Warning { level, message } => {
+                let message = &crate::text::prefix(message, MAX_TEXT).to_string();
                 let found =
                     (self.warnings.iter()).position(|w| w.level == *level && &w.message == message);
                 if let Some(i) = found {
@@ -533,6 +579,7 @@ impl Telemetry {
             }
             Event::Command(run) => {
                 let mut run = run.clone();
+                run.command = crate::text::prefix(&run.command, MAX_TEXT).to_string();
                 run.timestamp.get_or_insert_with(|| stamp.to_string());
                 m.commands_executed.push(run);
             }
@@ -617,14 +664,28 @@ pub fn record(
     role: &str,
     events: &[Event],
     session_id: Option<&str>,
-    now: DateTime<Utc>,
+    clock: &crate::clock::Clock,
 ) -> Result<Telemetry> {
     let store = ContextStore::of(repo, task_id);
     let locked = store.read_lock(repo)?;
     let name = file_name(role);
-    let mut telemetry =
-        read(&store.dir.join(&name))?.unwrap_or_else(|| Telemetry::new(task_id, role));
-    telemetry.apply(events, now, session_id);
+    let path = store.dir.join(&name);
+    let mut telemetry = read(&path)?.unwrap_or_else(|| Telemetry::new(task_id, role));
+    // Now is read under the lock: writers that follow each other see their times in order.
+    telemetry.apply(events, clock.now(), session_id);
+    let bytes = serde_json::to_vec_pretty(&telemetry).map_err(|e| StateError::Corrupt {
+        path: path.clone(),
+        reason: e.to_string(),
+    })?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(StateError::Corrupt {
+            path,
+            reason: format!(
+                "it would grow beyond {MAX_FILE_BYTES} bytes (its unknown keys hold too much); nothing was written"
+            ),
+        }
+        .into());
+    }
     let mut txn = locked.begin();
     txn.put_json(&store.rel(&name), &telemetry)?;
     txn.commit()?;

@@ -234,3 +234,53 @@ fn telemetry_file_names() {
     assert!(!is_file_name("telemetry-a.json.tmp"));
     assert!(!is_file_name("metrics.json"));
 }
+
+#[test]
+fn a_wrong_typed_metrics_or_sessions_is_refused_not_rewritten_twice() {
+    assert!(Telemetry::from_json(json!({"agent_role": "implementer", "metrics": null})).is_err());
+    assert!(Telemetry::from_json(json!({"agent_role": "implementer", "sessions": []})).is_err());
+}
+
+#[test]
+fn lists_stay_bounded_and_counts_stay_exact() {
+    let mut t = Telemetry::new("TASK-0001", "validator");
+    let start = at("2026-01-01T00:00:00Z");
+    for i in 0..(MAX_LISTED as i64 + 5) {
+        let now = start + chrono::Duration::hours(i);
+        t.apply(
+            &[Event::Command(CommandRun {
+                command: "x".repeat(5000),
+                command_id: None,
+                exit_code: Some(0),
+                duration_ms: 1,
+                timestamp: None,
+                extra: Map::new(),
+            })],
+            now,
+            Some(&format!("s-{i}")),
+        );
+    }
+    assert_eq!(t.sessions.len(), MAX_LISTED);
+    assert_eq!(t.metrics.commands_executed.len(), MAX_LISTED);
+    assert_eq!(t.metrics.commands_executed[0].command.len(), MAX_TEXT);
+    let events: u64 = t.sessions.iter().map(|s| s.events["command"]).sum();
+    assert_eq!(
+        events,
+        MAX_LISTED as u64 + 5,
+        "merged sessions keep their counts"
+    );
+    assert_eq!(
+        t.session_start.as_deref(),
+        Some("2026-01-01T00:00:00+00:00")
+    );
+}
+
+#[test]
+fn concurrent_events_slightly_out_of_order_join_one_session() {
+    let mut t = Telemetry::new("TASK-0001", "implementer");
+    t.apply(&[Event::JsonCall], at("2026-11-29T10:00:05Z"), None);
+    t.apply(&[Event::JsonCall], at("2026-11-29T10:00:01Z"), None);
+    assert_eq!(t.sessions.len(), 1);
+    assert_eq!(t.sessions[0].session_start, "2026-11-29T10:00:01+00:00");
+    assert_eq!(t.sessions[0].duration_ms, 4000);
+}

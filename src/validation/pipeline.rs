@@ -107,6 +107,35 @@ impl Entry {
     }
 }
 
+/// A required command of a pipeline, as the metrics count it: its id, command line and the exit
+/// codes that pass. An entry that cannot run as written is still required (it never passes).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Required {
+    pub id: String,
+    pub command: String,
+    pub expected_exit_codes: Vec<i32>,
+}
+
+/// The required commands of a task's pipeline.
+pub fn required(doc: &Yaml) -> Vec<Required> {
+    from_task(doc)
+        .into_iter()
+        .filter_map(|entry| match entry {
+            Ok(e) if e.criticality == Criticality::Required => Some(Required {
+                id: e.id,
+                command: e.command,
+                expected_exit_codes: e.expected_exit_codes,
+            }),
+            Ok(_) => None,
+            Err(p) => Some(Required {
+                id: p.id,
+                command: String::new(),
+                expected_exit_codes: Vec::new(),
+            }),
+        })
+        .collect()
+}
+
 /// An entry that cannot run as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {

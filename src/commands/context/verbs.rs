@@ -399,9 +399,10 @@ fn only_role<S: serde::Serializer>(
 pub fn get(ctx: &Ctx, id: &str, role: Option<&'static str>) -> Result<GetReport> {
     let store = ContextStore::of(&ctx.repo, id);
     let context = store.read(&ctx.repo)?;
-    if ctx.observing() {
-        // A context read stands for the files it summarises; the bytes served are counted
-        // once the result is printed.
+    if ctx.observing() && ctx.format == crate::output::Format::Json {
+        // A context read (the JSON document agents use; the text form is a summary for people)
+        // stands for the files it summarises; the bytes served are counted once the result is
+        // printed.
         ctx.observe(crate::telemetry::Event::ContextRead {
             served: 0,
             source: store.source_bytes(&ctx.repo),

@@ -280,7 +280,11 @@ fn after_completion(ctx: &Ctx, task: &Task, report: &mut LifecycleReport) {
             task.id, e.message
         )),
     }
-    report.context_archive = purge_context(ctx, &task.id);
+    let archived = ctx
+        .repo
+        .relative(Path::new(&report.new_path))
+        .unwrap_or_default();
+    report.context_archive = purge_context(ctx, &task.id, &archived);
     report.context_removed = report.context_archive.is_some();
     // Last: the only step that can wait on the network.
     let config = notify::Config::from_env(|k| std::env::var(k).ok());
@@ -295,10 +299,30 @@ fn after_completion(ctx: &Ctx, task: &Task, report: &mut LifecycleReport) {
 /// the context's own lock (a concurrent context change finishes first), never through a link.
 /// The archive when there was a context and it is gone; a context that cannot be archived is
 /// kept (with a warning): the agents' evidence is never destroyed by a completion.
-fn purge_context(ctx: &Ctx, id: &str) -> Option<KeptContext> {
+fn purge_context(ctx: &Ctx, id: &str, archived: &str) -> Option<KeptContext> {
     let store = ContextStore::of(&ctx.repo, id);
     let now = crate::clock::iso(ctx.clock.now());
-    match store.purge_after(&ctx.repo, |txn| keep_context(&ctx.repo, &store, txn, &now)) {
+    // The task's final metrics are kept beside the archive (the dashboard reads them), when it
+    // has telemetry; metrics that cannot be computed are a warning, never a lost completion.
+    let pipeline = file::TaskFile::read(&ctx.repo, archived)
+        .and_then(|f| f.document())
+        .ok()
+        .map(|doc| crate::validation::pipeline::required(&doc));
+    let purged = store.purge_after(&ctx.repo, |txn| {
+        let kept = keep_context(&ctx.repo, &store, txn, &now)?;
+        match crate::metrics::task::summarize(&ctx.repo, &store, pipeline, None, &now) {
+            Ok((summary, files)) if !files.is_empty() => {
+                txn.put_json(&crate::metrics::task::completed_path(id), &summary)?;
+            }
+            Ok(_) => {}
+            Err(e) => ctx.warn(format!(
+                "Warning: the metrics of {id} were not kept (its context is archived all the same): {}",
+                e.message
+            )),
+        }
+        Ok(kept)
+    });
+    match purged {
         Ok(kept) => {
             for left in kept.iter().flat_map(|k| &k.left_out) {
                 ctx.warn(format!(

@@ -36,7 +36,12 @@ pub struct Flags {
 
     /// Bytes: of the file read, written or edited, or saved by a cache hit (--record-telemetry;
     /// default for a file: its size)
-    #[arg(long, value_name = "BYTES", help_heading = "Options")]
+    #[arg(
+        long,
+        value_name = "BYTES",
+        allow_negative_numbers = true,
+        help_heading = "Options"
+    )]
     size: Option<u64>,
 
     /// Read a Claude Code hook payload (PostToolUse of Read, Write, Edit) on stdin
@@ -58,7 +63,8 @@ pub struct Flags {
     #[arg(long, alias = "current", value_name = "FILE", help_heading = "Options")]
     current_path: Option<String>,
 
-    /// The tasks of the dashboard (default: every task with telemetry)
+    /// The tasks of the dashboard, space-separated (default: every task with telemetry, and the
+    /// completed ones whose metrics were kept)
     #[arg(long, num_args = 1.., value_name = "TASK_ID", help_heading = "Options")]
     task_ids: Vec<TaskId>,
 
@@ -66,6 +72,21 @@ pub struct Flags {
     /// docs/evidence/metrics/cache-hardening-dashboard.json; also --output)
     #[arg(long, alias = "output", value_name = "FILE", help_heading = "Options")]
     output_path: Option<String>,
+}
+
+impl EventArg {
+    pub fn name(self) -> &'static str {
+        match self {
+            EventArg::FileRead => "file_read",
+            EventArg::FileWrite => "file_write",
+            EventArg::FileEdit => "file_edit",
+            EventArg::CacheHit => "cache_hit",
+            EventArg::CacheMiss => "cache_miss",
+            EventArg::JsonCall => "json_call",
+            EventArg::JsonParseFailure => "json_parse_failure",
+            EventArg::Warning => "warning",
+        }
+    }
 }
 
 /// `--event`.
@@ -119,6 +140,45 @@ impl Flags {
             if self.event == Some(EventArg::Warning) && shared.message.is_none() {
                 return super::usage("--record-telemetry --event warning needs --message TEXT");
             }
+            // Options an event does not use are refused, not ignored.
+            if let Some(event) = self.event {
+                let file = matches!(
+                    event,
+                    EventArg::FileRead | EventArg::FileWrite | EventArg::FileEdit
+                );
+                let stray = [
+                    ("--path", shared.path.is_some() && !file),
+                    (
+                        "--size",
+                        self.size.is_some() && !file && event != EventArg::CacheHit,
+                    ),
+                    (
+                        "--message",
+                        shared.message.is_some() && event != EventArg::Warning,
+                    ),
+                ];
+                if let Some((option, _)) = stray.iter().find(|(_, given)| *given) {
+                    return super::usage(format!(
+                        "--record-telemetry --event {} does not take {option}",
+                        event.name()
+                    ));
+                }
+            }
+            // Without the hook, a task and a role are needed: the command line or the
+            // environment must name them (the hook records nothing without them).
+            if !self.from_hook {
+                let env = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+                if task.is_none() && !env(crate::telemetry::TASK_ENV) {
+                    return super::usage(
+                        "--record-telemetry needs a task: TASK_ID after it, or TASKS_TASK in the environment",
+                    );
+                }
+                if shared.agent.is_none() && !env(crate::telemetry::AGENT_ENV) {
+                    return super::usage(
+                        "--record-telemetry needs a role: --agent ROLE, or TASKS_AGENT in the environment",
+                    );
+                }
+            }
             let message = match shared.message.clone().map(|m| m.parse::<Text>()) {
                 Some(Err(why)) => {
                     return Some(Err(super::bad_value(
@@ -152,6 +212,7 @@ impl Flags {
                 from: shared.from.clone(),
                 to: shared.to.clone(),
                 output: self.output_path,
+                baseline: self.baseline_path,
             })
         } else if self.compare_metrics {
             let (Some(baseline), Some(current)) = (self.baseline_path, self.current_path) else {
@@ -270,7 +331,7 @@ first, then a `metrics` object with each criterion's target_met.",
 pub static GENERATE_DASHBOARD: CommandInfo = CommandInfo {
     flag: "generate-dashboard",
     shape: Shape::Envelope,
-    reads: &["task-ids", "from", "to", "output-path"],
+    reads: &["task-ids", "from", "to", "output-path", "baseline-path"],
     summary: "roll tasks' metrics up into a dashboard (JSON or HTML)",
     about: "Collects the metrics of --task-ids (default: every task with telemetry), keeps the \
 tasks whose last activity falls within --from..--to (YYYY-MM-DD, inclusive), and writes the \
@@ -294,17 +355,18 @@ is a warning on stderr and is left out. Also spelled --generate-metrics-dashboar
 
 pub static COMPARE_METRICS: CommandInfo = CommandInfo {
     flag: "compare-metrics",
-    shape: Shape::Envelope,
+    shape: Shape::Verdict { data: true },
     reads: &["baseline-path", "current-path"],
     summary: "compare two metrics documents, criterion by criterion",
     about: "Compares a current dashboard (or a task's metrics.json) with a baseline one: for \
 each criterion present in both — file reads per agent, repeated warnings, QA coverage, prompt \
 savings, JSON reliability — the baseline and current values, the delta and whether it improved. \
-overall_improvement: at least one improved and none regressed. Also spelled --baseline and \
---current.",
+overall_improvement: at least one improved and none regressed. A regression is E027 (exit 20), \
+so that CI can gate on it. A saved --format json output is read as its data. Also spelled \
+--baseline and --current.",
     examples: &[(
         "tasks --compare-metrics --baseline-path before.json --current-path after.json",
         "↑/↓ per criterion",
     )],
-    exits: "0 · 2 a missing option · 40 no such file (E040) · 50 not a metrics document (E052)",
+    exits: "0 · 2 a missing option · 20 a criterion regressed (E027) · 40 no such file (E040) · 50 not a metrics document (E052)",
 };

@@ -6,9 +6,8 @@ use crate::clock::iso;
 use crate::commands::args::TaskId;
 use crate::context::store::ContextStore;
 use crate::error::{Error, ErrorCode, Result};
-use crate::metrics::{self, Baseline, QaCommand, QaCoverage, Summary, compare, dashboard};
+use crate::metrics::{self, Baseline, Summary, compare, dashboard};
 use crate::output::{Report, Text, field};
-use crate::qa::compare::QaResults;
 use crate::telemetry::{self, Event, Level, Telemetry};
 use serde::Serialize;
 use serde_json::Value;
@@ -43,6 +42,7 @@ pub struct DashboardInput {
     pub from: Option<String>,
     pub to: Option<String>,
     pub output: Option<String>,
+    pub baseline: Option<String>,
 }
 
 fn bad_env(name: &str, why: String) -> Error {
@@ -131,7 +131,7 @@ impl Report for RecordReport {
         else {
             out.stderr.push_str(&format!(
                 "Nothing recorded: {}\n",
-                self.reason.as_deref().unwrap_or("nothing to record")
+                field(self.reason.as_deref().unwrap_or("nothing to record"))
             ));
             return;
         };
@@ -162,6 +162,8 @@ struct Hooked {
     event: Option<EventArg>,
     path: Option<String>,
     session_id: Option<String>,
+    /// The agent's working directory: a relative path is relative to it.
+    cwd: Option<String>,
     tool: String,
 }
 
@@ -214,19 +216,21 @@ fn read_hook_payload() -> Result<Hooked> {
     };
     let input = payload.get("tool_input");
     let path = text(input.and_then(|i| i.get("file_path")))
-        .or_else(|| text(input.and_then(|i| i.get("notebook_path"))));
+        .or_else(|| text(input.and_then(|i| i.get("notebook_path"))))
+        .filter(|p| !p.is_empty());
     Ok(Hooked {
         event,
         path,
         session_id: text(payload.get("session_id")),
+        cwd: text(payload.get("cwd")).filter(|c| c.starts_with('/')),
         tool,
     })
 }
 
 /// A path as recorded: repo-relative when inside the repository, else absolute (lexically
 /// normalised); and the size of the file when it is a plain file inside (never through a link).
-fn recorded_path(ctx: &Ctx, given: &str) -> (String, Option<u64>) {
-    let abs = crate::store::paths::lexical(&ctx.cwd.join(given));
+fn recorded_path(ctx: &Ctx, base: &Path, given: &str) -> (String, Option<u64>) {
+    let abs = crate::store::paths::lexical(&base.join(given));
     match ctx.repo.relative(&abs).filter(|r| !r.is_empty()) {
         Some(rel) => {
             let size = crate::store::beneath::Dir::open(&ctx.repo.root)
@@ -248,10 +252,16 @@ pub fn record(ctx: &Ctx, input: &RecordInput) -> Result<RecordReport> {
     };
     let event = match (&hooked, input.event) {
         (Some(h), _) => match h.event {
+            Some(_) if h.path.is_none() => {
+                return Ok(RecordReport::skipped(format!(
+                    "the hook's {} payload names no file (tool_input.file_path)",
+                    crate::text::prefix(&h.tool, 60)
+                )));
+            }
             Some(e) => e,
             None => {
                 return Ok(RecordReport::skipped(format!(
-                    "the hook's tool {} is not one telemetry counts (Read, Write, Edit)",
+                    "the hook's tool {} is not one telemetry counts (Read, Write, Edit, MultiEdit, NotebookEdit)",
                     crate::text::prefix(&h.tool, 60)
                 )));
             }
@@ -304,11 +314,26 @@ pub fn record(ctx: &Ctx, input: &RecordInput) -> Result<RecordReport> {
             ));
         }
         Some(p) => {
-            let (p, size) = recorded_path(ctx, p);
+            let base = hooked
+                .as_ref()
+                .and_then(|h| h.cwd.as_deref())
+                .map(PathBuf::from)
+                .unwrap_or_else(|| ctx.cwd.clone());
+            let (p, size) = recorded_path(ctx, &base, p);
             (Some(p), size)
         }
         None => (None, None),
     };
+    if let Some(p) = &path
+        && file_size.is_none()
+        && input.size.is_none()
+        && event == EventArg::FileRead
+    {
+        ctx.warn(format!(
+            "Warning: {} is not a readable file of the repository; its read is recorded with size 0",
+            field(p)
+        ));
+    }
     let size = input.size.or(file_size).unwrap_or(0);
     let message = input
         .message
@@ -348,7 +373,7 @@ pub fn record(ctx: &Ctx, input: &RecordInput) -> Result<RecordReport> {
         role,
         &[ev],
         session_id.as_deref(),
-        ctx.clock.now(),
+        &ctx.clock,
     )?;
     let store = ContextStore::of(&ctx.repo, &task);
     let session = doc
@@ -402,7 +427,15 @@ fn read_document(ctx: &Ctx, given: &str, option: &str) -> Result<serde_json::Map
         .with_detail("field", option)
         .with_recovery(format!("Pass {option} a metrics JSON document"))
     };
-    let file = std::fs::File::open(&path).map_err(|e| {
+    // Non-blocking: a FIFO in its place is refused below, never waited on.
+    let file = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&path)
+    }
+    .map_err(|e| {
         let code = if e.kind() == std::io::ErrorKind::NotFound {
             ErrorCode::E040
         } else {
@@ -426,6 +459,17 @@ fn read_document(ctx: &Ctx, given: &str, option: &str) -> Result<serde_json::Map
         return Err(corrupt(format!("it is larger than {MAX_DOCUMENT} bytes")));
     }
     match serde_json::from_slice::<Value>(&bytes) {
+        // The saved output of a command in JSON mode: its document is under `data`.
+        Ok(Value::Object(mut map))
+            if map.contains_key("success")
+                && map.contains_key("generated_at")
+                && map.get("data").is_some_and(Value::is_object) =>
+        {
+            match map.remove("data") {
+                Some(Value::Object(data)) => Ok(data),
+                _ => Err(corrupt("its data is not a JSON object".into())),
+            }
+        }
         Ok(Value::Object(map)) => Ok(map),
         Ok(_) => Err(corrupt("it is not a JSON object".into())),
         Err(e) => Err(corrupt(format!("it is not JSON ({e})"))),
@@ -434,151 +478,78 @@ fn read_document(ctx: &Ctx, given: &str, option: &str) -> Result<serde_json::Map
 
 fn read_baseline(ctx: &Ctx, given: &str) -> Result<Baseline> {
     let doc = read_document(ctx, given, "--baseline-path")?;
-    match doc.get("prompt_tokens").and_then(Value::as_f64) {
-        Some(tokens) if tokens >= 0.0 && tokens.is_finite() => Ok(Baseline {
-            prompt_tokens: tokens as u64,
-        }),
-        _ => Err(Error::new(
-            ErrorCode::E052,
-            format!(
-                "{} (--baseline-path) has no prompt_tokens: a baseline is {{\"prompt_tokens\": N}}",
-                ctx.cwd.join(given).display()
-            ),
-        )
-        .with_detail("path", ctx.cwd.join(given).display().to_string())
-        .with_detail("field", "prompt_tokens")
-        .with_recovery("Write the baseline's prompt size in tokens as prompt_tokens")),
-    }
-}
-
-/// The task's telemetry files, read under its lock; E052 naming a file that is not telemetry.
-fn read_telemetry(store: &ContextStore) -> Result<(Vec<String>, Vec<Telemetry>)> {
-    let names = telemetry::files(store)?;
-    let mut docs = Vec::new();
-    for name in &names {
-        if let Some(doc) = telemetry::read(&store.dir.join(name))? {
-            docs.push(doc);
-        }
-    }
-    Ok((names.iter().map(|n| store.rel(n)).collect(), docs))
-}
-
-/// The required pipeline commands of the task and their stored logs. The pipeline comes from
-/// the task file; when it cannot be read, from the commands the context recorded at init. A
-/// log counts when the result of its command (by id, else by command line) names a file
-/// inside the task's directory that exists.
-fn qa_coverage(ctx: &Ctx, store: &ContextStore, id: &str) -> Result<QaCoverage> {
-    let context = match store.load() {
-        Ok(c) => Some(c),
-        Err(e) if e.code == ErrorCode::E051 => None,
-        Err(e) => return Err(e),
-    };
-    let pipeline: Vec<(String, String)> =
-        match crate::tasks::file::locate(&ctx.repo, &ctx.cwd, || ctx.catalog(), id)
-            .and_then(|rel| crate::tasks::file::TaskFile::read(&ctx.repo, &rel))
-            .and_then(|f| f.document())
-        {
-            Ok(doc) => crate::validation::pipeline::from_task(&doc)
-                .into_iter()
-                .filter_map(|entry| match entry {
-                    Ok(e)
-                        if e.criticality == crate::validation::pipeline::Criticality::Required =>
-                    {
-                        Some((e.id, e.command))
-                    }
-                    Ok(_) => None,
-                    // An entry that cannot run as written is still required: it has no log.
-                    Err(p) => Some((p.id, String::new())),
-                })
-                .collect(),
-            Err(_) => context
-                .iter()
-                .flat_map(|c| c.immutable.validation_baseline.commands.iter())
-                .enumerate()
-                .map(|(i, c)| (crate::validation::pipeline::implicit_id(i), c.clone()))
-                .collect(),
-        };
-    let results: Vec<crate::qa::compare::QaResult> = context
-        .as_ref()
-        .and_then(|c| {
-            let baseline = &c.immutable.validation_baseline;
-            baseline.initial_results.clone().or_else(|| {
-                c.extra
-                    .get("validation_baseline")?
-                    .get("initial_results")
-                    .cloned()
-            })
-        })
-        .map(|v| match v {
-            Value::Array(items) => items
-                .into_iter()
-                .filter_map(|i| serde_json::from_value(i).ok())
-                .collect(),
-            other => serde_json::from_value::<QaResults>(other)
-                .map(|r| r.results)
-                .unwrap_or_default(),
-        })
-        .unwrap_or_default();
-    let commands = pipeline
-        .into_iter()
-        .map(|(command_id, command)| {
-            let result = results
-                .iter()
-                .rev()
-                .find(|r| r.command_id == command_id)
-                .or_else(|| {
-                    results
-                        .iter()
-                        .rev()
-                        .find(|r| !command.is_empty() && r.command == command)
+    let why = match doc.get("prompt_tokens") {
+        None => "it has no prompt_tokens".to_string(),
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(0) => "its prompt_tokens is 0: there is no prompt to compare with".to_string(),
+            Some(tokens) => {
+                return Ok(Baseline {
+                    prompt_tokens: tokens,
                 });
-            let log_path = result.and_then(|r| r.log_path.clone()).filter(|rel| {
-                store
-                    .file_named_by(&ctx.repo, rel, "log_path")
-                    .is_ok_and(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.is_file()))
-            });
-            QaCommand {
-                command_id,
-                command,
-                log_path,
             }
-        })
-        .collect();
-    Ok(QaCoverage { commands })
+            None => format!("its prompt_tokens {n} is not a whole number of tokens above 0"),
+        },
+        Some(other) => format!(
+            "its prompt_tokens is {}, not a number",
+            crate::text::prefix(&other.to_string(), 40)
+        ),
+    };
+    Err(Error::new(
+        ErrorCode::E052,
+        format!(
+            "{} (--baseline-path) cannot be used: {why}; a baseline is {{\"prompt_tokens\": N}}",
+            ctx.cwd.join(given).display()
+        ),
+    )
+    .with_detail("path", ctx.cwd.join(given).display().to_string())
+    .with_detail("field", "prompt_tokens")
+    .with_recovery("Write the baseline's prompt size in tokens as prompt_tokens"))
 }
 
-/// One task's summary; the caller holds the task's lock.
-fn summary_of(
-    ctx: &Ctx,
-    store: &ContextStore,
-    id: &str,
-    baseline: Option<Baseline>,
-) -> Result<(Summary, Vec<String>)> {
-    let (files, docs) = read_telemetry(store)?;
-    let qa = qa_coverage(ctx, store, id)?;
-    let now = iso(ctx.clock.now());
-    let summary = metrics::collect(&metrics::Input {
-        task_id: id,
-        telemetry: &docs,
-        qa: &qa,
-        baseline,
-        now: &now,
-    });
-    Ok((summary, files))
+/// The required commands of the task's pipeline, from its task file (active or archived);
+/// `None` when the file cannot be found or read (the context's record of them is used).
+fn pipeline_of(ctx: &Ctx, id: &str) -> Option<Vec<crate::validation::pipeline::Required>> {
+    let rel = crate::tasks::file::locate(&ctx.repo, &ctx.cwd, || ctx.catalog(), id).ok()?;
+    let file = crate::tasks::file::TaskFile::read(&ctx.repo, &rel).ok()?;
+    Some(crate::validation::pipeline::required(
+        &file.document().ok()?,
+    ))
 }
 
 /// One task's summary, read under its lock (nothing written).
-fn summarize(ctx: &Ctx, id: &str) -> Result<Summary> {
+fn summarize(ctx: &Ctx, id: &str, baseline: Option<Baseline>) -> Result<Summary> {
     let store = ContextStore::of(&ctx.repo, id);
     let _locked = store.read_lock(&ctx.repo)?;
-    Ok(summary_of(ctx, &store, id, None)?.0)
+    let now = iso(ctx.clock.now());
+    Ok(metrics::task::summarize(&ctx.repo, &store, pipeline_of(ctx, id), baseline, &now)?.0)
+}
+
+/// E051 for a task without a context; for a completed task, where its metrics were kept.
+fn no_context(ctx: &Ctx, id: &str, e: Error) -> Error {
+    if ctx
+        .repo
+        .root
+        .join(metrics::task::completed_path(id))
+        .is_file()
+    {
+        return e.with_recovery(format!(
+            "{id} is completed: its metrics were kept in {} (and the dashboard reads them); its whole context can be restored with the command --list-evidence {id} shows",
+            metrics::task::completed_path(id)
+        ));
+    }
+    e
 }
 
 pub fn collect(ctx: &Ctx, id: &str, baseline: Option<&str>) -> Result<CollectReport> {
     let baseline = baseline.map(|b| read_baseline(ctx, b)).transpose()?;
     let store = ContextStore::of(&ctx.repo, id);
-    let locked = store.read_lock(&ctx.repo)?;
-    let (summary, files) = summary_of(ctx, &store, id, baseline)?;
+    let locked = match store.read_lock(&ctx.repo) {
+        Err(e) if e.code == ErrorCode::E051 => return Err(no_context(ctx, id, e)),
+        other => other?,
+    };
+    let now = iso(ctx.clock.now());
+    let (summary, files) =
+        metrics::task::summarize(&ctx.repo, &store, pipeline_of(ctx, id), baseline, &now)?;
     let mut txn = locked.begin();
     txn.put_json(&store.rel("metrics.json"), &summary)?;
     txn.commit()?;
@@ -655,29 +626,43 @@ pub struct DashboardReport {
     pub output_path: String,
     /// `json` or `html`.
     pub output_format: &'static str,
-    /// Tasks left out: no metrics (with why), or outside the window.
-    pub skipped: Vec<Skipped>,
+    /// Completed tasks, counted from the metrics `--complete` kept.
+    pub completed_tasks: Vec<String>,
+    /// Tasks whose last activity is outside `--from`/`--to`.
+    pub outside_window: Vec<String>,
+    /// Tasks whose metrics could not be collected (each also a warning on stderr).
+    pub failed: Vec<Failed>,
 }
 
 #[derive(Debug, Serialize)]
-pub struct Skipped {
+pub struct Failed {
     pub task_id: String,
+    pub code: &'static str,
     pub reason: String,
 }
 
 fn parse_day(option: &str, value: &str) -> Result<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| {
-        crate::commands::bad_value(
-            option,
-            value,
-            "a date is YYYY-MM-DD",
-            Some("--generate-dashboard"),
-        )
+        let shaped = value.len() == 10
+            && value.bytes().enumerate().all(|(i, b)| {
+                if i == 4 || i == 7 {
+                    b == b'-'
+                } else {
+                    b.is_ascii_digit()
+                }
+            });
+        let why = if shaped {
+            "there is no such day"
+        } else {
+            "a date is YYYY-MM-DD"
+        };
+        crate::commands::bad_value(option, value, why, Some("--generate-dashboard"))
     })
 }
 
-/// Every task id with a telemetry file in `.agent-output/`.
-fn tasks_with_telemetry(ctx: &Ctx) -> Vec<String> {
+/// Every task id with a telemetry file in `.agent-output/<ID>/`, or with the metrics
+/// `--complete` kept in `.agent-output/.completed/<ID>/`. Links are never followed.
+fn tasks_with_metrics(ctx: &Ctx) -> Vec<String> {
     let output = ctx.repo.root.join(crate::context::store::OUTPUT_DIR);
     if crate::store::paths::is_symlink(&output) {
         ctx.warn(format!(
@@ -686,14 +671,20 @@ fn tasks_with_telemetry(ctx: &Ctx) -> Vec<String> {
         ));
         return Vec::new();
     }
-    let Ok(entries) = std::fs::read_dir(&output) else {
-        return Vec::new();
+    let dirs = |dir: &Path| -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                    .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                    .filter(|name| crate::ids::is_valid_id(name))
+                    .collect()
+            })
+            .unwrap_or_default()
     };
-    let mut ids: Vec<String> = entries
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-        .filter_map(|e| e.file_name().to_str().map(str::to_string))
-        .filter(|name| crate::ids::is_valid_id(name))
+    let mut ids: std::collections::BTreeSet<String> = dirs(&output)
+        .into_iter()
         .filter(|id| {
             std::fs::read_dir(output.join(id)).is_ok_and(|mut files| {
                 files.any(|f| {
@@ -704,8 +695,30 @@ fn tasks_with_telemetry(ctx: &Ctx) -> Vec<String> {
             })
         })
         .collect();
-    ids.sort();
-    ids
+    let completed = output.join(".completed");
+    if !crate::store::paths::is_symlink(&completed) {
+        ids.extend(
+            dirs(&completed)
+                .into_iter()
+                .filter(|id| completed.join(id).join("metrics.json").is_file()),
+        );
+    }
+    ids.into_iter().collect()
+}
+
+/// One task of the dashboard: its context's metrics, or, with no context, those `--complete`
+/// kept (`true`).
+fn dashboard_task(ctx: &Ctx, id: &str, baseline: Option<Baseline>) -> Result<(Summary, bool)> {
+    match summarize(ctx, id, baseline) {
+        Ok(summary) => Ok((summary, false)),
+        Err(e) if e.code == ErrorCode::E051 => {
+            match metrics::task::read_completed(&ctx.repo, id)? {
+                Some(summary) => Ok((summary, true)),
+                None => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub fn dashboard(ctx: &Ctx, input: &DashboardInput) -> Result<DashboardReport> {
@@ -729,22 +742,46 @@ pub fn dashboard(ctx: &Ctx, input: &DashboardInput) -> Result<DashboardReport> {
         .with_detail("field", "--from")
         .with_recovery("Give --from a day on or before --to"));
     }
+    let baseline = input
+        .baseline
+        .as_deref()
+        .map(|b| read_baseline(ctx, b))
+        .transpose()?;
     let output = input
         .output
         .clone()
         .unwrap_or_else(|| DEFAULT_DASHBOARD.to_string());
-    let html = output.to_ascii_lowercase().ends_with(".html")
-        || output.to_ascii_lowercase().ends_with(".htm");
-    // The file is checked before any work: never through a link, never over a directory.
+    let lower = output.to_ascii_lowercase();
+    let html = lower.ends_with(".html") || lower.ends_with(".htm");
+    // The file is checked before any work: never through a link, never over a directory, never
+    // among the tool's own state or git's.
     let target = if input.output.is_some() {
         ctx.cwd.join(&output)
     } else {
         ctx.repo.root.join(&output)
     };
     check_output(&target)?;
+    if let Some(rel) = ctx.repo.relative(&crate::store::paths::lexical(&target)) {
+        let state = [".git", crate::context::store::OUTPUT_DIR, "tasks/.cache"];
+        if let Some(dir) = state
+            .iter()
+            .find(|d| rel == **d || rel.starts_with(&format!("{d}/")))
+        {
+            return Err(Error::new(
+                ErrorCode::E002,
+                format!(
+                    "Cannot write the dashboard to {rel}: {dir}/ holds state the tool or git keeps"
+                ),
+            )
+            .with_detail("path", &rel)
+            .with_recovery(
+                "Choose an --output-path outside .git/, .agent-output/ and tasks/.cache/",
+            ));
+        }
+    }
 
     let ids: Vec<String> = if input.task_ids.is_empty() {
-        tasks_with_telemetry(ctx)
+        tasks_with_metrics(ctx)
     } else {
         let mut seen = std::collections::BTreeSet::new();
         (input.task_ids.iter())
@@ -753,40 +790,52 @@ pub fn dashboard(ctx: &Ctx, input: &DashboardInput) -> Result<DashboardReport> {
             .collect()
     };
     let mut summaries = Vec::new();
-    let mut skipped = Vec::new();
+    let mut completed_tasks = Vec::new();
+    let mut outside_window = Vec::new();
+    let mut failed = Vec::new();
     for id in &ids {
-        match summarize(ctx, id) {
-            Ok(summary) if dashboard::in_window(&summary, from, to) => summaries.push(summary),
-            Ok(_) => skipped.push(Skipped {
-                task_id: id.clone(),
-                reason: "its last activity is outside --from/--to".into(),
-            }),
+        match dashboard_task(ctx, id, baseline) {
+            Ok((summary, completed)) if dashboard::in_window(&summary, from, to) => {
+                if completed {
+                    completed_tasks.push(id.clone());
+                }
+                summaries.push(summary);
+            }
+            Ok(_) => outside_window.push(id.clone()),
             Err(e) => {
+                let code = e.code.info().code;
                 ctx.warn(format!(
-                    "Warning: no metrics for {id}, left out of the dashboard: [{}] {}",
-                    e.code.info().code,
+                    "Warning: no metrics for {id}, left out of the dashboard: [{code}] {}",
                     e.message
                 ));
-                skipped.push(Skipped {
+                failed.push(Failed {
                     task_id: id.clone(),
-                    reason: format!("[{}] {}", e.code.info().code, e.message),
+                    code,
+                    reason: e.message.clone(),
                 });
             }
         }
     }
     if summaries.is_empty() {
         let why = if ids.is_empty() {
-            "no task has telemetry (.agent-output/TASK_ID/telemetry-*.json)".to_string()
+            "no task has telemetry (.agent-output/TASK_ID/telemetry-*.json) or kept metrics"
+                .to_string()
+        } else if !failed.is_empty() && outside_window.is_empty() {
+            format!(
+                "the metrics of none of the {} task(s) could be collected",
+                ids.len()
+            )
         } else {
             format!(
-                "none of the {} task(s) has metrics in the window",
+                "none of the {} task(s) has activity in the window",
                 ids.len()
             )
         };
         return Err(Error::new(ErrorCode::E040, format!("No task metrics collected: {why}"))
-            .with_detail("skipped", serde_json::to_value(&skipped).unwrap_or(Value::Null))
+            .with_detail("failed", serde_json::to_value(&failed).unwrap_or(Value::Null))
+            .with_detail("outside_window", &outside_window)
             .with_recovery(
-                "Record telemetry first (--record-telemetry, or run commands with --agent), or widen --from/--to",
+                "Record telemetry first (--record-telemetry, or run commands with --agent or TASKS_AGENT), or widen --from/--to",
             ));
     }
     let now = iso(ctx.clock.now());
@@ -812,7 +861,9 @@ pub fn dashboard(ctx: &Ctx, input: &DashboardInput) -> Result<DashboardReport> {
         dashboard: board,
         output_path: output,
         output_format: if html { "html" } else { "json" },
-        skipped,
+        completed_tasks,
+        outside_window,
+        failed,
     })
 }
 
@@ -858,47 +909,52 @@ fn write_output(ctx: &Ctx, target: &Path, bytes: &[u8]) -> Result<()> {
 impl Report for DashboardReport {
     fn text(&self, out: &mut Text) {
         let d = &self.dashboard;
-        let o = &mut out.stdout;
-        o.push_str(&format!(
+        out.stdout.push_str(&format!(
             "✓ Dashboard generated for {} task{}\n",
             d.total_tasks,
             if d.total_tasks == 1 { "" } else { "s" }
         ));
-        let mut rows: Vec<[String; 3]> = Vec::new();
-        for (name, met, actual) in d.criteria() {
-            rows.push([
-                mark(met).to_string(),
-                metrics::criterion_label(name).to_string(),
-                actual,
-            ]);
-        }
-        crate::output::table(out, ["Met", "Criterion", "Actual"], &rows);
-        let o = &mut out.stdout;
-        let mut tasks: Vec<[String; 6]> = Vec::new();
-        for t in &d.tasks {
-            let c = |name: &str| mark(t.criteria.get(name).copied().flatten());
-            tasks.push([
-                t.task_id.clone(),
-                format!(
-                    "{} {:.1}",
-                    c("file_reads_per_agent"),
-                    t.file_reads_per_agent
-                ),
-                format!("{} {}", c("repeated_warnings"), t.repeated_warnings),
-                format!(
-                    "{} {:.1}%",
-                    c("qa_artifact_coverage"),
-                    t.qa_artifact_coverage
-                ),
-                format!(
-                    "{} {}",
-                    c("prompt_size_savings"),
-                    number(t.prompt_size_savings, "%")
-                ),
-                format!("{} {}", c("json_parse_failures"), t.json_parse_failures),
-            ]);
-        }
-        o.push('\n');
+        let targets = d.targets();
+        let rows: Vec<[String; 4]> = d
+            .criteria()
+            .into_iter()
+            .zip(targets)
+            .map(|((name, met, actual), target)| {
+                [
+                    mark(met).to_string(),
+                    metrics::criterion_label(name).to_string(),
+                    target,
+                    actual,
+                ]
+            })
+            .collect();
+        crate::output::table(out, ["Met", "Criterion", "Target", "Actual"], &rows);
+        let tasks: Vec<[String; 6]> = d
+            .tasks
+            .iter()
+            .map(|t| {
+                let cell = |name: &str, value: String| {
+                    format!("{} {value}", mark(t.criteria.get(name).copied().flatten()))
+                };
+                [
+                    t.task_id.clone(),
+                    cell("file_reads_per_agent", number(t.file_reads_per_agent, "")),
+                    cell(
+                        "repeated_warnings",
+                        t.repeated_warnings
+                            .map_or("no data".into(), |n| n.to_string()),
+                    ),
+                    cell("qa_artifact_coverage", number(t.qa_artifact_coverage, "%")),
+                    cell("prompt_size_savings", number(t.prompt_size_savings, "%")),
+                    cell(
+                        "json_parse_failures",
+                        t.json_parse_failures
+                            .map_or("no data".into(), |n| n.to_string()),
+                    ),
+                ]
+            })
+            .collect();
+        out.stdout.push('\n');
         crate::output::table(
             out,
             [
@@ -911,8 +967,21 @@ impl Report for DashboardReport {
             ],
             &tasks,
         );
-        let o = &mut out.stdout;
-        o.push_str(&format!(
+        for failed in &self.failed {
+            out.stdout.push_str(&format!(
+                "  Left out: {} ([{}] {})\n",
+                field(&failed.task_id),
+                failed.code,
+                field(&failed.reason)
+            ));
+        }
+        if !self.completed_tasks.is_empty() {
+            out.stdout.push_str(&format!(
+                "  Completed (metrics kept at completion): {}\n",
+                self.completed_tasks.join(", ")
+            ));
+        }
+        out.stdout.push_str(&format!(
             "\n  All criteria met: {}\n  Saved to: {}\n",
             if d.all_criteria_met { "yes" } else { "no" },
             field(&self.output_path)
@@ -930,6 +999,9 @@ pub struct CompareReport {
     pub current_file: String,
     #[serde(flatten)]
     pub comparison: compare::Comparison,
+    /// E027 when a criterion regressed.
+    #[serde(skip)]
+    pub failure: Option<Error>,
 }
 
 pub fn compare(ctx: &Ctx, baseline: &str, current: &str) -> Result<CompareReport> {
@@ -953,15 +1025,42 @@ pub fn compare(ctx: &Ctx, baseline: &str, current: &str) -> Result<CompareReport
             ));
         }
     }
+    let comparison = compare::compare(&b, &c);
+    let regressed: Vec<&str> = comparison
+        .deltas
+        .iter()
+        .filter(|(_, d)| d.change == "regressed")
+        .map(|(name, _)| name)
+        .collect();
+    let failure = (!regressed.is_empty()).then(|| {
+        Error::new(
+            ErrorCode::E027,
+            format!(
+                "{} regressed from {baseline} to {current}: {}",
+                if regressed.len() == 1 {
+                    "A criterion"
+                } else {
+                    "Criteria"
+                },
+                regressed.join(", ")
+            ),
+        )
+        .with_detail("regressed", &regressed)
+    });
     Ok(CompareReport {
         comparison_date: iso(ctx.clock.now()),
         baseline_file: baseline.to_string(),
         current_file: current.to_string(),
-        comparison: compare::compare(&b, &c),
+        comparison,
+        failure,
     })
 }
 
 impl Report for CompareReport {
+    fn failure(&self) -> Option<&Error> {
+        self.failure.as_ref()
+    }
+
     fn text(&self, out: &mut Text) {
         let o = &mut out.stdout;
         o.push_str("Metrics comparison (baseline → current):\n");

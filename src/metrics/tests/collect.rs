@@ -50,6 +50,7 @@ fn qa(with_logs: &[bool]) -> QaCoverage {
                 command_id: format!("val-{:03}", i + 1),
                 command: format!("cmd {i}"),
                 log_path: has.then(|| format!(".agent-output/TASK-0001/evidence/{i}.log")),
+                passed: has.then_some(i % 2 == 0),
             })
             .collect(),
     }
@@ -76,10 +77,13 @@ fn the_observed_example_of_04_8_2_corrected() {
     assert_eq!((s.json_calls, s.json_parse_failures), (8, 1));
     assert_eq!(s.prompt_size_savings_pct, None, "nothing to measure it on");
     let c = &s.success_criteria_met;
-    assert!(c.file_reads_per_agent, "5.0 ≤ 5");
-    assert!(c.repeated_warnings, "1 ≤ 1");
-    assert!(!c.qa_artifact_coverage);
-    assert!(!c.json_parse_failures);
+    assert_eq!(c.file_reads_per_agent, Some(true), "5.0 ≤ 5");
+    assert_eq!(c.repeated_warnings, Some(true), "1 ≤ 1");
+    assert_eq!(
+        c.qa_artifact_coverage, None,
+        "no required command: no verdict"
+    );
+    assert_eq!(c.json_parse_failures, Some(false));
     assert_eq!(c.prompt_size_savings, None);
     let m = &s.metrics;
     assert_eq!(m.file_read_reduction.implementer_reads, 3);
@@ -199,14 +203,14 @@ fn qa_coverage_is_required_commands_with_a_stored_log() {
     let s = summary(&[], &qa(&[true, false, false]), None);
     assert_eq!((s.qa_commands_run, s.qa_commands_with_logs), (3, 1));
     assert_eq!(s.qa_artifact_coverage, 33.33333333333333);
-    assert!(!s.success_criteria_met.qa_artifact_coverage);
+    assert_eq!(s.success_criteria_met.qa_artifact_coverage, Some(false));
     assert_eq!(
         s.metrics.qa_artifact_availability.missing_logs,
         ["val-002", "val-003"]
     );
     let s = summary(&[], &qa(&[true, true]), None);
     assert_eq!(s.qa_artifact_coverage, 100.0);
-    assert!(s.success_criteria_met.qa_artifact_coverage);
+    assert_eq!(s.success_criteria_met.qa_artifact_coverage, Some(true));
 }
 
 #[test]
@@ -272,7 +276,7 @@ fn repeated_warnings_count_across_roles_and_ignore_errors() {
     assert_eq!(s.total_warnings, 4);
     assert_eq!(s.metrics.warning_noise.unique_warnings, 2);
     assert_eq!(s.repeated_warnings, 2);
-    assert!(!s.success_criteria_met.repeated_warnings);
+    assert_eq!(s.success_criteria_met.repeated_warnings, Some(false));
 }
 
 fn task(id: &str, reads: &[(&str, u64)], day: &str, coverage: &[bool], failures: u64) -> Summary {
@@ -324,16 +328,27 @@ fn the_dashboard_aggregates_by_hand() {
     assert_eq!(d.total_tasks, 2);
     assert_eq!(d.tasks_analyzed, ["TASK-0001", "TASK-0002"]);
     // Per-task averages 5.0 and 2.0.
-    assert_eq!(d.avg_file_reads_per_agent, 3.5);
+    assert_eq!(d.avg_file_reads_per_agent, Some(3.5));
     // Agents with ≤ 5 reads: 3 and 2 of (3, 7, 2).
-    assert_eq!(d.agents_meeting_file_read_target, 2.0 / 3.0 * 100.0);
+    assert_eq!(d.agents_meeting_file_read_target, Some(2.0 / 3.0 * 100.0));
     assert!(
-        !d.criteria_pass_summary.file_reads_per_agent.met,
+        !d.criteria_pass_summary
+            .file_reads_per_agent
+            .as_ref()
+            .unwrap()
+            .met,
         "66.7 % < 80 %"
     );
-    assert_eq!(d.criteria_pass_summary.file_reads_per_agent.actual, "66.7%");
-    assert_eq!(d.avg_qa_coverage, 75.0);
-    assert_eq!(d.tasks_meeting_qa_target, 50.0);
+    assert_eq!(
+        d.criteria_pass_summary
+            .file_reads_per_agent
+            .as_ref()
+            .unwrap()
+            .actual,
+        "66.7%"
+    );
+    assert_eq!(d.avg_qa_coverage, Some(75.0));
+    assert_eq!(d.tasks_meeting_qa_target, Some(50.0));
     assert_eq!(d.total_json_parse_failures, 1, "TASK-0002's one agent");
     // 4 calls per agent: TASK-0001 has 2 agents (8 calls), TASK-0002 one (4).
     assert_eq!(d.aggregate_metrics.json_output_reliability.total_calls, 12);
@@ -350,8 +365,8 @@ fn the_dashboard_aggregates_by_hand() {
     );
     assert_eq!(d.trend_data.len(), 2);
     assert_eq!(d.trend_data[0].date, "2026-11-27");
-    assert_eq!(d.trend_data[0].file_reads_per_agent, 5.0);
-    assert_eq!(d.trend_data[1].qa_artifact_coverage, 50.0);
+    assert_eq!(d.trend_data[0].file_reads_per_agent, Some(5.0));
+    assert_eq!(d.trend_data[1].qa_artifact_coverage, Some(50.0));
     assert_eq!(d.tasks[1].criteria["qa_artifact_coverage"], Some(false));
     assert_eq!(d.tasks[1].date.as_deref(), Some("2026-11-28"));
 }
@@ -403,4 +418,76 @@ fn compare_reads_task_summaries_and_a_regression_spoils_the_whole() {
     assert_eq!(same.unchanged, 4);
     assert!(!same.overall_improvement);
     assert!(!compare::is_metrics(json!({"x": 1}).as_object().unwrap()));
+}
+
+#[test]
+fn no_data_is_no_verdict_and_the_dashboard_counts_only_tasks_with_data() {
+    let quiet = summary(&[], &QaCoverage::default(), None);
+    assert_eq!(quiet.criteria().map(|(_, met)| met), [None; 5]);
+    assert_eq!(quiet.values(), [None; 5]);
+    let busy = task("TASK-0002", &[("implementer", 9)], "2026-11-28", &[true], 0);
+    let d = build(&[quiet, busy], Period::default(), NOW);
+    assert_eq!(
+        d.avg_file_reads_per_agent,
+        Some(9.0),
+        "the quiet task is not a 0"
+    );
+    assert_eq!(d.aggregate_metrics.file_read_reduction.tasks_with_data, 1);
+    assert_eq!(d.tasks[0].file_reads_per_agent, None);
+    assert_eq!(d.tasks[0].criteria["json_parse_failures"], None);
+    // Nothing measured at all: no criterion judged, not all met.
+    let d = build(
+        &[summary(&[], &QaCoverage::default(), None)],
+        Period::default(),
+        NOW,
+    );
+    assert!(
+        d.criteria()
+            .iter()
+            .all(|(_, met, actual)| met.is_none() && actual == "no data")
+    );
+    assert!(!d.all_criteria_met);
+}
+
+#[test]
+fn a_parse_failure_without_a_counted_call_is_still_a_failed_document() {
+    assert_eq!(reliability(0, 0), 1.0);
+    assert_eq!(reliability(0, 3), 0.0);
+    assert_eq!(reliability(4, 1), 0.75);
+    assert_eq!(reliability(u64::MAX, u64::MAX), 0.0);
+}
+
+#[test]
+fn failed_required_commands_are_named_beside_the_coverage() {
+    // val-001 passed, val-002 has no log, val-003 failed (passed: i % 2 == 0).
+    let s = summary(&[], &qa(&[true, false, true]), None);
+    let q = &s.metrics.qa_artifact_availability;
+    assert_eq!(q.missing_logs, ["val-002"]);
+    assert_eq!(
+        q.failed_commands,
+        Vec::<String>::new(),
+        "val-003 is i = 2: passed"
+    );
+    let s = summary(&[], &qa(&[true, true]), None);
+    assert_eq!(
+        s.metrics.qa_artifact_availability.failed_commands,
+        ["val-002"]
+    );
+}
+
+#[test]
+fn dashboard_totals_saturate() {
+    let big = |id: &str| {
+        let t = Telemetry::from_json(json!({"task_id": id, "agent_role": "implementer",
+            "metrics": {"json_calls": u64::MAX, "json_parse_failures": 9223372036854775808u64}}))
+        .unwrap();
+        summary(&[t], &QaCoverage::default(), None)
+    };
+    let d = build(
+        &[big("TASK-0001"), big("TASK-0002")],
+        Period::default(),
+        NOW,
+    );
+    assert_eq!(d.total_json_parse_failures, u64::MAX);
+    assert!(!d.criteria_pass_summary.json_parse_failures.unwrap().met);
 }

@@ -28,6 +28,7 @@ fn telemetry(task: &str, reads: u64, day: Option<&str>, events: &[Event]) -> Tel
 fn qa(with_log: bool) -> QaCoverage {
     QaCoverage {
         commands: vec![QaCommand {
+            passed: None,
             command_id: "lint".into(),
             command: "cargo clippy".into(),
             log_path: with_log.then(|| "logs/lint.log".into()),
