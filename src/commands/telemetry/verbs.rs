@@ -611,6 +611,17 @@ impl Report for CollectReport {
                     .join(", ")
             ));
         }
+        let failed = &s.metrics.qa_artifact_availability.failed_commands;
+        if !failed.is_empty() {
+            o.push_str(&format!(
+                "  Required commands whose recorded run failed: {}\n",
+                failed
+                    .iter()
+                    .map(|m| field(m).into_owned())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
         o.push_str(&format!("  Saved to: {}\n", field(&self.metrics_file)));
     }
 }
