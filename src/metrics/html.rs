@@ -178,9 +178,11 @@ fn header(out: &mut String, d: &Dashboard) {
 
 fn summary(out: &mut String, d: &Dashboard) {
     out.push_str("<section id=\"summary\">\n<h2>Success criteria</h2>\n<table>\n<thead><tr>");
-    out.push_str("<th>Criterion</th><th class=\"status\">Met</th><th>Actual</th></tr></thead>\n");
+    out.push_str(
+        "<th>Criterion</th><th class=\"status\">Met</th><th>Target</th><th>Actual</th></tr></thead>\n",
+    );
     out.push_str("<tbody>\n");
-    for (name, met, actual) in d.criteria() {
+    for ((name, met, actual), target) in d.criteria().into_iter().zip(d.targets()) {
         let (mark, word) = match met {
             Some(true) => ("✓", "met"),
             Some(false) => ("✗", "not met"),
@@ -189,9 +191,10 @@ fn summary(out: &mut String, d: &Dashboard) {
         let _ = writeln!(
             out,
             "<tr><th scope=\"row\"><a href=\"#chart-{name}\">{}</a></th>\
-             <td class=\"status {}\" title=\"{word}\">{mark}</td><td>{}</td></tr>",
+             <td class=\"status {}\" title=\"{word}\">{mark}</td><td>{}</td><td>{}</td></tr>",
             escape(criterion_label(name)),
             class(met),
+            escape(&target),
             escape(&actual),
         );
     }

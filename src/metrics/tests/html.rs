@@ -276,7 +276,7 @@ fn empty_trend_and_missing_prompt_saving_render_no_data() {
     assert_eq!(page.matches(">no dated data</text>").count(), 5);
     assert!(!page.contains("<circle"));
     // No prompt saving: — in the summary, a marker instead of a bar, "no data" in the table.
-    assert!(page.contains("title=\"no data\">—</td><td>no data</td>"));
+    assert!(page.contains("title=\"no data\">—</td><td>average ≥ 15%</td><td>no data</td>"));
     let chart = figure(&page, "prompt_size_savings");
     assert!(!chart.contains("<rect"));
     assert!(chart.contains("<title>UNDATED: no data</title>no data</text>"));
@@ -305,7 +305,9 @@ fn bars_are_green_when_the_task_meets_the_criterion_and_red_when_not() {
     assert_eq!(bar_class(saving, "TASK-B: 60 "), "bar met");
     assert!(saving.contains("<title>TASK-A: no data</title>"));
     // The summary: file reads (2 of 3 agents ≤ 5, under 80 %) not met, with its actual value.
-    assert!(page.contains("title=\"not met\">✗</td><td>66.7%</td>"));
+    assert!(
+        page.contains("title=\"not met\">✗</td><td>≥80% of agents ≤ 5 reads</td><td>66.7%</td>")
+    );
 }
 
 #[test]
