@@ -216,7 +216,19 @@ pub enum Reason {
     Manual,
 }
 
+/// The quarantine reasons, as `--reason` takes them for `--quarantine-task`.
+pub const REASONS: [&str; 4] = [
+    "malformed_yaml",
+    "validation_failed",
+    "corrupted_context",
+    "manual",
+];
+
 impl Reason {
+    pub fn parse(name: &str) -> Option<Reason> {
+        <Reason as ValueEnum>::from_str(name, false).ok()
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::MalformedYaml => "malformed_yaml",

@@ -139,6 +139,17 @@ pub struct Shared {
     #[arg(long, value_name = "TEXT", help_heading = "Options")]
     pub message: Option<String>,
 
+    /// Why: the quarantine reason (--quarantine-task: malformed_yaml, validation_failed,
+    /// corrupted_context, manual); what blocks the task, recorded as its blocked_reason (--block)
+    #[arg(
+        long,
+        value_name = "REASON",
+        value_parser = AnyOf(&[&args::REASONS]),
+        hide_possible_values = true,
+        help_heading = "Options"
+    )]
+    pub reason: Option<String>,
+
     /// Notes (--resolve-exception, --release-quarantine)
     #[arg(long, value_name = "TEXT", help_heading = "Options")]
     pub notes: Option<String>,

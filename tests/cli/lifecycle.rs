@@ -656,3 +656,120 @@ fn cr_only_files_and_nan_orders_can_be_claimed_and_completed() {
         cr.replace("status: todo", "status: completed")
     );
 }
+
+#[test]
+fn unclaim_gives_a_claimed_task_back_changing_one_line() {
+    let repo = repo();
+    assert_eq!(repo.run(&["--claim", REALISTIC]).code, 0);
+    let before = repo.read(REALISTIC);
+    let run = repo.run(&["--unclaim", "TASK-0420"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("✓ Unclaimed task TASK-0420\n  Status: in_progress → todo")
+    );
+    assert_eq!(
+        changed_lines(&before, &repo.read(REALISTIC)),
+        vec![(
+            "status: in_progress  # moved out of draft after the clarification review".to_string(),
+            "status: todo  # moved out of draft after the clarification review".to_string()
+        )]
+    );
+    let (code, doc, _) = repo.json(&["--unclaim", "TASK-0420"]);
+    assert_eq!(code, 10);
+    assert_eq!(doc["error"]["code"], "E002");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("only an in_progress task")
+    );
+}
+
+#[test]
+fn block_sets_the_status_and_keeps_the_reason_in_two_lines() {
+    let repo = repo();
+    let before = repo.read(REALISTIC);
+    let reason = "waiting for \"carrier\" keys: #42 — ünïcode";
+    let (code, doc, run) = repo.json(&["--block", "TASK-0420", "--reason", reason]);
+    assert_eq!(code, 0, "{}", run.stderr);
+    assert_eq!(doc["action"], "blocked");
+    assert_eq!(doc["status"], "blocked");
+    assert_eq!(doc["blocked_reason"], reason);
+    let after = repo.read(REALISTIC);
+    // The status value changed, and one line was added right after it.
+    let added: Vec<&str> = after
+        .lines()
+        .filter(|l| !before.lines().any(|b| b == *l))
+        .collect();
+    assert_eq!(
+        added,
+        [
+            "status: blocked  # moved out of draft after the clarification review",
+            "blocked_reason: \"waiting for \\\"carrier\\\" keys: #42 — ünïcode\"",
+        ]
+    );
+    assert_eq!(after.lines().count(), before.lines().count() + 1);
+    // --explain reads the reason back exactly.
+    let (_, explain, _) = repo.json(&["--explain", "TASK-0420"]);
+    assert_eq!(explain["task"]["blocked_reason"], reason, "{explain}");
+    // Blocking again replaces the reason in place.
+    assert_eq!(
+        repo.run(&["--block", "TASK-0420", "--reason", "second"])
+            .code,
+        0
+    );
+    let again = repo.read(REALISTIC);
+    assert_eq!(again.lines().count(), after.lines().count());
+    assert!(again.contains("blocked_reason: \"second\"\n"));
+    // A CRLF file keeps its line endings; --claim takes the task back.
+    let text =
+        "id: TASK-0300\r\ntitle: Windows file\r\nstatus: todo\r\npriority: P1\r\narea: a\r\n";
+    repo.write("tasks/TASK-0300.task.yaml", text);
+    assert_eq!(repo.run(&["--block", "TASK-0300", "--reason", "r"]).code, 0);
+    assert_eq!(
+        repo.read("tasks/TASK-0300.task.yaml"),
+        text.replace(
+            "status: todo\r\n",
+            "status: blocked\r\nblocked_reason: \"r\"\r\n"
+        )
+    );
+    assert_eq!(repo.run(&["--claim", "TASK-0300"]).code, 0);
+}
+
+#[test]
+fn block_refuses_what_it_cannot_do_and_changes_nothing() {
+    let repo = repo();
+    let snapshot = repo.snapshot();
+    for (args, exit) in [
+        (vec!["--block", "TASK-0420"], 2),
+        (vec!["--block", "TASK-0101", "--reason", "r"], 10),
+        (vec!["--block", "TASK-0200", "--reason", "r"], 10),
+        (vec!["--block", "TASK-0420", "--reason", "two\nlines"], 10),
+        (vec!["--block", "TASK-0420", "--reason", ""], 2),
+        (vec!["--unclaim", "TASK-0104"], 10),
+        (vec!["--unclaim", "TASK-0999"], 40),
+    ] {
+        let (code, doc, run) = repo.json(&args);
+        assert_eq!(code, exit, "{args:?}: {doc} {}", run.stderr);
+        assert_eq!(doc["success"], false);
+    }
+    let long = "x".repeat(501);
+    let (code, _, _) = repo.json(&["--block", "TASK-0420", "--reason", &long]);
+    assert_eq!(code, 10);
+    // A blocked_reason that is not a one-line value is not rewritten.
+    repo.write(
+        "tasks/TASK-0301.task.yaml",
+        "id: TASK-0301\ntitle: T\nstatus: todo\nblocked_reason: |\n  old\npriority: P1\narea: a\n",
+    );
+    let before = repo.read("tasks/TASK-0301.task.yaml");
+    let (code, doc, _) = repo.json(&["--block", "TASK-0301", "--reason", "new"]);
+    assert_eq!(
+        (code, doc["error"]["code"].as_str()),
+        (10, Some("E002")),
+        "{doc}"
+    );
+    assert_eq!(repo.read("tasks/TASK-0301.task.yaml"), before);
+    std::fs::remove_file(repo.root().join("tasks/TASK-0301.task.yaml")).unwrap();
+    assert_eq!(repo.snapshot(), snapshot);
+}

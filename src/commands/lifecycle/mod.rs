@@ -20,6 +20,14 @@ pub struct Flags {
     #[arg(long, group = "verb", value_name = "TASK", help_heading = TITLE)]
     claim: Option<String>,
 
+    /// Give a claimed task back: in_progress → todo
+    #[arg(long, group = "verb", value_name = "TASK", help_heading = TITLE)]
+    unclaim: Option<String>,
+
+    /// Block a task: → blocked, with its blocked_reason (--reason R)
+    #[arg(long, group = "verb", value_name = "TASK", help_heading = TITLE)]
+    block: Option<String>,
+
     /// Complete a task: → completed, moved to docs/completed-tasks/, cleaned up, notified
     #[arg(long, group = "verb", value_name = "TASK", help_heading = TITLE)]
     complete: Option<String>,
@@ -40,14 +48,40 @@ pub struct Flags {
 #[derive(Debug)]
 pub enum Cmd {
     Change(Action, String),
+    Block(String, String),
     Lint(String),
     ClarificationsStub(TaskId),
 }
 
 impl Flags {
-    pub fn verb(self, _: &super::Shared) -> Option<Result<Box<dyn Verb>>> {
+    pub fn verb(self, shared: &super::Shared) -> Option<Result<Box<dyn Verb>>> {
         let cmd = if let Some(task) = self.claim {
             Cmd::Change(Action::Claim, task)
+        } else if let Some(task) = self.unclaim {
+            Cmd::Change(Action::Unclaim, task)
+        } else if let Some(task) = self.block {
+            let Some(reason) = shared.reason.clone() else {
+                return super::usage(
+                    "--block needs --reason TEXT: what blocks the task (kept as its blocked_reason)",
+                );
+            };
+            if let Err(why) = reason.parse::<super::args::Text>() {
+                return Some(Err(super::bad_value(
+                    "--reason",
+                    crate::text::prefix(&reason, 80),
+                    &why,
+                    Some("--block"),
+                )));
+            }
+            if reason.chars().count() > transitions::MAX_REASON {
+                return Some(Err(super::bad_value(
+                    "--reason",
+                    crate::text::prefix(&reason, 80),
+                    &format!("at most {} characters", transitions::MAX_REASON),
+                    Some("--block"),
+                )));
+            }
+            Cmd::Block(task, reason)
         } else if let Some(task) = self.complete {
             Cmd::Change(Action::Complete, task)
         } else if let Some(task) = self.archive {
@@ -67,6 +101,8 @@ impl Verb for Cmd {
     fn info(&self) -> &'static CommandInfo {
         match self {
             Cmd::Change(Action::Claim, _) => &CLAIM,
+            Cmd::Change(Action::Unclaim, _) => &UNCLAIM,
+            Cmd::Block(..) | Cmd::Change(Action::Block, _) => &BLOCK,
             Cmd::Change(Action::Complete, _) => &COMPLETE,
             Cmd::Change(Action::Archive, _) => &ARCHIVE,
             Cmd::Lint(_) => &LINT,
@@ -76,7 +112,14 @@ impl Verb for Cmd {
 
     fn run(&self, ctx: &Ctx, out: &Printer) -> Result<u8> {
         Ok(match self {
-            Cmd::Change(action, task) => emit(ctx, out, transitions::run(ctx, *action, task)?),
+            Cmd::Change(action, task) => {
+                emit(ctx, out, transitions::run(ctx, *action, task, None)?)
+            }
+            Cmd::Block(task, reason) => emit(
+                ctx,
+                out,
+                transitions::run(ctx, Action::Block, task, Some(reason))?,
+            ),
             Cmd::Lint(path) => emit(ctx, out, lint::run(ctx, path)?),
             Cmd::ClarificationsStub(id) => {
                 emit(ctx, out, clarifications_stub::run(ctx, id.as_str())?)
@@ -85,7 +128,43 @@ impl Verb for Cmd {
     }
 }
 
-pub static COMMANDS: &[&CommandInfo] = &[&CLAIM, &COMPLETE, &ARCHIVE, &LINT, &BOOTSTRAP_EVIDENCE];
+pub static COMMANDS: &[&CommandInfo] = &[
+    &CLAIM,
+    &UNCLAIM,
+    &BLOCK,
+    &COMPLETE,
+    &ARCHIVE,
+    &LINT,
+    &BOOTSTRAP_EVIDENCE,
+];
+
+pub static UNCLAIM: CommandInfo = CommandInfo {
+    flag: "unclaim",
+    shape: Shape::Flat,
+    reads: &[],
+    summary: "in_progress → todo: give a claimed task back",
+    about: "Gives a claimed task back: its status becomes todo again, so that --pick offers it. \
+Only an in_progress task can be unclaimed. Only the value of the `status:` line changes.",
+    examples: &[("tasks --unclaim TASK-0101", "back to todo")],
+    exits: "0 unclaimed · 10 not in_progress or malformed (E002, E011) · 40 no such task (E040)",
+};
+
+pub static BLOCK: CommandInfo = CommandInfo {
+    flag: "block",
+    shape: Shape::Flat,
+    reads: &["reason"],
+    summary: "→ blocked, with what blocks it (--reason R)",
+    about: "Blocks a task: its status becomes blocked and --reason is kept as its top-level \
+blocked_reason (what --check-halt and --explain show). Only those two lines change: the \
+status value, and the blocked_reason value (written as a quoted string) or, without one, a new \
+line after the status line. A todo, in_progress or blocked task can be blocked (blocking again \
+replaces the reason); --claim takes it back.",
+    examples: &[(
+        "tasks --block TASK-0101 --reason \"waiting for the carrier API keys\"",
+        "blocked, and why",
+    )],
+    exits: "0 blocked · 2 no --reason · 10 not blockable, a bad reason or malformed (E002, E011) · 40 no such task (E040)",
+};
 
 pub static CLAIM: CommandInfo = CommandInfo {
     flag: "claim",

@@ -21,6 +21,8 @@ use std::path::Path;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Claim,
+    Unclaim,
+    Block,
     Complete,
     Archive,
 }
@@ -29,11 +31,16 @@ impl Action {
     fn flag(self) -> &'static str {
         match self {
             Action::Claim => "--claim",
+            Action::Unclaim => "--unclaim",
+            Action::Block => "--block",
             Action::Complete => "--complete",
             Action::Archive => "--archive",
         }
     }
 }
+
+/// The longest `--block` reason kept.
+pub const MAX_REASON: usize = 500;
 
 #[derive(Debug, Serialize)]
 pub struct LifecycleReport {
@@ -55,12 +62,15 @@ pub struct LifecycleReport {
     pub context_archive: Option<KeptContext>,
     /// The channel that accepted the completion notification, if any.
     pub notified: Option<&'static str>,
+    /// The `blocked_reason` written by --block.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub blocked_reason: Option<String>,
     /// True when this run finished a completion that an earlier, interrupted run had begun.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub resumed: bool,
 }
 
-pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
+pub fn run(ctx: &Ctx, action: Action, arg: &str, reason: Option<&str>) -> Result<LifecycleReport> {
     let first = locate(ctx, action, arg)?;
     // One change at a time per task: two claims (or a claim and a completion) of the same task
     // run one after the other, and the second sees what the first did.
@@ -80,6 +90,7 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
         context_removed: false,
         context_archive: None,
         notified: None,
+        blocked_reason: None,
         resumed: false,
     };
     let refuse = |why: &str| {
@@ -111,6 +122,36 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str) -> Result<LifecycleReport> {
             txn.commit()?;
             report.action = "claimed";
             report.status = "in_progress".to_string();
+        }
+        Action::Unclaim => {
+            if previous != "in_progress" {
+                return Err(refuse(&format!(
+                    "its status is '{}'; only an in_progress task can be unclaimed",
+                    crate::text::field(&previous)
+                )));
+            }
+            let text = file.with_status("todo")?;
+            let mut txn = locked.begin();
+            txn.put(&file.rel, text.as_bytes())?;
+            txn.commit()?;
+            report.action = "unclaimed";
+            report.status = "todo".to_string();
+        }
+        Action::Block => {
+            let reason = reason.unwrap_or_default();
+            if !matches!(previous.as_str(), "todo" | "in_progress" | "blocked") {
+                return Err(refuse(&format!(
+                    "its status is '{}'; only todo, in_progress or blocked tasks can be blocked",
+                    crate::text::field(&previous)
+                )));
+            }
+            let text = file.with_status_and("blocked", Some(("blocked_reason", reason)))?;
+            let mut txn = locked.begin();
+            txn.put(&file.rel, text.as_bytes())?;
+            txn.commit()?;
+            report.action = "blocked";
+            report.status = "blocked".to_string();
+            report.blocked_reason = Some(reason.to_string());
         }
         Action::Complete => {
             if previous == "completed" {
@@ -393,6 +434,18 @@ impl Report for LifecycleReport {
                     s.push_str(&format!("  Notified: {channel}\n"));
                 }
             }
+            "unclaimed" => s.push_str(&format!(
+                "✓ Unclaimed task {}\n  Status: {} → {}\n  File: {}\n",
+                self.task_id, previous_status, status, new_path
+            )),
+            "blocked" => s.push_str(&format!(
+                "✓ Blocked task {}\n  Status: {} → {}\n  Reason: {}\n  File: {}\n",
+                self.task_id,
+                previous_status,
+                status,
+                field(self.blocked_reason.as_deref().unwrap_or("")),
+                new_path
+            )),
             "archived" => s.push_str(&format!(
                 "✓ Archived task {}\n  Moved to: {}\n",
                 self.task_id, new_path

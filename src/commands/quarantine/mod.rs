@@ -30,10 +30,6 @@ pub struct Flags {
     /// Try the documented YAML repairs on a quarantined task's file
     #[arg(long, group = "verb", value_name = "TASK_ID", help_heading = TITLE)]
     repair_quarantined: Option<TaskId>,
-
-    /// Why the task is quarantined (--quarantine-task)
-    #[arg(long, value_enum, value_name = "REASON", help_heading = "Options")]
-    reason: Option<Reason>,
 }
 
 #[derive(Debug)]
@@ -47,10 +43,23 @@ pub enum Cmd {
 impl Flags {
     pub fn verb(self, shared: &super::Shared) -> Option<Result<Box<dyn Verb>>> {
         let cmd = if let Some(id) = self.quarantine_task {
-            let Some(reason) = self.reason else {
-                return super::usage(
-                    "--quarantine-task needs --reason REASON: malformed_yaml, validation_failed, corrupted_context or manual",
-                );
+            let reason = match &shared.reason {
+                None => {
+                    return super::usage(
+                        "--quarantine-task needs --reason REASON: malformed_yaml, validation_failed, corrupted_context or manual",
+                    );
+                }
+                Some(r) => {
+                    if let Err(e) =
+                        crate::ledger::check_choice("--reason", r, &super::args::REASONS)
+                    {
+                        return Some(Err(e));
+                    }
+                    match Reason::parse(r) {
+                        Some(reason) => reason,
+                        None => return super::usage("--reason: not a quarantine reason"),
+                    }
+                }
             };
             Cmd::Quarantine(id, reason, shared.error_details.clone())
         } else if self.list_quarantined {
