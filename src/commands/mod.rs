@@ -80,15 +80,17 @@ pub struct Shared {
     pub agent: Option<Role>,
 
     /// A status: the filter of --list-exceptions and --list-quarantined, the new agent status of
-    /// --update-agent (each command checks it against the values it takes)
+    /// --update-agent (each command checks it against the values it takes; the last one given
+    /// counts); --list keeps the tasks of any status given (repeatable, or comma-separated)
     #[arg(
         long,
         value_name = "STATUS",
-        value_parser = AnyOf(&[&EVERY_STATUS]),
+        value_parser = AnyOf(&[&EVERY_STATUS, &crate::tasks::model::STATUSES]),
         hide_possible_values = true,
+        action = clap::ArgAction::Append,
         help_heading = "Options"
     )]
-    pub status: Option<String>,
+    pub status: Vec<String>,
 
     /// A type: of the exception (--add-exception, same as --exception-type), of the evidence
     /// (--attach-evidence, the filter of --list-evidence)
@@ -176,12 +178,14 @@ impl Shared {
         Ok(self.type_.clone())
     }
 
-    /// `--status`, checked against the values the command takes (E002 listing them).
+    /// `--status` (the last one given), checked against the values the command takes (E002
+    /// listing them).
     pub fn status_in(&self, allowed: &[&str]) -> Result<Option<String>> {
-        if let Some(status) = &self.status {
+        let status = self.status.last();
+        if let Some(status) = status {
             crate::ledger::check_choice("--status", status, allowed)?;
         }
-        Ok(self.status.clone())
+        Ok(status.cloned())
     }
 }
 

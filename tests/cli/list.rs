@@ -381,3 +381,86 @@ fn priority_reasons_name_five_ids_and_count_the_rest() {
     assert_eq!(pick["task"]["id"], "TASK-0001");
     assert_eq!(pick["task"]["priority_reason"], reason("TASK-0001"));
 }
+
+#[test]
+fn list_filters_by_status_area_and_priority_and_prints_chosen_fields() {
+    let repo = TestRepo::new();
+    for (id, status, priority, area) in [
+        ("TASK-0101", "todo", "P1", "backend"),
+        ("TASK-0102", "blocked", "P2", "backend"),
+        ("TASK-0103", "in_progress", "P1", "backend"),
+        ("TASK-0104", "todo", "P1", "mobile"),
+        ("TASK-0105", "todo", "P0", "web"),
+    ] {
+        repo.write(
+            &format!("tasks/{area}/{id}.task.yaml"),
+            format!(
+                "id: {id}\ntitle: Task {id}\nstatus: {status}\npriority: {priority}\narea: {area}\n"
+            ),
+        );
+    }
+    let listed = |args: &[&str]| {
+        let mut all = vec!["--list"];
+        all.extend(args);
+        let (code, doc, run) = repo.json(&all);
+        assert_eq!(code, 0, "{}", run.stderr);
+        ids(&doc)
+    };
+    assert_eq!(
+        listed(&[
+            "--status", "todo", "--status", "blocked", "--area", "backend"
+        ]),
+        ["TASK-0102", "TASK-0101"]
+    );
+    assert_eq!(
+        listed(&["--status", "todo,blocked", "--area", "backend"]),
+        ["TASK-0102", "TASK-0101"]
+    );
+    assert_eq!(
+        listed(&["--priority", "P1", "--area", "backend,mobile"]),
+        ["TASK-0103", "TASK-0101", "TASK-0104"]
+    );
+    assert_eq!(listed(&["todo", "--area", "web"]), ["TASK-0105"]);
+    assert_eq!(listed(&["--area", "infra"]), Vec::<String>::new());
+    let (_, doc, _) = repo.json(&["--list", "--status", "todo", "--area", "backend"]);
+    assert_eq!(
+        doc["filter"],
+        serde_json::json!({"status": null, "unblocker_only": false, "statuses": ["todo"],
+            "areas": ["backend"], "priorities": []})
+    );
+    // --fields: the columns of the text, in their order; the JSON keeps every field.
+    let run = repo.run(&[
+        "--list",
+        "--area",
+        "backend",
+        "--fields",
+        "id,status,rel_path",
+    ]);
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        run.stdout,
+        "TASK-0102\tblocked\ttasks/backend/TASK-0102.task.yaml\n\
+         TASK-0103\tin_progress\ttasks/backend/TASK-0103.task.yaml\n\
+         TASK-0101\ttodo\ttasks/backend/TASK-0101.task.yaml\n"
+    );
+    let (_, doc, _) = repo.json(&["--list", "--fields", "id"]);
+    assert!(doc["tasks"][0]["title"].is_string());
+    // Bad values name what is allowed; --fields is read by --list only.
+    for (args, needle) in [
+        (
+            vec!["--list", "--status", "done"],
+            "draft, todo, in_progress, blocked, completed",
+        ),
+        (vec!["--list", "--fields", "id,size"], "effective_priority"),
+        (vec!["--list", "--fields", ","], "at least one column"),
+    ] {
+        let (code, doc, _) = repo.json(&args);
+        assert_eq!(code, 10, "{args:?}");
+        assert!(
+            doc["error"]["message"].as_str().unwrap().contains(needle),
+            "{doc}"
+        );
+    }
+    let (code, _, _) = repo.json(&["--pick", "--fields", "id"]);
+    assert_eq!(code, 2);
+}

@@ -96,7 +96,7 @@ impl Flags {
                     "--update-agent needs --agent ROLE (implementer, reviewer or validator)",
                 );
             };
-            if shared.status.is_none() && self.qa_log.is_none() && shared.session_id.is_none() {
+            if shared.status.is_empty() && self.qa_log.is_none() && shared.session_id.is_none() {
                 return super::usage(
                     "--update-agent has nothing to update: pass --status, --qa-log or --session-id",
                 );

@@ -14,6 +14,96 @@ pub struct ListFilter {
     /// The status filtered on, or null.
     pub status: Option<String>,
     pub unblocker_only: bool,
+    /// `--status`, `--area`, `--priority` (empty: any).
+    pub statuses: Vec<String>,
+    pub areas: Vec<String>,
+    pub priorities: Vec<String>,
+}
+
+/// The text columns `--fields` can name.
+pub const FIELDS: [&str; 12] = [
+    "id",
+    "status",
+    "priority",
+    "effective_priority",
+    "area",
+    "path",
+    "rel_path",
+    "title",
+    "unblocker",
+    "quarantined",
+    "blocked_by",
+    "depends_on",
+];
+
+/// What `--list` was asked for.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub filter: String,
+    pub statuses: Vec<String>,
+    pub areas: Vec<String>,
+    pub priorities: Vec<String>,
+    /// `--fields`, checked.
+    pub fields: Option<Vec<&'static str>>,
+}
+
+/// Values of a repeatable option, each possibly comma-separated; blanks dropped.
+fn values(given: &[String]) -> Vec<String> {
+    given
+        .iter()
+        .flat_map(|v| v.split(','))
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .collect()
+}
+
+impl Query {
+    pub fn new(
+        filter: String,
+        statuses: &[String],
+        areas: &[String],
+        priorities: &[String],
+        fields: Option<String>,
+    ) -> Result<Query> {
+        let statuses = values(statuses);
+        for status in &statuses {
+            crate::ledger::check_choice("--status", status, &crate::tasks::model::STATUSES)?;
+        }
+        let fields = match fields {
+            None => None,
+            Some(list) => {
+                let mut chosen = Vec::new();
+                for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+                    crate::ledger::check_choice("--fields", name, &FIELDS)?;
+                    let known = FIELDS.iter().find(|f| **f == name).copied();
+                    chosen.extend(known);
+                }
+                if chosen.is_empty() {
+                    return Err(crate::commands::bad_value(
+                        "--fields",
+                        &list,
+                        "name at least one column",
+                        Some("--list"),
+                    ));
+                }
+                Some(chosen)
+            }
+        };
+        Ok(Query {
+            filter,
+            statuses,
+            areas: values(areas),
+            priorities: values(priorities),
+            fields,
+        })
+    }
+
+    fn keeps(&self, task: &crate::tasks::Task) -> bool {
+        let any = |set: &[String], value: &str| set.is_empty() || set.iter().any(|v| v == value);
+        any(&self.statuses, &task.status)
+            && any(&self.areas, &task.area)
+            && any(&self.priorities, &task.priority)
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -21,16 +111,19 @@ pub struct ListReport<'a> {
     pub count: usize,
     pub filter: ListFilter,
     pub tasks: Vec<TaskJson<'a>>,
+    /// `--fields`: the text columns.
+    #[serde(skip)]
+    pub fields: Option<Vec<&'static str>>,
 }
 
-pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<ListReport<'a>> {
+pub fn run<'a>(ctx: &'a Ctx, query: &Query) -> Result<ListReport<'a>> {
     let catalog = ctx.catalog();
     let quarantined = ctx.quarantined()?;
-    let filter = Filter::parse(Some(filter_arg));
+    let filter = Filter::parse(Some(&query.filter));
     let graph = Graph::new(&catalog.tasks);
     let priorities = Priorities::compute(&graph);
     let mut selected: Vec<usize> = (0..graph.tasks.len())
-        .filter(|&i| filter.matches(&graph.tasks[i]))
+        .filter(|&i| filter.matches(&graph.tasks[i]) && query.keeps(&graph.tasks[i]))
         .collect();
     picker::sort(&graph, &priorities, &mut selected);
 
@@ -52,13 +145,20 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<ListReport<'a>> {
                 Filter::All | Filter::Unblocker => None,
             },
             unblocker_only: filter == Filter::Unblocker,
+            statuses: query.statuses.clone(),
+            areas: query.areas.clone(),
+            priorities: query.priorities.clone(),
         },
         tasks,
+        fields: query.fields.clone(),
     })
 }
 
 impl Report for ListReport<'_> {
     fn text(&self, out: &mut Text) {
+        if let Some(fields) = &self.fields {
+            return self.columns(out, fields);
+        }
         if out.terminal {
             return self.table(out);
         }
@@ -77,6 +177,71 @@ impl Report for ListReport<'_> {
 }
 
 impl ListReport<'_> {
+    /// `--fields`: the chosen columns, tab-separated when piped, a table on a terminal.
+    fn columns(&self, out: &mut Text, fields: &[&'static str]) {
+        let value = |t: &TaskJson, name: &str| -> String {
+            match name {
+                "id" => t.id.to_string(),
+                "status" => t.status.to_string(),
+                "priority" => t.priority.to_string(),
+                "effective_priority" => t.effective_priority.clone(),
+                "area" => t.area.to_string(),
+                "path" => t.path.clone(),
+                "rel_path" => t.rel.to_string(),
+                "title" => t.title.to_string(),
+                "unblocker" => t.unblocker.to_string(),
+                "quarantined" => t.quarantined.to_string(),
+                "blocked_by" => t.blocked_by.join(","),
+                "depends_on" => t.depends_on.join(","),
+                _ => String::new(),
+            }
+        };
+        if out.terminal {
+            let header: Vec<String> = fields.iter().map(|f| f.to_uppercase()).collect();
+            let rows: Vec<Vec<String>> = self
+                .tasks
+                .iter()
+                .map(|t| {
+                    fields
+                        .iter()
+                        .map(|f| field(&value(t, f)).into_owned())
+                        .collect()
+                })
+                .collect();
+            let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
+            for row in &rows {
+                for (w, cell) in widths.iter_mut().zip(row) {
+                    *w = (*w).max(width(cell));
+                }
+            }
+            let line = |cells: &[String]| {
+                let mut text = String::new();
+                for (i, cell) in cells.iter().enumerate() {
+                    text.push_str(cell);
+                    if i + 1 < cells.len() {
+                        text.push_str(&" ".repeat(widths[i] - width(cell) + 2));
+                    }
+                }
+                text
+            };
+            out.stdout.push_str(&Paint::Bold.paint(&line(&header)));
+            out.stdout.push('\n');
+            for row in &rows {
+                out.stdout.push_str(&line(row));
+                out.stdout.push('\n');
+            }
+            return;
+        }
+        for t in &self.tasks {
+            let cells: Vec<String> = fields
+                .iter()
+                .map(|f| field(&value(t, f)).into_owned())
+                .collect();
+            out.stdout.push_str(&cells.join("\t"));
+            out.stdout.push('\n');
+        }
+    }
+
     /// For a person at a terminal: a header and aligned columns — id, status, priority (with the
     /// one it inherits), the path relative to the repository, the title. Piped, `--list` prints
     /// the tab-separated lines of tasks.py instead.

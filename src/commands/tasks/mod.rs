@@ -29,6 +29,21 @@ pub struct Flags {
     #[arg(long, group = "verb", num_args = 0..=1, default_missing_value = "all", value_name = "FILTER", help_heading = TITLE)]
     list: Option<String>,
 
+    /// Only the tasks of these areas (--list; repeatable, or comma-separated)
+    #[arg(long, value_name = "AREA", action = clap::ArgAction::Append, help_heading = "Options")]
+    area: Vec<String>,
+
+    /// Only the tasks of these priorities, as written in the task files (--list; repeatable, or
+    /// comma-separated)
+    #[arg(long, value_name = "PRIORITY", action = clap::ArgAction::Append, help_heading = "Options")]
+    priority: Vec<String>,
+
+    /// The columns of the text output, comma-separated (--list): id, status, priority,
+    /// effective_priority, area, path, rel_path, title, unblocker, quarantined, blocked_by,
+    /// depends_on
+    #[arg(long, value_name = "FIELDS", help_heading = "Options")]
+    fields: Option<String>,
+
     /// Pick the next task: unblockers first, then status, inherited priority, order
     #[arg(long, group = "verb", num_args = 0..=1, default_missing_value = "auto", value_name = "FILTER", help_heading = TITLE)]
     pick: Option<String>,
@@ -56,7 +71,7 @@ pub struct Flags {
 
 #[derive(Debug)]
 pub enum Cmd {
-    List(String),
+    List(list::Query),
     Pick(String),
     Validate,
     RefreshCache,
@@ -66,9 +81,18 @@ pub enum Cmd {
 }
 
 impl Flags {
-    pub fn verb(self, _: &super::Shared) -> Option<Result<Box<dyn Verb>>> {
+    pub fn verb(self, shared: &super::Shared) -> Option<Result<Box<dyn Verb>>> {
         let cmd = if let Some(filter) = self.list {
-            Cmd::List(filter)
+            match list::Query::new(
+                filter,
+                &shared.status,
+                &self.area,
+                &self.priority,
+                self.fields,
+            ) {
+                Ok(query) => Cmd::List(query),
+                Err(e) => return Some(Err(e)),
+            }
         } else if let Some(filter) = self.pick {
             Cmd::Pick(filter)
         } else if self.validate {
@@ -107,7 +131,7 @@ impl Verb for Cmd {
 
     fn run(&self, ctx: &Ctx, out: &Printer) -> Result<u8> {
         Ok(match self {
-            Cmd::List(filter) => emit(ctx, out, list::run(ctx, filter)?),
+            Cmd::List(query) => emit(ctx, out, list::run(ctx, query)?),
             Cmd::Pick(filter) => emit(ctx, out, pick::run(ctx, filter)?),
             Cmd::Validate => emit(ctx, out, validate::run(ctx)?),
             Cmd::RefreshCache => emit(ctx, out, refresh::run(ctx)),
@@ -131,16 +155,22 @@ pub static COMMANDS: &[&CommandInfo] = &[
 pub static LIST: CommandInfo = CommandInfo {
     flag: "list",
     shape: Shape::Flat,
-    reads: &[],
+    reads: &["status", "area", "priority", "fields"],
     summary: "every task, archived too, in pick order (FILTER: a status…)",
     about: "Lists every task, archived ones included, in the order --pick would take them: \
 unblockers first, then by status, effective (inherited) priority, `order` and id. FILTER is a \
 status (todo, in_progress, blocked, completed, draft) or `unblocker`; without it, all tasks. \
-Quarantined tasks are marked. Piped, each task is one line: id, status, path and title, \
-separated by tabs.",
+--status, --area and --priority (each repeatable, or comma-separated) keep the tasks matching \
+any value given of each; all filters together. Quarantined tasks are marked. Piped, each task is \
+one line: id, status, path and title, separated by tabs — or the columns --fields names, in its \
+order (the JSON always has every field).",
     examples: &[
         ("tasks --list", "all tasks"),
         ("tasks --list todo", "the todo tasks, in pick order"),
+        (
+            "tasks --list --status todo,blocked --area backend --fields id,status,priority,title",
+            "open backend work, four columns",
+        ),
         (
             "tasks --list --format json | jq -r '.tasks[].id'",
             "the ids, for scripts",
