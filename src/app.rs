@@ -150,10 +150,11 @@ impl Ctx {
         }
     }
 
-    /// Print the collected warnings (stderr), recording them for the telemetry.
+    /// Print the collected warnings (stderr), recording them for the telemetry (not with
+    /// `--quiet`: they were not printed).
     fn print_warnings(&self, printer: &Printer) {
         let warnings = self.take_warnings();
-        for w in &warnings {
+        for w in warnings.iter().filter(|_| !crate::output::quiet()) {
             self.observe(telemetry::Event::Warning {
                 level: telemetry::Level::Warning,
                 message: w.clone(),

@@ -83,6 +83,10 @@ struct Global {
     #[arg(long, value_enum, default_value_t = ColorArg::Auto, value_name = "WHEN", help_heading = "Global options")]
     color: ColorArg,
 
+    /// No warnings or notes on stderr (errors still print)
+    #[arg(short, long, help_heading = "Global options")]
+    quiet: bool,
+
     /// Print help: an overview, or one command's (tasks --pick --help, tasks help pick)
     #[arg(short, long, action = clap::ArgAction::SetTrue, help_heading = "Global options")]
     help: bool,
@@ -93,7 +97,7 @@ struct Global {
 }
 
 /// Long names of the global options (allowed with every command).
-const GLOBAL: [&str; 5] = ["format", "repo-root", "color", "help", "version"];
+const GLOBAL: [&str; 6] = ["format", "repo-root", "color", "quiet", "help", "version"];
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum FormatArg {
@@ -199,6 +203,7 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
         FormatArg::Json => Format::Json,
     };
     crate::output::set_color(cli.global.color.choice());
+    crate::output::set_quiet(cli.global.quiet);
     if let Some(shell) = cli.completions {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut cmd, "tasks", &mut buf);

@@ -159,7 +159,7 @@ fn overview(cmd: &clap::Command) -> String {
         out.push_str(&format!("  {usage:<width$}  {summary}\n"));
     }
     out.push_str(
-        "\nGlobal: --format text|json · --repo-root DIR · --color auto|always|never · --completions SHELL\n\
+        "\nGlobal: --format text|json · --repo-root DIR · --color WHEN · -q/--quiet · --completions SHELL\n\
 More: tasks --COMMAND --help, tasks help COMMAND|FAMILY: options, examples, exits · docs/commands.md\n\
 Exit codes: 0 ok · 1 nothing to pick · 2 usage or halt · 10 invalid · 20 drift or regression\n  \
 · 30 blocked · 40 files · 50 context state · 60 git · 130 interrupted",

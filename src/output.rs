@@ -50,6 +50,17 @@ pub enum ColorChoice {
 
 static COLOR: std::sync::OnceLock<ColorChoice> = std::sync::OnceLock::new();
 
+/// `--quiet`: warnings and notes are not printed (errors are).
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
+pub fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Set once, from the command line.
 pub fn set_color(choice: ColorChoice) {
     let _ = COLOR.set(choice);
@@ -210,12 +221,19 @@ struct EnvelopeDoc<'a, R: Serialize> {
 }
 
 impl Printer {
-    /// One warning line on stderr, outside any command's result.
+    /// One warning line on stderr, outside any command's result (nothing with `--quiet`).
     pub fn warning_line(warning: &str) {
+        if quiet() {
+            return;
+        }
         let _ = writeln!(std::io::stderr().lock(), "{}", sanitize(warning));
     }
 
+    /// The warnings and notes of a command on stderr (nothing with `--quiet`).
     pub fn warnings(&self, warnings: &[String]) {
+        if quiet() {
+            return;
+        }
         let mut err = std::io::stderr().lock();
         for w in warnings {
             let _ = writeln!(err, "{}", sanitize(w));
@@ -233,7 +251,10 @@ impl Printer {
                     ..Text::default()
                 };
                 report.text(&mut text);
-                write_stderr(&text.stderr);
+                // A report's stderr holds its warnings and notes; its error is printed apart.
+                if !quiet() {
+                    write_stderr(&text.stderr);
+                }
                 let written = write_stdout(&text.stdout);
                 if let Some(error) = report.failure() {
                     text_error(error);

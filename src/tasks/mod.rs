@@ -4,6 +4,7 @@ pub mod cache;
 pub mod catalog;
 pub mod discover;
 pub mod dot;
+pub mod drafts;
 pub mod edit;
 pub mod file;
 pub mod graph;

@@ -140,6 +140,38 @@ pub struct DraftAlerts {
 }
 
 impl DraftAlerts {
+    /// The same alerts about the drafts of `keep` only (the others already warned about).
+    pub fn only(&self, keep: &std::collections::BTreeSet<String>) -> DraftAlerts {
+        let drafts: Vec<DraftRef> = (self.drafts.iter())
+            .filter(|d| keep.contains(&d.id))
+            .cloned()
+            .collect();
+        DraftAlerts {
+            has_drafts: !drafts.is_empty(),
+            draft_count: drafts.len(),
+            drafts,
+            draft_unblockers: (self.draft_unblockers.iter())
+                .filter(|d| keep.contains(&d.id))
+                .cloned()
+                .collect(),
+            downstream: (self.downstream.iter())
+                .filter(|d| keep.contains(&d.draft_id))
+                .cloned()
+                .collect(),
+            violations: Violations {
+                missing_blocked_by: (self.violations.missing_blocked_by.iter())
+                    .filter(|v| keep.contains(&v.draft_id))
+                    .cloned()
+                    .collect(),
+                needs_blocked_status: (self.violations.needs_blocked_status.iter())
+                    .filter(|v| keep.contains(&v.draft_id))
+                    .cloned()
+                    .collect(),
+            },
+            filtered_out_by_picker: self.filtered_out_by_picker.clone(),
+        }
+    }
+
     /// `abs` turns a repo-relative path into the absolute one printed to users.
     pub fn compute(graph: &Graph, abs: &dyn Fn(&str) -> String) -> DraftAlerts {
         let drafts: BTreeMap<&str, &Task> = graph

@@ -28,7 +28,7 @@ fn prefixes_expand_and_exact_names_win() {
     assert_eq!(command(&["--pic"]), ("Pick(\"auto\")".into(), "pick"));
     assert_eq!(
         command(&["--list", "todo"]),
-        ("List(\"todo\")".into(), "list")
+        ("List(Query { filter: \"todo\", statuses: [], areas: [], priorities: [], fields: None })".into(), "list")
     );
     assert_eq!(command(&["--expl=TASK-1"]).1, "explain");
     let Parsed::Run(inv) = parse(args(&["--list", "--form", "json"])) else {
@@ -39,7 +39,10 @@ fn prefixes_expand_and_exact_names_win() {
 
 #[test]
 fn word_forms_work_anywhere_after_the_global_options() {
-    assert_eq!(command(&["list", "todo"]).0, "List(\"todo\")");
+    assert_eq!(
+        command(&["list", "todo"]).0,
+        "List(Query { filter: \"todo\", statuses: [], areas: [], priorities: [], fields: None })"
+    );
     assert_eq!(command(&["pick"]).0, "Pick(\"auto\")");
     assert_eq!(command(&["--format", "json", "pick"]).1, "pick");
     assert_eq!(command(&["--repo-root", "/x", "list"]).1, "list");
@@ -96,7 +99,10 @@ fn word_forms_work_anywhere_after_the_global_options() {
     assert_eq!(flag, "get-diff");
     assert!(debug.contains("Incremental"), "{debug}");
     // A value of a command flag is never a word form.
-    assert_eq!(command(&["--list", "pick"]).0, "List(\"pick\")");
+    assert_eq!(
+        command(&["--list", "pick"]).0,
+        "List(Query { filter: \"pick\", statuses: [], areas: [], priorities: [], fields: None })"
+    );
 }
 
 #[test]
@@ -161,12 +167,12 @@ fn bad_values_are_e002_exit_10_everywhere() {
 
 #[test]
 fn options_a_command_does_not_read_are_usage_errors_naming_their_commands() {
-    let error = usage_error(&["--list", "--status", "todo"]);
+    let error = usage_error(&["--pick", "--status", "todo"]);
     assert_eq!(error.exit, 2);
     assert!(
         error
             .message
-            .contains("--status is not an option of --list")
+            .contains("--status is not an option of --pick")
             && error.message.contains("--list-exceptions"),
         "{}",
         error.message

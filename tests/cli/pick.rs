@@ -425,3 +425,36 @@ fn an_unknown_status_filter_gets_a_hint() {
     assert_eq!(run.warnings().len(), 1);
     assert!(run.stderr.contains("no task has status 'todoo'"));
 }
+
+#[test]
+fn a_draft_is_warned_about_once_a_day_and_quiet_prints_no_warning() {
+    let repo = TestRepo::new();
+    repo.task("tasks/TASK-0001.task.yaml", "TASK-0001", "todo", "P1", "")
+        .task("tasks/TASK-0002.task.yaml", "TASK-0002", "draft", "P1", "");
+    let pick = |now: &str, extra: &[&str]| {
+        let mut args = vec!["--pick"];
+        args.extend(extra);
+        repo.run_env(&args, &[("TASKS_NOW", now)])
+    };
+    let first = pick("2026-11-29T09:00:00Z", &[]);
+    assert_eq!(first.code, 0);
+    assert!(first.stderr.contains("1 draft task(s)"), "{}", first.stderr);
+    let again = pick("2026-11-29T17:00:00Z", &[]);
+    assert_eq!(again.code, 0);
+    assert!(!again.stderr.contains("draft"), "{}", again.stderr);
+    // The JSON always has the drafts.
+    let run = repo.run_env(
+        &["--pick", "--format", "json"],
+        &[("TASKS_NOW", "2026-11-29T18:00:00Z")],
+    );
+    assert_eq!(run.json()["draft_alerts"]["draft_count"], 1);
+    // The next day, once more; with --quiet, never.
+    let quiet = pick("2026-11-30T09:00:00Z", &["--quiet"]);
+    assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""));
+    let next = pick("2026-11-30T10:00:00Z", &[]);
+    assert!(next.stderr.contains("1 draft task(s)"), "{}", next.stderr);
+    // Errors still print with --quiet.
+    let run = repo.run(&["--explain", "TASK-0404", "-q"]);
+    assert_eq!(run.code, 40);
+    assert!(run.stderr.contains("E040"));
+}

@@ -106,10 +106,10 @@ fn a_halt_says_it_is_a_halt() {
 #[test]
 fn an_option_the_command_does_not_read_is_a_usage_error() {
     let repo = repo();
-    let (code, doc, run) = repo.json(&["--list", "--status", "todo"]);
+    let (code, doc, run) = repo.json(&["--pick", "--status", "todo"]);
     assert_eq!((code, error_code(&doc)), (2, "E002"), "{doc}");
     assert!(
-        run.stderr.contains("--status is not an option of --list")
+        run.stderr.contains("--status is not an option of --pick")
             && run.stderr.contains("--list-exceptions"),
         "{}",
         run.stderr

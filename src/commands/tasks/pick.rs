@@ -42,6 +42,15 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
     let draft_alerts = DraftAlerts::compute(&graph, &abs);
     let filter = Filter::parse(Some(filter_arg));
     let candidates = picker::candidates(&graph, &priorities, &draft_alerts, &filter);
+    // In text, a draft is warned about once a day, not on every pick (the JSON has them all).
+    let draft_alerts = if ctx.format == crate::output::Format::Text && !crate::output::quiet() {
+        let today = ctx.clock.now().date_naive().to_string();
+        let ids: Vec<String> = draft_alerts.drafts.iter().map(|d| d.id.clone()).collect();
+        let fresh = crate::tasks::drafts::not_warned_today(&ctx.repo, &ids, &today);
+        draft_alerts.only(&fresh)
+    } else {
+        draft_alerts
+    };
     super::hint_unknown_status(ctx, &filter, &catalog.tasks);
     let first = candidates
         .into_iter()

@@ -1,0 +1,96 @@
+//! When each draft was last warned about (`tasks/.cache/draft-warnings.json`), so that `--pick`
+//! warns about a draft once a day instead of on every run. The tool's own state: a missing,
+//! unreadable or corrupt file means "not warned yet" (the warning is printed, never lost), and a
+//! failure to write it is ignored (the warning comes again, nothing else changes).
+
+use crate::repo::{CACHE_DIR, Repo};
+use crate::store;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+const FILE: &str = "draft-warnings.json";
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Warned {
+    #[serde(default)]
+    version: u32,
+    /// Draft id → the last day (UTC, `YYYY-MM-DD`) it was warned about.
+    #[serde(default)]
+    warned: BTreeMap<String, String>,
+}
+
+/// The drafts of `ids` not warned about on `today`; they are recorded as warned today. Drafts no
+/// longer given are forgotten.
+pub fn not_warned_today(repo: &Repo, ids: &[String], today: &str) -> BTreeSet<String> {
+    let fresh: BTreeSet<String> = {
+        let known = read(repo);
+        ids.iter()
+            .filter(|id| known.warned.get(*id).is_none_or(|day| day != today))
+            .cloned()
+            .collect()
+    };
+    if !fresh.is_empty() || !ids.is_empty() {
+        let _ = write(repo, ids, &fresh, today);
+    }
+    fresh
+}
+
+fn read(repo: &Repo) -> Warned {
+    let Ok(Some(dir)) = store::paths::existing_state_dir(&repo.root, CACHE_DIR) else {
+        return Warned::default();
+    };
+    store::read_json(&dir.join(FILE))
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+}
+
+fn write(
+    repo: &Repo,
+    ids: &[String],
+    fresh: &BTreeSet<String>,
+    today: &str,
+) -> Result<(), store::StateError> {
+    let dir = store::paths::state_dir(&repo.root, CACHE_DIR)?;
+    let lock = store::paths::state_dir(&repo.root, &format!("{CACHE_DIR}/locks"))?
+        .join("draft-warnings.lock");
+    store::update_json(
+        &dir.join(FILE),
+        &lock,
+        Warned::default,
+        |state: &mut Warned| {
+            let before = state.warned.clone();
+            state.version = 1;
+            state.warned.retain(|id, _| ids.contains(id));
+            for id in fresh {
+                state.warned.insert(id.clone(), today.to_string());
+            }
+            let changed = state.warned != before;
+            Ok::<_, store::StateError>(((), changed))
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_draft_is_warned_about_once_a_day() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repo::discover(Some(dir.path()), dir.path()).unwrap();
+        let ids = vec!["TASK-0001".to_string(), "TASK-0002".to_string()];
+        let first = not_warned_today(&repo, &ids, "2026-11-29");
+        assert_eq!(first.len(), 2);
+        assert!(not_warned_today(&repo, &ids, "2026-11-29").is_empty());
+        // A new draft the same day: only it.
+        let more = vec![ids[0].clone(), "TASK-0003".to_string()];
+        let fresh = not_warned_today(&repo, &more, "2026-11-29");
+        assert_eq!(fresh.into_iter().collect::<Vec<_>>(), ["TASK-0003"]);
+        // The next day: all again.
+        assert_eq!(not_warned_today(&repo, &more, "2026-11-30").len(), 2);
+        // A corrupt file: warned again, never lost.
+        std::fs::write(dir.path().join("tasks/.cache").join(FILE), "{nope").unwrap();
+        assert_eq!(not_warned_today(&repo, &more, "2026-11-30").len(), 2);
+    }
+}
