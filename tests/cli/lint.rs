@@ -231,3 +231,204 @@ fn missing_huge_and_non_utf8_files() {
             .contains("UTF-8")
     );
 }
+
+/// A clean schema 1.1 task (every rule satisfied), with the given status and extra lines.
+fn clean_task(id: &str, status: &str, extra: &str) -> String {
+    format!(
+        r#"schema_version: "1.1"
+id: {id}
+title: Task {id}
+status: {status}
+priority: P1
+area: backend
+estimate: S
+unblocker: false
+description: A task of the CI lint test.
+outcome: It is linted.
+scope:
+  in: [src/]
+  out: [docs/]
+context:
+  standards_tier: backend
+  related_docs: [standards/backend-tier.md]
+plan:
+  - id: 1
+    description: Do it
+    outputs: [src/a.ts]
+deliverables: [src/a.ts]
+acceptance_criteria:
+  - It works
+validation:
+  pipeline:
+    - id: val-001
+      command: pnpm test
+      description: Unit tests
+clarifications:
+  evidence_path: docs/evidence/tasks/{id}-clarifications.md
+{extra}"#
+    )
+}
+
+#[test]
+fn lint_without_a_path_checks_every_task_file_ci_mode() {
+    let repo = TestRepo::new();
+    repo.write(
+        "standards/backend-tier.md",
+        "# Backend tier\n\n## Error handling & retries\n\nRetry with backoff.\n",
+    );
+    for id in ["TASK-0701", "TASK-0702", "TASK-0703"] {
+        repo.write(
+            &format!("docs/evidence/tasks/{id}-clarifications.md"),
+            "# notes\n",
+        );
+    }
+    repo.write(
+        "tasks/backend/TASK-0701.task.yaml",
+        clean_task("TASK-0701", "todo", ""),
+    );
+    let (code, doc, run) = repo.json(&["--lint"]);
+    let clean_findings = doc["counts"]["errors"].as_u64().unwrap();
+    assert_eq!((code, clean_findings), (0, 0), "{doc} {}", run.stderr);
+    assert_eq!(doc["files_checked"], 1);
+    assert!(
+        repo.run(&["--lint"])
+            .stdout
+            .contains("✓ Every task file passes")
+    );
+    // One broken file and one with an error: exit 10, one summary, a table by file.
+    repo.write(
+        "tasks/mobile/TASK-0702.task.yaml",
+        "id: TASK-0702\ntitle: [broken\n",
+    )
+    .write(
+        "docs/completed-tasks/TASK-0703.task.yaml",
+        clean_task("TASK-0703", "completed", "").replace("clarifications:", "notes:"),
+    );
+    let (code, doc, _) = repo.json(&["--lint"]);
+    assert_eq!(code, 10);
+    assert_eq!(doc["error"]["code"], "E010");
+    assert_eq!(doc["files_checked"], 3);
+    assert_eq!(doc["files_with_errors"], 2);
+    assert_eq!(
+        doc["error"]["details"]["files"],
+        serde_json::json!([
+            "tasks/mobile/TASK-0702.task.yaml",
+            "docs/completed-tasks/TASK-0703.task.yaml"
+        ])
+    );
+    let run = repo.run(&["--lint"]);
+    assert_eq!(run.code, 10);
+    assert!(
+        run.stdout.starts_with("Linted 3 task file(s): "),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("FILE") && run.stdout.contains("tasks/mobile/TASK-0702.task.yaml"));
+    assert!(
+        run.stderr.contains("2 of 3 task file(s) have lint errors"),
+        "{}",
+        run.stderr
+    );
+    // A directory: its files only; one without task files is E040.
+    let (code, doc, _) = repo.json(&["--lint", "tasks/backend"]);
+    assert_eq!((code, doc["files_checked"].as_u64()), (0, Some(1)));
+    std::fs::create_dir_all(repo.root().join("empty")).unwrap();
+    let (code, doc, _) = repo.json(&["--lint", "empty"]);
+    assert_eq!((code, doc["error"]["code"].as_str()), (40, Some("E040")));
+}
+
+#[test]
+fn enforce_drafts_adds_the_draft_discipline() {
+    let repo = TestRepo::new();
+    repo.write(
+        "standards/backend-tier.md",
+        "# Backend tier\n\n## Error handling & retries\n\nRetry with backoff.\n",
+    );
+    for id in ["TASK-0801", "TASK-0802", "TASK-0803", "TASK-0804"] {
+        repo.write(&format!("docs/evidence/tasks/{id}-clarifications.md"), "");
+    }
+    // A draft with nothing open and an empty evidence file; a todo with open questions; a task
+    // depending on a draft without being blocked by it; a draft with open questions (fine).
+    repo.write(
+        "tasks/TASK-0801.task.yaml",
+        clean_task("TASK-0801", "draft", ""),
+    )
+    .write(
+        "tasks/TASK-0802.task.yaml",
+        clean_task(
+            "TASK-0802",
+            "todo",
+            "  outstanding:\n    - Which carrier?\n",
+        ),
+    )
+    .write(
+        "tasks/TASK-0803.task.yaml",
+        clean_task("TASK-0803", "todo", "depends_on: [TASK-0804]\n"),
+    )
+    .write(
+        "tasks/TASK-0804.task.yaml",
+        clean_task("TASK-0804", "draft", "  outstanding:\n    - Scope?\n"),
+    );
+    let (code, _, _) = repo.json(&["--lint"]);
+    assert_eq!(
+        code, 0,
+        "without --enforce-drafts the discipline is not checked"
+    );
+    let (code, doc, _) = repo.json(&["--lint", "--enforce-drafts"]);
+    assert_eq!(code, 10);
+    let codes: Vec<(String, String)> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| {
+            let path = f["path"]
+                .as_str()
+                .unwrap()
+                .rsplit('/')
+                .next()
+                .unwrap()
+                .to_string();
+            f["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|x| x["severity"] == "error")
+                .map(move |x| (path.clone(), x["code"].as_str().unwrap().to_string()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            (
+                "TASK-0801.task.yaml".to_string(),
+                "draft_without_clarifications".to_string()
+            ),
+            (
+                "TASK-0802.task.yaml".to_string(),
+                "todo_with_open_clarifications".to_string()
+            ),
+            (
+                "TASK-0803.task.yaml".to_string(),
+                "draft_dependency_not_blocking".to_string()
+            ),
+        ]
+    );
+    // Written evidence makes the draft fine; blocked_by makes the dependency fine.
+    repo.write(
+        "docs/evidence/tasks/TASK-0801-clarifications.md",
+        "Asked the PM; waiting.\n",
+    )
+    .write(
+        "tasks/TASK-0803.task.yaml",
+        clean_task(
+            "TASK-0803",
+            "blocked",
+            "depends_on: [TASK-0804]\nblocked_by: [TASK-0804]\n",
+        ),
+    );
+    let (_, doc, _) = repo.json(&["--lint", "TASK-0803", "--enforce-drafts"]);
+    assert_eq!(doc["counts"]["errors"], 0, "{doc}");
+    let (_, doc, _) = repo.json(&["--lint", "--enforce-drafts"]);
+    assert_eq!(doc["files_with_errors"], 1, "{doc}");
+}

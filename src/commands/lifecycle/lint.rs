@@ -20,6 +20,9 @@ pub struct Counts {
 pub struct LintReport {
     /// Absolute path of the file linted.
     pub path: String,
+    /// The same, relative to the repository (for tables).
+    #[serde(skip)]
+    pub rel: String,
     pub schema_version: String,
     /// `1.1` or `legacy`.
     pub rules: &'static str,
@@ -66,7 +69,174 @@ impl LintEnv for RepoFiles<'_> {
     }
 }
 
-pub fn run(ctx: &Ctx, arg: &str) -> Result<LintReport> {
+/// What `--lint` was given: one file (a path or an id), or many (a directory, or nothing: the
+/// whole repository).
+pub fn run(ctx: &Ctx, arg: Option<&str>, enforce_drafts: bool) -> Result<LintRun> {
+    let Some(arg) = arg else {
+        return all(ctx, None, enforce_drafts).map(LintRun::Many);
+    };
+    let path = ctx.cwd.join(arg);
+    if path.is_dir() {
+        return all(ctx, Some((arg, &path)), enforce_drafts).map(LintRun::Many);
+    }
+    one(ctx, arg, enforce_drafts).map(LintRun::One)
+}
+
+/// The result of `--lint`: one file's report, or the summary of many.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum LintRun {
+    One(LintReport),
+    Many(LintAllReport),
+}
+
+impl Report for LintRun {
+    fn failure(&self) -> Option<&Error> {
+        match self {
+            LintRun::One(r) => r.failure(),
+            LintRun::Many(r) => r.failure.as_ref(),
+        }
+    }
+
+    fn text(&self, out: &mut Text) {
+        match self {
+            LintRun::One(r) => r.text(out),
+            LintRun::Many(r) => r.text(out),
+        }
+    }
+}
+
+/// `--lint` of many files (CI mode).
+#[derive(Debug, Serialize)]
+pub struct LintAllReport {
+    /// The directory linted (absolute), or null for the whole repository.
+    pub directory: Option<String>,
+    pub files_checked: usize,
+    pub files_with_errors: usize,
+    pub counts: Counts,
+    /// Every file with a finding (clean files are counted, not listed).
+    pub files: Vec<LintReport>,
+    pub enforce_drafts: bool,
+    #[serde(skip)]
+    pub failure: Option<Error>,
+}
+
+fn all(ctx: &Ctx, dir: Option<(&str, &Path)>, enforce_drafts: bool) -> Result<LintAllReport> {
+    let (found, warnings) = crate::tasks::discover::discover(&ctx.repo.root);
+    for w in warnings {
+        ctx.warn(w);
+    }
+    let within = match dir {
+        Some((_, path)) => Some(crate::store::fs::canonicalize(path)?),
+        None => None,
+    };
+    let files: Vec<_> = found
+        .into_iter()
+        .filter(|f| within.as_ref().is_none_or(|d| f.abs.starts_with(d)))
+        .collect();
+    if files.is_empty() {
+        let place = dir.map_or("tasks/ or docs/completed-tasks/".to_string(), |(arg, _)| {
+            crate::output::field(arg).into_owned()
+        });
+        return Err(Error::new(
+            ErrorCode::E040,
+            format!("No task files (*.task.yaml) under {place}"),
+        )
+        .with_recovery(
+            "Task files live under tasks/ and docs/completed-tasks/; lint a directory of them, a file or an id",
+        ));
+    }
+    let mut reports = Vec::new();
+    let mut counts = Counts {
+        errors: 0,
+        warnings: 0,
+        infos: 0,
+    };
+    let checked = files.len();
+    for file in files {
+        let report = one(ctx, &file.rel, enforce_drafts)?;
+        counts.errors += report.counts.errors;
+        counts.warnings += report.counts.warnings;
+        counts.infos += report.counts.infos;
+        if !report.findings.is_empty() {
+            reports.push(report);
+        }
+    }
+    let with_errors = reports.iter().filter(|r| r.counts.errors > 0).count();
+    let failure = (counts.errors > 0).then(|| {
+        Error::new(
+            ErrorCode::E010,
+            format!(
+                "{with_errors} of {checked} task file(s) have lint errors ({} in all)",
+                counts.errors
+            ),
+        )
+        .with_detail(
+            "files",
+            reports
+                .iter()
+                .filter(|r| r.counts.errors > 0)
+                .map(|r| r.rel.clone())
+                .collect::<Vec<_>>(),
+        )
+        .with_recovery("Fix the errors listed for each file, then lint again")
+    });
+    Ok(LintAllReport {
+        directory: within.map(|d| d.display().to_string()),
+        files_checked: checked,
+        files_with_errors: with_errors,
+        counts,
+        files: reports,
+        enforce_drafts,
+        failure,
+    })
+}
+
+impl LintAllReport {
+    fn text(&self, out: &mut Text) {
+        let summary = format!(
+            "Linted {} task file(s): {} error(s), {} warning(s), {} info in {} file(s) with findings{}\n",
+            self.files_checked,
+            self.counts.errors,
+            self.counts.warnings,
+            self.counts.infos,
+            self.files.len(),
+            if self.enforce_drafts {
+                " (draft discipline enforced)"
+            } else {
+                ""
+            }
+        );
+        out.stdout.push_str(&summary);
+        if self.files.is_empty() {
+            out.stdout.push_str("✓ Every task file passes\n");
+            return;
+        }
+        let mut rows: Vec<[String; 5]> = Vec::new();
+        for report in &self.files {
+            let mut sorted: Vec<&Finding> = report.findings.iter().collect();
+            sorted.sort_by_key(|f| f.severity);
+            for f in sorted {
+                rows.push([
+                    report.rel.clone(),
+                    match f.severity {
+                        Severity::Error => "error",
+                        Severity::Warning => "warning",
+                        Severity::Info => "info",
+                    }
+                    .to_string(),
+                    f.code.to_string(),
+                    f.field.clone(),
+                    f.message.clone(),
+                ]);
+            }
+        }
+        out.stdout.push('\n');
+        crate::output::table(out, ["FILE", "LEVEL", "CODE", "FIELD", "MESSAGE"], &rows);
+    }
+}
+
+fn one(ctx: &Ctx, arg: &str, enforce_drafts: bool) -> Result<LintReport> {
     let mut path = ctx.cwd.join(arg);
     // A task id names its file, like --claim's argument (a broken file too: lint explains it).
     if !path.exists()
@@ -103,7 +273,10 @@ pub fn run(ctx: &Ctx, arg: &str) -> Result<LintReport> {
         let bytes = crate::store::fs::read(&path)?;
         match decode(&bytes) {
             Ok((text, _)) => {
-                let result = lint(&text, &env);
+                let mut result = lint(&text, &env);
+                if enforce_drafts {
+                    result.findings.extend(draft_discipline(ctx, &text, &env));
+                }
                 (result.schema_version, result.rules, result.findings)
             }
             Err(failure) => (
@@ -115,6 +288,10 @@ pub fn run(ctx: &Ctx, arg: &str) -> Result<LintReport> {
     };
     let count = |s: Severity| findings.iter().filter(|f| f.severity == s).count();
     let mut report = LintReport {
+        rel: std::fs::canonicalize(&path)
+            .ok()
+            .and_then(|abs| ctx.repo.relative(&abs))
+            .unwrap_or_else(|| shown.clone()),
         path: shown,
         schema_version,
         rules,
@@ -147,6 +324,82 @@ pub fn run(ctx: &Ctx, arg: &str) -> Result<LintReport> {
         );
     }
     Ok(report)
+}
+
+/// `--enforce-drafts`: a draft needs open questions (`clarifications.outstanding`) or a
+/// non-empty evidence file (`clarifications.evidence_path`); a todo task may not have open
+/// questions; a task that depends on a draft must also be blocked by it.
+fn draft_discipline(ctx: &Ctx, text: &str, env: &RepoFiles) -> Vec<Finding> {
+    use crate::tasks::yaml::Yaml;
+    let Ok(doc) = crate::tasks::yaml::parse(text) else {
+        return Vec::new();
+    };
+    let list = |v: Option<&Yaml>| -> Vec<String> {
+        match v {
+            Some(Yaml::Seq(items)) => items.iter().filter_map(Yaml::scalar_text).collect(),
+            Some(other) => other.scalar_text().into_iter().collect(),
+            None => Vec::new(),
+        }
+    };
+    let status = doc
+        .get("status")
+        .and_then(Yaml::scalar_text)
+        .unwrap_or_default();
+    let clarifications = doc.get("clarifications");
+    let outstanding = list(clarifications.and_then(|c| c.get("outstanding")));
+    let evidence = clarifications
+        .and_then(|c| c.get("evidence_path"))
+        .and_then(Yaml::scalar_text)
+        .filter(|p| !p.trim().is_empty());
+    let mut findings = Vec::new();
+    let error = |code, field: &str, message: String, suggestion: &str| Finding {
+        severity: Severity::Error,
+        code,
+        field: field.to_string(),
+        message,
+        suggestion: Some(suggestion.to_string()),
+    };
+    if status == "draft" {
+        let evidence_written = evidence
+            .as_deref()
+            .and_then(|p| env.read(p))
+            .is_some_and(|t| !t.trim().is_empty());
+        if outstanding.is_empty() && !evidence_written {
+            findings.push(error(
+                "draft_without_clarifications",
+                "clarifications.outstanding",
+                "A draft needs open questions (clarifications.outstanding) or a written evidence file (clarifications.evidence_path)".into(),
+                "List what must be clarified, or write the clarifications file (tasks --bootstrap-evidence ID)",
+            ));
+        }
+    }
+    if status == "todo" && !outstanding.is_empty() {
+        findings.push(error(
+            "todo_with_open_clarifications",
+            "clarifications.outstanding",
+            format!(
+                "The task is todo with {} unresolved clarification(s)",
+                outstanding.len()
+            ),
+            "Resolve them (move them to the evidence file), or set the status back to draft",
+        ));
+    }
+    let blocked_by = list(doc.get("blocked_by"));
+    let catalog = ctx.catalog();
+    for dep in list(doc.get("depends_on")) {
+        let Some(crate::tasks::catalog::Found::Task(other)) = catalog.find(&dep) else {
+            continue;
+        };
+        if other.status == "draft" && !blocked_by.contains(&dep) {
+            findings.push(error(
+                "draft_dependency_not_blocking",
+                "blocked_by",
+                format!("The task depends on the draft {dep} but is not blocked by it"),
+                "Add the draft to blocked_by (a draft's output is not ready to build on)",
+            ));
+        }
+    }
+    findings
 }
 
 fn whole_file_error(code: &'static str, message: String) -> Finding {

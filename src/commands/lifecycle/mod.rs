@@ -36,9 +36,15 @@ pub struct Flags {
     #[arg(long, group = "verb", value_name = "TASK", help_heading = TITLE)]
     archive: Option<String>,
 
-    /// Check a task file against the schema rules, one code per finding
-    #[arg(long, group = "verb", value_name = "TASK_PATH", help_heading = TITLE)]
-    lint: Option<String>,
+    /// Check task files against the schema rules, one code per finding (a file, an id, a
+    /// directory, or nothing: every task file)
+    #[arg(long, group = "verb", num_args = 0..=1, value_name = "TASK_PATH", help_heading = TITLE)]
+    lint: Option<Option<String>>,
+
+    /// Add the draft discipline to --lint: open questions or evidence for a draft, none for a
+    /// todo task, a dependency on a draft also a blocker
+    #[arg(long, help_heading = "Options")]
+    enforce_drafts: bool,
 
     /// Create the clarifications stub docs/evidence/tasks/TASK_ID-clarifications.md
     #[arg(long, group = "verb", value_name = "TASK_ID", help_heading = TITLE)]
@@ -49,7 +55,7 @@ pub struct Flags {
 pub enum Cmd {
     Change(Action, String),
     Block(String, String),
-    Lint(String),
+    Lint(Option<String>, bool),
     ClarificationsStub(TaskId),
 }
 
@@ -87,7 +93,7 @@ impl Flags {
         } else if let Some(task) = self.archive {
             Cmd::Change(Action::Archive, task)
         } else if let Some(path) = self.lint {
-            Cmd::Lint(path)
+            Cmd::Lint(path, self.enforce_drafts)
         } else if let Some(id) = self.bootstrap_evidence {
             Cmd::ClarificationsStub(id)
         } else {
@@ -105,7 +111,7 @@ impl Verb for Cmd {
             Cmd::Block(..) | Cmd::Change(Action::Block, _) => &BLOCK,
             Cmd::Change(Action::Complete, _) => &COMPLETE,
             Cmd::Change(Action::Archive, _) => &ARCHIVE,
-            Cmd::Lint(_) => &LINT,
+            Cmd::Lint(..) => &LINT,
             Cmd::ClarificationsStub(_) => &BOOTSTRAP_EVIDENCE,
         }
     }
@@ -120,7 +126,7 @@ impl Verb for Cmd {
                 out,
                 transitions::run(ctx, Action::Block, task, Some(reason))?,
             ),
-            Cmd::Lint(path) => emit(ctx, out, lint::run(ctx, path)?),
+            Cmd::Lint(path, drafts) => emit(ctx, out, lint::run(ctx, path.as_deref(), *drafts)?),
             Cmd::ClarificationsStub(id) => {
                 emit(ctx, out, clarifications_stub::run(ctx, id.as_str())?)
             }
@@ -217,19 +223,28 @@ already there is left as it is: `already_archived`).",
 pub static LINT: CommandInfo = CommandInfo {
     flag: "lint",
     shape: Shape::Verdict { data: false },
-    reads: &[],
-    summary: "check a task file against the schema rules (one code per finding)",
+    reads: &["enforce-drafts"],
+    summary: "check task files against the schema rules (one code per finding)",
     about: "Checks one task file (a path relative to the current directory, or a task id) against \
 the schema rules: schema 1.1 files get every rule, older ones the required fields. Each finding \
-has a severity, a code, the field and a suggestion.",
+has a severity, a code, the field and a suggestion. With a directory, or nothing (every task \
+file of tasks/ and docs/completed-tasks/), it is CI mode: one summary, a table of the findings \
+by file, exit 10 on any error. --enforce-drafts adds the draft discipline: a draft needs open \
+clarifications.outstanding or a written clarifications.evidence_path file, a todo task may not \
+have open clarifications, and a task that depends_on a draft must be blocked_by it.",
     examples: &[
         (
             "tasks --lint tasks/backend/TASK-0101-extract-shipment-status-service.task.yaml",
             "the findings of one file",
         ),
         ("tasks lint TASK-0101", "the same, by id"),
+        (
+            "tasks --lint --enforce-drafts",
+            "every task file, as CI runs it",
+        ),
+        ("tasks --lint tasks/mobile", "a directory of them"),
     ],
-    exits: "0 clean or warnings only · 10 errors (E010) · 40 no such file (E040)",
+    exits: "0 clean or warnings only · 10 errors (E010) · 40 no such file, or no task file in the directory (E040)",
 };
 
 pub static BOOTSTRAP_EVIDENCE: CommandInfo = CommandInfo {
