@@ -126,13 +126,9 @@ fn value_of(doc: &serde_json::Map<String, Value>, c: &Criterion) -> Option<f64> 
     found
         .or_else(|| {
             (c.name == "json_reliability").then_some(())?;
-            let calls = doc.get("json_calls")?.as_f64()?;
-            let failures = doc.get("json_parse_failures")?.as_f64()?;
-            Some(if calls > 0.0 {
-                (1.0 - failures.min(calls) / calls) * 100.0
-            } else {
-                100.0
-            })
+            let calls = doc.get("json_calls")?.as_u64()?;
+            let failures = doc.get("json_parse_failures")?.as_u64()?;
+            Some(super::reliability(calls, failures) * 100.0)
         })
         .filter(|v| v.is_finite())
 }

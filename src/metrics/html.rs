@@ -33,6 +33,9 @@ const MAX_DAY_LABELS: usize = 5;
 /// The longest task id printed under a bar (the tooltip has all of it).
 const LABEL_CHARS: usize = 12;
 
+/// The `generator` of the page: a file holding it is a dashboard page this tool wrote.
+pub const GENERATOR: &str = "tasks --generate-dashboard";
+
 /// The page's only styles: a system font stack, a centred column, green, red and grey verdicts.
 const STYLE: &str = "
 body { margin: 0; background: #f6f8fa; color: #1f2328; font: 15px/1.45 system-ui, -apple-system,
@@ -63,6 +66,10 @@ svg text { fill: #57606a; } svg .panel { fill: #1f2328; font-weight: 600; font-s
 pub fn render(d: &Dashboard) -> String {
     let mut out = String::with_capacity(16 * 1024 + d.tasks.len() * 2048);
     out.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n");
+    // What `--generate-dashboard` recognises as its own page (and so may replace).
+    out.push_str(&format!(
+        "<meta name=\"generator\" content=\"{GENERATOR}\"/>\n"
+    ));
     out.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
     out.push_str("<title>Task metrics dashboard</title>\n<style>");
     out.push_str(STYLE);

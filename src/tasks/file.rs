@@ -137,8 +137,18 @@ impl TaskFile {
             .map_err(|_| unloadable(&self.rel, "it is not valid UTF-8"))?;
         let mut new_text = set_status(text, status).map_err(|e| refuse(&e.0))?;
         if let Some((key, value)) = text_field {
-            new_text = super::edit::set_text_field(&new_text, key, value, "status")
-                .map_err(|e| refuse(&e.0))?;
+            new_text =
+                super::edit::set_text_field(&new_text, key, value, "status").map_err(|e| {
+                    Error::new(
+                    ErrorCode::E002,
+                    format!("Cannot set {key} in {}: {}", field(&self.rel), e.0),
+                )
+                .with_detail("path", &self.rel)
+                .with_detail("field", key)
+                .with_recovery(format!(
+                    "Write {key} as a plain one-line `{key}: …` (or remove it) by hand, then retry"
+                ))
+                })?;
         }
         let normalized = |t: &str| {
             t.strip_prefix('\u{feff}')

@@ -589,15 +589,15 @@ fn symbolic_links_never_lead_writes_or_deletes_outside_the_repository() {
             .count(),
         0
     );
-    // a symlinked task file: the path form edits the file it points to; the link stays a link
+    // a symlinked task file named by its path is refused, like one named by id: the file the
+    // link points to is not the one named (a --complete would move it and leave the link
+    // dangling)
     let alias = repo.root().join("tasks/TASK-0002-alias.task.yaml");
     std::os::unix::fs::symlink(repo.root().join("tasks/TASK-0001.task.yaml"), &alias).unwrap();
+    let before = repo.read("tasks/TASK-0001.task.yaml");
     let (code, _, _) = repo.json(&["--claim", "tasks/TASK-0002-alias.task.yaml"]);
-    assert_eq!(code, 0);
-    assert!(
-        repo.read("tasks/TASK-0001.task.yaml")
-            .contains("status: in_progress")
-    );
+    assert_eq!(code, 10);
+    assert_eq!(repo.read("tasks/TASK-0001.task.yaml"), before);
     assert!(
         std::fs::symlink_metadata(&alias)
             .unwrap()
@@ -772,4 +772,46 @@ fn block_refuses_what_it_cannot_do_and_changes_nothing() {
     assert_eq!(repo.read("tasks/TASK-0301.task.yaml"), before);
     std::fs::remove_file(repo.root().join("tasks/TASK-0301.task.yaml")).unwrap();
     assert_eq!(repo.snapshot(), snapshot);
+}
+
+#[test]
+fn a_symbolic_link_named_by_path_is_refused_and_a_bad_reason_line_is_named() {
+    let repo = repo();
+    std::os::unix::fs::symlink(
+        "../TASK-0104.task.yaml",
+        repo.root().join("tasks/mobile/TASK-0105-alias.task.yaml"),
+    )
+    .unwrap();
+    let snapshot = repo.snapshot();
+    for args in [
+        vec!["--complete", "tasks/mobile/TASK-0105-alias.task.yaml"],
+        vec![
+            "--block",
+            "tasks/mobile/TASK-0105-alias.task.yaml",
+            "--reason",
+            "r",
+        ],
+        vec!["--claim", "tasks/mobile/TASK-0105-alias.task.yaml"],
+    ] {
+        let (code, doc, _) = repo.json(&args);
+        assert_eq!(
+            (code, doc["error"]["code"].as_str()),
+            (10, Some("E002")),
+            "{args:?}: {doc}"
+        );
+    }
+    assert_eq!(repo.snapshot(), snapshot);
+    // A blocked_reason that cannot be replaced is named as such.
+    repo.write(
+        "tasks/TASK-0302.task.yaml",
+        "id: TASK-0302\ntitle: T\nstatus: todo\nblocked_reason: [a]\npriority: P1\narea: a\n",
+    );
+    let (code, doc, _) = repo.json(&["--block", "TASK-0302", "--reason", "new"]);
+    assert_eq!(code, 10);
+    let message = doc["error"]["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Cannot set blocked_reason in"),
+        "{message}"
+    );
+    assert_eq!(doc["error"]["details"]["field"], "blocked_reason");
 }

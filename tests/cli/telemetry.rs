@@ -1268,3 +1268,44 @@ fn more_bad_input_found_by_review() {
         run.stderr
     );
 }
+
+#[test]
+fn second_review_fixes_hold() {
+    let repo = repo();
+    with_activity(&repo);
+    // The dashboard replaces an earlier dashboard (JSON or page), never anything else.
+    for path in ["again.json", "again.html"] {
+        for _ in 0..2 {
+            let (code, doc, _) = repo.json(&["--generate-dashboard", "--output-path", path]);
+            assert_eq!(code, 0, "{path}: {doc}");
+        }
+    }
+    repo.write("notes.json", r#"{"mine": true}"#);
+    repo.write("page.html", "<!DOCTYPE html><p>mine</p>");
+    for path in [
+        "notes.json",
+        "page.html",
+        ".gitignore",
+        "tasks/backend/TASK-0601-telemetry.task.yaml",
+        "tasks/backend/TASK-0999-new.task.yaml",
+        "docs/compliance/context-cache-exceptions.json",
+    ] {
+        let before = std::fs::read(repo.root().join(path)).ok();
+        let (code, doc, _) = repo.json(&["--generate-dashboard", "--output-path", path]);
+        assert_eq!((code, error_code(&doc)), (10, "E002"), "{path}: {doc}");
+        assert_eq!(std::fs::read(repo.root().join(path)).ok(), before, "{path}");
+    }
+    // A task summary whose JSON calls were not reported but whose parse failures were: a
+    // regression of reliability, E027.
+    repo.write("ok.json", r#"{"json_calls": 4, "json_parse_failures": 0}"#)
+        .write("bad.json", r#"{"json_calls": 0, "json_parse_failures": 3}"#);
+    let (code, doc, _) = repo.json(&[
+        "--compare-metrics",
+        "--baseline-path",
+        "ok.json",
+        "--current-path",
+        "bad.json",
+    ]);
+    assert_eq!((code, error_code(&doc)), (20, "E027"), "{doc}");
+    assert_eq!(doc["data"]["deltas"]["json_reliability"]["current"], 0.0);
+}

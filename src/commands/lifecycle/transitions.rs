@@ -213,7 +213,12 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str, reason: Option<&str>) -> Result
 fn locate(ctx: &Ctx, action: Action, arg: &str) -> Result<TaskFile> {
     let rel = file::locate(&ctx.repo, &ctx.cwd, || ctx.catalog(), arg)?;
     let abs = ctx.repo.root.join(&rel);
-    let is_link = std::fs::symlink_metadata(&abs).is_ok_and(|m| m.file_type().is_symlink());
+    // The path as given, too: a link named on the command line resolves to another file, which
+    // is not the one named.
+    let given = ctx.cwd.join(arg);
+    let is_link = [&abs, &given]
+        .iter()
+        .any(|p| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink()));
     if is_link || under(&rel, crate::repo::CACHE_DIR) {
         return Err(Error::new(
             ErrorCode::E002,

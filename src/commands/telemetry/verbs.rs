@@ -22,7 +22,7 @@ use telemetry::{AGENT_ENV, TASK_ENV};
 const MAX_PAYLOAD: u64 = 64 << 20;
 const MAX_DOCUMENT: u64 = 16 << 20;
 /// The longest message kept.
-const MAX_MESSAGE: usize = 2000;
+const MAX_MESSAGE: usize = telemetry::MAX_TEXT;
 
 #[derive(Debug)]
 pub struct RecordInput {
@@ -773,7 +773,12 @@ pub fn dashboard(ctx: &Ctx, input: &DashboardInput) -> Result<DashboardReport> {
     };
     check_output(&target)?;
     if let Some(rel) = ctx.repo.relative(&crate::store::paths::lexical(&target)) {
-        let state = [".git", crate::context::store::OUTPUT_DIR, "tasks/.cache"];
+        let state = [
+            ".git",
+            crate::context::store::OUTPUT_DIR,
+            "tasks/.cache",
+            "docs/compliance",
+        ];
         if let Some(dir) = state
             .iter()
             .find(|d| rel == **d || rel.starts_with(&format!("{d}/")))
@@ -878,8 +883,9 @@ pub fn dashboard(ctx: &Ctx, input: &DashboardInput) -> Result<DashboardReport> {
     })
 }
 
-/// The dashboard file may be created or replaced, but never through a symbolic link and never
-/// in place of a directory.
+/// The dashboard file may be created, or replace an earlier dashboard; never anything else (a
+/// task file, the ledger, a source file), never through a symbolic link, never in place of a
+/// directory.
 fn check_output(target: &Path) -> Result<()> {
     let refuse = |why: &str| {
         Error::new(
@@ -887,13 +893,49 @@ fn check_output(target: &Path) -> Result<()> {
             format!("Cannot write the dashboard to {}: {why}", target.display()),
         )
         .with_detail("path", target.display().to_string())
-        .with_recovery("Choose another --output-path")
+        .with_recovery("Choose another --output-path (a new file, or an earlier dashboard)")
     };
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if name.ends_with(crate::tasks::file::TASK_FILE_SUFFIX) {
+        return Err(refuse("that is the name of a task file"));
+    }
     match std::fs::symlink_metadata(target) {
         Ok(m) if m.file_type().is_symlink() => Err(refuse("it is a symbolic link")),
         Ok(m) if !m.is_file() => Err(refuse("it is not a plain file")),
+        Ok(_) if !is_dashboard(target) => Err(refuse(
+            "it exists and is not a dashboard this tool wrote (it is never overwritten)",
+        )),
         _ => Ok(()),
     }
+}
+
+/// Whether an existing file is a dashboard this tool wrote: the JSON rollup, or the page.
+fn is_dashboard(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let opened = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
+            .open(path)
+    };
+    let Ok(file) = opened else {
+        return false;
+    };
+    if file.take(MAX_DOCUMENT + 1).read_to_end(&mut head).is_err() {
+        return false;
+    }
+    if let Ok(Value::Object(doc)) = serde_json::from_slice::<Value>(&head) {
+        return doc.contains_key("tasks_analyzed") && doc.contains_key("aggregate_metrics");
+    }
+    String::from_utf8_lossy(&head).contains(&format!(
+        "<meta name=\"generator\" content=\"{}\"/>",
+        metrics::html::GENERATOR
+    ))
 }
 
 /// Write the dashboard. Inside the repository its directory is made like a state directory: no
