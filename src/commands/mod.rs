@@ -152,6 +152,21 @@ pub struct Shared {
     )]
     pub reason: Option<String>,
 
+    /// An id: of the evidence, 16 hex digits as --list-evidence shows (--extract-evidence); of
+    /// the new task (--new-task; default: the next free one)
+    #[arg(long, value_name = "ID", help_heading = "Options")]
+    pub id: Option<String>,
+
+    /// An area: the filter of --list (repeatable, or comma-separated); the new task's, its
+    /// directory under tasks/ (--new-task)
+    #[arg(long, value_name = "AREA", action = clap::ArgAction::Append, help_heading = "Options")]
+    pub area: Vec<String>,
+
+    /// A priority: the filter of --list, as written in the task files (repeatable, or
+    /// comma-separated); the new task's, P0 to P3 (--new-task; default P2)
+    #[arg(long, value_name = "PRIORITY", action = clap::ArgAction::Append, help_heading = "Options")]
+    pub priority: Vec<String>,
+
     /// Notes (--resolve-exception, --release-quarantine)
     #[arg(long, value_name = "TEXT", help_heading = "Options")]
     pub notes: Option<String>,

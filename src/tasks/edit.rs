@@ -31,8 +31,12 @@ pub fn set_text_field(
     value: &str,
     after: &str,
 ) -> Result<String, EditError> {
-    // A JSON string is a valid YAML double-quoted scalar.
-    let rendered = serde_json::Value::String(value.to_string()).to_string();
+    // A JSON string is a valid YAML double-quoted scalar; a plain word needs no quotes.
+    let rendered = if is_plain_word(value) {
+        value.to_string()
+    } else {
+        serde_json::Value::String(value.to_string()).to_string()
+    };
     if let Some((start, end, _)) = find_field(text, key)? {
         return Ok(format!("{}{rendered}{}", &text[..start], &text[end..]));
     }
@@ -53,6 +57,19 @@ pub fn set_text_field(
         ending
     };
     Ok(format!("{head}{lead}{key}: {rendered}{ending}{tail}"))
+}
+
+/// A value YAML reads as the same text unquoted: a letter, then letters, digits, `-` and `_`,
+/// and not a word YAML 1.1 takes for a boolean or null.
+fn is_plain_word(value: &str) -> bool {
+    const WORDS: [&str; 12] = [
+        "y", "n", "yes", "no", "true", "false", "on", "off", "null", "nan", "inf", "infinity",
+    ];
+    value.starts_with(|c: char| c.is_ascii_alphabetic())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        && !WORDS.contains(&value.to_ascii_lowercase().as_str())
 }
 
 /// The value span of the top-level `key:` line and the end of that line (after its line

@@ -138,7 +138,7 @@ fn every_example_in_the_help_parses() {
         .filter(|f| !["format", "repo-root", "color", "completions"].contains(f))
         .map(str::to_string)
         .collect();
-    assert_eq!(flags.len(), 47, "{flags:?}");
+    assert_eq!(flags.len(), 48, "{flags:?}");
     for flag in flags {
         let help = repo.run(&[&format!("--{flag}"), "--help"]).stdout;
         let examples: Vec<&str> = help

@@ -721,7 +721,10 @@ fn block_sets_the_status_and_keeps_the_reason_in_two_lines() {
     );
     let again = repo.read(REALISTIC);
     assert_eq!(again.lines().count(), after.lines().count());
-    assert!(again.contains("blocked_reason: \"second\"\n"));
+    assert!(
+        again.contains("blocked_reason: second\n"),
+        "a plain word unquoted"
+    );
     // A CRLF file keeps its line endings; --claim takes the task back.
     let text =
         "id: TASK-0300\r\ntitle: Windows file\r\nstatus: todo\r\npriority: P1\r\narea: a\r\n";
@@ -731,7 +734,7 @@ fn block_sets_the_status_and_keeps_the_reason_in_two_lines() {
         repo.read("tasks/TASK-0300.task.yaml"),
         text.replace(
             "status: todo\r\n",
-            "status: blocked\r\nblocked_reason: \"r\"\r\n"
+            "status: blocked\r\nblocked_reason: r\r\n"
         )
     );
     assert_eq!(repo.run(&["--claim", "TASK-0300"]).code, 0);
@@ -814,4 +817,186 @@ fn a_symbolic_link_named_by_path_is_refused_and_a_bad_reason_line_is_named() {
         "{message}"
     );
     assert_eq!(doc["error"]["details"]["field"], "blocked_reason");
+}
+
+#[test]
+fn new_task_creates_a_draft_from_the_template_with_the_next_free_id() {
+    let repo = repo();
+    // Ids in use: TASK-0420 (active), TASK-0050 (archived), TASK-0201 (active): the next is 0421.
+    let (code, doc, run) = repo.json(&[
+        "--new-task",
+        "--area",
+        "backend",
+        "--title",
+        "Rate-limit the tracking API: 100/min",
+    ]);
+    assert_eq!(code, 0, "{}", run.stderr);
+    assert_eq!(doc["task_id"], "TASK-0421");
+    assert_eq!(
+        doc["rel_path"],
+        "tasks/backend/TASK-0421-rate-limit-the-tracking-api-100-min.task.yaml"
+    );
+    assert_eq!(doc["template"], "built-in");
+    assert_eq!(
+        doc["evidence_path"],
+        "docs/evidence/tasks/TASK-0421-clarifications.md"
+    );
+    assert!(
+        repo.root()
+            .join("docs/evidence/tasks/TASK-0421-clarifications.md")
+            .is_file()
+    );
+    // It reads back as the task asked for, a draft; the linter lists what is left to fill.
+    let (_, explain, _) = repo.json(&["--explain", "TASK-0421"]);
+    assert_eq!(explain["task"]["status"], "draft");
+    assert_eq!(
+        explain["task"]["title"],
+        "Rate-limit the tracking API: 100/min"
+    );
+    assert!(
+        doc["to_fill"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "pipeline_empty"),
+        "{doc}"
+    );
+    let text = repo.read("tasks/backend/TASK-0421-rate-limit-the-tracking-api-100-min.task.yaml");
+    assert!(
+        text.contains("id: TASK-0421\n")
+            && text.contains("priority: P2\n")
+            && text.contains("area: backend\n"),
+        "{text}"
+    );
+
+    // The repository's template, with everything chosen.
+    repo.write(
+        "docs/templates/TASK-0000-template.task.yaml",
+        "# Team template\nschema_version: \"1.1\"\nid: TASK-0000\ntitle: TITLE\nstatus: todo  # starts as a draft\npriority: P3\narea: AREA\nclarifications:\n  evidence_path: docs/evidence/tasks/TASK-0000-clarifications.md\n",
+    );
+    let run = repo.run(&[
+        "--new-task",
+        "--area",
+        "mobile",
+        "--title",
+        "Offline banner",
+        "--id",
+        "TASK-0500",
+        "--slug",
+        "offline-banner",
+        "--priority",
+        "P1",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.starts_with("✓ Created TASK-0500 (draft) from the docs/templates/TASK-0000-template.task.yaml template"), "{}", run.stdout);
+    assert_eq!(
+        repo.read("tasks/mobile/TASK-0500-offline-banner.task.yaml"),
+        "# Team template\nschema_version: \"1.1\"\nid: TASK-0500\ntitle: \"Offline banner\"\nstatus: draft  # starts as a draft\npriority: P1\narea: mobile\nclarifications:\n  evidence_path: docs/evidence/tasks/TASK-0500-clarifications.md\n"
+    );
+}
+
+#[test]
+fn new_task_refuses_bad_input_and_writes_nothing() {
+    let repo = repo();
+    let snapshot = repo.snapshot();
+    for (args, exit) in [
+        (vec!["--new-task", "--area", "backend"], 2),
+        (vec!["--new-task", "--title", "T"], 2),
+        (vec!["--new-task", "--area", "../x", "--title", "T"], 10),
+        (vec!["--new-task", "--area", "Back End", "--title", "T"], 10),
+        (
+            vec!["--new-task", "--area", "a", "--title", "two\nlines"],
+            10,
+        ),
+        (
+            vec!["--new-task", "--area", "a", "--title", "T", "--slug", "a/b"],
+            10,
+        ),
+        (
+            vec![
+                "--new-task",
+                "--area",
+                "a",
+                "--title",
+                "T",
+                "--priority",
+                "urgent",
+            ],
+            10,
+        ),
+        (
+            vec![
+                "--new-task",
+                "--area",
+                "a",
+                "--title",
+                "T",
+                "--id",
+                "task-1",
+            ],
+            10,
+        ),
+        (
+            vec![
+                "--new-task",
+                "--area",
+                "a",
+                "--title",
+                "T",
+                "--id",
+                "TASK-0420",
+            ],
+            10,
+        ),
+        (
+            vec![
+                "--new-task",
+                "--area",
+                "a",
+                "--title",
+                "T",
+                "--id",
+                "TASK-0050",
+            ],
+            10,
+        ),
+    ] {
+        let (code, doc, _) = repo.json(&args);
+        assert_eq!(code, exit, "{args:?}: {doc}");
+    }
+    let (_, doc, _) = repo.json(&[
+        "--new-task",
+        "--area",
+        "a",
+        "--title",
+        "T",
+        "--id",
+        "TASK-0420",
+    ]);
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("is taken"),
+        "{doc}"
+    );
+    // A template reached through a link is refused.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("t.yaml"), "id: TASK-0000\n").unwrap();
+    std::fs::create_dir_all(repo.root().join("docs/templates")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("t.yaml"),
+        repo.root()
+            .join("docs/templates/TASK-0000-template.task.yaml"),
+    )
+    .unwrap();
+    let (code, _, _) = repo.json(&["--new-task", "--area", "a", "--title", "T"]);
+    assert_eq!(code, 10);
+    std::fs::remove_file(
+        repo.root()
+            .join("docs/templates/TASK-0000-template.task.yaml"),
+    )
+    .unwrap();
+    std::fs::remove_dir_all(repo.root().join("docs/templates")).unwrap();
+    assert_eq!(repo.snapshot(), snapshot);
 }

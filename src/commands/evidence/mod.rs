@@ -34,10 +34,6 @@ pub struct Flags {
     /// "duration_ms": 5120}' (--attach-evidence)
     #[arg(long, value_name = "JSON", help_heading = "Options")]
     metadata: Option<String>,
-
-    /// Evidence id: 16 hex digits, as --list-evidence shows (--extract-evidence)
-    #[arg(long, value_name = "EID", help_heading = "Options")]
-    id: Option<String>,
 }
 
 #[derive(Debug)]
@@ -75,7 +71,7 @@ impl Flags {
             Cmd::Verify(id)
         } else if let Some(id) = self.extract_evidence {
             // Ids are printed in lowercase; one typed in capitals means the same.
-            let Some(eid) = self.id.map(|e| e.to_ascii_lowercase()) else {
+            let Some(eid) = shared.id.clone().map(|e| e.to_ascii_lowercase()) else {
                 return super::usage(
                     "--extract-evidence needs --id EID (the archive's id, as --list-evidence shows it)",
                 );

@@ -2,6 +2,7 @@
 
 pub mod clarifications_stub;
 pub mod lint;
+pub mod new_task;
 pub mod transitions;
 
 use super::args::TaskId;
@@ -19,6 +20,18 @@ pub struct Flags {
     /// Claim a task: todo or blocked → in_progress (TASK: a task file or a task id)
     #[arg(long, group = "verb", value_name = "TASK", help_heading = TITLE)]
     claim: Option<String>,
+
+    /// Create a draft task file from the template (--area A --title T)
+    #[arg(long, group = "verb", help_heading = TITLE)]
+    new_task: bool,
+
+    /// The new task's title (--new-task)
+    #[arg(long, value_name = "TITLE", help_heading = "Options")]
+    title: Option<String>,
+
+    /// The new task's file name after its id (--new-task; default: from the title)
+    #[arg(long, value_name = "SLUG", help_heading = "Options")]
+    slug: Option<String>,
 
     /// Give a claimed task back: in_progress → todo
     #[arg(long, group = "verb", value_name = "TASK", help_heading = TITLE)]
@@ -55,6 +68,7 @@ pub struct Flags {
 pub enum Cmd {
     Change(Action, String),
     Block(String, String),
+    New(new_task::NewTask),
     Lint(Option<String>, bool),
     ClarificationsStub(TaskId),
 }
@@ -63,6 +77,11 @@ impl Flags {
     pub fn verb(self, shared: &super::Shared) -> Option<Result<Box<dyn Verb>>> {
         let cmd = if let Some(task) = self.claim {
             Cmd::Change(Action::Claim, task)
+        } else if self.new_task {
+            match new_task_input(shared, self.title, self.slug) {
+                Ok(input) => Cmd::New(input),
+                Err(e) => return Some(Err(e)),
+            }
         } else if let Some(task) = self.unclaim {
             Cmd::Change(Action::Unclaim, task)
         } else if let Some(task) = self.block {
@@ -108,6 +127,7 @@ impl Verb for Cmd {
         match self {
             Cmd::Change(Action::Claim, _) => &CLAIM,
             Cmd::Change(Action::Unclaim, _) => &UNCLAIM,
+            Cmd::New(_) => &NEW_TASK,
             Cmd::Block(..) | Cmd::Change(Action::Block, _) => &BLOCK,
             Cmd::Change(Action::Complete, _) => &COMPLETE,
             Cmd::Change(Action::Archive, _) => &ARCHIVE,
@@ -121,6 +141,7 @@ impl Verb for Cmd {
             Cmd::Change(action, task) => {
                 emit(ctx, out, transitions::run(ctx, *action, task, None)?)
             }
+            Cmd::New(input) => emit(ctx, out, new_task::run(ctx, input)?),
             Cmd::Block(task, reason) => emit(
                 ctx,
                 out,
@@ -134,7 +155,76 @@ impl Verb for Cmd {
     }
 }
 
+/// The options of --new-task, checked: an area and a slug that can name a path component, a
+/// one-line title, a task id, a priority P0–P3.
+fn new_task_input(
+    shared: &super::Shared,
+    title: Option<String>,
+    slug: Option<String>,
+) -> Result<new_task::NewTask> {
+    let bad = |option: &str, value: &str, why: &str| {
+        super::bad_value(
+            option,
+            crate::text::prefix(value, 80),
+            why,
+            Some("--new-task"),
+        )
+    };
+    let (Some(area), Some(title)) = (shared.area.last().cloned(), title) else {
+        return Err(crate::error::Error::usage(
+            "--new-task needs --area AREA and --title TITLE",
+        ));
+    };
+    if !new_task::is_name(&area) {
+        return Err(bad(
+            "--area",
+            &area,
+            "an area names a directory under tasks/: lowercase letters, digits and -",
+        ));
+    }
+    if let Err(why) = title.parse::<super::args::Text>() {
+        return Err(bad("--title", &title, &why));
+    }
+    if title.chars().count() > 200 {
+        return Err(bad("--title", &title, "at most 200 characters"));
+    }
+    if let Some(slug) = &slug
+        && !new_task::is_name(slug)
+    {
+        return Err(bad(
+            "--slug",
+            slug,
+            "lowercase letters, digits and -, at most 60 characters",
+        ));
+    }
+    let id = match &shared.id {
+        Some(id) if crate::ids::is_valid_id(id) => Some(id.clone()),
+        Some(id) => {
+            return Err(bad(
+                "--id",
+                id,
+                "not a task id (expected the form TASK-0001)",
+            ));
+        }
+        None => None,
+    };
+    let priority = shared
+        .priority
+        .last()
+        .cloned()
+        .unwrap_or_else(|| "P2".into());
+    crate::ledger::check_choice("--priority", &priority, &["P0", "P1", "P2", "P3"])?;
+    Ok(new_task::NewTask {
+        area,
+        title,
+        id,
+        slug,
+        priority,
+    })
+}
+
 pub static COMMANDS: &[&CommandInfo] = &[
+    &NEW_TASK,
     &CLAIM,
     &UNCLAIM,
     &BLOCK,
@@ -143,6 +233,31 @@ pub static COMMANDS: &[&CommandInfo] = &[
     &LINT,
     &BOOTSTRAP_EVIDENCE,
 ];
+
+pub static NEW_TASK: CommandInfo = CommandInfo {
+    flag: "new-task",
+    shape: Shape::Flat,
+    reads: &["area", "title", "id", "slug", "priority"],
+    summary: "create a draft task file from the template (--area A --title T)",
+    about: "Creates tasks/AREA/ID-SLUG.task.yaml as a draft: from \
+docs/templates/TASK-0000-template.task.yaml when the repository has one (TASK-0000 replaced by \
+the id everywhere; id, title, status, priority and area set), else from a built-in schema 1.1 \
+template. The id is --id, or the next free one across active and archived tasks; the slug is \
+--slug, or made from the title. It bootstraps the clarifications stub, then lints the new file \
+and lists what is left to fill. An id that is taken, or a file that exists, is refused and \
+nothing is written.",
+    examples: &[
+        (
+            "tasks --new-task --area backend --title \"Rate-limit the tracking API\"",
+            "the next free id, priority P2",
+        ),
+        (
+            "tasks --new-task --area mobile --title \"Offline banner\" --id TASK-0420 --slug offline-banner --priority P1",
+            "everything chosen",
+        ),
+    ],
+    exits: "0 created · 2 no --area or --title · 10 a bad value, an id taken, a template that cannot be filled (E002), a broken template (E011) · 40 the file exists (E042)",
+};
 
 pub static UNCLAIM: CommandInfo = CommandInfo {
     flag: "unclaim",

@@ -29,15 +29,6 @@ pub struct Flags {
     #[arg(long, group = "verb", num_args = 0..=1, default_missing_value = "all", value_name = "FILTER", help_heading = TITLE)]
     list: Option<String>,
 
-    /// Only the tasks of these areas (--list; repeatable, or comma-separated)
-    #[arg(long, value_name = "AREA", action = clap::ArgAction::Append, help_heading = "Options")]
-    area: Vec<String>,
-
-    /// Only the tasks of these priorities, as written in the task files (--list; repeatable, or
-    /// comma-separated)
-    #[arg(long, value_name = "PRIORITY", action = clap::ArgAction::Append, help_heading = "Options")]
-    priority: Vec<String>,
-
     /// The columns of the text output, comma-separated (--list): id, status, priority,
     /// effective_priority, area, path, rel_path, title, unblocker, quarantined, blocked_by,
     /// depends_on
@@ -86,8 +77,8 @@ impl Flags {
             match list::Query::new(
                 filter,
                 &shared.status,
-                &self.area,
-                &self.priority,
+                &shared.area,
+                &shared.priority,
                 self.fields,
             ) {
                 Ok(query) => Cmd::List(query),
