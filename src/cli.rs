@@ -20,6 +20,7 @@ macro_rules! families {
         #[derive(Parser, Debug)]
         #[command(
             name = "tasks",
+            about = "the task workflow of a *.task.yaml repository and its agents' context cache",
             version,
             group(ArgGroup::new("verb").required(true).multiple(false)),
             args_override_self = true,
@@ -40,6 +41,10 @@ macro_rules! families {
             /// Print a shell completion script (bash, zsh, fish, elvish, powershell)
             #[arg(long, group = "verb", value_name = "SHELL", help_heading = "Other")]
             completions: Option<clap_complete::Shell>,
+
+            /// Print the manual page (roff; man -l <(tasks --man))
+            #[arg(long, group = "verb", help_heading = "Other")]
+            man: bool,
 
             #[command(flatten)]
             global: Global,
@@ -204,6 +209,13 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
     };
     crate::output::set_color(cli.global.color.choice());
     crate::output::set_quiet(cli.global.quiet);
+    if cli.man {
+        return Parsed::Print {
+            text: crate::help::manual(&cmd),
+            what: "man",
+            format,
+        };
+    }
     if let Some(shell) = cli.completions {
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut cmd, "tasks", &mut buf);
@@ -293,7 +305,7 @@ fn given_options(matches: &clap::ArgMatches, cmd: &clap::Command) -> Vec<String>
         .filter_map(|id| cmd.get_arguments().find(|arg| arg.get_id() == id))
         .filter_map(|arg| arg.get_long())
         // Not the command flag itself, not a global option.
-        .filter(|long| command_info(long).is_none() && *long != "completions")
+        .filter(|long| command_info(long).is_none() && !["completions", "man"].contains(long))
         .filter(|long| !GLOBAL.contains(long))
         .map(str::to_string)
         .collect()

@@ -160,7 +160,7 @@ fn overview(cmd: &clap::Command) -> String {
     }
     out.push_str(
         "\nGlobal: --format text|json · --repo-root DIR · --color WHEN · -q/--quiet · --completions SHELL\n\
-More: tasks --COMMAND --help, tasks help COMMAND|FAMILY: options, examples, exits · docs/commands.md\n\
+More: tasks --COMMAND --help (options, examples, exits) · tasks help FAMILY · tasks --man\n\
 Exit codes: 0 ok · 1 nothing to pick · 2 usage or halt · 10 invalid · 20 drift or regression\n  \
 · 30 blocked · 40 files · 50 context state · 60 git · 130 interrupted",
     );
@@ -244,3 +244,158 @@ fn wrap(text: &str, width: usize, indent: &str) -> String {
 #[cfg(test)]
 #[path = "tests/help.rs"]
 mod tests;
+
+/// The manual page (roff, section 1): the name and synopsis, then every family's commands with
+/// what each does, its examples and its exit codes, the options, the exit codes, the
+/// environment and the documentation — from the same tables as `--help`, so that it cannot
+/// drift from the parser.
+pub fn manual(cmd: &clap::Command) -> String {
+    use clap_mangen::roff::{Roff, bold, italic, roman};
+    let man = clap_mangen::Man::new(cmd.clone())
+        .title("TASKS")
+        .section("1")
+        .manual("tasks manual")
+        .source(format!("tasks {}", env!("CARGO_PKG_VERSION")));
+    let mut out = Vec::new();
+    let _ = man.render_title(&mut out);
+    let _ = man.render_name_section(&mut out);
+    let mut page = Roff::new();
+    page.control("SH", ["SYNOPSIS"]);
+    page.text([
+        bold("tasks"),
+        roman(" "),
+        italic("--COMMAND"),
+        roman(" [ARG] [OPTIONS]   or by name: "),
+        bold("tasks pick"),
+        roman(", "),
+        bold("tasks context init ID"),
+    ]);
+    page.control("SH", ["DESCRIPTION"]);
+    page.text([roman(
+        "The task workflow of a repository of *.task.yaml files (list, pick, claim, complete, \
+         lint, dependency graph) and the per-task context cache its AI coding agents share \
+         (context snapshots, handoffs with drift detection, QA baselines, evidence, validation \
+         runs, telemetry and metrics). With --format json, stdout carries exactly one JSON \
+         document; warnings and errors go to stderr.",
+    )]);
+    page.control("SH", ["COMMANDS"]);
+    for (title, commands) in FAMILIES {
+        page.control("SS", [*title]);
+        for c in commands.iter() {
+            page.control("TP", []);
+            page.text([bold(format!("--{}{}", c.flag, value_of(cmd, c.flag)))]);
+            page.text([roman(c.about)]);
+            if !c.reads.is_empty() {
+                page.control("br", []);
+                page.text([
+                    italic("Options: "),
+                    roman(
+                        c.reads
+                            .iter()
+                            .map(|o| format!("--{o}"))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                ]);
+            }
+            for (example, what) in c.examples {
+                page.control("br", []);
+                page.text([bold(*example), roman(format!("  ({what})"))]);
+            }
+            page.control("br", []);
+            page.text([italic("Exit: "), roman(c.exits)]);
+        }
+    }
+    // The options commands read, then the global ones (the command flags are above).
+    for heading in ["Options", "Global options"] {
+        page.control("SH", [heading.to_uppercase().as_str()]);
+        for arg in cmd
+            .get_arguments()
+            .filter(|a| a.get_help_heading() == Some(heading) && !a.is_hide_set())
+        {
+            let Some(long) = arg.get_long() else {
+                continue;
+            };
+            let value = arg
+                .get_value_names()
+                .and_then(|names| names.first())
+                .filter(|_| arg.get_action().takes_values())
+                .map(|name| format!(" {name}"))
+                .unwrap_or_default();
+            let short = arg
+                .get_short()
+                .map(|c| format!("-{c}, "))
+                .unwrap_or_default();
+            page.control("TP", []);
+            page.text([bold(format!("{short}--{long}{value}"))]);
+            page.text([roman(
+                arg.get_long_help()
+                    .or_else(|| arg.get_help())
+                    .map(|h| h.to_string())
+                    .unwrap_or_default(),
+            )]);
+        }
+    }
+    let _ = page.to_writer(&mut out);
+    let mut tail = Roff::new();
+    tail.control("SH", ["EXIT STATUS"]);
+    tail.text([roman(
+        "0 ok; 1 nothing to pick; 2 usage error or workflow halt; 10 invalid input or task file \
+         (E001–E013); 20 drift or regression (E020–E027); 30 blocked (E030–E032); 40 files \
+         (E040–E042); 50 context state (E050–E052); 60 git (E060, E061); 130 interrupted. \
+         Every error has a code, a message and a recovery (docs/error-codes.md, \
+         docs/troubleshooting.md).",
+    )]);
+    tail.control("SH", ["ENVIRONMENT"]);
+    for (name, what) in [
+        (
+            "TASKS_NOW",
+            "pin the clock (RFC 3339), for reproducible output",
+        ),
+        (
+            "TASKS_AGENT",
+            "the agent role of the process (implementer, reviewer, validator): its telemetry",
+        ),
+        (
+            "TASKS_TASK",
+            "the task of the process (--record-telemetry's default)",
+        ),
+        (
+            "TASKS_SESSION_ID",
+            "the session of the tool's own telemetry records",
+        ),
+        (
+            "TASKS_TELEMETRY",
+            "off: the tool records no telemetry of its own",
+        ),
+        ("NO_COLOR", "no colour in text output"),
+    ] {
+        tail.control("TP", []);
+        tail.text([bold(name)]);
+        tail.text([roman(what)]);
+    }
+    tail.control("SH", ["FILES"]);
+    tail.text([roman(
+        "tasks/**/*.task.yaml and docs/completed-tasks/ (the tasks); tasks/.cache/ (the private \
+         cache); .agent-output/TASK-ID/ (a task's context, evidence, telemetry, metrics); \
+         docs/compliance/ (exception ledger, quarantine).",
+    )]);
+    tail.control("SH", ["SEE ALSO"]);
+    tail.text([roman(
+        "tasks --help; tasks help COMMAND; docs/commands.md, docs/agents.md, \
+         docs/troubleshooting.md, docs/migrating-from-tasks-py.md in the source repository.",
+    )]);
+    let _ = tail.to_writer(&mut out);
+    // Non-ASCII characters (→, ·, ≤, —) as groff escapes: the page reads the same whatever
+    // encoding the formatter assumes.
+    String::from_utf8_lossy(&out)
+        .chars()
+        .map(|c| {
+            if c.is_ascii() {
+                c.to_string()
+            } else {
+                format!("\\[u{:04X}]", c as u32)
+            }
+        })
+        .collect()
+}

@@ -276,3 +276,61 @@ fn broken_pipe_is_quiet() {
     child.wait().unwrap();
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+#[test]
+fn the_manual_page_is_generated_from_the_commands() {
+    let repo = TestRepo::new();
+    let run = repo.run(&["--man"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = &run.stdout;
+    assert!(page.contains(".TH TASKS 1"), "{page}");
+    for section in [
+        "NAME",
+        "SYNOPSIS",
+        "DESCRIPTION",
+        "COMMANDS",
+        "OPTIONS",
+        "\"GLOBAL OPTIONS\"",
+        "\"EXIT STATUS\"",
+        "ENVIRONMENT",
+    ] {
+        assert!(page.contains(&format!(".SH {section}\n")), "{section}");
+    }
+    assert!(
+        page.contains("\\fB\\-\\-enforce\\-drafts\\fR"),
+        "options are listed"
+    );
+    assert!(page.contains("tasks \\- the task workflow"));
+    // Every command of the overview, with its examples and exit codes.
+    let overview = repo.run(&["--help"]).stdout;
+    let flags: Vec<&str> = overview
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("--"))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|f| !["format", "repo-root", "color", "completions"].contains(f))
+        .collect();
+    assert!(flags.len() >= 48);
+    for flag in flags {
+        let roff = format!("\\fB\\-\\-{}", flag.replace('-', "\\-"));
+        assert!(page.contains(&roff), "--{flag} is not in the manual");
+    }
+    assert!(page.contains("E027"));
+    // With --format json: one document holding the page.
+    let run = repo.run(&["--man", "--format", "json"]);
+    assert_eq!(run.json()["man"].as_str().unwrap(), page.as_str());
+    // Rendered by man(1) where it is installed: no warning from the formatter.
+    if let Ok(out) = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write;
+            child.stdin.take().unwrap().write_all(page.as_bytes())?;
+            child.wait_with_output()
+        })
+    {
+        assert!(out.status.success());
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "groff warnings");
+    }
+}
