@@ -398,12 +398,46 @@ fn code_of(exit: std::process::ExitStatus) -> i32 {
         .unwrap_or_else(|| 128 + exit.signal().unwrap_or(0))
 }
 
-/// Kill every process of the group (a group already gone is fine).
+/// Kill every process of the group (a group already gone is fine), and wait — at most two
+/// seconds — until none of them runs any more: what the run records, and the next attempt, come
+/// after the killed commands, not beside them. A zombie waiting for its parent to reap it does
+/// not count.
 fn kill_group(group: libc::pid_t) {
     // SAFETY: a signal to a process group this run created.
     unsafe {
         libc::killpg(group, libc::SIGKILL);
     }
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while group_runs(group) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Whether a process of the group is still alive (not a zombie).
+fn group_runs(group: libc::pid_t) -> bool {
+    // SAFETY: signal 0 only checks that the group exists.
+    if unsafe { libc::killpg(group, 0) } != 0 {
+        return false;
+    }
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|n| n.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .filter_map(|e| std::fs::read_to_string(e.path().join("stat")).ok())
+        .any(|stat| {
+            // pid (comm) state ppid pgrp …: the fields after the last ')'.
+            let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+            let mut fields = rest.split_whitespace();
+            let state = fields.next();
+            let pgrp = fields.nth(1).and_then(|p| p.parse::<libc::pid_t>().ok());
+            pgrp == Some(group) && state.is_some_and(|s| s != "Z" && s != "X")
+        })
 }
 
 fn reader(
