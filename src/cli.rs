@@ -217,6 +217,15 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
         };
     }
     if let Some(shell) = cli.completions {
+        // bash, zsh and fish complete from the repository (task ids) through the binary; the
+        // other shells get the static script of flags and values.
+        if let Some(text) = crate::complete::script(shell) {
+            return Parsed::Print {
+                text,
+                what: "completions",
+                format,
+            };
+        }
         let mut buf = Vec::new();
         clap_complete::generate(shell, &mut cmd, "tasks", &mut buf);
         return Parsed::Print {

@@ -10,6 +10,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod commands;
+pub mod complete;
 pub mod context;
 pub mod error;
 pub mod evidence;
@@ -35,6 +36,8 @@ use std::ffi::OsString;
 
 /// Parse `argv`, run the command and return the process exit code.
 pub fn main_with(argv: Vec<OsString>) -> u8 {
+    // A shell asking for completions (`COMPLETE=bash tasks -- …`): answered, then exit.
+    complete::answer_if_asked();
     let clock = clock::Clock::from_env();
     match cli::parse(argv) {
         cli::Parsed::Print { text, what, format } => match format {

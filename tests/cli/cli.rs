@@ -207,21 +207,115 @@ fn version() {
 #[test]
 fn completions_need_no_repository() {
     let dir = tempfile::tempdir().unwrap();
-    let run = run_in(dir.path(), &["--completions", "bash"]);
+    // bash, zsh, fish: a script that asks the binary at each TAB.
+    for shell in ["bash", "zsh", "fish"] {
+        let run = run_in(dir.path(), &["--completions", shell]);
+        assert_eq!(run.code, 0, "{shell}");
+        assert!(run.stdout.contains("COMPLETE="), "{shell}: {}", run.stdout);
+    }
+    // Other shells: the static script of flags and values.
+    let run = run_in(dir.path(), &["--completions", "powershell"]);
     assert_eq!(run.code, 0);
-    assert!(run.stdout.contains("--check-halt"));
-    // Completions know the values: roles, QA types, and every status some command takes.
-    for value in [
-        "implementer",
-        "typecheck",
-        "wont_fix",
-        "cannot_repair",
-        "in_progress",
-    ] {
+    for value in ["--check-halt", "implementer", "in_progress"] {
         assert!(run.stdout.contains(value), "{value}");
     }
     let run = run_in(dir.path(), &["--completions", "tcsh"]);
     assert_eq!(run.code, 10, "a bad value, like every bad value");
+}
+
+/// What bash completes for the words of a command line (the last one being completed), with the
+/// script `tasks --completions bash` prints, in `cwd`.
+fn bash_completes(cwd: &std::path::Path, words: &[&str]) -> Vec<String> {
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let script = format!(
+        "source <('{bin}' --completions bash)\n\
+         COMP_WORDS=(tasks {words})\n\
+         COMP_CWORD={cword}\n\
+         COMP_LINE=\"tasks {line}\"\n\
+         COMP_POINT=${{#COMP_LINE}}\n\
+         _clap_complete_tasks tasks '{current}' '{previous}'\n\
+         printf '%s\\n' \"${{COMPREPLY[@]}}\"\n",
+        bin = crate::support::bin().display(),
+        words = quoted.join(" "),
+        cword = words.len(),
+        line = words.join(" "),
+        current = words.last().unwrap(),
+        previous = if words.len() > 1 {
+            words[words.len() - 2]
+        } else {
+            "tasks"
+        },
+    );
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(cwd)
+        .env_remove("COMPLETE")
+        .output()
+        .expect("bash");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn completions_offer_the_flags_values_and_task_ids_of_the_repository() {
+    let repo = TestRepo::new();
+    repo.task(
+        "tasks/backend/TASK-0101-a.task.yaml",
+        "TASK-0101",
+        "todo",
+        "P1",
+        "",
+    )
+    .task(
+        "tasks/mobile/TASK-0102-b.task.yaml",
+        "TASK-0102",
+        "todo",
+        "P1",
+        "",
+    )
+    .task(
+        "docs/completed-tasks/TASK-0050-c.task.yaml",
+        "TASK-0050",
+        "completed",
+        "P1",
+        "",
+    );
+    std::fs::create_dir_all(repo.root().join(".agent-output/TASK-0102")).unwrap();
+    let sub = repo.root().join("tasks/backend");
+    let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
+        (vec!["--cla"], vec!["--claim"]),
+        // Active tasks for --claim; every task for --explain; with a context for --get-context.
+        (vec!["--claim", ""], vec!["TASK-0101", "TASK-0102"]),
+        (
+            vec!["--explain", "TASK-0"],
+            vec!["TASK-0050", "TASK-0101", "TASK-0102"],
+        ),
+        (vec!["--get-context", ""], vec!["TASK-0102"]),
+        (
+            vec!["--update-agent", "TASK-0102", "--agent", ""],
+            vec!["implementer", "reviewer", "validator"],
+        ),
+    ];
+    for (words, expected) in cases {
+        // From a subdirectory too: the repository is found as every command finds it.
+        for cwd in [repo.root(), sub.as_path()] {
+            let got = bash_completes(cwd, &words);
+            assert_eq!(got, expected, "{words:?} in {}", cwd.display());
+        }
+    }
+    let statuses = bash_completes(repo.root(), &["--list", "--status", ""]);
+    assert!(
+        statuses.contains(&"in_progress".to_string()),
+        "{statuses:?}"
+    );
 }
 
 #[test]

@@ -1,0 +1,169 @@
+//! Shell completion that knows the repository: flags and enum values from the clap definition,
+//! and task ids read from the repository of the current directory at the moment of completion —
+//! the active ones (files under `tasks/`) for the commands that change a task, the ones with a
+//! context (`.agent-output/<ID>/`) for the context commands, every one otherwise. The shell's
+//! script (`tasks --completions bash|zsh|fish`) calls the binary with `COMPLETE=<shell>`; only
+//! directory names are listed (no task file is opened), so a completion stays fast on a
+//! repository of 10,000 tasks.
+
+use crate::repo::{ARCHIVE_DIR, Repo, TASKS_DIR};
+use clap_complete::engine::{ArgValueCandidates, CompletionCandidate};
+use std::path::Path;
+
+/// The variable the shell scripts set to ask for completions.
+pub const VAR: &str = "COMPLETE";
+
+/// Which task ids a command's value takes.
+#[derive(Clone, Copy)]
+enum Ids {
+    /// Files under `tasks/` (not archived): claim, block, complete…
+    Active,
+    /// Tasks with a context directory.
+    WithContext,
+    /// Every task file.
+    All,
+}
+
+/// The command flags whose value is a task id, and which ids they take.
+fn ids_of(flag: &str) -> Option<Ids> {
+    const ACTIVE: [&str; 5] = ["claim", "unclaim", "block", "complete", "archive"];
+    const ALL: [&str; 6] = [
+        "explain",
+        "lint",
+        "init-context",
+        "bootstrap-evidence",
+        "list-validation",
+        "quarantine-task",
+    ];
+    let info = crate::cli::command_info(flag)?;
+    if ACTIVE.contains(&flag) {
+        Some(Ids::Active)
+    } else if ALL.contains(&flag) {
+        Some(Ids::All)
+    } else if matches!(
+        info.shape,
+        crate::output::Shape::Envelope | crate::output::Shape::Verdict { .. }
+    ) || ["get-context", "purge-context", "rebuild-context"].contains(&flag)
+    {
+        Some(Ids::WithContext)
+    } else {
+        None
+    }
+}
+
+/// The clap definition with task-id candidates on the flags that take one.
+pub fn definition() -> clap::Command {
+    let mut cmd = crate::cli::definition();
+    let flags: Vec<(String, Ids)> = cmd
+        .get_arguments()
+        .filter(|a| {
+            a.get_value_names()
+                .is_some_and(|n| n.iter().any(|v| v.as_str().starts_with("TASK")))
+        })
+        .filter_map(|a| {
+            let long = a.get_long()?;
+            Some((a.get_id().to_string(), ids_of(long).unwrap_or(Ids::All)))
+        })
+        .collect();
+    for (id, which) in flags {
+        cmd = cmd.mut_arg(id, |arg| {
+            arg.add(ArgValueCandidates::new(move || candidates(which)))
+        });
+    }
+    cmd
+}
+
+fn candidates(which: Ids) -> Vec<CompletionCandidate> {
+    let Ok(cwd) = std::env::current_dir() else {
+        return Vec::new();
+    };
+    let Ok(repo) = Repo::discover(None, &cwd) else {
+        return Vec::new();
+    };
+    let mut ids = match which {
+        Ids::Active => ids_in(&repo.root.join(TASKS_DIR)),
+        Ids::All => {
+            let mut ids = ids_in(&repo.root.join(TASKS_DIR));
+            ids.extend(ids_in(&repo.root.join(ARCHIVE_DIR)));
+            ids
+        }
+        Ids::WithContext => std::fs::read_dir(repo.root.join(crate::context::store::OUTPUT_DIR))
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok())
+                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                    .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                    .filter(|n| crate::ids::is_valid_id(n))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    ids.sort();
+    ids.dedup();
+    ids.into_iter().map(CompletionCandidate::new).collect()
+}
+
+/// The ids the task file names under `dir` start with (no file is opened; links are not
+/// followed; at most 100,000 names).
+fn ids_in(dir: &Path) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(|e| e.ok()) {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else {
+                continue;
+            };
+            if kind.is_dir() && !name.starts_with('.') {
+                pending.push(entry.path());
+            } else if kind.is_file()
+                && let Some(id) = crate::ids::id_from_file_name(name)
+            {
+                ids.push(id);
+                if ids.len() >= 100_000 {
+                    return ids;
+                }
+            }
+        }
+    }
+    ids
+}
+
+/// Answer a completion request when the shell asked for one (`COMPLETE` set): print the
+/// candidates and exit. Otherwise return.
+pub fn answer_if_asked() {
+    clap_complete::CompleteEnv::with_factory(definition)
+        .var(VAR)
+        .complete();
+}
+
+/// The registration script of a shell: sourced once, it asks this binary for completions.
+pub fn script(shell: clap_complete::Shell) -> Option<String> {
+    use clap_complete::env::EnvCompleter;
+    let bin = "tasks";
+    let completer = std::env::current_exe()
+        .ok()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| bin.to_string());
+    let mut buf = Vec::new();
+    let written = match shell {
+        clap_complete::Shell::Bash => {
+            clap_complete::env::Bash.write_registration(VAR, bin, bin, &completer, &mut buf)
+        }
+        clap_complete::Shell::Zsh => {
+            clap_complete::env::Zsh.write_registration(VAR, bin, bin, &completer, &mut buf)
+        }
+        clap_complete::Shell::Fish => {
+            clap_complete::env::Fish.write_registration(VAR, bin, bin, &completer, &mut buf)
+        }
+        _ => return None,
+    };
+    written.ok()?;
+    String::from_utf8(buf).ok()
+}
