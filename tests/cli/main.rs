@@ -5,6 +5,7 @@ mod cache;
 mod cli;
 mod context;
 mod crash;
+mod docs_guides;
 mod evidence;
 mod explain;
 mod forms;
