@@ -87,16 +87,9 @@ fn candidates(which: Ids) -> Vec<CompletionCandidate> {
             ids.extend(ids_in(&repo.root.join(ARCHIVE_DIR)));
             ids
         }
-        Ids::WithContext => std::fs::read_dir(repo.root.join(crate::context::store::OUTPUT_DIR))
-            .map(|entries| {
-                entries
-                    .filter_map(|e| e.ok())
-                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-                    .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                    .filter(|n| crate::ids::is_valid_id(n))
-                    .collect()
-            })
-            .unwrap_or_default(),
+        Ids::WithContext => {
+            crate::ids::dirs_named_by_ids(&repo.root.join(crate::context::store::OUTPUT_DIR))
+        }
     };
     ids.sort();
     ids.dedup();

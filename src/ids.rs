@@ -61,3 +61,19 @@ pub fn id_from_file_name(name: &str) -> Option<String> {
 #[cfg(test)]
 #[path = "tests/ids.rs"]
 mod tests;
+
+/// The names of the directories directly under `dir` that are task ids (`.agent-output/<ID>/`,
+/// `.agent-output/.completed/<ID>/`), unsorted; a link is not a directory here, and a directory
+/// that cannot be read has none.
+pub fn dirs_named_by_ids(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+                .filter_map(|e| e.file_name().to_str().map(str::to_string))
+                .filter(|name| is_valid_id(name))
+                .collect()
+        })
+        .unwrap_or_default()
+}

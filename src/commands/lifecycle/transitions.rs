@@ -117,9 +117,7 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str, reason: Option<&str>) -> Result
             }
             warn_open_blockers(ctx, task);
             let text = file.with_status("in_progress")?;
-            let mut txn = locked.begin();
-            txn.put(&file.rel, text.as_bytes())?;
-            txn.commit()?;
+            rewrite(&locked, &file.rel, &text)?;
             report.action = "claimed";
             report.status = "in_progress".to_string();
         }
@@ -131,9 +129,7 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str, reason: Option<&str>) -> Result
                 )));
             }
             let text = file.with_status("todo")?;
-            let mut txn = locked.begin();
-            txn.put(&file.rel, text.as_bytes())?;
-            txn.commit()?;
+            rewrite(&locked, &file.rel, &text)?;
             report.action = "unclaimed";
             report.status = "todo".to_string();
         }
@@ -146,9 +142,7 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str, reason: Option<&str>) -> Result
                 )));
             }
             let text = file.with_status_and("blocked", Some(("blocked_reason", reason)))?;
-            let mut txn = locked.begin();
-            txn.put(&file.rel, text.as_bytes())?;
-            txn.commit()?;
+            rewrite(&locked, &file.rel, &text)?;
             report.action = "blocked";
             report.status = "blocked".to_string();
             report.blocked_reason = Some(reason.to_string());
@@ -172,9 +166,7 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str, reason: Option<&str>) -> Result
             }
             let text = file.with_status("completed")?;
             let target = if archived {
-                let mut txn = locked.begin();
-                txn.put(&file.rel, text.as_bytes())?;
-                txn.commit()?;
+                rewrite(&locked, &file.rel, &text)?;
                 file.rel.clone()
             } else {
                 let (target, resumed) = move_to_archive(ctx, &locked, &file, text.as_bytes())?;
@@ -206,6 +198,14 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str, reason: Option<&str>) -> Result
         }
     }
     Ok(report)
+}
+
+/// Replace the task file `rel` with `text` (one file: atomic, under the task's lock).
+fn rewrite(locked: &Locked, rel: &str, text: &str) -> Result<()> {
+    let mut txn = locked.begin();
+    txn.put(rel, text.as_bytes())?;
+    txn.commit()?;
+    Ok(())
 }
 
 /// The task file a command-line argument names (a path or an id), read from disk. Never a

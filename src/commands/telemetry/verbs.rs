@@ -682,18 +682,7 @@ fn tasks_with_metrics(ctx: &Ctx) -> Vec<String> {
         ));
         return Vec::new();
     }
-    let dirs = |dir: &Path| -> Vec<String> {
-        std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .filter_map(|e| e.ok())
-                    .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-                    .filter_map(|e| e.file_name().to_str().map(str::to_string))
-                    .filter(|name| crate::ids::is_valid_id(name))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
+    let dirs = crate::ids::dirs_named_by_ids;
     let mut ids: std::collections::BTreeSet<String> = dirs(&output)
         .into_iter()
         .filter(|id| {
