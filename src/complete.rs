@@ -116,6 +116,7 @@ fn ids_in(dir: &Path) -> Vec<String> {
             if kind.is_dir() && !name.starts_with('.') {
                 pending.push(entry.path());
             } else if kind.is_file()
+                && name.ends_with(crate::tasks::file::TASK_FILE_SUFFIX)
                 && let Some(id) = crate::ids::id_from_file_name(name)
             {
                 ids.push(id);
@@ -140,9 +141,15 @@ pub fn answer_if_asked() {
 pub fn script(shell: clap_complete::Shell) -> Option<String> {
     use clap_complete::env::EnvCompleter;
     let bin = "tasks";
+    // The binary's own path, when the script can hold it as it is; else the name, found on
+    // PATH (a path with a space, a quote or a `$` would break the script, or run code).
     let completer = std::env::current_exe()
         .ok()
         .map(|p| p.display().to_string())
+        .filter(|p| {
+            p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"/._-+".contains(&b))
+        })
         .unwrap_or_else(|| bin.to_string());
     let mut buf = Vec::new();
     let written = match shell {

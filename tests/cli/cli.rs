@@ -289,6 +289,8 @@ fn completions_offer_the_flags_values_and_task_ids_of_the_repository() {
         "",
     );
     std::fs::create_dir_all(repo.root().join(".agent-output/TASK-0102")).unwrap();
+    // Not a task file, though named like one: never offered.
+    repo.write("tasks/backend/TASK-0103-notes.md", "notes\n");
     let sub = repo.root().join("tasks/backend");
     let cases: Vec<(Vec<&str>, Vec<&str>)> = vec![
         (vec!["--cla"], vec!["--claim"]),

@@ -1000,3 +1000,60 @@ fn new_task_refuses_bad_input_and_writes_nothing() {
     std::fs::remove_dir_all(repo.root().join("docs/templates")).unwrap();
     assert_eq!(repo.snapshot(), snapshot);
 }
+
+#[test]
+fn new_task_runs_at_once_get_different_ids_and_a_failure_leaves_nothing() {
+    let repo = repo();
+    let children: Vec<_> = (0..6)
+        .map(|i| {
+            crate::support::command()
+                .args([
+                    "--new-task",
+                    "--area",
+                    "web",
+                    "--title",
+                    &format!("conc {i}"),
+                    "--format",
+                    "json",
+                ])
+                .current_dir(repo.root())
+                .stdout(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut ids: Vec<String> = children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            assert!(out.status.success());
+            let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+            doc["task_id"].as_str().unwrap().to_string()
+        })
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 6, "{ids:?}");
+    // The stub cannot be written (its directory is a link): no task file is left either.
+    let repo = self::repo();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(repo.root().join("docs/evidence")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.root().join("docs/evidence/tasks")).unwrap();
+    let snapshot = repo.snapshot();
+    let (code, _, _) = repo.json(&["--new-task", "--area", "web", "--title", "x"]);
+    assert_eq!(code, 10);
+    assert_eq!(repo.snapshot(), snapshot);
+    assert!(!repo.root().join("tasks/web").exists());
+    // The placeholder id is replaced where it is a whole id only.
+    std::fs::remove_file(repo.root().join("docs/evidence/tasks")).unwrap();
+    repo.write(
+        "docs/templates/TASK-0000-template.task.yaml",
+        "id: TASK-0000\ntitle: T\nstatus: draft\npriority: P2\narea: a\ndepends_on: [TASK-00001]\n",
+    );
+    let (code, doc, _) = repo.json(&["--new-task", "--area", "web", "--title", "y"]);
+    assert_eq!(code, 0, "{doc}");
+    assert!(
+        repo.read(doc["rel_path"].as_str().unwrap())
+            .contains("depends_on: [TASK-00001]")
+    );
+}

@@ -432,3 +432,61 @@ fn enforce_drafts_adds_the_draft_discipline() {
     let (_, doc, _) = repo.json(&["--lint", "--enforce-drafts"]);
     assert_eq!(doc["files_with_errors"], 1, "{doc}");
 }
+
+#[test]
+fn lint_finds_duplicate_ids_and_untyped_or_unwritten_clarifications() {
+    let repo = TestRepo::new();
+    repo.write(
+        "standards/backend-tier.md",
+        "# Backend tier\n\n## Error handling & retries\n\nRetry with backoff.\n",
+    );
+    repo.write(
+        "tasks/a/TASK-0901-one.task.yaml",
+        clean_task("TASK-0901", "todo", ""),
+    )
+    .write(
+        "tasks/b/TASK-0901-two.task.yaml",
+        clean_task("TASK-0901", "todo", ""),
+    )
+    .write(
+        "docs/evidence/tasks/TASK-0901-clarifications.md",
+        "written\n",
+    );
+    let (code, doc, _) = repo.json(&["--lint"]);
+    assert_eq!(code, 10);
+    let codes: Vec<&str> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["findings"].as_array().unwrap().iter())
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["duplicate_id", "duplicate_id"], "{doc}");
+    // Outstanding that is not a list; a stub nobody filled in.
+    let repo = TestRepo::new();
+    repo.write(
+        "standards/backend-tier.md",
+        "# Backend tier\n\n## Error handling & retries\n\nRetry with backoff.\n",
+    );
+    repo.write(
+        "tasks/TASK-0902.task.yaml",
+        clean_task("TASK-0902", "draft", "  outstanding: \"\"\n"),
+    )
+    .write(
+        "docs/evidence/tasks/TASK-0902-clarifications.md",
+        "REPLACE: what this task changes\n",
+    );
+    let (_, doc, _) = repo.json(&["--lint", "TASK-0902", "--enforce-drafts"]);
+    let codes: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["severity"] == "error")
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        codes,
+        ["outstanding_not_a_list", "draft_without_clarifications"],
+        "{doc}"
+    );
+}

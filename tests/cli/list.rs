@@ -464,3 +464,16 @@ fn list_filters_by_status_area_and_priority_and_prints_chosen_fields() {
     let (code, _, _) = repo.json(&["--pick", "--fields", "id"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn an_empty_filter_is_refused_not_taken_for_any() {
+    let repo = workflow_repo();
+    for args in [
+        vec!["--list", "--area", ""],
+        vec!["--list", "--priority", ",,"],
+        vec!["--list", "--status", " "],
+    ] {
+        let (code, doc, _) = repo.json(&args);
+        assert_eq!(code, 10, "{args:?}: {doc}");
+    }
+}

@@ -277,6 +277,7 @@ fn one(ctx: &Ctx, arg: &str, enforce_drafts: bool) -> Result<LintReport> {
                 if enforce_drafts {
                     result.findings.extend(draft_discipline(ctx, &text, &env));
                 }
+                result.findings.extend(duplicate_id(ctx, &path));
                 (result.schema_version, result.rules, result.findings)
             }
             Err(failure) => (
@@ -326,6 +327,29 @@ fn one(ctx: &Ctx, arg: &str, enforce_drafts: bool) -> Result<LintReport> {
     Ok(report)
 }
 
+/// An error when another task file has the same id (only one of them is used).
+fn duplicate_id(ctx: &Ctx, path: &Path) -> Option<Finding> {
+    let rel = ctx.repo.relative(&std::fs::canonicalize(path).ok()?)?;
+    let duplicate = (ctx.catalog().duplicates.iter()).find(|d| d.paths.contains(&rel))?;
+    let others: Vec<&str> = (duplicate.paths.iter())
+        .filter(|p| **p != rel)
+        .map(String::as_str)
+        .collect();
+    Some(Finding {
+        severity: Severity::Error,
+        code: "duplicate_id",
+        field: "id".into(),
+        message: format!(
+            "{} is also the id of {}",
+            duplicate.id,
+            crate::output::field(&others.join(", "))
+        ),
+        suggestion: Some(
+            "Give one of the files a new id (tasks --new-task picks a free one)".into(),
+        ),
+    })
+}
+
 /// `--enforce-drafts`: a draft needs open questions (`clarifications.outstanding`) or a
 /// non-empty evidence file (`clarifications.evidence_path`); a todo task may not have open
 /// questions; a task that depends on a draft must also be blocked by it.
@@ -346,12 +370,33 @@ fn draft_discipline(ctx: &Ctx, text: &str, env: &RepoFiles) -> Vec<Finding> {
         .and_then(Yaml::scalar_text)
         .unwrap_or_default();
     let clarifications = doc.get("clarifications");
-    let outstanding = list(clarifications.and_then(|c| c.get("outstanding")));
+    let mut findings = Vec::new();
+    // Open questions: a list whose items are non-blank text or mappings (a question with its
+    // details); anything else is not a list of questions.
+    let outstanding: Vec<String> = match clarifications.and_then(|c| c.get("outstanding")) {
+        None | Some(Yaml::Null) => Vec::new(),
+        Some(Yaml::Seq(items)) => items
+            .iter()
+            .filter_map(|item| match item {
+                Yaml::Map(_) => Some("(a question)".to_string()),
+                other => other.scalar_text().filter(|t| !t.trim().is_empty()),
+            })
+            .collect(),
+        Some(_) => {
+            findings.push(Finding {
+                severity: Severity::Error,
+                code: "outstanding_not_a_list",
+                field: "clarifications.outstanding".into(),
+                message: "clarifications.outstanding is not a list of questions".into(),
+                suggestion: Some("Write one question per list item: `- Which carrier?`".into()),
+            });
+            Vec::new()
+        }
+    };
     let evidence = clarifications
         .and_then(|c| c.get("evidence_path"))
         .and_then(Yaml::scalar_text)
         .filter(|p| !p.trim().is_empty());
-    let mut findings = Vec::new();
     let error = |code, field: &str, message: String, suggestion: &str| Finding {
         severity: Severity::Error,
         code,
@@ -363,7 +408,9 @@ fn draft_discipline(ctx: &Ctx, text: &str, env: &RepoFiles) -> Vec<Finding> {
         let evidence_written = evidence
             .as_deref()
             .and_then(|p| env.read(p))
-            .is_some_and(|t| !t.trim().is_empty());
+            // Written: not empty, and not the stub as --bootstrap-evidence made it (its
+            // REPLACE markers still there).
+            .is_some_and(|t| !t.trim().is_empty() && !t.contains("REPLACE:"));
         if outstanding.is_empty() && !evidence_written {
             findings.push(error(
                 "draft_without_clarifications",

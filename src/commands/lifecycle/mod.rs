@@ -256,7 +256,7 @@ nothing is written.",
             "everything chosen",
         ),
     ],
-    exits: "0 created · 2 no --area or --title · 10 a bad value, an id taken, a template that cannot be filled (E002), a broken template (E011) · 40 the file exists (E042)",
+    exits: "0 created · 2 no --area or --title · 10 a bad value, an id taken, a template that cannot be filled (E002), a broken template (E011) · 40 the file exists (E042), a write that failed (E041)",
 };
 
 pub static UNCLAIM: CommandInfo = CommandInfo {

@@ -101,7 +101,7 @@ pub fn is_name(text: &str) -> bool {
 
 /// The next free id: one more than the highest `TASK-<number>` of the active and archived tasks
 /// (and of broken files named for an id), with at least four digits.
-fn next_id(ctx: &Ctx) -> String {
+fn next_id(ctx: &Ctx) -> Result<String> {
     let catalog = ctx.catalog();
     let number = |id: &str| id.strip_prefix("TASK-").and_then(|n| n.parse::<u64>().ok());
     let highest = (catalog.tasks.iter().map(|t| t.id.as_str()))
@@ -109,13 +109,28 @@ fn next_id(ctx: &Ctx) -> String {
         .filter_map(number)
         .max()
         .unwrap_or(0);
-    format!("TASK-{:04}", highest + 1)
+    let next = highest.checked_add(1).ok_or_else(|| {
+        Error::new(
+            ErrorCode::E002,
+            format!("There is no id after TASK-{highest}"),
+        )
+        .with_recovery("Give the new task an id with --id")
+    })?;
+    Ok(format!("TASK-{next:04}"))
 }
 
 pub fn run(ctx: &Ctx, input: &NewTask) -> Result<NewTaskReport> {
+    // One new task at a time: the id is chosen and the file created under one lock, and the
+    // task files are read after it is taken (two runs never choose the same id).
+    let lock_dir = ctx
+        .repo
+        .state_dir(&format!("{}/locks", crate::repo::CACHE_DIR))?;
+    let lock_path = lock_dir.join("new-task.lock");
+    let _lock = crate::store::lock_exclusive(&lock_path)
+        .map_err(|e| crate::store::StateError::io(&lock_path, "lock", e))?;
     let id = match &input.id {
         Some(id) => id.clone(),
-        None => next_id(ctx),
+        None => next_id(ctx)?,
     };
     if let Some(found) = ctx.catalog().find(&id) {
         return Err(Error::new(
@@ -168,6 +183,19 @@ pub fn run(ctx: &Ctx, input: &NewTask) -> Result<NewTaskReport> {
         .with_recovery(format!("Check {TEMPLATE}")));
     }
 
+    if text.len() as u64 > crate::tasks::parse::MAX_TASK_FILE_BYTES {
+        return Err(Error::new(
+            ErrorCode::E002,
+            format!(
+                "The new task file would be larger than a task file may be ({} bytes)",
+                crate::tasks::parse::MAX_TASK_FILE_BYTES
+            ),
+        )
+        .with_recovery("Shorten the template or the title"));
+    }
+    // Where the stub goes is checked first (never through a link): a refusal there writes
+    // nothing.
+    ctx.repo.state_dir(clarifications_stub::STUB_DIR)?;
     // Written without ever replacing a file; the directory walked from the root (no link).
     let dir = ctx.repo.state_dir(&dir_rel)?;
     let path = dir.join(&file_name);
@@ -180,7 +208,14 @@ pub fn run(ctx: &Ctx, input: &NewTask) -> Result<NewTaskReport> {
         }
         Err(e) => return Err(crate::store::StateError::io(&path, "write", e).into()),
     }
-    let stub = clarifications_stub::run(ctx, &id)?;
+    let stub = match clarifications_stub::run(ctx, &id) {
+        Ok(stub) => stub,
+        Err(e) => {
+            // The task without its stub is not what was asked for: it goes, the error stays.
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
+    };
     let LintRun::One(lint) = super::lint::run(ctx, Some(&rel), false)? else {
         unreachable!("one file is linted as one")
     };
@@ -217,19 +252,48 @@ fn read_template(ctx: &Ctx) -> Result<Option<String>> {
     let mut text = String::new();
     use std::io::Read;
     (&mut file)
-        .take(crate::tasks::parse::MAX_TASK_FILE_BYTES)
+        .take(crate::tasks::parse::MAX_TASK_FILE_BYTES + 1)
         .read_to_string(&mut text)
         .map_err(|e| {
             Error::new(ErrorCode::E002, format!("{TEMPLATE} cannot be read: {e}"))
                 .with_detail("path", TEMPLATE)
                 .with_recovery(format!("Make {TEMPLATE} UTF-8 text"))
         })?;
+    if text.len() as u64 > crate::tasks::parse::MAX_TASK_FILE_BYTES {
+        return Err(Error::new(
+            ErrorCode::E002,
+            format!(
+                "{TEMPLATE} is larger than a task file may be ({} bytes)",
+                crate::tasks::parse::MAX_TASK_FILE_BYTES
+            ),
+        )
+        .with_detail("path", TEMPLATE)
+        .with_recovery(format!("Shorten {TEMPLATE}")));
+    }
     Ok(Some(text))
+}
+
+/// `TASK-0000` replaced by `id` wherever it is a whole id (not the start of `TASK-00001`).
+fn replace_placeholder(template: &str, id: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(at) = rest.find(PLACEHOLDER) {
+        let after = &rest[at + PLACEHOLDER.len()..];
+        out.push_str(&rest[..at]);
+        if after.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+            out.push_str(PLACEHOLDER);
+        } else {
+            out.push_str(id);
+        }
+        rest = after;
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The template with the placeholder id replaced everywhere and the top-level fields set.
 fn fill(template: &str, id: &str, input: &NewTask) -> std::result::Result<String, String> {
-    let mut text = template.replace(PLACEHOLDER, id);
+    let mut text = replace_placeholder(template, id);
     text = edit::set_status(&text, "draft").map_err(|e| e.0)?;
     for (key, value) in [
         ("priority", input.priority.as_str()),

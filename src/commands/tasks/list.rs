@@ -65,6 +65,21 @@ impl Query {
         priorities: &[String],
         fields: Option<String>,
     ) -> Result<Query> {
+        // A filter given empty (an unset shell variable) is refused, never taken for "any".
+        for (option, given) in [
+            ("--status", statuses),
+            ("--area", areas),
+            ("--priority", priorities),
+        ] {
+            if !given.is_empty() && values(given).is_empty() {
+                return Err(crate::commands::bad_value(
+                    option,
+                    &given.join(","),
+                    "needs a value (an empty filter would list everything)",
+                    Some("--list"),
+                ));
+            }
+        }
         let statuses = values(statuses);
         for status in &statuses {
             crate::ledger::check_choice("--status", status, &crate::tasks::model::STATUSES)?;
