@@ -1057,3 +1057,23 @@ fn new_task_runs_at_once_get_different_ids_and_a_failure_leaves_nothing() {
             .contains("depends_on: [TASK-00001]")
     );
 }
+
+#[test]
+fn explain_shows_the_reason_of_a_blocked_task_only() {
+    let repo = repo();
+    assert_eq!(
+        repo.run(&["--block", "TASK-0104", "--reason", "keys"]).code,
+        0
+    );
+    assert!(
+        repo.run(&["--explain", "TASK-0104"])
+            .stdout
+            .contains("Blocked because: keys")
+    );
+    assert_eq!(repo.run(&["--claim", "TASK-0104"]).code, 0);
+    let run = repo.run(&["--explain", "TASK-0104"]);
+    assert!(!run.stdout.contains("Blocked because"), "{}", run.stdout);
+    // The JSON keeps the field as the file has it.
+    let (_, doc, _) = repo.json(&["--explain", "TASK-0104"]);
+    assert_eq!(doc["task"]["blocked_reason"], "keys");
+}

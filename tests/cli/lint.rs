@@ -490,3 +490,23 @@ fn lint_finds_duplicate_ids_and_untyped_or_unwritten_clarifications() {
         "{doc}"
     );
 }
+
+#[test]
+fn a_symbolic_link_is_not_linted_in_place_of_its_target() {
+    let repo = TestRepo::new();
+    repo.write(
+        "tasks/TASK-0910.task.yaml",
+        clean_task("TASK-0910", "todo", ""),
+    );
+    std::os::unix::fs::symlink(
+        "TASK-0910.task.yaml",
+        repo.root().join("tasks/TASK-0911-alias.task.yaml"),
+    )
+    .unwrap();
+    let (code, doc, _) = repo.json(&["--lint", "tasks/TASK-0911-alias.task.yaml"]);
+    assert_eq!(
+        (code, doc["error"]["code"].as_str()),
+        (10, Some("E002")),
+        "{doc}"
+    );
+}

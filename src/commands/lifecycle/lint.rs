@@ -246,6 +246,19 @@ fn one(ctx: &Ctx, arg: &str, enforce_drafts: bool) -> Result<LintReport> {
         path = ctx.repo.root.join(found.path());
     }
     let shown = path.display().to_string();
+    // A link is not linted in place of the file it points to (a task file is a plain file; CI
+    // mode skips links too).
+    if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::new(
+            ErrorCode::E002,
+            format!(
+                "{} is a symbolic link; lint the task file itself",
+                crate::output::field(arg)
+            ),
+        )
+        .with_detail("path", &shown)
+        .with_recovery("Pass the path of the task file the link points to"));
+    }
     let meta = std::fs::metadata(&path)
         .ok()
         .filter(|m| m.is_file())

@@ -147,7 +147,13 @@ impl Report for ExplainReport {
         let t = &self.task;
         s.push_str(&format!("{}: {}\n", field(&t.id), field(&t.title)));
         s.push_str(&format!("  Status: {}\n", field(&t.status)));
-        if let Some(reason) = t.blocked_reason.as_deref().filter(|r| !r.trim().is_empty()) {
+        // The reason of a task that is blocked (a reason left from an earlier block is in the
+        // JSON, not shown as if it held).
+        if let Some(reason) = t
+            .blocked_reason
+            .as_deref()
+            .filter(|r| !r.trim().is_empty() && t.status == "blocked")
+        {
             s.push_str(&format!("  Blocked because: {}\n", field(reason.trim())));
         }
         if t.effective_priority == t.priority {
