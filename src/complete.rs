@@ -97,7 +97,8 @@ fn candidates(which: Ids) -> Vec<CompletionCandidate> {
 }
 
 /// The ids the task file names under `dir` start with (no file is opened; links are not
-/// followed; at most 100,000 names).
+/// followed; at most 100,000 names). Not `tasks::discover`: that one stats every file for the
+/// cache, which doubles the time of a completion (30 ms instead of 16 on 10,000 tasks).
 fn ids_in(dir: &Path) -> Vec<String> {
     let mut ids = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
@@ -132,6 +133,10 @@ fn ids_in(dir: &Path) -> Vec<String> {
 /// Answer a completion request when the shell asked for one (`COMPLETE` set): print the
 /// candidates and exit. Otherwise return.
 pub fn answer_if_asked() {
+    // Nothing but this check on an ordinary run.
+    if std::env::var_os(VAR).is_none_or(|v| v.is_empty()) {
+        return;
+    }
     clap_complete::CompleteEnv::with_factory(definition)
         .var(VAR)
         .complete();

@@ -266,6 +266,10 @@ impl Printer {
     }
 
     pub fn error(&self, error: &Error) -> u8 {
+        // A usage error found while the command ran is still a usage error: on stderr too.
+        if error.exit == 2 {
+            return self.usage_error(error);
+        }
         match self.format {
             Format::Json => checked(to_stdout(|out| self.json_error(out, error)), error.exit),
             Format::Text => {
@@ -414,14 +418,20 @@ fn text_error(error: &Error) {
 
 /// An aligned text table; the last column is not padded.
 pub fn table<const N: usize>(out: &mut Text, header: [&str; N], rows: &[[String; N]]) {
+    let rows: Vec<&[String]> = rows.iter().map(|row| row.as_slice()).collect();
+    table_of(out, &header, &rows);
+}
+
+/// [`table`] with a number of columns known only when it runs (`--list --fields`).
+pub fn table_of(out: &mut Text, header: &[&str], rows: &[&[String]]) {
+    let n = header.len();
     // A cell never spans lines or columns (values come from task and state files).
-    let rows: Vec<[String; N]> = rows
+    let rows: Vec<Vec<String>> = rows
         .iter()
-        .map(|row| row.clone().map(|cell| field(&cell).into_owned()))
+        .map(|row| row.iter().map(|cell| field(cell).into_owned()).collect())
         .collect();
-    let rows = rows.as_slice();
-    let mut widths = header.map(width);
-    for row in rows {
+    let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(width(cell));
         }
@@ -429,7 +439,7 @@ pub fn table<const N: usize>(out: &mut Text, header: [&str; N], rows: &[[String;
     let mut line = |cells: Vec<&str>, heading: bool| {
         let mut text = String::new();
         for (i, cell) in cells.iter().enumerate() {
-            if i + 1 == N {
+            if i + 1 == n {
                 text.push_str(cell);
             } else {
                 // Padded by display width: wide characters take two columns.
@@ -446,7 +456,7 @@ pub fn table<const N: usize>(out: &mut Text, header: [&str; N], rows: &[[String;
         out.stdout.push('\n');
     };
     line(header.to_vec(), true);
-    for row in rows {
+    for row in &rows {
         line(row.iter().map(String::as_str).collect(), false);
     }
 }

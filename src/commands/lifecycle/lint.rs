@@ -236,7 +236,8 @@ impl LintAllReport {
     }
 }
 
-fn one(ctx: &Ctx, arg: &str, enforce_drafts: bool) -> Result<LintReport> {
+/// One task file's report (a path relative to the current directory, or an id).
+pub fn one(ctx: &Ctx, arg: &str, enforce_drafts: bool) -> Result<LintReport> {
     let mut path = ctx.cwd.join(arg);
     // A task id names its file, like --claim's argument (a broken file too: lint explains it).
     if !path.exists()

@@ -4,7 +4,7 @@
 //! clarifications stub; and what the linter says is left to fill.
 
 use super::clarifications_stub;
-use super::lint::{Counts, LintRun};
+use super::lint::Counts;
 use crate::app::Ctx;
 use crate::error::{Error, ErrorCode, Result};
 use crate::output::{Report, Text, field};
@@ -216,9 +216,7 @@ pub fn run(ctx: &Ctx, input: &NewTask) -> Result<NewTaskReport> {
             return Err(e);
         }
     };
-    let LintRun::One(lint) = super::lint::run(ctx, Some(&rel), false)? else {
-        unreachable!("one file is linted as one")
-    };
+    let lint = super::lint::one(ctx, &rel, false)?;
     Ok(NewTaskReport {
         task_id: id,
         path: path.display().to_string(),

@@ -213,38 +213,12 @@ impl ListReport<'_> {
         };
         if out.terminal {
             let header: Vec<String> = fields.iter().map(|f| f.to_uppercase()).collect();
-            let rows: Vec<Vec<String>> = self
-                .tasks
-                .iter()
-                .map(|t| {
-                    fields
-                        .iter()
-                        .map(|f| field(&value(t, f)).into_owned())
-                        .collect()
-                })
+            let header: Vec<&str> = header.iter().map(String::as_str).collect();
+            let rows: Vec<Vec<String>> = (self.tasks.iter())
+                .map(|t| fields.iter().map(|f| value(t, f)).collect())
                 .collect();
-            let mut widths: Vec<usize> = header.iter().map(|h| width(h)).collect();
-            for row in &rows {
-                for (w, cell) in widths.iter_mut().zip(row) {
-                    *w = (*w).max(width(cell));
-                }
-            }
-            let line = |cells: &[String]| {
-                let mut text = String::new();
-                for (i, cell) in cells.iter().enumerate() {
-                    text.push_str(cell);
-                    if i + 1 < cells.len() {
-                        text.push_str(&" ".repeat(widths[i] - width(cell) + 2));
-                    }
-                }
-                text
-            };
-            out.stdout.push_str(&Paint::Bold.paint(&line(&header)));
-            out.stdout.push('\n');
-            for row in &rows {
-                out.stdout.push_str(&line(row));
-                out.stdout.push('\n');
-            }
+            let rows: Vec<&[String]> = rows.iter().map(Vec::as_slice).collect();
+            crate::output::table_of(out, &header, &rows);
             return;
         }
         for t in &self.tasks {

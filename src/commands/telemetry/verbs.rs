@@ -416,7 +416,6 @@ pub struct CollectReport {
 /// A document named on the command line (relative to the current directory): E040 when it
 /// does not exist, E052 naming it when it is not a JSON object.
 fn read_document(ctx: &Ctx, given: &str, option: &str) -> Result<serde_json::Map<String, Value>> {
-    use std::io::Read;
     let path = ctx.cwd.join(given);
     let corrupt = |why: String| {
         Error::new(
@@ -427,37 +426,23 @@ fn read_document(ctx: &Ctx, given: &str, option: &str) -> Result<serde_json::Map
         .with_detail("field", option)
         .with_recovery(format!("Pass {option} a metrics JSON document"))
     };
-    // Non-blocking: a FIFO in its place is refused below, never waited on.
-    let file = {
-        use std::os::unix::fs::OpenOptionsExt;
-        std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK)
-            .open(&path)
-    }
-    .map_err(|e| {
-        let code = if e.kind() == std::io::ErrorKind::NotFound {
-            ErrorCode::E040
-        } else {
-            ErrorCode::E041
-        };
-        Error::new(
-            code,
-            format!("Cannot read {} ({option}): {e}", path.display()),
-        )
-        .with_detail("path", path.display().to_string())
-        .with_recovery(format!("Check the path given to {option}"))
+    let bytes = read_bounded(&path, 0).map_err(|e| match e {
+        Bounded::Io(e) => {
+            let code = if e.kind() == std::io::ErrorKind::NotFound {
+                ErrorCode::E040
+            } else {
+                ErrorCode::E041
+            };
+            Error::new(
+                code,
+                format!("Cannot read {} ({option}): {e}", path.display()),
+            )
+            .with_detail("path", path.display().to_string())
+            .with_recovery(format!("Check the path given to {option}"))
+        }
+        Bounded::NotAFile => corrupt("it is not a file".into()),
+        Bounded::TooLarge => corrupt(format!("it is larger than {MAX_DOCUMENT} bytes")),
     })?;
-    if !file.metadata().is_ok_and(|m| m.is_file()) {
-        return Err(corrupt("it is not a file".into()));
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_DOCUMENT + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| corrupt(e.to_string()))?;
-    if bytes.len() as u64 > MAX_DOCUMENT {
-        return Err(corrupt(format!("it is larger than {MAX_DOCUMENT} bytes")));
-    }
     match serde_json::from_slice::<Value>(&bytes) {
         // The saved output of a command in JSON mode: its document is under `data`.
         Ok(Value::Object(mut map))
@@ -903,21 +888,9 @@ fn check_output(target: &Path) -> Result<()> {
 
 /// Whether an existing file is a dashboard this tool wrote: the JSON rollup, or the page.
 fn is_dashboard(path: &Path) -> bool {
-    use std::io::Read;
-    let mut head = Vec::new();
-    let opened = {
-        use std::os::unix::fs::OpenOptionsExt;
-        std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(libc::O_NONBLOCK | libc::O_NOFOLLOW)
-            .open(path)
-    };
-    let Ok(file) = opened else {
+    let Ok(head) = read_bounded(path, libc::O_NOFOLLOW) else {
         return false;
     };
-    if file.take(MAX_DOCUMENT + 1).read_to_end(&mut head).is_err() {
-        return false;
-    }
     if let Ok(Value::Object(doc)) = serde_json::from_slice::<Value>(&head) {
         return doc.contains_key("tasks_analyzed") && doc.contains_key("aggregate_metrics");
     }
@@ -925,6 +898,36 @@ fn is_dashboard(path: &Path) -> bool {
         "<meta name=\"generator\" content=\"{}\"/>",
         metrics::html::GENERATOR
     ))
+}
+
+/// Why a document could not be read whole.
+enum Bounded {
+    Io(std::io::Error),
+    NotAFile,
+    TooLarge,
+}
+
+/// The bytes of a plain file of at most [`MAX_DOCUMENT`] bytes, opened non-blocking (a FIFO in
+/// its place is refused, never waited on); `flags` adds open flags (`O_NOFOLLOW`).
+fn read_bounded(path: &Path, flags: libc::c_int) -> std::result::Result<Vec<u8>, Bounded> {
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK | flags)
+        .open(path)
+        .map_err(Bounded::Io)?;
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Err(Bounded::NotAFile);
+    }
+    let mut bytes = Vec::new();
+    file.take(MAX_DOCUMENT + 1)
+        .read_to_end(&mut bytes)
+        .map_err(Bounded::Io)?;
+    if bytes.len() as u64 > MAX_DOCUMENT {
+        return Err(Bounded::TooLarge);
+    }
+    Ok(bytes)
 }
 
 /// Write the dashboard. Inside the repository its directory is made like a state directory: no
