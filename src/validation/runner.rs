@@ -285,6 +285,16 @@ fn attempt(
         // Its own process group: a timeout or Ctrl-C kills the command and everything it
         // started, grandchildren included.
         .process_group(0);
+    // The tool ignores SIGXFSZ (a file-size limit becomes a write error it reports); an ignored
+    // signal would be inherited by the command, so the command gets the default back.
+    // SAFETY: `signal` is async-signal-safe, as a `pre_exec` hook requires.
+    unsafe {
+        use std::os::unix::process::CommandExt;
+        command.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_DFL);
+            Ok(())
+        });
+    }
     let mut child = match command.spawn() {
         Ok(child) => child,
         Err(e) => return Ok(Attempt::NotStarted(format!("could not start /bin/sh: {e}"))),

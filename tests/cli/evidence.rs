@@ -1223,3 +1223,25 @@ fn a_kept_context_restores_only_its_own_task_and_never_through_a_link() {
     assert!(!listed.contains(&"0123456789abcdef"), "{listed:?}");
     assert!(listed.contains(&kept.as_str()));
 }
+
+#[test]
+fn an_extraction_inside_the_repository_refuses_dot_dot() {
+    // `docs/l/../x` with `l` a link would land beside the link's target: refused before
+    // anything is looked up or created.
+    let repo = repo();
+    std::fs::create_dir_all(repo.root().join("docs")).unwrap();
+    std::os::unix::fs::symlink(repo.root().join(DIR), repo.root().join("docs/l")).unwrap();
+    let snapshot = repo.snapshot();
+    let (code, doc, _) = repo.json(&[
+        "--extract-evidence",
+        ID,
+        "--id",
+        "0123456789abcdef",
+        "--to",
+        "docs/l/../x",
+    ]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    assert!(doc["error"]["message"].as_str().unwrap().contains("'..'"));
+    assert_eq!(repo.snapshot(), snapshot);
+    assert!(!repo.root().join(DIR).join("../x").exists());
+}

@@ -671,3 +671,26 @@ fn attack_fixes_escapes_signals_and_unrecorded_runs() {
         "temporary logs left"
     );
 }
+
+#[test]
+fn a_command_does_not_inherit_the_ignored_file_size_signal() {
+    // The tool ignores SIGXFSZ for itself; the command it runs gets the default back.
+    let repo = repo();
+    let (code, doc, _) = run(
+        &repo,
+        &[
+            "--command",
+            "grep SigIgn /proc/$$/status",
+            "--command-id",
+            "sigs",
+        ],
+    );
+    assert_eq!(code, 0, "{doc}");
+    let line = result(&doc, "sigs")["stdout_tail"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mask = u64::from_str_radix(line.trim().trim_start_matches("SigIgn:").trim(), 16).unwrap();
+    let xfsz = 1u64 << (libc::SIGXFSZ - 1);
+    assert_eq!(mask & xfsz, 0, "{line}");
+}

@@ -446,6 +446,23 @@ pub fn extract(ctx: &Ctx, id: &str, eid: &str, to: &str) -> Result<Restored> {
         .filter(|_| lexical.starts_with(&ctx.repo.root))
         && !rel.is_empty()
     {
+        // The kernel applies `..` after following a link (`docs/l/../x` with `l` a link lands
+        // beside the link's target), so a path checked as text must not hold one.
+        if std::path::Path::new(to)
+            .components()
+            .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            return Err(Error::new(
+                ErrorCode::E002,
+                format!(
+                    "--to {} holds '..'; inside the repository give the directory without it",
+                    field(to)
+                ),
+            )
+            .with_detail("field", "--to")
+            .with_detail("actual", to)
+            .with_recovery(format!("Pass --to {rel}")));
+        }
         ctx.repo.existing_state_dir(&rel)?;
     }
     keep::extract(&ctx.repo, &store, eid, &dest)
