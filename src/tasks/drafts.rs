@@ -22,14 +22,15 @@ struct Warned {
 /// The drafts of `ids` not warned about on `today`; they are recorded as warned today. Drafts no
 /// longer given are forgotten.
 pub fn not_warned_today(repo: &Repo, ids: &[String], today: &str) -> BTreeSet<String> {
-    let fresh: BTreeSet<String> = {
-        let known = read(repo);
-        ids.iter()
-            .filter(|id| known.warned.get(*id).is_none_or(|day| day != today))
-            .cloned()
-            .collect()
-    };
-    if !fresh.is_empty() || !ids.is_empty() {
+    let known = read(repo);
+    let fresh: BTreeSet<String> = ids
+        .iter()
+        .filter(|id| known.warned.get(*id).is_none_or(|day| day != today))
+        .cloned()
+        .collect();
+    // Written (under its lock) only when something changes: a draft warned about, or one gone.
+    let forgotten = known.warned.keys().any(|id| !ids.contains(id));
+    if !fresh.is_empty() || forgotten {
         let _ = write(repo, ids, &fresh, today);
     }
     fresh
