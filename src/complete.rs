@@ -24,30 +24,33 @@ enum Ids {
     All,
 }
 
-/// The command flags whose value is a task id, and which ids they take.
-fn ids_of(flag: &str) -> Option<Ids> {
+/// Which ids a command's task-id value takes: the active ones for the commands that change a
+/// task's status, the ones with a context for the commands of the context's families (but the
+/// one that builds it, and the pipeline listing, which read the task file), every one otherwise.
+fn ids_of(flag: &str) -> Ids {
+    use crate::commands::{context, evidence, excerpts, handoffs, qa, telemetry, validation};
     const ACTIVE: [&str; 5] = ["claim", "unclaim", "block", "complete", "archive"];
-    const ALL: [&str; 6] = [
-        "explain",
-        "lint",
-        "init-context",
-        "bootstrap-evidence",
-        "list-validation",
-        "quarantine-task",
+    const CONTEXT_FAMILIES: [&str; 7] = [
+        context::TITLE,
+        excerpts::TITLE,
+        handoffs::TITLE,
+        qa::TITLE,
+        evidence::TITLE,
+        validation::TITLE,
+        telemetry::TITLE,
     ];
-    let info = crate::cli::command_info(flag)?;
+    let family = crate::cli::FAMILIES
+        .iter()
+        .find(|(_, commands)| commands.iter().any(|c| c.flag == flag))
+        .map(|(title, _)| *title);
     if ACTIVE.contains(&flag) {
-        Some(Ids::Active)
-    } else if ALL.contains(&flag) {
-        Some(Ids::All)
-    } else if matches!(
-        info.shape,
-        crate::output::Shape::Envelope | crate::output::Shape::Verdict { .. }
-    ) || ["get-context", "purge-context", "rebuild-context"].contains(&flag)
+        Ids::Active
+    } else if family.is_some_and(|f| CONTEXT_FAMILIES.contains(&f))
+        && !["init-context", "list-validation"].contains(&flag)
     {
-        Some(Ids::WithContext)
+        Ids::WithContext
     } else {
-        None
+        Ids::All
     }
 }
 
@@ -62,7 +65,7 @@ pub fn definition() -> clap::Command {
         })
         .filter_map(|a| {
             let long = a.get_long()?;
-            Some((a.get_id().to_string(), ids_of(long).unwrap_or(Ids::All)))
+            Some((a.get_id().to_string(), ids_of(long)))
         })
         .collect();
     for (id, which) in flags {

@@ -301,6 +301,16 @@ fn completions_offer_the_flags_values_and_task_ids_of_the_repository() {
             vec!["TASK-0050", "TASK-0101", "TASK-0102"],
         ),
         (vec!["--get-context", ""], vec!["TASK-0102"]),
+        (vec!["--record-qa", ""], vec!["TASK-0102"]),
+        // The ledger and the context's init read task files, not contexts.
+        (
+            vec!["--add-exception", ""],
+            vec!["TASK-0050", "TASK-0101", "TASK-0102"],
+        ),
+        (
+            vec!["--init-context", ""],
+            vec!["TASK-0050", "TASK-0101", "TASK-0102"],
+        ),
         (
             vec!["--update-agent", "TASK-0102", "--agent", ""],
             vec!["implementer", "reviewer", "validator"],
