@@ -19,6 +19,8 @@ pub struct CommandInfo {
     /// The command flag without `--` (`list`, `init-context`).
     pub flag: &'static str,
     pub shape: Shape,
+    /// The schema of its report (`crate::schema::of::<TheReport>`).
+    pub report: crate::schema::Of,
     /// Long names of the options it reads (global options are always allowed).
     pub reads: &'static [&'static str],
     /// One line for `tasks --help`.

@@ -46,6 +46,18 @@ macro_rules! families {
             #[arg(long, group = "verb", help_heading = "Other")]
             man: bool,
 
+            /// Print the JSON Schema of a command's output (list, init-context, …) or of a file
+            /// the tool writes (context.json, …): see docs/schemas/
+            #[arg(
+                long,
+                group = "verb",
+                value_name = "NAME",
+                value_parser = clap::builder::PossibleValuesParser::new(crate::schema::names()),
+                hide_possible_values = true,
+                help_heading = "Other"
+            )]
+            schema: Option<String>,
+
             #[command(flatten)]
             global: Global,
         }
@@ -144,6 +156,8 @@ pub enum Parsed {
         format: Format,
         /// The JSON shape of the command that was asked for (flat when unknown).
         shape: Shape,
+        /// The command that was asked for, when the command line names one.
+        command: Option<&'static str>,
     },
 }
 
@@ -156,11 +170,12 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
     // (JSON, the command's shape, colour) is read from that, or from the raw argv when it
     // cannot be read, so that even a usage error comes in the format asked for.
     let read = expand_prefixes(&argv, &longs).and_then(|expanded| rewrite_words(expanded, &cmd));
-    let (format, shape) = requested(read.as_deref().unwrap_or(&argv), &longs);
+    let (format, command) = requested(read.as_deref().unwrap_or(&argv), &longs);
     let usage = |error: Error| Parsed::Usage {
         error,
         format,
-        shape,
+        shape: command.map_or(Shape::Flat, |c| c.shape),
+        command: command.map(|c| c.flag),
     };
     let argv = match read {
         Ok(argv) => argv,
@@ -213,6 +228,14 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
         return Parsed::Print {
             text: crate::help::manual(&cmd),
             what: "man",
+            format,
+        };
+    }
+    if let Some(name) = cli.schema {
+        let schema = crate::schema::by_name(&name).unwrap_or_default();
+        return Parsed::Print {
+            text: crate::schema::to_text(&schema),
+            what: "schema",
             format,
         };
     }
@@ -314,7 +337,9 @@ fn given_options(matches: &clap::ArgMatches, cmd: &clap::Command) -> Vec<String>
         .filter_map(|id| cmd.get_arguments().find(|arg| arg.get_id() == id))
         .filter_map(|arg| arg.get_long())
         // Not the command flag itself, not a global option.
-        .filter(|long| command_info(long).is_none() && !["completions", "man"].contains(long))
+        .filter(|long| {
+            command_info(long).is_none() && !["completions", "man", "schema"].contains(long)
+        })
         .filter(|long| !GLOBAL.contains(long))
         .map(str::to_string)
         .collect()
@@ -349,11 +374,6 @@ fn check_options(info: &CommandInfo, given: &[String]) -> Result<()> {
             "Leave --{stray} out, or see the options of --{} with: tasks --{} --help",
             info.flag, info.flag
         )))
-}
-
-/// The JSON shape of a command flag (for usage errors before the command is known).
-pub fn shape_of_flag(flag: &str) -> Option<Shape> {
-    command_info(flag).map(|c| c.shape)
 }
 
 /// The table entry of a command flag (without `--`).
@@ -614,9 +634,9 @@ fn expand_prefixes(argv: &[OsString], longs: &[String]) -> Result<Vec<OsString>>
 
 /// What a command line asked for even when it cannot be parsed: JSON output (so that a usage
 /// error is JSON too), and the JSON shape of its command flag.
-fn requested(argv: &[OsString], longs: &[String]) -> (Format, Shape) {
+fn requested(argv: &[OsString], longs: &[String]) -> (Format, Option<&'static CommandInfo>) {
     let mut format = Format::Text;
-    let mut shape = None;
+    let mut command = None;
     let mut color = None;
     for (resolved, _, value, i) in long_options(argv, longs) {
         let Resolved::Name(name) = resolved else {
@@ -641,15 +661,15 @@ fn requested(argv: &[OsString], longs: &[String]) -> (Format, Shape) {
             if let Some(choice) = value.and_then(|v| ColorArg::from_str(v, false).ok()) {
                 color = Some(choice);
             }
-        } else if shape.is_none() {
-            shape = shape_of_flag(name);
+        } else if command.is_none() {
+            command = command_info(name);
         }
     }
     // The last one, as with every option (the setting can be made only once).
     if let Some(choice) = color {
         crate::output::set_color(choice.choice());
     }
-    (format, shape.unwrap_or(Shape::Flat))
+    (format, command)
 }
 
 /// A clap error as ours: a bad value (an unknown role, a malformed task id) is E002 with exit 10

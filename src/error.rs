@@ -127,13 +127,27 @@ impl Error {
 }
 
 /// `{"code", "name", "message", "details", "recovery_action"}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ErrorJson<'a> {
+    #[schemars(schema_with = "code_schema")]
     pub code: &'static str,
+    #[schemars(schema_with = "name_schema")]
     pub name: &'static str,
     pub message: &'a str,
     pub details: &'a Map<String, Value>,
     pub recovery_action: &'a str,
+}
+
+/// `code` is one of the stable codes (contract D4).
+fn code_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let codes: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.info().code).collect();
+    schemars::json_schema!({"type": "string", "enum": codes})
+}
+
+/// `name` is the code's SCREAMING_SNAKE name.
+fn name_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let names: Vec<&str> = ErrorCode::ALL.iter().map(|c| c.info().name).collect();
+    schemars::json_schema!({"type": "string", "enum": names})
 }
 
 impl From<crate::store::StateError> for Error {

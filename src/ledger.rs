@@ -28,7 +28,7 @@ pub const DUPLICATE_ID: &str = "duplicate_id";
 pub const STATUSES: [&str; 4] = ["open", "in_progress", "resolved", "wont_fix"];
 pub const TRIGGERS: [&str; 3] = ["task_completion", "task_deletion", "manual"];
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Ledger {
     pub version: String,
     pub last_updated: String,
@@ -37,7 +37,7 @@ pub struct Ledger {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Exception {
     pub task_id: String,
     pub exception_type: String,
@@ -60,7 +60,7 @@ pub struct Exception {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Remediation {
     pub owner: String,
     pub status: String,

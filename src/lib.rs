@@ -24,6 +24,7 @@ pub mod output;
 pub mod qa;
 pub mod quarantine;
 pub mod repo;
+pub mod schema;
 pub mod standards;
 pub mod store;
 pub mod tasks;
@@ -41,7 +42,9 @@ pub fn main_with(argv: Vec<OsString>) -> u8 {
     let clock = clock::Clock::from_env();
     match cli::parse(argv) {
         cli::Parsed::Print { text, what, format } => match format {
+            // A schema is a JSON document of its own, printed as is in every format.
             output::Format::Text => output::print_raw(&text),
+            output::Format::Json if what == "schema" => output::print_raw(&text),
             // One JSON document on stdout in every case: the text as a field (the version as
             // just its number).
             output::Format::Json => output::print_raw(&format!(
@@ -57,6 +60,7 @@ pub fn main_with(argv: Vec<OsString>) -> u8 {
             error,
             format,
             shape,
+            ..
         } => {
             let printer = output::Printer {
                 format,

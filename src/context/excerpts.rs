@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 pub const WHOLE_FILE: &str = "document";
 
 /// One extracted section (serialized without its body).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Excerpt {
     /// Repo-relative path of the standards file.
     pub file: String,
@@ -104,14 +104,14 @@ fn requirement(body: &str) -> String {
 }
 
 /// `evidence/standards/index.json`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ExcerptIndex {
     pub excerpts: Vec<IndexEntry>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IndexEntry {
     /// The excerpt id (8 hex).
     pub id: String,
@@ -213,7 +213,7 @@ impl ExcerptIndex {
 }
 
 /// Why an excerpt no longer matches its standards file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Staleness {
     Fresh,

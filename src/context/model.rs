@@ -16,7 +16,7 @@ fn version_one() -> u32 {
     CONTEXT_VERSION
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Context {
     #[serde(default = "version_one")]
     pub version: u32,
@@ -37,7 +37,7 @@ pub struct Context {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Immutable {
     pub task_snapshot: TaskSnapshot,
     pub standards_citations: Vec<Citation>,
@@ -53,7 +53,7 @@ pub struct Immutable {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaskSnapshot {
     /// Raw values in the reference's contexts; text in ours.
     pub title: Value,
@@ -73,7 +73,7 @@ pub struct TaskSnapshot {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Citation {
     pub file: String,
     pub section: String,
@@ -88,7 +88,7 @@ pub struct Citation {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ValidationBaseline {
     pub commands: Vec<String>,
     #[serde(default)]
@@ -97,7 +97,7 @@ pub struct ValidationBaseline {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Coordination {
     pub implementer: AgentCoordination,
     pub reviewer: AgentCoordination,
@@ -178,7 +178,7 @@ fn pending() -> String {
     "pending".to_string()
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AgentCoordination {
     #[serde(default = "pending")]
     pub status: String,
@@ -208,7 +208,7 @@ pub struct AgentCoordination {
 
 /// A role's snapshot of the working tree (spec 03 §2.2; `tree_sha`, `head_commit` and the
 /// `incremental_diff_*` fields are contract D7 additions, absent in snapshots of `tasks.py`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WorktreeSnapshot {
     /// The context's base commit (`git_head`) the diff is taken from.
     pub base_commit: String,
@@ -254,7 +254,7 @@ pub struct WorktreeSnapshot {
 }
 
 /// One changed file of a snapshot, as it was on disk.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FileSnapshot {
     pub path: String,
     /// SHA-256 of the file's bytes; empty for a deleted file.
@@ -272,7 +272,7 @@ pub struct FileSnapshot {
 }
 
 /// A `--resolve-drift` record.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DriftResolution {
     pub note: String,
     pub actor: String,
@@ -299,7 +299,7 @@ impl AgentCoordination {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Audit {
     pub updated_at: String,
     pub updated_by: Option<String>,
@@ -321,7 +321,7 @@ impl Audit {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Manifest {
     #[serde(default = "version_one")]
     pub version: u32,
@@ -338,7 +338,7 @@ pub struct Manifest {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SourceFile {
     /// Repo-relative.
     pub path: String,

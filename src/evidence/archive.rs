@@ -42,7 +42,7 @@ const PROGRESS_STEP: u64 = 1 << 20;
 const NAME_FIELD: usize = 100;
 
 /// One regular file in an archive's index.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IndexedFile {
     pub path: String,
     pub sha256: String,
@@ -50,7 +50,7 @@ pub struct IndexedFile {
 }
 
 /// A symbolic link stored in an archive (its target as written, never followed).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IndexedLink {
     pub path: String,
     pub target: String,
@@ -60,7 +60,7 @@ pub struct IndexedLink {
 /// `{created_at, files: [{path, sha256, size}], root}`, plus `links` additive). Paths are
 /// relative to the archived directory, '/'-separated, sorted bytewise. Unknown keys are kept.
 /// Keys are written in sorted order, as tasks.py wrote them.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ArchiveIndex {
     pub created_at: String,
     pub files: Vec<IndexedFile>,
@@ -580,7 +580,7 @@ fn drain(archive: tar::Archive<impl Read>, failed: &Cell<bool>) -> io::Result<()
 }
 
 /// One problem found when an archive is checked against its index.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct MemberFinding {
     pub path: String,
     /// "missing" | "modified" | "unexpected"
@@ -724,7 +724,7 @@ fn path_and_reason<S: serde::Serializer>(
 }
 
 /// What extraction did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Extracted {
     pub files: u64,
     pub directories: u64,
@@ -735,7 +735,16 @@ pub struct Extracted {
     /// Entries not restored and why (a link pointing out of the destination, a hard link, a
     /// device…).
     #[serde(serialize_with = "path_and_reason")]
+    #[schemars(with = "Vec<Skipped>")]
     pub skipped: Vec<(String, String)>,
+}
+
+/// The schema of an entry of [`Extracted::skipped`].
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+struct Skipped {
+    path: String,
+    reason: String,
 }
 
 #[derive(Debug)]

@@ -13,7 +13,7 @@ pub const EVIDENCE_DIR: &str = "evidence";
 pub const INDEX: &str = "evidence/index.json";
 
 /// One piece of evidence (schemas §1.1), plus `stored_path`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Attachment {
     /// The first 16 hex digits of `sha256`.
     pub id: String,
@@ -47,7 +47,7 @@ pub struct Attachment {
 }
 
 /// How an archive was made (schemas §1.1).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Compression {
     /// `tar.zst` (this tool) or `tar.gz` (`tasks.py`'s fallback).
     pub format: String,
@@ -62,7 +62,7 @@ pub struct Compression {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, schemars::JsonSchema)]
 pub struct Index {
     #[serde(default = "version")]
     pub version: u64,

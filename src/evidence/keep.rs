@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 pub const COMPLETED_DIR: &str = ".agent-output/.completed";
 
 /// A completed task's context, archived.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct KeptContext {
     /// The archive's evidence id (first 16 hex of its SHA-256).
     pub id: String,
@@ -38,7 +38,7 @@ pub struct KeptContext {
     pub left_out: Vec<LeftOut>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct LeftOut {
     pub path: String,
     pub reason: String,
@@ -99,7 +99,7 @@ pub fn keep_context(
 }
 
 /// A context kept by `--complete`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct KeptRef {
     pub id: String,
     /// Repo-relative.
@@ -165,7 +165,7 @@ fn shell_word(word: &str) -> String {
 }
 
 /// What `--extract-evidence` restored.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Restored {
     pub task_id: String,
     pub id: String,

@@ -17,7 +17,7 @@ use std::path::PathBuf;
 const MAX_LISTING: u64 = 64 * 1024 * 1024;
 
 /// One attachment that is not what its record says.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub id: String,
     #[serde(rename = "type")]

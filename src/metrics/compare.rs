@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// Which way is better for a criterion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Better {
     Lower,
@@ -50,7 +50,7 @@ const COMPARED: [Criterion; 5] = [
 ];
 
 /// One criterion compared.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Delta {
     pub baseline: f64,
     pub current: f64,
@@ -65,7 +65,7 @@ pub struct Delta {
 
 /// The deltas, in the criteria's order; a criterion missing (or null) on either side is absent
 /// and named in `Comparison::not_compared`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Deltas {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_reads_per_agent: Option<Delta>,
@@ -104,7 +104,7 @@ impl Deltas {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Comparison {
     pub deltas: Deltas,
     /// At least one criterion improved and none regressed.

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 /// The share of agents that must read ≤ 5 files for the dashboard's file-read criterion.
 pub const AGENTS_MEETING_READS: f64 = 80.0;
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Dashboard {
     pub total_tasks: usize,
     pub tasks_analyzed: Vec<String>,
@@ -42,14 +42,14 @@ pub struct Dashboard {
     pub tasks: Vec<TaskPoint>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Period {
     pub from: Option<String>,
     pub to: Option<String>,
 }
 
 /// Each criterion across the tasks; a criterion no task has data for is left out.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct CriteriaPass {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_reads_per_agent: Option<Pass>,
@@ -63,14 +63,14 @@ pub struct CriteriaPass {
     pub prompt_size_savings: Option<Pass>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Pass {
     pub met: bool,
     pub target: String,
     pub actual: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Aggregate {
     pub file_read_reduction: Compliance,
     pub warning_noise: WarningCompliance,
@@ -79,7 +79,7 @@ pub struct Aggregate {
     pub json_output_reliability: JsonTotals,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Compliance {
     /// The mean of the tasks that have a value (null when none has).
     pub average: Option<f64>,
@@ -90,7 +90,7 @@ pub struct Compliance {
     pub compliance_rate: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct WarningCompliance {
     pub average_unique_warnings: Option<f64>,
     pub average_repeated_warnings: Option<f64>,
@@ -100,7 +100,7 @@ pub struct WarningCompliance {
     pub compliance_rate: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct JsonTotals {
     pub total_calls: u64,
     pub parse_failures: u64,
@@ -110,7 +110,7 @@ pub struct JsonTotals {
 
 /// One day: the mean of each criterion over the tasks whose last activity fell on it and that
 /// have data for it (null: none has).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TrendPoint {
     pub date: String,
     pub tasks: usize,
@@ -122,7 +122,7 @@ pub struct TrendPoint {
 }
 
 /// One task: its values and whether each criterion is met (null: nothing to measure).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct TaskPoint {
     pub task_id: String,
     /// The day of its last telemetry (UTC), when it has any.

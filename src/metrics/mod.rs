@@ -47,7 +47,7 @@ pub struct QaCoverage {
     pub commands: Vec<QaCommand>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct QaCommand {
     pub command_id: String,
     pub command: String,
@@ -77,7 +77,7 @@ pub struct Input<'a> {
 
 /// `metrics.json`: `tasks.py`'s flat fields (same names and order), computed correctly, then
 /// the schemas §10.1 `metrics` object.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     pub task_id: String,
     pub duration_minutes: f64,
@@ -112,7 +112,7 @@ pub struct Summary {
 /// `success_criteria_met`, in `tasks.py`'s key order. `null`: nothing to judge it on — no
 /// telemetry (reads, warnings, JSON), no required pipeline command (QA); the prompt saving is
 /// left out when no context was read and no baseline given.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CriteriaMet {
     pub file_reads_per_agent: Option<bool>,
     pub repeated_warnings: Option<bool>,
@@ -123,7 +123,7 @@ pub struct CriteriaMet {
 }
 
 /// Schemas §10.1 `metrics`: each criterion with its numbers, target and `target_met`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaskMetrics {
     pub file_read_reduction: FileReadReduction,
     pub warning_noise: WarningNoise,
@@ -133,7 +133,7 @@ pub struct TaskMetrics {
     pub json_output_reliability: JsonReliability,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FileReadReduction {
     pub implementer_reads: u64,
     pub reviewer_reads: u64,
@@ -143,7 +143,7 @@ pub struct FileReadReduction {
     pub target_met: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WarningNoise {
     pub total_warnings: u64,
     pub unique_warnings: u64,
@@ -152,7 +152,7 @@ pub struct WarningNoise {
     pub target_met: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct QaAvailability {
     pub required_commands: u64,
     pub commands_with_logs: u64,
@@ -167,7 +167,7 @@ pub struct QaAvailability {
     pub target_met: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct PromptSavings {
     pub baseline_kb: f64,
     pub current_kb: f64,
@@ -176,7 +176,7 @@ pub struct PromptSavings {
     pub target_met: Option<bool>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct JsonReliability {
     pub total_json_calls: u64,
     pub parse_failures: u64,

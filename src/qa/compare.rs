@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 /// One QA command's result (schemas §4.1), as kept in
 /// `immutable.validation_baseline.initial_results.results` and `coordination.<role>.qa_results`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct QaResult {
     pub command_id: String,
     pub command: String,
@@ -42,7 +42,7 @@ pub struct QaResult {
 }
 
 /// `immutable.validation_baseline.initial_results`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct QaResults {
     pub recorded_at: String,
     pub agent: Option<String>,
@@ -84,7 +84,7 @@ impl QaResults {
 }
 
 /// One difference between a baseline and a current result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Change {
     pub command_id: String,
     #[serde(rename = "type")]
@@ -98,7 +98,7 @@ pub struct Change {
     pub severity: Option<&'static str>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Comparison {
     pub has_drift: bool,
     pub regressions: Vec<Change>,

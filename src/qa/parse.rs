@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::LazyLock;
 
 /// The kinds of QA command a log can come from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Lint,
@@ -60,7 +60,7 @@ impl Kind {
 }
 
 /// Coverage percentages; a metric the log does not show is absent (not 0).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Coverage {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lines: Option<f64>,
@@ -89,7 +89,7 @@ impl Coverage {
 
 /// What a log says, for one kind of command. The counts of the kind are always present (0 when
 /// nothing was found); the others are absent.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lint_errors: Option<u64>,

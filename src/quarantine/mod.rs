@@ -25,7 +25,7 @@ pub const REASONS: [&str; 4] = [
 ];
 pub const REPAIR_STATUSES: [&str; 4] = ["pending", "in_progress", "repaired", "cannot_repair"];
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Index {
     pub quarantined_tasks: Vec<String>,
     #[serde(flatten)]
@@ -33,7 +33,7 @@ pub struct Index {
 }
 
 /// One repair tried by `--repair-quarantined`.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, schemars::JsonSchema)]
 pub struct RepairStep {
     /// `tabs_to_spaces`, `quote_reserved_scalar` or `reindent_stray_line`.
     pub repair: String,
@@ -41,7 +41,7 @@ pub struct RepairStep {
     pub line: u64,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Entry {
     pub task_id: String,
     pub quarantined_at: String,

@@ -20,7 +20,17 @@ pub struct TaskFile {
 }
 
 /// Modification time with nanosecond precision.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct FileTime {
     pub secs: i64,
     pub nanos: u32,

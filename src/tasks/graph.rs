@@ -16,7 +16,7 @@ pub struct Graph<'a> {
 }
 
 /// One problem found by `--validate`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Issue {
     /// `cycle`, `missing_dependency` or `duplicate_id`.
     pub kind: &'static str,
@@ -282,7 +282,7 @@ impl<'a> Graph<'a> {
 }
 
 /// One hop of a blocker chain.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Hop {
     pub id: String,
     /// 1 for a direct blocker, 2 for a blocker's blocker, …

@@ -8,7 +8,7 @@ use super::yaml::{self, Yaml};
 use crate::ids::{ID_PATTERN, is_valid_id};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Error,
@@ -16,7 +16,7 @@ pub enum Severity {
     Info,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub severity: Severity,
     /// Stable, one per rule (`evidence_path_missing`, `pipeline_empty`, ...).
@@ -34,7 +34,7 @@ pub trait LintEnv {
 }
 
 /// Which rule set applied.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Lint {
     /// The `schema_version` as read (default `1.0`).
     pub schema_version: String,

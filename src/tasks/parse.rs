@@ -26,7 +26,7 @@ const TASK_KEYS: [&str; 11] = [
 pub const MAX_TASK_FILE_BYTES: u64 = 1024 * 1024;
 
 /// Why a task file was not loaded. Cached by content hash, so a broken file is parsed once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ParseFailure {
     pub message: String,
     pub line: Option<u64>,

@@ -32,7 +32,7 @@ pub fn sort(graph: &Graph, priorities: &Priorities, indices: &mut [usize]) {
 }
 
 /// Unblockers that are `blocked`: the workflow cannot proceed (spec 01 §6.2).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Halt {
     pub halt: bool,
     pub message: String,
@@ -78,14 +78,14 @@ impl Halt {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DraftRef {
     pub id: String,
     pub title: String,
     pub path: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DraftUnblocker {
     pub id: String,
     pub title: String,
@@ -93,7 +93,7 @@ pub struct DraftUnblocker {
     pub path: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Downstream {
     pub task_id: String,
     pub status: String,
@@ -101,34 +101,34 @@ pub struct Downstream {
     pub path: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DraftDownstream {
     pub draft_id: String,
     pub blocked_by: Vec<Downstream>,
     pub depends_on_only: Vec<Downstream>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema)]
 pub struct Violation {
     pub task_id: String,
     pub task_status: String,
     pub draft_id: String,
 }
 
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
 pub struct Violations {
     pub missing_blocked_by: Vec<Violation>,
     pub needs_blocked_status: Vec<Violation>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct Filtered {
     pub task_id: String,
     pub draft_ids: Vec<String>,
 }
 
 /// Draft bookkeeping (spec 01 §6.5); every list sorted by id.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct DraftAlerts {
     pub has_drafts: bool,
     pub draft_count: usize,

@@ -146,7 +146,9 @@ impl Event {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Level {
     #[default]
@@ -155,7 +157,7 @@ pub enum Level {
 }
 
 /// `telemetry-<role>.json`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Telemetry {
     pub task_id: String,
     pub agent_role: String,
@@ -179,7 +181,7 @@ pub struct Telemetry {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Counters {
     #[serde(default)]
     pub file_operations: FileOperations,
@@ -195,7 +197,7 @@ pub struct Counters {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FileOperations {
     #[serde(default)]
     pub read_calls: u64,
@@ -209,7 +211,7 @@ pub struct FileOperations {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FileRead {
     pub path: String,
     #[serde(default)]
@@ -224,7 +226,7 @@ fn one() -> u64 {
     1
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CacheOperations {
     /// `--get-context` calls.
     #[serde(default)]
@@ -246,7 +248,7 @@ pub struct CacheOperations {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CommandRun {
     pub command: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -261,7 +263,7 @@ pub struct CommandRun {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Warning {
     /// When it was first seen.
     #[serde(default)]
@@ -279,7 +281,7 @@ pub struct Warning {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Session {
     #[serde(default)]
     pub session_id: Option<String>,

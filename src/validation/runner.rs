@@ -42,7 +42,7 @@ pub enum Stream {
 }
 
 /// What happened. Every result has the same fields.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
 pub struct Outcome {
     pub success: bool,
     pub skipped: bool,

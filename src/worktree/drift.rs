@@ -10,7 +10,7 @@ use crate::repo::Repo;
 use serde::Serialize;
 
 /// One difference between a snapshot and the working tree now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Finding {
     pub path: String,
     /// `modified`, `added` (not in the snapshot), `deleted` (gone since), `renamed`.

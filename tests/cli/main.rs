@@ -21,6 +21,7 @@ mod pilot;
 mod qa;
 mod quarantine;
 mod sample_repo;
+mod schemas;
 mod shapes;
 mod support;
 mod telemetry;

@@ -24,7 +24,7 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
-fn sample() -> TestRepo {
+pub fn sample() -> TestRepo {
     let repo = TestRepo::new();
     copy_dir(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/sample-repo"),

@@ -92,7 +92,66 @@ fn finish(cmd: &mut Command, args: &[&str]) -> Run {
         "the binary panicked on {args:?}:\n{}",
         run.stderr
     );
+    check_schema(args, &run);
     run
+}
+
+/// Every JSON document the binary prints in the tests must match the published schema of what
+/// printed it (docs/schemas/, `tasks --schema NAME`): a schema cannot drift from the code.
+/// Output that is not one JSON document (a run killed on purpose) is left to the test.
+pub fn check_schema(args: &[&str], run: &Run) {
+    let Some(name) = tasks::schema::name_for_args(args) else {
+        return;
+    };
+    let Ok(doc) = serde_json::from_str::<Value>(&run.stdout) else {
+        return;
+    };
+    let validator = validator(name);
+    if validator.is_valid(&doc) {
+        return;
+    }
+    // Every failure inside the branches of the top `anyOf`, with where it is in the document
+    // and in the schema.
+    let evaluation = validator.evaluate(&doc);
+    let errors: Vec<String> = evaluation
+        .iter_errors()
+        .filter(|e| !e.schema_location.is_empty())
+        .take(20)
+        .map(|e| {
+            let shown: String = e.error.to_string().chars().take(300).collect();
+            format!(
+                "  at {} (schema {}): {shown}",
+                e.instance_location.as_str(),
+                e.schema_location
+            )
+        })
+        .collect();
+    panic!(
+        "the output of tasks {args:?} does not match the schema `{name}`:\n{}\noutput:\n{}",
+        errors.join("\n"),
+        run.stdout
+    );
+}
+
+/// The compiled validator of a schema (compiled once per test binary).
+pub fn validator(name: &'static str) -> std::sync::Arc<jsonschema::Validator> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, Mutex, OnceLock};
+    static VALIDATORS: OnceLock<Mutex<HashMap<&'static str, Arc<jsonschema::Validator>>>> =
+        OnceLock::new();
+    let mut cache = VALIDATORS
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    Arc::clone(cache.entry(name).or_insert_with(|| {
+        let schema = tasks::schema::by_name(name).unwrap_or_else(|| panic!("no schema {name}"));
+        Arc::new(
+            jsonschema::options()
+                .should_validate_formats(true)
+                .build(&schema)
+                .unwrap_or_else(|e| panic!("the schema {name} does not compile: {e}")),
+        )
+    }))
 }
 
 /// A minimal valid task file.

@@ -203,6 +203,7 @@ pub static COMMANDS: &[&CommandInfo] = &[
 
 pub static INIT_CONTEXT: CommandInfo = CommandInfo {
     flag: "init-context",
+    report: crate::schema::of::<verbs::InitReport>,
     shape: Shape::Envelope,
     reads: &[
         "base-commit",
@@ -229,6 +230,7 @@ loads, has every required field, has no context yet, the working tree is clean (
 
 pub static GET_CONTEXT: CommandInfo = CommandInfo {
     flag: "get-context",
+    report: crate::schema::of::<verbs::GetReport>,
     shape: Shape::Flat,
     reads: &["role"],
     summary: "a task's context, its age and staleness (--role R: one role)",
@@ -248,6 +250,7 @@ shows only that role's coordination.",
 
 pub static UPDATE_AGENT: CommandInfo = CommandInfo {
     flag: "update-agent",
+    report: crate::schema::of::<verbs::UpdateReport>,
     shape: Shape::Flat,
     reads: &[
         "agent",
@@ -270,6 +273,7 @@ Values are scanned for secrets.",
 
 pub static MARK_BLOCKED: CommandInfo = CommandInfo {
     flag: "mark-blocked",
+    report: crate::schema::of::<verbs::BlockedReport>,
     shape: Shape::Flat,
     reads: &["agent", "finding", "force-secrets", "actor"],
     summary: "record a blocking finding; the role becomes blocked",
@@ -283,6 +287,7 @@ pub static MARK_BLOCKED: CommandInfo = CommandInfo {
 
 pub static PURGE_CONTEXT: CommandInfo = CommandInfo {
     flag: "purge-context",
+    report: crate::schema::of::<verbs::PurgeReport>,
     shape: Shape::Flat,
     reads: &[],
     summary: "delete a task's context directory",
@@ -295,6 +300,7 @@ archive kept (--complete keeps one) — in one step. Nothing to delete is not an
 
 pub static REBUILD_CONTEXT: CommandInfo = CommandInfo {
     flag: "rebuild-context",
+    report: crate::schema::of::<verbs::RebuildReport>,
     shape: Shape::Flat,
     reads: &["base-commit", "force-secrets", "actor"],
     summary: "rebuild the snapshot from the files now; coordination kept",

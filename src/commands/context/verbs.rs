@@ -148,7 +148,7 @@ pub struct InitOptions {
     pub actor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct InitReport {
     pub task_id: String,
     pub context_initialized: bool,
@@ -362,9 +362,10 @@ impl Report for InitReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct GetReport {
     #[serde(serialize_with = "only_role")]
+    #[schemars(schema_with = "shown_context")]
     pub context: (Context, Option<&'static str>),
     /// Hours since the context was created (null if its timestamp cannot be read).
     pub age_hours: Option<f64>,
@@ -377,6 +378,18 @@ pub struct GetReport {
     /// With `--role`: the one role whose coordination the context shows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<&'static str>,
+}
+
+/// The schema of the context `--get-context` shows: with `--role`, one role's coordination.
+fn shown_context(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    use schemars::JsonSchema;
+    let mut context = Context::json_schema(generator);
+    let mut coordination = crate::context::model::Coordination::json_schema(generator);
+    coordination.remove("required");
+    if let Some(properties) = context.get_mut("properties").and_then(Value::as_object_mut) {
+        properties.insert("coordination".into(), coordination.to_value());
+    }
+    context
 }
 
 /// The context, with only one role's coordination when `--role` asked for it.
@@ -513,14 +526,29 @@ pub struct AgentUpdate {
     pub actor: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct UpdateReport {
     pub task_id: String,
     pub agent_role: String,
     /// The fields set, in the order status, qa_log_path, session_id, completed_at (a JSON
     /// object; the text lists them in that order).
     #[serde(serialize_with = "as_object")]
+    #[schemars(with = "Updated")]
     pub updates: Vec<(&'static str, String)>,
+}
+
+/// The schema of [`UpdateReport::updates`]: the fields set.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+struct Updated {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    qa_log_path: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    completed_at: Option<String>,
 }
 
 fn as_object<S: serde::Serializer>(
@@ -600,7 +628,7 @@ impl Report for UpdateReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct BlockedReport {
     pub task_id: String,
     pub agent_role: String,
@@ -650,7 +678,7 @@ impl Report for BlockedReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct PurgeReport {
     pub task_id: String,
     /// False when there was nothing to remove.
@@ -680,7 +708,7 @@ impl Report for PurgeReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RebuildReport {
     pub task_id: String,
     pub git_head: String,

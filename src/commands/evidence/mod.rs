@@ -128,6 +128,7 @@ pub static COMMANDS: &[&CommandInfo] = &[
 
 pub static ATTACH_EVIDENCE: CommandInfo = CommandInfo {
     flag: "attach-evidence",
+    report: crate::schema::of::<verbs::AttachReport>,
     shape: Shape::Envelope,
     reads: &["type", "path", "description", "metadata"],
     summary: "keep a file or directory as a task's evidence",
@@ -159,6 +160,7 @@ takes command, exit_code and duration_ms from the task's recorded QA result for 
 
 pub static LIST_EVIDENCE: CommandInfo = CommandInfo {
     flag: "list-evidence",
+    report: crate::schema::of::<verbs::ListReport>,
     shape: Shape::Envelope,
     reads: &["type"],
     summary: "list a task's evidence",
@@ -177,6 +179,7 @@ description and the stored copy. --type keeps one type. A task without evidence 
 
 pub static VERIFY_EVIDENCE: CommandInfo = CommandInfo {
     flag: "verify-evidence",
+    report: crate::schema::of::<verbs::VerifyReport>,
     shape: Shape::Verdict { data: true },
     reads: &[],
     summary: "is a task's stored evidence still what was attached?",
@@ -194,6 +197,7 @@ directory is reported, never read.",
 
 pub static EXTRACT_EVIDENCE: CommandInfo = CommandInfo {
     flag: "extract-evidence",
+    report: crate::schema::of::<crate::evidence::keep::Restored>,
     shape: Shape::Envelope,
     reads: &["id", "to"],
     summary: "restore an archive of a task's evidence into a directory",

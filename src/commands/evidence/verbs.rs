@@ -114,14 +114,14 @@ fn parse_metadata(raw: &str) -> Result<Map<String, Value>> {
     Ok(map)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Skipped {
     pub path: String,
     pub reason: String,
 }
 
 /// The attachment record, plus what this run did.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct AttachReport {
     #[serde(flatten)]
     pub attachment: Attachment,
@@ -244,7 +244,7 @@ impl Report for AttachReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ListReport {
     pub task_id: String,
     pub evidence: Vec<Attachment>,
@@ -329,7 +329,7 @@ impl Report for ListReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct VerifyReport {
     pub task_id: String,
     pub checked: usize,

@@ -116,6 +116,7 @@ pub static COMMANDS: &[&CommandInfo] = &[&ATTACH_STANDARD, &VERIFY_EXCERPTS, &IN
 
 pub static ATTACH_STANDARD: CommandInfo = CommandInfo {
     flag: "attach-standard",
+    report: crate::schema::of::<verbs::AttachReport>,
     shape: Shape::Envelope,
     reads: &["file", "section", "task-id"],
     summary: "cache one section of a standards file for a task",
@@ -132,6 +133,7 @@ form: --attach-standard FILE --section S --task-id TASK_ID.",
 
 pub static VERIFY_EXCERPTS: CommandInfo = CommandInfo {
     flag: "verify-excerpts",
+    report: crate::schema::of::<verbs::VerifyReport>,
     shape: Shape::Verdict { data: true },
     reads: &[],
     summary: "are a task's cached standards excerpts still what the files say?",
@@ -147,6 +149,7 @@ changed, cached copy missing or edited.",
 
 pub static INVALIDATE_EXCERPTS: CommandInfo = CommandInfo {
     flag: "invalidate-excerpts",
+    report: crate::schema::of::<verbs::InvalidateReport>,
     shape: Shape::Envelope,
     reads: &[],
     summary: "remove a task's stale standards excerpts",

@@ -23,7 +23,7 @@ fn index_path(store: &ContextStore) -> PathBuf {
     store.evidence_dir().join("standards").join("index.json")
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct AttachReport {
     pub task_id: String,
     /// `file` (repo-relative), `section` (the request lowercased, spaces → `-`), `heading` (as
@@ -169,7 +169,7 @@ impl Report for AttachReport {
 }
 
 /// One cached excerpt checked against its standards file as it is now.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
 pub struct ExcerptState {
     pub excerpt_id: String,
     pub file: String,
@@ -270,7 +270,7 @@ fn read_current(ctx: &Ctx, rel: &str) -> Option<String> {
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct VerifyReport {
     pub task_id: String,
     pub excerpts: Vec<ExcerptState>,
@@ -350,7 +350,7 @@ impl Report for VerifyReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct InvalidateReport {
     pub task_id: String,
     /// Ids of the excerpts removed.

@@ -186,6 +186,7 @@ pub static COMMANDS: &[&CommandInfo] = &[
 
 pub static SNAPSHOT_WORKTREE: CommandInfo = CommandInfo {
     flag: "snapshot-worktree",
+    report: crate::schema::of::<verbs::SnapshotReport>,
     shape: Shape::Flat,
     reads: &["agent", "previous-agent", "actor"],
     summary: "snapshot the working tree for a role: its diff from the base",
@@ -208,6 +209,7 @@ role has unresolved drift (E024).",
 
 pub static VERIFY_WORKTREE: CommandInfo = CommandInfo {
     flag: "verify-worktree",
+    report: crate::schema::of::<verbs::VerifyReport>,
     shape: Shape::Verdict { data: true },
     reads: &["expected-agent"],
     summary: "is the working tree still what a role handed over?",
@@ -224,6 +226,7 @@ counts against that role's drift budget.",
 
 pub static GET_DIFF: CommandInfo = CommandInfo {
     flag: "get-diff",
+    report: crate::schema::of::<verbs::DiffReport>,
     shape: Shape::Flat,
     reads: &["agent", "diff-type", "from-base", "incremental"],
     summary: "a role's cumulative (from_base) or incremental diff",
@@ -248,6 +251,7 @@ pub static GET_DIFF: CommandInfo = CommandInfo {
 
 pub static RESOLVE_DRIFT: CommandInfo = CommandInfo {
     flag: "resolve-drift",
+    report: crate::schema::of::<verbs::ResolveReport>,
     shape: Shape::Flat,
     reads: &["agent", "note", "actor"],
     summary: "reset a role's drift budget, keeping a note of what was done",

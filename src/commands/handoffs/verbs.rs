@@ -81,7 +81,7 @@ fn check_budget(id: &str, context: &Context) -> Result<()> {
     )))
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct SnapshotReport {
     pub task_id: String,
     pub agent_role: String,
@@ -305,7 +305,7 @@ fn short(sha: &str) -> &str {
     prefix(sha, 8)
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct VerifyReport {
     pub task_id: String,
     pub expected_agent: String,
@@ -517,7 +517,7 @@ impl Report for VerifyReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DiffReport {
     pub task_id: String,
     pub agent_role: String,
@@ -635,7 +635,7 @@ impl Report for DiffReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ResolveReport {
     pub task_id: String,
     pub agent_role: String,

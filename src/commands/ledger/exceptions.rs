@@ -7,7 +7,7 @@ use crate::output::{Report, Text, field, table};
 use serde::Serialize;
 use std::collections::BTreeSet;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct AddReport {
     pub task_id: String,
     pub exception_type: String,
@@ -60,7 +60,7 @@ impl Report for AddReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ListReport {
     pub exceptions: Vec<Exception>,
     pub count: usize,
@@ -126,7 +126,7 @@ impl Report for ListReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ResolveReport {
     pub task_id: String,
     pub status: &'static str,
@@ -171,7 +171,7 @@ impl Report for ResolveReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CleanupReport {
     /// The id given, or null for a clean-up of every entry whose trigger holds.
     pub task_id: Option<String>,

@@ -147,6 +147,7 @@ pub static COMMANDS: &[&CommandInfo] = &[
 
 pub static ADD_EXCEPTION: CommandInfo = CommandInfo {
     flag: "add-exception",
+    report: crate::schema::of::<exceptions::AddReport>,
     shape: Shape::Envelope,
     reads: &[
         "exception-type",
@@ -168,6 +169,7 @@ same type for the same task again updates the entry and re-opens it.",
 
 pub static LIST_EXCEPTIONS: CommandInfo = CommandInfo {
     flag: "list-exceptions",
+    report: crate::schema::of::<exceptions::ListReport>,
     shape: Shape::Envelope,
     reads: &["status"],
     summary: "the exception ledger (--status S)",
@@ -185,6 +187,7 @@ one remediation status: open, in_progress, resolved or wont_fix.",
 
 pub static RESOLVE_EXCEPTION: CommandInfo = CommandInfo {
     flag: "resolve-exception",
+    report: crate::schema::of::<exceptions::ResolveReport>,
     shape: Shape::Envelope,
     reads: &["notes"],
     summary: "mark a task's exceptions resolved (--notes N)",
@@ -198,6 +201,7 @@ pub static RESOLVE_EXCEPTION: CommandInfo = CommandInfo {
 
 pub static CLEANUP_EXCEPTIONS: CommandInfo = CommandInfo {
     flag: "cleanup-exceptions",
+    report: crate::schema::of::<exceptions::CleanupReport>,
     shape: Shape::Envelope,
     reads: &["trigger"],
     summary: "remove a task's exceptions, or every one whose trigger holds",

@@ -11,7 +11,7 @@ use serde::Serialize;
 /// attachments under `.agent-output/<ID>/evidence/`).
 pub const STUB_DIR: &str = "docs/evidence/tasks";
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct StubReport {
     pub task_id: String,
     /// Absolute path of the clarifications stub.

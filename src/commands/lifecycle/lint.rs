@@ -9,14 +9,14 @@ use crate::tasks::parse::{MAX_TASK_FILE_BYTES, decode};
 use serde::Serialize;
 use std::path::{Component, Path};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Counts {
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LintReport {
     /// Absolute path of the file linted.
     pub path: String,
@@ -83,7 +83,7 @@ pub fn run(ctx: &Ctx, arg: Option<&str>, enforce_drafts: bool) -> Result<LintRun
 }
 
 /// The result of `--lint`: one file's report, or the summary of many.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum LintRun {
     One(LintReport),
@@ -107,7 +107,7 @@ impl Report for LintRun {
 }
 
 /// `--lint` of many files (CI mode).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LintAllReport {
     /// The directory linted (absolute), or null for the whole repository.
     pub directory: Option<String>,

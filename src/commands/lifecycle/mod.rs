@@ -236,6 +236,7 @@ pub static COMMANDS: &[&CommandInfo] = &[
 
 pub static NEW_TASK: CommandInfo = CommandInfo {
     flag: "new-task",
+    report: crate::schema::of::<new_task::NewTaskReport>,
     shape: Shape::Flat,
     reads: &["area", "title", "id", "slug", "priority"],
     summary: "create a draft task file from the template (--area A --title T)",
@@ -261,6 +262,7 @@ nothing is written.",
 
 pub static UNCLAIM: CommandInfo = CommandInfo {
     flag: "unclaim",
+    report: crate::schema::of::<transitions::LifecycleReport>,
     shape: Shape::Flat,
     reads: &[],
     summary: "in_progress → todo: give a claimed task back",
@@ -272,6 +274,7 @@ Only an in_progress task can be unclaimed. Only the value of the `status:` line 
 
 pub static BLOCK: CommandInfo = CommandInfo {
     flag: "block",
+    report: crate::schema::of::<transitions::LifecycleReport>,
     shape: Shape::Flat,
     reads: &["reason"],
     summary: "→ blocked, with what blocks it (--reason R)",
@@ -289,6 +292,7 @@ replaces the reason); --claim takes it back.",
 
 pub static CLAIM: CommandInfo = CommandInfo {
     flag: "claim",
+    report: crate::schema::of::<transitions::LifecycleReport>,
     shape: Shape::Flat,
     reads: &[],
     summary: "todo or blocked → in_progress (TASK: a task file or an id)",
@@ -307,6 +311,7 @@ line changes — comments, quoting and line endings survive byte for byte.",
 
 pub static COMPLETE: CommandInfo = CommandInfo {
     flag: "complete",
+    report: crate::schema::of::<transitions::LifecycleReport>,
     shape: Shape::Flat,
     reads: &[],
     summary: "→ completed, archived, its exceptions and context cleaned up",
@@ -326,6 +331,7 @@ interruption finishes the clean-up (`resumed: true`).",
 
 pub static ARCHIVE: CommandInfo = CommandInfo {
     flag: "archive",
+    report: crate::schema::of::<transitions::LifecycleReport>,
     shape: Shape::Flat,
     reads: &[],
     summary: "move a completed task to docs/completed-tasks/ unchanged",
@@ -337,6 +343,7 @@ already there is left as it is: `already_archived`).",
 
 pub static LINT: CommandInfo = CommandInfo {
     flag: "lint",
+    report: crate::schema::of::<lint::LintRun>,
     shape: Shape::Verdict { data: false },
     reads: &["enforce-drafts"],
     summary: "check task files against the schema rules (one code per finding)",
@@ -364,6 +371,7 @@ have open clarifications, and a task that depends_on a draft must be blocked_by 
 
 pub static BOOTSTRAP_EVIDENCE: CommandInfo = CommandInfo {
     flag: "bootstrap-evidence",
+    report: crate::schema::of::<clarifications_stub::StubReport>,
     shape: Shape::Flat,
     reads: &[],
     summary: "create a task's clarifications stub (never overwrites)",

@@ -54,7 +54,7 @@ pub struct NewTask {
     pub priority: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct NewTaskReport {
     pub task_id: String,
     /// Absolute path of the new task file.

@@ -42,7 +42,7 @@ impl Action {
 /// The longest `--block` reason kept.
 pub const MAX_REASON: usize = 500;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LifecycleReport {
     pub task_id: String,
     /// `claimed`, `completed`, `archived` or `already_archived`.

@@ -135,6 +135,7 @@ pub static COMMANDS: &[&CommandInfo] = &[&RECORD_QA, &COMPARE_QA];
 
 pub static RECORD_QA: CommandInfo = CommandInfo {
     flag: "record-qa",
+    report: crate::schema::of::<verbs::RecordReport>,
     shape: Shape::Envelope,
     reads: &[
         "agent",
@@ -168,6 +169,7 @@ inferred from the log and flagged).",
 
 pub static COMPARE_QA: CommandInfo = CommandInfo {
     flag: "compare-qa",
+    report: crate::schema::of::<verbs::CompareReport>,
     shape: Shape::Verdict { data: false },
     reads: &[
         "agent",

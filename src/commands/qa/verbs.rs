@@ -281,7 +281,7 @@ fn baseline_of(store: &ContextStore, context: &Context, now: &str) -> Result<QaR
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RecordReport {
     pub task_id: String,
     #[serde(flatten)]
@@ -387,7 +387,7 @@ impl Report for RecordReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CompareReport {
     pub task_id: String,
     pub agent_role: String,

@@ -113,6 +113,7 @@ pub static COMMANDS: &[&CommandInfo] = &[
 
 pub static QUARANTINE_TASK: CommandInfo = CommandInfo {
     flag: "quarantine-task",
+    report: crate::schema::of::<verbs::QuarantineReport>,
     shape: Shape::Envelope,
     reads: &["reason", "error-details"],
     summary: "quarantine a task: never picked, marked in --list (--reason R)",
@@ -128,6 +129,7 @@ why: malformed_yaml, validation_failed, corrupted_context or manual.",
 
 pub static LIST_QUARANTINED: CommandInfo = CommandInfo {
     flag: "list-quarantined",
+    report: crate::schema::of::<verbs::ListReport>,
     shape: Shape::Envelope,
     reads: &["status"],
     summary: "the quarantined tasks (--status S)",
@@ -139,6 +141,7 @@ pending, in_progress, repaired or cannot_repair.",
 
 pub static RELEASE_QUARANTINE: CommandInfo = CommandInfo {
     flag: "release-quarantine",
+    report: crate::schema::of::<verbs::ReleaseReport>,
     shape: Shape::Envelope,
     reads: &["notes"],
     summary: "release a task from quarantine; its entry is archived (--notes N)",
@@ -153,6 +156,7 @@ docs/compliance/quarantine/resolved/ with the release time and notes.",
 
 pub static REPAIR_QUARANTINED: CommandInfo = CommandInfo {
     flag: "repair-quarantined",
+    report: crate::schema::of::<verbs::RepairReport>,
     shape: Shape::Envelope,
     reads: &[],
     summary: "try the documented YAML repairs on a quarantined task's file",

@@ -23,7 +23,7 @@ fn task_file(ctx: &Ctx, id: &str) -> Result<String> {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct QuarantineReport {
     pub task_id: String,
     pub reason: String,
@@ -70,7 +70,7 @@ impl Report for QuarantineReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ListReport {
     pub quarantined: Vec<Entry>,
     pub count: usize,
@@ -117,7 +117,7 @@ impl Report for ListReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ReleaseReport {
     pub task_id: String,
     pub status: &'static str,
@@ -154,7 +154,7 @@ impl Report for ReleaseReport {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RepairReport {
     pub task_id: String,
     pub repaired: bool,

@@ -8,7 +8,7 @@ use crate::tasks::graph::{Graph, Hop};
 use crate::tasks::priority::Priorities;
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Blocker {
     pub id: String,
     /// `unknown` when no task has this id.
@@ -17,7 +17,7 @@ pub struct Blocker {
     pub blocking: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Artifact {
     pub id: String,
     pub status: String,
@@ -25,14 +25,14 @@ pub struct Artifact {
     pub available: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Readiness {
     pub ready: bool,
     pub blocking_count: usize,
     pub recommendation: String,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct TaskSummary {
     pub id: String,
     pub title: String,
@@ -49,7 +49,7 @@ pub struct TaskSummary {
 /// Hops of the blocker chain shown (the rest are counted).
 const CHAIN_HOPS: usize = 200;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ExplainReport {
     pub task: TaskSummary,
     pub hard_blockers: Vec<Blocker>,

@@ -5,7 +5,7 @@ use crate::output::{Report, Text};
 use crate::tasks::dot;
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct GraphReport {
     pub dot: String,
     pub task_count: usize,

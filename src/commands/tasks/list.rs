@@ -9,7 +9,7 @@ use crate::tasks::picker::{self, Filter};
 use crate::tasks::priority::Priorities;
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ListFilter {
     /// The status filtered on, or null.
     pub status: Option<String>,
@@ -121,7 +121,7 @@ impl Query {
     }
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ListReport<'a> {
     pub count: usize,
     pub filter: ListFilter,

@@ -145,6 +145,7 @@ pub static COMMANDS: &[&CommandInfo] = &[
 
 pub static LIST: CommandInfo = CommandInfo {
     flag: "list",
+    report: crate::schema::of::<list::ListReport<'static>>,
     shape: Shape::Flat,
     reads: &["status", "area", "priority", "fields"],
     summary: "every task, archived too, in pick order (FILTER: a status…)",
@@ -172,6 +173,7 @@ order (the JSON always has every field).",
 
 pub static PICK: CommandInfo = CommandInfo {
     flag: "pick",
+    report: crate::schema::of::<pick::PickReport<'static>>,
     shape: Shape::Verdict { data: false },
     reads: &[],
     summary: "the next task to work on: unblockers first, inherited priority",
@@ -190,6 +192,7 @@ a status, or unblocker. A blocked unblocker halts the workflow (exit 2) — fix 
 
 pub static VALIDATE: CommandInfo = CommandInfo {
     flag: "validate",
+    report: crate::schema::of::<validate::ValidateReport>,
     shape: Shape::Verdict { data: false },
     reads: &[],
     summary: "cycles, missing dependencies and duplicate ids in the task graph",
@@ -208,6 +211,7 @@ to ids no task has, and ids defined by more than one file. The report has `valid
 
 pub static REFRESH_CACHE: CommandInfo = CommandInfo {
     flag: "refresh-cache",
+    report: crate::schema::of::<refresh::RefreshReport>,
     shape: Shape::Flat,
     reads: &[],
     summary: "re-parse every task file and rewrite the task cache",
@@ -220,6 +224,7 @@ hash); useful after an edit that kept a file's size and modification time.",
 
 pub static GRAPH: CommandInfo = CommandInfo {
     flag: "graph",
+    report: crate::schema::of::<graph::GraphReport>,
     shape: Shape::Flat,
     reads: &[],
     summary: "the dependency graph in Graphviz DOT",
@@ -237,6 +242,7 @@ solid edges for blocked_by, dashed ones for depends_on.",
 
 pub static EXPLAIN: CommandInfo = CommandInfo {
     flag: "explain",
+    report: crate::schema::of::<explain::ExplainReport>,
     shape: Shape::Flat,
     reads: &[],
     summary: "why a task is (not) ready: its blockers and their chain",
@@ -252,6 +258,7 @@ ready.",
 
 pub static CHECK_HALT: CommandInfo = CommandInfo {
     flag: "check-halt",
+    report: crate::schema::of::<crate::tasks::picker::Halt>,
     shape: Shape::Verdict { data: false },
     reads: &[],
     summary: "exit 2 when a blocked unblocker halts the workflow",
@@ -266,7 +273,7 @@ work until it is fixed. Prints the halted tasks (on stderr in text mode).",
 
 /// A task as `--list` and `--pick` print it in JSON (spec 01 §7.1 field names). Borrows from
 /// the catalog: a 10,000-task listing copies no task text.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct TaskJson<'a> {
     pub id: &'a str,
     pub title: &'a str,

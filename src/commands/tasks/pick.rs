@@ -9,7 +9,7 @@ use crate::tasks::picker::{self, DraftAlerts, Filter, Halt};
 use crate::tasks::priority::Priorities;
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum PickReport<'a> {
     Picked {

@@ -6,7 +6,7 @@ use crate::repo::CACHE_DIR;
 use crate::tasks::cache::CACHE_FILE;
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RefreshReport {
     /// `*.task.yaml` files found.
     pub files_scanned: usize,

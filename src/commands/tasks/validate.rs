@@ -6,7 +6,7 @@ use crate::output::{Report, Text};
 use crate::tasks::graph::{Graph, Issue};
 use serde::Serialize;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ValidateReport {
     pub valid: bool,
     pub error_count: usize,

@@ -268,6 +268,7 @@ pub static COMMANDS: &[&CommandInfo] = &[
 
 pub static RECORD_TELEMETRY: CommandInfo = CommandInfo {
     flag: "record-telemetry",
+    report: crate::schema::of::<verbs::RecordReport>,
     shape: Shape::Envelope,
     reads: &[
         "agent",
@@ -308,6 +309,7 @@ commands; TASKS_TELEMETRY=off turns that off. Needs the task's context.",
 
 pub static COLLECT_METRICS: CommandInfo = CommandInfo {
     flag: "collect-metrics",
+    report: crate::schema::of::<verbs::CollectReport>,
     shape: Shape::Envelope,
     reads: &["baseline-path"],
     summary: "compute a task's five success criteria into metrics.json",
@@ -330,6 +332,7 @@ first, then a `metrics` object with each criterion's target_met.",
 
 pub static GENERATE_DASHBOARD: CommandInfo = CommandInfo {
     flag: "generate-dashboard",
+    report: crate::schema::of::<verbs::DashboardReport>,
     shape: Shape::Envelope,
     reads: &["task-ids", "from", "to", "output-path", "baseline-path"],
     summary: "roll tasks' metrics up into a dashboard (JSON or HTML)",
@@ -355,6 +358,7 @@ is a warning on stderr and is left out. Also spelled --generate-metrics-dashboar
 
 pub static COMPARE_METRICS: CommandInfo = CommandInfo {
     flag: "compare-metrics",
+    report: crate::schema::of::<verbs::CompareReport>,
     shape: Shape::Verdict { data: true },
     reads: &["baseline-path", "current-path"],
     summary: "compare two metrics documents, criterion by criterion",

@@ -54,7 +54,7 @@ fn bad_env(name: &str, why: String) -> Error {
 // ---------------------------------------------------------------------------------------------
 // --record-telemetry
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RecordReport {
     /// False when the hook had nothing to record (no task or role set, another tool).
     pub recorded: bool,
@@ -72,7 +72,7 @@ pub struct RecordReport {
 }
 
 /// The role's counters after the event.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Totals {
     pub read_calls: u64,
     pub write_calls: u64,
@@ -403,7 +403,7 @@ pub fn record(ctx: &Ctx, input: &RecordInput) -> Result<RecordReport> {
 // ---------------------------------------------------------------------------------------------
 // --collect-metrics
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CollectReport {
     #[serde(flatten)]
     pub summary: Summary,
@@ -614,7 +614,7 @@ impl Report for CollectReport {
 // ---------------------------------------------------------------------------------------------
 // --generate-dashboard
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct DashboardReport {
     #[serde(flatten)]
     pub dashboard: dashboard::Dashboard,
@@ -630,7 +630,7 @@ pub struct DashboardReport {
     pub failed: Vec<Failed>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Failed {
     pub task_id: String,
     pub code: &'static str,
@@ -1037,7 +1037,7 @@ impl Report for DashboardReport {
 // ---------------------------------------------------------------------------------------------
 // --compare-metrics
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct CompareReport {
     pub comparison_date: String,
     pub baseline_file: String,

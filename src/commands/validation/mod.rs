@@ -163,6 +163,7 @@ pub static COMMANDS: &[&CommandInfo] = &[&RUN_VALIDATION, &LIST_VALIDATION];
 
 pub static RUN_VALIDATION: CommandInfo = CommandInfo {
     flag: "run-validation",
+    report: crate::schema::of::<verbs::RunReport>,
     shape: Shape::Verdict { data: true },
     reads: &[
         "all",
@@ -211,6 +212,7 @@ records what ran and exits 130. Needs the task's context.",
 
 pub static LIST_VALIDATION: CommandInfo = CommandInfo {
     flag: "list-validation",
+    report: crate::schema::of::<verbs::ListReport>,
     shape: Shape::Envelope,
     reads: &[],
     summary: "list a task's validation pipeline with the id of each command",

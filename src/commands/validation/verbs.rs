@@ -156,7 +156,7 @@ impl RunInput {
 }
 
 /// One command's result: the runner's fields, the same for every result.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Row {
     pub command_id: String,
     pub criticality: &'static str,
@@ -168,7 +168,7 @@ pub struct Row {
     pub log_path: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RunReport {
     pub task_id: String,
     pub results: Vec<Row>,
@@ -743,7 +743,7 @@ impl Report for RunReport {
 }
 
 /// One pipeline entry as listed.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Listed {
     pub id: String,
     pub implicit_id: bool,
@@ -761,7 +761,7 @@ pub struct Listed {
     pub problem: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct ListReport {
     pub task_id: String,
     pub commands: Vec<Listed>,
