@@ -105,6 +105,7 @@ impl Ctx {
             let catalog = Catalog::load(&self.repo, self.force_rebuild);
             // Broken files and duplicate ids are reported once, then tracked in the exception
             // ledger (D5).
+            let _t = crate::trace::phase("catalog: ledger");
             let stamp = ledger::Stamp::at(self.clock.now());
             let reconciled = ledger::reconcile(&self.repo, &catalog, &stamp);
             let warnings = catalog.warnings(
@@ -126,6 +127,7 @@ impl Ctx {
         if let Some(ids) = self.quarantined.get() {
             return Ok(ids);
         }
+        let _t = crate::trace::phase("quarantined ids");
         let ids = crate::quarantine::Quarantine::of(&self.repo).quarantined_ids()?;
         Ok(self.quarantined.get_or_init(|| ids))
     }
@@ -209,7 +211,10 @@ pub fn run(invocation: Invocation, printer: &Printer, cwd: &Path, clock: Clock) 
         _ => None,
     };
     ctx.observing = observer.is_some();
-    let exit = match invocation.verb.run(&ctx, printer) {
+    let verb_phase = crate::trace::phase("verb (load, work, print)");
+    let outcome = invocation.verb.run(&ctx, printer);
+    drop(verb_phase);
+    let exit = match outcome {
         Ok(exit) => {
             // A command that failed changes nothing, its caller's telemetry included.
             if let Some((task, role)) = observer {
@@ -267,6 +272,7 @@ fn record_observed(ctx: &Ctx, task: &str, role: &str) {
 
 /// Warnings first (stderr), then the result.
 pub fn emit<R: Report>(ctx: &Ctx, printer: &Printer, report: R) -> u8 {
+    let _print = crate::trace::phase("print");
     ctx.print_warnings(printer);
     let exit = printer.success(&report);
     std::mem::forget(report);

@@ -30,6 +30,7 @@ pub mod store;
 pub mod tasks;
 pub mod telemetry;
 pub mod text;
+pub mod trace;
 pub mod validation;
 pub mod worktree;
 
@@ -39,8 +40,13 @@ use std::ffi::OsString;
 pub fn main_with(argv: Vec<OsString>) -> u8 {
     // A shell asking for completions (`COMPLETE=bash tasks -- …`): answered, then exit.
     complete::answer_if_asked();
+    let _run = trace::phase("run (all)");
     let clock = clock::Clock::from_env();
-    match cli::parse(argv) {
+    let parsed = {
+        let _parse = trace::phase("parse");
+        cli::parse(argv)
+    };
+    match parsed {
         cli::Parsed::Print { text, what, format } => match format {
             // A schema is a JSON document of its own, printed as is in every format.
             output::Format::Text => output::print_raw(&text),

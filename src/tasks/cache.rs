@@ -1,4 +1,4 @@
-//! The port's private task cache (contract D5): `tasks/.cache/task-index.v2.bin`, one entry per
+//! The port's private task cache (contract D5): `tasks/.cache/task-index.v3.bin`, one entry per
 //! task file keyed by repo-relative path with size, mtime and SHA-256 and the parse outcome
 //! (a task or the failure). Only files whose size or mtime changed are read again, and only those
 //! whose content changed are parsed again; broken files are cached like good ones, so a malformed
@@ -7,7 +7,7 @@
 //! The file is a magic line followed by a postcard encoding (compact, and several times faster to
 //! decode than JSON: a warm run at 10,000 tasks is dominated by reading this file).
 
-use super::discover::{FileTime, TaskFile, discover};
+use super::discover::{DirRecord, FileTime, TaskFile, discover_with};
 use super::model::Task;
 use super::parse::{MAX_TASK_FILE_BYTES, ParseFailure, decode, parse_text};
 use crate::repo::CACHE_DIR;
@@ -16,11 +16,13 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub const CACHE_FILE: &str = "task-index.v2.bin";
+pub const CACHE_FILE: &str = "task-index.v3.bin";
+/// Files of earlier layouts, removed when the current one is written.
+const OLD_CACHE_FILES: [&str; 1] = ["task-index.v2.bin"];
 pub const LOCK_FILE: &str = "task-index.lock";
 const MAGIC: &[u8] = b"tasks task-index\n";
 /// Bumped whenever the layout *or the parse rules* change, so stale outcomes are dropped.
-const VERSION: u32 = 2;
+const VERSION: u32 = 3;
 
 /// The parse outcome of one file.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -71,6 +73,8 @@ struct CacheDoc {
     _tool_version: String,
     /// Identifies the content of the task files; reported as `snapshot_id`.
     snapshot: u64,
+    /// The directories walked, with their entries (reused while a directory is unchanged).
+    dirs: Vec<DirRecord>,
     /// In discovery order.
     entries: Vec<(String, Entry)>,
 }
@@ -81,6 +85,7 @@ struct CacheDocRef<'a> {
     version: u32,
     tool_version: &'a str,
     snapshot: u64,
+    dirs: &'a [DirRecord],
     entries: Vec<(&'a str, &'a Entry)>,
 }
 
@@ -120,34 +125,68 @@ pub fn load(root: &Path, force: bool) -> Loaded {
     let previous = if force || !usable {
         None
     } else {
+        let _read = crate::trace::phase("cache: read and decode");
         read_cache(&cache_path, &mut warnings)
     };
-    let (files, walk_warnings) = discover(root);
-    warnings.extend(walk_warnings);
+    let (old_dirs, previous_snapshot, old_entries) = match previous {
+        Some(doc) => (doc.dirs, Some(doc.snapshot), doc.entries),
+        None => (Vec::new(), None, Vec::new()),
+    };
+    let discover_phase = crate::trace::phase("discover");
+    let found = discover_with(root, &old_dirs);
+    drop(discover_phase);
+    let _match = crate::trace::phase("cache: match, parse, save");
+    warnings.extend(found.warnings);
+    let files = found.files;
+    let dirs_changed = found.dirs != old_dirs;
 
-    let previous_snapshot = previous.as_ref().map(|doc| doc.snapshot);
-    let mut old: HashMap<String, Entry> = previous
-        .map(|doc| doc.entries.into_iter().collect())
-        .unwrap_or_default();
+    // The previous entry of each file. Both lists are in discovery order, so they are matched
+    // in step; only files out of step (added, removed, renamed) are looked up by path.
+    let mut old: Vec<Option<(String, Entry)>> = old_entries.into_iter().map(Some).collect();
+    let mut by_path: Option<HashMap<String, usize>> = None;
+    let mut next = 0;
+    let mut previous_of: Vec<Option<Entry>> = Vec::with_capacity(files.len());
+    for file in &files {
+        let in_step = old
+            .get(next)
+            .and_then(Option::as_ref)
+            .is_some_and(|(rel, _)| *rel == file.rel);
+        let index = if in_step {
+            next += 1;
+            Some(next - 1)
+        } else {
+            by_path
+                .get_or_insert_with(|| {
+                    old.iter()
+                        .enumerate()
+                        .filter_map(|(i, e)| Some((e.as_ref()?.0.clone(), i)))
+                        .collect()
+                })
+                .get(&file.rel)
+                .copied()
+        };
+        previous_of.push(index.and_then(|i| old[i].take()).map(|(_, entry)| entry));
+    }
+    // What is left of the old entries belongs to files that no longer exist.
+    let mut entries_changed = old.iter().any(Option::is_some);
     let stale: Vec<usize> = files
         .iter()
+        .zip(&previous_of)
         .enumerate()
-        .filter(|(_, f)| {
-            !old.get(&f.rel)
+        .filter(|(_, (f, e))| {
+            !e.as_ref()
                 .is_some_and(|e| e.size == f.size && e.mtime == f.mtime)
         })
         .map(|(i, _)| i)
         .collect();
-    let parsed_now = parse_parallel(&files, &stale, &old);
+    let parsed_now = parse_parallel(root, &files, &stale, &previous_of);
     let parsed = parsed_now.len();
 
     // One slot per file. Entries are moved, never cloned: a warm run touches each task once.
-    let mut slots: Vec<Option<Result<Entry, ParseFailure>>> = Vec::with_capacity(files.len());
-    slots.resize_with(files.len(), || None);
-    let mut entries_changed = false;
+    let mut slots: Vec<Option<Result<Entry, ParseFailure>>> =
+        previous_of.into_iter().map(|e| e.map(Ok)).collect();
     let mut unreadable = false;
     for (i, result) in parsed_now {
-        old.remove(&files[i].rel);
         match &result {
             Ok(_) => entries_changed = true,
             // Read errors are reported but not cached (a permission fix does not touch mtime),
@@ -156,16 +195,9 @@ pub fn load(root: &Path, force: bool) -> Loaded {
         }
         slots[i] = Some(result);
     }
-    for (slot, file) in slots.iter_mut().zip(&files) {
-        if slot.is_none() {
-            *slot = old.remove(&file.rel).map(Ok);
-        }
-    }
-    // What is left of the old entries belongs to files that no longer exist.
-    entries_changed |= !old.is_empty();
-    let must_save = previous_snapshot.is_none() || entries_changed;
+    let must_save = previous_snapshot.is_none() || entries_changed || dirs_changed;
     let snapshot = match previous_snapshot {
-        Some(known) if !must_save && !unreadable => known,
+        Some(known) if !entries_changed && !unreadable => known,
         _ => snapshot_of(&files, &slots),
     };
 
@@ -174,6 +206,7 @@ pub fn load(root: &Path, force: bool) -> Loaded {
             version: VERSION,
             tool_version: env!("CARGO_PKG_VERSION"),
             snapshot,
+            dirs: &found.dirs,
             entries: files
                 .iter()
                 .zip(&slots)
@@ -282,15 +315,21 @@ fn save(dir: &Path, path: &Path, lock: &Path, doc: &CacheDocRef) -> Result<(), S
     ensure_cache_dir(root).map_err(|e| crate::error::Error::from(e).message)?;
     let bytes = postcard::to_extend(doc, MAGIC.to_vec()).map_err(|e| e.to_string())?;
     let _guard = store::lock_exclusive(lock).map_err(|e| e.to_string())?;
-    store::atomic_write(path, &bytes).map_err(|e| e.to_string())
+    store::atomic_write(path, &bytes).map_err(|e| e.to_string())?;
+    // An earlier layout's file is dead weight once this one is written.
+    for old in OLD_CACHE_FILES {
+        let _ = std::fs::remove_file(dir.join(old));
+    }
+    Ok(())
 }
 
 /// Read and parse the files at `indices`, on every available core. A file whose bytes hash like
 /// its previous entry keeps that entry's outcome (only its mtime changes).
 fn parse_parallel(
+    root: &Path,
     files: &[TaskFile],
     indices: &[usize],
-    old: &HashMap<String, Entry>,
+    old: &[Option<Entry>],
 ) -> Vec<(usize, Result<Entry, ParseFailure>)> {
     if indices.is_empty() {
         return Vec::new();
@@ -306,7 +345,7 @@ fn parse_parallel(
             .map(|part| {
                 let handle = scope.spawn(move || {
                     part.iter()
-                        .map(|&i| (i, read_entry(&files[i], old.get(&files[i].rel))))
+                        .map(|&i| (i, read_entry(root, &files[i], old[i].as_ref())))
                         .collect::<Vec<_>>()
                 });
                 (part, handle)
@@ -336,7 +375,7 @@ fn parse_parallel(
     })
 }
 
-fn read_entry(file: &TaskFile, old: Option<&Entry>) -> Result<Entry, ParseFailure> {
+fn read_entry(root: &Path, file: &TaskFile, old: Option<&Entry>) -> Result<Entry, ParseFailure> {
     if file.size > MAX_TASK_FILE_BYTES {
         return Ok(Entry {
             size: file.size,
@@ -352,7 +391,7 @@ fn read_entry(file: &TaskFile, old: Option<&Entry>) -> Result<Entry, ParseFailur
             }),
         });
     }
-    let bytes = std::fs::read(&file.abs).map_err(|e| ParseFailure {
+    let bytes = std::fs::read(file.path(root)).map_err(|e| ParseFailure {
         message: format!("cannot read file: {e}"),
         line: None,
         column: None,

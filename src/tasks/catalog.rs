@@ -100,6 +100,7 @@ impl Catalog {
 
     pub fn load(repo: &Repo, force_rebuild: bool) -> Catalog {
         let loaded = cache::load(&repo.root, force_rebuild);
+        let _catalog = crate::trace::phase("catalog");
         let files = loaded.files.len();
         let mut tasks: Vec<Task> = Vec::new();
         let mut broken = Vec::new();

@@ -4,6 +4,7 @@
 //! skipped with a warning).
 
 use crate::repo::{ARCHIVE_DIR, TASKS_DIR};
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -14,9 +15,17 @@ pub const TASK_FILE_SUFFIX: &str = ".task.yaml";
 pub struct TaskFile {
     /// Repo-relative, `/`-separated.
     pub rel: String,
-    pub abs: PathBuf,
     pub size: u64,
     pub mtime: FileTime,
+    /// The real path, when the name is not UTF-8 (`rel` shows it lossily); `None` otherwise.
+    pub exact: Option<PathBuf>,
+}
+
+impl TaskFile {
+    /// The file's path.
+    pub fn path(&self, root: &Path) -> PathBuf {
+        self.exact.clone().unwrap_or_else(|| root.join(&self.rel))
+    }
 }
 
 /// Modification time with nanosecond precision.
@@ -41,6 +50,14 @@ impl FileTime {
         self.secs as f64 + f64::from(self.nanos) * 1e-9
     }
 
+    /// From `stat`'s `st_mtime` and `st_mtime_nsec`, as [`FileTime::of`] gives it.
+    pub fn from_stat(secs: i64, nanos: i64) -> FileTime {
+        match (secs >= 0, u32::try_from(nanos)) {
+            (true, Ok(nanos)) if nanos < 1_000_000_000 => FileTime { secs, nanos },
+            _ => FileTime::default(),
+        }
+    }
+
     pub fn of(meta: &std::fs::Metadata) -> FileTime {
         match meta.modified().map(|t| t.duration_since(UNIX_EPOCH)) {
             Ok(Ok(d)) => FileTime {
@@ -55,83 +72,484 @@ impl FileTime {
 
 /// All task files of the repository, active ones first, each root in sorted path order, plus a
 /// warning for each directory that could not be read.
+///
+/// Two passes: the directories are listed (names and types from the listing, no allocation per
+/// entry), then every file is `stat`ed relative to its directory's descriptor (one path
+/// component to resolve, not the whole path) on every core. At 10,000 files these two are most
+/// of a warm run (docs/performance.md).
 pub fn discover(root: &Path) -> (Vec<TaskFile>, Vec<String>) {
-    let mut files = Vec::new();
-    let mut warnings = Vec::new();
+    let found = discover_with(root, &[]);
+    (found.files, found.warnings)
+}
+
+/// What [`discover_with`] found.
+pub struct Discovered {
+    pub files: Vec<TaskFile>,
+    pub warnings: Vec<String>,
+    /// Every directory walked, in walk order, with its entries (for the next run).
+    pub dirs: Vec<DirRecord>,
+}
+
+/// A directory as the walk saw it: its entries (subdirectories and task files, sorted by name)
+/// and the stamp they belong to. A later walk reuses the entries instead of listing the
+/// directory again when the directory's stamp is unchanged and the record is `trusted`.
+///
+/// Creating, removing or renaming an entry changes the directory's mtime and ctime. A change in
+/// the same clock tick as the listing could leave both equal, so a listing is trusted only when
+/// the directory had not changed for [`SETTLED_SECS`] when it was listed (git's "racily clean"
+/// rule); an untrusted directory is listed on every run until it is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DirRecord {
+    /// Repo-relative, `/`-separated (`tasks`, `tasks/backend`).
+    pub rel: String,
+    pub stamp: DirStamp,
+    pub trusted: bool,
+    /// (name, 0 directory · 1 file · 2 symbolic link), sorted by name.
+    pub entries: Vec<(String, u8)>,
+}
+
+/// Identity and change times of a directory (`fstat` of its descriptor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct DirStamp {
+    pub dev: u64,
+    pub ino: u64,
+    pub mtime: (i64, i64),
+    pub ctime: (i64, i64),
+}
+
+/// How long a directory must have been unchanged for its listing to be reused.
+pub const SETTLED_SECS: i64 = 2;
+
+/// [`discover`], reusing the listings of `previous` (the directories of an earlier walk) where
+/// they still hold.
+pub fn discover_with(root: &Path, previous: &[DirRecord]) -> Discovered {
+    let previous: std::collections::HashMap<&str, &DirRecord> =
+        previous.iter().map(|d| (d.rel.as_str(), d)).collect();
+    let now = std::time::SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or((0, 0), |d| {
+            (
+                i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+                i64::from(d.subsec_nanos()),
+            )
+        });
+    let mut walked = Walk {
+        previous,
+        now,
+        listing: Listing::default(),
+        warnings: Vec::new(),
+        dirs: Vec::new(),
+    };
+    let list_phase = crate::trace::phase("discover: list");
     for dir in [TASKS_DIR, ARCHIVE_DIR] {
         let base = root.join(dir);
         if base.is_dir() {
-            walk(root, base, dir.to_string(), &mut files, &mut warnings);
+            walked.walk(base, dir.to_string());
         }
     }
-    (files, warnings)
+    drop(list_phase);
+    let _stat = crate::trace::phase("discover: stat");
+    let mut warnings = walked.warnings;
+    let files = stat_all(root, walked.listing, &mut warnings);
+    Discovered {
+        files,
+        warnings,
+        dirs: walked.dirs,
+    }
 }
 
-/// Pre-order walk, siblings in byte order of their names (a directory's files and
-/// subdirectories interleaved, as a sorted listing shows them). Iterative: depth is unbounded.
-fn walk(
-    root: &Path,
-    base: PathBuf,
-    base_rel: String,
-    files: &mut Vec<TaskFile>,
-    warnings: &mut Vec<String>,
-) {
-    // Pending directories and files (a file: whether it is a symbolic link, as its directory
-    // listing said), the next to visit on top.
-    let mut stack: Vec<(PathBuf, String, Option<bool>)> = vec![(base, base_rel, None)];
-    while let Some((path, rel, file)) = stack.pop() {
-        if let Some(linked) = file {
-            if linked && !path.canonicalize().is_ok_and(|p| p.starts_with(root)) {
-                warnings.push(format!(
-                    "Warning: {} is a symbolic link that leaves the repository (or leads nowhere); it is not read",
-                    crate::text::field(&rel)
-                ));
+/// The task files found by listing, in order, and the directories holding them.
+#[derive(Default)]
+struct Listing {
+    /// Each directory holding task files: its path and, open without following a final link,
+    /// its descriptor (`None` when it could not be opened: its files are `stat`ed by path).
+    dirs: Vec<(PathBuf, Option<std::fs::File>)>,
+    files: Vec<Found>,
+    /// The files' names, each followed by a NUL.
+    names: Vec<u8>,
+}
+
+/// A file a directory listing showed.
+struct Found {
+    rel: String,
+    /// Index into `Listing::dirs`.
+    dir: usize,
+    /// Its name in `Listing::names` (without the NUL).
+    name: std::ops::Range<usize>,
+    /// The listing said it is a symbolic link (followed only when it stays in the repository).
+    linked: bool,
+}
+
+impl Listing {
+    fn name(&self, found: &Found) -> &[u8] {
+        &self.names[found.name.clone()]
+    }
+
+    /// The name with its NUL, for `fstatat`.
+    fn c_name(&self, found: &Found) -> &std::ffi::CStr {
+        std::ffi::CStr::from_bytes_with_nul(&self.names[found.name.start..=found.name.end])
+            .unwrap_or_default()
+    }
+}
+
+/// What a listing says an entry is.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Dir,
+    File,
+    Link,
+}
+
+/// The entries of `dir`: (name, kind), `.` and `..` left out; a type the listing does not give
+/// is asked with `lstat`.
+fn list(dir: &std::fs::File) -> std::io::Result<Vec<(Vec<u8>, Kind)>> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: `dup` of an open descriptor; `fdopendir` takes ownership of the copy on success
+    // and `closedir` releases it; `readdir` returns entries valid until the next call, copied
+    // out at once.
+    unsafe {
+        let fd = libc::dup(dir.as_raw_fd());
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        let handle = libc::fdopendir(fd);
+        if handle.is_null() {
+            let e = std::io::Error::last_os_error();
+            libc::close(fd);
+            return Err(e);
+        }
+        let mut entries = Vec::new();
+        loop {
+            *libc::__errno_location() = 0;
+            let entry = libc::readdir64(handle);
+            if entry.is_null() {
+                let errno = *libc::__errno_location();
+                libc::closedir(handle);
+                if errno != 0 {
+                    return Err(std::io::Error::from_raw_os_error(errno));
+                }
+                return Ok(entries);
+            }
+            let name = std::ffi::CStr::from_ptr((*entry).d_name.as_ptr()).to_bytes();
+            if name == b"." || name == b".." {
                 continue;
             }
-            let meta = match std::fs::metadata(&path) {
-                Ok(meta) if meta.is_file() => meta,
+            let kind = match (*entry).d_type {
+                libc::DT_DIR => Some(Kind::Dir),
+                libc::DT_LNK => Some(Kind::Link),
+                libc::DT_REG => Some(Kind::File),
+                libc::DT_UNKNOWN => None,
+                // Devices, sockets, pipes: never task files.
                 _ => continue,
             };
-            files.push(TaskFile {
-                rel,
-                abs: path,
-                size: meta.len(),
-                mtime: FileTime::of(&meta),
-            });
-            continue;
-        }
-        let entries = match std::fs::read_dir(&path) {
-            Ok(entries) => entries,
-            Err(e) => {
-                warnings.push(format!(
-                    "Warning: cannot read directory {}: {e}; task files in it are skipped",
-                    crate::text::field(&path.display().to_string())
-                ));
-                continue;
-            }
-        };
-        let mut children: Vec<(std::ffi::OsString, Option<bool>)> = Vec::new();
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Ok(file_type) = entry.file_type() else {
-                continue;
+            let kind = match kind {
+                Some(kind) => kind,
+                None => {
+                    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+                    if libc::fstatat(
+                        dir.as_raw_fd(),
+                        (*entry).d_name.as_ptr(),
+                        st.as_mut_ptr(),
+                        libc::AT_SYMLINK_NOFOLLOW,
+                    ) != 0
+                    {
+                        continue;
+                    }
+                    match st.assume_init().st_mode & libc::S_IFMT {
+                        libc::S_IFDIR => Kind::Dir,
+                        libc::S_IFLNK => Kind::Link,
+                        libc::S_IFREG => Kind::File,
+                        _ => continue,
+                    }
+                }
             };
-            if file_type.is_dir() {
-                children.push((name, None));
-            } else if name
-                .as_encoded_bytes()
-                .ends_with(TASK_FILE_SUFFIX.as_bytes())
-            {
-                // Regular files and symlinks to files; symlinked directories are never entered.
-                children.push((name, Some(file_type.is_symlink())));
+            if kind == Kind::Dir || name.ends_with(TASK_FILE_SUFFIX.as_bytes()) {
+                entries.push((name.to_vec(), kind));
             }
-        }
-        children.sort_unstable_by(|a, b| b.0.cmp(&a.0));
-        for (name, file) in children {
-            let child_rel = format!("{rel}/{}", name.to_string_lossy());
-            stack.push((path.join(&name), child_rel, file));
         }
     }
+}
+
+/// The state of one walk.
+struct Walk<'a> {
+    previous: std::collections::HashMap<&'a str, &'a DirRecord>,
+    /// When the walk started: (seconds, nanoseconds) since the epoch.
+    now: (i64, i64),
+    listing: Listing,
+    warnings: Vec<String>,
+    dirs: Vec<DirRecord>,
+}
+
+impl Walk<'_> {
+    /// Pre-order walk, siblings in byte order of their names (a directory's files and
+    /// subdirectories interleaved, as a sorted listing shows them). Iterative: depth is
+    /// unbounded. Directories are opened without following a final link: a symbolic link to a
+    /// directory is never entered.
+    fn walk(&mut self, base: PathBuf, base_rel: String) {
+        // Directories still to list, the next on top; a directory's files are recorded as
+        // soon as it is listed, its subdirectories' after them in name order (so a stack of
+        // the subdirectories and file runs keeps the pre-order).
+        enum Next {
+            Dir(PathBuf, String),
+            Files(Vec<Found>),
+        }
+        let mut stack = vec![Next::Dir(base, base_rel)];
+        while let Some(next) = stack.pop() {
+            let (path, rel) = match next {
+                Next::Files(files) => {
+                    self.listing.files.extend(files);
+                    continue;
+                }
+                Next::Dir(path, rel) => (path, rel),
+            };
+            let (entries, dir) = match self.entries(&path, &rel) {
+                Ok(found) => found,
+                Err(e) => {
+                    self.warnings.push(format!(
+                        "Warning: cannot read directory {}: {e}; task files in it are skipped",
+                        crate::text::field(&path.display().to_string())
+                    ));
+                    continue;
+                }
+            };
+            let index = self.listing.dirs.len();
+            let has_files = entries.iter().any(|(_, kind)| *kind != Kind::Dir);
+            // Runs of files between subdirectories, in order; pushed in reverse below.
+            let mut pending: Vec<Next> = Vec::new();
+            let mut run: Vec<Found> = Vec::new();
+            for (name, kind) in entries {
+                let shown = String::from_utf8_lossy(&name);
+                let mut child_rel = String::with_capacity(rel.len() + 1 + shown.len());
+                child_rel.push_str(&rel);
+                child_rel.push('/');
+                child_rel.push_str(&shown);
+                if kind == Kind::Dir {
+                    // The tool's own cache is never searched (it changes on every save).
+                    if child_rel == crate::repo::CACHE_DIR {
+                        continue;
+                    }
+                    if !run.is_empty() {
+                        pending.push(Next::Files(std::mem::take(&mut run)));
+                    }
+                    let child = path.join(std::ffi::OsStr::from_bytes(&name));
+                    pending.push(Next::Dir(child, child_rel));
+                    continue;
+                }
+                let names = &mut self.listing.names;
+                let start = names.len();
+                names.extend_from_slice(&name);
+                let end = names.len();
+                names.push(0);
+                run.push(Found {
+                    rel: child_rel,
+                    dir: index,
+                    name: start..end,
+                    linked: kind == Kind::Link,
+                });
+            }
+            if !run.is_empty() {
+                pending.push(Next::Files(run));
+            }
+            if has_files {
+                self.listing.dirs.push((path, Some(dir)));
+            }
+            stack.extend(pending.into_iter().rev());
+        }
+    }
+
+    /// The sorted entries of the directory at `path` (repo-relative `rel`) and the directory,
+    /// open: the previous walk's when the directory has not changed since, else listed now.
+    #[allow(clippy::type_complexity)]
+    fn entries(
+        &mut self,
+        path: &Path,
+        rel: &str,
+    ) -> std::io::Result<(Vec<(Vec<u8>, Kind)>, std::fs::File)> {
+        let dir = open_dir(path)?;
+        let stamp = stamp_of(&dir)?;
+        if let Some(previous) = self.previous.get(rel)
+            && previous.trusted
+            && previous.stamp == stamp
+        {
+            let entries = previous
+                .entries
+                .iter()
+                .map(|(name, kind)| (name.clone().into_bytes(), Kind::from_code(*kind)))
+                .collect();
+            self.dirs.push((*previous).clone());
+            return Ok((entries, dir));
+        }
+        let mut entries = list(&dir)?;
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let limit = (self.now.0.saturating_sub(SETTLED_SECS), self.now.1);
+        let settled = |time: (i64, i64)| time < limit;
+        let names: Option<Vec<(String, u8)>> = entries
+            .iter()
+            .map(|(name, kind)| Some((String::from_utf8(name.clone()).ok()?, kind.code())))
+            .collect();
+        self.dirs.push(DirRecord {
+            rel: rel.to_string(),
+            stamp,
+            // A name that is not UTF-8 is not recorded: such a directory is listed every time.
+            trusted: settled(stamp.mtime) && settled(stamp.ctime) && names.is_some(),
+            entries: names.unwrap_or_default(),
+        });
+        Ok((entries, dir))
+    }
+}
+
+impl Kind {
+    fn code(self) -> u8 {
+        match self {
+            Kind::Dir => 0,
+            Kind::File => 1,
+            Kind::Link => 2,
+        }
+    }
+
+    fn from_code(code: u8) -> Kind {
+        match code {
+            0 => Kind::Dir,
+            1 => Kind::File,
+            _ => Kind::Link,
+        }
+    }
+}
+
+/// The stamp of an open directory.
+fn stamp_of(dir: &std::fs::File) -> std::io::Result<DirStamp> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = dir.metadata()?;
+    Ok(DirStamp {
+        dev: meta.dev(),
+        ino: meta.ino(),
+        mtime: (meta.mtime(), meta.mtime_nsec()),
+        ctime: (meta.ctime(), meta.ctime_nsec()),
+    })
+}
+
+/// The directory at `path`, not through a final symbolic link.
+fn open_dir(path: &Path) -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+        .open(path)
+}
+
+/// Size and mtime of every listed file, in order, on up to 8 threads; files that are no longer
+/// regular files (or whose link leaves the repository) are dropped.
+fn stat_all(root: &Path, listing: Listing, warnings: &mut Vec<String>) -> Vec<TaskFile> {
+    let found = &listing.files;
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8)
+        .min(found.len().div_ceil(1024).max(1));
+    let chunk = found.len().div_ceil(workers).max(1);
+    let stat_part = |part: &[Found]| -> Vec<Stat> {
+        part.iter().map(|f| stat_one(root, &listing, f)).collect()
+    };
+    let results: Vec<Vec<Stat>> = if workers == 1 {
+        vec![stat_part(found)]
+    } else {
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = found
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || stat_part(part)))
+                .collect();
+            handles
+                .into_iter()
+                .zip(found.chunks(chunk))
+                // A worker cannot panic on these calls; should it, its files are stat'ed
+                // again here rather than lost.
+                .map(|(handle, part)| handle.join().unwrap_or_else(|_| stat_part(part)))
+                .collect()
+        })
+    };
+    let mut files = Vec::with_capacity(found.len());
+    let names_valid: Vec<bool> = found
+        .iter()
+        .map(|f| std::str::from_utf8(listing.name(f)).is_ok())
+        .collect();
+    let dirs: Vec<PathBuf> = listing.dirs.iter().map(|(p, _)| p.clone()).collect();
+    let names = listing.names;
+    for ((f, stat), valid) in listing
+        .files
+        .into_iter()
+        .zip(results.into_iter().flatten())
+        .zip(names_valid)
+    {
+        match stat {
+            Stat::File(size, mtime) => {
+                // A name that is not UTF-8 is shown lossily in `rel`: the file is read by its
+                // real path.
+                let exact = (!valid).then(|| {
+                    dirs[f.dir].join(std::ffi::OsStr::from_bytes(&names[f.name.clone()]))
+                });
+                files.push(TaskFile {
+                    rel: f.rel,
+                    size,
+                    mtime,
+                    exact,
+                })
+            }
+            Stat::LinkOut => warnings.push(format!(
+                "Warning: {} is a symbolic link that leaves the repository (or leads nowhere); it is not read",
+                crate::text::field(&f.rel)
+            )),
+            Stat::Skip => {}
+        }
+    }
+    files
+}
+
+enum Stat {
+    File(u64, FileTime),
+    /// A symbolic link out of the repository (or to nothing).
+    LinkOut,
+    /// Gone, or not a regular file.
+    Skip,
+}
+
+fn stat_one(root: &Path, listing: &Listing, found: &Found) -> Stat {
+    use std::os::fd::AsRawFd;
+    let (dir_path, dir) = &listing.dirs[found.dir];
+    if found.linked {
+        let path = dir_path.join(std::ffi::OsStr::from_bytes(listing.name(found)));
+        if !path.canonicalize().is_ok_and(|p| p.starts_with(root)) {
+            return Stat::LinkOut;
+        }
+        return match std::fs::metadata(&path) {
+            Ok(meta) if meta.is_file() => Stat::File(meta.len(), FileTime::of(&meta)),
+            _ => Stat::Skip,
+        };
+    }
+    let Some(dir) = dir else {
+        return Stat::Skip;
+    };
+    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: `dir` is an open directory, the name a NUL-terminated string and `st` a buffer of
+    // the size `fstatat` writes.
+    let rc = unsafe {
+        libc::fstatat(
+            dir.as_raw_fd(),
+            listing.c_name(found).as_ptr(),
+            st.as_mut_ptr(),
+            libc::AT_SYMLINK_NOFOLLOW,
+        )
+    };
+    if rc != 0 {
+        return Stat::Skip;
+    }
+    // SAFETY: `fstatat` succeeded, so it filled `st`.
+    let st = unsafe { st.assume_init() };
+    if st.st_mode & libc::S_IFMT != libc::S_IFREG {
+        return Stat::Skip;
+    }
+    Stat::File(
+        u64::try_from(st.st_size).unwrap_or(0),
+        FileTime::from_stat(st.st_mtime, st.st_mtime_nsec),
+    )
 }
 
 #[cfg(test)]

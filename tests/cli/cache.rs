@@ -3,7 +3,7 @@
 use crate::list::workflow_repo;
 use serde_json::Value;
 
-const CACHE: &str = "tasks/.cache/task-index.v2.bin";
+const CACHE: &str = "tasks/.cache/task-index.v3.bin";
 
 fn without_time(mut doc: Value) -> Value {
     doc.as_object_mut().unwrap().remove("generated_at");
@@ -85,7 +85,16 @@ fn truncated_or_foreign_caches_never_break_a_run() {
     let (_, doc, run) = repo.json(&["--list"]);
     assert_eq!(doc["count"], 8);
     assert_eq!(run.warnings().len(), 1, "{}", run.stderr);
-    assert_eq!(std::fs::read(&path).unwrap(), full, "rebuilt byte for byte");
+    // Rebuilt whole (not byte for byte: the directory records carry their stamps): the next
+    // run reads it without a word.
+    let rebuilt = std::fs::read(&path).unwrap();
+    assert!(
+        rebuilt.len() > full.len() / 2,
+        "rebuilt, not left truncated"
+    );
+    let (_, again, run) = repo.json(&["--list"]);
+    assert_eq!(run.stderr, "", "the rebuilt cache is valid");
+    assert_eq!(again["count"], 8);
     // another format version (999) written by another release: replaced silently
     let mut foreign = b"tasks task-index\n".to_vec();
     foreign.extend([0xE7, 0x07, 0x05]);
@@ -124,4 +133,233 @@ fn cache_directory_ignores_itself_in_git() {
     assert!(repo.read("tasks/.cache/.gitignore").contains('*'));
     repo.commit();
     assert_eq!(repo.git_stdout(&["status", "--porcelain"]), "");
+}
+
+/// The warm `--list` (cache, reused directory listings) against a cold one (no cache) of the
+/// same files.
+fn warm_matches_cold(repo: &crate::support::TestRepo, what: &str) -> Value {
+    let (_, warm, warm_run) = repo.json(&["--list"]);
+    std::fs::remove_dir_all(repo.root().join("tasks/.cache")).unwrap();
+    let (_, cold, cold_run) = repo.json(&["--list"]);
+    assert_eq!(warm_run.stderr, cold_run.stderr, "{what}");
+    assert_eq!(
+        without_time(warm.clone()),
+        without_time(cold),
+        "{what}: the cached run differs from a cold one"
+    );
+    warm
+}
+
+/// Let every directory settle (its listing is then reused by later runs, docs/performance.md),
+/// and check the cache took note.
+fn settle(repo: &crate::support::TestRepo) {
+    repo.run(&["--list"]);
+    let digest = || crate::support::sha256(&std::fs::read(repo.root().join(CACHE)).unwrap());
+    let before = digest();
+    std::thread::sleep(std::time::Duration::from_millis(2_300));
+    repo.run(&["--list"]);
+    assert_ne!(before, digest(), "settled directories are recorded as such");
+}
+
+fn set_mtime(path: &std::path::Path, secs: i64) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+    let times = [
+        libc::timespec {
+            tv_sec: secs,
+            tv_nsec: 0,
+        },
+        libc::timespec {
+            tv_sec: secs,
+            tv_nsec: 0,
+        },
+    ];
+    // SAFETY: a NUL-terminated path and two timespecs, as utimensat takes them.
+    let rc = unsafe { libc::utimensat(libc::AT_FDCWD, c.as_ptr(), times.as_ptr(), 0) };
+    assert_eq!(rc, 0);
+}
+
+#[test]
+fn every_kind_of_change_is_seen_by_a_warm_run() {
+    let repo = workflow_repo();
+    repo.task(
+        "tasks/web/sub/TASK-0010.task.yaml",
+        "TASK-0010",
+        "todo",
+        "P2",
+        "",
+    );
+    let ids = |doc: &Value| crate::support::ids(doc);
+
+    // Round 1: edits (size kept or not), an addition, a removal.
+    settle(&repo);
+    let path = repo.root().join("tasks/backend/TASK-0002.task.yaml");
+    let text = repo.read("tasks/backend/TASK-0002.task.yaml");
+    let same_size = text.replace("priority: P2", "priority: P0");
+    assert_eq!(same_size.len(), text.len());
+    std::fs::write(&path, same_size).unwrap();
+    set_mtime(&path, 1_700_000_000);
+    repo.write(
+        "tasks/mobile/TASK-0004.task.yaml",
+        crate::support::task_yaml("TASK-0004", "in_progress", "P1", "notes: longer now\n"),
+    );
+    repo.task(
+        "tasks/mobile/TASK-0011.task.yaml",
+        "TASK-0011",
+        "todo",
+        "P0",
+        "",
+    );
+    std::fs::remove_file(repo.root().join("tasks/web/TASK-0008.task.yaml")).unwrap();
+    let doc = warm_matches_cold(&repo, "round 1");
+    let tasks = doc["tasks"].as_array().unwrap();
+    let find = |id: &str| tasks.iter().find(|t| t["id"] == id).cloned();
+    assert_eq!(
+        find("TASK-0002").unwrap()["priority"],
+        "P0",
+        "same size, other mtime"
+    );
+    assert_eq!(find("TASK-0004").unwrap()["status"], "in_progress");
+    assert!(find("TASK-0011").is_some(), "added");
+    assert!(find("TASK-0008").is_none(), "removed");
+
+    // Round 2: a rename, a move to another directory, a new subdirectory, and an addition
+    // whose directory mtime is then set back to what it was (its ctime still moves).
+    settle(&repo);
+    std::fs::rename(
+        repo.root().join("tasks/backend/TASK-0003.task.yaml"),
+        repo.root()
+            .join("tasks/backend/TASK-0003-renamed.task.yaml"),
+    )
+    .unwrap();
+    std::fs::rename(
+        repo.root().join("tasks/mobile/TASK-0011.task.yaml"),
+        repo.root().join("tasks/web/TASK-0011.task.yaml"),
+    )
+    .unwrap();
+    repo.task(
+        "tasks/data/deep/TASK-0012.task.yaml",
+        "TASK-0012",
+        "todo",
+        "P1",
+        "",
+    );
+    let web_sub = repo.root().join("tasks/web/sub");
+    let old = std::fs::metadata(&web_sub).unwrap();
+    repo.task(
+        "tasks/web/sub/TASK-0013.task.yaml",
+        "TASK-0013",
+        "todo",
+        "P1",
+        "",
+    );
+    set_mtime(&web_sub, std::os::unix::fs::MetadataExt::mtime(&old));
+    let doc = warm_matches_cold(&repo, "round 2");
+    let paths: Vec<&str> = doc["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["path"].as_str().unwrap())
+        .collect();
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.ends_with("TASK-0003-renamed.task.yaml"))
+    );
+    assert!(
+        paths
+            .iter()
+            .any(|p| p.ends_with("tasks/web/TASK-0011.task.yaml"))
+    );
+    assert!(
+        ids(&doc).contains(&"TASK-0012".to_string()),
+        "new subdirectory"
+    );
+    assert!(
+        ids(&doc).contains(&"TASK-0013".to_string()),
+        "mtime set back"
+    );
+
+    // Round 3: a directory removed, a directory replaced by a link (never entered), a file
+    // replaced by a link to a file in the repository, an archived task.
+    settle(&repo);
+    std::fs::remove_dir_all(repo.root().join("tasks/data")).unwrap();
+    std::fs::rename(
+        repo.root().join("tasks/web/sub"),
+        repo.root().join("elsewhere"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        repo.root().join("elsewhere"),
+        repo.root().join("tasks/web/sub"),
+    )
+    .unwrap();
+    std::fs::rename(
+        repo.root().join("tasks/web/TASK-0011.task.yaml"),
+        repo.root().join("spare-0011.yaml"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        repo.root().join("spare-0011.yaml"),
+        repo.root().join("tasks/web/TASK-0011.task.yaml"),
+    )
+    .unwrap();
+    std::fs::rename(
+        repo.root().join("tasks/web/TASK-0007.task.yaml"),
+        repo.root().join("docs/completed-tasks/TASK-0007.task.yaml"),
+    )
+    .unwrap();
+    let doc = warm_matches_cold(&repo, "round 3");
+    let ids = ids(&doc);
+    assert!(!ids.contains(&"TASK-0012".to_string()), "directory removed");
+    assert!(
+        !ids.contains(&"TASK-0010".to_string()),
+        "a linked directory is not entered"
+    );
+    assert!(
+        ids.contains(&"TASK-0011".to_string()),
+        "a link to a file is read"
+    );
+    let archived = doc["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "TASK-0007")
+        .unwrap();
+    assert!(
+        archived["path"]
+            .as_str()
+            .unwrap()
+            .contains("docs/completed-tasks/")
+    );
+}
+
+#[test]
+fn a_cache_of_an_older_layout_is_rebuilt_not_misread() {
+    let repo = workflow_repo();
+    let (_, expected, _) = repo.json(&["--list"]);
+    std::fs::remove_dir_all(repo.root().join("tasks/.cache")).unwrap();
+    // The previous layout's file, whatever it holds, is not read, and goes when the new one is
+    // written.
+    let old = "tasks/.cache/task-index.v2.bin";
+    let mut v2 = b"tasks task-index\n".to_vec();
+    v2.extend([2, 5]);
+    v2.extend(b"0.1.0 entries that would decode as garbage");
+    repo.write(old, &v2);
+    let (_, doc, run) = repo.json(&["--list"]);
+    assert_eq!(run.stderr, "");
+    assert_eq!(without_time(doc), without_time(expected.clone()));
+    assert!(
+        !repo.root().join(old).exists(),
+        "the old layout's file is removed"
+    );
+    // The current file name with an older version inside: replaced silently.
+    let mut older = b"tasks task-index\n".to_vec();
+    older.extend([2, 5]);
+    older.extend(b"0.1.0");
+    older.extend([0u8; 64]);
+    repo.write(CACHE, &older);
+    let (_, doc, run) = repo.json(&["--list"]);
+    assert_eq!(run.stderr, "");
+    assert_eq!(without_time(doc), without_time(expected));
+    assert_ne!(std::fs::read(repo.root().join(CACHE)).unwrap(), older);
 }

@@ -132,7 +132,11 @@ fn all(ctx: &Ctx, dir: Option<(&str, &Path)>, enforce_drafts: bool) -> Result<Li
     };
     let files: Vec<_> = found
         .into_iter()
-        .filter(|f| within.as_ref().is_none_or(|d| f.abs.starts_with(d)))
+        .filter(|f| {
+            within
+                .as_ref()
+                .is_none_or(|d| f.path(&ctx.repo.root).starts_with(d))
+        })
         .collect();
     if files.is_empty() {
         let place = dir.map_or("tasks/ or docs/completed-tasks/".to_string(), |(arg, _)| {

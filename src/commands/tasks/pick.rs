@@ -36,12 +36,24 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
     if halt.halt {
         return Ok(PickReport::Halted(halt));
     }
-    let graph = Graph::new(&catalog.tasks);
-    let priorities = Priorities::compute(&graph);
+    let graph = {
+        let _t = crate::trace::phase("pick: graph");
+        Graph::new(&catalog.tasks)
+    };
+    let priorities = {
+        let _t = crate::trace::phase("pick: priorities");
+        Priorities::compute(&graph)
+    };
     let abs = |rel: &str| ctx.abs(rel);
-    let draft_alerts = DraftAlerts::compute(&graph, &abs);
+    let draft_alerts = {
+        let _t = crate::trace::phase("pick: draft alerts");
+        DraftAlerts::compute(&graph, &abs)
+    };
     let filter = Filter::parse(Some(filter_arg));
-    let candidates = picker::candidates(&graph, &priorities, &draft_alerts, &filter);
+    let candidates = {
+        let _t = crate::trace::phase("pick: candidates");
+        picker::candidates(&graph, &priorities, &draft_alerts, &filter)
+    };
     // In text, a draft is warned about once a day, not on every pick (the JSON has them all).
     let draft_alerts = if ctx.format == crate::output::Format::Text && !crate::output::quiet() {
         let today = ctx.clock.now().date_naive().to_string();
