@@ -224,6 +224,21 @@ pub fn parse(argv: Vec<OsString>) -> Parsed {
     };
     crate::output::set_color(cli.global.color.choice());
     crate::output::set_quiet(cli.global.quiet);
+    // --man, --schema and --completions print the tool's own text: no option changes it.
+    let printer_flag = if cli.man {
+        Some("--man")
+    } else if cli.schema.is_some() {
+        Some("--schema")
+    } else {
+        cli.completions.map(|_| "--completions")
+    };
+    if let (Some(flag), Some(stray)) = (printer_flag, given.first()) {
+        return usage(
+            Error::usage(format!("{flag} takes no option (--{stray} was given)"))
+                .with_detail("option", stray.as_str())
+                .with_recovery(format!("Leave --{stray} out")),
+        );
+    }
     if cli.man {
         return Parsed::Print {
             text: crate::help::manual(&cmd),

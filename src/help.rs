@@ -65,11 +65,13 @@ pub fn requested(argv: &[OsString], cmd: &clap::Command) -> Option<Result<String
 }
 
 /// Words `tasks help` explains with the overview (global options).
-const GLOBAL_WORDS: [&str; 6] = [
+const GLOBAL_WORDS: [&str; 8] = [
     "format",
     "repo-root",
     "color",
     "completions",
+    "man",
+    "schema",
     "version",
     "help",
 ];
@@ -161,6 +163,7 @@ fn overview(cmd: &clap::Command) -> String {
     out.push_str(
         "\nGlobal: --format text|json · --repo-root DIR · --color WHEN · -q/--quiet · --completions SHELL\n\
 More: tasks --COMMAND --help (options, examples, exits) · tasks help FAMILY · tasks --man\n\
+JSON Schemas of every output and state file: tasks --schema NAME (docs/schemas/)\n\
 Exit codes: 0 ok · 1 nothing to pick · 2 usage or halt · 10 invalid · 20 drift or regression\n  \
 · 30 blocked · 40 files · 50 context state · 60 git · 130 interrupted",
     );
@@ -307,7 +310,7 @@ pub fn manual(cmd: &clap::Command) -> String {
         }
     }
     // The options commands read, then the global ones (the command flags are above).
-    for heading in ["Options", "Global options"] {
+    for heading in ["Options", "Other", "Global options"] {
         page.control("SH", [heading.to_uppercase().as_str()]);
         for arg in cmd
             .get_arguments()

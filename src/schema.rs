@@ -4,8 +4,9 @@
 //! holds them all (the tests check both against the real outputs).
 //!
 //! A command's schema is `anyOf` its success document (in the command's JSON shape, contract D3)
-//! and its error document. Every object is closed (`additionalProperties: false`) unless its
-//! type keeps unknown keys.
+//! and its error document. Published schemas leave objects open, so that a field added in a
+//! later minor version does not break a consumer; the tests check outputs against the strict
+//! form ([`strict`]), where every object is closed unless its type keeps unknown keys.
 
 use crate::app::CommandInfo;
 use crate::output::Shape;
@@ -13,10 +14,9 @@ use schemars::generate::SchemaSettings;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde_json::{Map, Value, json};
 
-/// The version of the schema set: major when a field is removed, renamed or changes type (the
-/// `$id`s change with it), minor when a field or a schema is added.
+/// The version of the schema set (in every `$id`): major when a field is removed, renamed or
+/// changes type, minor when a field or a schema is added.
 pub const VERSION: &str = "1.0.0";
-const MAJOR: &str = "1";
 
 /// How a report's schema is made (`CommandInfo::report`).
 pub type Of = fn(&mut SchemaGenerator) -> Schema;
@@ -24,6 +24,29 @@ pub type Of = fn(&mut SchemaGenerator) -> Schema;
 /// The schema of `T` (its nested types go to the generator's definitions).
 pub fn of<T: JsonSchema>(generator: &mut SchemaGenerator) -> Schema {
     T::json_schema(generator)
+}
+
+/// Schemas of values kept as raw JSON in the types (`#[schemars(schema_with = …)]`).
+pub fn scalar(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({"type": ["string", "number", "boolean", "null"]})
+}
+
+pub fn string_or_null(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({"type": ["string", "null"]})
+}
+
+pub fn number_or_null(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({"type": ["number", "null"]})
+}
+
+/// An array of objects (kept with whatever keys they have), or absent.
+pub fn objects(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({"type": "array", "items": {"type": "object"}})
+}
+
+/// An array of any values, or absent.
+pub fn array(_: &mut SchemaGenerator) -> Schema {
+    schemars::json_schema!({"type": "array"})
 }
 
 /// The documents that are not a command's result: `--help`, `--version`, `--man` and
@@ -68,6 +91,12 @@ const FILES: &[File] = &[
         path: ".agent-output/TASK-XXXX/evidence/standards/index.json",
         what: "the standards excerpts cached for a task",
         of: of::<crate::context::excerpts::ExcerptIndex>,
+    },
+    File {
+        name: "archive-listing.json",
+        path: ".agent-output/TASK-XXXX/evidence/archives/<name>-<id>.index.json",
+        what: "the listing of an archived directory (also .agent-output/.completed/TASK-XXXX/context-<id>.index.json)",
+        of: of::<crate::evidence::archive::ArchiveIndex>,
     },
     File {
         name: "exceptions.json",
@@ -195,10 +224,25 @@ fn generator() -> SchemaGenerator {
         .into_generator()
 }
 
-/// The schema called `name` (a command's flag, with or without `--`, another output, or a file),
-/// or `None`.
+/// The published schema called `name` (a command's flag without `--`, another output, or a
+/// file), or `None`.
 pub fn by_name(name: &str) -> Option<Value> {
-    let name = name.strip_prefix("--").unwrap_or(name);
+    let mut schema = generate(name)?;
+    tidy(&mut schema);
+    Some(schema)
+}
+
+/// [`by_name`] with every object closed (`additionalProperties: false`) unless its type keeps
+/// unknown keys: what the tests check every output against, so that a field the code prints
+/// without its type saying so cannot pass.
+pub fn strict(name: &str) -> Option<Value> {
+    let mut schema = generate(name)?;
+    close(&mut schema);
+    tidy(&mut schema);
+    Some(schema)
+}
+
+fn generate(name: &str) -> Option<Value> {
     if let Some(info) = crate::cli::command_info(name) {
         return Some(command(info));
     }
@@ -214,13 +258,13 @@ pub fn by_name(name: &str) -> Option<Value> {
 }
 
 /// The text of a schema: pretty JSON with its head (`$schema`, `$id`, `title`, `description`,
-/// `version`) first and its definitions last, plus a newline.
+/// `$comment`) first and its definitions last, plus a newline.
 pub fn to_text(schema: &Value) -> String {
     struct Ordered<'a>(&'a Map<String, Value>);
     impl serde::Serialize for Ordered<'_> {
         fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
             use serde::ser::SerializeMap;
-            const FIRST: [&str; 5] = ["$schema", "$id", "title", "description", "version"];
+            const FIRST: [&str; 5] = ["$schema", "$id", "title", "description", "$comment"];
             let rank = |key: &str| match FIRST.iter().position(|k| *k == key) {
                 Some(i) => i,
                 None if key == "$defs" => FIRST.len() + 1,
@@ -251,11 +295,16 @@ fn head(kind: &str, name: &str, title: &str, description: &str) -> Map<String, V
     );
     head.insert(
         "$id".into(),
-        json!(format!("urn:tasks:schema:{MAJOR}:{kind}:{name}")),
+        json!(format!("urn:tasks:schema:{kind}:{name}:{VERSION}")),
     );
     head.insert("title".into(), json!(title));
     head.insert("description".into(), json!(description));
-    head.insert("version".into(), json!(VERSION));
+    head.insert(
+        "$comment".into(),
+        json!(format!(
+            "Version {VERSION} of the tasks JSON Schemas (docs/schemas/README.md)"
+        )),
+    );
     head
 }
 
@@ -277,7 +326,10 @@ fn command(info: &CommandInfo) -> Value {
         .to_value();
     let mut defs = generator.take_definitions(true);
     let success = success_document(info.shape, &report, &error, &defs);
-    defs.insert("Report".into(), report);
+    // The report itself, where the document has it under `data`.
+    if matches!(info.shape, Shape::Envelope | Shape::Verdict { data: true }) {
+        defs.insert("Report".into(), report);
+    }
     defs.insert("Success".into(), success);
     defs.insert("Failure".into(), error_document(info.shape, &error));
     let mut schema = head(
@@ -291,7 +343,7 @@ fn command(info: &CommandInfo) -> Value {
         json!([{"$ref": "#/$defs/Success"}, {"$ref": "#/$defs/Failure"}]),
     );
     schema.insert("$defs".into(), Value::Object(defs));
-    finish(Value::Object(schema))
+    Value::Object(schema)
 }
 
 /// The document of a result: the report's fields at the top level (flat and verdict shapes) or
@@ -328,7 +380,7 @@ fn success_document(
                 (
                     "success",
                     json!({
-                        "description": "false when the verdict fails (then `error` says why) or halts",
+                        "description": "false when the verdict fails (then `error` says why), or for a halt or an interrupted run (no `error`)",
                         "type": "boolean"
                     }),
                     true,
@@ -439,12 +491,29 @@ fn schema_output() -> Value {
         "output",
         "schema",
         "tasks --schema NAME",
-        "A JSON Schema (draft 2020-12), printed as is in every format",
+        "A JSON Schema (draft 2020-12) of the tasks set, printed as is in every format",
     );
     schema.insert(
         "$ref".into(),
         json!("https://json-schema.org/draft/2020-12/schema"),
     );
+    schema.insert("type".into(), json!("object"));
+    schema.insert(
+        "properties".into(),
+        json!({
+            "$schema": {"const": "https://json-schema.org/draft/2020-12/schema"},
+            "$id": {"type": "string", "pattern": "^urn:tasks:schema:"},
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "$comment": {"type": "string"},
+        }),
+    );
+    schema.insert(
+        "required".into(),
+        json!(["$schema", "$id", "title", "description"]),
+    );
+    // The rest is the schema's own (`anyOf`, `$defs`, `properties`, …).
+    schema.insert("additionalProperties".into(), json!(true));
     Value::Object(schema)
 }
 
@@ -469,7 +538,7 @@ fn error_output() -> Value {
         ]),
     );
     schema.insert("$defs".into(), Value::Object(defs));
-    finish(Value::Object(schema))
+    Value::Object(schema)
 }
 
 fn file(file: &File) -> Value {
@@ -493,16 +562,74 @@ fn file(file: &File) -> Value {
     if !defs.is_empty() {
         schema.insert("$defs".into(), Value::Object(defs));
     }
-    finish(Value::Object(schema))
+    Value::Object(schema)
+}
+
+/// Keywords outside draft 2020-12 that schemars adds: the Rust integer and float `format`s
+/// (`uint64`, `double`, …), which strict validators (Ajv) refuse; `minimum`/`maximum` say the
+/// same. And descriptions cleaned of references to the specs and the Rust code.
+fn tidy(schema: &mut Value) {
+    match schema {
+        Value::Object(object) => {
+            if object
+                .get("format")
+                .and_then(Value::as_str)
+                .is_some_and(|f| !["date-time", "date"].contains(&f))
+            {
+                object.remove("format");
+            }
+            if let Some(Value::String(text)) = object.get_mut("description") {
+                *text = plain(text);
+            }
+            for (key, value) in object.iter_mut() {
+                // Property names are not schemas (a property may be called `format`).
+                if key == "properties" || key == "$defs" {
+                    if let Value::Object(children) = value {
+                        children.values_mut().for_each(tidy);
+                    }
+                } else {
+                    tidy(value);
+                }
+            }
+        }
+        Value::Array(values) => values.iter_mut().for_each(tidy),
+        _ => {}
+    }
+}
+
+/// A doc comment as a consumer reads it: without "(spec 01 §7.1 …)" or "schemas §10.1"
+/// references, and without rustdoc link brackets.
+fn plain(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('(') {
+        let inner = &rest[start + 1..];
+        match inner.find(')') {
+            Some(end) if inner.starts_with("spec ") || inner.starts_with("schemas §") => {
+                out.push_str(rest[..start].trim_end());
+                let after = &inner[end + 1..];
+                // "(spec 03 §2.2; more words)" keeps the words after the reference.
+                if let Some((_, words)) = inner[..end].split_once("; ") {
+                    out.push_str(&format!(" ({words})"));
+                }
+                rest = after;
+            }
+            _ => {
+                out.push_str(&rest[..=start]);
+                rest = inner;
+            }
+        }
+    }
+    out.push_str(rest);
+    let out = out.replace("[`", "`").replace("`]", "`");
+    let out = out
+        .replace("Schemas §10.1 ", "The ")
+        .replace("schemas §10.1 ", "");
+    out.replace('\n', " ")
 }
 
 /// Close every object schema that lists its properties and says nothing of others (a type that
-/// keeps unknown keys says so), so that a field the code adds without its type cannot pass.
-fn finish(mut schema: Value) -> Value {
-    close(&mut schema);
-    schema
-}
-
+/// keeps unknown keys says so).
 fn close(schema: &mut Value) {
     match schema {
         Value::Object(object) => {

@@ -15,9 +15,9 @@ pub const WHOLE_FILE: &str = "document";
 pub struct Excerpt {
     /// Repo-relative path of the standards file.
     pub file: String,
-    /// The request, lowercased with spaces → `-` (or [`WHOLE_FILE`]).
+    /// The section asked for, lowercased with spaces → `-` (`document` for the whole file).
     pub section: String,
-    /// The heading that matched, as written in the file (empty for [`WHOLE_FILE`]).
+    /// The heading that matched, as written in the file (empty for the whole file).
     pub heading: String,
     /// The first sentence of the first paragraph, at most 140 characters.
     pub requirement: String,

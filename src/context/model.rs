@@ -55,9 +55,12 @@ pub struct Immutable {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaskSnapshot {
-    /// Raw values in the reference's contexts; text in ours.
+    /// Text in the contexts this tool writes; the raw YAML value in those of `tasks.py`.
+    #[schemars(schema_with = "crate::schema::scalar")]
     pub title: Value,
+    #[schemars(schema_with = "crate::schema::scalar")]
     pub priority: Value,
+    #[schemars(schema_with = "crate::schema::scalar")]
     pub area: Value,
     pub description: String,
     pub scope_in: Vec<String>,
@@ -65,9 +68,13 @@ pub struct TaskSnapshot {
     pub acceptance_criteria: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub outcome: Option<String>,
+    /// The plan's steps, as the task file has them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "crate::schema::objects")]
     pub plan: Option<Value>,
+    /// The deliverables, as the task file has them.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "crate::schema::array")]
     pub deliverables: Option<Value>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -80,6 +87,7 @@ pub struct Citation {
     pub requirement: String,
     /// `"L<a>-L<b>"`, null when the file or section does not exist.
     #[serde(default)]
+    #[schemars(schema_with = "crate::schema::string_or_null")]
     pub line_span: Option<Value>,
     /// First 16 hex characters of the excerpt's SHA-256; null when not found.
     #[serde(default)]
@@ -91,7 +99,9 @@ pub struct Citation {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ValidationBaseline {
     pub commands: Vec<String>,
+    /// The QA results recorded as the baseline (`--record-qa`), null before the first.
     #[serde(default)]
+    #[schemars(with = "Option<crate::qa::compare::QaResults>")]
     pub initial_results: Option<Value>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -190,6 +200,7 @@ pub struct AgentCoordination {
     pub session_id: Option<String>,
     /// Text findings (the reference could store nulls: kept as they are).
     #[serde(default)]
+    #[schemars(with = "Vec<Option<String>>")]
     pub blocking_findings: Vec<Value>,
     #[serde(default)]
     pub worktree_snapshot: Option<WorktreeSnapshot>,
@@ -197,7 +208,9 @@ pub struct AgentCoordination {
     /// snapshots until `--resolve-drift`.
     #[serde(default)]
     pub drift_budget: i64,
+    /// This role's last QA result (`--record-qa`, `--compare-qa`), null before the first.
     #[serde(default)]
+    #[schemars(with = "Option<crate::qa::compare::QaResult>")]
     pub qa_results: Option<Value>,
     /// `--resolve-drift` records, oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -206,8 +219,8 @@ pub struct AgentCoordination {
     pub extra: Map<String, Value>,
 }
 
-/// A role's snapshot of the working tree (spec 03 §2.2; `tree_sha`, `head_commit` and the
-/// `incremental_diff_*` fields are contract D7 additions, absent in snapshots of `tasks.py`).
+/// A role's snapshot of the working tree (spec 03 §2.2). `tree_sha`, `head_commit` and the
+/// `incremental_diff_*` fields are absent in snapshots written by `tasks.py`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WorktreeSnapshot {
     /// The context's base commit (`git_head`) the diff is taken from.

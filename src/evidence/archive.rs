@@ -739,7 +739,7 @@ pub struct Extracted {
     pub skipped: Vec<(String, String)>,
 }
 
-/// The schema of an entry of [`Extracted::skipped`].
+/// An entry not restored, and why.
 #[derive(schemars::JsonSchema)]
 #[allow(dead_code)]
 struct Skipped {

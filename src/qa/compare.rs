@@ -89,9 +89,15 @@ pub struct Change {
     pub command_id: String,
     #[serde(rename = "type")]
     pub kind: String,
+    /// The baseline's number (an exit code, a count, a coverage percentage).
+    #[schemars(schema_with = "crate::schema::number_or_null")]
     pub baseline: Value,
+    /// The new run's number.
+    #[schemars(schema_with = "crate::schema::number_or_null")]
     pub current: Value,
-    /// How much worse (regressions) or better (improvements), always positive.
+    /// How much worse (regressions) or better (improvements), never negative; null for a change
+    /// of exit code.
+    #[schemars(schema_with = "crate::schema::number_or_null")]
     pub delta: Value,
     /// Regressions only: `error` or `warning` (coverage).
     #[serde(skip_serializing_if = "Option::is_none")]

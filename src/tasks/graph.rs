@@ -287,7 +287,7 @@ pub struct Hop {
     pub id: String,
     /// 1 for a direct blocker, 2 for a blocker's blocker, …
     pub depth: usize,
-    /// `None` when no task has this id.
+    /// Null when no task has this id.
     pub status: Option<String>,
     /// Met before on the walk (a diamond or a cycle): not followed again.
     pub repeated: bool,

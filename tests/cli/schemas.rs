@@ -73,9 +73,12 @@ fn every_schema_is_a_valid_2020_12_schema_with_an_id_and_a_version() {
             schema["$schema"],
             "https://json-schema.org/draft/2020-12/schema"
         );
-        assert_eq!(schema["version"], tasks::schema::VERSION);
         let id = schema["$id"].as_str().unwrap().to_string();
-        assert!(id.starts_with("urn:tasks:schema:1:"), "{id}");
+        assert!(id.starts_with("urn:tasks:schema:"), "{id}");
+        assert!(
+            id.ends_with(&format!(":{}", tasks::schema::VERSION)),
+            "{id}"
+        );
         assert!(ids.insert(id.clone()), "{id} is used twice");
         // Every reference resolves (the validator compiles).
         validator(entry.name);
@@ -90,7 +93,10 @@ fn the_schema_command_prints_one_schema_in_either_format_and_refuses_unknown_nam
     assert_eq!((text.code, json.code), (0, 0));
     assert_eq!(text.stdout, json.stdout, "the same schema in both formats");
     let schema: Value = serde_json::from_str(&text.stdout).unwrap();
-    assert_eq!(schema["$id"], "urn:tasks:schema:1:command:list");
+    assert_eq!(
+        schema["$id"],
+        format!("urn:tasks:schema:command:list:{}", tasks::schema::VERSION)
+    );
     assert_eq!(schema["title"], "tasks --list --format json");
     // The head comes first, the definitions last: readable from the top.
     assert!(
@@ -223,6 +229,18 @@ fn a_workflow_on_the_sample_repo_matches_the_schemas_of_its_outputs_and_files() 
         "--path",
         "README.md",
     ]);
+    let archived = ok(&[
+        "--attach-evidence",
+        "TASK-0101",
+        "--type",
+        "directory",
+        "--path",
+        "standards",
+    ]);
+    let listing = archived["data"]["compression"]["index_path"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no listing path in {archived}"))
+        .to_string();
     ok(&[
         "--record-telemetry",
         "TASK-0101",
@@ -278,6 +296,7 @@ fn a_workflow_on_the_sample_repo_matches_the_schemas_of_its_outputs_and_files() 
             "docs/compliance/context-cache-exceptions.json",
             "exceptions.json",
         ),
+        (listing.as_str(), "archive-listing.json"),
         (
             "docs/compliance/quarantine/index.json",
             "quarantine-index.json",
@@ -316,5 +335,38 @@ fn check_file(repo: &TestRepo, rel: &str, name: &'static str) {
         errors.is_empty(),
         "{rel} does not match the schema {name}:\n{}",
         errors.join("\n")
+    );
+}
+
+#[test]
+fn the_printing_commands_take_no_other_option_and_are_in_the_help() {
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["--schema", "list", "--status", "todo"][..],
+        &["--man", "--agent", "implementer"],
+        &["--completions", "bash", "--enforce-drafts"],
+    ] {
+        let run = run_in(dir.path(), args);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("takes no option"), "{}", run.stderr);
+        assert!(run.stdout.is_empty());
+    }
+    // Global options still apply.
+    assert_eq!(
+        run_in(dir.path(), &["--schema", "list", "--format", "json"]).code,
+        0
+    );
+    let help = run_in(dir.path(), &["--help"]);
+    assert!(
+        help.stdout.contains("tasks --schema NAME"),
+        "{}",
+        help.stdout
+    );
+    let word = run_in(dir.path(), &["help", "schema"]);
+    assert_eq!(word.code, 0, "{}", word.stderr);
+    let man = run_in(dir.path(), &["--man"]);
+    assert!(
+        man.stdout.contains("\\-\\-schema"),
+        "the manual lists --schema"
     );
 }

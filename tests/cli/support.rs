@@ -144,7 +144,8 @@ pub fn validator(name: &'static str) -> std::sync::Arc<jsonschema::Validator> {
         .lock()
         .unwrap_or_else(|e| e.into_inner());
     Arc::clone(cache.entry(name).or_insert_with(|| {
-        let schema = tasks::schema::by_name(name).unwrap_or_else(|| panic!("no schema {name}"));
+        // The strict form: every object closed unless its type keeps unknown keys.
+        let schema = tasks::schema::strict(name).unwrap_or_else(|| panic!("no schema {name}"));
         Arc::new(
             jsonschema::options()
                 .should_validate_formats(true)

@@ -537,7 +537,7 @@ pub struct UpdateReport {
     pub updates: Vec<(&'static str, String)>,
 }
 
-/// The schema of [`UpdateReport::updates`]: the fields set.
+/// The fields set (`updates` of `--update-agent`).
 #[derive(schemars::JsonSchema)]
 #[allow(dead_code)]
 struct Updated {

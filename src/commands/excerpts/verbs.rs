@@ -175,7 +175,7 @@ pub struct ExcerptState {
     pub file: String,
     pub section: String,
     pub fresh: bool,
-    /// `fresh`, `changed`, `section_missing` or `file_missing`.
+    /// What was found (`fresh` when the excerpt still holds).
     pub state: Staleness,
     /// Repo-relative path of the cached copy.
     pub cached_path: String,

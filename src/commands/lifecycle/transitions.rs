@@ -39,13 +39,22 @@ impl Action {
     }
 }
 
+/// The values of `LifecycleReport::action`.
+fn actions(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "string",
+        "enum": ["claimed", "unclaimed", "blocked", "completed", "archived", "already_archived"]
+    })
+}
+
 /// The longest `--block` reason kept.
 pub const MAX_REASON: usize = 500;
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct LifecycleReport {
     pub task_id: String,
-    /// `claimed`, `completed`, `archived` or `already_archived`.
+    /// `claimed`, `unclaimed`, `blocked`, `completed`, `archived` or `already_archived`.
+    #[schemars(schema_with = "actions")]
     pub action: &'static str,
     /// Absolute path of the task file before the command.
     pub path: String,

@@ -271,8 +271,8 @@ work until it is fixed. Prints the halted tasks (on stderr in text mode).",
     exits: "0 no halt · 2 halted",
 };
 
-/// A task as `--list` and `--pick` print it in JSON (spec 01 §7.1 field names). Borrows from
-/// the catalog: a 10,000-task listing copies no task text.
+/// A task as `--list` and `--pick` print it in JSON (spec 01 §7.1 field names).
+// It borrows from the catalog: a 10,000-task listing copies no task text.
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct TaskJson<'a> {
     pub id: &'a str,

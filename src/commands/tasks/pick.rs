@@ -16,6 +16,8 @@ pub enum PickReport<'a> {
         status: &'static str,
         reason: &'static str,
         task: TaskJson<'a>,
+        /// Identifies the content of the task files (a 52-bit integer, exact in JavaScript).
+        #[schemars(range(max = 4_503_599_627_370_495u64))]
         snapshot_id: u64,
         draft_alerts: DraftAlerts,
     },

@@ -21,6 +21,8 @@ pub struct RefreshReport {
     /// Ids defined by more than one file.
     pub duplicate_ids: usize,
     pub cache_path: String,
+    /// Identifies the content of the task files (a 52-bit integer, exact in JavaScript).
+    #[schemars(range(max = 4_503_599_627_370_495u64))]
     pub snapshot_id: u64,
 }
 
