@@ -169,6 +169,58 @@ impl Git {
         Ok(self.head_id()?.map(|id| id.0))
     }
 
+    /// [`Git::head`] read from the repository's files when they are the plain layout (`.git/HEAD`
+    /// naming a branch in `refs/heads/` or `packed-refs`, or a detached id), without starting
+    /// git (~2 ms saved for the context verbs); anything else — a worktree, another ref
+    /// storage, an unreadable file — asks git. The id is checked to be an object id either way.
+    pub fn head_quick(&self) -> Result<Option<String>> {
+        match self.head_from_files() {
+            Some(id) => Ok(Some(id)),
+            None => self.head(),
+        }
+    }
+
+    fn head_from_files(&self) -> Option<String> {
+        let git_dir = self.root.join(".git");
+        if !std::fs::symlink_metadata(&git_dir).ok()?.is_dir() {
+            return None;
+        }
+        let read = |path: &Path, limit: u64| -> Option<String> {
+            use std::io::Read;
+            let mut text = String::new();
+            std::fs::File::open(path)
+                .ok()?
+                .take(limit)
+                .read_to_string(&mut text)
+                .ok()?;
+            Some(text)
+        };
+        let head = read(&git_dir.join("HEAD"), 4096)?;
+        let head = head.trim_end();
+        let Some(reference) = head.strip_prefix("ref: ") else {
+            return ObjectId::parse(head).map(|id| id.0);
+        };
+        let safe = reference.starts_with("refs/heads/")
+            && !reference
+                .split('/')
+                .any(|c| c.is_empty() || c == "." || c == "..")
+            && reference.bytes().all(|b| b.is_ascii_graphic());
+        if !safe {
+            return None;
+        }
+        if let Some(loose) = read(&git_dir.join(reference), 4096) {
+            return ObjectId::parse(loose.trim_end()).map(|id| id.0);
+        }
+        // Packed: `<id> <ref>` lines (peeled `^<id>` lines and the header skipped).
+        let packed = read(&git_dir.join("packed-refs"), 64 * 1024 * 1024)?;
+        packed
+            .lines()
+            .filter_map(|line| line.split_once(' '))
+            .find(|(_, name)| *name == reference)
+            .and_then(|(id, _)| ObjectId::parse(id))
+            .map(|id| id.0)
+    }
+
     /// [`Git::head`] as an object id.
     pub fn head_id(&self) -> Result<Option<ObjectId>> {
         let args = ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"];

@@ -3,6 +3,18 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// Before anything allocates (an ELF constructor, ahead of Rust's runtime): commit memory as it
+/// is used rather than a whole arena up front. mimalloc's default on Linux nearly doubles the
+/// peak RSS of a run (`mi_option_arena_eager_commit`, index 4 of `mi_option_e`).
+extern "C" fn lazy_commit() {
+    // SAFETY: setting an option is a plain store, allowed at any time.
+    unsafe { libmimalloc_sys::mi_option_set(4, 0) };
+}
+
+#[used]
+#[unsafe(link_section = ".init_array")]
+static LAZY_COMMIT: extern "C" fn() = lazy_commit;
+
 fn main() -> std::process::ExitCode {
     std::process::ExitCode::from(tasks::main_with(std::env::args_os().collect()))
 }

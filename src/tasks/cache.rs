@@ -66,8 +66,10 @@ struct Header {
     tool_version: String,
 }
 
+/// The cache up to its entries: decoded first, so that discovery (which needs the directory
+/// records) runs while the entries are decoded on another thread.
 #[derive(Deserialize)]
-struct CacheDoc {
+struct Front {
     /// Checked through [`Header`].
     _version: u32,
     _tool_version: String,
@@ -75,9 +77,10 @@ struct CacheDoc {
     snapshot: u64,
     /// The directories walked, with their entries (reused while a directory is unchanged).
     dirs: Vec<DirRecord>,
-    /// In discovery order.
-    entries: Vec<(String, Entry)>,
 }
+
+/// The entries, in discovery order (what follows [`Front`] in the file).
+type Entries = Vec<(String, Entry)>;
 
 /// The same layout as [`CacheDoc`], borrowing what it writes.
 #[derive(Serialize)]
@@ -122,23 +125,53 @@ pub fn load(root: &Path, force: bool) -> Loaded {
             false
         }
     };
-    let previous = if force || !usable {
+    let bytes = if force || !usable {
         None
     } else {
-        let _read = crate::trace::phase("cache: read and decode");
+        let _read = crate::trace::phase("cache: read, decode the front");
         read_cache(&cache_path, &mut warnings)
     };
-    let (old_dirs, previous_snapshot, old_entries) = match previous {
-        Some(doc) => (doc.dirs, Some(doc.snapshot), doc.entries),
-        None => (Vec::new(), None, Vec::new()),
+    let front = bytes.as_ref().map(|(front, _, _)| front);
+    let old_dirs: &[DirRecord] = front.map_or(&[], |f| &f.dirs);
+    // The entries decode on a thread of their own while the files are found and stat'ed.
+    let (found, entries) = std::thread::scope(|scope| {
+        let decoding = bytes.as_ref().map(|(_, all, start)| {
+            scope.spawn(move || {
+                let _decode = crate::trace::phase("cache: decode the entries");
+                postcard::from_bytes::<Entries>(&all[*start..])
+            })
+        });
+        let discover_phase = crate::trace::phase("discover");
+        let found = discover_with(root, old_dirs);
+        drop(discover_phase);
+        let entries = decoding.map(|handle| {
+            // A decoder that panicked (a bug) leaves the cache unused, never half-read.
+            handle
+                .join()
+                .unwrap_or(Err(postcard::Error::DeserializeUnexpectedEnd))
+        });
+        (found, entries)
+    });
+    let (found, previous_snapshot, old_entries) = match (front, entries) {
+        (Some(front), Some(Ok(entries))) => (found, Some(front.snapshot), entries),
+        (Some(_), Some(Err(e))) => {
+            warnings.push(format!(
+                "Warning: the task cache {} is corrupt ({e}); rebuilding it",
+                cache_path.display()
+            ));
+            // Its directory records are not trusted either.
+            (discover_with(root, &[]), None, Vec::new())
+        }
+        _ => (found, None, Vec::new()),
     };
-    let discover_phase = crate::trace::phase("discover");
-    let found = discover_with(root, &old_dirs);
-    drop(discover_phase);
+    let old_dirs: &[DirRecord] = match (&previous_snapshot, front) {
+        (Some(_), Some(front)) => &front.dirs,
+        _ => &[],
+    };
     let _match = crate::trace::phase("cache: match, parse, save");
     warnings.extend(found.warnings);
     let files = found.files;
-    let dirs_changed = found.dirs != old_dirs;
+    let dirs_changed = found.dirs != *old_dirs;
 
     // The previous entry of each file. Both lists are in discovery order, so they are matched
     // in step; only files out of step (added, removed, renamed) are looked up by path.
@@ -261,7 +294,9 @@ fn snapshot_of(files: &[TaskFile], slots: &[Option<Result<Entry, ParseFailure>>]
     u64::from_str_radix(&hex[..13], 16).unwrap_or(0)
 }
 
-fn read_cache(path: &Path, warnings: &mut Vec<String>) -> Option<CacheDoc> {
+/// The cache file's front ([`Front`]), its bytes and where its entries start in them; `None`
+/// when there is no usable file (none, another version, or corrupt: with a warning).
+fn read_cache(path: &Path, warnings: &mut Vec<String>) -> Option<(Front, Vec<u8>, usize)> {
     let bytes = match store::read_state(path) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => return None,
@@ -293,8 +328,11 @@ fn read_cache(path: &Path, warnings: &mut Vec<String>) -> Option<CacheDoc> {
         Ok(_) => return None,
         Err(e) => return corrupt(warnings, &e.to_string()),
     }
-    match postcard::from_bytes::<CacheDoc>(body) {
-        Ok(doc) => Some(doc),
+    match postcard::take_from_bytes::<Front>(body) {
+        Ok((front, rest)) => {
+            let start = bytes.len() - rest.len();
+            Some((front, bytes, start))
+        }
         Err(e) => corrupt(warnings, &e.to_string()),
     }
 }

@@ -102,9 +102,12 @@ impl Catalog {
         let loaded = cache::load(&repo.root, force_rebuild);
         let _catalog = crate::trace::phase("catalog");
         let files = loaded.files.len();
-        let mut tasks: Vec<Task> = Vec::new();
+        let mut tasks: Vec<Task> = Vec::with_capacity(files);
         let mut broken = Vec::new();
-        let mut position: HashMap<String, usize> = HashMap::new();
+        // foldhash: several times faster than SipHash on short ids, and seeded per process so
+        // that task files cannot be written to collide.
+        let mut position: foldhash::HashMap<String, usize> =
+            foldhash::HashMap::with_capacity_and_hasher(files, Default::default());
         let mut duplicate_paths: HashMap<String, Vec<String>> = HashMap::new();
         // Discovery lists every active file before any archived one, so "first seen wins"
         // is exactly "active beats archived, then sorted path order".

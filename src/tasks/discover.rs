@@ -318,7 +318,11 @@ impl Walk<'_> {
             let mut pending: Vec<Next> = Vec::new();
             let mut run: Vec<Found> = Vec::new();
             for (name, kind) in entries {
-                let shown = String::from_utf8_lossy(&name);
+                // Names are nearly always UTF-8: checked fast, shown lossily otherwise.
+                let shown = match std::str::from_utf8(&name) {
+                    Ok(text) => std::borrow::Cow::Borrowed(text),
+                    Err(_) => String::from_utf8_lossy(&name),
+                };
                 let mut child_rel = String::with_capacity(rel.len() + 1 + shown.len());
                 child_rel.push_str(&rel);
                 child_rel.push('/');

@@ -5,14 +5,16 @@ use super::catalog::Duplicate;
 use super::model::Task;
 use crate::text::field;
 use serde::Serialize;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// How many cycles `--validate` spells out.
 pub const MAX_REPORTED_CYCLES: usize = 50;
 
 pub struct Graph<'a> {
     pub tasks: &'a [Task],
-    index: HashMap<&'a str, usize>,
+    /// foldhash: fast on short ids, seeded per process (task files cannot be written to
+    /// collide).
+    index: foldhash::HashMap<&'a str, usize>,
 }
 
 /// One problem found by `--validate`.
@@ -29,7 +31,8 @@ pub struct Issue {
 
 impl<'a> Graph<'a> {
     pub fn new(tasks: &'a [Task]) -> Self {
-        let mut index = HashMap::with_capacity(tasks.len());
+        let mut index =
+            foldhash::HashMap::with_capacity_and_hasher(tasks.len(), Default::default());
         for (i, task) in tasks.iter().enumerate() {
             index.entry(task.id.as_str()).or_insert(i);
         }

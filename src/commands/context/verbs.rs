@@ -421,7 +421,7 @@ pub fn get(ctx: &Ctx, id: &str, role: Option<&'static str>) -> Result<GetReport>
             source: store.source_bytes(&ctx.repo),
         });
     }
-    let current_head = Git::new(&ctx.repo.root).head().ok().flatten();
+    let current_head = Git::new(&ctx.repo.root).head_quick().ok().flatten();
     let head_moved = current_head
         .as_ref()
         .is_some_and(|head| *head != context.git_head);
