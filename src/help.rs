@@ -372,6 +372,10 @@ pub fn manual(cmd: &clap::Command) -> String {
             "off: the tool records no telemetry of its own",
         ),
         ("NO_COLOR", "no colour in text output"),
+        (
+            "TASKS_TRACE_TIME",
+            "1: print how long each phase of the run took, on stderr (docs/performance.md)",
+        ),
     ] {
         tail.control("TP", []);
         tail.text([bold(name)]);

@@ -1,4 +1,4 @@
-//! The port's private task cache (contract D5): `tasks/.cache/task-index.v3.bin`, one entry per
+//! The port's private task cache (contract D5): `tasks/.cache/task-index.v4.bin`, one entry per
 //! task file keyed by repo-relative path with size, mtime and SHA-256 and the parse outcome
 //! (a task or the failure). Only files whose size or mtime changed are read again, and only those
 //! whose content changed are parsed again; broken files are cached like good ones, so a malformed
@@ -16,13 +16,13 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub const CACHE_FILE: &str = "task-index.v3.bin";
+pub const CACHE_FILE: &str = "task-index.v4.bin";
 /// Files of earlier layouts, removed when the current one is written.
-const OLD_CACHE_FILES: [&str; 1] = ["task-index.v2.bin"];
+const OLD_CACHE_FILES: [&str; 2] = ["task-index.v2.bin", "task-index.v3.bin"];
 pub const LOCK_FILE: &str = "task-index.lock";
 const MAGIC: &[u8] = b"tasks task-index\n";
 /// Bumped whenever the layout *or the parse rules* change, so stale outcomes are dropped.
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 
 /// The parse outcome of one file.
 #[derive(Debug, Clone, Serialize, Deserialize)]

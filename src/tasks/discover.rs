@@ -104,8 +104,11 @@ pub struct DirRecord {
     pub rel: String,
     pub stamp: DirStamp,
     pub trusted: bool,
-    /// (name, 0 directory · 1 file · 2 symbolic link), sorted by name.
-    pub entries: Vec<(String, u8)>,
+    /// The entries' names, sorted, each followed by a NUL (no name holds one): two strings per
+    /// directory instead of one per entry make the cache fast to read.
+    pub names: String,
+    /// One letter per entry, in the same order: `d` directory, `f` file, `l` symbolic link.
+    pub kinds: String,
 }
 
 /// Identity and change times of a directory (`fstat` of its descriptor).
@@ -302,7 +305,7 @@ impl Walk<'_> {
                 }
                 Next::Dir(path, rel) => (path, rel),
             };
-            let (entries, dir) = match self.entries(&path, &rel) {
+            let (listed, dir) = match self.entries(&path, &rel) {
                 Ok(found) => found,
                 Err(e) => {
                     self.warnings.push(format!(
@@ -313,15 +316,16 @@ impl Walk<'_> {
                 }
             };
             let index = self.listing.dirs.len();
-            let has_files = entries.iter().any(|(_, kind)| *kind != Kind::Dir);
+            let entries = listed.entries();
+            let has_files = listed.kinds.bytes().any(|k| k != b'd');
             // Runs of files between subdirectories, in order; pushed in reverse below.
             let mut pending: Vec<Next> = Vec::new();
             let mut run: Vec<Found> = Vec::new();
             for (name, kind) in entries {
                 // Names are nearly always UTF-8: checked fast, shown lossily otherwise.
-                let shown = match std::str::from_utf8(&name) {
+                let shown = match std::str::from_utf8(name) {
                     Ok(text) => std::borrow::Cow::Borrowed(text),
-                    Err(_) => String::from_utf8_lossy(&name),
+                    Err(_) => String::from_utf8_lossy(name),
                 };
                 let mut child_rel = String::with_capacity(rel.len() + 1 + shown.len());
                 child_rel.push_str(&rel);
@@ -335,13 +339,13 @@ impl Walk<'_> {
                     if !run.is_empty() {
                         pending.push(Next::Files(std::mem::take(&mut run)));
                     }
-                    let child = path.join(std::ffi::OsStr::from_bytes(&name));
+                    let child = path.join(std::ffi::OsStr::from_bytes(name));
                     pending.push(Next::Dir(child, child_rel));
                     continue;
                 }
                 let names = &mut self.listing.names;
                 let start = names.len();
-                names.extend_from_slice(&name);
+                names.extend_from_slice(name);
                 let end = names.len();
                 names.push(0);
                 run.push(Found {
@@ -361,60 +365,75 @@ impl Walk<'_> {
         }
     }
 
-    /// The sorted entries of the directory at `path` (repo-relative `rel`) and the directory,
-    /// open: the previous walk's when the directory has not changed since, else listed now.
-    #[allow(clippy::type_complexity)]
-    fn entries(
-        &mut self,
-        path: &Path,
-        rel: &str,
-    ) -> std::io::Result<(Vec<(Vec<u8>, Kind)>, std::fs::File)> {
+    /// The entries of the directory at `path` (repo-relative `rel`) and the directory, open:
+    /// the previous walk's when the directory has not changed since, else listed now.
+    fn entries(&mut self, path: &Path, rel: &str) -> std::io::Result<(Listed, std::fs::File)> {
         let dir = open_dir(path)?;
         let stamp = stamp_of(&dir)?;
         if let Some(previous) = self.previous.get(rel)
             && previous.trusted
             && previous.stamp == stamp
+            && previous.names.bytes().filter(|&b| b == 0).count() == previous.kinds.len()
         {
-            let entries = previous
-                .entries
-                .iter()
-                .map(|(name, kind)| (name.clone().into_bytes(), Kind::from_code(*kind)))
-                .collect();
+            let listed = Listed {
+                names: previous.names.clone().into_bytes(),
+                kinds: previous.kinds.clone(),
+            };
             self.dirs.push((*previous).clone());
-            return Ok((entries, dir));
+            return Ok((listed, dir));
         }
         let mut entries = list(&dir)?;
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let mut names = Vec::with_capacity(entries.iter().map(|(n, _)| n.len() + 1).sum());
+        let mut kinds = String::with_capacity(entries.len());
+        for (name, kind) in &entries {
+            names.extend_from_slice(name);
+            names.push(0);
+            kinds.push(char::from(kind.code()));
+        }
         let limit = (self.now.0.saturating_sub(SETTLED_SECS), self.now.1);
         let settled = |time: (i64, i64)| time < limit;
-        let names: Option<Vec<(String, u8)>> = entries
-            .iter()
-            .map(|(name, kind)| Some((String::from_utf8(name.clone()).ok()?, kind.code())))
-            .collect();
+        // A name that is not UTF-8 is not recorded: such a directory is listed every time.
+        let recorded = String::from_utf8(names.clone()).ok();
         self.dirs.push(DirRecord {
             rel: rel.to_string(),
             stamp,
-            // A name that is not UTF-8 is not recorded: such a directory is listed every time.
-            trusted: settled(stamp.mtime) && settled(stamp.ctime) && names.is_some(),
-            entries: names.unwrap_or_default(),
+            trusted: settled(stamp.mtime) && settled(stamp.ctime) && recorded.is_some(),
+            names: recorded.unwrap_or_default(),
+            kinds: kinds.clone(),
         });
-        Ok((entries, dir))
+        Ok((Listed { names, kinds }, dir))
+    }
+}
+
+/// The entries of one directory as the walk follows them: the exact bytes of each name,
+/// NUL-terminated, and one kind letter per name (as in [`DirRecord`]).
+struct Listed {
+    names: Vec<u8>,
+    kinds: String,
+}
+
+impl Listed {
+    fn entries(&self) -> impl Iterator<Item = (&[u8], Kind)> {
+        self.names
+            .split(|&b| b == 0)
+            .zip(self.kinds.bytes().map(Kind::from_code))
     }
 }
 
 impl Kind {
     fn code(self) -> u8 {
         match self {
-            Kind::Dir => 0,
-            Kind::File => 1,
-            Kind::Link => 2,
+            Kind::Dir => b'd',
+            Kind::File => b'f',
+            Kind::Link => b'l',
         }
     }
 
     fn from_code(code: u8) -> Kind {
         match code {
-            0 => Kind::Dir,
-            1 => Kind::File,
+            b'd' => Kind::Dir,
+            b'f' => Kind::File,
             _ => Kind::Link,
         }
     }

@@ -29,12 +29,12 @@ struct IdSet {
 
 impl IdSet {
     /// The bounded union of `own` (unsorted, may repeat) and `parts`.
-    fn union(mut own: Vec<u32>, parts: &[Rc<IdSet>]) -> IdSet {
+    fn union(own: &mut Vec<u32>, parts: &[Rc<IdSet>]) -> IdSet {
         own.sort_unstable();
         own.dedup();
         let mut more = own.len() > COUNTED_IDS;
         own.truncate(COUNTED_IDS);
-        let mut smallest = own;
+        let mut smallest = own.clone();
         for part in parts {
             more |= part.more;
             let (merged, over) = merge_bounded(&smallest, &part.smallest);
@@ -108,27 +108,36 @@ impl<'g, 'a> Priorities<'g, 'a> {
         let mut best: Vec<Option<u8>> = vec![None; components.len()];
         let mut sets: Vec<Option<Rc<IdSet>>> = vec![None; components.len()];
 
+        // Buffers reused from one component to the next (most components are one task).
+        let mut own: Vec<u32> = Vec::new();
+        let mut part_comps: Vec<usize> = Vec::new();
         // Tarjan emits a component only after every component reachable from it.
         for (c, members) in components.iter().enumerate() {
             let cyclic = members.len() > 1 || blocks[members[0]].contains(&members[0]);
-            let mut candidates: Vec<Option<u8>> = Vec::new();
+            // The most urgent level among what the component blocks (and, in a cycle, its own).
+            let mut most: Option<u8> = None;
+            let mut consider = |level: Option<u8>| {
+                if let Some(l) = level {
+                    most = Some(most.map_or(l, |m: u8| m.min(l)));
+                }
+            };
             if cyclic {
-                candidates.extend(members.iter().map(|&m| level(m)));
+                members.iter().for_each(|&m| consider(level(m)));
             }
             for &m in members {
                 for &w in &blocks[m] {
                     if comp[w] != c {
-                        candidates.push(level(w));
-                        candidates.push(best[comp[w]]);
+                        consider(level(w));
+                        consider(best[comp[w]]);
                     }
                 }
             }
-            let Some(b) = candidates.into_iter().flatten().min() else {
+            let Some(b) = most else {
                 continue;
             };
             best[c] = Some(b);
 
-            let mut own: Vec<u32> = Vec::new();
+            own.clear();
             if cyclic {
                 own.extend(
                     members
@@ -137,7 +146,7 @@ impl<'g, 'a> Priorities<'g, 'a> {
                         .map(|&m| position[m]),
                 );
             }
-            let mut part_comps: Vec<usize> = Vec::new();
+            part_comps.clear();
             for &m in members {
                 for &w in &blocks[m] {
                     if comp[w] == c {
@@ -160,7 +169,7 @@ impl<'g, 'a> Priorities<'g, 'a> {
             sets[c] = Some(if own.is_empty() && parts.len() == 1 {
                 parts[0].clone()
             } else {
-                Rc::new(IdSet::union(own, &parts))
+                Rc::new(IdSet::union(&mut own, &parts))
             });
         }
         Priorities {

@@ -3,7 +3,7 @@
 use crate::list::workflow_repo;
 use serde_json::Value;
 
-const CACHE: &str = "tasks/.cache/task-index.v3.bin";
+const CACHE: &str = "tasks/.cache/task-index.v4.bin";
 
 fn without_time(mut doc: Value) -> Value {
     doc.as_object_mut().unwrap().remove("generated_at");

@@ -64,11 +64,20 @@ fn a_trusted_unchanged_directory_is_not_listed_again_and_anything_else_is() {
     for record in &mut records {
         record.trusted = true;
         if record.rel == "tasks/a" {
-            record.entries.clear();
+            record.names.clear();
+            record.kinds.clear();
         }
     }
     let reused = discover_with(root, &records);
     assert!(reused.files.is_empty());
+    // A record whose names and kinds do not agree (a damaged cache) is not reused.
+    let mut damaged = records.clone();
+    for record in &mut damaged {
+        if record.rel == "tasks/a" {
+            record.kinds = "ff".to_string();
+        }
+    }
+    assert_eq!(discover_with(root, &damaged).files.len(), 1);
     // The same record untrusted, or with another stamp, is listed again.
     let mut untrusted = records.clone();
     untrusted.iter_mut().for_each(|r| r.trusted = false);
