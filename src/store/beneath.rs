@@ -63,6 +63,12 @@ fn openat(dir: BorrowedFd, name: &OsStr, flags: libc::c_int) -> io::Result<Owned
 
 const DIR_FLAGS: libc::c_int = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW;
 
+impl AsRawFd for Dir {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.0.as_raw_fd()
+    }
+}
+
 impl Dir {
     /// Open `path` itself (its last component must not be a link).
     pub fn open(path: &Path) -> io::Result<Dir> {

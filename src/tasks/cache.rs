@@ -429,12 +429,55 @@ fn read_entry(root: &Path, file: &TaskFile, old: Option<&Entry>) -> Result<Entry
             }),
         });
     }
-    let bytes = std::fs::read(file.path(root)).map_err(|e| ParseFailure {
+    // Opened without following a link anywhere, then `fstat`ed before reading: the size and
+    // mtime stored are those of the bytes read (a later edit changes them), never those of
+    // another file swapped in after the walk.
+    let cannot = |e: std::io::Error| ParseFailure {
         message: format!("cannot read file: {e}"),
         line: None,
         column: None,
-    })?;
-    let mtime = file.mtime.as_f64();
+    };
+    let handle = file.open(root).map_err(cannot)?;
+    let meta = handle.metadata().map_err(cannot)?;
+    let (size, mtime) = (meta.len(), FileTime::of(&meta));
+    if size > MAX_TASK_FILE_BYTES {
+        return Ok(Entry {
+            size,
+            mtime,
+            sha256: String::new(),
+            outcome: Outcome::Failed(ParseFailure {
+                message: format!(
+                    "file is {size} bytes, over the {MAX_TASK_FILE_BYTES} byte limit for task files"
+                ),
+                line: None,
+                column: None,
+            }),
+        });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    {
+        use std::io::Read;
+        (&handle)
+            .take(MAX_TASK_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(cannot)?;
+    }
+    if bytes.len() as u64 > MAX_TASK_FILE_BYTES {
+        // It grew past the limit while being read.
+        return Ok(Entry {
+            size: bytes.len() as u64,
+            mtime,
+            sha256: String::new(),
+            outcome: Outcome::Failed(ParseFailure {
+                message: format!(
+                    "file is over the {MAX_TASK_FILE_BYTES} byte limit for task files"
+                ),
+                line: None,
+                column: None,
+            }),
+        });
+    }
+    let mtime_f64 = mtime.as_f64();
     // One hash per file: of the decoded, LF-normalised text (the task's `hash`), or of the raw
     // bytes when they are not text.
     let decoded = decode(&bytes);
@@ -446,15 +489,15 @@ fn read_entry(root: &Path, file: &TaskFile, old: Option<&Entry>) -> Result<Entry
         // Same content as the cached entry: its outcome stands (path, hash and mtime are
         // restored from the new entry when it is used).
         (Some(entry), _) if entry.sha256 == sha256 => entry.outcome.clone(),
-        (_, Ok((text, hash))) => match parse_text(&text, hash, &file.rel, mtime) {
+        (_, Ok((text, hash))) => match parse_text(&text, hash, &file.rel, mtime_f64) {
             Ok(task) => Outcome::Task(Box::new(task)),
             Err(failure) => Outcome::Failed(failure),
         },
         (_, Err(failure)) => Outcome::Failed(failure),
     };
     Ok(Entry {
-        size: bytes.len() as u64,
-        mtime: file.mtime,
+        size,
+        mtime,
         sha256,
         outcome,
     })

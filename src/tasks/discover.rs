@@ -4,6 +4,8 @@
 //! skipped with a warning).
 
 use crate::repo::{ARCHIVE_DIR, TASKS_DIR};
+#[allow(unused_imports)]
+use std::os::fd::AsRawFd as _;
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -17,14 +19,38 @@ pub struct TaskFile {
     pub rel: String,
     pub size: u64,
     pub mtime: FileTime,
-    /// The real path, when the name is not UTF-8 (`rel` shows it lossily); `None` otherwise.
-    pub exact: Option<PathBuf>,
+    /// How to open it again without following a link anywhere.
+    pub origin: Origin,
+}
+
+/// Where a task file is: a name in a directory held open (the directory was reached from the
+/// root without following a link), or, for a symbolic link that resolves inside the
+/// repository, its target's repo-relative path.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    At {
+        dir: std::sync::Arc<(PathBuf, crate::store::beneath::Dir)>,
+        name: std::ffi::OsString,
+    },
+    Linked(PathBuf),
 }
 
 impl TaskFile {
-    /// The file's path.
+    /// The file's path (for messages and filters; reading goes through [`TaskFile::open`]).
     pub fn path(&self, root: &Path) -> PathBuf {
-        self.exact.clone().unwrap_or_else(|| root.join(&self.rel))
+        match &self.origin {
+            Origin::At { dir, name } => dir.0.join(name),
+            Origin::Linked(rel) => root.join(rel),
+        }
+    }
+
+    /// Open the file for reading: no component followed through a link (a directory swapped
+    /// for a link since the walk makes this fail), non-blocking, and a regular file.
+    pub fn open(&self, root: &Path) -> std::io::Result<std::fs::File> {
+        match &self.origin {
+            Origin::At { dir, name } => dir.1.file(Path::new(name)),
+            Origin::Linked(rel) => crate::store::beneath::Dir::open(root)?.file(rel),
+        }
     }
 }
 
@@ -50,23 +76,18 @@ impl FileTime {
         self.secs as f64 + f64::from(self.nanos) * 1e-9
     }
 
-    /// From `stat`'s `st_mtime` and `st_mtime_nsec`, as [`FileTime::of`] gives it.
+    /// From `stat`'s `st_mtime` and `st_mtime_nsec` (times before 1970 included: each is
+    /// its own value).
     pub fn from_stat(secs: i64, nanos: i64) -> FileTime {
-        match (secs >= 0, u32::try_from(nanos)) {
-            (true, Ok(nanos)) if nanos < 1_000_000_000 => FileTime { secs, nanos },
-            _ => FileTime::default(),
+        FileTime {
+            secs,
+            nanos: u32::try_from(nanos.clamp(0, 999_999_999)).unwrap_or(0),
         }
     }
 
     pub fn of(meta: &std::fs::Metadata) -> FileTime {
-        match meta.modified().map(|t| t.duration_since(UNIX_EPOCH)) {
-            Ok(Ok(d)) => FileTime {
-                secs: i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-                nanos: d.subsec_nanos(),
-            },
-            // Before the epoch or unsupported: a constant makes the cache fall back to hashing.
-            _ => FileTime::default(),
-        }
+        use std::os::unix::fs::MetadataExt;
+        FileTime::from_stat(meta.mtime(), meta.mtime_nsec())
     }
 }
 
@@ -144,11 +165,26 @@ pub fn discover_with(root: &Path, previous: &[DirRecord]) -> Discovered {
         dirs: Vec::new(),
     };
     let list_phase = crate::trace::phase("discover: list");
-    for dir in [TASKS_DIR, ARCHIVE_DIR] {
-        let base = root.join(dir);
-        if base.is_dir() {
-            walked.walk(base, dir.to_string());
+    // Every directory is reached from the root one component at a time, no component followed
+    // through a link: `docs` or `tasks` as a link out of the repository is not searched.
+    match crate::store::beneath::Dir::open(root) {
+        Ok(top) => {
+            for dir in [TASKS_DIR, ARCHIVE_DIR] {
+                match top.dir(Path::new(dir)) {
+                    Ok(base) => walked.walk(root.join(dir), dir.to_string(), base),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) if e.raw_os_error() == Some(libc::ENOTDIR) && !root.join(dir).exists() => {}
+                    Err(e) => walked.warnings.push(format!(
+                        "Warning: {dir}/ is not searched for task files: {} (a symbolic link, or not a directory)",
+                        e
+                    )),
+                }
+            }
         }
+        Err(e) => walked.warnings.push(format!(
+            "Warning: cannot open the repository root {}: {e}",
+            root.display()
+        )),
     }
     drop(list_phase);
     let _stat = crate::trace::phase("discover: stat");
@@ -166,7 +202,7 @@ pub fn discover_with(root: &Path, previous: &[DirRecord]) -> Discovered {
 struct Listing {
     /// Each directory holding task files: its path and, open without following a final link,
     /// its descriptor (`None` when it could not be opened: its files are `stat`ed by path).
-    dirs: Vec<(PathBuf, Option<std::fs::File>)>,
+    dirs: Vec<std::sync::Arc<(PathBuf, crate::store::beneath::Dir)>>,
     files: Vec<Found>,
     /// The files' names, each followed by a NUL.
     names: Vec<u8>,
@@ -205,7 +241,7 @@ enum Kind {
 
 /// The entries of `dir`: (name, kind), `.` and `..` left out; a type the listing does not give
 /// is asked with `lstat`.
-fn list(dir: &std::fs::File) -> std::io::Result<Vec<(Vec<u8>, Kind)>> {
+fn list(dir: &crate::store::beneath::Dir) -> std::io::Result<Vec<(Vec<u8>, Kind)>> {
     use std::os::fd::AsRawFd;
     // SAFETY: `dup` of an open descriptor; `fdopendir` takes ownership of the copy on success
     // and `closedir` releases it; `readdir` returns entries valid until the next call, copied
@@ -288,24 +324,37 @@ impl Walk<'_> {
     /// subdirectories interleaved, as a sorted listing shows them). Iterative: depth is
     /// unbounded. Directories are opened without following a final link: a symbolic link to a
     /// directory is never entered.
-    fn walk(&mut self, base: PathBuf, base_rel: String) {
+    fn walk(&mut self, base: PathBuf, base_rel: String, base_dir: crate::store::beneath::Dir) {
         // Directories still to list, the next on top; a directory's files are recorded as
         // soon as it is listed, its subdirectories' after them in name order (so a stack of
         // the subdirectories and file runs keeps the pre-order).
         enum Next {
-            Dir(PathBuf, String),
+            /// A directory: its path, repo-relative path, and how to open it (its parent, held
+            /// open, and its name).
+            Dir(
+                PathBuf,
+                String,
+                std::sync::Arc<(PathBuf, crate::store::beneath::Dir)>,
+                Vec<u8>,
+            ),
+            Base(PathBuf, String, crate::store::beneath::Dir),
             Files(Vec<Found>),
         }
-        let mut stack = vec![Next::Dir(base, base_rel)];
+        let mut stack = vec![Next::Base(base, base_rel, base_dir)];
         while let Some(next) = stack.pop() {
-            let (path, rel) = match next {
+            let (path, rel, dir) = match next {
                 Next::Files(files) => {
                     self.listing.files.extend(files);
                     continue;
                 }
-                Next::Dir(path, rel) => (path, rel),
+                Next::Base(path, rel, dir) => (path, rel, Ok(dir)),
+                Next::Dir(path, rel, parent, name) => {
+                    let dir = parent.1.dir(Path::new(std::ffi::OsStr::from_bytes(&name)));
+                    (path, rel, dir)
+                }
             };
-            let (listed, dir) = match self.entries(&path, &rel) {
+            let listed = dir.and_then(|dir| Ok((self.entries(&dir, &rel)?, dir)));
+            let (listed, dir) = match listed {
                 Ok(found) => found,
                 Err(e) => {
                     self.warnings.push(format!(
@@ -316,6 +365,7 @@ impl Walk<'_> {
                 }
             };
             let index = self.listing.dirs.len();
+            let held = std::sync::Arc::new((path.clone(), dir));
             let entries = listed.entries();
             let has_files = listed.kinds.bytes().any(|k| k != b'd');
             // Runs of files between subdirectories, in order; pushed in reverse below.
@@ -340,7 +390,7 @@ impl Walk<'_> {
                         pending.push(Next::Files(std::mem::take(&mut run)));
                     }
                     let child = path.join(std::ffi::OsStr::from_bytes(name));
-                    pending.push(Next::Dir(child, child_rel));
+                    pending.push(Next::Dir(child, child_rel, held.clone(), name.to_vec()));
                     continue;
                 }
                 let names = &mut self.listing.names;
@@ -358,31 +408,30 @@ impl Walk<'_> {
             if !run.is_empty() {
                 pending.push(Next::Files(run));
             }
-            if has_files {
-                self.listing.dirs.push((path, Some(dir)));
-            }
+            // Kept whether or not it holds files, so that `index` always names it.
+            self.listing.dirs.push(held);
+            let _ = has_files;
             stack.extend(pending.into_iter().rev());
         }
     }
 
     /// The entries of the directory at `path` (repo-relative `rel`) and the directory, open:
     /// the previous walk's when the directory has not changed since, else listed now.
-    fn entries(&mut self, path: &Path, rel: &str) -> std::io::Result<(Listed, std::fs::File)> {
-        let dir = open_dir(path)?;
-        let stamp = stamp_of(&dir)?;
+    fn entries(&mut self, dir: &crate::store::beneath::Dir, rel: &str) -> std::io::Result<Listed> {
+        let stamp = stamp_of(dir)?;
         if let Some(previous) = self.previous.get(rel)
             && previous.trusted
             && previous.stamp == stamp
-            && previous.names.bytes().filter(|&b| b == 0).count() == previous.kinds.len()
+            && record_is_plain(previous)
         {
             let listed = Listed {
                 names: previous.names.clone().into_bytes(),
                 kinds: previous.kinds.clone(),
             };
             self.dirs.push((*previous).clone());
-            return Ok((listed, dir));
+            return Ok(listed);
         }
-        let mut entries = list(&dir)?;
+        let mut entries = list(dir)?;
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut names = Vec::with_capacity(entries.iter().map(|(n, _)| n.len() + 1).sum());
         let mut kinds = String::with_capacity(entries.len());
@@ -402,7 +451,7 @@ impl Walk<'_> {
             names: recorded.unwrap_or_default(),
             kinds: kinds.clone(),
         });
-        Ok((Listed { names, kinds }, dir))
+        Ok(Listed { names, kinds })
     }
 }
 
@@ -439,25 +488,45 @@ impl Kind {
     }
 }
 
-/// The stamp of an open directory.
-fn stamp_of(dir: &std::fs::File) -> std::io::Result<DirStamp> {
-    use std::os::unix::fs::MetadataExt;
-    let meta = dir.metadata()?;
-    Ok(DirStamp {
-        dev: meta.dev(),
-        ino: meta.ino(),
-        mtime: (meta.mtime(), meta.mtime_nsec()),
-        ctime: (meta.ctime(), meta.ctime_nsec()),
-    })
+/// A record read from the cache is only used when it could have been written by a walk: each
+/// name a plain name (not empty, `.` or `..`, no `/`), a file's ending in `.task.yaml`, one
+/// kind letter (`d`, `f`, `l`) per name. Anything else (a damaged or forged cache) is listed.
+fn record_is_plain(record: &DirRecord) -> bool {
+    let names: Vec<&str> = record.names.split('\0').collect();
+    let Some((last, names)) = names.split_last() else {
+        return false;
+    };
+    last.is_empty()
+        && names.len() == record.kinds.len()
+        && names.iter().zip(record.kinds.bytes()).all(|(name, kind)| {
+            !name.is_empty()
+                && *name != "."
+                && *name != ".."
+                && !name.contains('/')
+                && match kind {
+                    b'd' => true,
+                    b'f' | b'l' => name.ends_with(TASK_FILE_SUFFIX),
+                    _ => false,
+                }
+        })
 }
 
-/// The directory at `path`, not through a final symbolic link.
-fn open_dir(path: &Path) -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
-        .open(path)
+/// The stamp of an open directory.
+fn stamp_of(dir: &crate::store::beneath::Dir) -> std::io::Result<DirStamp> {
+    use std::os::fd::AsRawFd;
+    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: an open descriptor and a buffer of the size `fstat` writes.
+    if unsafe { libc::fstat(dir.as_raw_fd(), st.as_mut_ptr()) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: `fstat` succeeded, so it filled `st`.
+    let st = unsafe { st.assume_init() };
+    Ok(DirStamp {
+        dev: st.st_dev,
+        ino: st.st_ino,
+        mtime: (st.st_mtime, st.st_mtime_nsec),
+        ctime: (st.st_ctime, st.st_ctime_nsec),
+    })
 }
 
 /// Size and mtime of every listed file, in order, on up to 8 threads; files that are no longer
@@ -490,30 +559,25 @@ fn stat_all(root: &Path, listing: Listing, warnings: &mut Vec<String>) -> Vec<Ta
         })
     };
     let mut files = Vec::with_capacity(found.len());
-    let names_valid: Vec<bool> = found
-        .iter()
-        .map(|f| std::str::from_utf8(listing.name(f)).is_ok())
-        .collect();
-    let dirs: Vec<PathBuf> = listing.dirs.iter().map(|(p, _)| p.clone()).collect();
     let names = listing.names;
-    for ((f, stat), valid) in listing
-        .files
-        .into_iter()
-        .zip(results.into_iter().flatten())
-        .zip(names_valid)
-    {
+    let dirs = listing.dirs;
+    for (f, stat) in listing.files.into_iter().zip(results.into_iter().flatten()) {
         match stat {
-            Stat::File(size, mtime) => {
-                // A name that is not UTF-8 is shown lossily in `rel`: the file is read by its
-                // real path.
-                let exact = (!valid).then(|| {
-                    dirs[f.dir].join(std::ffi::OsStr::from_bytes(&names[f.name.clone()]))
-                });
+            Stat::File(size, mtime, linked) => {
+                // Read again by its directory and name (exact bytes, whatever `rel` shows), or
+                // a link by its target's repo-relative path.
+                let origin = match linked {
+                    Some(target) => Origin::Linked(target),
+                    None => Origin::At {
+                        dir: dirs[f.dir].clone(),
+                        name: std::ffi::OsStr::from_bytes(&names[f.name.clone()]).to_os_string(),
+                    },
+                };
                 files.push(TaskFile {
                     rel: f.rel,
                     size,
                     mtime,
-                    exact,
+                    origin,
                 })
             }
             Stat::LinkOut => warnings.push(format!(
@@ -527,7 +591,8 @@ fn stat_all(root: &Path, listing: Listing, warnings: &mut Vec<String>) -> Vec<Ta
 }
 
 enum Stat {
-    File(u64, FileTime),
+    /// Size, mtime, and for a link its target's repo-relative path.
+    File(u64, FileTime, Option<PathBuf>),
     /// A symbolic link out of the repository (or to nothing).
     LinkOut,
     /// Gone, or not a regular file.
@@ -536,20 +601,21 @@ enum Stat {
 
 fn stat_one(root: &Path, listing: &Listing, found: &Found) -> Stat {
     use std::os::fd::AsRawFd;
-    let (dir_path, dir) = &listing.dirs[found.dir];
+    let (dir_path, dir) = &*listing.dirs[found.dir];
     if found.linked {
         let path = dir_path.join(std::ffi::OsStr::from_bytes(listing.name(found)));
-        if !path.canonicalize().is_ok_and(|p| p.starts_with(root)) {
+        let Some(target) = path
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.strip_prefix(root).ok().map(Path::to_path_buf))
+        else {
             return Stat::LinkOut;
-        }
+        };
         return match std::fs::metadata(&path) {
-            Ok(meta) if meta.is_file() => Stat::File(meta.len(), FileTime::of(&meta)),
+            Ok(meta) if meta.is_file() => Stat::File(meta.len(), FileTime::of(&meta), Some(target)),
             _ => Stat::Skip,
         };
     }
-    let Some(dir) = dir else {
-        return Stat::Skip;
-    };
     let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
     // SAFETY: `dir` is an open directory, the name a NUL-terminated string and `st` a buffer of
     // the size `fstatat` writes.
@@ -572,6 +638,7 @@ fn stat_one(root: &Path, listing: &Listing, found: &Found) -> Stat {
     Stat::File(
         u64::try_from(st.st_size).unwrap_or(0),
         FileTime::from_stat(st.st_mtime, st.st_mtime_nsec),
+        None,
     )
 }
 

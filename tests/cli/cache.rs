@@ -363,3 +363,44 @@ fn a_cache_of_an_older_layout_is_rebuilt_not_misread() {
     assert_eq!(without_time(doc), without_time(expected));
     assert_ne!(std::fs::read(repo.root().join(CACHE)).unwrap(), older);
 }
+
+#[test]
+fn odd_names_and_old_times_are_read_right_warm_and_cold() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = crate::support::TestRepo::new();
+    // A directory whose name is not UTF-8, beside one named as its lossy form.
+    let odd = repo.root().join(std::ffi::OsStr::from_bytes(b"tasks/\xff"));
+    std::fs::create_dir_all(&odd).unwrap();
+    std::fs::write(
+        odd.join("a.task.yaml"),
+        crate::support::task_yaml("TASK-0001", "todo", "P1", ""),
+    )
+    .unwrap();
+    repo.task("tasks/\u{fffd}/a.task.yaml", "TASK-0002", "todo", "P1", "");
+    let doc = warm_matches_cold(&repo, "odd names");
+    let mut ids = crate::support::ids(&doc);
+    ids.sort();
+    assert_eq!(ids, ["TASK-0001", "TASK-0002"]);
+    // A file dated before 1970, edited at the same size and dated before 1970 again.
+    repo.task(
+        "tasks/old/TASK-0003.task.yaml",
+        "TASK-0003",
+        "todo",
+        "P1",
+        "",
+    );
+    let path = repo.root().join("tasks/old/TASK-0003.task.yaml");
+    set_mtime(&path, -315_619_200);
+    repo.run(&["--list"]);
+    let text = std::fs::read_to_string(&path).unwrap().replace("P1", "P0");
+    std::fs::write(&path, text).unwrap();
+    set_mtime(&path, -144_201_600);
+    let (_, doc, _) = repo.json(&["--list"]);
+    let old = doc["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["id"] == "TASK-0003")
+        .unwrap();
+    assert_eq!(old["priority"], "P0", "an edit dated before 1970 is seen");
+}

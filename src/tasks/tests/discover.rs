@@ -105,3 +105,84 @@ fn the_tool_cache_directory_is_not_searched() {
     let rels: Vec<String> = discover(root).0.into_iter().map(|f| f.rel).collect();
     assert_eq!(rels, vec!["tasks/y.task.yaml"]);
 }
+
+#[test]
+fn a_forged_or_damaged_record_is_not_used() {
+    let record = |names: &str, kinds: &str| DirRecord {
+        rel: "tasks".into(),
+        stamp: DirStamp {
+            dev: 0,
+            ino: 0,
+            mtime: (0, 0),
+            ctime: (0, 0),
+        },
+        trusted: true,
+        names: names.into(),
+        kinds: kinds.into(),
+    };
+    assert!(record_is_plain(&record("a.task.yaml\0sub\0", "fd")));
+    assert!(record_is_plain(&record("", "")));
+    for (names, kinds) in [
+        ("../x.task.yaml\0", "f"),
+        ("..\0", "d"),
+        (".\0", "d"),
+        ("\0", "f"),
+        ("a/b.task.yaml\0", "f"),
+        ("/etc/passwd\0", "f"),
+        ("notes.txt\0", "f"),
+        ("a.task.yaml\0", "x"),
+        ("a.task.yaml\0", "ff"),
+        ("a.task.yaml", "f"),
+    ] {
+        assert!(
+            !record_is_plain(&record(names, kinds)),
+            "{names:?} {kinds:?}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_directory_swapped_for_a_link_after_the_walk_is_not_read_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("tasks/sub")).unwrap();
+    std::fs::create_dir_all(root.join("outside")).unwrap();
+    std::fs::write(root.join("tasks/sub/a.task.yaml"), "inside").unwrap();
+    std::fs::write(root.join("outside/a.task.yaml"), "OUTSIDE").unwrap();
+    let found = discover(root).0;
+    assert_eq!(found.len(), 1);
+    // The directory is replaced by a link once the walk is done: the file is read from the
+    // directory the walk opened (its descriptor), never through the link.
+    std::fs::rename(root.join("tasks/sub"), root.join("tasks/sub.real")).unwrap();
+    std::os::unix::fs::symlink(root.join("outside"), root.join("tasks/sub")).unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut found[0].open(root).unwrap(), &mut text).unwrap();
+    assert_eq!(text, "inside");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_linked_docs_or_tasks_directory_is_not_searched() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("repo");
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(outside.join("completed-tasks")).unwrap();
+    std::fs::write(outside.join("completed-tasks/x.task.yaml"), "x").unwrap();
+    std::fs::create_dir_all(root.join("tasks")).unwrap();
+    std::fs::write(root.join("tasks/a.task.yaml"), "x").unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("docs")).unwrap();
+    let (files, warnings) = discover(&root);
+    let rels: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+    assert_eq!(rels, vec!["tasks/a.task.yaml"]);
+    assert!(
+        warnings.iter().any(|w| w.contains("docs/completed-tasks")),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn times_before_1970_are_told_apart() {
+    assert_ne!(FileTime::from_stat(-100, 0), FileTime::from_stat(-200, 0));
+    assert_ne!(FileTime::from_stat(-1, 5), FileTime::default());
+}
