@@ -625,7 +625,7 @@ fn main() -> ExitCode {
             Ok(p) => p,
             Err(message) => return fail(format!("{}: {message}", scenario.name)),
         };
-        let cache_bytes = std::fs::metadata(summary.root.join("tasks/.cache/task-index.v4.bin"))
+        let cache_bytes = std::fs::metadata(summary.root.join("tasks/.cache/task-index.v5.bin"))
             .map_or(0, |m| m.len());
         described.push((scenario.clone(), summary.clone(), picked, cache_bytes));
         let with_context = scenario.shape == generate::Shape::Realistic

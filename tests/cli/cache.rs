@@ -3,7 +3,7 @@
 use crate::list::workflow_repo;
 use serde_json::Value;
 
-const CACHE: &str = "tasks/.cache/task-index.v4.bin";
+const CACHE: &str = "tasks/.cache/task-index.v5.bin";
 
 fn without_time(mut doc: Value) -> Value {
     doc.as_object_mut().unwrap().remove("generated_at");
@@ -403,4 +403,29 @@ fn odd_names_and_old_times_are_read_right_warm_and_cold() {
         .find(|t| t["id"] == "TASK-0003")
         .unwrap();
     assert_eq!(old["priority"], "P0", "an edit dated before 1970 is seen");
+}
+
+#[test]
+fn a_damaged_cache_is_rebuilt_never_believed() {
+    let repo = workflow_repo();
+    let (_, expected, _) = repo.json(&["--list"]);
+    let path = repo.root().join(CACHE);
+    let good = std::fs::read(&path).unwrap();
+    // One byte changed at many places (past the magic line and the version): each run gives
+    // the cold result, with one warning, and leaves a valid cache behind.
+    let step = (good.len() / 40).max(1);
+    for at in (24..good.len()).step_by(step) {
+        let mut damaged = good.clone();
+        damaged[at] ^= 0x01;
+        std::fs::write(&path, &damaged).unwrap();
+        let (_, doc, run) = repo.json(&["--list"]);
+        assert_eq!(
+            without_time(doc),
+            without_time(expected.clone()),
+            "byte {at} changed"
+        );
+        assert_eq!(run.warnings().len(), 1, "byte {at}: {}", run.stderr);
+        let (_, _, again) = repo.json(&["--list"]);
+        assert_eq!(again.stderr, "", "byte {at}: the rebuilt cache is valid");
+    }
 }
