@@ -322,7 +322,7 @@ struct Walk<'a> {
 impl Walk<'_> {
     /// Pre-order walk, siblings in byte order of their names (a directory's files and
     /// subdirectories interleaved, as a sorted listing shows them). Iterative: depth is
-    /// unbounded. Directories are opened without following a final link: a symbolic link to a
+    /// unbounded. Each directory is opened from its parent's descriptor without following a link: a link to a
     /// directory is never entered.
     fn walk(&mut self, base: PathBuf, base_rel: String, base_dir: crate::store::beneath::Dir) {
         // Directories still to list, the next on top; a directory's files are recorded as
@@ -367,7 +367,6 @@ impl Walk<'_> {
             let index = self.listing.dirs.len();
             let held = std::sync::Arc::new((path.clone(), dir));
             let entries = listed.entries();
-            let has_files = listed.kinds.bytes().any(|k| k != b'd');
             // Runs of files between subdirectories, in order; pushed in reverse below.
             let mut pending: Vec<Next> = Vec::new();
             let mut run: Vec<Found> = Vec::new();
@@ -410,7 +409,6 @@ impl Walk<'_> {
             }
             // Kept whether or not it holds files, so that `index` always names it.
             self.listing.dirs.push(held);
-            let _ = has_files;
             stack.extend(pending.into_iter().rev());
         }
     }
