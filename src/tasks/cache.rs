@@ -16,17 +16,18 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub const CACHE_FILE: &str = "task-index.v5.bin";
+pub const CACHE_FILE: &str = "task-index.v6.bin";
 /// Files of earlier layouts, removed when the current one is written.
-const OLD_CACHE_FILES: [&str; 3] = [
+const OLD_CACHE_FILES: [&str; 4] = [
     "task-index.v2.bin",
     "task-index.v3.bin",
     "task-index.v4.bin",
+    "task-index.v5.bin",
 ];
 pub const LOCK_FILE: &str = "task-index.lock";
 const MAGIC: &[u8] = b"tasks task-index\n";
 /// Bumped whenever the layout *or the parse rules* change, so stale outcomes are dropped.
-const VERSION: u32 = 5;
+const VERSION: u32 = 6;
 /// The file ends with this many bytes: a checksum of everything before them (after the magic
 /// line), so that a damaged file is rebuilt instead of being believed.
 const CHECKSUM_BYTES: usize = 8;
@@ -40,37 +41,41 @@ fn checksum(body: &[u8]) -> [u8; CHECKSUM_BYTES] {
         .to_le_bytes()
 }
 
-/// The parse outcome of one file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub enum Outcome {
-    Task(Box<Task>),
-    Failed(ParseFailure),
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-struct Entry {
+/// One entry as written: what a file was when it was last read, borrowed from this run.
+#[derive(Serialize)]
+struct StoredRef<'a> {
+    rel: &'a str,
     size: u64,
     mtime: FileTime,
     /// SHA-256 of the LF-normalised text (the task's `hash`), or of the raw bytes when they are
     /// not text; empty when the file was refused unread (too large).
-    sha256: String,
-    outcome: Outcome,
+    sha256: &'a str,
+    outcome: OutcomeRef<'a>,
 }
 
-impl Entry {
-    /// The outcome with the task's path, hash and mtime restored (the cache stores them once,
-    /// in the entry).
-    fn into_outcome(self, rel: &str) -> Outcome {
-        match self.outcome {
-            Outcome::Task(mut task) => {
-                task.path = rel.to_string();
-                task.hash = self.sha256;
-                task.mtime = self.mtime.as_f64();
-                Outcome::Task(task)
-            }
-            failed => failed,
-        }
-    }
+#[derive(Serialize)]
+enum OutcomeRef<'a> {
+    Task(&'a Task),
+    Failed(&'a ParseFailure),
+}
+
+/// One entry as read: the layout of [`StoredRef`], its strings borrowed from the cache file.
+#[derive(Deserialize)]
+struct Stored<'a> {
+    rel: &'a str,
+    size: u64,
+    mtime: FileTime,
+    sha256: &'a str,
+    outcome: StoredOutcome,
+}
+
+/// The parse outcome of a file (the variants of [`OutcomeRef`], in the same order). Transient:
+/// a task is moved out at once, so it is not boxed (a box is one more allocation per task).
+#[allow(clippy::large_enum_variant)]
+#[derive(Deserialize)]
+enum StoredOutcome {
+    Task(Task),
+    Failed(ParseFailure),
 }
 
 /// The leading fields of the encoding, decoded first so that another version's cache is
@@ -93,25 +98,95 @@ struct Front {
     snapshot: u64,
     /// The directories walked, with their entries (reused while a directory is unchanged).
     dirs: Vec<DirRecord>,
+    /// How many entries follow (each a [`Stored`], in discovery order).
+    count: u64,
 }
 
-/// The entries, in discovery order (what follows [`Front`] in the file).
-type Entries = Vec<(String, Entry)>;
-
-/// The same layout as [`CacheDoc`], borrowing what it writes.
+/// The same layout as [`Front`], borrowing what it writes.
 #[derive(Serialize)]
-struct CacheDocRef<'a> {
+struct FrontRef<'a> {
     version: u32,
     tool_version: &'a str,
     snapshot: u64,
-    dirs: &'a [DirRecord],
-    entries: Vec<(&'a str, &'a Entry)>,
+    dirs: &'a [std::borrow::Cow<'a, DirRecord>],
+    count: u64,
 }
 
-/// What a load found: every discovered file with its outcome, in discovery order.
+/// The entries of the cache file, decoded: the tasks ready to use (path, hash and mtime
+/// restored), and per entry what the file was and where its outcome is.
+struct Previous<'a> {
+    entries: Vec<Old<'a>>,
+    tasks: Vec<Task>,
+    failures: Vec<ParseFailure>,
+}
+
+struct Old<'a> {
+    rel: &'a str,
+    size: u64,
+    mtime: FileTime,
+    sha256: &'a str,
+    outcome: Slot,
+}
+
+/// Where an outcome is: an index into the tasks, or into the failures.
+#[derive(Clone, Copy)]
+enum Slot {
+    Task(usize),
+    Failed(usize),
+}
+
+impl<'a> Previous<'a> {
+    /// Decode the `count` entries of `bytes` (which must hold exactly those).
+    fn decode(mut bytes: &'a [u8], count: u64) -> Result<Previous<'a>, postcard::Error> {
+        // An entry takes at least 8 bytes: a forged count cannot reserve more than the file.
+        let capacity = usize::try_from(count)
+            .unwrap_or(usize::MAX)
+            .min(bytes.len() / 8);
+        let mut previous = Previous {
+            entries: Vec::with_capacity(capacity),
+            tasks: Vec::with_capacity(capacity),
+            failures: Vec::new(),
+        };
+        for _ in 0..count {
+            let (stored, rest) = postcard::take_from_bytes::<Stored>(bytes)?;
+            bytes = rest;
+            let outcome = match stored.outcome {
+                StoredOutcome::Task(mut task) => {
+                    task.path = stored.rel.to_owned();
+                    task.hash = stored.sha256.to_owned();
+                    task.mtime = stored.mtime.as_f64();
+                    previous.tasks.push(task);
+                    Slot::Task(previous.tasks.len() - 1)
+                }
+                StoredOutcome::Failed(failure) => {
+                    previous.failures.push(failure);
+                    Slot::Failed(previous.failures.len() - 1)
+                }
+            };
+            previous.entries.push(Old {
+                rel: stored.rel,
+                size: stored.size,
+                mtime: stored.mtime,
+                sha256: stored.sha256,
+                outcome,
+            });
+        }
+        if !bytes.is_empty() {
+            return Err(postcard::Error::DeserializeBadEncoding);
+        }
+        Ok(previous)
+    }
+}
+
+/// What a load found, in discovery order.
 #[derive(Debug)]
 pub struct Loaded {
-    pub files: Vec<(TaskFile, Outcome)>,
+    /// Every task that loaded.
+    pub tasks: Vec<Task>,
+    /// Every file that did not load: its repo-relative path and why.
+    pub broken: Vec<(String, ParseFailure)>,
+    /// Number of task files found.
+    pub files: usize,
     /// Identifies the content of the task files: the same files with the same content give the
     /// same value, whatever the state of the cache.
     pub snapshot: u64,
@@ -123,6 +198,16 @@ pub struct Loaded {
 fn cache_paths(root: &Path) -> (PathBuf, PathBuf, PathBuf) {
     let dir = root.join(CACHE_DIR);
     (dir.join(CACHE_FILE), dir.join(LOCK_FILE), dir)
+}
+
+/// What this run knows of one file's content, for the snapshot and the cache.
+struct Record<'a> {
+    size: u64,
+    mtime: FileTime,
+    sha256: std::borrow::Cow<'a, str>,
+    outcome: Slot,
+    /// False for a file that could not be read: not cached, retried on the next run.
+    cached: bool,
 }
 
 /// Load every task file through the cache. `force` ignores the cache (used by
@@ -150,122 +235,213 @@ pub fn load(root: &Path, force: bool) -> Loaded {
     let front = bytes.as_ref().map(|(front, _, _)| front);
     let old_dirs: &[DirRecord] = front.map_or(&[], |f| &f.dirs);
     // The entries decode on a thread of their own while the files are found and stat'ed.
-    let (found, entries) = std::thread::scope(|scope| {
-        let decoding = bytes.as_ref().map(|(_, all, start)| {
+    let (found, decoded) = std::thread::scope(|scope| {
+        let decoding = bytes.as_ref().map(|(front, all, start)| {
             scope.spawn(move || {
                 let _decode = crate::trace::phase("cache: decode the entries");
-                postcard::from_bytes::<Entries>(&all[*start..all.len() - CHECKSUM_BYTES])
+                Previous::decode(&all[*start..all.len() - CHECKSUM_BYTES], front.count)
             })
         });
         let discover_phase = crate::trace::phase("discover");
         let found = discover_with(root, old_dirs);
         drop(discover_phase);
-        let entries = decoding.map(|handle| {
+        let decoded = decoding.map(|handle| {
             // A decoder that panicked (a bug) leaves the cache unused, never half-read.
             handle
                 .join()
                 .unwrap_or(Err(postcard::Error::DeserializeUnexpectedEnd))
         });
-        (found, entries)
+        (found, decoded)
     });
-    let (found, previous_snapshot, old_entries) = match (front, entries) {
-        (Some(front), Some(Ok(entries))) => (found, Some(front.snapshot), entries),
+    let (found, previous_snapshot, previous) = match (front, decoded) {
+        (Some(front), Some(Ok(previous))) => (found, Some(front.snapshot), Some(previous)),
         (Some(_), Some(Err(e))) => {
             warnings.push(format!(
                 "Warning: the task cache {} is corrupt ({e}); rebuilding it",
                 cache_path.display()
             ));
             // Its directory records are not trusted either.
-            (discover_with(root, &[]), None, Vec::new())
+            (discover_with(root, &[]), None, None)
         }
-        _ => (found, None, Vec::new()),
+        _ => (found, None, None),
     };
-    let old_dirs: &[DirRecord] = match (&previous_snapshot, front) {
+    let old_dirs: &[DirRecord] = match (&previous, front) {
         (Some(_), Some(front)) => &front.dirs,
         _ => &[],
     };
     let _match = crate::trace::phase("cache: match, parse, save");
+    let dirs_changed = !found.same_dirs(old_dirs);
     warnings.extend(found.warnings);
     let files = found.files;
-    let dirs_changed = found.dirs != *old_dirs;
+    let mut previous = previous.unwrap_or(Previous {
+        entries: Vec::new(),
+        tasks: Vec::new(),
+        failures: Vec::new(),
+    });
+    let old = &previous.entries;
 
     // The previous entry of each file. Both lists are in discovery order, so they are matched
     // in step; only files out of step (added, removed, renamed) are looked up by path.
-    let mut old: Vec<Option<(String, Entry)>> = old_entries.into_iter().map(Some).collect();
-    let mut by_path: Option<HashMap<String, usize>> = None;
+    let mut by_path: Option<HashMap<&str, usize>> = None;
     let mut next = 0;
-    let mut previous_of: Vec<Option<Entry>> = Vec::with_capacity(files.len());
-    for file in &files {
-        let in_step = old
-            .get(next)
-            .and_then(Option::as_ref)
-            .is_some_and(|(rel, _)| *rel == file.rel);
-        let index = if in_step {
+    let mut used = 0;
+    let mut in_order = old.len() == files.len();
+    let mut previous_of: Vec<Option<usize>> = Vec::with_capacity(files.len());
+    for (i, file) in files.iter().enumerate() {
+        let index = if old.get(next).is_some_and(|e| e.rel == file.rel) {
             next += 1;
             Some(next - 1)
         } else {
-            by_path
-                .get_or_insert_with(|| {
-                    old.iter()
-                        .enumerate()
-                        .filter_map(|(i, e)| Some((e.as_ref()?.0.clone(), i)))
-                        .collect()
-                })
-                .get(&file.rel)
-                .copied()
+            let found = by_path
+                .get_or_insert_with(|| old.iter().enumerate().map(|(i, e)| (e.rel, i)).collect())
+                .get(file.rel.as_str())
+                .copied();
+            // In step again after it (a file removed or renamed shifts the rest by one).
+            if let Some(k) = found {
+                next = k + 1;
+            }
+            found
         };
-        previous_of.push(index.and_then(|i| old[i].take()).map(|(_, entry)| entry));
+        in_order &= index == Some(i);
+        used += usize::from(index.is_some());
+        previous_of.push(index);
     }
-    // What is left of the old entries belongs to files that no longer exist.
-    let mut entries_changed = old.iter().any(Option::is_some);
+    // An old entry no file took belongs to a file that no longer exists. (Paths are unique in
+    // both lists, so no entry is taken twice.)
+    let mut entries_changed = used < old.len();
     let stale: Vec<usize> = files
         .iter()
         .zip(&previous_of)
         .enumerate()
-        .filter(|(_, (f, e))| {
-            !e.as_ref()
-                .is_some_and(|e| e.size == f.size && e.mtime == f.mtime)
-        })
+        .filter(|(_, (f, e))| !e.is_some_and(|e| old[e].size == f.size && old[e].mtime == f.mtime))
         .map(|(i, _)| i)
         .collect();
-    let parsed_now = parse_parallel(root, &files, &stale, &previous_of);
+    let old_sha = |i: usize| previous_of[i].map(|e| old[e].sha256);
+    let parsed_now = parse_parallel(root, &files, &stale, &old_sha);
     let parsed = parsed_now.len();
-
-    // One slot per file. Entries are moved, never cloned: a warm run touches each task once.
-    let mut slots: Vec<Option<Result<Entry, ParseFailure>>> =
-        previous_of.into_iter().map(|e| e.map(Ok)).collect();
     let mut unreadable = false;
-    for (i, result) in parsed_now {
-        match &result {
-            Ok(_) => entries_changed = true,
-            // Read errors are reported but not cached (a permission fix does not touch mtime),
-            // so they are retried on every run without rewriting the cache.
-            Err(_) => unreadable = true,
+
+    // What each file is now, and the tasks and failures in discovery order.
+    let mut records: Vec<Record> = Vec::with_capacity(files.len());
+    let (tasks, failures) = if in_order && stale.is_empty() {
+        // Nothing changed: the decoded tasks are the result as they are, in place.
+        records.extend(old.iter().map(|e| Record {
+            size: e.size,
+            mtime: e.mtime,
+            sha256: std::borrow::Cow::Borrowed(e.sha256),
+            outcome: e.outcome,
+            cached: true,
+        }));
+        (
+            std::mem::take(&mut previous.tasks),
+            std::mem::take(&mut previous.failures),
+        )
+    } else {
+        let mut tasks: Vec<Task> = Vec::with_capacity(files.len());
+        let mut failures: Vec<ParseFailure> = Vec::new();
+        let mut fresh = parsed_now.into_iter().peekable();
+        for (i, file) in files.iter().enumerate() {
+            let kept = previous_of[i].map(|e| &old[e]);
+            // The outcome to keep from the previous entry, with this file's mtime.
+            let mut keep =
+                |tasks: &mut Vec<Task>, failures: &mut Vec<ParseFailure>, mtime: FileTime| {
+                    match kept.map(|e| e.outcome) {
+                        Some(Slot::Task(t)) => {
+                            let mut task = std::mem::take(&mut previous.tasks[t]);
+                            task.mtime = mtime.as_f64();
+                            tasks.push(task);
+                            Slot::Task(tasks.len() - 1)
+                        }
+                        Some(Slot::Failed(f)) => {
+                            failures.push(previous.failures[f].clone());
+                            Slot::Failed(failures.len() - 1)
+                        }
+                        None => unreachable!("only a file with a previous entry keeps its outcome"),
+                    }
+                };
+            let record = match fresh.next_if(|(j, _)| *j == i) {
+                None => {
+                    let e = kept.expect("a file not read again has a previous entry");
+                    let slot = keep(&mut tasks, &mut failures, e.mtime);
+                    Record {
+                        size: e.size,
+                        mtime: e.mtime,
+                        sha256: std::borrow::Cow::Borrowed(e.sha256),
+                        outcome: slot,
+                        cached: true,
+                    }
+                }
+                Some((_, Ok(read))) => {
+                    entries_changed = true;
+                    let slot = match read.fresh {
+                        Fresh::Same => keep(&mut tasks, &mut failures, read.mtime),
+                        Fresh::Task(task) => {
+                            tasks.push(task);
+                            Slot::Task(tasks.len() - 1)
+                        }
+                        Fresh::Failed(failure) => {
+                            failures.push(failure);
+                            Slot::Failed(failures.len() - 1)
+                        }
+                    };
+                    Record {
+                        size: read.size,
+                        mtime: read.mtime,
+                        sha256: std::borrow::Cow::Owned(read.sha256),
+                        outcome: slot,
+                        cached: true,
+                    }
+                }
+                // Read errors are reported but not cached (a permission fix does not touch
+                // mtime), so they are retried on every run without rewriting the cache.
+                Some((_, Err(failure))) => {
+                    unreadable = true;
+                    failures.push(failure);
+                    Record {
+                        size: file.size,
+                        mtime: file.mtime,
+                        sha256: std::borrow::Cow::Borrowed(""),
+                        outcome: Slot::Failed(failures.len() - 1),
+                        cached: false,
+                    }
+                }
+            };
+            records.push(record);
         }
-        slots[i] = Some(result);
-    }
+        (tasks, failures)
+    };
     let must_save = previous_snapshot.is_none() || entries_changed || dirs_changed;
     let snapshot = match previous_snapshot {
         Some(known) if !entries_changed && !unreadable => known,
-        _ => snapshot_of(&files, &slots),
+        _ => snapshot_of(&files, &records),
     };
 
     if usable && must_save && (!files.is_empty() || cache_path.exists()) {
-        let doc = CacheDocRef {
+        let stored = files
+            .iter()
+            .zip(&records)
+            .filter(|(_, r)| r.cached)
+            .map(|(file, r)| {
+                let outcome = match r.outcome {
+                    Slot::Task(t) => OutcomeRef::Task(&tasks[t]),
+                    Slot::Failed(f) => OutcomeRef::Failed(&failures[f]),
+                };
+                StoredRef {
+                    rel: &file.rel,
+                    size: r.size,
+                    mtime: r.mtime,
+                    sha256: &r.sha256,
+                    outcome,
+                }
+            });
+        let front = FrontRef {
             version: VERSION,
             tool_version: env!("CARGO_PKG_VERSION"),
             snapshot,
             dirs: &found.dirs,
-            entries: files
-                .iter()
-                .zip(&slots)
-                .filter_map(|(file, slot)| match slot {
-                    Some(Ok(entry)) => Some((file.rel.as_str(), entry)),
-                    _ => None,
-                })
-                .collect(),
+            count: records.iter().filter(|r| r.cached).count() as u64,
         };
-        if let Err(e) = save(&cache_dir, &cache_path, &lock_path, &doc) {
+        if let Err(e) = save(&cache_dir, &cache_path, &lock_path, &front, stored) {
             warnings.push(format!(
                 "Warning: could not save the task cache {}: {e} (results are correct, only slower)",
                 cache_path.display()
@@ -273,36 +449,34 @@ pub fn load(root: &Path, force: bool) -> Loaded {
         }
     }
 
-    let files = files
+    // Failures are in discovery order, like the files they belong to.
+    let broken = files
         .into_iter()
-        .zip(slots)
-        .filter_map(|(file, slot)| {
-            let outcome = match slot? {
-                Ok(entry) => entry.into_outcome(&file.rel),
-                Err(failure) => Outcome::Failed(failure),
-            };
-            Some((file, outcome))
-        })
+        .zip(&records)
+        .filter(|(_, r)| matches!(r.outcome, Slot::Failed(_)))
+        .map(|(file, _)| file.rel)
+        .zip(failures)
         .collect();
     Loaded {
-        files,
+        tasks,
+        broken,
+        files: records.len(),
         snapshot,
         parsed,
         warnings,
     }
 }
-
 /// A 52-bit id (a JSON-safe integer) of the task files' paths and contents.
-fn snapshot_of(files: &[TaskFile], slots: &[Option<Result<Entry, ParseFailure>>]) -> u64 {
+fn snapshot_of(files: &[TaskFile], records: &[Record]) -> u64 {
     let mut listing = String::with_capacity(files.len() * 100);
-    for (file, slot) in files.iter().zip(slots) {
+    for (file, record) in files.iter().zip(records) {
         listing.push_str(&file.rel);
         listing.push('\0');
-        match slot {
-            Some(Ok(entry)) if !entry.sha256.is_empty() => listing.push_str(&entry.sha256),
+        match record {
+            Record { cached: false, .. } => listing.push_str("unreadable"),
+            Record { sha256, .. } if !sha256.is_empty() => listing.push_str(sha256),
             // Refused unread (too large): its size and mtime stand for its content.
-            Some(Ok(entry)) => listing.push_str(&format!("{}@{:?}", entry.size, entry.mtime)),
-            _ => listing.push_str("unreadable"),
+            Record { size, mtime, .. } => listing.push_str(&format!("{size}@{mtime:?}")),
         }
         listing.push('\n');
     }
@@ -372,10 +546,19 @@ pub fn ensure_cache_dir(root: &Path) -> Result<PathBuf, store::StateError> {
     Ok(dir)
 }
 
-fn save(dir: &Path, path: &Path, lock: &Path, doc: &CacheDocRef) -> Result<(), String> {
+fn save<'a>(
+    dir: &Path,
+    path: &Path,
+    lock: &Path,
+    front: &FrontRef,
+    entries: impl Iterator<Item = StoredRef<'a>>,
+) -> Result<(), String> {
     let root = dir.parent().and_then(Path::parent).unwrap_or(dir);
     ensure_cache_dir(root).map_err(|e| crate::error::Error::from(e).message)?;
-    let mut bytes = postcard::to_extend(doc, MAGIC.to_vec()).map_err(|e| e.to_string())?;
+    let mut bytes = postcard::to_extend(front, MAGIC.to_vec()).map_err(|e| e.to_string())?;
+    for entry in entries {
+        bytes = postcard::to_extend(&entry, bytes).map_err(|e| e.to_string())?;
+    }
     let sum = checksum(&bytes[MAGIC.len()..]);
     bytes.extend_from_slice(&sum);
     let _guard = store::lock_exclusive(lock).map_err(|e| e.to_string())?;
@@ -389,12 +572,12 @@ fn save(dir: &Path, path: &Path, lock: &Path, doc: &CacheDocRef) -> Result<(), S
 
 /// Read and parse the files at `indices`, on every available core. A file whose bytes hash like
 /// its previous entry keeps that entry's outcome (only its mtime changes).
-fn parse_parallel(
+fn parse_parallel<'a>(
     root: &Path,
     files: &[TaskFile],
     indices: &[usize],
-    old: &[Option<Entry>],
-) -> Vec<(usize, Result<Entry, ParseFailure>)> {
+    old_sha: &(impl Fn(usize) -> Option<&'a str> + Sync),
+) -> Vec<(usize, Result<Read, ParseFailure>)> {
     if indices.is_empty() {
         return Vec::new();
     }
@@ -409,7 +592,7 @@ fn parse_parallel(
             .map(|part| {
                 let handle = scope.spawn(move || {
                     part.iter()
-                        .map(|&i| (i, read_entry(root, &files[i], old[i].as_ref())))
+                        .map(|&i| (i, read_entry(root, &files[i], old_sha(i))))
                         .collect::<Vec<_>>()
                 });
                 (part, handle)
@@ -439,13 +622,29 @@ fn parse_parallel(
     })
 }
 
-fn read_entry(root: &Path, file: &TaskFile, old: Option<&Entry>) -> Result<Entry, ParseFailure> {
+/// What reading a file again found: its size and mtime as read, its hash, and its outcome.
+struct Read {
+    size: u64,
+    mtime: FileTime,
+    sha256: String,
+    fresh: Fresh,
+}
+
+#[allow(clippy::large_enum_variant)] // transient, moved out at once
+enum Fresh {
+    /// The same content as the file's previous entry: that entry's outcome stands.
+    Same,
+    Task(Task),
+    Failed(ParseFailure),
+}
+
+fn read_entry(root: &Path, file: &TaskFile, old_sha: Option<&str>) -> Result<Read, ParseFailure> {
     if file.size > MAX_TASK_FILE_BYTES {
-        return Ok(Entry {
+        return Ok(Read {
             size: file.size,
             mtime: file.mtime,
             sha256: String::new(),
-            outcome: Outcome::Failed(ParseFailure {
+            fresh: Fresh::Failed(ParseFailure {
                 message: format!(
                     "file is {} bytes, over the {} byte limit for task files",
                     file.size, MAX_TASK_FILE_BYTES
@@ -467,11 +666,11 @@ fn read_entry(root: &Path, file: &TaskFile, old: Option<&Entry>) -> Result<Entry
     let meta = handle.metadata().map_err(cannot)?;
     let (size, mtime) = (meta.len(), FileTime::of(&meta));
     if size > MAX_TASK_FILE_BYTES {
-        return Ok(Entry {
+        return Ok(Read {
             size,
             mtime,
             sha256: String::new(),
-            outcome: Outcome::Failed(ParseFailure {
+            fresh: Fresh::Failed(ParseFailure {
                 message: format!(
                     "file is {size} bytes, over the {MAX_TASK_FILE_BYTES} byte limit for task files"
                 ),
@@ -490,11 +689,11 @@ fn read_entry(root: &Path, file: &TaskFile, old: Option<&Entry>) -> Result<Entry
     }
     if bytes.len() as u64 > MAX_TASK_FILE_BYTES {
         // It grew past the limit while being read.
-        return Ok(Entry {
+        return Ok(Read {
             size: bytes.len() as u64,
             mtime,
             sha256: String::new(),
-            outcome: Outcome::Failed(ParseFailure {
+            fresh: Fresh::Failed(ParseFailure {
                 message: format!(
                     "file is over the {MAX_TASK_FILE_BYTES} byte limit for task files"
                 ),
@@ -511,21 +710,20 @@ fn read_entry(root: &Path, file: &TaskFile, old: Option<&Entry>) -> Result<Entry
         Ok((_, hash)) => hash.clone(),
         Err(_) => store::sha256_hex(&bytes),
     };
-    let outcome = match (old, decoded) {
-        // Same content as the cached entry: its outcome stands (path, hash and mtime are
-        // restored from the new entry when it is used).
-        (Some(entry), _) if entry.sha256 == sha256 => entry.outcome.clone(),
+    let fresh = match (old_sha, decoded) {
+        // Same content as the cached entry: its outcome stands (its mtime is updated).
+        (Some(old), _) if old == sha256 => Fresh::Same,
         (_, Ok((text, hash))) => match parse_text(&text, hash, &file.rel, mtime_f64) {
-            Ok(task) => Outcome::Task(Box::new(task)),
-            Err(failure) => Outcome::Failed(failure),
+            Ok(task) => Fresh::Task(task),
+            Err(failure) => Fresh::Failed(failure),
         },
-        (_, Err(failure)) => Outcome::Failed(failure),
+        (_, Err(failure)) => Fresh::Failed(failure),
     };
-    Ok(Entry {
+    Ok(Read {
         size,
         mtime,
         sha256,
-        outcome,
+        fresh,
     })
 }
 

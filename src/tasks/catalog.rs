@@ -2,7 +2,7 @@
 //! wins over an archived one, then the first in sorted path order), the duplicate ids, and the
 //! files that could not be loaded.
 
-use super::cache::{self, Outcome};
+use super::cache;
 use super::model::Task;
 use super::parse::ParseFailure;
 use crate::repo::Repo;
@@ -101,49 +101,70 @@ impl Catalog {
     pub fn load(repo: &Repo, force_rebuild: bool) -> Catalog {
         let loaded = cache::load(&repo.root, force_rebuild);
         let _catalog = crate::trace::phase("catalog");
-        let files = loaded.files.len();
-        let mut tasks: Vec<Task> = Vec::with_capacity(files);
-        let mut broken = Vec::new();
-        // foldhash: several times faster than SipHash on short ids, and seeded per process so
-        // that task files cannot be written to collide.
-        let mut position: foldhash::HashMap<String, usize> =
-            foldhash::HashMap::with_capacity_and_hasher(files, Default::default());
-        let mut duplicate_paths: HashMap<String, Vec<String>> = HashMap::new();
-        // Discovery lists every active file before any archived one, so "first seen wins"
-        // is exactly "active beats archived, then sorted path order".
-        for (file, outcome) in loaded.files {
-            match outcome {
-                Outcome::Task(task) => match position.get(&task.id) {
-                    Some(&winner) => duplicate_paths
-                        .entry(task.id.clone())
-                        .or_insert_with(|| vec![tasks[winner].path.clone()])
-                        .push(task.path),
-                    None => {
-                        position.insert(task.id.clone(), tasks.len());
-                        tasks.push(*task);
+        let mut tasks = loaded.tasks;
+        // Discovery lists every active file before any archived one, so "first seen wins" is
+        // exactly "active beats archived, then sorted path order". foldhash: several times
+        // faster than SipHash on short ids, and seeded per process so that task files cannot
+        // be written to collide.
+        let mut later: Vec<(usize, usize)> = Vec::new();
+        {
+            let mut first: foldhash::HashMap<&str, usize> =
+                foldhash::HashMap::with_capacity_and_hasher(tasks.len(), Default::default());
+            for (i, task) in tasks.iter().enumerate() {
+                match first.entry(task.id.as_str()) {
+                    std::collections::hash_map::Entry::Occupied(winner) => {
+                        later.push((*winner.get(), i));
                     }
-                },
-                Outcome::Failed(failure) => broken.push(BrokenFile {
-                    id: file
-                        .rel
-                        .rsplit('/')
-                        .next()
-                        .and_then(crate::ids::id_from_file_name),
-                    path: file.rel,
-                    failure,
-                }),
+                    std::collections::hash_map::Entry::Vacant(slot) => {
+                        slot.insert(i);
+                    }
+                }
             }
         }
-        let mut duplicates: Vec<Duplicate> = duplicate_paths
+        let mut duplicates: Vec<Duplicate> = Vec::new();
+        if !later.is_empty() {
+            let mut paths: HashMap<usize, Vec<String>> = HashMap::new();
+            for &(winner, i) in &later {
+                paths
+                    .entry(winner)
+                    .or_insert_with(|| vec![tasks[winner].path.clone()])
+                    .push(tasks[i].path.clone());
+            }
+            duplicates = paths
+                .into_iter()
+                .map(|(winner, paths)| Duplicate {
+                    id: tasks[winner].id.clone(),
+                    paths,
+                })
+                .collect();
+            duplicates.sort_by(|a, b| a.id.cmp(&b.id));
+            let mut dropped = vec![false; tasks.len()];
+            for &(_, i) in &later {
+                dropped[i] = true;
+            }
+            let mut index = 0;
+            tasks.retain(|_| {
+                index += 1;
+                !dropped[index - 1]
+            });
+        }
+        let broken = loaded
+            .broken
             .into_iter()
-            .map(|(id, paths)| Duplicate { id, paths })
+            .map(|(path, failure)| BrokenFile {
+                id: path
+                    .rsplit('/')
+                    .next()
+                    .and_then(crate::ids::id_from_file_name),
+                path,
+                failure,
+            })
             .collect();
-        duplicates.sort_by(|a, b| a.id.cmp(&b.id));
         Catalog {
             tasks,
             duplicates,
             broken,
-            files,
+            files: loaded.files,
             snapshot: loaded.snapshot,
             cache_warnings: loaded.warnings,
         }

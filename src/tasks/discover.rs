@@ -30,7 +30,9 @@ pub struct TaskFile {
 pub enum Origin {
     At {
         dir: std::sync::Arc<(PathBuf, crate::store::beneath::Dir)>,
-        name: std::ffi::OsString,
+        /// The name's exact bytes when `rel` shows them lossily (not UTF-8); else `None`, and
+        /// the name is the last component of `rel` (no allocation per file).
+        raw_name: Option<std::ffi::OsString>,
     },
     Linked(PathBuf),
 }
@@ -39,8 +41,19 @@ impl TaskFile {
     /// The file's path (for messages and filters; reading goes through [`TaskFile::open`]).
     pub fn path(&self, root: &Path) -> PathBuf {
         match &self.origin {
-            Origin::At { dir, name } => dir.0.join(name),
+            Origin::At { dir, .. } => dir.0.join(self.name()),
             Origin::Linked(rel) => root.join(rel),
+        }
+    }
+
+    /// The file's name in its directory (exact bytes).
+    fn name(&self) -> &std::ffi::OsStr {
+        match &self.origin {
+            Origin::At {
+                raw_name: Some(name),
+                ..
+            } => name,
+            _ => std::ffi::OsStr::new(self.rel.rsplit('/').next().unwrap_or(&self.rel)),
         }
     }
 
@@ -48,7 +61,7 @@ impl TaskFile {
     /// for a link since the walk makes this fail), non-blocking, and a regular file.
     pub fn open(&self, root: &Path) -> std::io::Result<std::fs::File> {
         match &self.origin {
-            Origin::At { dir, name } => dir.1.file(Path::new(name)),
+            Origin::At { dir, .. } => dir.1.file(Path::new(self.name())),
             Origin::Linked(rel) => crate::store::beneath::Dir::open(root)?.file(rel),
         }
     }
@@ -104,11 +117,24 @@ pub fn discover(root: &Path) -> (Vec<TaskFile>, Vec<String>) {
 }
 
 /// What [`discover_with`] found.
-pub struct Discovered {
+pub struct Discovered<'a> {
     pub files: Vec<TaskFile>,
     pub warnings: Vec<String>,
-    /// Every directory walked, in walk order, with its entries (for the next run).
-    pub dirs: Vec<DirRecord>,
+    /// Every directory walked, in walk order, with its entries (for the next run): a previous
+    /// record where it was reused.
+    pub dirs: Vec<std::borrow::Cow<'a, DirRecord>>,
+}
+
+impl Discovered<'_> {
+    /// Whether the directories walked are exactly `previous` (nothing to save for them).
+    pub fn same_dirs(&self, previous: &[DirRecord]) -> bool {
+        self.dirs.len() == previous.len()
+            && self
+                .dirs
+                .iter()
+                .zip(previous)
+                .all(|(now, before)| std::ptr::eq(&**now, before) || **now == *before)
+    }
 }
 
 /// A directory as the walk saw it: its entries (subdirectories and task files, sorted by name)
@@ -146,7 +172,13 @@ pub const SETTLED_SECS: i64 = 2;
 
 /// [`discover`], reusing the listings of `previous` (the directories of an earlier walk) where
 /// they still hold.
-pub fn discover_with(root: &Path, previous: &[DirRecord]) -> Discovered {
+pub fn discover_with<'a>(root: &Path, previous: &'a [DirRecord]) -> Discovered<'a> {
+    // The files the previous walk found: the listing is sized for them up front.
+    let expected: usize = previous
+        .iter()
+        .map(|d| d.kinds.bytes().filter(|&k| k != b'd').count())
+        .sum();
+    let names_len: usize = previous.iter().map(|d| d.names.len()).sum();
     let previous: std::collections::HashMap<&str, &DirRecord> =
         previous.iter().map(|d| (d.rel.as_str(), d)).collect();
     let now = std::time::SystemTime::now()
@@ -160,7 +192,11 @@ pub fn discover_with(root: &Path, previous: &[DirRecord]) -> Discovered {
     let mut walked = Walk {
         previous,
         now,
-        listing: Listing::default(),
+        listing: Listing {
+            dirs: Vec::new(),
+            files: Vec::with_capacity(expected),
+            names: Vec::with_capacity(names_len),
+        },
         warnings: Vec::new(),
         dirs: Vec::new(),
     };
@@ -316,10 +352,10 @@ struct Walk<'a> {
     now: (i64, i64),
     listing: Listing,
     warnings: Vec<String>,
-    dirs: Vec<DirRecord>,
+    dirs: Vec<std::borrow::Cow<'a, DirRecord>>,
 }
 
-impl Walk<'_> {
+impl<'a> Walk<'a> {
     /// Pre-order walk, siblings in byte order of their names (a directory's files and
     /// subdirectories interleaved, as a sorted listing shows them). Iterative: depth is
     /// unbounded. Each directory is opened from its parent's descriptor without following a link: a link to a
@@ -370,12 +406,7 @@ impl Walk<'_> {
             // Runs of files between subdirectories, in order; pushed in reverse below.
             let mut pending: Vec<Next> = Vec::new();
             let mut run: Vec<Found> = Vec::new();
-            for (name, kind) in entries {
-                // Names are nearly always UTF-8: checked fast, shown lossily otherwise.
-                let shown = match std::str::from_utf8(name) {
-                    Ok(text) => std::borrow::Cow::Borrowed(text),
-                    Err(_) => String::from_utf8_lossy(name),
-                };
+            for (name, shown, kind) in entries {
                 let mut child_rel = String::with_capacity(rel.len() + 1 + shown.len());
                 child_rel.push_str(&rel);
                 child_rel.push('/');
@@ -415,19 +446,22 @@ impl Walk<'_> {
 
     /// The entries of the directory at `path` (repo-relative `rel`) and the directory, open:
     /// the previous walk's when the directory has not changed since, else listed now.
-    fn entries(&mut self, dir: &crate::store::beneath::Dir, rel: &str) -> std::io::Result<Listed> {
+    fn entries(
+        &mut self,
+        dir: &crate::store::beneath::Dir,
+        rel: &str,
+    ) -> std::io::Result<Listed<'a>> {
         let stamp = stamp_of(dir)?;
-        if let Some(previous) = self.previous.get(rel)
+        if let Some(&previous) = self.previous.get(rel)
             && previous.trusted
             && previous.stamp == stamp
             && record_is_plain(previous)
         {
-            let listed = Listed {
-                names: previous.names.clone().into_bytes(),
-                kinds: previous.kinds.clone(),
-            };
-            self.dirs.push((*previous).clone());
-            return Ok(listed);
+            self.dirs.push(std::borrow::Cow::Borrowed(previous));
+            return Ok(Listed {
+                names: std::borrow::Cow::Borrowed(previous.names.as_bytes()),
+                kinds: std::borrow::Cow::Borrowed(&previous.kinds),
+            });
         }
         let mut entries = list(dir)?;
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
@@ -442,29 +476,45 @@ impl Walk<'_> {
         let settled = |time: (i64, i64)| time < limit;
         // A name that is not UTF-8 is not recorded: such a directory is listed every time.
         let recorded = String::from_utf8(names.clone()).ok();
-        self.dirs.push(DirRecord {
+        self.dirs.push(std::borrow::Cow::Owned(DirRecord {
             rel: rel.to_string(),
             stamp,
             trusted: settled(stamp.mtime) && settled(stamp.ctime) && recorded.is_some(),
             names: recorded.unwrap_or_default(),
             kinds: kinds.clone(),
-        });
-        Ok(Listed { names, kinds })
+        }));
+        Ok(Listed {
+            names: std::borrow::Cow::Owned(names),
+            kinds: std::borrow::Cow::Owned(kinds),
+        })
     }
 }
 
 /// The entries of one directory as the walk follows them: the exact bytes of each name,
 /// NUL-terminated, and one kind letter per name (as in [`DirRecord`]).
-struct Listed {
-    names: Vec<u8>,
-    kinds: String,
+struct Listed<'a> {
+    names: std::borrow::Cow<'a, [u8]>,
+    kinds: std::borrow::Cow<'a, str>,
 }
 
-impl Listed {
-    fn entries(&self) -> impl Iterator<Item = (&[u8], Kind)> {
-        self.names
-            .split(|&b| b == 0)
-            .zip(self.kinds.bytes().map(Kind::from_code))
+impl Listed<'_> {
+    /// Each entry: its exact bytes, how it is shown (lossily when it is not UTF-8), its kind.
+    /// Names are nearly always UTF-8: checked in one pass over all of them.
+    fn entries(&self) -> Vec<(&[u8], std::borrow::Cow<'_, str>, Kind)> {
+        let kinds = self.kinds.bytes().map(Kind::from_code);
+        match std::str::from_utf8(&self.names) {
+            Ok(text) => text
+                .split('\0')
+                .zip(kinds)
+                .map(|(name, kind)| (name.as_bytes(), std::borrow::Cow::Borrowed(name), kind))
+                .collect(),
+            Err(_) => self
+                .names
+                .split(|&b| b == 0)
+                .zip(kinds)
+                .map(|(name, kind)| (name, String::from_utf8_lossy(name), kind))
+                .collect(),
+        }
     }
 }
 
@@ -490,23 +540,25 @@ impl Kind {
 /// name a plain name (not empty, `.` or `..`, no `/`), a file's ending in `.task.yaml`, one
 /// kind letter (`d`, `f`, `l`) per name. Anything else (a damaged or forged cache) is listed.
 fn record_is_plain(record: &DirRecord) -> bool {
-    let names: Vec<&str> = record.names.split('\0').collect();
-    let Some((last, names)) = names.split_last() else {
-        return false;
-    };
-    last.is_empty()
-        && names.len() == record.kinds.len()
-        && names.iter().zip(record.kinds.bytes()).all(|(name, kind)| {
-            !name.is_empty()
-                && *name != "."
-                && *name != ".."
-                && !name.contains('/')
-                && match kind {
-                    b'd' => true,
-                    b'f' | b'l' => name.ends_with(TASK_FILE_SUFFIX),
-                    _ => false,
-                }
-        })
+    let mut kinds = record.kinds.bytes();
+    let mut rest = record.names.as_bytes();
+    while !rest.is_empty() {
+        let Some(end) = rest.iter().position(|&b| b == 0) else {
+            return false;
+        };
+        let name = &rest[..end];
+        rest = &rest[end + 1..];
+        let plain = !name.is_empty() && name != b"." && name != b".." && !name.contains(&b'/');
+        let fits = match kinds.next() {
+            Some(b'd') => true,
+            Some(b'f' | b'l') => name.ends_with(TASK_FILE_SUFFIX.as_bytes()),
+            _ => false,
+        };
+        if !(plain && fits) {
+            return false;
+        }
+    }
+    kinds.next().is_none()
 }
 
 /// The stamp of an open directory.
@@ -566,10 +618,14 @@ fn stat_all(root: &Path, listing: Listing, warnings: &mut Vec<String>) -> Vec<Ta
                 // a link by its target's repo-relative path.
                 let origin = match linked {
                     Some(target) => Origin::Linked(target),
-                    None => Origin::At {
-                        dir: dirs[f.dir].clone(),
-                        name: std::ffi::OsStr::from_bytes(&names[f.name.clone()]).to_os_string(),
-                    },
+                    None => {
+                        let name = &names[f.name.clone()];
+                        Origin::At {
+                            dir: dirs[f.dir].clone(),
+                            raw_name: (!f.rel.as_bytes().ends_with(name))
+                                .then(|| std::ffi::OsStr::from_bytes(name).to_os_string()),
+                        }
+                    }
                 };
                 files.push(TaskFile {
                     rel: f.rel,

@@ -17,6 +17,37 @@ pub struct Graph<'a> {
     index: foldhash::HashMap<&'a str, usize>,
 }
 
+/// For each task (by index), the tasks whose `blocked_by` names it, in task order: compressed
+/// rows (two allocations for the whole graph, not one per task).
+pub struct Blocks {
+    /// Row `i` is `targets[offsets[i]..offsets[i + 1]]`.
+    offsets: Vec<u32>,
+    targets: Vec<u32>,
+}
+
+impl Blocks {
+    /// The tasks `i` blocks.
+    pub fn of(&self, i: usize) -> impl ExactSizeIterator<Item = usize> + Clone + '_ {
+        self.targets[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+            .iter()
+            .map(|&j| j as usize)
+    }
+
+    /// Number of tasks.
+    pub fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A task index as stored in [`Blocks`] (a catalog holds far fewer than 2^32 tasks).
+fn index_u32(i: usize) -> u32 {
+    u32::try_from(i).expect("fewer than 2^32 tasks")
+}
+
 /// One problem found by `--validate`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Issue {
@@ -57,23 +88,58 @@ impl<'a> Graph<'a> {
     }
 
     /// For each task, the tasks it blocks (reverse `blocked_by` edges), existing tasks only.
-    pub fn blocks(&self) -> Vec<Vec<usize>> {
-        let mut out = vec![Vec::new(); self.tasks.len()];
+    pub fn blocks(&self) -> Blocks {
+        // (blocker, blocked) pairs in task order, then a counting sort by blocker: each row
+        // keeps task order (and a blocker listed twice, twice), in two flat vectors.
+        let mut pairs: Vec<(u32, u32)> = Vec::with_capacity(self.tasks.len());
         for (j, task) in self.tasks.iter().enumerate() {
             for blocker in &task.blocked_by {
                 if let Some(i) = self.index_of(blocker) {
-                    out[i].push(j);
+                    pairs.push((index_u32(i), index_u32(j)));
                 }
             }
         }
-        out
+        let mut offsets = vec![0u32; self.tasks.len() + 1];
+        for &(i, _) in &pairs {
+            offsets[i as usize + 1] += 1;
+        }
+        for i in 0..self.tasks.len() {
+            offsets[i + 1] += offsets[i];
+        }
+        let mut next = offsets.clone();
+        let mut targets = vec![0u32; pairs.len()];
+        for &(i, j) in &pairs {
+            targets[next[i as usize] as usize] = j;
+            next[i as usize] += 1;
+        }
+        Blocks { offsets, targets }
     }
 
     /// Task indices sorted by id: the deterministic order validation walks in.
     pub(crate) fn by_id(&self) -> Vec<usize> {
-        let mut order: Vec<usize> = (0..self.tasks.len()).collect();
-        order.sort_by(|&a, &b| self.tasks[a].id.cmp(&self.tasks[b].id));
-        order
+        // Sorted on an integer key first: the 8 bytes that follow the prefix every id shares
+        // (`TASK-`), big-endian and zero-padded, which orders like the ids themselves; only
+        // equal keys compare the whole ids. Equal ids (not in a catalog, which drops
+        // duplicates) stay in task order.
+        let ids: Vec<&[u8]> = self.tasks.iter().map(|t| t.id.as_bytes()).collect();
+        let shared = ids.split_first().map_or(0, |(first, rest)| {
+            rest.iter().fold(first.len(), |n, id| {
+                n.min(id.iter().zip(*first).take_while(|(a, b)| a == b).count())
+            })
+        });
+        let key = |id: &[u8]| {
+            let mut bytes = [0u8; 8];
+            let tail = &id[shared..];
+            let n = tail.len().min(8);
+            bytes[..n].copy_from_slice(&tail[..n]);
+            u64::from_be_bytes(bytes)
+        };
+        let mut order: Vec<(u64, usize)> =
+            ids.iter().enumerate().map(|(i, id)| (key(id), i)).collect();
+        order.sort_unstable_by(|&(ka, a), &(kb, b)| {
+            ka.cmp(&kb).then_with(|| ids[a].cmp(ids[b])).then(a.cmp(&b))
+        });
+        order.into_iter().map(|(_, i)| i).collect()
     }
 
     /// Cycles along `blocked_by`, one per back edge of a depth-first walk that starts from tasks

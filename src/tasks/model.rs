@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// One task as parsed from its file (contract D5 field rules). Serialized only into the task
 /// cache, whose entries already hold the path, hash and mtime: those three are not repeated.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Task {
     pub id: String,
     pub title: String,

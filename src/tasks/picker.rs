@@ -190,9 +190,11 @@ impl DraftAlerts {
             title: t.title.clone(),
             path: abs(&t.path),
         };
+        // Through the graph's hash index: most tasks name blockers, few of them drafts.
+        let is_draft = |id: &str| graph.get(id).is_some_and(|t| t.status == "draft");
         for task in graph.tasks.iter().filter(|t| t.status != "draft") {
             for id in &task.blocked_by {
-                if drafts.contains_key(id.as_str()) {
+                if is_draft(id) {
                     blocked_by.entry(id).or_default().push(downstream(task));
                     if task.status != "blocked" {
                         violations.needs_blocked_status.push(violation(task, id));
@@ -200,7 +202,7 @@ impl DraftAlerts {
                 }
             }
             for id in &task.depends_on {
-                if drafts.contains_key(id.as_str()) && !task.blocked_by.contains(id) {
+                if is_draft(id) && !task.blocked_by.contains(id) {
                     depends_only.entry(id).or_default().push(downstream(task));
                     violations.missing_blocked_by.push(violation(task, id));
                     filtered.entry(&task.id).or_default().insert(id);

@@ -9,7 +9,7 @@
 //! part), so the count is exact up to that bound and a lower bound beyond it. A component that
 //! adds nothing new shares its successor's set, so a long chain stores one.
 
-use super::graph::Graph;
+use super::graph::{Blocks, Graph};
 use super::model::{PRIORITIES, priority_level, priority_rank};
 use std::rc::Rc;
 
@@ -99,7 +99,12 @@ impl<'g, 'a> Priorities<'g, 'a> {
     pub fn compute(graph: &'g Graph<'a>) -> Self {
         let blocks = graph.blocks();
         let (comp, components) = tarjan(&blocks);
-        let level = |i: usize| priority_level(&graph.tasks[i].priority);
+        let levels: Vec<Option<u8>> = graph
+            .tasks
+            .iter()
+            .map(|t| priority_level(&t.priority))
+            .collect();
+        let level = |i: usize| levels[i];
         let by_id = graph.by_id();
         let mut position = vec![0u32; by_id.len()];
         for (p, &i) in by_id.iter().enumerate() {
@@ -107,13 +112,15 @@ impl<'g, 'a> Priorities<'g, 'a> {
         }
         let mut best: Vec<Option<u8>> = vec![None; components.len()];
         let mut sets: Vec<Option<Rc<IdSet>>> = vec![None; components.len()];
+        let mut parts: Vec<Rc<IdSet>> = Vec::new();
 
         // Buffers reused from one component to the next (most components are one task).
         let mut own: Vec<u32> = Vec::new();
         let mut part_comps: Vec<usize> = Vec::new();
         // Tarjan emits a component only after every component reachable from it.
-        for (c, members) in components.iter().enumerate() {
-            let cyclic = members.len() > 1 || blocks[members[0]].contains(&members[0]);
+        for c in 0..components.len() {
+            let members = components.of(c);
+            let cyclic = members.len() > 1 || blocks.of(members[0]).any(|w| w == members[0]);
             // The most urgent level among what the component blocks (and, in a cycle, its own).
             let mut most: Option<u8> = None;
             let mut consider = |level: Option<u8>| {
@@ -125,7 +132,7 @@ impl<'g, 'a> Priorities<'g, 'a> {
                 members.iter().for_each(|&m| consider(level(m)));
             }
             for &m in members {
-                for &w in &blocks[m] {
+                for w in blocks.of(m) {
                     if comp[w] != c {
                         consider(level(w));
                         consider(best[comp[w]]);
@@ -148,7 +155,7 @@ impl<'g, 'a> Priorities<'g, 'a> {
             }
             part_comps.clear();
             for &m in members {
-                for &w in &blocks[m] {
+                for w in blocks.of(m) {
                     if comp[w] == c {
                         continue;
                     }
@@ -162,10 +169,8 @@ impl<'g, 'a> Priorities<'g, 'a> {
             }
             part_comps.sort_unstable();
             part_comps.dedup();
-            let parts: Vec<Rc<IdSet>> = part_comps
-                .iter()
-                .filter_map(|&pc| sets[pc].clone())
-                .collect();
+            parts.clear();
+            parts.extend(part_comps.iter().filter_map(|&pc| sets[pc].clone()));
             sets[c] = Some(if own.is_empty() && parts.len() == 1 {
                 parts[0].clone()
             } else {
@@ -235,9 +240,25 @@ impl<'g, 'a> Priorities<'g, 'a> {
     }
 }
 
+/// Strongly connected components, flat: `members[offsets[c]..offsets[c + 1]]` is component `c`.
+struct Components {
+    offsets: Vec<usize>,
+    members: Vec<usize>,
+}
+
+impl Components {
+    fn len(&self) -> usize {
+        self.offsets.len() - 1
+    }
+
+    fn of(&self, c: usize) -> &[usize] {
+        &self.members[self.offsets[c]..self.offsets[c + 1]]
+    }
+}
+
 /// Iterative Tarjan. Returns each node's component and the components in emission order
 /// (every component after all components reachable from it).
-fn tarjan(edges: &[Vec<usize>]) -> (Vec<usize>, Vec<Vec<usize>>) {
+fn tarjan(edges: &Blocks) -> (Vec<usize>, Components) {
     const UNSEEN: usize = usize::MAX;
     let n = edges.len();
     let mut index = vec![UNSEEN; n];
@@ -245,29 +266,32 @@ fn tarjan(edges: &[Vec<usize>]) -> (Vec<usize>, Vec<Vec<usize>>) {
     let mut on_stack = vec![false; n];
     let mut stack = Vec::new();
     let mut comp = vec![0; n];
-    let mut components = Vec::new();
+    let mut components = Components {
+        offsets: vec![0],
+        members: Vec::with_capacity(n),
+    };
     let mut counter = 0;
+    let mut calls = Vec::new();
     for root in 0..n {
         if index[root] != UNSEEN {
             continue;
         }
-        let mut calls: Vec<(usize, usize)> = vec![(root, 0)];
+        calls.push((root, edges.of(root)));
         index[root] = counter;
         low[root] = counter;
         counter += 1;
         stack.push(root);
         on_stack[root] = true;
-        while let Some(&mut (v, ref mut pos)) = calls.last_mut() {
-            if *pos < edges[v].len() {
-                let w = edges[v][*pos];
-                *pos += 1;
+        while let Some((v, next)) = calls.last_mut() {
+            let v = *v;
+            if let Some(w) = next.next() {
                 if index[w] == UNSEEN {
                     index[w] = counter;
                     low[w] = counter;
                     counter += 1;
                     stack.push(w);
                     on_stack[w] = true;
-                    calls.push((w, 0));
+                    calls.push((w, edges.of(w)));
                 } else if on_stack[w] {
                     low[v] = low[v].min(index[w]);
                 }
@@ -279,16 +303,15 @@ fn tarjan(edges: &[Vec<usize>]) -> (Vec<usize>, Vec<Vec<usize>>) {
             }
             if low[v] == index[v] {
                 let id = components.len();
-                let mut members = Vec::new();
                 while let Some(w) = stack.pop() {
                     on_stack[w] = false;
                     comp[w] = id;
-                    members.push(w);
+                    components.members.push(w);
                     if w == v {
                         break;
                     }
                 }
-                components.push(members);
+                components.offsets.push(components.members.len());
             }
         }
     }

@@ -3,7 +3,7 @@
 use crate::list::workflow_repo;
 use serde_json::Value;
 
-const CACHE: &str = "tasks/.cache/task-index.v5.bin";
+const CACHE: &str = "tasks/.cache/task-index.v6.bin";
 
 fn without_time(mut doc: Value) -> Value {
     doc.as_object_mut().unwrap().remove("generated_at");
@@ -340,18 +340,23 @@ fn a_cache_of_an_older_layout_is_rebuilt_not_misread() {
     std::fs::remove_dir_all(repo.root().join("tasks/.cache")).unwrap();
     // The previous layout's file, whatever it holds, is not read, and goes when the new one is
     // written.
-    let old = "tasks/.cache/task-index.v2.bin";
-    let mut v2 = b"tasks task-index\n".to_vec();
-    v2.extend([2, 5]);
-    v2.extend(b"0.1.0 entries that would decode as garbage");
-    repo.write(old, &v2);
-    let (_, doc, run) = repo.json(&["--list"]);
-    assert_eq!(run.stderr, "");
-    assert_eq!(without_time(doc), without_time(expected.clone()));
-    assert!(
-        !repo.root().join(old).exists(),
-        "the old layout's file is removed"
-    );
+    for (old, version) in [
+        ("tasks/.cache/task-index.v2.bin", 2),
+        ("tasks/.cache/task-index.v5.bin", 5),
+    ] {
+        let mut bytes = b"tasks task-index\n".to_vec();
+        bytes.extend([version, 5]);
+        bytes.extend(b"0.1.0 entries that would decode as garbage");
+        repo.write(old, &bytes);
+        std::fs::remove_file(repo.root().join(CACHE)).ok();
+        let (_, doc, run) = repo.json(&["--list"]);
+        assert_eq!(run.stderr, "");
+        assert_eq!(without_time(doc), without_time(expected.clone()));
+        assert!(
+            !repo.root().join(old).exists(),
+            "the old layout's file {old} is removed"
+        );
+    }
     // The current file name with an older version inside: replaced silently.
     let mut older = b"tasks task-index\n".to_vec();
     older.extend([2, 5]);

@@ -10,14 +10,19 @@ fn task(id: &str, status: &str) -> String {
     format!("id: {id}\ntitle: t\nstatus: {status}\npriority: P1\narea: a\n")
 }
 
+/// The tasks' statuses, then the failures, each in discovery order.
 fn statuses(loaded: &Loaded) -> Vec<String> {
+    assert_eq!(loaded.files, loaded.tasks.len() + loaded.broken.len());
     loaded
-        .files
+        .tasks
         .iter()
-        .map(|(_, o)| match o {
-            Outcome::Task(t) => t.status.clone(),
-            Outcome::Failed(f) => format!("failed: {}", f.message),
-        })
+        .map(|t| t.status.clone())
+        .chain(
+            loaded
+                .broken
+                .iter()
+                .map(|(_, f)| format!("failed: {}", f.message)),
+        )
         .collect()
 }
 
@@ -70,10 +75,10 @@ fn only_changed_files_are_read_again() {
         "same content: same snapshot"
     );
     assert_eq!(load(root, false).parsed, 0, "the new mtime was saved");
-    let Outcome::Task(t) = &fourth.files[3].1 else {
-        panic!()
-    };
-    assert!((t.mtime - fourth.files[3].0.mtime.as_f64()).abs() < 1e-6);
+    let t = &fourth.tasks[3];
+    assert_eq!(t.path, "tasks/TASK-0003.task.yaml");
+    let meta = std::fs::metadata(&path).unwrap();
+    assert!((t.mtime - FileTime::of(&meta).as_f64()).abs() < 1e-6);
 
     // Forced: everything again, and still the same snapshot; also without any cache.
     let forced = load(root, true);
@@ -95,12 +100,7 @@ fn order_is_discovery_order_whether_cached_or_not() {
             &task("TASK-0001", "todo"),
         );
     }
-    let rels = |l: &Loaded| {
-        l.files
-            .iter()
-            .map(|(f, _)| f.rel.clone())
-            .collect::<Vec<_>>()
-    };
+    let rels = |l: &Loaded| l.tasks.iter().map(|t| t.path.clone()).collect::<Vec<_>>();
     let cold = load(root, false);
     let warm = load(root, false);
     assert_eq!(rels(&cold), rels(&warm));

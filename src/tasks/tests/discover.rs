@@ -60,7 +60,7 @@ fn a_trusted_unchanged_directory_is_not_listed_again_and_anything_else_is() {
     assert!(first.dirs.iter().all(|d| !d.trusted), "{:?}", first.dirs);
     // A record that is trusted and whose stamp matches is reused as it is: here it (falsely)
     // lists no file, which shows the directory was not read again.
-    let mut records = first.dirs.clone();
+    let mut records: Vec<DirRecord> = first.dirs.iter().map(|d| d.clone().into_owned()).collect();
     for record in &mut records {
         record.trusted = true;
         if record.rel == "tasks/a" {
@@ -185,4 +185,52 @@ fn a_linked_docs_or_tasks_directory_is_not_searched() {
 fn times_before_1970_are_told_apart() {
     assert_ne!(FileTime::from_stat(-100, 0), FileTime::from_stat(-200, 0));
     assert_ne!(FileTime::from_stat(-1, 5), FileTime::default());
+}
+
+#[test]
+fn only_a_record_a_walk_could_write_is_plain() {
+    let record = |names: &str, kinds: &str| DirRecord {
+        rel: "tasks".to_string(),
+        stamp: DirStamp {
+            dev: 1,
+            ino: 2,
+            mtime: (0, 0),
+            ctime: (0, 0),
+        },
+        trusted: true,
+        names: names.to_string(),
+        kinds: kinds.to_string(),
+    };
+    for (names, kinds) in [
+        ("", ""),
+        ("a\0", "d"),
+        ("a\0b.task.yaml\0", "df"),
+        ("l.task.yaml\0", "l"),
+    ] {
+        assert!(
+            record_is_plain(&record(names, kinds)),
+            "{names:?} {kinds:?}"
+        );
+    }
+    for (names, kinds) in [
+        ("", "f"),
+        ("a\0", ""),
+        ("a\0", "dd"),
+        ("a", "d"),
+        ("a\0b", "dd"),
+        ("\0", "d"),
+        ("a\0\0", "dd"),
+        (".\0", "d"),
+        ("..\0", "d"),
+        ("a/b\0", "d"),
+        ("../x.task.yaml\0", "f"),
+        ("x.txt\0", "f"),
+        ("x.txt\0", "l"),
+        ("a\0", "q"),
+    ] {
+        assert!(
+            !record_is_plain(&record(names, kinds)),
+            "{names:?} {kinds:?}"
+        );
+    }
 }

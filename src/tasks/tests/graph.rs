@@ -141,3 +141,45 @@ fn a_long_chain_does_not_overflow() {
     assert_eq!((hops.len(), omitted), (99_999, 0));
     assert_eq!(hops.last().unwrap().depth, 99_999);
 }
+
+#[test]
+fn by_id_orders_like_the_ids_whatever_they_share() {
+    let sets: [&[&str]; 5] = [
+        &[
+            "TASK-0002",
+            "TASK-0001",
+            "TASK-0911G",
+            "TASK-0911",
+            "TASK-10",
+            "TASK-1",
+        ],
+        // More than 8 bytes in common after the shared prefix: the whole ids decide.
+        &[
+            "AB-123456789012",
+            "AB-123456789011",
+            "AB-1234567890",
+            "AB-12345678901",
+        ],
+        // Nothing shared; different lengths.
+        &["Z-1", "A-1", "AA-1", "A-10", "B-2"],
+        // One id; an id that is the shared prefix of another.
+        &["X-1"],
+        &["X-1", "X-12", "X-1"],
+    ];
+    for ids in sets {
+        let tasks: Vec<Task> = ids.iter().map(|id| task(id, "todo", "P1", &[])).collect();
+        let graph = Graph::new(&tasks);
+        let got: Vec<(&str, usize)> = graph
+            .by_id()
+            .into_iter()
+            .map(|i| (tasks[i].id.as_str(), i))
+            .collect();
+        let mut expected: Vec<(&str, usize)> = tasks
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.id.as_str(), i))
+            .collect();
+        expected.sort();
+        assert_eq!(got, expected, "{ids:?}");
+    }
+}

@@ -188,10 +188,10 @@ fn brute_force_reason(tasks: &[Task], i: usize) -> Option<String> {
     let graph = Graph::new(tasks);
     let blocks = graph.blocks();
     let mut seen = vec![false; tasks.len()];
-    let mut stack = blocks[i].clone();
+    let mut stack: Vec<usize> = blocks.of(i).collect();
     while let Some(v) = stack.pop() {
         if !std::mem::replace(&mut seen[v], true) {
-            stack.extend(blocks[v].iter().copied());
+            stack.extend(blocks.of(v));
         }
     }
     let reached: Vec<usize> = (0..tasks.len()).filter(|&v| seen[v]).collect();
