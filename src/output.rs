@@ -337,8 +337,12 @@ impl Printer {
 }
 
 fn write_json<T: Serialize>(out: &mut dyn Write, doc: &T) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, doc)?;
-    out.write_all(b"\n")
+    // serde_json writes a few bytes at a time: into a buffer of a known type (inlined), not
+    // through `dyn Write` call by call (a 6.5 MB list took ~40% longer that way).
+    let mut buffered = std::io::BufWriter::with_capacity(64 * 1024, out);
+    serde_json::to_writer_pretty(&mut buffered, doc)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
 }
 
 /// Help, version and completion scripts: the tool's own text, written as is. Exit 0, or 40

@@ -322,21 +322,26 @@ pub fn load(root: &Path, force: bool) -> Loaded {
     let mut unreadable = false;
 
     // What each file is now, and the tasks and failures in discovery order.
-    let mut records: Vec<Record> = Vec::with_capacity(files.len());
-    let (tasks, failures) = if in_order && stale.is_empty() {
-        // Nothing changed: the decoded tasks are the result as they are, in place.
-        records.extend(old.iter().map(|e| Record {
-            size: e.size,
-            mtime: e.mtime,
-            sha256: std::borrow::Cow::Borrowed(e.sha256),
-            outcome: e.outcome,
-            cached: true,
-        }));
+    let mut records: Vec<Record> = Vec::new();
+    let unchanged = in_order && stale.is_empty();
+    let (tasks, failures) = if unchanged {
+        // Nothing changed: the decoded tasks are the result as they are, in place. The records
+        // are only needed to save the directories again.
+        if dirs_changed {
+            records.extend(old.iter().map(|e| Record {
+                size: e.size,
+                mtime: e.mtime,
+                sha256: std::borrow::Cow::Borrowed(e.sha256),
+                outcome: e.outcome,
+                cached: true,
+            }));
+        }
         (
             std::mem::take(&mut previous.tasks),
             std::mem::take(&mut previous.failures),
         )
     } else {
+        records.reserve_exact(files.len());
         let mut tasks: Vec<Task> = Vec::with_capacity(files.len());
         let mut failures: Vec<ParseFailure> = Vec::new();
         let mut fresh = parsed_now.into_iter().peekable();
@@ -411,6 +416,10 @@ pub fn load(root: &Path, force: bool) -> Loaded {
         (tasks, failures)
     };
     let must_save = previous_snapshot.is_none() || entries_changed || dirs_changed;
+    debug_assert!(
+        records.len() == files.len() || !(must_save || entries_changed || unreadable),
+        "records are built whenever they are used"
+    );
     let snapshot = match previous_snapshot {
         Some(known) if !entries_changed && !unreadable => known,
         _ => snapshot_of(&files, &records),
@@ -450,17 +459,26 @@ pub fn load(root: &Path, force: bool) -> Loaded {
     }
 
     // Failures are in discovery order, like the files they belong to.
+    let count = files.len();
+    let failed = |i: usize| {
+        let slot = if unchanged {
+            old[i].outcome
+        } else {
+            records[i].outcome
+        };
+        matches!(slot, Slot::Failed(_))
+    };
     let broken = files
         .into_iter()
-        .zip(&records)
-        .filter(|(_, r)| matches!(r.outcome, Slot::Failed(_)))
-        .map(|(file, _)| file.rel)
+        .enumerate()
+        .filter(|&(i, _)| failed(i))
+        .map(|(_, file)| file.rel)
         .zip(failures)
         .collect();
     Loaded {
         tasks,
         broken,
-        files: records.len(),
+        files: count,
         snapshot,
         parsed,
         warnings,

@@ -428,12 +428,19 @@ impl<'a> Walk<'a> {
                 names.extend_from_slice(name);
                 let end = names.len();
                 names.push(0);
-                run.push(Found {
+                let found = Found {
                     rel: child_rel,
                     dir: index,
                     name: start..end,
                     linked: kind == Kind::Link,
-                });
+                };
+                // Files before the first subdirectory come next in pre-order (nothing else is
+                // pushed before them): recorded at once, without a run.
+                if pending.is_empty() {
+                    self.listing.files.push(found);
+                } else {
+                    run.push(found);
+                }
             }
             if !run.is_empty() {
                 pending.push(Next::Files(run));

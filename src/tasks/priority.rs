@@ -78,12 +78,18 @@ fn merge_bounded(a: &[u32], b: &[u32]) -> (Vec<u32>, bool) {
 
 pub struct Priorities<'g, 'a> {
     graph: &'g Graph<'a>,
+    blocks: Blocks,
+    components: Components,
+    levels: Vec<Option<u8>>,
     comp: Vec<usize>,
     /// Best (lowest) priority level of the tasks each component blocks, its own members included
     /// when it is a cycle (a task's own level never makes it inherit: see `inherited`).
     best: Vec<Option<u8>>,
+    /// Computed for every component by [`Priorities::with_reasons`] (a list shows every
+    /// task's reason); otherwise empty, and a reason is found by a walk when it is asked for (a
+    /// pick or an explain shows one).
     sets: Vec<Option<Rc<IdSet>>>,
-    /// Task indices in id order (`IdSet` holds positions in this list).
+    /// Task indices in id order (`IdSet` holds positions in this list); empty without `sets`.
     by_id: Vec<usize>,
 }
 
@@ -96,7 +102,19 @@ pub struct Effective {
 }
 
 impl<'g, 'a> Priorities<'g, 'a> {
+    /// Effective priorities, each reason found when it is asked for: for commands that show
+    /// one or two tasks.
     pub fn compute(graph: &'g Graph<'a>) -> Self {
+        Self::build(graph, false)
+    }
+
+    /// Effective priorities with every reason computed at once: for commands that show every
+    /// task (linear, where a walk per task would not be).
+    pub fn with_reasons(graph: &'g Graph<'a>) -> Self {
+        Self::build(graph, true)
+    }
+
+    fn build(graph: &'g Graph<'a>, reasons: bool) -> Self {
         let blocks = graph.blocks();
         let (comp, components) = tarjan(&blocks);
         let levels: Vec<Option<u8>> = graph
@@ -105,13 +123,14 @@ impl<'g, 'a> Priorities<'g, 'a> {
             .map(|t| priority_level(&t.priority))
             .collect();
         let level = |i: usize| levels[i];
-        let by_id = graph.by_id();
+        let by_id = if reasons { graph.by_id() } else { Vec::new() };
         let mut position = vec![0u32; by_id.len()];
         for (p, &i) in by_id.iter().enumerate() {
             position[i] = u32::try_from(p).unwrap_or(u32::MAX);
         }
         let mut best: Vec<Option<u8>> = vec![None; components.len()];
-        let mut sets: Vec<Option<Rc<IdSet>>> = vec![None; components.len()];
+        let mut sets: Vec<Option<Rc<IdSet>>> =
+            vec![None; if reasons { components.len() } else { 0 }];
         let mut parts: Vec<Rc<IdSet>> = Vec::new();
 
         // Buffers reused from one component to the next (most components are one task).
@@ -143,6 +162,9 @@ impl<'g, 'a> Priorities<'g, 'a> {
                 continue;
             };
             best[c] = Some(b);
+            if !reasons {
+                continue;
+            }
 
             own.clear();
             if cyclic {
@@ -179,6 +201,9 @@ impl<'g, 'a> Priorities<'g, 'a> {
         }
         Priorities {
             graph,
+            blocks,
+            components,
+            levels,
             comp,
             best,
             sets,
@@ -218,25 +243,62 @@ impl<'g, 'a> Priorities<'g, 'a> {
 
     /// `A, B, C, D, E and 12 more` (`and 95+ more` when the set is larger than it keeps).
     fn ids_of(&self, i: usize) -> String {
-        let Some(set) = &self.sets[self.comp[i]] else {
-            return String::new();
+        let tasks = self.graph.tasks;
+        let (named, kept, more): (Vec<&str>, usize, bool) = if self.sets.is_empty() {
+            let (found, more) = self.walk(i);
+            let named = found.iter().take(NAMED_IDS).map(|&t| tasks[t].id.as_str());
+            (named.collect(), found.len(), more)
+        } else {
+            let Some(set) = &self.sets[self.comp[i]] else {
+                return String::new();
+            };
+            let named = set
+                .smallest
+                .iter()
+                .take(NAMED_IDS)
+                .filter_map(|&p| self.by_id.get(p as usize))
+                .map(|&t| tasks[t].id.as_str());
+            (named.collect(), set.smallest.len(), set.more)
         };
-        let named: Vec<&str> = set
-            .smallest
-            .iter()
-            .take(NAMED_IDS)
-            .filter_map(|&p| self.by_id.get(p as usize))
-            .map(|&t| self.graph.tasks[t].id.as_str())
-            .collect();
         let mut text = named.join(", ");
-        let rest = set.smallest.len().saturating_sub(NAMED_IDS);
-        if rest > 0 || set.more {
-            text.push_str(&format!(
-                " and {rest}{} more",
-                if set.more { "+" } else { "" }
-            ));
+        let rest = kept.saturating_sub(NAMED_IDS);
+        if rest > 0 || more {
+            text.push_str(&format!(" and {rest}{} more", if more { "+" } else { "" }));
         }
         text
+    }
+
+    /// What the set of `i`'s component holds, found by a walk: the tasks it reaches through one
+    /// or more `blocked_by` edges (its own members only through a cycle) that are at its best
+    /// level, the `COUNTED_IDS` first in id order, and whether there are more. The same as the
+    /// sets [`Priorities::with_reasons`] builds, for one task.
+    fn walk(&self, i: usize) -> (Vec<usize>, bool) {
+        let c = self.comp[i];
+        let Some(b) = self.best[c] else {
+            return (Vec::new(), false);
+        };
+        let mut seen = vec![false; self.graph.tasks.len()];
+        let mut stack: Vec<usize> = self
+            .components
+            .of(c)
+            .iter()
+            .flat_map(|&m| self.blocks.of(m))
+            .collect();
+        let mut found = Vec::new();
+        while let Some(v) = stack.pop() {
+            if std::mem::replace(&mut seen[v], true) {
+                continue;
+            }
+            if self.levels[v] == Some(b) {
+                found.push(v);
+            }
+            stack.extend(self.blocks.of(v).filter(|&w| !seen[w]));
+        }
+        let tasks = self.graph.tasks;
+        found.sort_unstable_by(|&x, &y| tasks[x].id.cmp(&tasks[y].id).then(x.cmp(&y)));
+        let more = found.len() > COUNTED_IDS;
+        found.truncate(COUNTED_IDS);
+        (found, more)
     }
 }
 

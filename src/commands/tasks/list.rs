@@ -136,7 +136,7 @@ pub fn run<'a>(ctx: &'a Ctx, query: &Query) -> Result<ListReport<'a>> {
     let quarantined = ctx.quarantined()?;
     let filter = Filter::parse(Some(&query.filter));
     let graph = Graph::new(&catalog.tasks);
-    let priorities = Priorities::compute(&graph);
+    let priorities = Priorities::with_reasons(&graph);
     let mut selected: Vec<usize> = (0..graph.tasks.len())
         .filter(|&i| filter.matches(&graph.tasks[i]) && query.keeps(&graph.tasks[i]))
         .collect();

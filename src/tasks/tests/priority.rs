@@ -2,12 +2,17 @@ use super::*;
 use crate::tasks::graph::tests::task;
 use crate::tasks::model::Task;
 
+/// Every task's effective priority, with the reasons computed at once; each is checked against
+/// the reason found by a walk for that task alone (what pick and explain use).
 fn effective(tasks: &[Task]) -> Vec<(String, String, Option<String>)> {
     let g = Graph::new(tasks);
-    let p = Priorities::compute(&g);
+    let all = Priorities::with_reasons(&g);
+    let one_by_one = Priorities::compute(&g);
     (0..tasks.len())
         .map(|i| {
-            let e = p.effective(i);
+            let e = all.effective(i);
+            assert_eq!(e, one_by_one.effective(i), "{}", tasks[i].id);
+            assert_eq!(all.rank(i), one_by_one.rank(i), "{}", tasks[i].id);
             (tasks[i].id.clone(), e.priority, e.reason)
         })
         .collect()
@@ -107,13 +112,16 @@ fn long_chain_is_linear_and_shares_the_reason() {
         .collect();
     tasks[n - 1].priority = "P0".into();
     let g = Graph::new(&tasks);
-    let p = Priorities::compute(&g);
+    let p = Priorities::with_reasons(&g);
+    let expected = format!("Blocks P0 work: T-{}", n - 1);
     for i in 0..n - 1 {
         assert_eq!(p.rank(i), 0);
-        assert_eq!(
-            p.effective(i).reason.as_deref(),
-            Some(format!("Blocks P0 work: T-{}", n - 1).as_str())
-        );
+        assert_eq!(p.effective(i).reason.as_deref(), Some(expected.as_str()));
+    }
+    // A reason found by a walk, for one task, is the same (one walk is linear too).
+    let one = Priorities::compute(&g);
+    for i in [0, n / 2, n - 2] {
+        assert_eq!(one.effective(i).reason.as_deref(), Some(expected.as_str()));
     }
 }
 
