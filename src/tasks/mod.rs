@@ -6,6 +6,7 @@ pub mod discover;
 pub mod dot;
 pub mod drafts;
 pub mod edit;
+pub mod fastyaml;
 pub mod file;
 pub mod graph;
 pub mod journal;

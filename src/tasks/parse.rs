@@ -91,12 +91,17 @@ pub fn parse_task(bytes: &[u8], path: &str, mtime: f64) -> Result<Task, ParseFai
 
 /// Parse the decoded text of a task file whose [`decode`] hash is `hash`.
 pub fn parse_text(text: &str, hash: String, path: &str, mtime: f64) -> Result<Task, ParseFailure> {
-    let fields =
-        yaml::parse_top_level(text, |key| TASK_KEYS.contains(&key)).map_err(|e| ParseFailure {
+    let keep = |key: &str| TASK_KEYS.contains(&key);
+    // The plain YAML task files are written in is read by the fast reader; anything else (and
+    // every error) by the full parser.
+    let fields = match super::fastyaml::top_level(text, keep) {
+        Some(fields) => fields,
+        None => yaml::parse_top_level(text, keep).map_err(|e| ParseFailure {
             message: e.message,
             line: e.line,
             column: e.column,
-        })?;
+        })?,
+    };
     let shape_error = match &fields {
         TopLevel::Map(_) => None,
         TopLevel::Empty => Some("file is empty (expected a mapping of task fields)"),
