@@ -29,7 +29,9 @@ pub fn not_warned_today(repo: &Repo, ids: &[String], today: &str) -> BTreeSet<St
         .cloned()
         .collect();
     // Written (under its lock) only when something changes: a draft warned about, or one gone.
-    let forgotten = known.warned.keys().any(|id| !ids.contains(id));
+    // (A set: thousands of drafts against thousands of records must not be quadratic.)
+    let given: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+    let forgotten = known.warned.keys().any(|id| !given.contains(id.as_str()));
     if !fresh.is_empty() || forgotten {
         let _ = write(repo, ids, &fresh, today);
     }
@@ -62,7 +64,8 @@ fn write(
         |state: &mut Warned| {
             let before = state.warned.clone();
             state.version = 1;
-            state.warned.retain(|id, _| ids.contains(id));
+            let given: BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+            state.warned.retain(|id, _| given.contains(id.as_str()));
             for id in fresh {
                 state.warned.insert(id.clone(), today.to_string());
             }

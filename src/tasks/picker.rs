@@ -11,24 +11,37 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Sort `indices` by the picker key: unblockers first, then status rank, effective priority,
 /// `order` (absent = 9999), declared priority, id.
 pub fn sort(graph: &Graph, priorities: &Priorities, indices: &mut [usize]) {
-    let key = |i: usize| {
-        let t = &graph.tasks[i];
-        (
-            !t.unblocker,
-            status_rank(&t.status),
-            priorities.rank(i),
-            t.order.unwrap_or(9999),
-            priority_rank(&t.priority),
-        )
-    };
-    let mut keyed: Vec<_> = indices.iter().map(|&i| (key(i), i)).collect();
-    keyed.sort_unstable_by(|(ka, a), (kb, b)| {
-        ka.cmp(kb)
-            .then_with(|| graph.tasks[*a].id.cmp(&graph.tasks[*b].id))
-    });
+    let mut keyed: Vec<_> = indices
+        .iter()
+        .map(|&i| (sort_key(graph, priorities, i), i))
+        .collect();
+    keyed.sort_unstable_by(|a, b| by_key_then_id(graph, a, b));
     for (slot, (_, i)) in indices.iter_mut().zip(keyed) {
         *slot = i;
     }
+}
+
+/// The picker key of task `i`, all but the id (compared last, by [`by_key_then_id`]).
+type SortKey = (bool, u8, u8, i64, u8);
+
+fn sort_key(graph: &Graph, priorities: &Priorities, i: usize) -> SortKey {
+    let t = &graph.tasks[i];
+    (
+        !t.unblocker,
+        status_rank(&t.status),
+        priorities.rank(i),
+        t.order.unwrap_or(9999),
+        priority_rank(&t.priority),
+    )
+}
+
+fn by_key_then_id(
+    graph: &Graph,
+    (ka, a): &(SortKey, usize),
+    (kb, b): &(SortKey, usize),
+) -> std::cmp::Ordering {
+    ka.cmp(kb)
+        .then_with(|| graph.tasks[*a].id.cmp(&graph.tasks[*b].id))
 }
 
 /// Unblockers that are `blocked`: the workflow cannot proceed (spec 01 §6.2).
@@ -401,12 +414,40 @@ pub fn candidates(
     alerts: &DraftAlerts,
     filter: &Filter,
 ) -> Vec<usize> {
+    let mut ready = ready(graph, alerts, filter, &|_| false);
+    sort(graph, priorities, &mut ready);
+    ready
+}
+
+/// The first of [`candidates`] that `skip` (the quarantine) does not set aside: what a pick
+/// chooses, found in one pass instead of a sort of every ready task.
+pub fn first_candidate(
+    graph: &Graph,
+    priorities: &Priorities,
+    alerts: &DraftAlerts,
+    filter: &Filter,
+    skip: &dyn Fn(&Task) -> bool,
+) -> Option<usize> {
+    ready(graph, alerts, filter, skip)
+        .into_iter()
+        .map(|i| (sort_key(graph, priorities, i), i))
+        .min_by(|a, b| by_key_then_id(graph, a, b))
+        .map(|(_, i)| i)
+}
+
+/// The tasks that can be picked, in task order.
+fn ready(
+    graph: &Graph,
+    alerts: &DraftAlerts,
+    filter: &Filter,
+    skip: &dyn Fn(&Task) -> bool,
+) -> Vec<usize> {
     let skipped: BTreeSet<&str> = alerts
         .filtered_out_by_picker
         .iter()
         .map(|f| f.task_id.as_str())
         .collect();
-    let mut ready: Vec<usize> = graph
+    graph
         .tasks
         .iter()
         .enumerate()
@@ -415,11 +456,10 @@ pub fn candidates(
                 && t.status != "draft"
                 && !skipped.contains(t.id.as_str())
                 && filter.matches(t)
+                && !skip(t)
         })
         .map(|(i, _)| i)
-        .collect();
-    sort(graph, priorities, &mut ready);
-    ready
+        .collect()
 }
 
 #[cfg(test)]

@@ -52,9 +52,10 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
         DraftAlerts::compute(&graph, &abs)
     };
     let filter = Filter::parse(Some(filter_arg));
-    let candidates = {
+    let first = {
         let _t = crate::trace::phase("pick: candidates");
-        picker::candidates(&graph, &priorities, &draft_alerts, &filter)
+        let quarantined = |t: &crate::tasks::Task| quarantined.contains(&t.id);
+        picker::first_candidate(&graph, &priorities, &draft_alerts, &filter, &quarantined)
     };
     // In text, a draft is warned about once a day, not on every pick (the JSON has them all).
     let draft_alerts = if ctx.format == crate::output::Format::Text && !crate::output::quiet() {
@@ -66,9 +67,6 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
         draft_alerts
     };
     super::hint_unknown_status(ctx, &filter, &catalog.tasks);
-    let first = candidates
-        .into_iter()
-        .find(|&i| !quarantined.contains(&graph.tasks[i].id));
     Ok(match first {
         Some(i) => {
             let task = &graph.tasks[i];

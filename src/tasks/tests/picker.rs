@@ -5,7 +5,20 @@ fn pick(tasks: &[Task], filter: Filter) -> Option<(String, &'static str)> {
     let g = Graph::new(tasks);
     let p = Priorities::compute(&g);
     let alerts = DraftAlerts::compute(&g, &|p| p.to_string());
-    candidates(&g, &p, &alerts, &filter).first().map(|&i| {
+    let all = candidates(&g, &p, &alerts, &filter);
+    assert_eq!(
+        first_candidate(&g, &p, &alerts, &filter, &|_| false),
+        all.first().copied()
+    );
+    // Setting the first aside (a quarantine) gives the second.
+    if let Some(&top) = all.first() {
+        let skip = |t: &Task| t.id == tasks[top].id;
+        assert_eq!(
+            first_candidate(&g, &p, &alerts, &filter, &skip),
+            all.get(1).copied()
+        );
+    }
+    all.first().map(|&i| {
         let e = p.effective(i);
         (tasks[i].id.clone(), pick_reason(&tasks[i], &e.priority))
     })
