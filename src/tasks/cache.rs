@@ -150,6 +150,19 @@ impl<'a> Previous<'a> {
         for _ in 0..count {
             let (stored, rest) = postcard::take_from_bytes::<Stored>(bytes)?;
             bytes = rest;
+            // What only a parse could have produced: a task with a valid id and the hash of its
+            // text. Anything else is a damaged or forged file, rebuilt rather than believed.
+            let plausible = match &stored.outcome {
+                StoredOutcome::Task(task) => {
+                    crate::ids::is_valid_id(&task.id) && is_sha256_hex(stored.sha256)
+                }
+                StoredOutcome::Failed(_) => {
+                    stored.sha256.is_empty() || is_sha256_hex(stored.sha256)
+                }
+            };
+            if !plausible {
+                return Err(postcard::Error::DeserializeBadEncoding);
+            }
             let outcome = match stored.outcome {
                 StoredOutcome::Task(mut task) => {
                     task.path = stored.rel.to_owned();
@@ -176,6 +189,11 @@ impl<'a> Previous<'a> {
         }
         Ok(previous)
     }
+}
+
+/// 64 lowercase hexadecimal digits, as `store::sha256_hex` writes them.
+fn is_sha256_hex(text: &str) -> bool {
+    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// What a load found, in discovery order.
@@ -287,6 +305,9 @@ pub fn load(root: &Path, force: bool) -> Loaded {
     let mut used = 0;
     let mut in_order = old.len() == files.len();
     let mut previous_of: Vec<Option<usize>> = Vec::with_capacity(files.len());
+    // Each previous entry serves one file at most (paths are unique in a walk; a forged cache
+    // could still list one twice): a file whose entry was taken is read as a new one.
+    let mut taken = vec![false; old.len()];
     for (i, file) in files.iter().enumerate() {
         let index = if old.get(next).is_some_and(|e| e.rel == file.rel) {
             next += 1;
@@ -302,12 +323,12 @@ pub fn load(root: &Path, force: bool) -> Loaded {
             }
             found
         };
+        let index = index.filter(|&k| !std::mem::replace(&mut taken[k], true));
         in_order &= index == Some(i);
         used += usize::from(index.is_some());
         previous_of.push(index);
     }
-    // An old entry no file took belongs to a file that no longer exists. (Paths are unique in
-    // both lists, so no entry is taken twice.)
+    // An old entry no file took belongs to a file that no longer exists.
     let mut entries_changed = used < old.len();
     let stale: Vec<usize> = files
         .iter()

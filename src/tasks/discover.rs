@@ -544,17 +544,24 @@ impl Kind {
 }
 
 /// A record read from the cache is only used when it could have been written by a walk: each
-/// name a plain name (not empty, `.` or `..`, no `/`), a file's ending in `.task.yaml`, one
-/// kind letter (`d`, `f`, `l`) per name. Anything else (a damaged or forged cache) is listed.
+/// name a plain name (not empty, `.` or `..`, no `/`), a file's ending in `.task.yaml`, the names
+/// sorted and unique, one kind letter (`d`, `f`, `l`) per name. Anything else (a damaged or
+/// forged cache) is listed.
 fn record_is_plain(record: &DirRecord) -> bool {
     let mut kinds = record.kinds.bytes();
     let mut rest = record.names.as_bytes();
+    let mut previous: Option<&[u8]> = None;
     while !rest.is_empty() {
         let Some(end) = rest.iter().position(|&b| b == 0) else {
             return false;
         };
         let name = &rest[..end];
         rest = &rest[end + 1..];
+        // Sorted and unique, as a walk writes them: a name twice would be one file found twice.
+        if previous.is_some_and(|p| p >= name) {
+            return false;
+        }
+        previous = Some(name);
         let plain = !name.is_empty() && name != b"." && name != b".." && !name.contains(&b'/');
         let fits = match kinds.next() {
             Some(b'd') => true,

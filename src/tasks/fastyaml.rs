@@ -16,8 +16,14 @@
 
 use super::yaml::{TopLevel, Yaml};
 
-/// Nesting deeper than this is left to the full parser (and its budget).
+/// Nesting deeper than this is left to the full parser (and its budget of 64).
 const MAX_DEPTH: usize = 32;
+/// Documents with more nodes than this are left to the full parser (whose budget is 250,000: a
+/// file under the 1 MB limit can exceed it).
+const MAX_NODES: usize = 100_000;
+/// Longer keys are left to the full parser (which looks at most 1,024 characters ahead for the
+/// `:` of a key).
+const MAX_KEY_BYTES: usize = 256;
 
 /// The kept top-level values of `text`, or `None` when the document is not one this reader
 /// checks fully (then the full parser decides).
@@ -28,6 +34,7 @@ pub fn top_level(text: &str, keep: fn(&str) -> bool) -> Option<TopLevel> {
     let mut reader = Reader {
         lines: text.split('\n').map(Line::new).collect(),
         at: 0,
+        nodes: 0,
     };
     // An optional `---` before the first node (comments may precede it).
     reader.skip_insignificant();
@@ -93,12 +100,31 @@ impl<'t> Line<'t> {
 struct Reader<'t> {
     lines: Vec<Line<'t>>,
     at: usize,
+    /// Nodes seen so far (collections, keys, scalars; flow items counted generously).
+    nodes: usize,
 }
 
 /// A value as the reader saw it: built (`Some`) for kept keys, only checked (`None`) otherwise.
 type Value = Option<Yaml>;
 
 impl<'t> Reader<'t> {
+    /// Count `n` more nodes; `None` once there are too many for this reader.
+    fn count(&mut self, n: usize) -> Option<()> {
+        self.nodes += n;
+        (self.nodes <= MAX_NODES).then_some(())
+    }
+
+    /// [`one_line`], its nodes counted.
+    fn one_line(&mut self, text: &str, build: bool) -> Option<Value> {
+        let items = if text.starts_with('[') {
+            text.matches(',').count() + 1
+        } else {
+            0
+        };
+        self.count(1 + items)?;
+        one_line(text, build)
+    }
+
     fn peek(&self) -> Option<Line<'t>> {
         self.lines.get(self.at).copied()
     }
@@ -128,8 +154,9 @@ impl<'t> Reader<'t> {
         if depth > MAX_DEPTH {
             return None;
         }
+        self.count(1)?;
         let mut entries: Vec<(String, Value)> = Vec::new();
-        let mut keys: Vec<&str> = Vec::new();
+        let mut keys = Keys::default();
         while let Some(line) = self.next_significant() {
             if line.indent < indent {
                 break;
@@ -138,10 +165,10 @@ impl<'t> Reader<'t> {
                 return None;
             }
             let (key, after) = split_key(line.rest)?;
-            if keys.contains(&key) {
+            if !keys.insert(key) {
                 return None;
             }
-            keys.push(key);
+            self.count(1)?;
             self.at += 1;
             let build = keep.is_some_and(|keep| keep(key));
             let value = self.value_after(indent, after, depth, build)?;
@@ -168,17 +195,21 @@ impl<'t> Reader<'t> {
                 Some(next) if next.indent == indent && is_item(next.rest) => {
                     self.sequence(indent, depth + 1, build)
                 }
-                _ => Some(build.then_some(Yaml::Null)),
+                _ => {
+                    self.count(1)?;
+                    Some(build.then_some(Yaml::Null))
+                }
             };
         }
         if inline.starts_with('|') || inline.starts_with('>') {
             if build || !matches!(inline, "|" | "|-" | "|+" | ">" | ">-" | ">+") {
                 return None;
             }
+            self.count(1)?;
             self.block_scalar(indent)?;
             return Some(None);
         }
-        let value = one_line(inline, build)?;
+        let value = self.one_line(inline, build)?;
         // A more indented line after a one-line value would continue it (a multi-line scalar)
         // or be an error: either way, not for this reader.
         if self.next_significant().is_some_and(|l| l.indent > indent) {
@@ -206,6 +237,7 @@ impl<'t> Reader<'t> {
         if depth > MAX_DEPTH {
             return None;
         }
+        self.count(1)?;
         let mut items = Vec::new();
         while let Some(line) = self.next_significant() {
             // A line at the sequence's indentation that is not an item ends it (a sequence
@@ -231,7 +263,10 @@ impl<'t> Reader<'t> {
                         }
                         self.block(next.indent, depth + 1, false)?
                     }
-                    _ => build.then_some(Yaml::Null),
+                    _ => {
+                        self.count(1)?;
+                        build.then_some(Yaml::Null)
+                    }
                 };
                 items.push(item);
                 continue;
@@ -257,11 +292,12 @@ impl<'t> Reader<'t> {
                     return None;
                 }
                 // Conservatively, its content must be indented past the item's content column.
+                self.count(1)?;
                 self.block_scalar(indent + 1)?;
                 items.push(None);
                 continue;
             }
-            let item = one_line(strip_comment(content)?, build)?;
+            let item = self.one_line(strip_comment(content)?, build)?;
             if self.next_significant().is_some_and(|l| l.indent > indent) {
                 return None;
             }
@@ -316,6 +352,31 @@ impl<'t> Reader<'t> {
     }
 }
 
+/// The keys of one mapping, to refuse a duplicate: a short list, a hash set past a few (a file
+/// with thousands of keys in one mapping must not be quadratic).
+#[derive(Default)]
+struct Keys<'t> {
+    few: Vec<&'t str>,
+    many: Option<foldhash::HashSet<&'t str>>,
+}
+
+impl<'t> Keys<'t> {
+    /// False when `key` was already there.
+    fn insert(&mut self, key: &'t str) -> bool {
+        if let Some(many) = &mut self.many {
+            return many.insert(key);
+        }
+        if self.few.contains(&key) {
+            return false;
+        }
+        self.few.push(key);
+        if self.few.len() > 16 {
+            self.many = Some(self.few.drain(..).collect());
+        }
+        true
+    }
+}
+
 /// `- ` or a lone `-`: a sequence item.
 fn is_item(rest: &str) -> bool {
     rest == "-" || rest.starts_with("- ") || rest.starts_with("-#")
@@ -328,6 +389,9 @@ fn split_key(rest: &str) -> Option<(&str, &str)> {
     let colon = rest.find(':')?;
     let (key, after) = (&rest[..colon], &rest[colon + 1..]);
     if !(after.is_empty() || after.starts_with(' ')) {
+        return None;
+    }
+    if key.len() > MAX_KEY_BYTES {
         return None;
     }
     let mut chars = key.chars();

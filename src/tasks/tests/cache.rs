@@ -106,3 +106,63 @@ fn order_is_discovery_order_whether_cached_or_not() {
     assert_eq!(rels(&cold), rels(&warm));
     assert_eq!(rels(&cold)[0], "tasks/0.task.yaml");
 }
+
+#[test]
+fn a_cached_entry_a_parse_could_not_have_written_is_not_believed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "tasks/TASK-0001.task.yaml",
+        &task("TASK-0001", "todo"),
+    );
+    write(root, "tasks/TASK-0002.task.yaml", "id: [\n");
+    let cold = load(root, false);
+    let (cache_path, lock_path, cache_dir) = cache_paths(root);
+    for forge in ["id", "task hash", "failure hash"] {
+        // Rewrite the cache with one entry changed and a valid checksum (as a forger could).
+        let (front, all, start) = read_cache(&cache_path, &mut Vec::new()).expect("a cache");
+        let mut previous =
+            Previous::decode(&all[start..all.len() - CHECKSUM_BYTES], front.count).unwrap();
+        let bad_hash = "z".repeat(64);
+        if forge == "id" {
+            previous.tasks[0].id = "../../outside".to_string();
+        }
+        let dirs: Vec<std::borrow::Cow<DirRecord>> =
+            front.dirs.iter().map(std::borrow::Cow::Borrowed).collect();
+        let entries = previous.entries.iter().map(|e| StoredRef {
+            rel: e.rel,
+            size: e.size,
+            mtime: e.mtime,
+            sha256: match (forge, e.outcome) {
+                ("task hash", Slot::Task(_)) => &bad_hash,
+                ("failure hash", Slot::Failed(_)) => "abc",
+                _ => e.sha256,
+            },
+            outcome: match e.outcome {
+                Slot::Task(t) => OutcomeRef::Task(&previous.tasks[t]),
+                Slot::Failed(f) => OutcomeRef::Failed(&previous.failures[f]),
+            },
+        });
+        let front_ref = FrontRef {
+            version: VERSION,
+            tool_version: env!("CARGO_PKG_VERSION"),
+            snapshot: front.snapshot,
+            dirs: &dirs,
+            count: front.count,
+        };
+        save(&cache_dir, &cache_path, &lock_path, &front_ref, entries).unwrap();
+        let forged = load(root, false);
+        assert!(
+            forged.warnings.iter().any(|w| w.contains("corrupt")),
+            "{forge}: {:?}",
+            forged.warnings
+        );
+        assert_eq!(statuses(&forged), statuses(&cold), "{forge}");
+        assert_eq!(forged.tasks[0].id, "TASK-0001", "{forge}");
+        assert_eq!(forged.snapshot, cold.snapshot, "{forge}");
+        // Rebuilt: the next run is warm and quiet.
+        let warm = load(root, false);
+        assert!(warm.warnings.is_empty() && warm.parsed == 0, "{forge}");
+    }
+}

@@ -227,6 +227,9 @@ fn only_a_record_a_walk_could_write_is_plain() {
         ("x.txt\0", "f"),
         ("x.txt\0", "l"),
         ("a\0", "q"),
+        // A name twice (one file found twice), or out of order.
+        ("a.task.yaml\0a.task.yaml\0", "ff"),
+        ("b\0a\0", "dd"),
     ] {
         assert!(
             !record_is_plain(&record(names, kinds)),

@@ -174,6 +174,46 @@ fn what_it_is_unsure_of_goes_to_the_full_parser() {
     }
 }
 
+#[test]
+fn documents_past_the_full_parsers_budgets_go_to_it() {
+    let base = "id: T-1\ntitle: t\nstatus: todo\npriority: P1\narea: a\n";
+    // A key longer than the full parser looks ahead for its `:` (found by the attack round).
+    for n in [MAX_KEY_BYTES + 1, 1025] {
+        let text = format!("{base}{}: x\n", "k".repeat(n));
+        assert_eq!(top_level(&text, keep), None, "key of {n}");
+        let text = format!("{base}plan:\n  - {}: x\n", "k".repeat(n));
+        assert_eq!(top_level(&text, keep), None, "nested key of {n}");
+    }
+    assert!(agrees(&format!("{base}{}: x\n", "k".repeat(MAX_KEY_BYTES))));
+    // More nodes than it counts (the full parser stops at 250,000, under the file size limit).
+    let many = MAX_NODES + 1;
+    let flow = format!("{base}notes: [{}]\n", vec!["a"; many].join(","));
+    assert_eq!(top_level(&flow, keep), None);
+    let kept = format!("{base}depends_on: [{}]\n", vec!["a"; many].join(","));
+    assert_eq!(top_level(&kept, keep), None);
+    let block = format!("{base}notes:\n{}", "- a\n".repeat(many));
+    assert_eq!(top_level(&block, keep), None);
+    let keys = format!(
+        "{base}notes:\n{}",
+        (0..many)
+            .map(|i| format!("  k{i}: v\n"))
+            .collect::<String>()
+    );
+    assert_eq!(top_level(&keys, keep), None);
+    // Many keys in one mapping (kept in a set past a few): a duplicate is still refused.
+    let distinct: String = (0..100).map(|i| format!("  k{i}: v\n")).collect();
+    assert!(agrees(&format!("{base}notes:\n{distinct}")));
+    assert_eq!(
+        top_level(&format!("{base}notes:\n{distinct}  k7: again\n"), keep),
+        None
+    );
+    // Well within: read fast, and the same.
+    assert!(agrees(&format!(
+        "{base}notes: [{}]\n",
+        vec!["a"; 1000].join(",")
+    )));
+}
+
 /// A small deterministic generator (xorshift), so that a failure can be replayed.
 struct Rng(u64);
 
