@@ -7,7 +7,7 @@ use crate::ids::{ID_PATTERN, is_valid_id};
 use serde::{Deserialize, Serialize};
 
 /// The top-level keys a [`Task`] is built from; other keys are checked but not kept.
-const TASK_KEYS: [&str; 11] = [
+pub(crate) const TASK_KEYS: [&str; 11] = [
     "id",
     "title",
     "status",

@@ -1,21 +1,9 @@
 use super::*;
 use crate::tasks::yaml::parse_top_level;
 
+/// The keys a task file's parse keeps.
 fn keep(key: &str) -> bool {
-    [
-        "id",
-        "title",
-        "status",
-        "priority",
-        "area",
-        "unblocker",
-        "order",
-        "blocked_reason",
-        "blocked_by",
-        "depends_on",
-        "schema_version",
-    ]
-    .contains(&key)
+    crate::tasks::parse::TASK_KEYS.contains(&key)
 }
 
 /// When the fast reader answers, the full parser accepts the document and gives the same.
