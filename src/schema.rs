@@ -597,7 +597,7 @@ fn tidy(schema: &mut Value) {
     }
 }
 
-/// A doc comment as a consumer reads it: without "(spec 01 §7.1 …)" or "schemas §10.1"
+/// A doc comment as a consumer reads it: without "(spec 01 §7.1 …)" or "(schemas §10.1)"
 /// references, and without rustdoc link brackets.
 fn plain(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -621,11 +621,7 @@ fn plain(text: &str) -> String {
         }
     }
     out.push_str(rest);
-    let out = out.replace("[`", "`").replace("`]", "`");
-    let out = out
-        .replace("Schemas §10.1 ", "The ")
-        .replace("schemas §10.1 ", "");
-    out.replace('\n', " ")
+    out.replace("[`", "`").replace("`]", "`").replace('\n', " ")
 }
 
 /// Close every object schema that lists its properties and says nothing of others (a type that

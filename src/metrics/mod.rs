@@ -76,7 +76,7 @@ pub struct Input<'a> {
 }
 
 /// `metrics.json`: `tasks.py`'s flat fields (same names and order), computed correctly, then
-/// the schemas §10.1 `metrics` object.
+/// the `metrics` object (schemas §10.1).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Summary {
     pub task_id: String,
@@ -122,7 +122,7 @@ pub struct CriteriaMet {
     pub prompt_size_savings: Option<bool>,
 }
 
-/// Schemas §10.1 `metrics`: each criterion with its numbers, target and `target_met`.
+/// The `metrics` (schemas §10.1): each criterion with its numbers, target and `target_met`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct TaskMetrics {
     pub file_read_reduction: FileReadReduction,

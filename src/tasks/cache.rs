@@ -1,11 +1,12 @@
-//! The port's private task cache (contract D5): `tasks/.cache/task-index.v5.bin`, one entry per
+//! The port's private task cache (contract D5): `tasks/.cache/task-index.v6.bin`, one entry per
 //! task file keyed by repo-relative path with size, mtime and SHA-256 and the parse outcome
 //! (a task or the failure). Only files whose size or mtime changed are read again, and only those
 //! whose content changed are parsed again; broken files are cached like good ones, so a malformed
 //! file costs one parse, not one per run. Results never depend on whether the cache was hit.
 //!
 //! The file is a magic line followed by a postcard encoding (compact, and several times faster to
-//! decode than JSON: a warm run at 10,000 tasks is dominated by reading this file).
+//! decode than JSON): a header, the front ([`Front`]: snapshot, directory records, entry count),
+//! the entries one after another ([`Stored`]), and a checksum.
 
 use super::discover::{DirRecord, FileTime, TaskFile, discover_with};
 use super::model::Task;
@@ -114,6 +115,7 @@ struct FrontRef<'a> {
 
 /// The entries of the cache file, decoded: the tasks ready to use (path, hash and mtime
 /// restored), and per entry what the file was and where its outcome is.
+#[derive(Default)]
 struct Previous<'a> {
     entries: Vec<Old<'a>>,
     tasks: Vec<Task>,
@@ -126,6 +128,19 @@ struct Old<'a> {
     mtime: FileTime,
     sha256: &'a str,
     outcome: Slot,
+}
+
+impl<'a> Old<'a> {
+    /// This entry as what the run knows of its file (kept: not read again).
+    fn record(&self, outcome: Slot) -> Record<'a> {
+        Record {
+            size: self.size,
+            mtime: self.mtime,
+            sha256: std::borrow::Cow::Borrowed(self.sha256),
+            outcome,
+            cached: true,
+        }
+    }
 }
 
 /// Where an outcome is: an index into the tasks, or into the failures.
@@ -291,11 +306,7 @@ pub fn load(root: &Path, force: bool) -> Loaded {
     let dirs_changed = !found.same_dirs(old_dirs);
     warnings.extend(found.warnings);
     let files = found.files;
-    let mut previous = previous.unwrap_or(Previous {
-        entries: Vec::new(),
-        tasks: Vec::new(),
-        failures: Vec::new(),
-    });
+    let mut previous = previous.unwrap_or_default();
     let old = &previous.entries;
 
     // The previous entry of each file. Both lists are in discovery order, so they are matched
@@ -349,13 +360,7 @@ pub fn load(root: &Path, force: bool) -> Loaded {
         // Nothing changed: the decoded tasks are the result as they are, in place. The records
         // are only needed to save the directories again.
         if dirs_changed {
-            records.extend(old.iter().map(|e| Record {
-                size: e.size,
-                mtime: e.mtime,
-                sha256: std::borrow::Cow::Borrowed(e.sha256),
-                outcome: e.outcome,
-                cached: true,
-            }));
+            records.extend(old.iter().map(|e| e.record(e.outcome)));
         }
         (
             std::mem::take(&mut previous.tasks),
@@ -388,14 +393,7 @@ pub fn load(root: &Path, force: bool) -> Loaded {
             let record = match fresh.next_if(|(j, _)| *j == i) {
                 None => {
                     let e = kept.expect("a file not read again has a previous entry");
-                    let slot = keep(&mut tasks, &mut failures, e.mtime);
-                    Record {
-                        size: e.size,
-                        mtime: e.mtime,
-                        sha256: std::borrow::Cow::Borrowed(e.sha256),
-                        outcome: slot,
-                        cached: true,
-                    }
+                    e.record(keep(&mut tasks, &mut failures, e.mtime))
                 }
                 Some((_, Ok(read))) => {
                     entries_changed = true;
@@ -645,13 +643,9 @@ fn parse_parallel<'a>(
                 handle.join().unwrap_or_else(|_| {
                     part.iter()
                         .map(|&i| {
-                            let failure = ParseFailure {
-                                message:
-                                    "internal error while parsing this file (please report it)"
-                                        .to_string(),
-                                line: None,
-                                column: None,
-                            };
+                            let failure = ParseFailure::new(
+                                "internal error while parsing this file (please report it)",
+                            );
                             (i, Err(failure))
                         })
                         .collect()
@@ -677,46 +671,41 @@ enum Fresh {
     Failed(ParseFailure),
 }
 
+impl Read {
+    /// A file refused unread (over the size limit): no hash, a failure naming its size.
+    fn too_large(size: u64, mtime: FileTime) -> Read {
+        Read::refused(
+            size,
+            mtime,
+            format!(
+                "file is {size} bytes, over the {MAX_TASK_FILE_BYTES} byte limit for task files"
+            ),
+        )
+    }
+
+    fn refused(size: u64, mtime: FileTime, message: String) -> Read {
+        Read {
+            size,
+            mtime,
+            sha256: String::new(),
+            fresh: Fresh::Failed(ParseFailure::new(message)),
+        }
+    }
+}
+
 fn read_entry(root: &Path, file: &TaskFile, old_sha: Option<&str>) -> Result<Read, ParseFailure> {
     if file.size > MAX_TASK_FILE_BYTES {
-        return Ok(Read {
-            size: file.size,
-            mtime: file.mtime,
-            sha256: String::new(),
-            fresh: Fresh::Failed(ParseFailure {
-                message: format!(
-                    "file is {} bytes, over the {} byte limit for task files",
-                    file.size, MAX_TASK_FILE_BYTES
-                ),
-                line: None,
-                column: None,
-            }),
-        });
+        return Ok(Read::too_large(file.size, file.mtime));
     }
     // Opened without following a link anywhere, then `fstat`ed before reading: the size and
     // mtime stored are those of the bytes read (a later edit changes them), never those of
     // another file swapped in after the walk.
-    let cannot = |e: std::io::Error| ParseFailure {
-        message: format!("cannot read file: {e}"),
-        line: None,
-        column: None,
-    };
+    let cannot = |e: std::io::Error| ParseFailure::new(format!("cannot read file: {e}"));
     let handle = file.open(root).map_err(cannot)?;
     let meta = handle.metadata().map_err(cannot)?;
     let (size, mtime) = (meta.len(), FileTime::of(&meta));
     if size > MAX_TASK_FILE_BYTES {
-        return Ok(Read {
-            size,
-            mtime,
-            sha256: String::new(),
-            fresh: Fresh::Failed(ParseFailure {
-                message: format!(
-                    "file is {size} bytes, over the {MAX_TASK_FILE_BYTES} byte limit for task files"
-                ),
-                line: None,
-                column: None,
-            }),
-        });
+        return Ok(Read::too_large(size, mtime));
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
     {
@@ -728,18 +717,11 @@ fn read_entry(root: &Path, file: &TaskFile, old_sha: Option<&str>) -> Result<Rea
     }
     if bytes.len() as u64 > MAX_TASK_FILE_BYTES {
         // It grew past the limit while being read.
-        return Ok(Read {
-            size: bytes.len() as u64,
+        return Ok(Read::refused(
+            bytes.len() as u64,
             mtime,
-            sha256: String::new(),
-            fresh: Fresh::Failed(ParseFailure {
-                message: format!(
-                    "file is over the {MAX_TASK_FILE_BYTES} byte limit for task files"
-                ),
-                line: None,
-                column: None,
-            }),
-        });
+            format!("file is over the {MAX_TASK_FILE_BYTES} byte limit for task files"),
+        ));
     }
     let mtime_f64 = mtime.as_f64();
     // One hash per file: of the decoded, LF-normalised text (the task's `hash`), or of the raw

@@ -234,10 +234,9 @@ pub fn discover_with<'a>(root: &Path, previous: &'a [DirRecord]) -> Discovered<'
 }
 
 /// The task files found by listing, in order, and the directories holding them.
-#[derive(Default)]
 struct Listing {
-    /// Each directory holding task files: its path and, open without following a final link,
-    /// its descriptor (`None` when it could not be opened: its files are `stat`ed by path).
+    /// Each directory listed: its path and its descriptor (reached from the root without
+    /// following a link).
     dirs: Vec<std::sync::Arc<(PathBuf, crate::store::beneath::Dir)>>,
     files: Vec<Found>,
     /// The files' names, each followed by a NUL.

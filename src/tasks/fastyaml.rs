@@ -201,13 +201,8 @@ impl<'t> Reader<'t> {
                 }
             };
         }
-        if inline.starts_with('|') || inline.starts_with('>') {
-            if build || !matches!(inline, "|" | "|-" | "|+" | ">" | ">-" | ">+") {
-                return None;
-            }
-            self.count(1)?;
-            self.block_scalar(indent)?;
-            return Some(None);
+        if inline.starts_with(['|', '>']) {
+            return self.block_scalar(inline, indent, build);
         }
         let value = self.one_line(inline, build)?;
         // A more indented line after a one-line value would continue it (a multi-line scalar)
@@ -287,14 +282,9 @@ impl<'t> Reader<'t> {
                 continue;
             }
             self.at += 1;
-            if content.starts_with('|') || content.starts_with('>') {
-                if build || !matches!(content, "|" | "|-" | "|+" | ">" | ">-" | ">+") {
-                    return None;
-                }
+            if content.starts_with(['|', '>']) {
                 // Conservatively, its content must be indented past the item's content column.
-                self.count(1)?;
-                self.block_scalar(indent + 1)?;
-                items.push(None);
+                items.push(self.block_scalar(content, indent + 1, build)?);
                 continue;
             }
             let item = self.one_line(strip_comment(content)?, build)?;
@@ -309,9 +299,21 @@ impl<'t> Reader<'t> {
         Some(build.then(|| Yaml::Seq(items.into_iter().map(|i| i.unwrap_or(Yaml::Null)).collect())))
     }
 
+    /// A block scalar whose header (`|` or `>`, with an optional chomping indicator) has been
+    /// read and whose parent sits at `parent`: only checked, never built (a kept key holding one,
+    /// or an explicit indentation indicator, goes to the full parser).
+    fn block_scalar(&mut self, header: &str, parent: usize, build: bool) -> Option<Value> {
+        if build || !matches!(header, "|" | "|-" | "|+" | ">" | ">-" | ">+") {
+            return None;
+        }
+        self.count(1)?;
+        self.block_scalar_lines(parent)?;
+        Some(None)
+    }
+
     /// The content lines of a block scalar whose parent sits at `parent` (only checked): every
     /// line up to the first non-blank one indented at most `parent`.
-    fn block_scalar(&mut self, parent: usize) -> Option<()> {
+    fn block_scalar_lines(&mut self, parent: usize) -> Option<()> {
         // The content's indentation is that of its first non-blank line. A blank line before it
         // that is longer than that is an error in YAML: refused here.
         let start = self.at;
@@ -509,27 +511,14 @@ fn scalar(text: &str, build: bool) -> Option<Value> {
         Some(_) => {}
     }
     // Plain: not starting with an indicator, no `: ` or ` #` inside, no `:` at the end.
-    let first = text.chars().next()?;
-    if matches!(
-        first,
-        '-' | '?'
-            | ':'
-            | ','
-            | '['
-            | ']'
-            | '{'
-            | '}'
-            | '#'
-            | '&'
-            | '*'
-            | '!'
-            | '|'
-            | '>'
-            | '%'
-            | '@'
-            | '`'
-    ) && !(first == '-' && text.len() > 1 && !text.starts_with("- ") && text != "---")
-    {
+    // A `-` starts a plain scalar (`-5`, `-x`) unless it is alone or followed by a space.
+    let indicator = match text.chars().next()? {
+        '-' => text == "-" || text.starts_with("- "),
+        '?' | ':' | ',' | '[' | ']' | '{' | '}' | '#' | '&' | '*' | '!' | '|' | '>' | '%' | '@'
+        | '`' => true,
+        _ => false,
+    };
+    if indicator {
         return None;
     }
     if text.contains(": ") || text.ends_with(':') || text.contains(" #") || text.starts_with("---")

@@ -34,7 +34,7 @@ pub struct ParseFailure {
 }
 
 impl ParseFailure {
-    fn new(message: impl Into<String>) -> Self {
+    pub(crate) fn new(message: impl Into<String>) -> Self {
         ParseFailure {
             message: message.into(),
             line: None,
