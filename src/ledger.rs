@@ -433,7 +433,7 @@ pub fn reconcile(repo: &Repo, catalog: &Catalog, stamp: &Stamp) -> Reconciled {
         catalog
             .tasks
             .iter()
-            .map(|t| t.path.as_str())
+            .map(|t| t.path.as_ref())
             .filter(|p| watched.contains(p))
             .collect()
     };

@@ -112,12 +112,51 @@ impl Repo {
     /// Absolute display form of a repo-relative path (`/` separated).
     pub fn abs_string(&self, rel: &str) -> String {
         let mut out = String::with_capacity(self.root_text.len() + 1 + rel.len());
-        out.push_str(&self.root_text);
-        if !self.root_text.ends_with('/') {
-            out.push('/');
-        }
-        out.push_str(rel);
+        std::fmt::Write::write_fmt(&mut out, format_args!("{}", self.abs_path(rel)))
+            .expect("writing to a String cannot fail");
         out
+    }
+
+    /// [`Repo::abs_string`] without building the string: shown or serialized as it.
+    pub fn abs_path<'a>(&'a self, rel: &'a str) -> AbsPath<'a> {
+        AbsPath {
+            root: &self.root_text,
+            rel,
+        }
+    }
+}
+
+/// The absolute display form of a repo-relative path, written out when it is shown or
+/// serialized (a JSON string), so that a long listing builds no path string per task.
+#[derive(Debug, Clone, Copy)]
+pub struct AbsPath<'a> {
+    root: &'a str,
+    rel: &'a str,
+}
+
+impl std::fmt::Display for AbsPath<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.root)?;
+        if !self.root.ends_with('/') {
+            f.write_str("/")?;
+        }
+        f.write_str(self.rel)
+    }
+}
+
+impl serde::Serialize for AbsPath<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl schemars::JsonSchema for AbsPath<'_> {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        String::schema_name()
+    }
+
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        String::json_schema(generator)
     }
 }
 

@@ -7,7 +7,19 @@ use std::time::Instant;
 
 fn enabled() -> bool {
     static ON: OnceLock<bool> = OnceLock::new();
-    *ON.get_or_init(|| std::env::var_os("TASKS_TRACE_TIME").is_some_and(|v| !v.is_empty()))
+    *ON.get_or_init(|| {
+        let on = std::env::var_os("TASKS_TRACE_TIME").is_some_and(|v| !v.is_empty());
+        if on {
+            origin();
+        }
+        on
+    })
+}
+
+/// When tracing started (the first phase of the run): phases report their start from it.
+fn origin() -> Instant {
+    static ORIGIN: OnceLock<Instant> = OnceLock::new();
+    *ORIGIN.get_or_init(Instant::now)
 }
 
 /// A running phase: reported when dropped.
@@ -28,9 +40,10 @@ impl Drop for Phase {
     fn drop(&mut self) {
         if let Some(start) = self.start {
             eprintln!(
-                "trace: {} {:.2} ms",
+                "trace: {} {:.2} ms (from +{:.2} ms)",
                 self.name,
-                start.elapsed().as_secs_f64() * 1e3
+                start.elapsed().as_secs_f64() * 1e3,
+                start.duration_since(origin()).as_secs_f64() * 1e3
             );
         }
     }

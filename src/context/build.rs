@@ -106,9 +106,9 @@ fn snapshot(task: &Task, doc: &Yaml) -> TaskSnapshot {
     };
     let scope = doc.get("scope");
     TaskSnapshot {
-        title: Value::String(task.title.clone()),
-        priority: Value::String(task.priority.clone()),
-        area: Value::String(task.area.clone()),
+        title: Value::String(task.title.to_string()),
+        priority: Value::String(task.priority.to_string()),
+        area: Value::String(task.area.to_string()),
         description,
         scope_in: items(scope.and_then(|s| s.get("in"))),
         scope_out: items(scope.and_then(|s| s.get("out"))),

@@ -164,7 +164,7 @@ pub fn manifest(
         created_at: now.to_string(),
         created_by: Some(actor.to_string()),
         git_head: base.to_string(),
-        task_id: source.task.id.clone(),
+        task_id: source.task.id.to_string(),
         context_schema_version: CONTEXT_VERSION,
         normalization_version: Some(NORMALIZATION_VERSION.to_string()),
         source_files: sources,

@@ -52,12 +52,25 @@ pub fn read_json<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, StateErr
 /// plain file, is corrupt state (never followed, never overwritten).
 pub fn read_state(path: &Path) -> Result<Option<Vec<u8>>, StateError> {
     use std::io::Read;
+    let Some((mut file, len)) = open_state(path)? else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::with_capacity(len.min(64 << 20) as usize);
+    file.read_to_end(&mut bytes)
+        .map_err(|e| StateError::io(path, "read", e))?;
+    Ok(Some(bytes))
+}
+
+/// A state file opened for reading, with its length: `None` when it does not exist. Opened
+/// without following a link and without blocking (a FIFO in its place does not hang the run);
+/// a symbolic link, or anything but a plain file, is corrupt state.
+pub fn open_state(path: &Path) -> Result<Option<(std::fs::File, u64)>, StateError> {
     use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
         .open(path);
-    let mut file = match file {
+    let file = match file {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
         Err(e) if e.raw_os_error() == Some(libc::ELOOP) => {
@@ -77,10 +90,7 @@ pub fn read_state(path: &Path) -> Result<Option<Vec<u8>>, StateError> {
             reason: "it is not a plain file".into(),
         });
     }
-    let mut bytes = Vec::with_capacity(meta.len().min(64 << 20) as usize);
-    file.read_to_end(&mut bytes)
-        .map_err(|e| StateError::io(path, "read", e))?;
-    Ok(Some(bytes))
+    Ok(Some((file, meta.len())))
 }
 
 /// Serialize `value` as 2-space-indented JSON plus a newline and write it atomically.

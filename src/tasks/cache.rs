@@ -1,113 +1,82 @@
-//! The port's private task cache (contract D5): `tasks/.cache/task-index.v6.bin`, one entry per
+//! The port's private task cache (contract D5): `tasks/.cache/task-index.v7.bin`, one entry per
 //! task file keyed by repo-relative path with size, mtime and SHA-256 and the parse outcome
 //! (a task or the failure). Only files whose size or mtime changed are read again, and only those
 //! whose content changed are parsed again; broken files are cached like good ones, so a malformed
 //! file costs one parse, not one per run. Results never depend on whether the cache was hit.
 //!
-//! The file is a magic line followed by a postcard encoding (compact, and several times faster to
-//! decode than JSON): a header, the front ([`Front`]: snapshot, directory records, entry count),
-//! the entries one after another ([`Stored`]), and a checksum.
+//! The file is a magic line, a header (postcard: layout version, tool version), the length of the
+//! front (u64), the front ([`Front`], postcard: snapshot, directory records, entry count), the
+//! entries ([`entries`], by hand) and a checksum. The front is read first and discovery starts
+//! from it; the rest is read, checked and decoded on another thread meanwhile. The file's bytes
+//! are kept for the rest of the process: the tasks read from it borrow their strings from them.
+
+#[path = "cache_entries.rs"]
+mod entries;
 
 use super::discover::{DirRecord, FileTime, TaskFile, discover_with};
 use super::model::Task;
 use super::parse::{MAX_TASK_FILE_BYTES, ParseFailure, decode, parse_text};
 use crate::repo::CACHE_DIR;
 use crate::store;
+use entries::{Damaged, OutcomeRef, StoredOutcome, StoredRef};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub const CACHE_FILE: &str = "task-index.v6.bin";
+pub const CACHE_FILE: &str = "task-index.v7.bin";
 /// Files of earlier layouts, removed when the current one is written.
-const OLD_CACHE_FILES: [&str; 4] = [
+const OLD_CACHE_FILES: [&str; 5] = [
     "task-index.v2.bin",
     "task-index.v3.bin",
     "task-index.v4.bin",
     "task-index.v5.bin",
+    "task-index.v6.bin",
 ];
 pub const LOCK_FILE: &str = "task-index.lock";
 const MAGIC: &[u8] = b"tasks task-index\n";
 /// Bumped whenever the layout *or the parse rules* change, so stale outcomes are dropped.
-const VERSION: u32 = 6;
+const VERSION: u32 = 7;
 /// The file ends with this many bytes: a checksum of everything before them (after the magic
 /// line), so that a damaged file is rebuilt instead of being believed.
 const CHECKSUM_BYTES: usize = 8;
+/// A cache file larger than this is not read (rebuilt): strings are addressed with 32 bits.
+const MAX_CACHE_BYTES: u64 = 4 << 30;
 
-/// The checksum of a cache body: fast (a fraction of a millisecond for 10,000 tasks), for
+/// The checksum of a cache body (everything after the magic line), given as the part up to the
+/// end of the front and the rest: fast (a fraction of a millisecond for 10,000 tasks), for
 /// damage, not against someone who can write the file (who can write the task files too).
-fn checksum(body: &[u8]) -> [u8; CHECKSUM_BYTES] {
-    use std::hash::BuildHasher;
-    foldhash::fast::FixedState::with_seed(0x7461_736b_2d69_6478)
-        .hash_one(body)
-        .to_le_bytes()
-}
-
-/// One entry as written: what a file was when it was last read, borrowed from this run.
-#[derive(Serialize)]
-struct StoredRef<'a> {
-    rel: &'a str,
-    size: u64,
-    mtime: FileTime,
-    /// SHA-256 of the LF-normalised text (the task's `hash`), or of the raw bytes when they are
-    /// not text; empty when the file was refused unread (too large).
-    sha256: &'a str,
-    outcome: OutcomeRef<'a>,
-}
-
-#[derive(Serialize)]
-enum OutcomeRef<'a> {
-    Task(&'a Task),
-    Failed(&'a ParseFailure),
-}
-
-/// One entry as read: the layout of [`StoredRef`], its strings borrowed from the cache file.
-#[derive(Deserialize)]
-struct Stored<'a> {
-    rel: &'a str,
-    size: u64,
-    mtime: FileTime,
-    sha256: &'a str,
-    outcome: StoredOutcome,
-}
-
-/// The parse outcome of a file (the variants of [`OutcomeRef`], in the same order). Transient:
-/// a task is moved out at once, so it is not boxed (a box is one more allocation per task).
-#[allow(clippy::large_enum_variant)]
-#[derive(Deserialize)]
-enum StoredOutcome {
-    Task(Task),
-    Failed(ParseFailure),
+fn checksum(front: &[u8], rest: &[u8]) -> [u8; CHECKSUM_BYTES] {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = foldhash::fast::FixedState::with_seed(0x7461_736b_2d69_6478).build_hasher();
+    hasher.write(front);
+    hasher.write(rest);
+    hasher.finish().to_le_bytes()
 }
 
 /// The leading fields of the encoding, decoded first so that another version's cache is
 /// replaced silently.
-#[derive(Deserialize)]
-struct Header {
+#[derive(Serialize, Deserialize)]
+struct Header<'a> {
     version: u32,
     /// Parse rules may change between releases: another release's cache is not reused.
-    tool_version: String,
+    tool_version: &'a str,
 }
 
 /// The cache up to its entries: decoded first, so that discovery (which needs the directory
-/// records) runs while the entries are decoded on another thread.
+/// records) runs while the entries are read and decoded on another thread.
 #[derive(Deserialize)]
 struct Front {
-    /// Checked through [`Header`].
-    _version: u32,
-    _tool_version: String,
     /// Identifies the content of the task files; reported as `snapshot_id`.
     snapshot: u64,
     /// The directories walked, with their entries (reused while a directory is unchanged).
     dirs: Vec<DirRecord>,
-    /// How many entries follow (each a [`Stored`], in discovery order).
+    /// How many entries follow (in discovery order).
     count: u64,
 }
 
 /// The same layout as [`Front`], borrowing what it writes.
 #[derive(Serialize)]
 struct FrontRef<'a> {
-    version: u32,
-    tool_version: &'a str,
     snapshot: u64,
     dirs: &'a [std::borrow::Cow<'a, DirRecord>],
     count: u64,
@@ -150,21 +119,21 @@ enum Slot {
     Failed(usize),
 }
 
-impl<'a> Previous<'a> {
-    /// Decode the `count` entries of `bytes` (which must hold exactly those).
-    fn decode(mut bytes: &'a [u8], count: u64) -> Result<Previous<'a>, postcard::Error> {
-        // An entry takes at least 8 bytes: a forged count cannot reserve more than the file.
-        let capacity = usize::try_from(count)
-            .unwrap_or(usize::MAX)
-            .min(bytes.len() / 8);
+impl Previous<'static> {
+    /// Decode the `count` entries of the entries section `bytes` (which must hold exactly those).
+    fn decode(bytes: &'static [u8], count: u64) -> Result<Previous<'static>, Damaged> {
+        let _u = crate::trace::phase("entries: utf8");
+        let mut reader = entries::Reader::new(bytes)?;
+        drop(_u);
+        let _d = crate::trace::phase("entries: decode");
+        let capacity = reader.capacity(count);
         let mut previous = Previous {
             entries: Vec::with_capacity(capacity),
             tasks: Vec::with_capacity(capacity),
             failures: Vec::new(),
         };
         for _ in 0..count {
-            let (stored, rest) = postcard::take_from_bytes::<Stored>(bytes)?;
-            bytes = rest;
+            let stored = reader.entry()?;
             // What only a parse could have produced: a task with a valid id and the hash of its
             // text. Anything else is a damaged or forged file, rebuilt rather than believed.
             let plausible = match &stored.outcome {
@@ -176,13 +145,12 @@ impl<'a> Previous<'a> {
                 }
             };
             if !plausible {
-                return Err(postcard::Error::DeserializeBadEncoding);
+                return Err(Damaged(
+                    "an entry holds what no parse writes (a bad id or hash)".to_string(),
+                ));
             }
             let outcome = match stored.outcome {
-                StoredOutcome::Task(mut task) => {
-                    task.path = stored.rel.to_owned();
-                    task.hash = stored.sha256.to_owned();
-                    task.mtime = stored.mtime.as_f64();
+                StoredOutcome::Task(task) => {
                     previous.tasks.push(task);
                     Slot::Task(previous.tasks.len() - 1)
                 }
@@ -199,8 +167,8 @@ impl<'a> Previous<'a> {
                 outcome,
             });
         }
-        if !bytes.is_empty() {
-            return Err(postcard::Error::DeserializeBadEncoding);
+        if !reader.is_empty() {
+            return Err(Damaged("more entries than it counts".to_string()));
         }
         Ok(previous)
     }
@@ -259,20 +227,26 @@ pub fn load(root: &Path, force: bool) -> Loaded {
             false
         }
     };
-    let bytes = if force || !usable {
+    let opened = if force || !usable {
         None
     } else {
         let _read = crate::trace::phase("cache: read, decode the front");
-        read_cache(&cache_path, &mut warnings)
+        open_cache(&cache_path, &mut warnings)
     };
-    let front = bytes.as_ref().map(|(front, _, _)| front);
-    let old_dirs: &[DirRecord] = front.map_or(&[], |f| &f.dirs);
-    // The entries decode on a thread of their own while the files are found and stat'ed.
+    let (front, rest) = match opened {
+        Some(Opened { front, rest }) => (Some(front), Some(rest)),
+        None => (None, None),
+    };
+    let old_dirs: &[DirRecord] = front.as_ref().map_or(&[], |f| &f.dirs);
+    let count = front.as_ref().map_or(0, |f| f.count);
+    // The rest of the file is read, checked and decoded on a thread of its own while the files
+    // are found and stat'ed.
     let (found, decoded) = std::thread::scope(|scope| {
-        let decoding = bytes.as_ref().map(|(front, all, start)| {
+        let decoding = rest.map(|rest| {
             scope.spawn(move || {
-                let _decode = crate::trace::phase("cache: decode the entries");
-                Previous::decode(&all[*start..all.len() - CHECKSUM_BYTES], front.count)
+                let _decode = crate::trace::phase("cache: read, check, decode the entries");
+                rest.entries()
+                    .and_then(|bytes| Previous::decode(bytes, count))
             })
         });
         let discover_phase = crate::trace::phase("discover");
@@ -282,11 +256,11 @@ pub fn load(root: &Path, force: bool) -> Loaded {
             // A decoder that panicked (a bug) leaves the cache unused, never half-read.
             handle
                 .join()
-                .unwrap_or(Err(postcard::Error::DeserializeUnexpectedEnd))
+                .unwrap_or_else(|_| Err(Damaged("its decoder failed".to_string())))
         });
         (found, decoded)
     });
-    let (found, previous_snapshot, previous) = match (front, decoded) {
+    let (found, previous_snapshot, previous) = match (&front, decoded) {
         (Some(front), Some(Ok(previous))) => (found, Some(front.snapshot), Some(previous)),
         (Some(_), Some(Err(e))) => {
             warnings.push(format!(
@@ -298,7 +272,7 @@ pub fn load(root: &Path, force: bool) -> Loaded {
         }
         _ => (found, None, None),
     };
-    let old_dirs: &[DirRecord] = match (&previous, front) {
+    let old_dirs: &[DirRecord] = match (&previous, &front) {
         (Some(_), Some(front)) => &front.dirs,
         _ => &[],
     };
@@ -463,8 +437,6 @@ pub fn load(root: &Path, force: bool) -> Loaded {
                 }
             });
         let front = FrontRef {
-            version: VERSION,
-            tool_version: env!("CARGO_PKG_VERSION"),
             snapshot,
             dirs: &found.dirs,
             count: records.iter().filter(|r| r.cached).count() as u64,
@@ -521,11 +493,46 @@ fn snapshot_of(files: &[TaskFile], records: &[Record]) -> u64 {
     u64::from_str_radix(&hex[..13], 16).unwrap_or(0)
 }
 
-/// The cache file's front ([`Front`]), its bytes and where its entries start in them; `None`
-/// when there is no usable file (none, another version, or corrupt: with a warning).
-fn read_cache(path: &Path, warnings: &mut Vec<String>) -> Option<(Front, Vec<u8>, usize)> {
-    let bytes = match store::read_state(path) {
-        Ok(Some(bytes)) => bytes,
+/// A cache file whose front is read and decoded: what the entries' thread needs for the rest.
+struct Opened {
+    front: Front,
+    rest: Rest,
+}
+
+/// The part of a cache file still to read: into `tail`, from where the front ends. The file's
+/// bytes are one buffer kept for the rest of the process (the tasks borrow from it).
+struct Rest {
+    file: std::fs::File,
+    /// The bytes read so far: the magic line, the header and the front.
+    head: &'static [u8],
+    tail: &'static mut [u8],
+}
+
+impl Rest {
+    /// Read the rest of the file, check the checksum, and return the entries section.
+    fn entries(self) -> Result<&'static [u8], Damaged> {
+        use std::os::unix::fs::FileExt;
+        let Rest { file, head, tail } = self;
+        let _r = crate::trace::phase("entries: read");
+        file.read_exact_at(tail, head.len() as u64)
+            .map_err(|e| Damaged(format!("cannot read it: {e}")))?;
+        let tail: &'static [u8] = tail;
+        drop(_r);
+        let _c = crate::trace::phase("entries: checksum");
+        let (section, sum) = tail.split_at(tail.len() - CHECKSUM_BYTES);
+        if checksum(&head[MAGIC.len()..], section) != sum {
+            return Err(Damaged("its checksum does not match".to_string()));
+        }
+        Ok(section)
+    }
+}
+
+/// Open the cache file and read its front; `None` when there is no usable file (none, another
+/// version, or corrupt: with a warning).
+fn open_cache(path: &Path, warnings: &mut Vec<String>) -> Option<Opened> {
+    use std::os::unix::fs::FileExt;
+    let (file, len) = match store::open_state(path) {
+        Ok(Some(opened)) => opened,
         Ok(None) => return None,
         Err(store::StateError::Io { source, .. })
             if source.kind() == std::io::ErrorKind::NotADirectory =>
@@ -547,27 +554,52 @@ fn read_cache(path: &Path, warnings: &mut Vec<String>) -> Option<(Front, Vec<u8>
         ));
         None
     };
-    let Some(body) = bytes.strip_prefix(MAGIC) else {
+    if len > MAX_CACHE_BYTES {
+        return corrupt(warnings, "larger than any cache this tool writes");
+    }
+    // Zeroed memory costs nothing until it is read into.
+    let buffer: &'static mut [u8] = vec![0u8; len as usize].leak();
+    // The magic line, the header and the front's length lie in the first few dozen bytes.
+    let start = buffer.len().min(256);
+    if let Err(e) = file.read_exact_at(&mut buffer[..start], 0) {
+        return corrupt(warnings, &e.to_string());
+    }
+    let Some(body) = buffer[..start].strip_prefix(MAGIC) else {
         return corrupt(warnings, "not a task index file");
     };
-    match postcard::take_from_bytes::<Header>(body) {
-        Ok((h, _)) if h.version == VERSION && h.tool_version == env!("CARGO_PKG_VERSION") => {}
+    let rest = match postcard::take_from_bytes::<Header>(body) {
+        Ok((h, rest)) if h.version == VERSION && h.tool_version == env!("CARGO_PKG_VERSION") => {
+            rest
+        }
         Ok(_) => return None,
         Err(e) => return corrupt(warnings, &e.to_string()),
-    }
-    let Some(split) = body.len().checked_sub(CHECKSUM_BYTES) else {
+    };
+    let Some((front_len, _)) = rest.split_first_chunk::<8>() else {
         return corrupt(warnings, "truncated");
     };
-    let (body, sum) = body.split_at(split);
-    if checksum(body) != sum {
-        return corrupt(warnings, "its checksum does not match");
+    let front_start = start - rest.len() + 8;
+    let front_end = usize::try_from(u64::from_le_bytes(*front_len))
+        .ok()
+        .and_then(|n| n.checked_add(front_start))
+        .filter(|&end| end.saturating_add(CHECKSUM_BYTES) <= buffer.len());
+    let Some(front_end) = front_end else {
+        return corrupt(warnings, "truncated");
+    };
+    if front_end > start
+        && let Err(e) = file.read_exact_at(&mut buffer[start..front_end], start as u64)
+    {
+        return corrupt(warnings, &e.to_string());
     }
-    match postcard::take_from_bytes::<Front>(body) {
-        Ok((front, rest)) => {
-            // Where the entries start and end in `bytes` (the checksum follows them).
-            let start = MAGIC.len() + body.len() - rest.len();
-            Some((front, bytes, start))
+    let (head, tail) = buffer.split_at_mut(front_end);
+    let head: &'static [u8] = head;
+    match postcard::take_from_bytes::<Front>(&head[front_start..]) {
+        Ok((_, extra)) if !extra.is_empty() => {
+            corrupt(warnings, "its front is longer than it says")
         }
+        Ok((front, _)) => Some(Opened {
+            front,
+            rest: Rest { file, head, tail },
+        }),
         Err(e) => corrupt(warnings, &e.to_string()),
     }
 }
@@ -588,16 +620,38 @@ fn save<'a>(
     path: &Path,
     lock: &Path,
     front: &FrontRef,
-    entries: impl Iterator<Item = StoredRef<'a>>,
+    entries: impl Iterator<Item = StoredRef<'a>> + Clone,
 ) -> Result<(), String> {
     let root = dir.parent().and_then(Path::parent).unwrap_or(dir);
     ensure_cache_dir(root).map_err(|e| crate::error::Error::from(e).message)?;
-    let mut bytes = postcard::to_extend(front, MAGIC.to_vec()).map_err(|e| e.to_string())?;
+    let header = Header {
+        version: VERSION,
+        tool_version: env!("CARGO_PKG_VERSION"),
+    };
+    let front = postcard::to_stdvec(front).map_err(|e| e.to_string())?;
+    // Sized once (a 10,000-task cache is a few megabytes; growing it by doubling would hold
+    // up to twice that): the text exactly, the records by a bound most entries stay under.
+    let (count, text_len) = entries
+        .clone()
+        .fold((0, 0), |(n, len), e| (n + 1, len + e.text_len()));
+    let capacity = MAGIC.len() + 64 + front.len() + 16 + count * 64 + text_len + CHECKSUM_BYTES;
+    let mut bytes = Vec::with_capacity(capacity);
+    bytes.extend_from_slice(MAGIC);
+    let mut bytes = postcard::to_extend(&header, bytes).map_err(|e| e.to_string())?;
+    bytes.extend_from_slice(&(front.len() as u64).to_le_bytes());
+    bytes.extend_from_slice(&front);
+    drop(front);
+    let front_end = bytes.len();
+    let mut section = entries::Writer::new(&mut bytes, text_len);
     for entry in entries {
-        bytes = postcard::to_extend(&entry, bytes).map_err(|e| e.to_string())?;
+        section.entry(&entry)?;
     }
-    let sum = checksum(&bytes[MAGIC.len()..]);
+    section.finish();
+    let sum = checksum(&bytes[MAGIC.len()..front_end], &bytes[front_end..]);
     bytes.extend_from_slice(&sum);
+    if bytes.len() as u64 > MAX_CACHE_BYTES {
+        return Err("the cache would be larger than a cache is read".to_string());
+    }
     let _guard = store::lock_exclusive(lock).map_err(|e| e.to_string())?;
     store::atomic_write(path, &bytes).map_err(|e| e.to_string())?;
     // An earlier layout's file is dead weight once this one is written.

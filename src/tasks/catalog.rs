@@ -111,7 +111,7 @@ impl Catalog {
             let mut first: foldhash::HashMap<&str, usize> =
                 foldhash::HashMap::with_capacity_and_hasher(tasks.len(), Default::default());
             for (i, task) in tasks.iter().enumerate() {
-                match first.entry(task.id.as_str()) {
+                match first.entry(task.id.as_ref()) {
                     std::collections::hash_map::Entry::Occupied(winner) => {
                         later.push((*winner.get(), i));
                     }
@@ -127,13 +127,13 @@ impl Catalog {
             for &(winner, i) in &later {
                 paths
                     .entry(winner)
-                    .or_insert_with(|| vec![tasks[winner].path.clone()])
-                    .push(tasks[i].path.clone());
+                    .or_insert_with(|| vec![tasks[winner].path.to_string()])
+                    .push(tasks[i].path.to_string());
             }
             duplicates = paths
                 .into_iter()
                 .map(|(winner, paths)| Duplicate {
-                    id: tasks[winner].id.clone(),
+                    id: tasks[winner].id.to_string(),
                     paths,
                 })
                 .collect();

@@ -602,6 +602,7 @@ fn stat_all(root: &Path, listing: Listing, warnings: &mut Vec<String>) -> Vec<Ta
         .min(found.len().div_ceil(1024).max(1));
     let chunk = found.len().div_ceil(workers).max(1);
     let stat_part = |part: &[Found]| -> Vec<Stat> {
+        let _worker = crate::trace::phase("discover: stat a part");
         part.iter().map(|f| stat_one(root, &listing, f)).collect()
     };
     let results: Vec<Vec<Stat>> = if workers == 1 {

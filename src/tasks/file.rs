@@ -64,7 +64,7 @@ pub fn locate<'c>(
     }
     if is_valid_id(arg) {
         match catalog().find(arg) {
-            Some(Found::Task(task)) => return Ok(task.path.clone()),
+            Some(Found::Task(task)) => return Ok(task.path.to_string()),
             Some(Found::Broken(broken)) => return Err(broken.error()),
             None => {}
         }

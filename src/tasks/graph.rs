@@ -65,7 +65,7 @@ impl<'a> Graph<'a> {
         let mut index =
             foldhash::HashMap::with_capacity_and_hasher(tasks.len(), Default::default());
         for (i, task) in tasks.iter().enumerate() {
-            index.entry(task.id.as_str()).or_insert(i);
+            index.entry(task.id.as_ref()).or_insert(i);
         }
         Graph { tasks, index }
     }
@@ -117,29 +117,35 @@ impl<'a> Graph<'a> {
 
     /// Task indices sorted by id: the deterministic order validation walks in.
     pub(crate) fn by_id(&self) -> Vec<usize> {
-        // Sorted on an integer key first: the 8 bytes that follow the prefix every id shares
-        // (`TASK-`), big-endian and zero-padded, which orders like the ids themselves; only
-        // equal keys compare the whole ids. Equal ids (not in a catalog, which drops
-        // duplicates) stay in task order.
-        let ids: Vec<&[u8]> = self.tasks.iter().map(|t| t.id.as_bytes()).collect();
-        let shared = ids.split_first().map_or(0, |(first, rest)| {
-            rest.iter().fold(first.len(), |n, id| {
-                n.min(id.iter().zip(*first).take_while(|(a, b)| a == b).count())
+        let keys = self.id_keys();
+        let mut order: Vec<(u64, usize)> = keys.into_iter().zip(0..).collect();
+        order.sort_unstable_by(|&(ka, a), &(kb, b)| {
+            ka.cmp(&kb)
+                .then_with(|| self.tasks[a].id.cmp(&self.tasks[b].id))
+                .then(a.cmp(&b))
+        });
+        order.into_iter().map(|(_, i)| i).collect()
+    }
+
+    /// Per task, an integer that orders like its id where two differ (equal keys: compare the
+    /// ids): the 8 bytes that follow the prefix every id shares (`TASK-`), big-endian and
+    /// zero-padded. Sorting on it spares most string comparisons.
+    pub(crate) fn id_keys(&self) -> Vec<u64> {
+        let ids = self.tasks.iter().map(|t| t.id.as_bytes());
+        let shared = self.tasks.split_first().map_or(0, |(first, rest)| {
+            let first = first.id.as_bytes();
+            rest.iter().fold(first.len(), |n, t| {
+                n.min(t.id.bytes().zip(first).take_while(|(a, b)| a == *b).count())
             })
         });
-        let key = |id: &[u8]| {
+        ids.map(|id| {
             let mut bytes = [0u8; 8];
             let tail = &id[shared..];
             let n = tail.len().min(8);
             bytes[..n].copy_from_slice(&tail[..n]);
             u64::from_be_bytes(bytes)
-        };
-        let mut order: Vec<(u64, usize)> =
-            ids.iter().enumerate().map(|(i, id)| (key(id), i)).collect();
-        order.sort_unstable_by(|&(ka, a), &(kb, b)| {
-            ka.cmp(&kb).then_with(|| ids[a].cmp(ids[b])).then(a.cmp(&b))
-        });
-        order.into_iter().map(|(_, i)| i).collect()
+        })
+        .collect()
     }
 
     /// Cycles along `blocked_by`, one per back edge of a depth-first walk that starts from tasks
@@ -172,9 +178,9 @@ impl<'a> Graph<'a> {
                         if cycles.len() < limit {
                             let mut cycle: Vec<String> = stack[pos..]
                                 .iter()
-                                .map(|(i, _)| self.tasks[*i].id.clone())
+                                .map(|(i, _)| self.tasks[*i].id.to_string())
                                 .collect();
-                            cycle.push(self.tasks[child].id.clone());
+                            cycle.push(self.tasks[child].id.to_string());
                             cycles.push(cycle);
                         }
                     } else if !visited[child] {
@@ -202,9 +208,9 @@ impl<'a> Graph<'a> {
                     .iter()
                     .chain(&task.depends_on)
                     .filter(|id| self.index_of(id).is_none())
-                    .cloned()
+                    .map(|id| id.to_string())
                     .collect();
-                (!missing.is_empty()).then(|| (task.id.clone(), missing))
+                (!missing.is_empty()).then(|| (task.id.to_string(), missing))
             })
             .collect()
     }
@@ -255,7 +261,11 @@ impl<'a> Graph<'a> {
 
     /// Ids reachable from `start` along one kind of edge (existing tasks only). `start` itself is
     /// included only when a cycle leads back to it.
-    fn reachable(&self, start: usize, edges: impl Fn(&Task) -> &[String]) -> Vec<usize> {
+    fn reachable(
+        &self,
+        start: usize,
+        edges: impl Fn(&Task) -> &[super::model::Text],
+    ) -> Vec<usize> {
         let mut seen = vec![false; self.tasks.len()];
         let mut found = Vec::new();
         let mut queue = VecDeque::from([start]);
@@ -292,7 +302,7 @@ impl<'a> Graph<'a> {
             .blocked_by
             .iter()
             .rev()
-            .map(|b| (b.as_str(), 1))
+            .map(|b| (b.as_ref(), 1))
             .collect();
         while let Some((id, depth)) = stack.pop() {
             let index = self.index_of(id);
@@ -301,7 +311,7 @@ impl<'a> Graph<'a> {
                 hops.push(Hop {
                     id: id.to_string(),
                     depth,
-                    status: index.map(|i| self.tasks[i].status.clone()),
+                    status: index.map(|i| self.tasks[i].status.to_string()),
                     repeated,
                 });
             } else {
@@ -316,7 +326,7 @@ impl<'a> Graph<'a> {
                     .blocked_by
                     .iter()
                     .rev()
-                    .map(|b| (b.as_str(), depth + 1)),
+                    .map(|b| (b.as_ref(), depth + 1)),
             );
         }
         (hops, omitted)
@@ -328,7 +338,7 @@ impl<'a> Graph<'a> {
             .tasks
             .iter()
             .filter(|t| t.blocked_by.iter().any(|b| b == id))
-            .map(|t| t.id.clone())
+            .map(|t| t.id.to_string())
             .collect();
         ids.sort();
         ids.dedup();
@@ -342,7 +352,7 @@ impl<'a> Graph<'a> {
             .reachable(start, |t| &t.blocked_by)
             .into_iter()
             .chain(self.reachable(start, |t| &t.depends_on))
-            .map(|i| self.tasks[i].id.clone())
+            .map(|i| self.tasks[i].id.to_string())
             .collect();
         ids.sort();
         ids.dedup();

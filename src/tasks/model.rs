@@ -2,29 +2,34 @@
 
 use serde::{Deserialize, Serialize};
 
+/// A task's text: borrowed from the task cache's bytes when the task was read from the cache
+/// (kept for the rest of the process, so a warm run copies no string), owned when the task was
+/// parsed from its file.
+pub type Text = std::borrow::Cow<'static, str>;
+
 /// One task as parsed from its file (contract D5 field rules). Serialized only into the task
 /// cache, whose entries already hold the path, hash and mtime: those three are not repeated.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Task {
-    pub id: String,
-    pub title: String,
-    pub status: String,
-    pub priority: String,
-    pub area: String,
+    pub id: Text,
+    pub title: Text,
+    pub status: Text,
+    pub priority: Text,
+    pub area: Text,
     pub unblocker: bool,
     pub order: Option<i64>,
-    pub blocked_reason: Option<String>,
+    pub blocked_reason: Option<Text>,
     /// Hard blockers, in declared order (duplicates kept).
-    pub blocked_by: Vec<String>,
+    pub blocked_by: Vec<Text>,
     /// Informational dependencies, in declared order.
-    pub depends_on: Vec<String>,
-    pub schema_version: String,
+    pub depends_on: Vec<Text>,
+    pub schema_version: Text,
     /// Repo-relative path with `/` separators.
     #[serde(skip)]
-    pub path: String,
+    pub path: Text,
     /// SHA-256 of the file's text with newlines normalised to `\n`.
     #[serde(skip)]
-    pub hash: String,
+    pub hash: Text,
     /// Modification time, seconds since the epoch.
     #[serde(skip)]
     pub mtime: f64,
@@ -69,5 +74,8 @@ pub fn priority_level(priority: &str) -> Option<u8> {
 
 /// Rank used for sorting: known levels, unknown priorities last (99).
 pub fn priority_rank(priority: &str) -> u8 {
-    priority_level(priority).unwrap_or(99)
+    priority_level(priority).unwrap_or(UNKNOWN_PRIORITY_RANK)
 }
+
+/// The sorting rank of a priority that is not a known level.
+pub const UNKNOWN_PRIORITY_RANK: u8 = 99;

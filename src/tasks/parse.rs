@@ -1,7 +1,7 @@
 //! From the bytes of one `*.task.yaml` file to a [`Task`] or a [`ParseFailure`] (contract D5,
 //! spec 01 §3.2–§3.3). Pure: no I/O here.
 
-use super::model::Task;
+use super::model::{Task, Text};
 use super::yaml::{self, TopLevel, Yaml, format_float};
 use crate::ids::{ID_PATTERN, is_valid_id};
 use serde::{Deserialize, Serialize};
@@ -154,15 +154,15 @@ pub fn parse_text(text: &str, hash: String, path: &str, mtime: f64) -> Result<Ta
     }
 
     Ok(Task {
-        id,
-        title,
-        status: status.trim().to_string(),
-        priority: priority.trim().to_string(),
-        area,
+        id: id.into(),
+        title: title.into(),
+        status: status.trim().to_string().into(),
+        priority: priority.trim().to_string().into(),
+        area: area.into(),
         unblocker: boolean_field(fields.get("unblocker"), "unblocker")?,
         order: order_field(fields.get("order"))?,
         blocked_reason: match fields.get("blocked_reason") {
-            Some(Yaml::Str(s)) => Some(s.clone()),
+            Some(Yaml::Str(s)) => Some(s.clone().into()),
             _ => None,
         },
         blocked_by: id_list(fields.get("blocked_by")),
@@ -170,9 +170,9 @@ pub fn parse_text(text: &str, hash: String, path: &str, mtime: f64) -> Result<Ta
         schema_version: fields
             .get("schema_version")
             .and_then(Yaml::scalar_text)
-            .unwrap_or_else(|| "1.0".to_string()),
-        path: path.to_string(),
-        hash,
+            .map_or(Text::Borrowed("1.0"), Text::Owned),
+        path: path.to_string().into(),
+        hash: hash.into(),
         mtime,
     })
 }
@@ -227,14 +227,14 @@ fn order_field(value: Option<&Yaml>) -> Result<Option<i64>, ParseFailure> {
 
 /// `blocked_by` / `depends_on`: a list (items stringified and trimmed, nulls dropped, order and
 /// duplicates kept) or a single string (one item, no comma splitting); anything else is empty.
-fn id_list(value: Option<&Yaml>) -> Vec<String> {
+fn id_list(value: Option<&Yaml>) -> Vec<Text> {
     match value {
         Some(Yaml::Seq(items)) => items
             .iter()
             .filter(|item| !item.is_null())
-            .map(|item| flow_text(item).trim().to_string())
+            .map(|item| flow_text(item).trim().to_string().into())
             .collect(),
-        Some(Yaml::Str(s)) => vec![s.trim().to_string()],
+        Some(Yaml::Str(s)) => vec![s.trim().to_string().into()],
         _ => Vec::new(),
     }
 }

@@ -11,17 +11,22 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Sort `indices` by the picker key: unblockers first, then status rank, effective priority,
 /// `order` (absent = 9999), declared priority, id.
 pub fn sort(graph: &Graph, priorities: &Priorities, indices: &mut [usize]) {
+    let id_keys = graph.id_keys();
     let mut keyed: Vec<_> = indices
         .iter()
-        .map(|&i| (sort_key(graph, priorities, i), i))
+        .map(|&i| ((sort_key(graph, priorities, i), id_keys[i]), i))
         .collect();
-    keyed.sort_unstable_by(|a, b| by_key_then_id(graph, a, b));
+    // The id compared last: its integer key first, the whole id only where the keys tie.
+    keyed.sort_unstable_by(|(ka, a), (kb, b)| {
+        ka.cmp(kb)
+            .then_with(|| graph.tasks[*a].id.cmp(&graph.tasks[*b].id))
+    });
     for (slot, (_, i)) in indices.iter_mut().zip(keyed) {
         *slot = i;
     }
 }
 
-/// The picker key of task `i`, all but the id (compared last, by [`by_key_then_id`]).
+/// The picker key of task `i`, all but the id (compared last).
 type SortKey = (bool, u8, u8, i64, u8);
 
 fn sort_key(graph: &Graph, priorities: &Priorities, i: usize) -> SortKey {
@@ -35,6 +40,7 @@ fn sort_key(graph: &Graph, priorities: &Priorities, i: usize) -> SortKey {
     )
 }
 
+/// Two keyed tasks in picker order: the key, then the id.
 fn by_key_then_id(
     graph: &Graph,
     (ka, a): &(SortKey, usize),
@@ -85,7 +91,7 @@ impl Halt {
         Halt {
             halt: true,
             message,
-            tasks: blocked.iter().map(|t| t.id.clone()).collect(),
+            tasks: blocked.iter().map(|t| t.id.to_string()).collect(),
             kind: Some("blocked_unblocker"),
         }
     }
@@ -191,16 +197,16 @@ impl DraftAlerts {
             .tasks
             .iter()
             .filter(|t| t.status == "draft")
-            .map(|t| (t.id.as_str(), t))
+            .map(|t| (t.id.as_ref(), t))
             .collect();
         let mut blocked_by: BTreeMap<&str, Vec<Downstream>> = BTreeMap::new();
         let mut depends_only: BTreeMap<&str, Vec<Downstream>> = BTreeMap::new();
         let mut violations = Violations::default();
         let mut filtered: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
         let downstream = |t: &Task| Downstream {
-            task_id: t.id.clone(),
-            status: t.status.clone(),
-            title: t.title.clone(),
+            task_id: t.id.to_string(),
+            status: t.status.to_string(),
+            title: t.title.to_string(),
             path: abs(&t.path),
         };
         // A small hash set of the drafts: most tasks name blockers, few of them drafts, and a
@@ -240,8 +246,8 @@ impl DraftAlerts {
             drafts: drafts
                 .values()
                 .map(|t| DraftRef {
-                    id: t.id.clone(),
-                    title: t.title.clone(),
+                    id: t.id.to_string(),
+                    title: t.title.to_string(),
                     path: abs(&t.path),
                 })
                 .collect(),
@@ -249,9 +255,9 @@ impl DraftAlerts {
                 .values()
                 .filter(|t| t.unblocker)
                 .map(|t| DraftUnblocker {
-                    id: t.id.clone(),
-                    title: t.title.clone(),
-                    priority: t.priority.clone(),
+                    id: t.id.to_string(),
+                    title: t.title.to_string(),
+                    priority: t.priority.to_string(),
                     path: abs(&t.path),
                 })
                 .collect(),
@@ -361,8 +367,8 @@ impl DraftAlerts {
 
 fn violation(task: &Task, draft: &str) -> Violation {
     Violation {
-        task_id: task.id.clone(),
-        task_status: task.status.clone(),
+        task_id: task.id.to_string(),
+        task_status: task.status.to_string(),
         draft_id: draft.to_string(),
     }
 }
@@ -457,7 +463,7 @@ fn ready(
         .filter(|(_, t)| {
             graph.is_ready(t)
                 && t.status != "draft"
-                && !skipped.contains(t.id.as_str())
+                && !skipped.contains(t.id.as_ref())
                 && filter.matches(t)
                 && !skip(t)
         })

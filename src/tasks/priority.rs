@@ -10,7 +10,7 @@
 //! adds nothing new shares its successor's set, so a long chain stores one.
 
 use super::graph::{Blocks, Graph};
-use super::model::{PRIORITIES, priority_level, priority_rank};
+use super::model::{PRIORITIES, UNKNOWN_PRIORITY_RANK, priority_level};
 use std::rc::Rc;
 
 /// How many ids a reason names (the smallest, in id order); the others are counted.
@@ -91,12 +91,15 @@ pub struct Priorities<'g, 'a> {
     sets: Vec<Option<Rc<IdSet>>>,
     /// Task indices in id order (`IdSet` holds positions in this list); empty without `sets`.
     by_id: Vec<usize>,
+    /// The reason text of each set already asked for (a set is shared along chains, so a long
+    /// list formats each text once), keyed by the set's address and the level named.
+    texts: std::cell::RefCell<std::collections::HashMap<(*const IdSet, u8), String>>,
 }
 
 /// What a task's priority is after inheritance.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Effective {
-    pub priority: String,
+pub struct Effective<'a> {
+    pub priority: &'a str,
     /// `Blocks P1 work: TASK-0003, TASK-0004` when inherited (`… and 12 more` past five ids).
     pub reason: Option<String>,
 }
@@ -208,34 +211,46 @@ impl<'g, 'a> Priorities<'g, 'a> {
             best,
             sets,
             by_id,
+            texts: Default::default(),
         }
     }
 
     /// The inherited level of task `i`, when it is more urgent than its declared priority.
     fn inherited(&self, i: usize) -> Option<u8> {
         let best = self.best[self.comp[i]]?;
-        let declared = priority_level(&self.graph.tasks[i].priority);
+        let declared = self.levels[i];
         (declared.is_none_or(|d| best < d)).then_some(best)
     }
 
     /// Rank used by the sort: the inherited level if any, else the declared rank.
     pub fn rank(&self, i: usize) -> u8 {
         self.inherited(i)
-            .unwrap_or_else(|| priority_rank(&self.graph.tasks[i].priority))
+            .or(self.levels[i])
+            .unwrap_or(UNKNOWN_PRIORITY_RANK)
     }
 
-    pub fn effective(&self, i: usize) -> Effective {
+    pub fn effective(&self, i: usize) -> Effective<'a> {
         let task = &self.graph.tasks[i];
         match self.inherited(i) {
             None => Effective {
-                priority: task.priority.clone(),
+                priority: &task.priority,
                 reason: None,
             },
             Some(level) => {
                 let name = PRIORITIES[usize::from(level)];
+                let text = || format!("Blocks {name} work: {}", self.ids_of(i));
+                let reason = match self.sets.get(self.comp[i]) {
+                    Some(Some(set)) => self
+                        .texts
+                        .borrow_mut()
+                        .entry((Rc::as_ptr(set), level))
+                        .or_insert_with(text)
+                        .clone(),
+                    _ => text(),
+                };
                 Effective {
-                    priority: name.to_string(),
-                    reason: Some(format!("Blocks {name} work: {}", self.ids_of(i))),
+                    priority: name,
+                    reason: Some(reason),
                 }
             }
         }
@@ -246,7 +261,7 @@ impl<'g, 'a> Priorities<'g, 'a> {
         let tasks = self.graph.tasks;
         let (named, kept, more): (Vec<&str>, usize, bool) = if self.sets.is_empty() {
             let (found, more) = self.walk(i);
-            let named = found.iter().take(NAMED_IDS).map(|&t| tasks[t].id.as_str());
+            let named = found.iter().take(NAMED_IDS).map(|&t| tasks[t].id.as_ref());
             (named.collect(), found.len(), more)
         } else {
             let Some(set) = &self.sets[self.comp[i]] else {
@@ -257,7 +272,7 @@ impl<'g, 'a> Priorities<'g, 'a> {
                 .iter()
                 .take(NAMED_IDS)
                 .filter_map(|&p| self.by_id.get(p as usize))
-                .map(|&t| tasks[t].id.as_str());
+                .map(|&t| tasks[t].id.as_ref());
             (named.collect(), set.smallest.len(), set.more)
         };
         let mut text = named.join(", ");

@@ -312,7 +312,7 @@ fn check_completeness(ctx: &Ctx, source: &Source) -> Result<()> {
         record_exception(
             ctx,
             NewException {
-                task_id: source.file.task.id.clone(),
+                task_id: source.file.task.id.to_string(),
                 exception_type: "empty_acceptance_criteria".into(),
                 message: Some("acceptance_criteria field is empty".into()),
                 file: Some(source.file.rel.clone()),

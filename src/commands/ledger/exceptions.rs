@@ -228,12 +228,12 @@ impl TriggerState {
             .tasks
             .iter()
             .filter(|t| t.is_completed())
-            .map(|t| t.id.clone())
+            .map(|t| t.id.to_string())
             .collect();
         let existing = catalog
             .tasks
             .iter()
-            .map(|t| t.id.clone())
+            .map(|t| t.id.to_string())
             .chain(catalog.broken.iter().filter_map(|b| b.id.clone()))
             .collect();
         TriggerState {

@@ -104,7 +104,7 @@ pub fn is_name(text: &str) -> bool {
 fn next_id(ctx: &Ctx) -> Result<String> {
     let catalog = ctx.catalog();
     let number = |id: &str| id.strip_prefix("TASK-").and_then(|n| n.parse::<u64>().ok());
-    let highest = (catalog.tasks.iter().map(|t| t.id.as_str()))
+    let highest = (catalog.tasks.iter().map(|t| t.id.as_ref()))
         .chain(catalog.broken.iter().filter_map(|b| b.id.as_deref()))
         .filter_map(number)
         .max()

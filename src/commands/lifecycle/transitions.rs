@@ -89,12 +89,12 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str, reason: Option<&str>) -> Result
     let archived = under(&file.rel, ARCHIVE_DIR);
     let previous = task.status.clone();
     let mut report = LifecycleReport {
-        task_id: task.id.clone(),
+        task_id: task.id.to_string(),
         action: "",
         path: ctx.abs(&file.rel),
         new_path: ctx.abs(&file.rel),
-        previous_status: previous.clone(),
-        status: previous.clone(),
+        previous_status: previous.to_string(),
+        status: previous.to_string(),
         exceptions_removed: 0,
         context_removed: false,
         context_archive: None,
@@ -144,7 +144,7 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str, reason: Option<&str>) -> Result
         }
         Action::Block => {
             let reason = reason.unwrap_or_default();
-            if !matches!(previous.as_str(), "todo" | "in_progress" | "blocked") {
+            if !matches!(previous.as_ref(), "todo" | "in_progress" | "blocked") {
                 return Err(refuse(&format!(
                     "its status is '{}'; only todo, in_progress or blocked tasks can be blocked",
                     crate::text::field(&previous)
@@ -405,7 +405,7 @@ fn warn_open_blockers(ctx: &Ctx, task: &Task) {
         .blocked_by
         .iter()
         .filter(|b| !graph.is_completed(b))
-        .map(String::as_str)
+        .map(|b| &**b)
         .collect();
     if !open.is_empty() {
         ctx.warn(format!(

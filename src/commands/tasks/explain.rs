@@ -79,8 +79,12 @@ pub fn run(ctx: &Ctx, id: &str) -> Result<ExplainReport> {
         }
     };
     let task = &graph.tasks[index];
-    let lookup = |dep: &String| match graph.get(dep) {
-        Some(t) => (t.status.clone(), Some(t.title.clone()), t.is_completed()),
+    let lookup = |dep: &str| match graph.get(dep) {
+        Some(t) => (
+            t.status.to_string(),
+            Some(t.title.to_string()),
+            t.is_completed(),
+        ),
         None => ("unknown".to_string(), None, false),
     };
     let hard_blockers: Vec<Blocker> = task
@@ -89,7 +93,7 @@ pub fn run(ctx: &Ctx, id: &str) -> Result<ExplainReport> {
         .map(|dep| {
             let (status, title, done) = lookup(dep);
             Blocker {
-                id: dep.clone(),
+                id: dep.to_string(),
                 status,
                 title,
                 blocking: !done,
@@ -102,7 +106,7 @@ pub fn run(ctx: &Ctx, id: &str) -> Result<ExplainReport> {
         .map(|dep| {
             let (status, title, done) = lookup(dep);
             Artifact {
-                id: dep.clone(),
+                id: dep.to_string(),
                 status,
                 title,
                 available: done,
@@ -114,14 +118,14 @@ pub fn run(ctx: &Ctx, id: &str) -> Result<ExplainReport> {
     let (blocker_chain, blocker_chain_omitted) = graph.blocker_chain(index, CHAIN_HOPS);
     Ok(ExplainReport {
         task: TaskSummary {
-            id: task.id.clone(),
-            title: task.title.clone(),
-            status: task.status.clone(),
-            priority: task.priority.clone(),
+            id: task.id.to_string(),
+            title: task.title.to_string(),
+            status: task.status.to_string(),
+            priority: task.priority.to_string(),
             unblocker: task.unblocker,
-            effective_priority: effective.priority,
+            effective_priority: effective.priority.to_string(),
             priority_reason: effective.reason,
-            blocked_reason: task.blocked_reason.clone(),
+            blocked_reason: task.blocked_reason.as_deref().map(str::to_string),
         },
         hard_blockers,
         artifact_dependencies,

@@ -136,11 +136,17 @@ pub fn run<'a>(ctx: &'a Ctx, query: &Query) -> Result<ListReport<'a>> {
     let quarantined = ctx.quarantined()?;
     let filter = Filter::parse(Some(&query.filter));
     let graph = Graph::new(&catalog.tasks);
-    let priorities = Priorities::with_reasons(&graph);
+    let priorities = {
+        let _p = crate::trace::phase("list: priorities with reasons");
+        Priorities::with_reasons(&graph)
+    };
+    let sorting = crate::trace::phase("list: select, sort");
     let mut selected: Vec<usize> = (0..graph.tasks.len())
         .filter(|&i| filter.matches(&graph.tasks[i]) && query.keeps(&graph.tasks[i]))
         .collect();
     picker::sort(&graph, &priorities, &mut selected);
+    drop(sorting);
+    let _rows = crate::trace::phase("list: rows");
 
     super::hint_unknown_status(ctx, &filter, &catalog.tasks);
 
@@ -148,7 +154,7 @@ pub fn run<'a>(ctx: &'a Ctx, query: &Query) -> Result<ListReport<'a>> {
         .into_iter()
         .map(|i| {
             let task = &graph.tasks[i];
-            let q = quarantined.contains(&task.id);
+            let q = quarantined.contains(&*task.id);
             TaskJson::new(ctx, task, priorities.effective(i), q)
         })
         .collect();
@@ -184,7 +190,7 @@ impl Report for ListReport<'_> {
                 "{}\t{}\t{}\t{}{mark}\n",
                 field(t.id),
                 field(t.status),
-                field(&t.path),
+                field(&t.path.to_string()),
                 field(t.title)
             ));
         }
@@ -199,9 +205,9 @@ impl ListReport<'_> {
                 "id" => t.id.to_string(),
                 "status" => t.status.to_string(),
                 "priority" => t.priority.to_string(),
-                "effective_priority" => t.effective_priority.clone(),
+                "effective_priority" => t.effective_priority.to_string(),
                 "area" => t.area.to_string(),
-                "path" => t.path.clone(),
+                "path" => t.path.to_string(),
                 "rel_path" => t.rel.to_string(),
                 "title" => t.title.to_string(),
                 "unblocker" => t.unblocker.to_string(),

@@ -279,7 +279,7 @@ pub struct TaskJson<'a> {
     pub title: &'a str,
     pub status: &'a str,
     pub priority: &'a str,
-    pub effective_priority: String,
+    pub effective_priority: &'a str,
     pub priority_reason: Option<String>,
     pub area: &'a str,
     pub unblocker: bool,
@@ -289,7 +289,7 @@ pub struct TaskJson<'a> {
     /// Sorted.
     pub depends_on: Vec<&'a str>,
     /// Absolute path of the task file.
-    pub path: String,
+    pub path: crate::repo::AbsPath<'a>,
     /// The same, relative to the repository (for people).
     #[serde(skip)]
     pub rel: &'a str,
@@ -300,9 +300,14 @@ pub struct TaskJson<'a> {
 }
 
 impl<'a> TaskJson<'a> {
-    pub fn new(ctx: &Ctx, task: &'a Task, effective: Effective, quarantined: bool) -> TaskJson<'a> {
-        let sorted = |v: &'a [String]| {
-            let mut v: Vec<&'a str> = v.iter().map(String::as_str).collect();
+    pub fn new(
+        ctx: &'a Ctx,
+        task: &'a Task,
+        effective: Effective<'a>,
+        quarantined: bool,
+    ) -> TaskJson<'a> {
+        let sorted = |v: &'a [crate::tasks::model::Text]| {
+            let mut v: Vec<&'a str> = v.iter().map(|s| &**s).collect();
             v.sort_unstable();
             v
         };
@@ -318,7 +323,7 @@ impl<'a> TaskJson<'a> {
             order: task.order,
             blocked_by: sorted(&task.blocked_by),
             depends_on: sorted(&task.depends_on),
-            path: ctx.abs(&task.path),
+            path: ctx.repo.abs_path(&task.path),
             rel: &task.path,
             hash: &task.hash,
             mtime: task.mtime,

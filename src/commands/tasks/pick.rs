@@ -54,7 +54,7 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
     let filter = Filter::parse(Some(filter_arg));
     let first = {
         let _t = crate::trace::phase("pick: candidates");
-        let quarantined = |t: &crate::tasks::Task| quarantined.contains(&t.id);
+        let quarantined = |t: &crate::tasks::Task| quarantined.contains(&*t.id);
         picker::first_candidate(&graph, &priorities, &draft_alerts, &filter, &quarantined)
     };
     // In text, a draft is warned about once a day, not on every pick (the JSON has them all).
@@ -96,7 +96,8 @@ impl Report for PickReport<'_> {
                 task, draft_alerts, ..
             } => {
                 out.stderr.push_str(&draft_alerts.warning_text());
-                out.stdout.push_str(&format!("{}\n", field(&task.path)));
+                out.stdout
+                    .push_str(&format!("{}\n", field(&task.path.to_string())));
             }
             PickReport::NothingReady {
                 message,

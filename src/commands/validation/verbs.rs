@@ -389,7 +389,7 @@ pub fn run(ctx: &Ctx, input: &RunInput) -> Result<RunReport> {
     catch_interrupts();
     sweep_runs(ctx);
     let status = |task: &str| match ctx.catalog().find(task) {
-        Some(Found::Task(t)) => Some(t.status.clone()),
+        Some(Found::Task(t)) => Some(t.status.to_string()),
         Some(Found::Broken(_)) => Some("unknown (its file does not load)".to_string()),
         None => None,
     };

@@ -16,7 +16,7 @@ fn statuses(loaded: &Loaded) -> Vec<String> {
     loaded
         .tasks
         .iter()
-        .map(|t| t.status.clone())
+        .map(|t| t.status.to_string())
         .chain(
             loaded
                 .broken
@@ -121,12 +121,11 @@ fn a_cached_entry_a_parse_could_not_have_written_is_not_believed() {
     let (cache_path, lock_path, cache_dir) = cache_paths(root);
     for forge in ["id", "task hash", "failure hash"] {
         // Rewrite the cache with one entry changed and a valid checksum (as a forger could).
-        let (front, all, start) = read_cache(&cache_path, &mut Vec::new()).expect("a cache");
-        let mut previous =
-            Previous::decode(&all[start..all.len() - CHECKSUM_BYTES], front.count).unwrap();
+        let Opened { front, rest } = open_cache(&cache_path, &mut Vec::new()).expect("a cache");
+        let mut previous = Previous::decode(rest.entries().unwrap(), front.count).unwrap();
         let bad_hash = "z".repeat(64);
         if forge == "id" {
-            previous.tasks[0].id = "../../outside".to_string();
+            previous.tasks[0].id = "../../outside".into();
         }
         let dirs: Vec<std::borrow::Cow<DirRecord>> =
             front.dirs.iter().map(std::borrow::Cow::Borrowed).collect();
@@ -145,8 +144,6 @@ fn a_cached_entry_a_parse_could_not_have_written_is_not_believed() {
             },
         });
         let front_ref = FrontRef {
-            version: VERSION,
-            tool_version: env!("CARGO_PKG_VERSION"),
             snapshot: front.snapshot,
             dirs: &dirs,
             count: front.count,
@@ -164,5 +161,79 @@ fn a_cached_entry_a_parse_could_not_have_written_is_not_believed() {
         // Rebuilt: the next run is warm and quiet.
         let warm = load(root, false);
         assert!(warm.warnings.is_empty() && warm.parsed == 0, "{forge}");
+    }
+}
+
+#[test]
+fn an_entry_text_is_sized_exactly() {
+    use super::entries::Writer;
+    let task = Task {
+        id: "TASK-0001".into(),
+        title: "Título with ünïcode".into(),
+        status: "todo".into(),
+        priority: "P1".into(),
+        area: "backend".into(),
+        blocked_reason: Some("waits on the API".into()),
+        blocked_by: vec!["TASK-0002".into(), "TASK-0003".into()],
+        depends_on: vec!["TASK-0004".into()],
+        schema_version: "1.1".into(),
+        ..Task::default()
+    };
+    let failure = ParseFailure::new("line 3: mapping values are not allowed here");
+    let long = "x".repeat(300);
+    for (sha, outcome) in [
+        ("a".repeat(64), OutcomeRef::Task(&task)),
+        (String::new(), OutcomeRef::Failed(&failure)),
+    ] {
+        let entry = StoredRef {
+            rel: &long,
+            size: 1,
+            mtime: FileTime::default(),
+            sha256: &sha,
+            outcome,
+        };
+        let mut out = Vec::new();
+        let mut writer = Writer::new(&mut out, 0);
+        writer.entry(&entry).unwrap();
+        writer.finish();
+        let records = u64::from_le_bytes(out[..8].try_into().unwrap()) as usize;
+        assert_eq!(out.len() - 8 - records, entry.text_len());
+    }
+}
+
+#[test]
+fn forged_entry_bytes_are_refused_never_a_panic() {
+    // Whatever a forger writes under a valid checksum, decoding gives tasks or an error: every
+    // byte changed in turn, and every truncation.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "tasks/TASK-0001.task.yaml",
+        "id: TASK-0001\ntitle: Ünïcode title\nstatus: blocked\npriority: P1\narea: core\nblocked_by: [TASK-0002]\nblocked_reason: waits\norder: 3\n",
+    );
+    write(
+        root,
+        "tasks/TASK-0002.task.yaml",
+        &task("TASK-0002", "todo"),
+    );
+    write(root, "tasks/TASK-0003.task.yaml", "id: [\n");
+    load(root, false);
+    let (cache_path, _, _) = cache_paths(root);
+    let Opened { front, rest } = open_cache(&cache_path, &mut Vec::new()).expect("a cache");
+    let section = rest.entries().unwrap();
+    let good = Previous::decode(section, front.count).unwrap();
+    assert_eq!((good.tasks.len(), good.failures.len()), (2, 1));
+    assert_eq!(good.tasks[0].title, "Ünïcode title");
+    for at in 0..section.len() {
+        for flip in [0x01u8, 0x80, 0xff] {
+            let mut forged = section.to_vec();
+            forged[at] ^= flip;
+            let _ = Previous::decode(forged.leak(), front.count);
+        }
+        let _ = Previous::decode(section[..at].to_vec().leak(), front.count);
+    }
+    for count in [0, 1, 2, 4, u64::MAX] {
+        assert!(Previous::decode(section, count).is_err(), "count {count}");
     }
 }

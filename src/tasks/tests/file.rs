@@ -92,10 +92,7 @@ fn an_id_whose_file_is_broken_says_so() {
 fn read_parses_and_reread_sees_a_change() {
     let (dir, repo, _) = repo(&[("tasks/TASK-0001.task.yaml", TODO)]);
     let file = TaskFile::read(&repo, "tasks/TASK-0001.task.yaml").unwrap();
-    assert_eq!(
-        (file.task.id.as_str(), file.task.status.as_str()),
-        ("TASK-0001", "todo")
-    );
+    assert_eq!((&*file.task.id, &*file.task.status), ("TASK-0001", "todo"));
     assert_eq!(file.raw, TODO.as_bytes());
     let document = file.document().unwrap();
     assert!(matches!(document, Yaml::Map(ref m) if m.len() == 5));

@@ -2,19 +2,19 @@ use super::*;
 
 pub fn task(id: &str, status: &str, priority: &str, blocked_by: &[&str]) -> Task {
     Task {
-        id: id.to_string(),
-        title: format!("Title of {id}"),
-        status: status.to_string(),
-        priority: priority.to_string(),
-        area: "test".to_string(),
+        id: id.to_string().into(),
+        title: format!("Title of {id}").into(),
+        status: status.to_string().into(),
+        priority: priority.to_string().into(),
+        area: "test".into(),
         unblocker: false,
         order: None,
         blocked_reason: None,
-        blocked_by: blocked_by.iter().map(|s| s.to_string()).collect(),
+        blocked_by: blocked_by.iter().map(|s| s.to_string().into()).collect(),
         depends_on: Vec::new(),
-        schema_version: "1.0".to_string(),
-        path: format!("tasks/{id}.task.yaml"),
-        hash: String::new(),
+        schema_version: "1.0".into(),
+        path: format!("tasks/{id}.task.yaml").into(),
+        hash: Default::default(),
         mtime: 0.0,
     }
 }
@@ -72,7 +72,7 @@ fn readiness_needs_every_blocker_completed() {
     let ready: Vec<&str> = tasks
         .iter()
         .filter(|t| g.is_ready(t))
-        .map(|t| t.id.as_str())
+        .map(|t| &*t.id)
         .collect();
     assert_eq!(ready, vec!["B"]);
 }
@@ -172,13 +172,10 @@ fn by_id_orders_like_the_ids_whatever_they_share() {
         let got: Vec<(&str, usize)> = graph
             .by_id()
             .into_iter()
-            .map(|i| (tasks[i].id.as_str(), i))
+            .map(|i| (&*tasks[i].id, i))
             .collect();
-        let mut expected: Vec<(&str, usize)> = tasks
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.id.as_str(), i))
-            .collect();
+        let mut expected: Vec<(&str, usize)> =
+            tasks.iter().enumerate().map(|(i, t)| (&*t.id, i)).collect();
         expected.sort();
         assert_eq!(got, expected, "{ids:?}");
     }

@@ -13,7 +13,7 @@ fn effective(tasks: &[Task]) -> Vec<(String, String, Option<String>)> {
             let e = all.effective(i);
             assert_eq!(e, one_by_one.effective(i), "{}", tasks[i].id);
             assert_eq!(all.rank(i), one_by_one.rank(i), "{}", tasks[i].id);
-            (tasks[i].id.clone(), e.priority, e.reason)
+            (tasks[i].id.to_string(), e.priority.to_string(), e.reason)
         })
         .collect()
 }
@@ -213,7 +213,7 @@ fn brute_force_reason(tasks: &[Task], i: usize) -> Option<String> {
     let mut ids: Vec<&str> = reached
         .iter()
         .filter(|&&v| priority_level(&tasks[v].priority) == Some(best))
-        .map(|&v| tasks[v].id.as_str())
+        .map(|&v| &*tasks[v].id)
         .collect();
     ids.sort_unstable();
     let mut text = format!(
