@@ -151,6 +151,10 @@ impl serde::Serialize for AbsPath<'_> {
 }
 
 impl schemars::JsonSchema for AbsPath<'_> {
+    fn inline_schema() -> bool {
+        true
+    }
+
     fn schema_name() -> std::borrow::Cow<'static, str> {
         String::schema_name()
     }

@@ -248,7 +248,7 @@ impl ListReport<'_> {
                 let priority = if t.effective_priority == t.priority {
                     field(t.priority).into_owned()
                 } else {
-                    format!("{} → {}", field(t.priority), field(&t.effective_priority))
+                    format!("{} → {}", field(t.priority), field(t.effective_priority))
                 };
                 let title = if t.quarantined {
                     format!("{} {}", field(t.title), Paint::Bad.paint("[quarantined]"))

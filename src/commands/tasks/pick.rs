@@ -71,7 +71,7 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
         Some(i) => {
             let task = &graph.tasks[i];
             let effective = priorities.effective(i);
-            let reason = picker::pick_reason(task, &effective.priority);
+            let reason = picker::pick_reason(task, effective.priority);
             PickReport::Picked {
                 status: "success",
                 reason,

@@ -20,7 +20,7 @@ fn pick(tasks: &[Task], filter: Filter) -> Option<(String, &'static str)> {
     }
     all.first().map(|&i| {
         let e = p.effective(i);
-        (tasks[i].id.to_string(), pick_reason(&tasks[i], &e.priority))
+        (tasks[i].id.to_string(), pick_reason(&tasks[i], e.priority))
     })
 }
 
