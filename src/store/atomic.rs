@@ -25,8 +25,8 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let mut tmp = builder.tempfile_in(dir)?;
-    if let Ok(existing) = std::fs::metadata(path) {
-        tmp.as_file().set_permissions(existing.permissions())?;
+    if let Some(kept) = kept_permissions(path) {
+        tmp.as_file().set_permissions(kept)?;
     }
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
@@ -63,9 +63,8 @@ pub fn atomic_create(path: &Path, bytes: &[u8], like: Option<&Path>) -> io::Resu
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
     let mut tmp = builder.tempfile_in(dir)?;
-    if let Some(model) = like {
-        tmp.as_file()
-            .set_permissions(std::fs::metadata(model)?.permissions())?;
+    if let Some(kept) = like.and_then(kept_permissions) {
+        tmp.as_file().set_permissions(kept)?;
     }
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
@@ -79,3 +78,24 @@ pub fn atomic_create(path: &Path, bytes: &[u8], like: Option<&Path>) -> io::Resu
 #[cfg(test)]
 #[path = "tests/atomic.rs"]
 mod tests;
+
+/// The permissions a rewrite of `path` keeps: those of the plain file there (never read through
+/// a symbolic link, which could lend a file's mode from anywhere), without the set-id and sticky
+/// bits; `None` when there is no plain file.
+fn kept_permissions(path: &Path) -> Option<std::fs::Permissions> {
+    let meta = std::fs::symlink_metadata(path).ok()?;
+    if !meta.is_file() {
+        return None;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Some(std::fs::Permissions::from_mode(
+            meta.permissions().mode() & 0o777,
+        ))
+    }
+    #[cfg(not(unix))]
+    {
+        Some(meta.permissions())
+    }
+}

@@ -5,7 +5,7 @@
 //! file costs one parse, not one per run. Results never depend on whether the cache was hit.
 //!
 //! The file is a magic line, a header (postcard: layout version, tool version), the length of the
-//! front (u64), the front ([`Front`], postcard: snapshot, directory records, entry count), the
+//! front and of the whole file (u64 each; a file of another length is not read), the front ([`Front`], postcard: snapshot, directory records, entry count), the
 //! entries ([`entries`], by hand) and a checksum. The front is read first and discovery starts
 //! from it; the rest is read, checked and decoded on another thread meanwhile. The file's bytes
 //! are kept for the rest of the process: the tasks read from it borrow their strings from them.
@@ -574,10 +574,17 @@ fn open_cache(path: &Path, warnings: &mut Vec<String>) -> Option<Opened> {
         Ok(_) => return None,
         Err(e) => return corrupt(warnings, &e.to_string()),
     };
-    let Some((front_len, _)) = rest.split_first_chunk::<8>() else {
+    let Some((front_len, file_len)) = rest
+        .split_first_chunk::<8>()
+        .and_then(|(front_len, after)| Some((front_len, after.split_first_chunk::<8>()?.0)))
+    else {
         return corrupt(warnings, "truncated");
     };
-    let front_start = start - rest.len() + 8;
+    // The file's length as written: a file grown since (a sparse gigabyte, say) is not read.
+    if u64::from_le_bytes(*file_len) != len {
+        return corrupt(warnings, "its length is not the one it was written with");
+    }
+    let front_start = start - rest.len() + 16;
     let front_end = usize::try_from(u64::from_le_bytes(*front_len))
         .ok()
         .and_then(|n| n.checked_add(front_start))
@@ -639,6 +646,9 @@ fn save<'a>(
     bytes.extend_from_slice(MAGIC);
     let mut bytes = postcard::to_extend(&header, bytes).map_err(|e| e.to_string())?;
     bytes.extend_from_slice(&(front.len() as u64).to_le_bytes());
+    // The file's length, known at the end.
+    let file_len_at = bytes.len();
+    bytes.extend_from_slice(&[0; 8]);
     bytes.extend_from_slice(&front);
     drop(front);
     let front_end = bytes.len();
@@ -647,6 +657,8 @@ fn save<'a>(
         section.entry(&entry)?;
     }
     section.finish();
+    let file_len = (bytes.len() + CHECKSUM_BYTES) as u64;
+    bytes[file_len_at..file_len_at + 8].copy_from_slice(&file_len.to_le_bytes());
     let sum = checksum(&bytes[MAGIC.len()..front_end], &bytes[front_end..]);
     bytes.extend_from_slice(&sum);
     if bytes.len() as u64 > MAX_CACHE_BYTES {

@@ -435,3 +435,49 @@ fn a_damaged_cache_is_rebuilt_never_believed() {
         assert_eq!(again.stderr, "", "byte {at}: the rebuilt cache is valid");
     }
 }
+
+#[test]
+fn a_cache_grown_since_it_was_written_is_not_read() {
+    // A sparse gigabyte after the real bytes: refused by its length at once (nothing of it is
+    // read into memory), rebuilt with one warning.
+    let repo = workflow_repo();
+    let (_, expected, _) = repo.json(&["--list"]);
+    let path = repo.root().join(CACHE);
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(1 << 30).unwrap();
+    drop(file);
+    let (_, doc, run) = repo.json(&["--list"]);
+    assert_eq!(without_time(doc), without_time(expected));
+    assert_eq!(run.warnings().len(), 1, "{}", run.stderr);
+    assert!(run.stderr.contains("length"), "{}", run.stderr);
+    assert!(std::fs::metadata(&path).unwrap().len() < 1 << 20, "rebuilt");
+}
+
+#[test]
+fn a_cache_replaced_by_a_link_lends_it_no_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let repo = workflow_repo();
+    repo.run(&["--list"]);
+    let path = repo.root().join(CACHE);
+    // A world-writable, setuid file outside, linked in the cache's place.
+    let outside = tempfile::tempdir().unwrap();
+    let lender = outside.path().join("lender");
+    std::fs::write(&lender, b"x").unwrap();
+    std::fs::set_permissions(&lender, std::fs::Permissions::from_mode(0o4777)).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    std::os::unix::fs::symlink(&lender, &path).unwrap();
+    repo.run(&["--list"]);
+    let meta = std::fs::symlink_metadata(&path).unwrap();
+    assert!(meta.is_file(), "the link is replaced by a plain file");
+    assert_eq!(
+        meta.permissions().mode() & 0o7002,
+        0,
+        "{:o}",
+        meta.permissions().mode()
+    );
+    assert_eq!(
+        std::fs::read(&lender).unwrap(),
+        b"x",
+        "the outside file is untouched"
+    );
+}
