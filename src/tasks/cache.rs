@@ -68,6 +68,9 @@ struct Header<'a> {
 struct Front {
     /// Identifies the content of the task files; reported as `snapshot_id`.
     snapshot: u64,
+    /// When the files were found, before any was read: an entry is reused only for a file
+    /// whose mtime was settled by then.
+    listed_at: FileTime,
     /// The directories walked, with their entries (reused while a directory is unchanged).
     dirs: Vec<DirRecord>,
     /// How many entries follow (in discovery order).
@@ -78,6 +81,7 @@ struct Front {
 #[derive(Serialize)]
 struct FrontRef<'a> {
     snapshot: u64,
+    listed_at: FileTime,
     dirs: &'a [std::borrow::Cow<'a, DirRecord>],
     count: u64,
 }
@@ -138,7 +142,7 @@ impl Previous<'static> {
             // text. Anything else is a damaged or forged file, rebuilt rather than believed.
             let plausible = match &stored.outcome {
                 StoredOutcome::Task(task) => {
-                    crate::ids::is_valid_id(&task.id) && is_sha256_hex(stored.sha256)
+                    super::parse::could_parse_to(task) && is_sha256_hex(stored.sha256)
                 }
                 StoredOutcome::Failed(_) => {
                     stored.sha256.is_empty() || is_sha256_hex(stored.sha256)
@@ -146,7 +150,7 @@ impl Previous<'static> {
             };
             if !plausible {
                 return Err(Damaged(
-                    "an entry holds what no parse writes (a bad id or hash)".to_string(),
+                    "an entry holds what no parse writes (a bad id, field or hash)".to_string(),
                 ));
             }
             let outcome = match stored.outcome {
@@ -227,6 +231,9 @@ pub fn load(root: &Path, force: bool) -> Loaded {
             false
         }
     };
+    // Before anything is found or read: a file changed after this has a later mtime, or one in
+    // the same clock tick, which `settled_before` refuses to trust.
+    let listed_at = FileTime::now();
     let opened = if force || !usable {
         None
     } else {
@@ -315,11 +322,20 @@ pub fn load(root: &Path, force: bool) -> Loaded {
     }
     // An old entry no file took belongs to a file that no longer exists.
     let mut entries_changed = used < old.len();
+    let old_listed_at = front.as_ref().map(|f| f.listed_at);
+    let old_settled = |mtime: FileTime| old_listed_at.is_some_and(|at| mtime.settled_before(at));
     let stale: Vec<usize> = files
         .iter()
         .zip(&previous_of)
         .enumerate()
-        .filter(|(_, (f, e))| !e.is_some_and(|e| old[e].size == f.size && old[e].mtime == f.mtime))
+        .filter(|(_, (f, e))| {
+            // An entry made within a clock tick or two of its file's last change may not have
+            // seen that change (a coarse clock gives an edit in the same tick the same mtime):
+            // the file is read again, and its entry trusted only once it has settled.
+            !e.is_some_and(|e| {
+                old[e].size == f.size && old[e].mtime == f.mtime && old_settled(old[e].mtime)
+            })
+        })
         .map(|(i, _)| i)
         .collect();
     let old_sha = |i: usize| previous_of[i].map(|e| old[e].sha256);
@@ -370,7 +386,13 @@ pub fn load(root: &Path, force: bool) -> Loaded {
                     e.record(keep(&mut tasks, &mut failures, e.mtime))
                 }
                 Some((_, Ok(read))) => {
-                    entries_changed = true;
+                    // Read again only to check a recent entry, and found as it was: nothing to
+                    // save until the file has settled (a file dated in the future never does,
+                    // and is only hashed on each run).
+                    let checked_only = matches!(read.fresh, Fresh::Same)
+                        && kept.is_some_and(|e| e.size == read.size && e.mtime == read.mtime)
+                        && !read.mtime.settled_before(listed_at);
+                    entries_changed |= !checked_only;
                     let slot = match read.fresh {
                         Fresh::Same => keep(&mut tasks, &mut failures, read.mtime),
                         Fresh::Task(task) => {
@@ -438,6 +460,7 @@ pub fn load(root: &Path, force: bool) -> Loaded {
             });
         let front = FrontRef {
             snapshot,
+            listed_at,
             dirs: &found.dirs,
             count: records.iter().filter(|r| r.cached).count() as u64,
         };
@@ -603,6 +626,10 @@ fn open_cache(path: &Path, warnings: &mut Vec<String>) -> Option<Opened> {
         Ok((_, extra)) if !extra.is_empty() => {
             corrupt(warnings, "its front is longer than it says")
         }
+        // `snapshot_of` keeps 52 bits (a JSON-safe integer).
+        Ok((front, _)) if front.snapshot >= 1 << 52 => {
+            corrupt(warnings, "its snapshot id is out of range")
+        }
         Ok((front, _)) => Some(Opened {
             front,
             rest: Rest { file, head, tail },
@@ -665,12 +692,33 @@ fn save<'a>(
         return Err("the cache would be larger than a cache is read".to_string());
     }
     let _guard = store::lock_exclusive(lock).map_err(|e| e.to_string())?;
+    sweep_leftovers(dir);
     store::atomic_write(path, &bytes).map_err(|e| e.to_string())?;
     // An earlier layout's file is dead weight once this one is written.
     for old in OLD_CACHE_FILES {
         let _ = std::fs::remove_file(dir.join(old));
     }
     Ok(())
+}
+
+/// Remove the temporary files of saves killed before their rename (`.task-index.v7.bin.*.tmp`).
+/// Called under the cache lock: no other save is writing one then, so any there is a leftover.
+fn sweep_leftovers(dir: &Path) {
+    let prefix = format!(".{CACHE_FILE}.");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        let plain = entry
+            .file_type()
+            .is_ok_and(|t| t.is_file() || t.is_symlink());
+        if plain && name.starts_with(&prefix) && name.ends_with(".tmp") {
+            // A link is removed itself, never what it points to.
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Read and parse the files at `indices`, on every available core. A file whose bytes hash like

@@ -98,6 +98,24 @@ impl FileTime {
         }
     }
 
+    /// The clock now.
+    pub fn now() -> FileTime {
+        let since = std::time::SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        FileTime {
+            secs: i64::try_from(since.as_secs()).unwrap_or(i64::MAX),
+            nanos: since.subsec_nanos(),
+        }
+    }
+
+    /// Whether this time is at least [`SETTLED_SECS`] before `at`: a change stamped with it
+    /// cannot share a clock tick with anything done at `at`, even on a file system that keeps
+    /// times to the second or two (git's "racily clean" rule).
+    pub fn settled_before(self, at: FileTime) -> bool {
+        (self.secs, self.nanos) < (at.secs.saturating_sub(SETTLED_SECS), at.nanos)
+    }
+
     pub fn of(meta: &std::fs::Metadata) -> FileTime {
         use std::os::unix::fs::MetadataExt;
         FileTime::from_stat(meta.mtime(), meta.mtime_nsec())

@@ -177,6 +177,18 @@ pub fn parse_text(text: &str, hash: String, path: &str, mtime: f64) -> Result<Ta
     })
 }
 
+/// Whether a parse could have produced `task` (the rules of [`parse_text`]): a valid id, the
+/// required fields not blank, status and priority trimmed. A cached task that breaks them was
+/// not written by a parse.
+pub(crate) fn could_parse_to(task: &Task) -> bool {
+    let trimmed = |s: &str| !s.is_empty() && s.trim() == s;
+    is_valid_id(&task.id)
+        && !task.title.trim().is_empty()
+        && !task.area.trim().is_empty()
+        && trimmed(&task.status)
+        && trimmed(&task.priority)
+}
+
 /// Booleans per contract D5: `true/false/yes/no/on/off` in any case, quoted or not; absent or
 /// null is false; 0/1 are accepted. Anything else is an error rather than a guess.
 pub fn boolean_field(value: Option<&Yaml>, key: &str) -> Result<bool, ParseFailure> {

@@ -1,9 +1,30 @@
 use super::*;
 
+/// Write a task file dated a minute ago: its cache entry is trusted at once (an entry made
+/// within a clock tick or two of its file's change is checked again: see `racily_clean`).
 fn write(root: &Path, rel: &str, text: &str) {
+    write_at(
+        root,
+        rel,
+        text,
+        std::time::SystemTime::now() - std::time::Duration::from_secs(60),
+    );
+}
+
+fn write_at(root: &Path, rel: &str, text: &str, mtime: std::time::SystemTime) {
     let path = root.join(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
+    std::fs::write(&path, text).unwrap();
+    set_mtime(&path, mtime);
+}
+
+fn set_mtime(path: &Path, mtime: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
 }
 
 fn task(id: &str, status: &str) -> String {
@@ -61,13 +82,8 @@ fn only_changed_files_are_read_again() {
 
     // Same bytes, new mtime: read, recognised by hash, outcome reused with the new mtime.
     let path = root.join("tasks/TASK-0003.task.yaml");
-    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
-    std::fs::File::options()
-        .write(true)
-        .open(&path)
-        .unwrap()
-        .set_modified(later)
-        .unwrap();
+    let later = std::time::SystemTime::now() - std::time::Duration::from_secs(30);
+    set_mtime(&path, later);
     let fourth = load(root, false);
     assert_eq!(fourth.parsed, 1);
     assert_eq!(
@@ -119,13 +135,23 @@ fn a_cached_entry_a_parse_could_not_have_written_is_not_believed() {
     write(root, "tasks/TASK-0002.task.yaml", "id: [\n");
     let cold = load(root, false);
     let (cache_path, lock_path, cache_dir) = cache_paths(root);
-    for forge in ["id", "task hash", "failure hash"] {
+    for forge in [
+        "id",
+        "blank title",
+        "untrimmed status",
+        "task hash",
+        "failure hash",
+        "snapshot",
+    ] {
         // Rewrite the cache with one entry changed and a valid checksum (as a forger could).
         let Opened { front, rest } = open_cache(&cache_path, &mut Vec::new()).expect("a cache");
         let mut previous = Previous::decode(rest.entries().unwrap(), front.count).unwrap();
         let bad_hash = "z".repeat(64);
-        if forge == "id" {
-            previous.tasks[0].id = "../../outside".into();
+        match forge {
+            "id" => previous.tasks[0].id = "../../outside".into(),
+            "blank title" => previous.tasks[0].title = " ".into(),
+            "untrimmed status" => previous.tasks[0].status = " todo ".into(),
+            _ => {}
         }
         let dirs: Vec<std::borrow::Cow<DirRecord>> =
             front.dirs.iter().map(std::borrow::Cow::Borrowed).collect();
@@ -144,7 +170,12 @@ fn a_cached_entry_a_parse_could_not_have_written_is_not_believed() {
             },
         });
         let front_ref = FrontRef {
-            snapshot: front.snapshot,
+            snapshot: if forge == "snapshot" {
+                u64::MAX
+            } else {
+                front.snapshot
+            },
+            listed_at: front.listed_at,
             dirs: &dirs,
             count: front.count,
         };
@@ -236,4 +267,87 @@ fn forged_entry_bytes_are_refused_never_a_panic() {
     for count in [0, 1, 2, 4, u64::MAX] {
         assert!(Previous::decode(section, count).is_err(), "count {count}");
     }
+}
+
+#[test]
+fn racily_clean_an_edit_in_the_same_clock_tick_is_seen() {
+    // A file system that keeps times to the second gives an edit made in the same second as the
+    // previous one the same mtime; with the same size, only the content tells. An entry made
+    // that close to its file's change is checked again until the change has settled.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let tick = std::time::SystemTime::now();
+    write_at(
+        root,
+        "tasks/TASK-0001.task.yaml",
+        &task("TASK-0001", "todo"),
+        tick,
+    );
+    assert_eq!(statuses(&load(root, false)), ["todo"]);
+    write_at(
+        root,
+        "tasks/TASK-0001.task.yaml",
+        &task("TASK-0001", "done"),
+        tick,
+    );
+    let seen = load(root, false);
+    assert_eq!(
+        statuses(&seen),
+        ["done"],
+        "an edit in the same tick is seen"
+    );
+    // Checked again (its bytes hashed), not parsed; not saved again while it is recent.
+    let again = load(root, false);
+    assert_eq!(
+        (statuses(&again), again.parsed),
+        (vec!["done".to_string()], 1)
+    );
+    assert_eq!(again.snapshot, seen.snapshot);
+    // Once settled, the entry is trusted: nothing is read.
+    let (cache_path, _, _) = cache_paths(root);
+    let before = std::fs::read(&cache_path).unwrap();
+    let settled = std::time::SystemTime::now() - std::time::Duration::from_secs(10);
+    set_mtime(&root.join("tasks/TASK-0001.task.yaml"), settled);
+    assert_eq!(load(root, false).parsed, 1, "the new mtime is read once");
+    assert_ne!(std::fs::read(&cache_path).unwrap(), before, "and saved");
+    assert_eq!(load(root, false).parsed, 0, "then trusted");
+    // A file dated in the future never settles: hashed on each run, never saved for it.
+    let future = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    set_mtime(&root.join("tasks/TASK-0001.task.yaml"), future);
+    load(root, false);
+    let saved = std::fs::read(&cache_path).unwrap();
+    for _ in 0..2 {
+        let run = load(root, false);
+        assert_eq!((run.parsed, statuses(&run)), (1, vec!["done".to_string()]));
+        assert_eq!(
+            std::fs::read(&cache_path).unwrap(),
+            saved,
+            "not saved again"
+        );
+    }
+}
+
+#[test]
+fn a_killed_save_leaves_no_file_behind_for_long() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "tasks/TASK-0001.task.yaml",
+        &task("TASK-0001", "todo"),
+    );
+    load(root, false);
+    let (_, _, cache_dir) = cache_paths(root);
+    let leftover = cache_dir.join(format!(".{CACHE_FILE}.Xy12ab.tmp"));
+    std::fs::write(&leftover, b"half a cache").unwrap();
+    let other = cache_dir.join("draft-warnings.json.tmp");
+    std::fs::write(&other, b"not ours to sweep").unwrap();
+    write(
+        root,
+        "tasks/TASK-0002.task.yaml",
+        &task("TASK-0002", "todo"),
+    );
+    load(root, false);
+    assert!(!leftover.exists(), "swept by the next save");
+    assert!(other.exists(), "only the cache's own leftovers are removed");
 }
