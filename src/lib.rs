@@ -21,6 +21,7 @@ pub mod ledger;
 pub mod metrics;
 pub mod notify;
 pub mod output;
+pub mod pretty;
 pub mod qa;
 pub mod quarantine;
 pub mod repo;

@@ -1,0 +1,218 @@
+//! The pretty serializer against serde_json's, byte for byte.
+
+use super::to_writer;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+fn same<T: Serialize + ?Sized>(value: &T) {
+    let expected = serde_json::to_vec_pretty(value).expect("serde_json serializes it");
+    let mut ours = Vec::new();
+    to_writer(&mut ours, value).expect("serializes");
+    assert_eq!(
+        String::from_utf8_lossy(&ours),
+        String::from_utf8_lossy(&expected)
+    );
+}
+
+#[derive(Serialize)]
+struct Unit;
+
+#[derive(Serialize)]
+struct Newtype(u8);
+
+#[derive(Serialize)]
+struct Tuple(i32, String, Vec<u8>);
+
+#[derive(Serialize)]
+enum Kind {
+    Unit,
+    Newtype(Vec<i32>),
+    Tuple(u8, Option<String>),
+    Struct {
+        a: u8,
+        b: Vec<String>,
+        c: BTreeMap<String, u8>,
+    },
+    EmptyStruct {},
+    EmptyTuple(),
+}
+
+#[derive(Serialize)]
+struct Inner {
+    text: String,
+    list: Vec<Inner>,
+    map: BTreeMap<String, Vec<u8>>,
+}
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    success: bool,
+    name: &'a str,
+    count: usize,
+    negative: i64,
+    big: u128,
+    small: i128,
+    ratio: f64,
+    ratio32: f32,
+    none: Option<u8>,
+    some: Option<&'a str>,
+    unit: (),
+    unit_struct: Unit,
+    newtype: Newtype,
+    tuple: Tuple,
+    pair: (u8, &'a str),
+    kinds: Vec<Kind>,
+    empty_list: Vec<u8>,
+    empty_map: BTreeMap<String, u8>,
+    nested: Inner,
+    #[serde(flatten)]
+    flat: BTreeMap<String, serde_json::Value>,
+    letter: char,
+    #[serde(with = "serde_bytes_like")]
+    bytes: Vec<u8>,
+}
+
+mod serde_bytes_like {
+    pub fn serialize<S: serde::Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+}
+
+#[test]
+fn every_kind_of_value_is_written_like_serde_json() {
+    let inner = |text: &str, list| Inner {
+        text: text.to_string(),
+        list,
+        map: BTreeMap::from([("k".to_string(), vec![1, 2]), ("e".to_string(), vec![])]),
+    };
+    let doc = Doc {
+        success: true,
+        name: "tasks",
+        count: 10_000,
+        negative: i64::MIN,
+        big: u128::MAX,
+        small: i128::MIN,
+        ratio: 1_795_974_309.083_518_5,
+        ratio32: 0.1,
+        none: None,
+        some: Some("x"),
+        unit: (),
+        unit_struct: Unit,
+        newtype: Newtype(7),
+        tuple: Tuple(-3, "t".into(), vec![]),
+        pair: (1, "p"),
+        kinds: vec![
+            Kind::Unit,
+            Kind::Newtype(vec![]),
+            Kind::Newtype(vec![1, 2]),
+            Kind::Tuple(1, None),
+            Kind::Struct {
+                a: 1,
+                b: vec!["x".into()],
+                c: BTreeMap::new(),
+            },
+            Kind::EmptyStruct {},
+            Kind::EmptyTuple(),
+        ],
+        empty_list: vec![],
+        empty_map: BTreeMap::new(),
+        nested: inner(
+            "a",
+            vec![inner("b", vec![]), inner("c", vec![inner("d", vec![])])],
+        ),
+        flat: BTreeMap::from([
+            (
+                "generated_at".to_string(),
+                serde_json::json!("2026-11-29T00:00:00Z"),
+            ),
+            (
+                "z".to_string(),
+                serde_json::json!({"a": [], "b": {}, "c": [{}]}),
+            ),
+        ]),
+        letter: '\u{7}',
+        bytes: vec![0, 255],
+    };
+    same(&doc);
+    same(&Kind::Unit);
+    same(&vec![Kind::EmptyTuple()]);
+    same(&Vec::<u8>::new());
+    same(&BTreeMap::<u8, u8>::from([(1, 2)]));
+    same(&BTreeMap::<bool, u8>::from([(true, 2)]));
+    same(&BTreeMap::<char, u8>::from([('"', 2)]));
+    for f in [
+        0.0,
+        -0.0,
+        1e300,
+        -1e-300,
+        0.1 + 0.2,
+        f64::NAN,
+        f64::INFINITY,
+        5e-324,
+    ] {
+        same(&f);
+        same(&vec![f]);
+    }
+}
+
+#[test]
+fn strings_are_escaped_like_serde_json() {
+    // Every byte value a string can hold near every position of an 8-byte chunk.
+    let mut specials: Vec<String> = (0u8..0x80).map(|b| char::from(b).to_string()).collect();
+    specials.extend(["é", "€", "𝄞", "\u{7f}", "\u{2028}", "\u{fffd}"].map(String::from));
+    for special in &specials {
+        for at in 0..18 {
+            let text = format!("{}{special}{}", "a".repeat(at), "b".repeat(17 - at.min(17)));
+            same(&text);
+            same(&BTreeMap::from([(text.clone(), text)]));
+        }
+    }
+    let mixed: String = (0u32..0x3000)
+        .filter_map(char::from_u32)
+        .filter(|c| c.len_utf8() > 1 || c.is_ascii())
+        .collect();
+    same(&mixed);
+    same(&"\"\\\n\r\t\u{8}\u{c}\u{0}\u{1f}".repeat(9));
+}
+
+#[test]
+fn random_documents_are_written_like_serde_json() {
+    // A deterministic generator of JSON trees: objects, arrays, strings, numbers, literals.
+    let mut seed: u64 = 0x5eed;
+    let mut next = move |n: u64| {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) % n
+    };
+    fn tree(next: &mut dyn FnMut(u64) -> u64, depth: u32) -> serde_json::Value {
+        use serde_json::Value;
+        let pick = if depth > 4 { next(5) } else { next(7) };
+        match pick {
+            0 => Value::Null,
+            1 => Value::Bool(next(2) == 0),
+            2 => serde_json::json!(next(1 << 40) as i64 - (1 << 39)),
+            3 => serde_json::json!(next(1 << 30) as f64 / 7.0),
+            4 => {
+                let alphabet = ["a", "\"", "\\", "\n", "\u{1}", "é", "𝄞", " ", "\t", "xyzw"];
+                Value::String((0..next(30)).map(|_| alphabet[next(10) as usize]).collect())
+            }
+            5 => Value::Array((0..next(5)).map(|_| tree(next, depth + 1)).collect()),
+            _ => Value::Object(
+                (0..next(5))
+                    .map(|i| (format!("k{i}\u{2}{}", next(3)), tree(next, depth + 1)))
+                    .collect(),
+            ),
+        }
+    }
+    for _ in 0..3000 {
+        same(&tree(&mut next, 0));
+    }
+}
+
+#[test]
+fn a_key_that_is_no_string_is_refused_as_serde_json_refuses_it() {
+    let map = BTreeMap::from([(vec![1u8], 1u8)]);
+    assert!(serde_json::to_vec_pretty(&map).is_err());
+    assert!(to_writer(&mut Vec::new(), &map).is_err());
+}
