@@ -580,14 +580,14 @@ fn open_cache(path: &Path, warnings: &mut Vec<String>) -> Option<Opened> {
     if len > MAX_CACHE_BYTES {
         return corrupt(warnings, "larger than any cache this tool writes");
     }
-    // Zeroed memory costs nothing until it is read into.
-    let buffer: &'static mut [u8] = vec![0u8; len as usize].leak();
-    // The magic line, the header and the front's length lie in the first few dozen bytes.
-    let start = buffer.len().min(256);
-    if let Err(e) = file.read_exact_at(&mut buffer[..start], 0) {
+    // The magic line, the header and the two lengths lie in the first few dozen bytes: read
+    // and checked before any buffer the size of the file is made.
+    let mut first = [0u8; 256];
+    let start = first.len().min(usize::try_from(len).unwrap_or(usize::MAX));
+    if let Err(e) = file.read_exact_at(&mut first[..start], 0) {
         return corrupt(warnings, &e.to_string());
     }
-    let Some(body) = buffer[..start].strip_prefix(MAGIC) else {
+    let Some(body) = first[..start].strip_prefix(MAGIC) else {
         return corrupt(warnings, "not a task index file");
     };
     let rest = match postcard::take_from_bytes::<Header>(body) {
@@ -611,13 +611,15 @@ fn open_cache(path: &Path, warnings: &mut Vec<String>) -> Option<Opened> {
     let front_end = usize::try_from(u64::from_le_bytes(*front_len))
         .ok()
         .and_then(|n| n.checked_add(front_start))
-        .filter(|&end| end.saturating_add(CHECKSUM_BYTES) <= buffer.len());
+        .filter(|&end| end.saturating_add(CHECKSUM_BYTES) as u64 <= len);
     let Some(front_end) = front_end else {
         return corrupt(warnings, "truncated");
     };
-    if front_end > start
-        && let Err(e) = file.read_exact_at(&mut buffer[start..front_end], start as u64)
-    {
+    // Zeroed memory costs nothing until it is read into.
+    let buffer: &'static mut [u8] = vec![0u8; len as usize].leak();
+    let known = start.min(front_end);
+    buffer[..known].copy_from_slice(&first[..known]);
+    if let Err(e) = file.read_exact_at(&mut buffer[known..front_end], known as u64) {
         return corrupt(warnings, &e.to_string());
     }
     let (head, tail) = buffer.split_at_mut(front_end);
