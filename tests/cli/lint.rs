@@ -510,3 +510,34 @@ fn a_symbolic_link_is_not_linted_in_place_of_its_target() {
         "{doc}"
     );
 }
+
+#[test]
+fn ci_mode_lints_from_any_directory_and_each_file_once() {
+    let repo = TestRepo::new();
+    repo.write(
+        "tasks/web/TASK-0920.task.yaml",
+        clean_task("TASK-0920", "todo", ""),
+    );
+    repo.write(
+        "docs/evidence/tasks/TASK-0920-clarifications.md",
+        "# notes\n",
+    );
+    // A task file reached through a link (its target outside tasks/).
+    repo.write(
+        "other/TASK-0921.task.yaml",
+        clean_task("TASK-0921", "todo", ""),
+    );
+    std::os::unix::fs::symlink(
+        "../../other/TASK-0921.task.yaml",
+        repo.root().join("tasks/web/TASK-0921.task.yaml"),
+    )
+    .unwrap();
+    // From a subdirectory, as from the root: the files are found from the repository root and
+    // read by their full paths; the link is not linted in place of its target.
+    for dir in ["tasks/web", "."] {
+        let run = crate::support::run_in(&repo.root().join(dir), &["--lint", "--format", "json"]);
+        let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+        assert_eq!(run.code, 0, "{dir}: {doc} {}", run.stderr);
+        assert_eq!(doc["files_checked"], 1, "{dir}: {doc}");
+    }
+}

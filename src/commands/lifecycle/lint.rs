@@ -7,7 +7,7 @@ use crate::output::{Report, Text};
 use crate::tasks::lint::{Finding, LintEnv, Severity, lint};
 use crate::tasks::parse::{MAX_TASK_FILE_BYTES, decode};
 use serde::Serialize;
-use std::path::{Component, Path};
+use std::path::{Component, Path, PathBuf};
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct Counts {
@@ -132,6 +132,9 @@ fn all(ctx: &Ctx, dir: Option<(&str, &Path)>, enforce_drafts: bool) -> Result<Li
     };
     let files: Vec<_> = found
         .into_iter()
+        // A link is not linted in place of its target (linted on its own when it is a task
+        // file), as a link named on the command line is refused.
+        .filter(|f| matches!(f.origin, crate::tasks::discover::Origin::At { .. }))
         .filter(|f| {
             within
                 .as_ref()
@@ -158,7 +161,9 @@ fn all(ctx: &Ctx, dir: Option<(&str, &Path)>, enforce_drafts: bool) -> Result<Li
     };
     let checked = files.len();
     for file in files {
-        let report = one(ctx, &file.rel, enforce_drafts)?;
+        // Found from the repository root: named by its repo-relative path, opened by its full
+        // path (whatever the working directory).
+        let report = lint_file(ctx, &file.rel, file.path(&ctx.repo.root), enforce_drafts)?;
         counts.errors += report.counts.errors;
         counts.warnings += report.counts.warnings;
         counts.infos += report.counts.infos;
@@ -250,6 +255,11 @@ pub fn one(ctx: &Ctx, arg: &str, enforce_drafts: bool) -> Result<LintReport> {
     {
         path = ctx.repo.root.join(found.path());
     }
+    lint_file(ctx, arg, path, enforce_drafts)
+}
+
+/// Lint the file at `path` (`arg` is how it was named, for messages).
+fn lint_file(ctx: &Ctx, arg: &str, path: PathBuf, enforce_drafts: bool) -> Result<LintReport> {
     let shown = path.display().to_string();
     // A link is not linted in place of the file it points to (a task file is a plain file; CI
     // mode skips links too).
