@@ -5,10 +5,11 @@
 //! file costs one parse, not one per run. Results never depend on whether the cache was hit.
 //!
 //! The file is a magic line, a header (postcard: layout version, tool version), the length of the
-//! front and of the whole file (u64 each; a file of another length is not read), the front ([`Front`], postcard: snapshot, directory records, entry count), the
-//! entries ([`entries`], by hand) and a checksum. The front is read first and discovery starts
-//! from it; the rest is read, checked and decoded on another thread meanwhile. The file's bytes
-//! are kept for the rest of the process: the tasks read from it borrow their strings from them.
+//! front and of the whole file (u64 each; a file of another length is not read), the front
+//! ([`Front`], postcard: snapshot, listing time, directory records, entry count), the entries
+//! ([`entries`], by hand) and a checksum. The front is read first and discovery starts from it;
+//! the rest is read, checked and decoded on another thread meanwhile. The file's bytes are kept
+//! for the rest of the process: the tasks read from it borrow their strings from them.
 
 #[path = "cache_entries.rs"]
 mod entries;
