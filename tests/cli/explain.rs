@@ -15,7 +15,7 @@ fn text_shows_blockers_artifacts_chain_and_readiness() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(
         run.stdout,
-        "TASK-0009: Task TASK-0009\n  Status: todo\n  Priority: P1\n  Unblocker: YES\n\n  Hard Blockers (blocked_by):\n    \u{21b3} TASK-0005 (status: completed) - Task TASK-0005 [COMPLETED]\n    \u{21b3} TASK-0001 (status: todo) - Task TASK-0001 [BLOCKING]\n    \u{21b3} TASK-0042 (MISSING) [BLOCKING]\n\n  Artifact Dependencies (depends_on):\n    \u{21b3} TASK-0002 (status: todo) - Task TASK-0002 [IN PROGRESS]\n    \u{21b3} TASK-0005 (status: completed) - Task TASK-0005 [AVAILABLE]\n    \u{21b3} TASK-0043 (MISSING) [UNAVAILABLE]\n\n  Blocker chain (each hop waits for the one below it):\n    TASK-0009\n    \u{2514}\u{2500} TASK-0005 (completed)\n    \u{2514}\u{2500} TASK-0001 (todo)\n    \u{2514}\u{2500} TASK-0042 (no such task)\n\n  Readiness: NOT READY (2 hard blocker(s) remain)\n  Recommendation: Complete these tasks first: TASK-0001, TASK-0042 (no such task: fix the reference)\n"
+        "TASK-0009: Task TASK-0009\n  Status: todo\n  Priority: P1\n  Unblocker: YES\n\n  Hard Blockers (blocked_by):\n    \u{21b3} TASK-0005 (status: completed) - Task TASK-0005 [COMPLETED]\n    \u{21b3} TASK-0001 (status: todo) - Task TASK-0001 [BLOCKING]\n    \u{21b3} TASK-0042 (MISSING) [BLOCKING]\n\n  Artifact Dependencies (depends_on):\n    \u{21b3} TASK-0002 (status: todo) - Task TASK-0002 [IN PROGRESS]\n    \u{21b3} TASK-0005 (status: completed) - Task TASK-0005 [AVAILABLE]\n    \u{21b3} TASK-0043 (MISSING) [UNAVAILABLE]\n\n  Blocker chain (each hop waits for the one below it):\n    TASK-0009\n    \u{251c}\u{2500} TASK-0005 (completed)\n    \u{251c}\u{2500} TASK-0001 (todo)\n    \u{2514}\u{2500} TASK-0042 (no such task)\n\n  Readiness: NOT READY (2 hard blocker(s) remain)\n  Recommendation: Complete these tasks first: TASK-0001, TASK-0042 (no such task: fix the reference)\n"
     );
 }
 
@@ -125,4 +125,28 @@ fn archived_tasks_can_be_explained() {
     let (code, doc, _) = repo.json(&["--explain", "TASK-0005"]);
     assert_eq!(code, 0);
     assert_eq!(doc["task"]["status"], "completed");
+}
+
+#[test]
+fn the_blocker_chain_is_drawn_as_a_tree() {
+    // Siblings branch with ├─ until the last (└─), and a column with siblings still to come
+    // carries a bar down past the hops under its current one.
+    let repo = crate::support::TestRepo::new();
+    for (id, blocked) in [
+        ("TASK-0001", ""),
+        ("TASK-0002", ""),
+        ("TASK-0003", "blocked_by: [TASK-0001, TASK-0002]\n"),
+        ("TASK-0005", "blocked_by: [TASK-0003]\n"),
+        ("TASK-0004", "blocked_by: [TASK-0005, TASK-0002]\n"),
+    ] {
+        repo.task(&format!("tasks/{id}.task.yaml"), id, "todo", "P1", blocked);
+    }
+    let run = repo.run(&["--explain", "TASK-0004"]);
+    let expected = "    TASK-0004\n\
+                    \x20   ├─ TASK-0005 (todo)\n\
+                    \x20   │  └─ TASK-0003 (todo)\n\
+                    \x20   │     ├─ TASK-0001 (todo)\n\
+                    \x20   │     └─ TASK-0002 (todo)\n\
+                    \x20   └─ TASK-0002 (todo, shown above)\n";
+    assert!(run.stdout.contains(expected), "{}", run.stdout);
 }

@@ -227,15 +227,35 @@ impl Report for ExplainReport {
             // Each hop under the task it blocks.
             s.push_str("  Blocker chain (each hop waits for the one below it):\n");
             s.push_str(&format!("    {}\n", field(&t.id)));
-            for hop in &self.blocker_chain {
+            let hops = &self.blocker_chain;
+            // Whether a hop has a sibling after it: a later hop at its depth before any
+            // shallower one (the hops are in walk order, each under the hop it blocks).
+            let more_below = |k: usize| {
+                hops[k + 1..]
+                    .iter()
+                    .find(|h| h.depth <= hops[k].depth)
+                    .is_some_and(|h| h.depth == hops[k].depth)
+            };
+            // Per depth, whether the hop drawn last at it has siblings still to come (its
+            // column continues with a bar).
+            let mut open: Vec<bool> = Vec::new();
+            for (k, hop) in hops.iter().enumerate() {
                 let state = match (&hop.status, hop.repeated) {
                     (None, _) => "no such task".to_string(),
                     (Some(status), true) => format!("{}, shown above", field(status)),
                     (Some(status), false) => field(status).into_owned(),
                 };
+                let depth = hop.depth.max(1);
+                open.resize(depth, false);
+                let indent: String = open[..depth - 1]
+                    .iter()
+                    .map(|&bar| if bar { "\u{2502}  " } else { "   " })
+                    .collect();
+                let last = !more_below(k);
+                open[depth - 1] = !last;
+                let branch = if last { "\u{2514}" } else { "\u{251c}" };
                 s.push_str(&format!(
-                    "    {}\u{2514}\u{2500} {} ({state})\n",
-                    "   ".repeat(hop.depth - 1),
+                    "    {indent}{branch}\u{2500} {} ({state})\n",
                     field(&hop.id)
                 ));
             }
