@@ -554,6 +554,15 @@ fn rebuild_failure_leaves_the_old_context_untouched() {
 #[test]
 fn bad_ids_are_refused_before_any_path_is_built() {
     let repo = repo();
+    // What `../x` would name from the repository: never created nor touched (compared with what
+    // was there before, should something of that name exist beside the test's repository).
+    let outside = repo.root().parent().unwrap().join("x");
+    let stamp = |p: &std::path::Path| {
+        std::fs::symlink_metadata(p)
+            .ok()
+            .map(|m| (m.len(), m.modified().ok()))
+    };
+    let before = stamp(&outside);
     for verb in [
         "--init-context",
         "--get-context",
@@ -577,7 +586,12 @@ fn bad_ids_are_refused_before_any_path_is_built() {
     ]);
     assert_eq!((code, error_code(&doc)), (10, "E002"));
     assert!(!repo.root().join(".agent-output").exists());
-    assert!(!repo.root().parent().unwrap().join("x").exists());
+    assert_eq!(
+        stamp(&outside),
+        before,
+        "{} was created or changed",
+        outside.display()
+    );
 }
 
 #[test]
