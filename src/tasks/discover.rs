@@ -199,17 +199,9 @@ pub fn discover_with<'a>(root: &Path, previous: &'a [DirRecord]) -> Discovered<'
     let names_len: usize = previous.iter().map(|d| d.names.len()).sum();
     let previous: std::collections::HashMap<&str, &DirRecord> =
         previous.iter().map(|d| (d.rel.as_str(), d)).collect();
-    let now = std::time::SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or((0, 0), |d| {
-            (
-                i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
-                i64::from(d.subsec_nanos()),
-            )
-        });
     let mut walked = Walk {
         previous,
-        now,
+        now: FileTime::now(),
         listing: Listing {
             dirs: Vec::new(),
             files: Vec::with_capacity(expected),
@@ -365,8 +357,8 @@ fn list(dir: &crate::store::beneath::Dir) -> std::io::Result<Vec<(Vec<u8>, Kind)
 /// The state of one walk.
 struct Walk<'a> {
     previous: std::collections::HashMap<&'a str, &'a DirRecord>,
-    /// When the walk started: (seconds, nanoseconds) since the epoch.
-    now: (i64, i64),
+    /// When the walk started.
+    now: FileTime,
     listing: Listing,
     warnings: Vec<String>,
     dirs: Vec<std::borrow::Cow<'a, DirRecord>>,
@@ -496,8 +488,8 @@ impl<'a> Walk<'a> {
             names.push(0);
             kinds.push(char::from(kind.code()));
         }
-        let limit = (self.now.0.saturating_sub(SETTLED_SECS), self.now.1);
-        let settled = |time: (i64, i64)| time < limit;
+        let settled =
+            |(secs, nanos): (i64, i64)| FileTime::from_stat(secs, nanos).settled_before(self.now);
         // A name that is not UTF-8 is not recorded: such a directory is listed every time.
         let recorded = String::from_utf8(names.clone()).ok();
         self.dirs.push(std::borrow::Cow::Owned(DirRecord {
