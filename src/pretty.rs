@@ -122,6 +122,150 @@ impl<W: Write> Pretty<W> {
         self.has_value = true;
         self.end(b'}')
     }
+
+    /// Elements a helper of [`ParallelSeq`] rendered, written as they are; the buffer goes back
+    /// to the helper, emptied.
+    fn rendered(&mut self) -> Result {
+        let Some(mut bytes) = RENDERED.take() else {
+            return self.raw(b"null");
+        };
+        let written = self.raw(&bytes);
+        bytes.clear();
+        RENDERED.set(Some(bytes));
+        written
+    }
+}
+
+/// The name under which a [`ParallelSeq`] announces itself to [`Pretty`], and under which it
+/// hands it elements already rendered (nothing else uses it; any other serializer sees a plain
+/// newtype holding a plain sequence).
+const PARALLEL: &str = "$tasks::pretty::ParallelSeq";
+
+thread_local! {
+    /// Set by [`Pretty`] right before a [`ParallelSeq`] serializes itself, and taken by it at
+    /// once: the indentation of the line the sequence opens on.
+    static SEQ_INDENT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+    /// Elements rendered by a helper thread, handed to [`Pretty`] to write in place.
+    static RENDERED: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Elements per batch: this thread writes the even batches itself, a helper renders the odd
+/// ones meanwhile.
+const SEQ_BATCH: usize = 128;
+
+/// Buffers a helper may fill ahead of the writer.
+const SEQ_BUFFERS: usize = 4;
+
+/// A sequence of `len` elements, the `i`th made by `make(i)`. Any serializer writes it as it
+/// writes a `Vec` of them. This module's writes the same bytes with a helper thread: the helper
+/// renders every other batch of elements into a buffer while this thread writes the batches
+/// between and then the helper's, in order (the 6.5 MB of a 10,000-task `--list --format json`
+/// in about half the time, streamed: only a few batches are ever held). Each element is made on
+/// the thread that renders it, so `make` must be `Sync`.
+pub struct ParallelSeq<F> {
+    pub len: usize,
+    pub make: F,
+}
+
+impl<T: Serialize, F: Fn(usize) -> T + Sync> Serialize for ParallelSeq<F> {
+    fn serialize<S: ser::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_newtype_struct(PARALLEL, &Elements(self))
+    }
+}
+
+/// What [`ParallelSeq`] serializes inside its announcement.
+struct Elements<'a, F>(&'a ParallelSeq<F>);
+
+/// Stands for the elements a helper rendered: [`Pretty`] writes them in its place.
+struct Rendered;
+
+impl Serialize for Rendered {
+    fn serialize<S: ser::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.serialize_unit_struct(PARALLEL)
+    }
+}
+
+impl<T: Serialize, F: Fn(usize) -> T + Sync> Serialize for Elements<'_, F> {
+    fn serialize<S: ser::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        use ser::{Error as _, SerializeSeq as _};
+        let seq = self.0;
+        // Unit tests take the helper's path on any machine.
+        let parallel =
+            cfg!(test) || std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+        let indent = SEQ_INDENT.take();
+        let mut out = serializer.serialize_seq(Some(seq.len))?;
+        let (Some(indent), true, true) = (indent, parallel, seq.len > 2 * SEQ_BATCH) else {
+            for i in 0..seq.len {
+                out.serialize_element(&(seq.make)(i))?;
+            }
+            return out.end();
+        };
+        let batches = seq.len.div_ceil(SEQ_BATCH);
+        let range = |batch: usize| batch * SEQ_BATCH..((batch + 1) * SEQ_BATCH).min(seq.len);
+        let (done_tx, done_rx) = std::sync::mpsc::channel::<Result<Vec<u8>>>();
+        let (free_tx, free_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        for _ in 0..SEQ_BUFFERS {
+            let _ = free_tx.send(Vec::new());
+        }
+        // The helper: the odd batches, each into a free buffer, in order. It stops when the
+        // writer hangs up (an error) or when it is done.
+        let helper = move || {
+            let _t = crate::trace::phase("print: helper");
+            for batch in (1..batches).step_by(2) {
+                let Ok(buffer) = free_rx.recv() else { return };
+                let mut ser = Pretty {
+                    out: buffer,
+                    indent: indent + 1,
+                    has_value: false,
+                };
+                // The writer puts the separator before the first element: every other one's
+                // is rendered here.
+                let rendered = range(batch).enumerate().try_for_each(|(k, i)| {
+                    if k > 0 {
+                        ser.newline_indent(false)?;
+                    }
+                    (seq.make)(i).serialize(&mut ser)
+                });
+                if done_tx.send(rendered.map(|()| ser.out)).is_err() {
+                    return;
+                }
+            }
+        };
+        std::thread::scope(|scope| {
+            let helping = scope.spawn(helper);
+            let mut written = Ok(());
+            for batch in (0..batches).step_by(2) {
+                written = range(batch).try_for_each(|i| out.serialize_element(&(seq.make)(i)));
+                if written.is_err() || batch + 1 == batches {
+                    break;
+                }
+                let rendered = match done_rx.recv() {
+                    Ok(Ok(bytes)) => bytes,
+                    Ok(Err(e)) => {
+                        written = Err(S::Error::custom(e));
+                        break;
+                    }
+                    // The helper panicked: its panic is raised below.
+                    Err(_) => break,
+                };
+                RENDERED.set(Some(rendered));
+                written = out.serialize_element(&Rendered);
+                let buffer = RENDERED.take().unwrap_or_default();
+                if written.is_err() {
+                    break;
+                }
+                let _ = free_tx.send(buffer);
+            }
+            // Hang up first: a helper waiting for a buffer or to hand one over stops.
+            drop(done_rx);
+            drop(free_tx);
+            if let Err(panic) = helping.join() {
+                std::panic::resume_unwind(panic);
+            }
+            written
+        })?;
+        out.end()
+    }
 }
 
 /// Whether any of the eight bytes of `x` is below 0x20, a `"` or a `\`. Exact: never false
@@ -315,7 +459,10 @@ impl<'a, W: Write> ser::Serializer for &'a mut Pretty<W> {
     fn serialize_unit(self) -> Result {
         self.raw(b"null")
     }
-    fn serialize_unit_struct(self, _name: &'static str) -> Result {
+    fn serialize_unit_struct(self, name: &'static str) -> Result {
+        if name == PARALLEL {
+            return self.rendered();
+        }
         self.raw(b"null")
     }
     fn serialize_unit_variant(
@@ -328,9 +475,16 @@ impl<'a, W: Write> ser::Serializer for &'a mut Pretty<W> {
     }
     fn serialize_newtype_struct<T: Serialize + ?Sized>(
         self,
-        _name: &'static str,
+        name: &'static str,
         value: &T,
     ) -> Result {
+        if name == PARALLEL {
+            // Only the value about to serialize itself sees this (it takes it at once).
+            SEQ_INDENT.set(Some(self.indent));
+            let written = value.serialize(&mut *self);
+            SEQ_INDENT.set(None);
+            return written;
+        }
         value.serialize(self)
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(

@@ -216,3 +216,172 @@ fn a_key_that_is_no_string_is_refused_as_serde_json_refuses_it() {
     assert!(serde_json::to_vec_pretty(&map).is_err());
     assert!(to_writer(&mut Vec::new(), &map).is_err());
 }
+
+/// Documents holding a [`ParallelSeq`] of `len` elements, at the top and nested, against
+/// serde_json writing the same elements as a `Vec`.
+fn parallel_same(len: usize) {
+    use super::ParallelSeq;
+    let element = |i: usize| -> serde_json::Value {
+        match i % 4 {
+            0 => {
+                serde_json::json!({"id": format!("TASK-{i:04}"), "list": [i, "a\"b\n"], "empty": []})
+            }
+            1 => serde_json::json!(i),
+            2 => serde_json::json!([]),
+            _ => serde_json::json!({"nested": {"deeper": [{"x": "é\u{1}"}]}}),
+        }
+    };
+    let plain: Vec<serde_json::Value> = (0..len).map(element).collect();
+    #[derive(Serialize)]
+    struct Doc<S> {
+        count: usize,
+        data: Data<S>,
+        after: &'static str,
+    }
+    #[derive(Serialize)]
+    struct Data<S> {
+        tasks: S,
+        more: Vec<u8>,
+    }
+    fn doc<S>(len: usize, tasks: S) -> Doc<S> {
+        Doc {
+            count: len,
+            data: Data {
+                tasks,
+                more: vec![1, 2],
+            },
+            after: "end",
+        }
+    }
+    let expected = serde_json::to_vec_pretty(&doc(len, &plain)).expect("serde_json serializes it");
+    let seq = ParallelSeq { len, make: element };
+    let mut ours = Vec::new();
+    to_writer(&mut ours, &doc(len, &seq)).expect("serializes");
+    assert_eq!(
+        String::from_utf8_lossy(&ours),
+        String::from_utf8_lossy(&expected),
+        "{len} elements"
+    );
+    // At the top, and seen by another serializer (a plain sequence).
+    let mut top = Vec::new();
+    to_writer(&mut top, &seq).expect("serializes");
+    assert_eq!(
+        top,
+        serde_json::to_vec_pretty(&plain).unwrap(),
+        "{len} at the top"
+    );
+    assert_eq!(
+        serde_json::to_vec_pretty(&doc(len, &seq)).unwrap(),
+        expected,
+        "{len} through serde_json"
+    );
+}
+
+#[test]
+fn a_parallel_sequence_is_written_like_serde_json_at_every_length() {
+    let batch = super::SEQ_BATCH;
+    for len in [
+        0,
+        1,
+        2,
+        batch - 1,
+        batch,
+        batch + 1,
+        2 * batch,
+        2 * batch + 1,
+        3 * batch,
+        3 * batch + 7,
+        4 * batch,
+        25 * batch + 3,
+    ] {
+        parallel_same(len);
+    }
+}
+
+/// Takes `limit` bytes, then fails as a full disk would.
+struct Full {
+    taken: usize,
+    limit: usize,
+}
+
+impl std::io::Write for Full {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.taken >= self.limit {
+            return Err(std::io::Error::other("no space left"));
+        }
+        let n = buf.len().min(self.limit - self.taken);
+        self.taken += n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_parallel_sequence_stops_at_a_write_error_without_hanging() {
+    use super::ParallelSeq;
+    let seq = ParallelSeq {
+        len: 20 * super::SEQ_BATCH,
+        make: |i: usize| vec![format!("element {i}"); 3],
+    };
+    let mut full = Vec::new();
+    to_writer(&mut full, &seq).expect("serializes");
+    // Fail at the start, inside this thread's batches, inside a helper's, near the end.
+    for limit in [
+        0,
+        1,
+        100,
+        5_000,
+        20_000,
+        60_000,
+        full.len() / 2,
+        full.len() - 1,
+    ] {
+        let error = to_writer(Full { taken: 0, limit }, &seq).expect_err("the write fails");
+        assert_eq!(error.to_string(), "no space left", "limit {limit}");
+    }
+    to_writer(
+        Full {
+            taken: 0,
+            limit: full.len(),
+        },
+        &seq,
+    )
+    .expect("exactly enough room");
+}
+
+#[test]
+fn an_element_a_helper_cannot_write_fails_the_document() {
+    use super::ParallelSeq;
+    // Element 300 is in the helper's second batch; its map key is no string.
+    let seq = ParallelSeq {
+        len: 10 * super::SEQ_BATCH,
+        make: |i: usize| {
+            let key = if i == super::SEQ_BATCH + 44 {
+                vec![1u8]
+            } else {
+                vec![]
+            };
+            BTreeMap::from([(key, i)])
+        },
+    };
+    assert!(serde_json::to_vec_pretty(&seq).is_err());
+    assert!(to_writer(&mut Vec::new(), &seq).is_err());
+}
+
+#[test]
+fn a_helper_that_panics_raises_its_panic_here() {
+    use super::ParallelSeq;
+    let seq = ParallelSeq {
+        len: 10 * super::SEQ_BATCH,
+        make: |i: usize| {
+            assert!(i != 3 * super::SEQ_BATCH + 1, "element {i} cannot be made");
+            i
+        },
+    };
+    let caught = std::panic::catch_unwind(|| to_writer(&mut Vec::new(), &seq));
+    let panic = caught.expect_err("the panic reaches the caller");
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.contains("cannot be made"), "{message}");
+}

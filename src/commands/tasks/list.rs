@@ -125,7 +125,8 @@ impl Query {
 pub struct ListReport<'a> {
     pub count: usize,
     pub filter: ListFilter,
-    pub tasks: Vec<TaskJson<'a>>,
+    #[schemars(with = "Vec<TaskJson<'static>>")]
+    pub tasks: Rows<'a>,
     /// `--fields`: the text columns.
     #[serde(skip)]
     pub fields: Option<Vec<&'static str>>,
@@ -150,14 +151,21 @@ pub fn run<'a>(ctx: &'a Ctx, query: &Query) -> Result<ListReport<'a>> {
 
     super::hint_unknown_status(ctx, &filter, &catalog.tasks);
 
-    let tasks: Vec<TaskJson> = selected
+    let rows: Vec<Row> = selected
         .into_iter()
         .map(|i| {
             let task = &graph.tasks[i];
-            let q = quarantined.contains(&*task.id);
-            TaskJson::new(ctx, task, priorities.effective(i), q)
+            Row {
+                task,
+                effective: priorities.effective(i),
+                quarantined: quarantined.contains(&*task.id),
+            }
         })
         .collect();
+    let tasks = Rows {
+        repo: &ctx.repo,
+        rows,
+    };
     Ok(ListReport {
         count: tasks.len(),
         filter: ListFilter {
@@ -175,6 +183,61 @@ pub fn run<'a>(ctx: &'a Ctx, query: &Query) -> Result<ListReport<'a>> {
     })
 }
 
+/// The tasks listed, in order, each made into its [`TaskJson`] when it is printed: on every
+/// core at once for a JSON listing (`pretty::ParallelSeq`), which is most of the time a long
+/// `--list --format json` takes.
+#[derive(Debug)]
+pub struct Rows<'a> {
+    repo: &'a crate::repo::Repo,
+    rows: Vec<Row<'a>>,
+}
+
+#[derive(Debug)]
+struct Row<'a> {
+    task: &'a crate::tasks::Task,
+    effective: crate::tasks::priority::Effective<'a>,
+    quarantined: bool,
+}
+
+impl<'a> Rows<'a> {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    fn json(&self, i: usize) -> TaskJson<'_> {
+        let row = &self.rows[i];
+        let effective = crate::tasks::priority::Effective {
+            priority: row.effective.priority,
+            reason: None,
+        };
+        let mut json = TaskJson::new(self.repo, row.task, effective, row.quarantined);
+        json.priority_reason = row
+            .effective
+            .reason
+            .as_deref()
+            .map(std::borrow::Cow::Borrowed);
+        json
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = TaskJson<'_>> {
+        (0..self.rows.len()).map(|i| self.json(i))
+    }
+}
+
+impl Serialize for Rows<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        crate::pretty::ParallelSeq {
+            len: self.rows.len(),
+            make: |i| self.json(i),
+        }
+        .serialize(serializer)
+    }
+}
+
 impl Report for ListReport<'_> {
     fn text(&self, out: &mut Text) {
         if let Some(fields) = &self.fields {
@@ -183,7 +246,7 @@ impl Report for ListReport<'_> {
         if out.terminal {
             return self.table(out);
         }
-        for t in &self.tasks {
+        for t in self.tasks.iter() {
             let mark = if t.quarantined { " [quarantined]" } else { "" };
             // One task per line, always four fields: values never add lines or columns.
             out.stdout.push_str(&format!(
@@ -221,16 +284,16 @@ impl ListReport<'_> {
             let header: Vec<String> = fields.iter().map(|f| f.to_uppercase()).collect();
             let header: Vec<&str> = header.iter().map(String::as_str).collect();
             let rows: Vec<Vec<String>> = (self.tasks.iter())
-                .map(|t| fields.iter().map(|f| value(t, f)).collect())
+                .map(|t| fields.iter().map(|f| value(&t, f)).collect())
                 .collect();
             let rows: Vec<&[String]> = rows.iter().map(Vec::as_slice).collect();
             crate::output::table_of(out, &header, &rows);
             return;
         }
-        for t in &self.tasks {
+        for t in self.tasks.iter() {
             let cells: Vec<String> = fields
                 .iter()
-                .map(|f| field(&value(t, f)).into_owned())
+                .map(|f| field(&value(&t, f)).into_owned())
                 .collect();
             out.stdout.push_str(&cells.join("\t"));
             out.stdout.push('\n');
@@ -281,7 +344,7 @@ impl ListReport<'_> {
             + header[4];
         out.stdout.push_str(&Paint::Bold.paint(&heading));
         out.stdout.push('\n');
-        for (row, t) in rows.iter().zip(&self.tasks) {
+        for (row, t) in rows.iter().zip(self.tasks.iter()) {
             let status = match t.status {
                 "completed" => Paint::Good,
                 "blocked" => Paint::Bad,

@@ -280,7 +280,7 @@ pub struct TaskJson<'a> {
     pub status: &'a str,
     pub priority: &'a str,
     pub effective_priority: &'a str,
-    pub priority_reason: Option<String>,
+    pub priority_reason: Option<std::borrow::Cow<'a, str>>,
     pub area: &'a str,
     pub unblocker: bool,
     pub order: Option<i64>,
@@ -301,7 +301,7 @@ pub struct TaskJson<'a> {
 
 impl<'a> TaskJson<'a> {
     pub fn new(
-        ctx: &'a Ctx,
+        repo: &'a crate::repo::Repo,
         task: &'a Task,
         effective: Effective<'a>,
         quarantined: bool,
@@ -317,13 +317,13 @@ impl<'a> TaskJson<'a> {
             status: &task.status,
             priority: &task.priority,
             effective_priority: effective.priority,
-            priority_reason: effective.reason,
+            priority_reason: effective.reason.map(std::borrow::Cow::Owned),
             area: &task.area,
             unblocker: task.unblocker,
             order: task.order,
             blocked_by: sorted(&task.blocked_by),
             depends_on: sorted(&task.depends_on),
-            path: ctx.repo.abs_path(&task.path),
+            path: repo.abs_path(&task.path),
             rel: &task.path,
             hash: &task.hash,
             mtime: task.mtime,

@@ -75,7 +75,7 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
             PickReport::Picked {
                 status: "success",
                 reason,
-                task: TaskJson::new(ctx, task, effective, false),
+                task: TaskJson::new(&ctx.repo, task, effective, false),
                 snapshot_id: catalog.snapshot,
                 draft_alerts,
             }
