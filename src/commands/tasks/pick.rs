@@ -31,6 +31,10 @@ pub enum PickReport<'a> {
     Halted(Halt),
 }
 
+/// Tasks from which the draft alerts are found on a thread of their own (below, a thread costs
+/// more than it saves).
+const PARALLEL_FROM: usize = 2_000;
+
 pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
     let catalog = ctx.catalog();
     let quarantined = ctx.quarantined()?;
@@ -42,14 +46,27 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
         let _t = crate::trace::phase("pick: graph");
         Graph::new(&catalog.tasks)
     };
-    let priorities = {
+    let repo = &ctx.repo;
+    let alerts = || {
+        let _t = crate::trace::phase("pick: draft alerts");
+        DraftAlerts::compute(&graph, &|rel: &str| repo.abs_string(rel))
+    };
+    let priorities = || {
         let _t = crate::trace::phase("pick: priorities");
         Priorities::compute(&graph)
     };
-    let abs = |rel: &str| ctx.abs(rel);
-    let draft_alerts = {
-        let _t = crate::trace::phase("pick: draft alerts");
-        DraftAlerts::compute(&graph, &abs)
+    // Independent walks of the graph: side by side when it is large enough to pay for a thread.
+    let (priorities, draft_alerts) = if graph.tasks.len() >= PARALLEL_FROM {
+        std::thread::scope(|scope| {
+            let alerting = scope.spawn(alerts);
+            let priorities = priorities();
+            let draft_alerts = alerting
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            (priorities, draft_alerts)
+        })
+    } else {
+        (priorities(), alerts())
     };
     let filter = Filter::parse(Some(filter_arg));
     let first = {
