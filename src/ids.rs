@@ -8,18 +8,19 @@ pub const ID_PATTERN: &str = "^[A-Z][A-Z0-9]*-[0-9]+[A-Z0-9]*$";
 
 /// True when `id` matches [`ID_PATTERN`] (e.g. `TASK-0001`, `TASK-0911G`).
 pub fn is_valid_id(id: &str) -> bool {
-    let Some((prefix, rest)) = id.split_once('-') else {
+    // Byte by byte: every character the pattern allows is ASCII, so any other byte fails it
+    // (checked for every cached task on every warm run).
+    let bytes = id.as_bytes();
+    let Some(dash) = bytes.iter().position(|&b| b == b'-') else {
         return false;
     };
-    let mut prefix_chars = prefix.chars();
-    let starts_with_letter = prefix_chars.next().is_some_and(|c| c.is_ascii_uppercase());
-    let prefix_ok =
-        starts_with_letter && prefix_chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-    let digits = rest.chars().take_while(|c| c.is_ascii_digit()).count();
-    let suffix_ok = rest[digits..]
-        .chars()
-        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-    prefix_ok && digits > 0 && suffix_ok
+    let (prefix, rest) = (&bytes[..dash], &bytes[dash + 1..]);
+    let upper_or_digit = |b: &u8| b.is_ascii_uppercase() || b.is_ascii_digit();
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    prefix.first().is_some_and(u8::is_ascii_uppercase)
+        && prefix[1..].iter().all(upper_or_digit)
+        && digits > 0
+        && rest[digits..].iter().all(upper_or_digit)
 }
 
 /// Validate an id given on the command line: E002 naming the option when it is malformed.

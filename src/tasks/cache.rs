@@ -181,7 +181,24 @@ impl Previous<'static> {
 
 /// 64 lowercase hexadecimal digits, as `store::sha256_hex` writes them.
 fn is_sha256_hex(text: &str) -> bool {
-    text.len() == 64 && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    text.len() == 64
+        && text.as_bytes().chunks_exact(8).all(|chunk| {
+            let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            is_lower_hex_word(x)
+        })
+}
+
+/// Whether each of the eight bytes of `x` is `0`–`9` or `a`–`f` (branch-free: 10,000 hashes are
+/// checked on every warm run).
+fn is_lower_hex_word(x: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Adding `0x80 - n` to a byte below 0x80 sets its high bit exactly when the byte is ≥ n;
+    // bytes of 0x80 or more are refused first, so no addition carries into the next byte.
+    let at_least = |n: u64| x.wrapping_add(ONES * (0x80 - n)) & HIGHS;
+    let digit = at_least(u64::from(b'0')) & !at_least(u64::from(b'9') + 1);
+    let letter = at_least(u64::from(b'a')) & !at_least(u64::from(b'f') + 1);
+    x & HIGHS == 0 && (digit | letter) == HIGHS
 }
 
 /// What a load found, in discovery order.

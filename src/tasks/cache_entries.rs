@@ -332,16 +332,23 @@ impl Reader {
     /// A string: the next `len` bytes of the text, which must end on a character boundary.
     fn str(&mut self) -> Result<&'static str, Damaged> {
         let len = self.len()?;
-        if !self.text.is_char_boundary(len) {
-            return Err(damaged("a string lies outside the text"));
-        }
-        let (s, rest) = self.text.split_at(len);
+        let (s, rest) = self
+            .text
+            .split_at_checked(len)
+            .ok_or_else(|| damaged("a string lies outside the text"))?;
         self.text = rest;
         Ok(s)
     }
 
     /// A LEB128 length (at most 5 bytes: strings are shorter than 4 GiB).
     fn len(&mut self) -> Result<usize, Damaged> {
+        // Nearly every string is shorter than 128 bytes: one byte.
+        if let Some((&byte, rest)) = self.records.split_first()
+            && byte < 0x80
+        {
+            self.records = rest;
+            return Ok(usize::from(byte));
+        }
         let mut len = 0usize;
         for shift in (0..35).step_by(7) {
             let byte = self.u8()?;
@@ -363,6 +370,10 @@ impl Reader {
         if count > self.records.len() {
             return Err(damaged("a list is longer than the file"));
         }
-        (0..count).map(|_| self.text()).collect()
+        let mut list = Vec::with_capacity(count);
+        for _ in 0..count {
+            list.push(self.text()?);
+        }
+        Ok(list)
     }
 }

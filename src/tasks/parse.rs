@@ -181,12 +181,34 @@ pub fn parse_text(text: &str, hash: String, path: &str, mtime: f64) -> Result<Ta
 /// required fields not blank, status and priority trimmed. A cached task that breaks them was
 /// not written by a parse.
 pub(crate) fn could_parse_to(task: &Task) -> bool {
-    let trimmed = |s: &str| !s.is_empty() && s.trim() == s;
     is_valid_id(&task.id)
-        && !task.title.trim().is_empty()
-        && !task.area.trim().is_empty()
-        && trimmed(&task.status)
-        && trimmed(&task.priority)
+        && !is_blank(&task.title)
+        && !is_blank(&task.area)
+        && is_trimmed(&task.status)
+        && is_trimmed(&task.priority)
+}
+
+/// Not empty, and no white space at either end (what `trim` leaves). Checked on every cached
+/// task of every warm run: ASCII ends are decided from their bytes.
+fn is_trimmed(s: &str) -> bool {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(first), Some(last)) if first.is_ascii() && last.is_ascii() => {
+            !first.is_ascii_whitespace()
+                && !last.is_ascii_whitespace()
+                && *first != 0x0b
+                && *last != 0x0b
+        }
+        (Some(_), Some(_)) => s.trim() == s,
+        _ => false,
+    }
+}
+
+/// Empty or only white space.
+fn is_blank(s: &str) -> bool {
+    match s.as_bytes().first() {
+        Some(first) if first.is_ascii() && !first.is_ascii_whitespace() && *first != 0x0b => false,
+        _ => s.trim().is_empty(),
+    }
 }
 
 /// Booleans per contract D5: `true/false/yes/no/on/off` in any case, quoted or not; absent or

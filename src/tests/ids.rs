@@ -52,3 +52,33 @@ fn id_from_file_name_takes_the_leading_id() {
     );
     assert_eq!(id_from_file_name("notes.task.yaml"), None);
 }
+
+#[test]
+fn the_byte_check_agrees_with_the_pattern_on_every_short_string() {
+    // The pattern read character by character: `^[A-Z][A-Z0-9]*-[0-9]+[A-Z0-9]*$`.
+    fn reference(id: &str) -> bool {
+        let Some((prefix, rest)) = id.split_once('-') else {
+            return false;
+        };
+        let mut chars = prefix.chars();
+        let head = chars.next().is_some_and(|c| c.is_ascii_uppercase());
+        let tail = chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        let digits = rest.chars().take_while(char::is_ascii_digit).count();
+        let suffix = rest[digits..]
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+        head && tail && digits > 0 && suffix
+    }
+    let alphabet = ["A", "Z", "a", "0", "9", "-", "é", " ", "_", "Ā"];
+    let mut strings = vec![String::new()];
+    for _ in 0..5 {
+        let longer: Vec<String> = strings
+            .iter()
+            .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+            .collect();
+        for s in &longer {
+            assert_eq!(is_valid_id(s), reference(s), "{s:?}");
+        }
+        strings = longer;
+    }
+}

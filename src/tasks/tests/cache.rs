@@ -351,3 +351,32 @@ fn a_killed_save_leaves_no_file_behind_for_long() {
     assert!(!leftover.exists(), "swept by the next save");
     assert!(other.exists(), "only the cache's own leftovers are removed");
 }
+
+#[test]
+fn the_word_hex_check_agrees_with_a_byte_by_byte_one() {
+    let plain =
+        |s: &[u8]| s.len() == 64 && s.iter().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+    let good = b"0123456789abcdef".repeat(4);
+    assert!(is_sha256_hex(std::str::from_utf8(&good).unwrap()));
+    // Every byte value at every position of a good hash (and every length around 64).
+    for at in 0..64 {
+        for byte in 0..=255u8 {
+            let mut bytes = good.clone();
+            bytes[at] = byte;
+            if let Ok(text) = std::str::from_utf8(&bytes) {
+                assert_eq!(is_sha256_hex(text), plain(&bytes), "{byte:#x} at {at}");
+            }
+            // Non-UTF-8 bytes reach the word check through the others' neighbours too.
+            let word = u64::from_le_bytes(bytes[at / 8 * 8..at / 8 * 8 + 8].try_into().unwrap());
+            assert_eq!(
+                is_lower_hex_word(word),
+                plain(&[&bytes[at / 8 * 8..at / 8 * 8 + 8], &good[8..]].concat()),
+                "{byte:#x} at {at}"
+            );
+        }
+    }
+    for len in [0, 1, 63, 65, 128] {
+        let text = "a".repeat(len);
+        assert!(!is_sha256_hex(&text), "{len}");
+    }
+}

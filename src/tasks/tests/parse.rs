@@ -168,3 +168,22 @@ fn arbitrary_bytes_never_panic() {
         let _ = parse_task(&bytes, "p", 0.0);
     }
 }
+
+#[test]
+fn the_fast_trim_checks_agree_with_trim() {
+    // Every string of up to three characters from an alphabet of ASCII and non-ASCII white
+    // space, control characters and letters.
+    let alphabet = [
+        "", " ", "\t", "\n", "\u{b}", "\u{c}", "\r", "\u{1c}", "\u{0}", "a", "é", "\u{85}",
+        "\u{a0}", "\u{3000}", "\u{200b}", "-",
+    ];
+    for a in alphabet {
+        for b in alphabet {
+            for c in alphabet {
+                let s = format!("{a}{b}{c}");
+                assert_eq!(is_trimmed(&s), !s.is_empty() && s.trim() == s, "{s:?}");
+                assert_eq!(is_blank(&s), s.trim().is_empty(), "{s:?}");
+            }
+        }
+    }
+}
