@@ -66,13 +66,15 @@ struct Header<'a> {
 /// The cache up to its entries: decoded first, so that discovery (which needs the directory
 /// records) runs while the entries are read and decoded on another thread.
 #[derive(Deserialize)]
+#[serde(bound(deserialize = "'de: 'static"))]
 struct Front {
     /// Identifies the content of the task files; reported as `snapshot_id`.
     snapshot: u64,
     /// When the files were found, before any was read: an entry is reused only for a file
     /// whose mtime was settled by then.
     listed_at: FileTime,
-    /// The directories walked, with their entries (reused while a directory is unchanged).
+    /// The directories walked, with their entries (reused while a directory is unchanged),
+    /// their strings borrowed from the file's bytes.
     dirs: Vec<DirRecord>,
     /// How many entries follow (in discovery order).
     count: u64,

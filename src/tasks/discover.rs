@@ -4,6 +4,7 @@
 //! skipped with a warning).
 
 use crate::repo::{ARCHIVE_DIR, TASKS_DIR};
+use std::borrow::Cow;
 #[allow(unused_imports)]
 use std::os::fd::AsRawFd as _;
 use std::os::unix::ffi::OsStrExt;
@@ -163,17 +164,22 @@ impl Discovered<'_> {
 /// the same clock tick as the listing could leave both equal, so a listing is trusted only when
 /// the directory had not changed for [`SETTLED_SECS`] when it was listed (git's "racily clean"
 /// rule); an untrusted directory is listed on every run until it is.
+///
+/// Read from the cache, its strings are borrowed from the cache's bytes (kept for the process).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DirRecord {
     /// Repo-relative, `/`-separated (`tasks`, `tasks/backend`).
-    pub rel: String,
+    #[serde(borrow)]
+    pub rel: Cow<'static, str>,
     pub stamp: DirStamp,
     pub trusted: bool,
     /// The entries' names, sorted, each followed by a NUL (no name holds one): two strings per
     /// directory instead of one per entry make the cache fast to read.
-    pub names: String,
+    #[serde(borrow)]
+    pub names: Cow<'static, str>,
     /// One letter per entry, in the same order: `d` directory, `f` file, `l` symbolic link.
-    pub kinds: String,
+    #[serde(borrow)]
+    pub kinds: Cow<'static, str>,
 }
 
 /// Identity and change times of a directory (`fstat` of its descriptor).
@@ -198,7 +204,7 @@ pub fn discover_with<'a>(root: &Path, previous: &'a [DirRecord]) -> Discovered<'
         .sum();
     let names_len: usize = previous.iter().map(|d| d.names.len()).sum();
     let previous: std::collections::HashMap<&str, &DirRecord> =
-        previous.iter().map(|d| (d.rel.as_str(), d)).collect();
+        previous.iter().map(|d| (&*d.rel, d)).collect();
     let mut walked = Walk {
         previous,
         now: FileTime::now(),
@@ -476,7 +482,7 @@ impl<'a> Walk<'a> {
             self.dirs.push(std::borrow::Cow::Borrowed(previous));
             return Ok(Listed {
                 names: std::borrow::Cow::Borrowed(previous.names.as_bytes()),
-                kinds: std::borrow::Cow::Borrowed(&previous.kinds),
+                kinds: std::borrow::Cow::Borrowed(&*previous.kinds),
             });
         }
         let mut entries = list(dir)?;
@@ -493,11 +499,11 @@ impl<'a> Walk<'a> {
         // A name that is not UTF-8 is not recorded: such a directory is listed every time.
         let recorded = String::from_utf8(names.clone()).ok();
         self.dirs.push(std::borrow::Cow::Owned(DirRecord {
-            rel: rel.to_string(),
+            rel: Cow::Owned(rel.to_string()),
             stamp,
             trusted: settled(stamp.mtime) && settled(stamp.ctime) && recorded.is_some(),
-            names: recorded.unwrap_or_default(),
-            kinds: kinds.clone(),
+            names: Cow::Owned(recorded.unwrap_or_default()),
+            kinds: Cow::Owned(kinds.clone()),
         }));
         Ok(Listed {
             names: std::borrow::Cow::Owned(names),
