@@ -32,7 +32,11 @@ pub enum Shape {
 #[derive(Debug, Default)]
 pub struct Text {
     pub stdout: String,
+    /// Warnings and notes (not printed with `--quiet`).
     pub stderr: String,
+    /// Why the result is a failure when it carries no error of its own (a halted workflow):
+    /// on stderr after the notes, even with `--quiet`.
+    pub alert: String,
     /// stdout is a terminal: reports may lay out for people (a table with a header) instead of
     /// the lines scripts read.
     pub terminal: bool,
@@ -255,6 +259,7 @@ impl Printer {
                 if !quiet() {
                     write_stderr(&text.stderr);
                 }
+                write_stderr(&text.alert);
                 let written = write_stdout(&text.stdout);
                 if let Some(error) = report.failure() {
                     text_error(error);

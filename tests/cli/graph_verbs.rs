@@ -133,6 +133,12 @@ fn check_halt_passes_or_halts_with_exit_2() {
         run.stderr,
         "WORKFLOW HALTED: 1 unblocker task(s) blocked.\nManual intervention required:\n  - TASK-0300: Vendor API down\n\nFix these unblockers before resuming workflow.\n"
     );
+    // The halt is why the command fails: `--quiet` does not hide it.
+    let quiet = repo.run(&["--check-halt", "--quiet"]);
+    assert_eq!(
+        (quiet.code, quiet.stderr.as_str()),
+        (2, run.stderr.as_str())
+    );
     let (code, doc, _) = repo.json(&["--check-halt"]);
     assert_eq!(code, 2);
     assert_eq!(doc["halt"], true);
@@ -144,4 +150,22 @@ fn check_halt_passes_or_halts_with_exit_2() {
             .unwrap()
             .contains("  - TASK-0300: Vendor API down")
     );
+}
+
+#[test]
+fn refresh_cache_in_a_repository_without_task_files_says_so_and_writes_nothing() {
+    let repo = TestRepo::new();
+    let run = repo.run(&["--refresh-cache"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("No task files found (tasks/**/*.task.yaml"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("Cache file:"), "{}", run.stdout);
+    assert!(!repo.root().join("tasks/.cache/task-index.v7.bin").exists());
+    let (code, doc, _) = repo.json(&["--refresh-cache"]);
+    assert_eq!(code, 0);
+    assert_eq!(doc["files_scanned"], 0);
 }

@@ -289,6 +289,11 @@ fn blocked_unblocker_halts_cleanly_with_exit_2() {
         run.stderr
             .contains("  - TASK-0201: (no reason specified)\n")
     );
+    // A halt is why the pick failed, not a note: `--quiet` still says it.
+    let quiet = repo.run(&["--pick", "-q"]);
+    assert_eq!(quiet.code, 2);
+    assert_eq!(quiet.stdout, "");
+    assert_eq!(quiet.stderr, run.stderr);
     let (code, doc, _) = repo.json(&["--pick"]);
     assert_eq!(code, 2);
     assert_eq!(doc["halt"], true);
@@ -457,4 +462,38 @@ fn a_draft_is_warned_about_once_a_day_and_quiet_prints_no_warning() {
     let run = repo.run(&["--explain", "TASK-0404", "-q"]);
     assert_eq!(run.code, 40);
     assert!(run.stderr.contains("E040"));
+}
+
+#[test]
+fn a_pick_in_a_repository_without_task_files_says_none_were_found() {
+    let repo = TestRepo::new();
+    let run = repo.run(&["--pick"]);
+    assert_eq!(run.code, 1);
+    assert_eq!(run.stdout, "");
+    assert!(
+        run.stderr
+            .contains("Note: No task files found (tasks/**/*.task.yaml"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("No ready tasks found"),
+        "{}",
+        run.stderr
+    );
+    // Where there are task files, nothing is said about them.
+    repo.task(
+        "tasks/TASK-0001.task.yaml",
+        "TASK-0001",
+        "completed",
+        "P1",
+        "",
+    );
+    let run = repo.run(&["--pick"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        !run.stderr.contains("No task files found"),
+        "{}",
+        run.stderr
+    );
 }

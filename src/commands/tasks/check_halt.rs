@@ -11,7 +11,8 @@ pub fn run(ctx: &Ctx) -> Halt {
 impl Report for Halt {
     fn text(&self, out: &mut Text) {
         if self.halt {
-            out.stderr.push_str(&format!("{}\n", self.message));
+            // Why the command fails: printed even with `--quiet`.
+            out.alert.push_str(&format!("{}\n", self.message));
         } else {
             out.stdout
                 .push_str("No halt conditions detected - workflow can proceed\n");

@@ -84,6 +84,9 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
         draft_alerts
     };
     super::hint_unknown_status(ctx, &filter, &catalog.tasks);
+    if catalog.files == 0 {
+        ctx.warn(format!("Note: {}", super::refresh::NO_TASK_FILES));
+    }
     Ok(match first {
         Some(i) => {
             let task = &graph.tasks[i];
@@ -124,7 +127,7 @@ impl Report for PickReport<'_> {
                 out.stderr.push_str(&draft_alerts.warning_text());
                 out.stderr.push_str(&format!("{message}\n"));
             }
-            PickReport::Halted(halt) => out.stderr.push_str(&format!("{}\n", halt.message)),
+            PickReport::Halted(halt) => halt.text(out),
         }
     }
 

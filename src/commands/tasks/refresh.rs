@@ -6,6 +6,10 @@ use crate::repo::CACHE_DIR;
 use crate::tasks::cache::CACHE_FILE;
 use serde::Serialize;
 
+/// What a repository without task files is told (no cache file is written for it).
+pub const NO_TASK_FILES: &str =
+    "No task files found (tasks/**/*.task.yaml, docs/completed-tasks/**/*.task.yaml)";
+
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct RefreshReport {
     /// `*.task.yaml` files found.
@@ -20,6 +24,7 @@ pub struct RefreshReport {
     pub unparsable: usize,
     /// Ids defined by more than one file.
     pub duplicate_ids: usize,
+    /// Where the cache is kept (not written when no task file was found).
     pub cache_path: String,
     /// Identifies the content of the task files (a 52-bit integer, exact in JavaScript).
     #[schemars(range(max = 4_503_599_627_370_495u64))]
@@ -43,6 +48,11 @@ pub fn run(ctx: &Ctx) -> RefreshReport {
 
 impl Report for RefreshReport {
     fn text(&self, out: &mut Text) {
+        if self.files_scanned == 0 {
+            out.stdout
+                .push_str(&format!("{NO_TASK_FILES}: nothing to cache\n"));
+            return;
+        }
         out.stdout.push_str(&format!(
             "Cache refreshed: {} tasks loaded from {} files\nCache file: {}\nActive tasks: {}\nArchived tasks: {}\n",
             self.tasks_loaded, self.files_scanned, self.cache_path, self.active, self.archived
