@@ -70,8 +70,17 @@ impl<W: Write> Pretty<W> {
     }
 
     fn newline_indent(&mut self, first: bool) -> Result {
-        self.raw(if first { b"\n" } else { b",\n" })?;
-        self.write_indent()
+        // `,`, the newline and the indentation in one write while it fits (it nearly always
+        // does: 30 levels).
+        const LINE: &[u8] = b",\n                                                            ";
+        let end = 2 + self.indent * 2;
+        match LINE.get(usize::from(first)..end) {
+            Some(line) => self.raw(line),
+            None => {
+                self.raw(if first { b"\n" } else { b",\n" })?;
+                self.write_indent()
+            }
+        }
     }
 
     fn write_indent(&mut self) -> Result {
@@ -268,9 +277,10 @@ impl<T: Serialize, F: Fn(usize) -> T + Sync> Serialize for Elements<'_, F> {
     }
 }
 
-/// Whether any of the eight bytes of `x` is below 0x20, a `"` or a `\`. Exact: never false
-/// when one is (the usual zero-byte tests; a byte of 0x80 or more is never below 0x20).
-fn has_special(x: u64) -> bool {
+/// The bytes of `x` that are below 0x20, a `"` or a `\`: the high bit of each is set. Exact for
+/// the lowest one (the usual zero-byte tests: a borrow can only mark bytes above a true match;
+/// a byte of 0x80 or more is never below 0x20), so its position is `trailing_zeros / 8`.
+fn special_mask(x: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let below = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
@@ -278,24 +288,39 @@ fn has_special(x: u64) -> bool {
     let quote = quote.wrapping_sub(ONES) & !quote & HIGHS;
     let slash = x ^ (ONES * u64::from(b'\\'));
     let slash = slash.wrapping_sub(ONES) & !slash & HIGHS;
-    (below | quote | slash) != 0
+    below | quote | slash
 }
 
-/// The contents of a JSON string, escaped as serde_json escapes them.
+/// Where the next byte to escape is, from `from` on: eight bytes at a time, the last few
+/// padded with a byte that needs none.
+fn next_special(bytes: &[u8], mut from: usize) -> Option<usize> {
+    let at = |from: usize, mask: u64| from + (mask.trailing_zeros() / 8) as usize;
+    while let Some(chunk) = bytes.get(from..from + 8) {
+        let mask = special_mask(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
+        if mask != 0 {
+            return Some(at(from, mask));
+        }
+        from += 8;
+    }
+    let rest = bytes.get(from..).unwrap_or_default();
+    if rest.is_empty() {
+        return None;
+    }
+    let mut word = [b'a'; 8];
+    word[..rest.len()].copy_from_slice(rest);
+    let mask = special_mask(u64::from_le_bytes(word));
+    (mask != 0).then(|| at(from, mask))
+}
+
+/// The contents of a JSON string, escaped as serde_json escapes them: the runs between bytes to
+/// escape are copied as they are.
 fn escaped<W: Write + ?Sized>(out: &mut W, s: &str) -> Result {
     let bytes = s.as_bytes();
     let mut start = 0;
-    let mut i = 0;
-    while i < bytes.len() {
-        if let Some(chunk) = bytes.get(i..i + 8) {
-            let x = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
-            if !has_special(x) {
-                i += 8;
-                continue;
-            }
-        }
-        let byte = bytes[i];
-        let escape: &[u8] = match byte {
+    while let Some(at) = next_special(bytes, start) {
+        out.write_all(&bytes[start..at])?;
+        let byte = bytes[at];
+        let short: &[u8] = match byte {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
             0x08 => b"\\b",
@@ -303,30 +328,22 @@ fn escaped<W: Write + ?Sized>(out: &mut W, s: &str) -> Result {
             b'\n' => b"\\n",
             b'\r' => b"\\r",
             b'\t' => b"\\t",
-            0..=0x1f => {
-                out.write_all(&bytes[start..i])?;
-                const HEX: &[u8; 16] = b"0123456789abcdef";
-                out.write_all(&[
-                    b'\\',
-                    b'u',
-                    b'0',
-                    b'0',
-                    HEX[usize::from(byte >> 4)],
-                    HEX[usize::from(byte & 0xf)],
-                ])?;
-                i += 1;
-                start = i;
-                continue;
-            }
-            _ => {
-                i += 1;
-                continue;
-            }
+            _ => b"",
         };
-        out.write_all(&bytes[start..i])?;
-        out.write_all(escape)?;
-        i += 1;
-        start = i;
+        if short.is_empty() {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.write_all(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xf)],
+            ])?;
+        } else {
+            out.write_all(short)?;
+        }
+        start = at + 1;
     }
     out.write_all(&bytes[start..])?;
     Ok(())
@@ -370,8 +387,20 @@ impl<W: Write> Compound<'_, W> {
     fn field<T: Serialize + ?Sized>(&mut self, key: &str, value: &T) -> Result {
         self.ser.newline_indent(self.first)?;
         self.first = false;
-        self.ser.string(key)?;
-        self.ser.raw(b": ")?;
+        // A field's name nearly always needs no escape and is short: `"name": ` in one write.
+        let mut line = [0u8; 64];
+        match line.get_mut(..key.len() + 4) {
+            Some(slot) if next_special(key.as_bytes(), 0).is_none() => {
+                slot[0] = b'"';
+                slot[1..=key.len()].copy_from_slice(key.as_bytes());
+                slot[key.len() + 1..].copy_from_slice(b"\": ");
+                self.ser.raw(slot)?;
+            }
+            _ => {
+                self.ser.string(key)?;
+                self.ser.raw(b": ")?;
+            }
+        }
         value.serialize(&mut *self.ser)?;
         self.ser.has_value = true;
         Ok(())

