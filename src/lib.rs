@@ -31,6 +31,7 @@ pub mod store;
 pub mod tasks;
 pub mod telemetry;
 pub mod text;
+pub mod threads;
 pub mod trace;
 pub mod validation;
 pub mod worktree;

@@ -103,8 +103,7 @@ impl<W: Write> Pretty<W> {
     fn end(&mut self, close: u8) -> Result {
         self.indent -= 1;
         if self.has_value {
-            self.raw(b"\n")?;
-            self.write_indent()?;
+            self.newline_indent(true)?;
         }
         self.raw(&[close])
     }
@@ -136,7 +135,9 @@ impl<W: Write> Pretty<W> {
     /// to the helper, emptied.
     fn rendered(&mut self) -> Result {
         let Some(mut bytes) = RENDERED.take() else {
-            return self.raw(b"null");
+            return Err(Error::Other(
+                "a parallel sequence's rendered elements went missing".to_string(),
+            ));
         };
         let written = self.raw(&bytes);
         bytes.clear();
@@ -152,8 +153,10 @@ const PARALLEL: &str = "$tasks::pretty::ParallelSeq";
 
 thread_local! {
     /// Set by [`Pretty`] right before a [`ParallelSeq`] serializes itself, and taken by it at
-    /// once: the indentation of the line the sequence opens on.
-    static SEQ_INDENT: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+    /// once: the address of the value announced and the indentation of the line the sequence
+    /// opens on. Only the value at that address takes it (one copied or wrapped on the way, as
+    /// serde may do, is written as a plain sequence).
+    static SEQ_INDENT: std::cell::Cell<Option<(usize, usize)>> = const { std::cell::Cell::new(None) };
     /// Elements rendered by a helper thread, handed to [`Pretty`] to write in place.
     static RENDERED: std::cell::RefCell<Option<Vec<u8>>> = const { std::cell::RefCell::new(None) };
 }
@@ -165,8 +168,9 @@ const SEQ_BATCH: usize = 128;
 /// Buffers a helper may fill ahead of the writer.
 const SEQ_BUFFERS: usize = 4;
 
-/// A sequence of `len` elements, the `i`th made by `make(i)`. Any serializer writes it as it
-/// writes a `Vec` of them. This module's writes the same bytes with a helper thread: the helper
+/// A sequence of `len` elements, the `i`th made by `make(i)`. A serializer that writes newtype
+/// structs as their content (serde_json does) writes it as it writes a `Vec` of them. This
+/// module's writes the same bytes with a helper thread: the helper
 /// renders every other batch of elements into a buffer while this thread writes the batches
 /// between and then the helper's, in order (the 6.5 MB of a 10,000-task `--list --format json`
 /// in about half the time, streamed: only a few batches are ever held). Each element is made on
@@ -198,15 +202,21 @@ impl<T: Serialize, F: Fn(usize) -> T + Sync> Serialize for Elements<'_, F> {
     fn serialize<S: ser::Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         use ser::{Error as _, SerializeSeq as _};
         let seq = self.0;
-        // Unit tests take the helper's path on any machine.
-        let parallel =
-            cfg!(test) || std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-        let indent = SEQ_INDENT.take();
+        let announced = SEQ_INDENT
+            .take()
+            .filter(|&(address, _)| address == (self as *const Self).cast::<()>() as usize);
+        // Worth a helper: this module's serializer, three batches or more, two cores (the unit
+        // tests take the helper's path on any machine; the CLI tests only where there are two).
+        let indent = announced.map(|(_, indent)| indent).filter(|_| {
+            seq.len > 2 * SEQ_BATCH
+                && (cfg!(test) || std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
+        });
         let mut out = serializer.serialize_seq(Some(seq.len))?;
-        let (Some(indent), true, true) = (indent, parallel, seq.len > 2 * SEQ_BATCH) else {
-            for i in 0..seq.len {
-                out.serialize_element(&(seq.make)(i))?;
-            }
+        let plain = |out: &mut S::SerializeSeq, from: usize| {
+            (from..seq.len).try_for_each(|i| out.serialize_element(&(seq.make)(i)))
+        };
+        let Some(indent) = indent else {
+            plain(&mut out, 0)?;
             return out.end();
         };
         let batches = seq.len.div_ceil(SEQ_BATCH);
@@ -241,7 +251,10 @@ impl<T: Serialize, F: Fn(usize) -> T + Sync> Serialize for Elements<'_, F> {
             }
         };
         std::thread::scope(|scope| {
-            let helping = scope.spawn(helper);
+            let Some(helping) = crate::threads::try_spawn(scope, helper) else {
+                // No thread could start: every element here.
+                return plain(&mut out, 0);
+            };
             let mut written = Ok(());
             for batch in (0..batches).step_by(2) {
                 written = range(batch).try_for_each(|i| out.serialize_element(&(seq.make)(i)));
@@ -508,8 +521,9 @@ impl<'a, W: Write> ser::Serializer for &'a mut Pretty<W> {
         value: &T,
     ) -> Result {
         if name == PARALLEL {
-            // Only the value about to serialize itself sees this (it takes it at once).
-            SEQ_INDENT.set(Some(self.indent));
+            // Only the value about to serialize itself takes this (at once).
+            let address = (value as *const T).cast::<()>() as usize;
+            SEQ_INDENT.set(Some((address, self.indent)));
             let written = value.serialize(&mut *self);
             SEQ_INDENT.set(None);
             return written;

@@ -112,8 +112,7 @@ impl Repo {
     /// Absolute display form of a repo-relative path (`/` separated).
     pub fn abs_string(&self, rel: &str) -> String {
         let mut out = String::with_capacity(self.root_text.len() + 1 + rel.len());
-        std::fmt::Write::write_fmt(&mut out, format_args!("{}", self.abs_path(rel)))
-            .expect("writing to a String cannot fail");
+        self.abs_path(rel).push_to(&mut out);
         out
     }
 
@@ -132,6 +131,17 @@ impl Repo {
 pub struct AbsPath<'a> {
     root: &'a str,
     rel: &'a str,
+}
+
+impl AbsPath<'_> {
+    /// Append the path to `out`.
+    pub fn push_to(&self, out: &mut String) {
+        out.push_str(self.root);
+        if !self.root.ends_with('/') {
+            out.push('/');
+        }
+        out.push_str(self.rel);
+    }
 }
 
 impl std::fmt::Display for AbsPath<'_> {
@@ -154,11 +164,7 @@ impl serde::Serialize for AbsPath<'_> {
         PATH.with(|cell| match cell.try_borrow_mut() {
             Ok(mut path) => {
                 path.clear();
-                path.push_str(self.root);
-                if !self.root.ends_with('/') {
-                    path.push('/');
-                }
-                path.push_str(self.rel);
+                self.push_to(&mut path);
                 serializer.serialize_str(&path)
             }
             // Serialized while one is being serialized on this thread (no serializer does).

@@ -268,23 +268,32 @@ pub fn load(root: &Path, force: bool) -> Loaded {
     let count = front.as_ref().map_or(0, |f| f.count);
     // The rest of the file is read, checked and decoded on a thread of its own while the files
     // are found and stat'ed.
+    // (Here instead when no thread can start.)
+    let has_rest = rest.is_some();
+    let rest = std::sync::Mutex::new(rest);
+    let decode = || -> Option<Result<Previous<'static>, Damaged>> {
+        let rest = rest.lock().unwrap_or_else(|e| e.into_inner()).take()?;
+        let _decode = crate::trace::phase("cache: read, check, decode the entries");
+        Some(
+            rest.entries()
+                .and_then(|bytes| Previous::decode(bytes, count)),
+        )
+    };
     let (found, decoded) = std::thread::scope(|scope| {
-        let decoding = rest.map(|rest| {
-            scope.spawn(move || {
-                let _decode = crate::trace::phase("cache: read, check, decode the entries");
-                rest.entries()
-                    .and_then(|bytes| Previous::decode(bytes, count))
-            })
-        });
+        let decode = &decode;
+        let decoding = has_rest
+            .then(|| crate::threads::try_spawn(scope, decode))
+            .flatten();
         let discover_phase = crate::trace::phase("discover");
         let found = discover_with(root, old_dirs);
         drop(discover_phase);
-        let decoded = decoding.map(|handle| {
+        let decoded = match decoding {
             // A decoder that panicked (a bug) leaves the cache unused, never half-read.
-            handle
+            Some(handle) => handle
                 .join()
-                .unwrap_or_else(|_| Err(Damaged("its decoder failed".to_string())))
-        });
+                .unwrap_or_else(|_| Some(Err(Damaged("its decoder failed".to_string())))),
+            None => decode(),
+        };
         (found, decoded)
     });
     let (found, previous_snapshot, previous) = match (&front, decoded) {
@@ -763,17 +772,21 @@ fn parse_parallel<'a>(
         let handles: Vec<_> = indices
             .chunks(chunk)
             .map(|part| {
-                let handle = scope.spawn(move || {
+                let read = move || {
                     part.iter()
                         .map(|&i| (i, read_entry(root, &files[i], old_sha(i))))
                         .collect::<Vec<_>>()
-                });
-                (part, handle)
+                };
+                (part, read, crate::threads::try_spawn(scope, read))
             })
             .collect();
         handles
             .into_iter()
-            .flat_map(|(part, handle)| {
+            .flat_map(|(part, read, handle)| {
+                let Some(handle) = handle else {
+                    // No thread could start: read here.
+                    return read();
+                };
                 // A worker that panicked (a parser bug) must not let stale results stand in for
                 // its files: each is reported as unreadable instead, and not cached.
                 handle.join().unwrap_or_else(|_| {

@@ -627,14 +627,17 @@ fn stat_all(root: &Path, listing: Listing, warnings: &mut Vec<String>) -> Vec<Ta
         std::thread::scope(|scope| {
             let handles: Vec<_> = found
                 .chunks(chunk)
-                .map(|part| scope.spawn(move || stat_part(part)))
+                .map(|part| crate::threads::try_spawn(scope, move || stat_part(part)))
                 .collect();
             handles
                 .into_iter()
                 .zip(found.chunks(chunk))
                 // A worker cannot panic on these calls; should it, its files are stat'ed
-                // again here rather than lost.
-                .map(|(handle, part)| handle.join().unwrap_or_else(|_| stat_part(part)))
+                // again here rather than lost (as they are when no thread could start).
+                .map(|(handle, part)| match handle {
+                    Some(handle) => handle.join().unwrap_or_else(|_| stat_part(part)),
+                    None => stat_part(part),
+                })
                 .collect()
         })
     };

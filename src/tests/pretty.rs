@@ -327,20 +327,21 @@ fn a_parallel_sequence_stops_at_a_write_error_without_hanging() {
     };
     let mut full = Vec::new();
     to_writer(&mut full, &seq).expect("serializes");
-    // Fail at the start, inside this thread's batches, inside a helper's, near the end.
-    for limit in [
-        0,
-        1,
-        100,
-        5_000,
-        20_000,
-        60_000,
-        full.len() / 2,
-        full.len() - 1,
-    ] {
+    // Fail at the start, around the first element of every batch (this thread's and the
+    // helper's, in turn), and one byte short of the end.
+    let text = String::from_utf8(full.clone()).unwrap();
+    let mut limits = vec![0, 1, full.len() - 1];
+    for batch in 0..20 {
+        let at = text
+            .find(&format!("\"element {}\"", batch * super::SEQ_BATCH))
+            .expect("the element is written");
+        limits.extend([at - 1, at, at + 1]);
+    }
+    for limit in limits {
         let error = to_writer(Full { taken: 0, limit }, &seq).expect_err("the write fails");
         assert_eq!(error.to_string(), "no space left", "limit {limit}");
     }
+    parallel_same(3 * super::SEQ_BATCH + 1);
     to_writer(
         Full {
             taken: 0,

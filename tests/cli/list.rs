@@ -477,3 +477,61 @@ fn an_empty_filter_is_refused_not_taken_for_any() {
         assert_eq!(code, 10, "{args:?}: {doc}");
     }
 }
+
+#[test]
+fn a_long_json_listing_is_the_text_listing_row_for_row() {
+    // 700 tasks: more than five batches of rows, so the helper thread renders some of them.
+    // A chain every tenth task makes some priorities inherited, with reasons.
+    let repo = TestRepo::new();
+    for i in 0..700 {
+        let extra = if i % 10 == 1 {
+            format!("blocked_by: [TASK-{:04}]\n", i - 1)
+        } else {
+            String::new()
+        };
+        let (status, priority) = match i % 10 {
+            0 => ("todo", "P2"),
+            1 => ("blocked", "P0"),
+            _ => ("todo", "P1"),
+        };
+        let id = format!("TASK-{i:04}");
+        repo.write(
+            &format!("tasks/area{}/{id}.task.yaml", i % 3),
+            format!(
+                "id: {id}\ntitle: \"Row {i} \\\"quoted\\\" \\u00e9\"\nstatus: {status}\npriority: {priority}\narea: backend\n{extra}"
+            ),
+        );
+    }
+    let (code, doc, run) = repo.json(&["--list"]);
+    assert_eq!(code, 0, "{}", run.stderr);
+    let rows = doc["tasks"].as_array().expect("rows");
+    assert_eq!(rows.len(), 700);
+    assert_eq!(doc["count"], 700);
+    let text = repo.run(&["--list"]);
+    let lines: Vec<&str> = text.stdout.lines().collect();
+    assert_eq!(lines.len(), 700);
+    for (row, line) in rows.iter().zip(&lines) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        assert_eq!(row["id"], fields[0], "{line}");
+        assert_eq!(row["status"], fields[1], "{line}");
+        assert_eq!(row["path"], fields[2], "{line}");
+        assert_eq!(row["title"], fields[3], "{line}");
+        let id = row["id"].as_str().unwrap();
+        let n: usize = id[5..].parse().unwrap();
+        assert_eq!(
+            row["path"],
+            repo.abs(&format!("tasks/area{}/{id}.task.yaml", n % 3))
+        );
+        // The tasks a P0 blocker blocks make it inherit: its reason names them.
+        if n.is_multiple_of(10) {
+            assert_eq!(row["effective_priority"], "P0", "{row}");
+            assert_eq!(
+                row["priority_reason"],
+                format!("Blocks P0 work: TASK-{:04}", n + 1),
+                "{row}"
+            );
+        } else {
+            assert_eq!(row["priority_reason"], serde_json::Value::Null, "{row}");
+        }
+    }
+}

@@ -497,3 +497,44 @@ fn a_pick_in_a_repository_without_task_files_says_none_were_found() {
         run.stderr
     );
 }
+
+#[test]
+fn a_large_pick_finds_the_same_draft_alerts_on_its_second_thread() {
+    // 2,100 tasks: the draft alerts are found on a thread of their own (from 2,000).
+    let repo = TestRepo::new();
+    for i in 0..2100 {
+        let (status, extra) = match i {
+            5 => ("draft", String::new()),
+            6 => ("blocked", "blocked_by: [TASK-0005]\n".to_string()),
+            7 => ("draft", "unblocker: true\n".to_string()),
+            _ => ("todo", String::new()),
+        };
+        repo.task(
+            &format!("tasks/TASK-{i:04}.task.yaml"),
+            &format!("TASK-{i:04}"),
+            status,
+            "P2",
+            &extra,
+        );
+    }
+    let (code, doc, run) = repo.json(&["--pick"]);
+    assert_eq!(code, 0, "{}", run.stderr);
+    let alerts = &doc["draft_alerts"];
+    assert_eq!(alerts["draft_count"], 2, "{alerts}");
+    let drafts: Vec<&str> = (alerts["drafts"].as_array().unwrap().iter())
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(drafts, ["TASK-0005", "TASK-0007"]);
+    assert_eq!(alerts["draft_unblockers"][0]["id"], "TASK-0007", "{alerts}");
+    assert_eq!(alerts["downstream"][0]["draft_id"], "TASK-0005", "{alerts}");
+    assert_eq!(
+        alerts["downstream"][0]["blocked_by"][0]["task_id"], "TASK-0006",
+        "{alerts}"
+    );
+    assert_eq!(
+        alerts["downstream"][0]["blocked_by"][0]["path"],
+        repo.abs("tasks/TASK-0006.task.yaml")
+    );
+    // Neither a draft nor the task waiting on one is picked.
+    assert_eq!(doc["task"]["id"], "TASK-0000", "{}", doc["task"]);
+}

@@ -183,8 +183,8 @@ pub fn run<'a>(ctx: &'a Ctx, query: &Query) -> Result<ListReport<'a>> {
     })
 }
 
-/// The tasks listed, in order, each made into its [`TaskJson`] when it is printed: on every
-/// core at once for a JSON listing (`pretty::ParallelSeq`), which is most of the time a long
+/// The tasks listed, in order, each made into its [`TaskJson`] when it is printed: on two
+/// threads for a long JSON listing (`pretty::ParallelSeq`), which is most of the time a long
 /// `--list --format json` takes.
 #[derive(Debug)]
 pub struct Rows<'a> {

@@ -58,11 +58,16 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
     // Independent walks of the graph: side by side when it is large enough to pay for a thread.
     let (priorities, draft_alerts) = if graph.tasks.len() >= PARALLEL_FROM {
         std::thread::scope(|scope| {
-            let alerting = scope.spawn(alerts);
+            let alerts = &alerts;
+            let alerting = crate::threads::try_spawn(scope, alerts);
             let priorities = priorities();
-            let draft_alerts = alerting
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let draft_alerts = match alerting {
+                Some(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                // No thread could start: found here.
+                None => alerts(),
+            };
             (priorities, draft_alerts)
         })
     } else {

@@ -380,3 +380,32 @@ fn the_word_hex_check_agrees_with_a_byte_by_byte_one() {
         assert!(!is_sha256_hex(&text), "{len}");
     }
 }
+
+#[test]
+fn the_directory_records_are_read_in_place_from_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "tasks/a/TASK-0001.task.yaml",
+        &task("TASK-0001", "todo"),
+    );
+    write(
+        root,
+        "tasks/b/TASK-0002.task.yaml",
+        &task("TASK-0002", "todo"),
+    );
+    load(root, false);
+    let (cache_path, _, _) = cache_paths(root);
+    let Opened { front, .. } = open_cache(&cache_path, &mut Vec::new()).expect("a cache");
+    assert!(front.dirs.len() >= 3, "{:?}", front.dirs);
+    for record in &front.dirs {
+        // Borrowed from the file's bytes, not copied.
+        assert!(
+            matches!(record.rel, std::borrow::Cow::Borrowed(_))
+                && matches!(record.names, std::borrow::Cow::Borrowed(_))
+                && matches!(record.kinds, std::borrow::Cow::Borrowed(_)),
+            "{record:?}"
+        );
+    }
+}
