@@ -304,8 +304,8 @@ impl ListReport<'_> {
     /// one it inherits), the path relative to the repository, the title. Piped, `--list` prints
     /// the tab-separated lines of tasks.py instead.
     fn table(&self, out: &mut Text) {
-        let rows: Vec<[String; 5]> = self
-            .tasks
+        let tasks: Vec<TaskJson> = self.tasks.iter().collect();
+        let rows: Vec<[String; 5]> = tasks
             .iter()
             .map(|t| {
                 let priority = if t.effective_priority == t.priority {
@@ -344,7 +344,7 @@ impl ListReport<'_> {
             + header[4];
         out.stdout.push_str(&Paint::Bold.paint(&heading));
         out.stdout.push('\n');
-        for (row, t) in rows.iter().zip(self.tasks.iter()) {
+        for (row, t) in rows.iter().zip(&tasks) {
             let status = match t.status {
                 "completed" => Paint::Good,
                 "blocked" => Paint::Bad,
