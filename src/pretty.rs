@@ -212,11 +212,11 @@ impl<T: Serialize, F: Fn(usize) -> T + Sync> Serialize for Elements<'_, F> {
                 && (cfg!(test) || std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
         });
         let mut out = serializer.serialize_seq(Some(seq.len))?;
-        let plain = |out: &mut S::SerializeSeq, from: usize| {
-            (from..seq.len).try_for_each(|i| out.serialize_element(&(seq.make)(i)))
+        let plain = |out: &mut S::SerializeSeq| {
+            (0..seq.len).try_for_each(|i| out.serialize_element(&(seq.make)(i)))
         };
         let Some(indent) = indent else {
-            plain(&mut out, 0)?;
+            plain(&mut out)?;
             return out.end();
         };
         let batches = seq.len.div_ceil(SEQ_BATCH);
@@ -253,7 +253,7 @@ impl<T: Serialize, F: Fn(usize) -> T + Sync> Serialize for Elements<'_, F> {
         std::thread::scope(|scope| {
             let Some(helping) = crate::threads::try_spawn(scope, helper) else {
                 // No thread could start: every element here.
-                return plain(&mut out, 0);
+                return plain(&mut out);
             };
             let mut written = Ok(());
             for batch in (0..batches).step_by(2) {

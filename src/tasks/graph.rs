@@ -15,6 +15,8 @@ pub struct Graph<'a> {
     /// foldhash: fast on short ids, seeded per process (task files cannot be written to
     /// collide).
     index: foldhash::HashMap<&'a str, usize>,
+    /// [`Graph::id_keys`], made when first asked (a listing sorts on them and walks in id order).
+    id_keys: std::sync::OnceLock<Vec<u64>>,
 }
 
 /// For each task (by index), the tasks whose `blocked_by` names it, in task order: compressed
@@ -67,7 +69,11 @@ impl<'a> Graph<'a> {
         for (i, task) in tasks.iter().enumerate() {
             index.entry(task.id.as_ref()).or_insert(i);
         }
-        Graph { tasks, index }
+        Graph {
+            tasks,
+            index,
+            id_keys: std::sync::OnceLock::new(),
+        }
     }
 
     pub fn index_of(&self, id: &str) -> Option<usize> {
@@ -117,8 +123,7 @@ impl<'a> Graph<'a> {
 
     /// Task indices sorted by id: the deterministic order validation walks in.
     pub(crate) fn by_id(&self) -> Vec<usize> {
-        let keys = self.id_keys();
-        let mut order: Vec<(u64, usize)> = keys.into_iter().zip(0..).collect();
+        let mut order: Vec<(u64, usize)> = self.id_keys().iter().copied().zip(0..).collect();
         order.sort_unstable_by(|&(ka, a), &(kb, b)| {
             ka.cmp(&kb)
                 .then_with(|| self.tasks[a].id.cmp(&self.tasks[b].id))
@@ -130,7 +135,11 @@ impl<'a> Graph<'a> {
     /// Per task, an integer that orders like its id where two differ (equal keys: compare the
     /// ids): the 8 bytes that follow the prefix every id shares (`TASK-`), big-endian and
     /// zero-padded. Sorting on it spares most string comparisons.
-    pub(crate) fn id_keys(&self) -> Vec<u64> {
+    pub(crate) fn id_keys(&self) -> &[u64] {
+        self.id_keys.get_or_init(|| self.make_id_keys())
+    }
+
+    fn make_id_keys(&self) -> Vec<u64> {
         let ids = self.tasks.iter().map(|t| t.id.as_bytes());
         let shared = self.tasks.split_first().map_or(0, |(first, rest)| {
             let first = first.id.as_bytes();

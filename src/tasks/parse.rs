@@ -189,15 +189,10 @@ pub(crate) fn could_parse_to(task: &Task) -> bool {
 }
 
 /// Not empty, and no white space at either end (what `trim` leaves). Checked on every cached
-/// task of every warm run: ASCII ends are decided from their bytes.
+/// task of every warm run: ends that are ASCII are decided from their bytes.
 fn is_trimmed(s: &str) -> bool {
     match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(first), Some(last)) if first.is_ascii() && last.is_ascii() => {
-            !first.is_ascii_whitespace()
-                && !last.is_ascii_whitespace()
-                && *first != 0x0b
-                && *last != 0x0b
-        }
+        (Some(first), Some(last)) if solid_ascii(*first) && solid_ascii(*last) => true,
         (Some(_), Some(_)) => s.trim() == s,
         _ => false,
     }
@@ -206,9 +201,15 @@ fn is_trimmed(s: &str) -> bool {
 /// Empty or only white space.
 fn is_blank(s: &str) -> bool {
     match s.as_bytes().first() {
-        Some(first) if first.is_ascii() && !first.is_ascii_whitespace() && *first != 0x0b => false,
+        Some(&first) if solid_ascii(first) => false,
         _ => s.trim().is_empty(),
     }
+}
+
+/// An ASCII byte that `trim` keeps (white space as `char::is_whitespace` has it); a byte that is
+/// not ASCII decides nothing alone.
+fn solid_ascii(byte: u8) -> bool {
+    byte.is_ascii() && !char::from(byte).is_whitespace()
 }
 
 /// Booleans per contract D5: `true/false/yes/no/on/off` in any case, quoted or not; absent or

@@ -210,17 +210,16 @@ impl<'a> Rows<'a> {
 
     fn json(&self, i: usize) -> TaskJson<'_> {
         let row = &self.rows[i];
-        let effective = crate::tasks::priority::Effective {
-            priority: row.effective.priority,
-            reason: None,
-        };
-        let mut json = TaskJson::new(self.repo, row.task, effective, row.quarantined);
-        json.priority_reason = row
-            .effective
-            .reason
-            .as_deref()
-            .map(std::borrow::Cow::Borrowed);
-        json
+        TaskJson::new(
+            self.repo,
+            row.task,
+            row.effective.priority,
+            row.effective
+                .reason
+                .as_deref()
+                .map(std::borrow::Cow::Borrowed),
+            row.quarantined,
+        )
     }
 
     pub fn iter(&self) -> impl Iterator<Item = TaskJson<'_>> {

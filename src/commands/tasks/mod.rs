@@ -16,7 +16,6 @@ use crate::output::{Printer, Shape};
 use crate::tasks::Task;
 use crate::tasks::model::STATUSES;
 use crate::tasks::picker::Filter;
-use crate::tasks::priority::Effective;
 use clap::Args;
 use serde::Serialize;
 
@@ -300,10 +299,12 @@ pub struct TaskJson<'a> {
 }
 
 impl<'a> TaskJson<'a> {
+    /// `priority` and `reason`: the task's effective priority and why it is inherited.
     pub fn new(
         repo: &'a crate::repo::Repo,
         task: &'a Task,
-        effective: Effective<'a>,
+        priority: &'a str,
+        reason: Option<std::borrow::Cow<'a, str>>,
         quarantined: bool,
     ) -> TaskJson<'a> {
         let sorted = |v: &'a [crate::tasks::model::Text]| {
@@ -316,8 +317,8 @@ impl<'a> TaskJson<'a> {
             title: &task.title,
             status: &task.status,
             priority: &task.priority,
-            effective_priority: effective.priority,
-            priority_reason: effective.reason.map(std::borrow::Cow::Owned),
+            effective_priority: priority,
+            priority_reason: reason,
             area: &task.area,
             unblocker: task.unblocker,
             order: task.order,

@@ -100,7 +100,13 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
             PickReport::Picked {
                 status: "success",
                 reason,
-                task: TaskJson::new(&ctx.repo, task, effective, false),
+                task: TaskJson::new(
+                    &ctx.repo,
+                    task,
+                    effective.priority,
+                    effective.reason.map(std::borrow::Cow::Owned),
+                    false,
+                ),
                 snapshot_id: catalog.snapshot,
                 draft_alerts,
             }
