@@ -625,8 +625,7 @@ fn main() -> ExitCode {
             Ok(p) => p,
             Err(message) => return fail(format!("{}: {message}", scenario.name)),
         };
-        let cache_bytes = std::fs::metadata(summary.root.join("tasks/.cache/task-index.v5.bin"))
-            .map_or(0, |m| m.len());
+        let cache_bytes = cache_file_bytes(&summary.root);
         described.push((scenario.clone(), summary.clone(), picked, cache_bytes));
         let with_context = scenario.shape == generate::Shape::Realistic
             && scenario.tasks <= CONTEXT_UP_TO
@@ -686,4 +685,20 @@ fn main() -> ExitCode {
         return fail(format!("cannot write {}: {e}", path.display()));
     }
     ExitCode::SUCCESS
+}
+
+/// The size of the task cache file (whatever its layout version), 0 when there is none.
+fn cache_file_bytes(root: &std::path::Path) -> u64 {
+    std::fs::read_dir(root.join("tasks/.cache"))
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            name.starts_with("task-index.v") && name.ends_with(".bin")
+        })
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .max()
+        .unwrap_or(0)
 }

@@ -1,4 +1,4 @@
-//! The port's private task cache (contract D5): `tasks/.cache/task-index.v7.bin`, one entry per
+//! The port's private task cache (contract D5): `tasks/.cache/task-index.v8.bin`, one entry per
 //! task file keyed by repo-relative path with size, mtime and SHA-256 and the parse outcome
 //! (a task or the failure). Only files whose size or mtime changed are read again, and only those
 //! whose content changed are parsed again; broken files are cached like good ones, so a malformed
@@ -24,19 +24,20 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub const CACHE_FILE: &str = "task-index.v7.bin";
+pub const CACHE_FILE: &str = "task-index.v8.bin";
 /// Files of earlier layouts, removed when the current one is written.
-const OLD_CACHE_FILES: [&str; 5] = [
+const OLD_CACHE_FILES: [&str; 6] = [
     "task-index.v2.bin",
     "task-index.v3.bin",
     "task-index.v4.bin",
     "task-index.v5.bin",
     "task-index.v6.bin",
+    "task-index.v7.bin",
 ];
 pub const LOCK_FILE: &str = "task-index.lock";
 const MAGIC: &[u8] = b"tasks task-index\n";
 /// Bumped whenever the layout *or the parse rules* change, so stale outcomes are dropped.
-const VERSION: u32 = 7;
+const VERSION: u32 = 8;
 /// The file ends with this many bytes: a checksum of everything before them (after the magic
 /// line), so that a damaged file is rebuilt instead of being believed.
 const CHECKSUM_BYTES: usize = 8;
@@ -336,7 +337,7 @@ pub fn load(root: &Path, force: bool) -> Loaded {
         } else {
             let found = by_path
                 .get_or_insert_with(|| old.iter().enumerate().map(|(i, e)| (e.rel, i)).collect())
-                .get(file.rel.as_str())
+                .get(&*file.rel)
                 .copied();
             // In step again after it (a file removed or renamed shifts the rest by one).
             if let Some(k) = found {
@@ -515,7 +516,7 @@ pub fn load(root: &Path, force: bool) -> Loaded {
         .into_iter()
         .enumerate()
         .filter(|&(i, _)| failed(i))
-        .map(|(_, file)| file.rel)
+        .map(|(_, file)| file.rel.into_owned())
         .zip(failures)
         .collect();
     Loaded {
@@ -732,7 +733,7 @@ fn save<'a>(
     Ok(())
 }
 
-/// Remove the temporary files of saves killed before their rename (`.task-index.v7.bin.*.tmp`).
+/// Remove the temporary files of saves killed before their rename (`.task-index.v8.bin.*.tmp`).
 /// Called under the cache lock: no other save is writing one then, so any there is a leftover.
 fn sweep_leftovers(dir: &Path) {
     let prefix = format!(".{CACHE_FILE}.");

@@ -1,4 +1,4 @@
-//! The encoding of the task cache's entries (layout v7), written and read by hand so that a warm
+//! The encoding of the task cache's entries (layout v8), written and read by hand so that a warm
 //! run builds its tasks without copying a string.
 //!
 //! The entries section is `records_len` (u64, little-endian), the records, then the text: every

@@ -15,9 +15,10 @@ pub const TASK_FILE_SUFFIX: &str = ".task.yaml";
 
 /// A task file on disk with the metadata the cache compares.
 #[derive(Debug, Clone)]
-pub struct TaskFile {
-    /// Repo-relative, `/`-separated.
-    pub rel: String,
+pub struct TaskFile<'a> {
+    /// Repo-relative, `/`-separated: borrowed from the directory record it was found in when
+    /// the directory's listing was reused (no allocation per file on a warm run).
+    pub rel: Cow<'a, str>,
     pub size: u64,
     pub mtime: FileTime,
     /// How to open it again without following a link anywhere.
@@ -38,7 +39,7 @@ pub enum Origin {
     Linked(PathBuf),
 }
 
-impl TaskFile {
+impl TaskFile<'_> {
     /// The file's path (for messages and filters; reading goes through [`TaskFile::open`]).
     pub fn path(&self, root: &Path) -> PathBuf {
         match &self.origin {
@@ -130,14 +131,14 @@ impl FileTime {
 /// entry), then every file is `stat`ed relative to its directory's descriptor (one path
 /// component to resolve, not the whole path) on every core. At 10,000 files these two are most
 /// of a warm run (docs/performance.md).
-pub fn discover(root: &Path) -> (Vec<TaskFile>, Vec<String>) {
+pub fn discover(root: &Path) -> (Vec<TaskFile<'static>>, Vec<String>) {
     let found = discover_with(root, &[]);
     (found.files, found.warnings)
 }
 
 /// What [`discover_with`] found.
 pub struct Discovered<'a> {
-    pub files: Vec<TaskFile>,
+    pub files: Vec<TaskFile<'a>>,
     pub warnings: Vec<String>,
     /// Every directory walked, in walk order, with its entries (for the next run): a previous
     /// record where it was reused.
@@ -173,10 +174,12 @@ pub struct DirRecord {
     pub rel: Cow<'static, str>,
     pub stamp: DirStamp,
     pub trusted: bool,
-    /// The entries' names, sorted, each followed by a NUL (no name holds one): two strings per
-    /// directory instead of one per entry make the cache fast to read.
+    /// The entries' repo-relative paths (`rel`, a `/`, the name), sorted by name, each followed
+    /// by a NUL (no name holds one): two strings per directory instead of one per entry make
+    /// the cache fast to read, and a reused listing gives each file its path and its name (the
+    /// end of the path, with the NUL `fstatat` needs) without copying either.
     #[serde(borrow)]
-    pub names: Cow<'static, str>,
+    pub paths: Cow<'static, str>,
     /// One letter per entry, in the same order: `d` directory, `f` file, `l` symbolic link.
     #[serde(borrow)]
     pub kinds: Cow<'static, str>,
@@ -202,7 +205,6 @@ pub fn discover_with<'a>(root: &Path, previous: &'a [DirRecord]) -> Discovered<'
         .iter()
         .map(|d| d.kinds.bytes().filter(|&k| k != b'd').count())
         .sum();
-    let names_len: usize = previous.iter().map(|d| d.names.len()).sum();
     let previous: std::collections::HashMap<&str, &DirRecord> =
         previous.iter().map(|d| (&*d.rel, d)).collect();
     let mut walked = Walk {
@@ -211,7 +213,7 @@ pub fn discover_with<'a>(root: &Path, previous: &'a [DirRecord]) -> Discovered<'
         listing: Listing {
             dirs: Vec::new(),
             files: Vec::with_capacity(expected),
-            names: Vec::with_capacity(names_len),
+            names: Vec::new(),
         },
         warnings: Vec::new(),
         dirs: Vec::new(),
@@ -250,35 +252,44 @@ pub fn discover_with<'a>(root: &Path, previous: &'a [DirRecord]) -> Discovered<'
 }
 
 /// The task files found by listing, in order, and the directories holding them.
-struct Listing {
+struct Listing<'a> {
     /// Each directory listed: its path and its descriptor (reached from the root without
     /// following a link).
     dirs: Vec<std::sync::Arc<(PathBuf, crate::store::beneath::Dir)>>,
-    files: Vec<Found>,
-    /// The files' names, each followed by a NUL.
+    files: Vec<Found<'a>>,
+    /// The names of files in directories listed in this run (not reused from a record), each
+    /// followed by a NUL.
     names: Vec<u8>,
 }
 
 /// A file a directory listing showed.
-struct Found {
-    rel: String,
+struct Found<'a> {
+    rel: Cow<'a, str>,
     /// Index into `Listing::dirs`.
     dir: usize,
-    /// Its name in `Listing::names` (without the NUL).
-    name: std::ops::Range<usize>,
+    name: Name<'a>,
     /// The listing said it is a symbolic link (followed only when it stays in the repository).
     linked: bool,
 }
 
-impl Listing {
-    fn name(&self, found: &Found) -> &[u8] {
-        &self.names[found.name.clone()]
-    }
+/// Where a found file's name is, followed by a NUL.
+enum Name<'a> {
+    /// The end of its path in a reused directory record, the NUL included.
+    Recorded(&'a std::ffi::CStr),
+    /// In [`Listing::names`] (the range leaves the NUL out).
+    Listed(std::ops::Range<usize>),
+}
 
+impl Listing<'_> {
     /// The name with its NUL, for `fstatat`.
-    fn c_name(&self, found: &Found) -> &std::ffi::CStr {
-        std::ffi::CStr::from_bytes_with_nul(&self.names[found.name.start..=found.name.end])
-            .unwrap_or_default()
+    fn c_name<'s>(&'s self, found: &'s Found) -> &'s std::ffi::CStr {
+        match &found.name {
+            Name::Recorded(name) => name,
+            Name::Listed(range) => {
+                std::ffi::CStr::from_bytes_with_nul(&self.names[range.start..=range.end])
+                    .unwrap_or_default()
+            }
+        }
     }
 }
 
@@ -365,7 +376,7 @@ struct Walk<'a> {
     previous: std::collections::HashMap<&'a str, &'a DirRecord>,
     /// When the walk started.
     now: FileTime,
-    listing: Listing,
+    listing: Listing<'a>,
     warnings: Vec<String>,
     dirs: Vec<std::borrow::Cow<'a, DirRecord>>,
 }
@@ -379,7 +390,7 @@ impl<'a> Walk<'a> {
         // Directories still to list, the next on top; a directory's files are recorded as
         // soon as it is listed, its subdirectories' after them in name order (so a stack of
         // the subdirectories and file runs keeps the pre-order).
-        enum Next {
+        enum Next<'a> {
             /// A directory: its path, repo-relative path, and how to open it (its parent, held
             /// open, and its name).
             Dir(
@@ -389,9 +400,9 @@ impl<'a> Walk<'a> {
                 Vec<u8>,
             ),
             Base(PathBuf, String, crate::store::beneath::Dir),
-            Files(Vec<Found>),
+            Files(Vec<Found<'a>>),
         }
-        let mut stack = vec![Next::Base(base, base_rel, base_dir)];
+        let mut stack: Vec<Next<'a>> = vec![Next::Base(base, base_rel, base_dir)];
         while let Some(next) = stack.pop() {
             let (path, rel, dir) = match next {
                 Next::Files(files) => {
@@ -417,16 +428,23 @@ impl<'a> Walk<'a> {
             };
             let index = self.listing.dirs.len();
             let held = std::sync::Arc::new((path.clone(), dir));
-            let entries = listed.entries();
             // Runs of files between subdirectories, in order; pushed in reverse below.
-            let mut pending: Vec<Next> = Vec::new();
-            let mut run: Vec<Found> = Vec::new();
-            for (name, shown, kind) in entries {
-                let mut child_rel = String::with_capacity(rel.len() + 1 + shown.len());
-                child_rel.push_str(&rel);
-                child_rel.push('/');
-                child_rel.push_str(&shown);
+            let mut pending: Vec<Next<'a>> = Vec::new();
+            let mut run: Vec<Found<'a>> = Vec::new();
+            let name_at = rel.len() + 1;
+            let mut kinds = listed.kinds().bytes().map(Kind::from_code);
+            let paths = listed.paths();
+            let mut start = 0;
+            for end in memchr::memchr_iter(0, paths) {
+                let (from, path) = (start, &paths[start..end]);
+                start = end + 1;
+                // A record's paths and kinds were checked to agree; a listing makes them so.
+                let Some(kind) = kinds.next() else { break };
+                let Some(name) = path.get(name_at..) else {
+                    continue;
+                };
                 if kind == Kind::Dir {
+                    let child_rel = String::from_utf8_lossy(path).into_owned();
                     // The tool's own cache is never searched (it changes on every save).
                     if child_rel == crate::repo::CACHE_DIR {
                         continue;
@@ -434,19 +452,38 @@ impl<'a> Walk<'a> {
                     if !run.is_empty() {
                         pending.push(Next::Files(std::mem::take(&mut run)));
                     }
-                    let child = path.join(std::ffi::OsStr::from_bytes(name));
+                    let child = path_of(&held.0, name);
                     pending.push(Next::Dir(child, child_rel, held.clone(), name.to_vec()));
                     continue;
                 }
-                let names = &mut self.listing.names;
-                let start = names.len();
-                names.extend_from_slice(name);
-                let end = names.len();
-                names.push(0);
+                let (rel, name) = match &listed {
+                    Listed::Recorded(record) => {
+                        let record: &'a DirRecord = record;
+                        let text: &'a str = &record.paths;
+                        let with_nul = &text.as_bytes()[from + name_at..=end];
+                        // SAFETY: the name ends at the NUL `memchr_iter` found, the first after
+                        // `from`: it holds no other.
+                        let name =
+                            unsafe { std::ffi::CStr::from_bytes_with_nul_unchecked(with_nul) };
+                        // A record's paths are UTF-8 and the NUL a character boundary.
+                        (Cow::Borrowed(&text[from..end]), Name::Recorded(name))
+                    }
+                    Listed::Fresh { .. } => {
+                        let names = &mut self.listing.names;
+                        let begin = names.len();
+                        names.extend_from_slice(name);
+                        let stop = names.len();
+                        names.push(0);
+                        (
+                            Cow::Owned(String::from_utf8_lossy(path).into_owned()),
+                            Name::Listed(begin..stop),
+                        )
+                    }
+                };
                 let found = Found {
-                    rel: child_rel,
+                    rel,
                     dir: index,
-                    name: start..end,
+                    name,
                     linked: kind == Kind::Link,
                 };
                 // Files before the first subdirectory come next in pre-order (nothing else is
@@ -480,64 +517,64 @@ impl<'a> Walk<'a> {
             && record_is_plain(previous)
         {
             self.dirs.push(std::borrow::Cow::Borrowed(previous));
-            return Ok(Listed {
-                names: std::borrow::Cow::Borrowed(previous.names.as_bytes()),
-                kinds: std::borrow::Cow::Borrowed(&*previous.kinds),
-            });
+            return Ok(Listed::Recorded(previous));
         }
         let mut entries = list(dir)?;
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let mut names = Vec::with_capacity(entries.iter().map(|(n, _)| n.len() + 1).sum());
+        let mut paths =
+            Vec::with_capacity(entries.iter().map(|(n, _)| rel.len() + n.len() + 2).sum());
         let mut kinds = String::with_capacity(entries.len());
         for (name, kind) in &entries {
-            names.extend_from_slice(name);
-            names.push(0);
+            paths.extend_from_slice(rel.as_bytes());
+            paths.push(b'/');
+            paths.extend_from_slice(name);
+            paths.push(0);
             kinds.push(char::from(kind.code()));
         }
         let settled =
             |(secs, nanos): (i64, i64)| FileTime::from_stat(secs, nanos).settled_before(self.now);
         // A name that is not UTF-8 is not recorded: such a directory is listed every time.
-        let recorded = String::from_utf8(names.clone()).ok();
+        let recorded = String::from_utf8(paths.clone()).ok();
         self.dirs.push(std::borrow::Cow::Owned(DirRecord {
             rel: Cow::Owned(rel.to_string()),
             stamp,
             trusted: settled(stamp.mtime) && settled(stamp.ctime) && recorded.is_some(),
-            names: Cow::Owned(recorded.unwrap_or_default()),
+            paths: Cow::Owned(recorded.unwrap_or_default()),
             kinds: Cow::Owned(kinds.clone()),
         }));
-        Ok(Listed {
-            names: std::borrow::Cow::Owned(names),
-            kinds: std::borrow::Cow::Owned(kinds),
-        })
+        Ok(Listed::Fresh { paths, kinds })
     }
 }
 
-/// The entries of one directory as the walk follows them: the exact bytes of each name,
-/// NUL-terminated, and one kind letter per name (as in [`DirRecord`]).
-struct Listed<'a> {
-    names: std::borrow::Cow<'a, [u8]>,
-    kinds: std::borrow::Cow<'a, str>,
+/// The entries of one directory as the walk follows them: each entry's repo-relative path
+/// (the exact bytes of its name at the end) followed by a NUL, and one kind letter per entry
+/// (as in [`DirRecord`]).
+enum Listed<'a> {
+    /// A previous walk's record, still true.
+    Recorded(&'a DirRecord),
+    /// Listed in this run.
+    Fresh { paths: Vec<u8>, kinds: String },
 }
 
 impl Listed<'_> {
-    /// Each entry: its exact bytes, how it is shown (lossily when it is not UTF-8), its kind.
-    /// Names are nearly always UTF-8: checked in one pass over all of them.
-    fn entries(&self) -> Vec<(&[u8], std::borrow::Cow<'_, str>, Kind)> {
-        let kinds = self.kinds.bytes().map(Kind::from_code);
-        match std::str::from_utf8(&self.names) {
-            Ok(text) => text
-                .split('\0')
-                .zip(kinds)
-                .map(|(name, kind)| (name.as_bytes(), std::borrow::Cow::Borrowed(name), kind))
-                .collect(),
-            Err(_) => self
-                .names
-                .split(|&b| b == 0)
-                .zip(kinds)
-                .map(|(name, kind)| (name, String::from_utf8_lossy(name), kind))
-                .collect(),
+    fn paths(&self) -> &[u8] {
+        match self {
+            Listed::Recorded(record) => record.paths.as_bytes(),
+            Listed::Fresh { paths, .. } => paths,
         }
     }
+
+    fn kinds(&self) -> &str {
+        match self {
+            Listed::Recorded(record) => &record.kinds,
+            Listed::Fresh { kinds, .. } => kinds,
+        }
+    }
+}
+
+/// `dir` joined with the exact bytes of `name`.
+fn path_of(dir: &Path, name: &[u8]) -> PathBuf {
+    dir.join(std::ffi::OsStr::from_bytes(name))
 }
 
 impl Kind {
@@ -559,19 +596,24 @@ impl Kind {
 }
 
 /// A record read from the cache is only used when it could have been written by a walk: each
-/// name a plain name (not empty, `.` or `..`, no `/`), a file's ending in `.task.yaml`, the names
-/// sorted and unique, one kind letter (`d`, `f`, `l`) per name. Anything else (a damaged or
-/// forged cache) is listed.
+/// path the record's directory, a `/` and a plain name (not empty, `.` or `..`, no `/`), a
+/// file's ending in `.task.yaml`, the names sorted and unique, one kind letter (`d`, `f`, `l`)
+/// per name. Anything else (a damaged or forged cache) is listed.
 fn record_is_plain(record: &DirRecord) -> bool {
     let mut kinds = record.kinds.bytes();
-    let mut rest = record.names.as_bytes();
+    let paths = record.paths.as_bytes();
+    let prefix = record.rel.as_bytes();
+    let mut start = 0;
     let mut previous: Option<&[u8]> = None;
-    while !rest.is_empty() {
-        let Some(end) = rest.iter().position(|&b| b == 0) else {
+    for end in memchr::memchr_iter(0, paths) {
+        let path = &paths[start..end];
+        start = end + 1;
+        let Some(name) = path
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.strip_prefix(b"/"))
+        else {
             return false;
         };
-        let name = &rest[..end];
-        rest = &rest[end + 1..];
         // Sorted and unique, as a walk writes them: a name twice would be one file found twice.
         if previous.is_some_and(|p| p >= name) {
             return false;
@@ -587,7 +629,8 @@ fn record_is_plain(record: &DirRecord) -> bool {
             return false;
         }
     }
-    kinds.next().is_none()
+    // Nothing after the last NUL, and no kind left over.
+    start == paths.len() && kinds.next().is_none()
 }
 
 /// The stamp of an open directory.
@@ -610,14 +653,18 @@ fn stamp_of(dir: &crate::store::beneath::Dir) -> std::io::Result<DirStamp> {
 
 /// Size and mtime of every listed file, in order, on up to 8 threads; files that are no longer
 /// regular files (or whose link leaves the repository) are dropped.
-fn stat_all(root: &Path, listing: Listing, warnings: &mut Vec<String>) -> Vec<TaskFile> {
+fn stat_all<'a>(
+    root: &Path,
+    listing: Listing<'a>,
+    warnings: &mut Vec<String>,
+) -> Vec<TaskFile<'a>> {
     let found = &listing.files;
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8)
         .min(found.len().div_ceil(1024).max(1));
     let chunk = found.len().div_ceil(workers).max(1);
-    let stat_part = |part: &[Found]| -> Vec<Stat> {
+    let stat_part = |part: &[Found<'a>]| -> Vec<Stat> {
         let _worker = crate::trace::phase("discover: stat a part");
         part.iter().map(|f| stat_one(root, &listing, f)).collect()
     };
@@ -651,14 +698,18 @@ fn stat_all(root: &Path, listing: Listing, warnings: &mut Vec<String>) -> Vec<Ta
                 // a link by its target's repo-relative path.
                 let origin = match linked {
                     Some(target) => Origin::Linked(target),
-                    None => {
-                        let name = &names[f.name.clone()];
-                        Origin::At {
-                            dir: dirs[f.dir].clone(),
-                            raw_name: (!f.rel.as_bytes().ends_with(name))
-                                .then(|| std::ffi::OsStr::from_bytes(name).to_os_string()),
-                        }
-                    }
+                    None => Origin::At {
+                        dir: dirs[f.dir].clone(),
+                        // A recorded name is UTF-8, so the end of `rel` is its exact bytes.
+                        raw_name: match &f.name {
+                            Name::Recorded(_) => None,
+                            Name::Listed(range) => {
+                                let name = &names[range.clone()];
+                                (!f.rel.as_bytes().ends_with(name))
+                                    .then(|| std::ffi::OsStr::from_bytes(name).to_os_string())
+                            }
+                        },
+                    },
                 };
                 files.push(TaskFile {
                     rel: f.rel,
@@ -690,7 +741,7 @@ fn stat_one(root: &Path, listing: &Listing, found: &Found) -> Stat {
     use std::os::fd::AsRawFd;
     let (dir_path, dir) = &*listing.dirs[found.dir];
     if found.linked {
-        let path = dir_path.join(std::ffi::OsStr::from_bytes(listing.name(found)));
+        let path = path_of(dir_path, listing.c_name(found).to_bytes());
         let Some(target) = path
             .canonicalize()
             .ok()

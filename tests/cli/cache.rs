@@ -3,7 +3,7 @@
 use crate::list::workflow_repo;
 use serde_json::Value;
 
-const CACHE: &str = "tasks/.cache/task-index.v7.bin";
+const CACHE: &str = "tasks/.cache/task-index.v8.bin";
 
 fn without_time(mut doc: Value) -> Value {
     doc.as_object_mut().unwrap().remove("generated_at");
@@ -344,6 +344,7 @@ fn a_cache_of_an_older_layout_is_rebuilt_not_misread() {
         ("tasks/.cache/task-index.v2.bin", 2),
         ("tasks/.cache/task-index.v5.bin", 5),
         ("tasks/.cache/task-index.v6.bin", 6),
+        ("tasks/.cache/task-index.v7.bin", 7),
     ] {
         let mut bytes = b"tasks task-index\n".to_vec();
         bytes.extend([version, 5]);

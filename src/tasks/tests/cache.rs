@@ -403,7 +403,7 @@ fn the_directory_records_are_read_in_place_from_the_cache() {
         // Borrowed from the file's bytes, not copied.
         assert!(
             matches!(record.rel, std::borrow::Cow::Borrowed(_))
-                && matches!(record.names, std::borrow::Cow::Borrowed(_))
+                && matches!(record.paths, std::borrow::Cow::Borrowed(_))
                 && matches!(record.kinds, std::borrow::Cow::Borrowed(_)),
             "{record:?}"
         );

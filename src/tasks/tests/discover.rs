@@ -17,7 +17,11 @@ fn active_before_archived_each_sorted_and_recursive() {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, "x").unwrap();
     }
-    let rels: Vec<String> = discover(root).0.into_iter().map(|f| f.rel).collect();
+    let rels: Vec<String> = discover(root)
+        .0
+        .into_iter()
+        .map(|f| f.rel.into_owned())
+        .collect();
     assert_eq!(
         rels,
         vec![
@@ -44,7 +48,11 @@ fn symlinked_files_are_read_symlinked_dirs_are_not_entered() {
     )
     .unwrap();
     std::os::unix::fs::symlink(root.join("elsewhere"), root.join("tasks/dirlink")).unwrap();
-    let rels: Vec<String> = discover(root).0.into_iter().map(|f| f.rel).collect();
+    let rels: Vec<String> = discover(root)
+        .0
+        .into_iter()
+        .map(|f| f.rel.into_owned())
+        .collect();
     assert_eq!(rels, vec!["tasks/link.task.yaml"]);
 }
 
@@ -64,13 +72,13 @@ fn a_trusted_unchanged_directory_is_not_listed_again_and_anything_else_is() {
     for record in &mut records {
         record.trusted = true;
         if record.rel == "tasks/a" {
-            record.names = "".into();
+            record.paths = "".into();
             record.kinds = "".into();
         }
     }
     let reused = discover_with(root, &records);
     assert!(reused.files.is_empty());
-    // A record whose names and kinds do not agree (a damaged cache) is not reused.
+    // A record whose paths and kinds do not agree (a damaged cache) is not reused.
     let mut damaged = records.clone();
     for record in &mut damaged {
         if record.rel == "tasks/a" {
@@ -90,7 +98,7 @@ fn a_trusted_unchanged_directory_is_not_listed_again_and_anything_else_is() {
     let rels: Vec<String> = discover_with(root, &records)
         .files
         .into_iter()
-        .map(|f| f.rel)
+        .map(|f| f.rel.into_owned())
         .collect();
     assert_eq!(rels, vec!["tasks/a/one.task.yaml", "tasks/a/two.task.yaml"]);
 }
@@ -102,13 +110,17 @@ fn the_tool_cache_directory_is_not_searched() {
     std::fs::create_dir_all(root.join("tasks/.cache")).unwrap();
     std::fs::write(root.join("tasks/.cache/x.task.yaml"), "x").unwrap();
     std::fs::write(root.join("tasks/y.task.yaml"), "x").unwrap();
-    let rels: Vec<String> = discover(root).0.into_iter().map(|f| f.rel).collect();
+    let rels: Vec<String> = discover(root)
+        .0
+        .into_iter()
+        .map(|f| f.rel.into_owned())
+        .collect();
     assert_eq!(rels, vec!["tasks/y.task.yaml"]);
 }
 
 #[test]
 fn a_forged_or_damaged_record_is_not_used() {
-    let record = |names: &str, kinds: &str| DirRecord {
+    let record = |paths: &str, kinds: &str| DirRecord {
         rel: "tasks".into(),
         stamp: DirStamp {
             dev: 0,
@@ -117,26 +129,34 @@ fn a_forged_or_damaged_record_is_not_used() {
             ctime: (0, 0),
         },
         trusted: true,
-        names: names.to_string().into(),
+        paths: paths.to_string().into(),
         kinds: kinds.to_string().into(),
     };
-    assert!(record_is_plain(&record("a.task.yaml\0sub\0", "fd")));
+    assert!(record_is_plain(&record(
+        "tasks/a.task.yaml\0tasks/sub\0",
+        "fd"
+    )));
     assert!(record_is_plain(&record("", "")));
-    for (names, kinds) in [
-        ("../x.task.yaml\0", "f"),
-        ("..\0", "d"),
-        (".\0", "d"),
-        ("\0", "f"),
-        ("a/b.task.yaml\0", "f"),
+    for (paths, kinds) in [
+        ("tasks/../x.task.yaml\0", "f"),
+        ("tasks/..\0", "d"),
+        ("tasks/.\0", "d"),
+        ("tasks/\0", "f"),
+        ("tasks/a/b.task.yaml\0", "f"),
+        ("tasks//etc/passwd\0", "f"),
         ("/etc/passwd\0", "f"),
-        ("notes.txt\0", "f"),
-        ("a.task.yaml\0", "x"),
-        ("a.task.yaml\0", "ff"),
-        ("a.task.yaml", "f"),
+        ("tasks/notes.txt\0", "f"),
+        ("tasks/a.task.yaml\0", "x"),
+        ("tasks/a.task.yaml\0", "ff"),
+        ("tasks/a.task.yaml", "f"),
+        // Another directory's path, or a bare name (the layout of cache v7).
+        ("docs/a.task.yaml\0", "f"),
+        ("tasksa.task.yaml\0", "f"),
+        ("a.task.yaml\0", "f"),
     ] {
         assert!(
-            !record_is_plain(&record(names, kinds)),
-            "{names:?} {kinds:?}"
+            !record_is_plain(&record(paths, kinds)),
+            "{paths:?} {kinds:?}"
         );
     }
 }
@@ -173,7 +193,7 @@ fn a_linked_docs_or_tasks_directory_is_not_searched() {
     std::fs::write(root.join("tasks/a.task.yaml"), "x").unwrap();
     std::os::unix::fs::symlink(&outside, root.join("docs")).unwrap();
     let (files, warnings) = discover(&root);
-    let rels: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+    let rels: Vec<&str> = files.iter().map(|f| &*f.rel).collect();
     assert_eq!(rels, vec!["tasks/a.task.yaml"]);
     assert!(
         warnings.iter().any(|w| w.contains("docs/completed-tasks")),
@@ -189,6 +209,17 @@ fn times_before_1970_are_told_apart() {
 
 #[test]
 fn only_a_record_a_walk_could_write_is_plain() {
+    // Each name as the record of `tasks` holds it: after `tasks/`, and followed by its NUL (a
+    // last name without one is kept so, to check it is refused).
+    let paths = |names: &str| {
+        let mut parts: Vec<&str> = names.split('\0').collect();
+        let last = parts.pop().unwrap_or_default();
+        let mut paths: String = parts.iter().map(|p| format!("tasks/{p}\0")).collect();
+        if !last.is_empty() {
+            paths.push_str(&format!("tasks/{last}"));
+        }
+        paths
+    };
     let record = |names: &str, kinds: &str| DirRecord {
         rel: "tasks".into(),
         stamp: DirStamp {
@@ -198,7 +229,7 @@ fn only_a_record_a_walk_could_write_is_plain() {
             ctime: (0, 0),
         },
         trusted: true,
-        names: names.to_string().into(),
+        paths: paths(names).into(),
         kinds: kinds.to_string().into(),
     };
     for (names, kinds) in [
@@ -235,5 +266,36 @@ fn only_a_record_a_walk_could_write_is_plain() {
             !record_is_plain(&record(names, kinds)),
             "{names:?} {kinds:?}"
         );
+    }
+}
+
+#[test]
+fn a_reused_listing_lends_each_file_its_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for rel in [
+        "tasks/a/one.task.yaml",
+        "tasks/a/b/two.task.yaml",
+        "tasks/three.task.yaml",
+        "docs/completed-tasks/four.task.yaml",
+    ] {
+        std::fs::create_dir_all(root.join(rel).parent().unwrap()).unwrap();
+        std::fs::write(root.join(rel), rel).unwrap();
+    }
+    let first = discover_with(root, &[]);
+    let listed: Vec<String> = first.files.iter().map(|f| f.rel.to_string()).collect();
+    assert!(first.files.iter().all(|f| matches!(f.rel, Cow::Owned(_))));
+    let mut records: Vec<DirRecord> = first.dirs.iter().map(|d| d.clone().into_owned()).collect();
+    records.iter_mut().for_each(|r| r.trusted = true);
+    let reused = discover_with(root, &records);
+    // The same files, each path borrowed from its directory's record, and each file opened by
+    // the name at the end of that path.
+    let rels: Vec<&str> = reused.files.iter().map(|f| &*f.rel).collect();
+    assert_eq!(rels, listed);
+    for file in &reused.files {
+        assert!(matches!(file.rel, Cow::Borrowed(_)), "{}", file.rel);
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut file.open(root).unwrap(), &mut text).unwrap();
+        assert_eq!(text, file.rel);
     }
 }
