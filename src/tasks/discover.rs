@@ -672,20 +672,26 @@ fn stat_all<'a>(
         vec![stat_part(found)]
     } else {
         std::thread::scope(|scope| {
-            let handles: Vec<_> = found
-                .chunks(chunk)
-                .map(|part| crate::threads::try_spawn(scope, move || stat_part(part)))
-                .collect();
-            handles
-                .into_iter()
-                .zip(found.chunks(chunk))
-                // A worker cannot panic on these calls; should it, its files are stat'ed
-                // again here rather than lost (as they are when no thread could start).
-                .map(|(handle, part)| match handle {
-                    Some(handle) => handle.join().unwrap_or_else(|_| stat_part(part)),
-                    None => stat_part(part),
+            let mut parts = found.chunks(chunk);
+            let first = parts.next().unwrap_or_default();
+            let handles: Vec<_> = parts
+                .map(|part| {
+                    (
+                        part,
+                        crate::threads::try_spawn(scope, move || stat_part(part)),
+                    )
                 })
-                .collect()
+                .collect();
+            // This thread takes the first part while the others run.
+            let mut results = Vec::with_capacity(handles.len() + 1);
+            results.push(stat_part(first));
+            // A worker cannot panic on these calls; should it, its files are stat'ed again
+            // here rather than lost (as they are when no thread could start).
+            results.extend(handles.into_iter().map(|(part, handle)| match handle {
+                Some(handle) => handle.join().unwrap_or_else(|_| stat_part(part)),
+                None => stat_part(part),
+            }));
+            results
         })
     };
     let mut files = Vec::with_capacity(found.len());

@@ -198,15 +198,28 @@ fn unicode_titles_round_trip() {
 fn empty_repository_lists_nothing() {
     let repo = TestRepo::new();
     let run = repo.run(&["--list"]);
-    assert_eq!(
-        (run.code, run.stdout.as_str(), run.stderr.as_str()),
-        (0, "", "")
+    // Nothing on stdout; a note on stderr says why (as `--pick` does).
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""));
+    assert!(
+        run.stderr
+            .starts_with("Note: No task files found (tasks/**/*.task.yaml"),
+        "{}",
+        run.stderr
     );
-    let (_, doc, _) = repo.json(&["--list"]);
+    assert_eq!(repo.run(&["--list", "-q"]).stderr, "");
+    let (_, doc, run) = repo.json(&["--list"]);
     assert_eq!(doc["count"], 0);
+    assert!(run.stderr.contains("No task files found"), "{}", run.stderr);
     assert!(
         !repo.root().join("tasks").exists(),
         "an empty repo gets no tasks/ directory"
+    );
+    // Where there are task files, nothing is said about them, even when none is listed.
+    repo.task("tasks/TASK-0001.task.yaml", "TASK-0001", "todo", "P1", "");
+    let run = repo.run(&["--list", "--status", "blocked"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, "", "")
     );
 }
 

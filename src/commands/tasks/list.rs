@@ -150,6 +150,9 @@ pub fn run<'a>(ctx: &'a Ctx, query: &Query) -> Result<ListReport<'a>> {
     let _rows = crate::trace::phase("list: rows");
 
     super::hint_unknown_status(ctx, &filter, &catalog.tasks);
+    if catalog.files == 0 {
+        ctx.warn(format!("Note: {}", super::refresh::NO_TASK_FILES));
+    }
 
     let rows: Vec<Row> = selected
         .into_iter()
