@@ -30,6 +30,8 @@ pub struct Duplicate {
 pub struct Catalog {
     /// Winning tasks, in discovery order (active files first, each root in path order).
     pub tasks: Vec<Task>,
+    /// Each task's position in `tasks`, by id (made once: the graph borrows it).
+    index: IdIndex,
     /// Sorted by id.
     pub duplicates: Vec<Duplicate>,
     /// In discovery order.
@@ -82,14 +84,37 @@ impl Found<'_> {
     }
 }
 
+/// Task positions by id. foldhash: several times faster than SipHash on short ids, and seeded
+/// per process so that task files cannot be written to collide. The keys are the tasks' own ids
+/// (a copy of a borrowed id is a pointer, not a string).
+pub type IdIndex = foldhash::HashMap<super::model::Text, usize>;
+
+/// Each id's first task; `later(first, i)` for each task `i` whose id an earlier task has.
+pub fn id_index(tasks: &[Task], mut later: impl FnMut(usize, usize)) -> IdIndex {
+    let mut index = IdIndex::with_capacity_and_hasher(tasks.len(), Default::default());
+    for (i, task) in tasks.iter().enumerate() {
+        match index.entry(task.id.clone()) {
+            std::collections::hash_map::Entry::Occupied(first) => later(*first.get(), i),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(i);
+            }
+        }
+    }
+    index
+}
+
 impl Catalog {
+    /// Each task's position in [`Catalog::tasks`] by id.
+    pub fn index(&self) -> &IdIndex {
+        &self.index
+    }
+
     /// The task of `id` — or, when none loads, a broken file named for it (so that a command
     /// given the id can say the file is broken instead of "not found").
     pub fn find(&self, id: &str) -> Option<Found<'_>> {
-        self.tasks
-            .iter()
-            .find(|t| t.id == id)
-            .map(Found::Task)
+        self.index
+            .get(id)
+            .map(|&i| Found::Task(&self.tasks[i]))
             .or_else(|| {
                 self.broken
                     .iter()
@@ -107,20 +132,7 @@ impl Catalog {
         // faster than SipHash on short ids, and seeded per process so that task files cannot
         // be written to collide.
         let mut later: Vec<(usize, usize)> = Vec::new();
-        {
-            let mut first: foldhash::HashMap<&str, usize> =
-                foldhash::HashMap::with_capacity_and_hasher(tasks.len(), Default::default());
-            for (i, task) in tasks.iter().enumerate() {
-                match first.entry(task.id.as_ref()) {
-                    std::collections::hash_map::Entry::Occupied(winner) => {
-                        later.push((*winner.get(), i));
-                    }
-                    std::collections::hash_map::Entry::Vacant(slot) => {
-                        slot.insert(i);
-                    }
-                }
-            }
-        }
+        let mut index = id_index(&tasks, |winner, i| later.push((winner, i)));
         let mut duplicates: Vec<Duplicate> = Vec::new();
         if !later.is_empty() {
             let mut paths: HashMap<usize, Vec<String>> = HashMap::new();
@@ -142,11 +154,13 @@ impl Catalog {
             for &(_, i) in &later {
                 dropped[i] = true;
             }
-            let mut index = 0;
+            let mut at = 0;
             tasks.retain(|_| {
-                index += 1;
-                !dropped[index - 1]
+                at += 1;
+                !dropped[at - 1]
             });
+            // The winners moved up: indexed again (ids are unique now).
+            index = id_index(&tasks, |_, _| {});
         }
         let broken = loaded
             .broken
@@ -162,6 +176,7 @@ impl Catalog {
             .collect();
         Catalog {
             tasks,
+            index,
             duplicates,
             broken,
             files: loaded.files,

@@ -12,9 +12,8 @@ pub const MAX_REPORTED_CYCLES: usize = 50;
 
 pub struct Graph<'a> {
     pub tasks: &'a [Task],
-    /// foldhash: fast on short ids, seeded per process (task files cannot be written to
-    /// collide).
-    index: foldhash::HashMap<&'a str, usize>,
+    /// Task positions by id: the catalog's, or made for these tasks.
+    index: std::borrow::Cow<'a, super::catalog::IdIndex>,
     /// [`Graph::id_keys`], made when first asked (a listing sorts on them and walks in id order).
     id_keys: std::sync::OnceLock<Vec<u64>>,
 }
@@ -63,15 +62,20 @@ pub struct Issue {
 }
 
 impl<'a> Graph<'a> {
+    /// The graph of `tasks` (the first task of an id is the one its id names).
     pub fn new(tasks: &'a [Task]) -> Self {
-        let mut index =
-            foldhash::HashMap::with_capacity_and_hasher(tasks.len(), Default::default());
-        for (i, task) in tasks.iter().enumerate() {
-            index.entry(task.id.as_ref()).or_insert(i);
-        }
         Graph {
             tasks,
-            index,
+            index: std::borrow::Cow::Owned(super::catalog::id_index(tasks, |_, _| {})),
+            id_keys: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The graph of the catalog's tasks, with the catalog's index (not made again).
+    pub fn of(catalog: &'a super::catalog::Catalog) -> Self {
+        Graph {
+            tasks: &catalog.tasks,
+            index: std::borrow::Cow::Borrowed(catalog.index()),
             id_keys: std::sync::OnceLock::new(),
         }
     }

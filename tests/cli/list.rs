@@ -252,6 +252,24 @@ fn duplicate_ids_active_file_wins_and_warns() {
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].contains("Duplicate task id TASK-0001"));
     assert!(warnings[0].contains("using tasks/a/TASK-0001-other.task.yaml"));
+    // Tasks after the dropped duplicates are found by id at their new places, and the id of a
+    // duplicate names its winner.
+    repo.task(
+        "tasks/c/TASK-0002.task.yaml",
+        "TASK-0002",
+        "todo",
+        "P1",
+        "blocked_by: [TASK-0001]\n",
+    );
+    let (code, doc, _) = repo.json(&["--explain", "TASK-0002"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["task"]["id"], "TASK-0002", "{doc}");
+    assert_eq!(doc["hard_blockers"][0]["id"], "TASK-0001", "{doc}");
+    assert_eq!(doc["hard_blockers"][0]["status"], "blocked", "{doc}");
+    let (code, doc, _) = repo.json(&["--explain", "TASK-0001"]);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(doc["task"]["status"], "blocked", "{doc}");
+    assert_eq!(doc["unblocks"][0], "TASK-0002", "{doc}");
 }
 
 #[test]

@@ -400,7 +400,7 @@ fn purge_context(ctx: &Ctx, id: &str, archived: &str) -> Option<KeptContext> {
 
 fn warn_open_blockers(ctx: &Ctx, task: &Task) {
     let catalog = ctx.catalog();
-    let graph = Graph::new(&catalog.tasks);
+    let graph = Graph::of(catalog);
     let open: Vec<&str> = task
         .blocked_by
         .iter()

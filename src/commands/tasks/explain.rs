@@ -66,7 +66,7 @@ pub struct ExplainReport {
 
 pub fn run(ctx: &Ctx, id: &str) -> Result<ExplainReport> {
     let catalog = ctx.catalog();
-    let graph = Graph::new(&catalog.tasks);
+    let graph = Graph::of(catalog);
     let index = match (graph.index_of(id), catalog.find(id)) {
         (Some(index), _) => index,
         (None, Some(Found::Broken(broken))) => return Err(broken.error()),

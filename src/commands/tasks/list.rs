@@ -136,7 +136,7 @@ pub fn run<'a>(ctx: &'a Ctx, query: &Query) -> Result<ListReport<'a>> {
     let catalog = ctx.catalog();
     let quarantined = ctx.quarantined()?;
     let filter = Filter::parse(Some(&query.filter));
-    let graph = Graph::new(&catalog.tasks);
+    let graph = Graph::of(catalog);
     let priorities = {
         let _p = crate::trace::phase("list: priorities with reasons");
         Priorities::with_reasons(&graph)

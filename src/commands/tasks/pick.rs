@@ -44,7 +44,7 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
     }
     let graph = {
         let _t = crate::trace::phase("pick: graph");
-        Graph::new(&catalog.tasks)
+        Graph::of(catalog)
     };
     let repo = &ctx.repo;
     let alerts = || {

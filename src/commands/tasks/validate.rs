@@ -26,7 +26,7 @@ const MESSAGE_PROBLEMS: usize = 20;
 /// The report of the dependency graph: valid, or E010 with every problem.
 pub fn run(ctx: &Ctx) -> Result<ValidateReport> {
     let catalog = ctx.catalog();
-    let graph = Graph::new(&catalog.tasks);
+    let graph = Graph::of(catalog);
     let (issues, omitted_cycles) = graph.validate(&catalog.duplicates);
     let mut errors: Vec<String> = issues.iter().map(|i| i.message.clone()).collect();
     if omitted_cycles > 0 {
