@@ -218,12 +218,15 @@ impl Reader {
         self.records.is_empty() && self.text.is_empty()
     }
 
-    /// The largest number of entries the records could hold (an entry takes at least 30 bytes):
-    /// a forged count cannot reserve more than the file.
+    /// How many entries to reserve room for: the count given, but no more than the records
+    /// could hold (an entry takes at least 30 bytes) nor than [`RESERVED_FILES`](crate::tasks::discover::RESERVED_FILES): a forged count
+    /// cannot reserve more than the file, and a decoded task is ten times the size of its
+    /// smallest record (a larger cache's lists grow as its entries are read).
     pub fn capacity(&self, count: u64) -> usize {
         usize::try_from(count)
             .unwrap_or(usize::MAX)
             .min(self.records.len() / 30)
+            .min(crate::tasks::discover::RESERVED_FILES)
     }
 
     pub fn entry(&mut self) -> Result<Stored, Damaged> {

@@ -124,6 +124,16 @@ impl FileTime {
     }
 }
 
+/// The files a previous walk found: the listing is sized for them up front, up to a bound (the
+/// records are not checked yet, and a forged one must not reserve gigabytes).
+fn reserved_for(previous: &[DirRecord]) -> usize {
+    previous
+        .iter()
+        .map(|d| d.kinds.bytes().filter(|&k| k != b'd').count())
+        .sum::<usize>()
+        .min(RESERVED_FILES)
+}
+
 /// All task files of the repository, active ones first, each root in sorted path order, plus a
 /// warning for each directory that could not be read.
 ///
@@ -194,17 +204,17 @@ pub struct DirStamp {
     pub ctime: (i64, i64),
 }
 
+/// At most this many files are reserved for on the word of a previous walk's records (a larger
+/// listing grows as it is found).
+pub const RESERVED_FILES: usize = 1 << 18;
+
 /// How long a directory must have been unchanged for its listing to be reused.
 pub const SETTLED_SECS: i64 = 2;
 
 /// [`discover`], reusing the listings of `previous` (the directories of an earlier walk) where
 /// they still hold.
 pub fn discover_with<'a>(root: &Path, previous: &'a [DirRecord]) -> Discovered<'a> {
-    // The files the previous walk found: the listing is sized for them up front.
-    let expected: usize = previous
-        .iter()
-        .map(|d| d.kinds.bytes().filter(|&k| k != b'd').count())
-        .sum();
+    let expected = reserved_for(previous);
     let previous: std::collections::HashMap<&str, &DirRecord> =
         previous.iter().map(|d| (&*d.rel, d)).collect();
     let mut walked = Walk {

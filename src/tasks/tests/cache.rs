@@ -409,3 +409,24 @@ fn the_directory_records_are_read_in_place_from_the_cache() {
         );
     }
 }
+
+#[test]
+fn a_forged_entry_count_cannot_reserve_more_than_a_bound() {
+    let section = |records: usize| -> &'static [u8] {
+        let mut bytes = (records as u64).to_le_bytes().to_vec();
+        bytes.resize(8 + records, 0);
+        bytes.leak()
+    };
+    let small = entries::Reader::new(section(60)).unwrap();
+    // No more than the records could hold (30 bytes an entry at least) ...
+    assert_eq!(small.capacity(5), 2);
+    assert_eq!(small.capacity(1), 1);
+    // ... and never more than the bound, whatever the count and the file.
+    let large =
+        entries::Reader::new(section(30 * (crate::tasks::discover::RESERVED_FILES + 10))).unwrap();
+    assert_eq!(
+        large.capacity(u64::MAX),
+        crate::tasks::discover::RESERVED_FILES
+    );
+    assert_eq!(large.capacity(7), 7);
+}

@@ -299,3 +299,27 @@ fn a_reused_listing_lends_each_file_its_path() {
         assert_eq!(text, file.rel);
     }
 }
+
+#[test]
+fn a_forged_record_cannot_reserve_more_than_a_bound() {
+    let record = |kinds: String| DirRecord {
+        rel: "nowhere".into(),
+        stamp: DirStamp {
+            dev: 0,
+            ino: 0,
+            mtime: (0, 0),
+            ctime: (0, 0),
+        },
+        trusted: false,
+        paths: "".into(),
+        kinds: kinds.into(),
+    };
+    assert_eq!(reserved_for(&[record("fdl".into())]), 2);
+    let huge = [record("f".repeat(RESERVED_FILES)), record("l".repeat(5))];
+    assert_eq!(reserved_for(&huge), RESERVED_FILES);
+    // Such a record is not used either: the walk lists what is there.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("tasks")).unwrap();
+    std::fs::write(dir.path().join("tasks/a.task.yaml"), "x").unwrap();
+    assert_eq!(discover_with(dir.path(), &huge).files.len(), 1);
+}
