@@ -580,6 +580,22 @@ impl Rest {
     }
 }
 
+/// A zeroed buffer of `len` bytes kept for the rest of the process (zeroed memory costs nothing
+/// until it is read into), or `None` when the system gives no such block: a large cache under a
+/// memory limit is rebuilt, not an abort.
+fn leaked_zeroed(len: usize) -> Option<&'static mut [u8]> {
+    if len == 0 {
+        return Some(Vec::new().leak());
+    }
+    let layout = std::alloc::Layout::array::<u8>(len).ok()?;
+    // SAFETY: the layout's size is not zero; `alloc_zeroed` gives null or a block of `len`
+    // zeroed bytes that nothing else owns. It is never freed, so the slice may live forever.
+    unsafe {
+        let block = std::alloc::alloc_zeroed(layout);
+        (!block.is_null()).then(|| std::slice::from_raw_parts_mut(block, len))
+    }
+}
+
 /// Open the cache file and read its front; `None` when there is no usable file (none, another
 /// version, or corrupt: with a warning).
 fn open_cache(path: &Path, warnings: &mut Vec<String>) -> Option<Opened> {
@@ -645,8 +661,13 @@ fn open_cache(path: &Path, warnings: &mut Vec<String>) -> Option<Opened> {
     let Some(front_end) = front_end else {
         return corrupt(warnings, "truncated");
     };
-    // Zeroed memory costs nothing until it is read into.
-    let buffer: &'static mut [u8] = vec![0u8; len as usize].leak();
+    let Some(buffer) = usize::try_from(len).ok().and_then(leaked_zeroed) else {
+        warnings.push(format!(
+            "Warning: the task cache {} is not read: no memory for its {len} bytes; rebuilding it",
+            path.display()
+        ));
+        return None;
+    };
     let known = start.min(front_end);
     buffer[..known].copy_from_slice(&first[..known]);
     if let Err(e) = file.read_exact_at(&mut buffer[known..front_end], known as u64) {

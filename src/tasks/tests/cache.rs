@@ -430,3 +430,12 @@ fn a_forged_entry_count_cannot_reserve_more_than_a_bound() {
     );
     assert_eq!(large.capacity(7), 7);
 }
+
+#[test]
+fn a_buffer_the_system_cannot_give_is_none_not_an_abort() {
+    assert_eq!(leaked_zeroed(10).map(|b| b.to_vec()), Some(vec![0u8; 10]));
+    assert_eq!(leaked_zeroed(0).map(|b| b.len()), Some(0));
+    // Far more than any machine has: refused, and the cache is rebuilt instead of read.
+    assert!(leaked_zeroed(1 << 62).is_none());
+    assert!(leaked_zeroed(usize::MAX).is_none());
+}
