@@ -445,7 +445,7 @@ impl<'a> Walk<'a> {
             let mut kinds = listed.kinds().bytes().map(Kind::from_code);
             let paths = listed.paths();
             let mut start = 0;
-            for end in memchr::memchr_iter(0, paths) {
+            for end in nuls(paths) {
                 let (from, path) = (start, &paths[start..end]);
                 start = end + 1;
                 // A record's paths and kinds were checked to agree; a listing makes them so.
@@ -471,7 +471,7 @@ impl<'a> Walk<'a> {
                         let record: &'a DirRecord = record;
                         let text: &'a str = &record.paths;
                         let with_nul = &text.as_bytes()[from + name_at..=end];
-                        // SAFETY: the name ends at the NUL `memchr_iter` found, the first after
+                        // SAFETY: the name ends at the NUL `nuls` found, the first after
                         // `from`: it holds no other.
                         let name =
                             unsafe { std::ffi::CStr::from_bytes_with_nul_unchecked(with_nul) };
@@ -582,6 +582,39 @@ impl Listed<'_> {
     }
 }
 
+/// The positions of the NULs in `bytes`, in order: the ends of the entries of a listing.
+fn nuls(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    let mut from = 0;
+    std::iter::from_fn(move || {
+        let at = from + next_nul(&bytes[from..])?;
+        from = at + 1;
+        Some(at)
+    })
+}
+
+/// Where the first NUL of `bytes` is, eight bytes at a time (names are a few dozen bytes: a
+/// search that first detects the processor's features costs more than it saves).
+fn next_nul(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut words = bytes.chunks_exact(8);
+    let mut base = 0;
+    for word in &mut words {
+        let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
+        // The lowest flagged byte is the first zero byte (a borrow only flags bytes above one).
+        let zero = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zero != 0 {
+            return Some(base + zero.trailing_zeros() as usize / 8);
+        }
+        base += 8;
+    }
+    words
+        .remainder()
+        .iter()
+        .position(|&b| b == 0)
+        .map(|i| base + i)
+}
+
 /// `dir` joined with the exact bytes of `name`.
 fn path_of(dir: &Path, name: &[u8]) -> PathBuf {
     dir.join(std::ffi::OsStr::from_bytes(name))
@@ -615,7 +648,7 @@ fn record_is_plain(record: &DirRecord) -> bool {
     let prefix = record.rel.as_bytes();
     let mut start = 0;
     let mut previous: Option<&[u8]> = None;
-    for end in memchr::memchr_iter(0, paths) {
+    for end in nuls(paths) {
         let path = &paths[start..end];
         start = end + 1;
         let Some(name) = path

@@ -323,3 +323,37 @@ fn a_forged_record_cannot_reserve_more_than_a_bound() {
     std::fs::write(dir.path().join("tasks/a.task.yaml"), "x").unwrap();
     assert_eq!(discover_with(dir.path(), &huge).files.len(), 1);
 }
+
+#[test]
+fn every_nul_is_found_at_every_position() {
+    // Every placement of up to three NULs in strings of 0 to 20 bytes (the other bytes every
+    // value but zero in turn), against a byte-by-byte search.
+    let plain = |bytes: &[u8]| -> Vec<usize> {
+        bytes
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| **b == 0)
+            .map(|(i, _)| i)
+            .collect()
+    };
+    for len in 0..=20usize {
+        for fill in [1u8, 0x7f, 0x80, 0xff] {
+            for a in 0..=len {
+                for b in a..=len {
+                    for c in b..=len {
+                        let mut bytes = vec![fill; len];
+                        for at in [a, b, c] {
+                            if at < len {
+                                bytes[at] = 0;
+                            }
+                        }
+                        assert_eq!(nuls(&bytes).collect::<Vec<_>>(), plain(&bytes), "{bytes:?}");
+                    }
+                }
+            }
+        }
+    }
+    // A byte of 0x01 just above a NUL, where the subtraction borrows.
+    let bytes = [b'a', 0, 1, 1, 0, 1, b'b', b'c', 1, 0, 1];
+    assert_eq!(nuls(&bytes).collect::<Vec<_>>(), plain(&bytes));
+}
