@@ -437,15 +437,22 @@ pub fn first_candidate(
     filter: &Filter,
     skip: &dyn Fn(&Task) -> bool,
 ) -> Option<usize> {
-    ready(graph, alerts, filter, skip)
-        .into_iter()
-        .map(|i| (sort_key(graph, priorities, i), i))
+    first_of(graph, priorities, &ready(graph, alerts, filter, skip))
+}
+
+/// The first of `ready` (tasks that can be picked) in picker order.
+pub fn first_of(graph: &Graph, priorities: &Priorities, ready: &[usize]) -> Option<usize> {
+    ready
+        .iter()
+        .map(|&i| (sort_key(graph, priorities, i), i))
         .min_by(|a, b| by_key_then_id(graph, a, b))
         .map(|(_, i)| i)
 }
 
-/// The tasks that can be picked, in task order.
-fn ready(
+/// The tasks that can be picked, in task order: not completed, every blocker completed, not a
+/// draft, not filtered out by the draft alerts, matching `filter`, not skipped. (Needs no
+/// priority: found while the priorities are computed.)
+pub fn ready(
     graph: &Graph,
     alerts: &DraftAlerts,
     filter: &Filter,

@@ -12,6 +12,7 @@
 use super::graph::{Blocks, Graph};
 use super::model::{PRIORITIES, UNKNOWN_PRIORITY_RANK, priority_level};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// How many ids a reason names (the smallest, in id order); the others are counted.
 pub const NAMED_IDS: usize = 5;
@@ -93,7 +94,7 @@ pub struct Priorities<'g, 'a> {
     by_id: Vec<usize>,
     /// The reason text of each set already asked for (a set is shared along chains, so a long
     /// list formats each text once), keyed by the set's address and the level named.
-    texts: std::cell::RefCell<std::collections::HashMap<(*const IdSet, u8), String>>,
+    texts: std::cell::RefCell<std::collections::HashMap<(*const IdSet, u8), Arc<str>>>,
 }
 
 /// What a task's priority is after inheritance.
@@ -101,7 +102,8 @@ pub struct Priorities<'g, 'a> {
 pub struct Effective<'a> {
     pub priority: &'a str,
     /// `Blocks P1 work: TASK-0003, TASK-0004` when inherited (`… and 12 more` past five ids).
-    pub reason: Option<String>,
+    /// Shared: every task of a chain has the same reason, and a listing prints thousands.
+    pub reason: Option<Arc<str>>,
 }
 
 impl<'g, 'a> Priorities<'g, 'a> {
@@ -238,7 +240,7 @@ impl<'g, 'a> Priorities<'g, 'a> {
             },
             Some(level) => {
                 let name = PRIORITIES[usize::from(level)];
-                let text = || format!("Blocks {name} work: {}", self.ids_of(i));
+                let text = || Arc::from(format!("Blocks {name} work: {}", self.ids_of(i)));
                 let reason = match self.sets.get(self.comp[i]) {
                     Some(Some(set)) => self
                         .texts

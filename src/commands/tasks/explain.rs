@@ -124,7 +124,7 @@ pub fn run(ctx: &Ctx, id: &str) -> Result<ExplainReport> {
             priority: task.priority.to_string(),
             unblocker: task.unblocker,
             effective_priority: effective.priority.to_string(),
-            priority_reason: effective.reason,
+            priority_reason: effective.reason.as_deref().map(str::to_string),
             blocked_reason: task.blocked_reason.as_deref().map(str::to_string),
         },
         hard_blockers,

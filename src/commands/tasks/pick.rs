@@ -47,37 +47,44 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
         Graph::of(catalog)
     };
     let repo = &ctx.repo;
-    let alerts = || {
-        let _t = crate::trace::phase("pick: draft alerts");
-        DraftAlerts::compute(&graph, &|rel: &str| repo.abs_string(rel))
+    let filter = Filter::parse(Some(filter_arg));
+    // The draft alerts, then the tasks that can be picked (which the alerts filter): neither
+    // needs the priorities.
+    let alerts_and_ready = || {
+        let alerts = {
+            let _t = crate::trace::phase("pick: draft alerts");
+            DraftAlerts::compute(&graph, &|rel: &str| repo.abs_string(rel))
+        };
+        let _t = crate::trace::phase("pick: ready tasks");
+        let quarantined = |t: &crate::tasks::Task| quarantined.contains(&*t.id);
+        let ready = picker::ready(&graph, &alerts, &filter, &quarantined);
+        (alerts, ready)
     };
     let priorities = || {
         let _t = crate::trace::phase("pick: priorities");
         Priorities::compute(&graph)
     };
     // Independent walks of the graph: side by side when it is large enough to pay for a thread.
-    let (priorities, draft_alerts) = if graph.tasks.len() >= PARALLEL_FROM {
+    let (priorities, (draft_alerts, ready)) = if graph.tasks.len() >= PARALLEL_FROM {
         std::thread::scope(|scope| {
-            let alerts = &alerts;
-            let alerting = crate::threads::try_spawn(scope, alerts);
+            let alerts_and_ready = &alerts_and_ready;
+            let alerting = crate::threads::try_spawn(scope, alerts_and_ready);
             let priorities = priorities();
-            let draft_alerts = match alerting {
+            let alerts_and_ready = match alerting {
                 Some(handle) => handle
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
                 // No thread could start: found here.
-                None => alerts(),
+                None => alerts_and_ready(),
             };
-            (priorities, draft_alerts)
+            (priorities, alerts_and_ready)
         })
     } else {
-        (priorities(), alerts())
+        (priorities(), alerts_and_ready())
     };
-    let filter = Filter::parse(Some(filter_arg));
     let first = {
         let _t = crate::trace::phase("pick: candidates");
-        let quarantined = |t: &crate::tasks::Task| quarantined.contains(&*t.id);
-        picker::first_candidate(&graph, &priorities, &draft_alerts, &filter, &quarantined)
+        picker::first_of(&graph, &priorities, &ready)
     };
     // In text, a draft is warned about once a day, not on every pick (the JSON has them all).
     let draft_alerts = if ctx.format == crate::output::Format::Text && !crate::output::quiet() {
@@ -104,7 +111,9 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
                     &ctx.repo,
                     task,
                     effective.priority,
-                    effective.reason.map(std::borrow::Cow::Owned),
+                    effective
+                        .reason
+                        .map(|r| std::borrow::Cow::Owned(r.to_string())),
                     false,
                 ),
                 snapshot_id: catalog.snapshot,

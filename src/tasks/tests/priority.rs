@@ -13,7 +13,11 @@ fn effective(tasks: &[Task]) -> Vec<(String, String, Option<String>)> {
             let e = all.effective(i);
             assert_eq!(e, one_by_one.effective(i), "{}", tasks[i].id);
             assert_eq!(all.rank(i), one_by_one.rank(i), "{}", tasks[i].id);
-            (tasks[i].id.to_string(), e.priority.to_string(), e.reason)
+            (
+                tasks[i].id.to_string(),
+                e.priority.to_string(),
+                e.reason.as_deref().map(str::to_string),
+            )
         })
         .collect()
 }
