@@ -715,28 +715,32 @@ fn save<'a>(
         version: VERSION,
         tool_version: env!("CARGO_PKG_VERSION"),
     };
-    let front = postcard::to_stdvec(front).map_err(|e| e.to_string())?;
     // Sized once (a 10,000-task cache is a few megabytes; growing it by doubling would hold
-    // up to twice that): the text exactly, the records by a bound most entries stay under.
+    // up to twice that): the text exactly, the front and the records by bounds they stay under.
     let (count, text_len) = entries
         .clone()
         .fold((0, 0), |(n, len), e| (n + 1, len + e.text_len()));
-    let capacity = MAGIC.len() + 64 + front.len() + 16 + count * 64 + text_len + CHECKSUM_BYTES;
+    let front_len: usize = front
+        .dirs
+        .iter()
+        .map(|d| d.rel.len() + d.paths.len() + d.kinds.len() + 64)
+        .sum::<usize>()
+        + 64;
+    let capacity = MAGIC.len() + 64 + 16 + front_len + count * 64 + text_len + CHECKSUM_BYTES;
     let mut bytes = Vec::with_capacity(capacity);
     bytes.extend_from_slice(MAGIC);
     let mut bytes = postcard::to_extend(&header, bytes).map_err(|e| e.to_string())?;
-    bytes.extend_from_slice(&(front.len() as u64).to_le_bytes());
-    // The file's length, known at the end.
-    let file_len_at = bytes.len();
-    bytes.extend_from_slice(&[0; 8]);
-    bytes.extend_from_slice(&front);
-    drop(front);
+    // The front's length and the file's, known once each is written.
+    let front_len_at = bytes.len();
+    bytes.extend_from_slice(&[0; 16]);
+    let front_start = bytes.len();
+    // Serialized in place (no copy of the directory listings beside the file's bytes).
+    let mut bytes = postcard::to_extend(front, bytes).map_err(|e| e.to_string())?;
     let front_end = bytes.len();
-    let mut section = entries::Writer::new(&mut bytes, text_len);
-    for entry in entries {
-        section.entry(&entry)?;
-    }
-    section.finish();
+    let front_len = (front_end - front_start) as u64;
+    bytes[front_len_at..front_len_at + 8].copy_from_slice(&front_len.to_le_bytes());
+    let file_len_at = front_len_at + 8;
+    entries::write_section(&mut bytes, entries)?;
     let file_len = (bytes.len() + CHECKSUM_BYTES) as u64;
     bytes[file_len_at..file_len_at + 8].copy_from_slice(&file_len.to_le_bytes());
     let sum = checksum(&bytes[MAGIC.len()..front_end], &bytes[front_end..]);

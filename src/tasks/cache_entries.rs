@@ -19,6 +19,7 @@ use super::super::model::{Task, Text};
 use super::super::parse::ParseFailure;
 
 /// One entry as written: what a file was when it was last read, borrowed from this run.
+#[derive(Clone, Copy)]
 pub(super) struct StoredRef<'a> {
     pub rel: &'a str,
     pub size: u64,
@@ -29,6 +30,7 @@ pub(super) struct StoredRef<'a> {
     pub outcome: OutcomeRef<'a>,
 }
 
+#[derive(Clone, Copy)]
 pub(super) enum OutcomeRef<'a> {
     Task(&'a Task),
     Failed(&'a ParseFailure),
@@ -95,28 +97,38 @@ impl StoredRef<'_> {
     }
 }
 
-/// The entries section being written: the records straight into the file's bytes, the text
-/// beside them until [`Writer::finish`] appends it.
-pub(super) struct Writer<'o> {
-    records: &'o mut Vec<u8>,
-    /// Where the section starts in `records` (its length goes there).
-    start: usize,
-    text: String,
+/// Append the entries section to `out`: its records' length, the records, then the text. The
+/// entries are walked twice by the same code (`Writer::entry`), once writing the records and
+/// once the strings, so the text is never held apart from the file's bytes and its strings come
+/// in the order the records name them.
+pub(super) fn write_section<'a>(
+    out: &mut Vec<u8>,
+    entries: impl Iterator<Item = StoredRef<'a>> + Clone,
+) -> Result<(), String> {
+    let start = out.len();
+    out.extend_from_slice(&[0; 8]);
+    let mut records = Writer { out, text: false };
+    for entry in entries.clone() {
+        records.entry(&entry)?;
+    }
+    let len = (out.len() - start - 8) as u64;
+    out[start..start + 8].copy_from_slice(&len.to_le_bytes());
+    let mut text = Writer { out, text: true };
+    for entry in entries {
+        text.entry(&entry)?;
+    }
+    Ok(())
 }
 
-impl<'o> Writer<'o> {
-    /// A section appended to `out`, whose text will take `text_len` bytes.
-    pub fn new(out: &'o mut Vec<u8>, text_len: usize) -> Writer<'o> {
-        let start = out.len();
-        out.extend_from_slice(&[0; 8]);
-        Writer {
-            records: out,
-            start,
-            text: String::with_capacity(text_len),
-        }
-    }
+/// One pass over the entries: the records (numbers, flags and each string's length), or the
+/// text (the strings).
+struct Writer<'o> {
+    out: &'o mut Vec<u8>,
+    text: bool,
+}
 
-    pub fn entry(&mut self, entry: &StoredRef) -> Result<(), String> {
+impl Writer<'_> {
+    fn entry(&mut self, entry: &StoredRef) -> Result<(), String> {
         self.str(entry.rel);
         self.u64(entry.size);
         self.i64(entry.mtime.secs);
@@ -124,7 +136,7 @@ impl<'o> Writer<'o> {
         self.str(entry.sha256);
         match entry.outcome {
             OutcomeRef::Task(task) => {
-                self.records.push(TASK);
+                self.byte(TASK);
                 for field in [
                     &task.id,
                     &task.title,
@@ -134,10 +146,10 @@ impl<'o> Writer<'o> {
                 ] {
                     self.str(field);
                 }
-                self.records.push(u8::from(task.unblocker));
-                self.records.push(u8::from(task.order.is_some()));
+                self.byte(u8::from(task.unblocker));
+                self.byte(u8::from(task.order.is_some()));
                 self.i64(task.order.unwrap_or(0));
-                self.records.push(u8::from(task.blocked_reason.is_some()));
+                self.byte(u8::from(task.blocked_reason.is_some()));
                 self.str(task.blocked_reason.as_deref().unwrap_or(""));
                 for list in [&task.blocked_by, &task.depends_on] {
                     let count = u32::try_from(list.len())
@@ -150,10 +162,10 @@ impl<'o> Writer<'o> {
                 self.str(&task.schema_version);
             }
             OutcomeRef::Failed(failure) => {
-                self.records.push(FAILED);
+                self.byte(FAILED);
                 self.str(&failure.message);
                 for at in [failure.line, failure.column] {
-                    self.records.push(u8::from(at.is_some()));
+                    self.byte(u8::from(at.is_some()));
                     self.u64(at.unwrap_or(0));
                 }
             }
@@ -161,35 +173,45 @@ impl<'o> Writer<'o> {
         Ok(())
     }
 
-    /// Close the section: its records' length, then the text after them.
-    pub fn finish(self) {
-        let len = (self.records.len() - self.start - 8) as u64;
-        self.records[self.start..self.start + 8].copy_from_slice(&len.to_le_bytes());
-        self.records.extend_from_slice(self.text.as_bytes());
-    }
-
+    /// A string: its length (LEB128) in the records, its bytes in the text.
     fn str(&mut self, s: &str) {
+        if self.text {
+            self.out.extend_from_slice(s.as_bytes());
+            return;
+        }
         let mut len = s.len();
         while len >= 0x80 {
-            self.records.push((len & 0x7f) as u8 | 0x80);
+            self.out.push((len & 0x7f) as u8 | 0x80);
             len >>= 7;
         }
-        self.records.push(len as u8);
-        self.text.push_str(s);
+        self.out.push(len as u8);
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        if !self.text {
+            self.out.extend_from_slice(bytes);
+        }
+    }
+
+    fn byte(&mut self, b: u8) {
+        self.bytes(&[b]);
     }
 
     fn u32(&mut self, v: u32) {
-        self.records.extend_from_slice(&v.to_le_bytes());
+        self.bytes(&v.to_le_bytes());
     }
 
     fn u64(&mut self, v: u64) {
-        self.records.extend_from_slice(&v.to_le_bytes());
+        self.bytes(&v.to_le_bytes());
     }
 
     fn i64(&mut self, v: i64) {
-        self.records.extend_from_slice(&v.to_le_bytes());
+        self.bytes(&v.to_le_bytes());
     }
 }
+
+/// Room reserved for a list before its strings are read.
+const LIST_RESERVED: usize = 16;
 
 /// The entries section being read.
 pub(super) struct Reader {
@@ -369,11 +391,13 @@ impl Reader {
 
     fn list(&mut self) -> Result<Vec<Text>, Damaged> {
         let count = self.u32()? as usize;
-        // Each string takes a byte of record at least: a forged count cannot reserve more.
+        // Each string takes a byte of record at least.
         if count > self.records.len() {
             return Err(damaged("a list is longer than the file"));
         }
-        let mut list = Vec::with_capacity(count);
+        // Lists are short: room for a few, then grown as strings are read (a forged count
+        // reserves nothing the file does not hold).
+        let mut list = Vec::with_capacity(count.min(LIST_RESERVED));
         for _ in 0..count {
             list.push(self.text()?);
         }

@@ -85,8 +85,8 @@ impl Found<'_> {
 }
 
 /// Task positions by id. foldhash: several times faster than SipHash on short ids, and seeded
-/// per process so that task files cannot be written to collide. The keys are the tasks' own ids
-/// (a copy of a borrowed id is a pointer, not a string).
+/// per process so that task files cannot be written to collide. The keys are the tasks' own ids:
+/// a copy of an id read from the cache is a pointer, of a freshly parsed one a new string.
 pub type IdIndex = foldhash::HashMap<super::model::Text, usize>;
 
 /// Each id's first task; `later(first, i)` for each task `i` whose id an earlier task has.
@@ -128,9 +128,7 @@ impl Catalog {
         let _catalog = crate::trace::phase("catalog");
         let mut tasks = loaded.tasks;
         // Discovery lists every active file before any archived one, so "first seen wins" is
-        // exactly "active beats archived, then sorted path order". foldhash: several times
-        // faster than SipHash on short ids, and seeded per process so that task files cannot
-        // be written to collide.
+        // exactly "active beats archived, then sorted path order".
         let mut later: Vec<(usize, usize)> = Vec::new();
         let mut index = id_index(&tasks, |winner, i| later.push((winner, i)));
         let mut duplicates: Vec<Duplicate> = Vec::new();

@@ -471,8 +471,10 @@ impl<'a> Walk<'a> {
                         let record: &'a DirRecord = record;
                         let text: &'a str = &record.paths;
                         let with_nul = &text.as_bytes()[from + name_at..=end];
-                        // SAFETY: the name ends at the NUL `nuls` found, the first after
-                        // `from`: it holds no other.
+                        debug_assert!(!with_nul[..with_nul.len() - 1].contains(&0));
+                        // SAFETY: `text` is the record's paths, the bytes `nuls` searched; the
+                        // name ends at the NUL it found, the first after `from`: it holds no
+                        // other.
                         let name =
                             unsafe { std::ffi::CStr::from_bytes_with_nul_unchecked(with_nul) };
                         // A record's paths are UTF-8 and the NUL a character boundary.
@@ -749,12 +751,16 @@ fn stat_all<'a>(
                     Some(target) => Origin::Linked(target),
                     None => Origin::At {
                         dir: dirs[f.dir].clone(),
-                        // A recorded name is UTF-8, so the end of `rel` is its exact bytes.
+                        // A name that is UTF-8 is the end of `rel` exactly (a recorded name
+                        // always is); any other is kept as it is, since `rel` shows it lossily
+                        // (and a lossy `rel` can still end with the raw bytes: `\xBD` after the
+                        // `\u{FFFD}` that stands for the bytes before it).
                         raw_name: match &f.name {
                             Name::Recorded(_) => None,
                             Name::Listed(range) => {
                                 let name = &names[range.clone()];
-                                (!f.rel.as_bytes().ends_with(name))
+                                std::str::from_utf8(name)
+                                    .is_err()
                                     .then(|| std::ffi::OsStr::from_bytes(name).to_os_string())
                             }
                         },

@@ -73,6 +73,11 @@ impl<'a> Graph<'a> {
 
     /// The graph of the catalog's tasks, with the catalog's index (not made again).
     pub fn of(catalog: &'a super::catalog::Catalog) -> Self {
+        debug_assert_eq!(
+            catalog.index().len(),
+            catalog.tasks.len(),
+            "an index per task"
+        );
         Graph {
             tasks: &catalog.tasks,
             index: std::borrow::Cow::Borrowed(catalog.index()),

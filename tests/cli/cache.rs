@@ -482,3 +482,52 @@ fn a_cache_replaced_by_a_link_lends_it_no_permissions() {
         "the outside file is untouched"
     );
 }
+
+#[test]
+fn a_cache_too_large_for_the_memory_given_is_rebuilt_not_an_abort() {
+    use std::os::unix::process::CommandExt;
+    let repo = workflow_repo();
+    let (_, expected, _) = repo.json(&["--list"]);
+    // A genuine cache whose header says it is 2 GiB long, and is (a sparse file): its front is
+    // read and checked, then a buffer of its size is asked for.
+    let path = repo.root().join(CACHE);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let len = (bytes.len() as u64).to_le_bytes();
+    let at = bytes[..64]
+        .windows(8)
+        .position(|w| w == len)
+        .expect("the header holds the file's length");
+    let large: u64 = 2 << 30;
+    bytes[at..at + 8].copy_from_slice(&large.to_le_bytes());
+    std::fs::write(&path, &bytes).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(large)
+        .unwrap();
+    let mut cmd = crate::support::command();
+    cmd.args(["--list", "--format", "json"])
+        .current_dir(repo.root());
+    // SAFETY: only `setrlimit`, async-signal-safe, between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            let limit = libc::rlimit {
+                rlim_cur: 1 << 30,
+                rlim_max: 1 << 30,
+            };
+            if libc::setrlimit(libc::RLIMIT_AS, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("no memory"), "{stderr}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(without_time(doc), without_time(expected));
+    // Rebuilt at its real size.
+    assert!(std::fs::metadata(&path).unwrap().len() < 1 << 20);
+}

@@ -150,9 +150,7 @@ pub fn run<'a>(ctx: &'a Ctx, query: &Query) -> Result<ListReport<'a>> {
     let _rows = crate::trace::phase("list: rows");
 
     super::hint_unknown_status(ctx, &filter, &catalog.tasks);
-    if catalog.files == 0 {
-        ctx.warn(format!("Note: {}", super::refresh::NO_TASK_FILES));
-    }
+    super::note_no_task_files(ctx, catalog);
 
     let rows: Vec<Row> = selected
         .into_iter()

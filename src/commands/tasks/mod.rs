@@ -333,6 +333,14 @@ impl<'a> TaskJson<'a> {
     }
 }
 
+/// A repository without any task file is told so on stderr (an empty listing or no pick could
+/// otherwise be a wrong directory taken silently).
+pub fn note_no_task_files(ctx: &Ctx, catalog: &crate::tasks::catalog::Catalog) {
+    if catalog.files == 0 {
+        ctx.warn(format!("Note: {}", refresh::NO_TASK_FILES));
+    }
+}
+
 /// A status filter that is no known status and that no task has is most likely a typo: say so
 /// on stderr (custom statuses stay usable).
 pub fn hint_unknown_status(ctx: &Ctx, filter: &Filter, tasks: &[Task]) {

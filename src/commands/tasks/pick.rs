@@ -96,9 +96,7 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
         draft_alerts
     };
     super::hint_unknown_status(ctx, &filter, &catalog.tasks);
-    if catalog.files == 0 {
-        ctx.warn(format!("Note: {}", super::refresh::NO_TASK_FILES));
-    }
+    super::note_no_task_files(ctx, catalog);
     Ok(match first {
         Some(i) => {
             let task = &graph.tasks[i];

@@ -196,8 +196,7 @@ fn a_cached_entry_a_parse_could_not_have_written_is_not_believed() {
 }
 
 #[test]
-fn an_entry_text_is_sized_exactly() {
-    use super::entries::Writer;
+fn an_entry_text_is_sized_exactly_and_read_back_as_written() {
     let task = Task {
         id: "TASK-0001".into(),
         title: "Título with ünïcode".into(),
@@ -212,24 +211,56 @@ fn an_entry_text_is_sized_exactly() {
     };
     let failure = ParseFailure::new("line 3: mapping values are not allowed here");
     let long = "x".repeat(300);
-    for (sha, outcome) in [
-        ("a".repeat(64), OutcomeRef::Task(&task)),
-        (String::new(), OutcomeRef::Failed(&failure)),
-    ] {
-        let entry = StoredRef {
+    let sha = "a".repeat(64);
+    let entries = [
+        StoredRef {
             rel: &long,
             size: 1,
             mtime: FileTime::default(),
             sha256: &sha,
-            outcome,
-        };
+            outcome: OutcomeRef::Task(&task),
+        },
+        StoredRef {
+            rel: "tasks/b.task.yaml",
+            size: 2,
+            mtime: FileTime { secs: -5, nanos: 7 },
+            sha256: "",
+            outcome: OutcomeRef::Failed(&failure),
+        },
+    ];
+    for entry in &entries {
         let mut out = Vec::new();
-        let mut writer = Writer::new(&mut out, 0);
-        writer.entry(&entry).unwrap();
-        writer.finish();
+        entries::write_section(&mut out, std::slice::from_ref(entry).iter().copied()).unwrap();
         let records = u64::from_le_bytes(out[..8].try_into().unwrap()) as usize;
         assert_eq!(out.len() - 8 - records, entry.text_len());
     }
+    // Both, then read back: every string where the records say it is.
+    let mut out = Vec::new();
+    entries::write_section(&mut out, entries.iter().copied()).unwrap();
+    let mut reader = entries::Reader::new(out.leak()).unwrap();
+    let first = reader.entry().unwrap();
+    assert_eq!((first.rel, first.size, first.sha256), (&*long, 1, &*sha));
+    match first.outcome {
+        StoredOutcome::Task(read) => assert_eq!(
+            read,
+            Task {
+                path: long.clone().into(),
+                hash: sha.clone().into(),
+                ..task.clone()
+            }
+        ),
+        StoredOutcome::Failed(_) => panic!("a task was written"),
+    }
+    let second = reader.entry().unwrap();
+    assert_eq!(
+        (second.rel, second.size, second.mtime, second.sha256),
+        ("tasks/b.task.yaml", 2, FileTime { secs: -5, nanos: 7 }, "")
+    );
+    match second.outcome {
+        StoredOutcome::Failed(read) => assert_eq!(read, failure),
+        StoredOutcome::Task(_) => panic!("a failure was written"),
+    }
+    assert!(reader.is_empty());
 }
 
 #[test]

@@ -317,17 +317,28 @@ fn a_forged_record_cannot_reserve_more_than_a_bound() {
     assert_eq!(reserved_for(&[record("fdl".into())]), 2);
     let huge = [record("f".repeat(RESERVED_FILES)), record("l".repeat(5))];
     assert_eq!(reserved_for(&huge), RESERVED_FILES);
-    // Such a record is not used either: the walk lists what is there.
+    // Such a record is not used either, even trusted and with the directory's real stamp: its
+    // kinds and paths do not agree, so the walk lists what is there.
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("tasks")).unwrap();
     std::fs::write(dir.path().join("tasks/a.task.yaml"), "x").unwrap();
-    assert_eq!(discover_with(dir.path(), &huge).files.len(), 1);
+    let tasks = crate::store::beneath::Dir::open(dir.path())
+        .unwrap()
+        .dir(Path::new("tasks"))
+        .unwrap();
+    let mut forged = record("f".repeat(RESERVED_FILES + 1));
+    forged.rel = "tasks".into();
+    forged.trusted = true;
+    forged.stamp = stamp_of(&tasks).unwrap();
+    let found = discover_with(dir.path(), std::slice::from_ref(&forged));
+    let rels: Vec<&str> = found.files.iter().map(|f| &*f.rel).collect();
+    assert_eq!(rels, vec!["tasks/a.task.yaml"]);
 }
 
 #[test]
 fn every_nul_is_found_at_every_position() {
-    // Every placement of up to three NULs in strings of 0 to 20 bytes (the other bytes every
-    // value but zero in turn), against a byte-by-byte search.
+    // Every placement of up to three NULs in strings of 0 to 20 bytes (the other bytes 0x01,
+    // 0x7f, 0x80 or 0xff), against a byte-by-byte search.
     let plain = |bytes: &[u8]| -> Vec<usize> {
         bytes
             .iter()
@@ -356,4 +367,51 @@ fn every_nul_is_found_at_every_position() {
     // A byte of 0x01 just above a NUL, where the subtraction borrows.
     let bytes = [b'a', 0, 1, 1, 0, 1, b'b', b'c', 1, 0, 1];
     assert_eq!(nuls(&bytes).collect::<Vec<_>>(), plain(&bytes));
+}
+
+#[test]
+fn a_name_that_is_not_utf8_is_read_by_its_own_bytes() {
+    use std::os::unix::ffi::OsStrExt;
+    // `\xBD.task.yaml` shows as `\u{FFFD}.task.yaml`, which ends with its raw bytes (U+FFFD is
+    // EF BF BD): it must still be read by its own name, not the other file's.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("tasks")).unwrap();
+    let raw = root.join(std::ffi::OsStr::from_bytes(b"tasks/\xBD.task.yaml"));
+    std::fs::write(&raw, "RAW").unwrap();
+    std::fs::write(root.join("tasks/\u{FFFD}.task.yaml"), "OTHER").unwrap();
+    let files = discover(root).0;
+    let read = |f: &TaskFile| {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut f.open(root).unwrap(), &mut text).unwrap();
+        text
+    };
+    // Sorted by their bytes: 0xBD before 0xEF.
+    assert_eq!(files.len(), 2);
+    assert_eq!(
+        (read(&files[0]), read(&files[1])),
+        ("RAW".into(), "OTHER".into())
+    );
+    assert_eq!(files[0].path(root), raw);
+}
+
+#[test]
+fn a_listing_under_a_directory_whose_name_is_not_utf8_is_reused_too() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let odd = root.join(std::ffi::OsStr::from_bytes(b"tasks/\xff"));
+    std::fs::create_dir_all(&odd).unwrap();
+    std::fs::write(odd.join("x.task.yaml"), "inside").unwrap();
+    let first = discover_with(root, &[]);
+    let mut records: Vec<DirRecord> = first.dirs.iter().map(|d| d.clone().into_owned()).collect();
+    records.iter_mut().for_each(|r| r.trusted = true);
+    let reused = discover_with(root, &records);
+    assert_eq!(reused.files.len(), 1);
+    let file = &reused.files[0];
+    assert_eq!(&*file.rel, "tasks/\u{FFFD}/x.task.yaml");
+    assert!(matches!(file.rel, Cow::Borrowed(_)));
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut file.open(root).unwrap(), &mut text).unwrap();
+    assert_eq!(text, "inside");
 }

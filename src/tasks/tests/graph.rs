@@ -180,3 +180,51 @@ fn by_id_orders_like_the_ids_whatever_they_share() {
         assert_eq!(got, expected, "{ids:?}");
     }
 }
+
+#[test]
+fn the_catalog_index_and_a_graph_of_its_own_find_the_same_tasks() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir(root.join(".git")).unwrap();
+    let task = |rel: &str, id: &str, status: &str| {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            path,
+            format!("id: {id}\ntitle: Task {id}\nstatus: {status}\npriority: P1\narea: core\n"),
+        )
+        .unwrap();
+    };
+    task(
+        "docs/completed-tasks/TASK-0001.task.yaml",
+        "TASK-0001",
+        "completed",
+    );
+    task("tasks/a/TASK-0001.task.yaml", "TASK-0001", "todo");
+    task("tasks/b/TASK-0001-again.task.yaml", "TASK-0001", "blocked");
+    task("tasks/c/TASK-0002.task.yaml", "TASK-0002", "todo");
+    task("tasks/d/OPS-7.task.yaml", "OPS-7", "todo");
+    let repo = crate::repo::Repo::discover(Some(root), root).unwrap();
+    let catalog = crate::tasks::catalog::Catalog::load(&repo, false);
+    assert_eq!(catalog.tasks.len(), 3, "{:?}", catalog.tasks);
+    let shared = Graph::of(&catalog);
+    let own = Graph::new(&catalog.tasks);
+    for id in [
+        "TASK-0001",
+        "TASK-0002",
+        "OPS-7",
+        "TASK-0003",
+        "TASK-000",
+        "",
+    ] {
+        assert_eq!(shared.index_of(id), own.index_of(id), "{id}");
+        assert_eq!(
+            shared.index_of(id).map(|i| &*catalog.tasks[i].id),
+            catalog.tasks.iter().find(|t| t.id == id).map(|t| &*t.id),
+            "{id}"
+        );
+    }
+    // The winner of a repeated id: the first active file.
+    let winner = shared.index_of("TASK-0001").unwrap();
+    assert_eq!(&*catalog.tasks[winner].path, "tasks/a/TASK-0001.task.yaml");
+}
