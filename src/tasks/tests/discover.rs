@@ -1,22 +1,29 @@
 use super::*;
 
+/// Each file of `rels` under `root`, its directories made, holding its own path.
+fn write_tree(root: &Path, rels: &[&str]) {
+    for rel in rels {
+        std::fs::create_dir_all(root.join(rel).parent().unwrap()).unwrap();
+        std::fs::write(root.join(rel), rel).unwrap();
+    }
+}
+
 #[test]
 fn active_before_archived_each_sorted_and_recursive() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    for rel in [
-        "tasks/zz/b.task.yaml",
-        "tasks/zz/sub/a.task.yaml",
-        "tasks/a.task.yaml",
-        "tasks/mobile/c.task.yaml",
-        "tasks/notes.yaml",
-        "docs/completed-tasks/0.task.yaml",
-        "docs/templates/t.task.yaml",
-    ] {
-        let path = root.join(rel);
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(path, "x").unwrap();
-    }
+    write_tree(
+        root,
+        &[
+            "tasks/zz/b.task.yaml",
+            "tasks/zz/sub/a.task.yaml",
+            "tasks/a.task.yaml",
+            "tasks/mobile/c.task.yaml",
+            "tasks/notes.yaml",
+            "docs/completed-tasks/0.task.yaml",
+            "docs/templates/t.task.yaml",
+        ],
+    );
     let rels: Vec<String> = discover(root)
         .0
         .into_iter()
@@ -273,15 +280,15 @@ fn only_a_record_a_walk_could_write_is_plain() {
 fn a_reused_listing_lends_each_file_its_path() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    for rel in [
-        "tasks/a/one.task.yaml",
-        "tasks/a/b/two.task.yaml",
-        "tasks/three.task.yaml",
-        "docs/completed-tasks/four.task.yaml",
-    ] {
-        std::fs::create_dir_all(root.join(rel).parent().unwrap()).unwrap();
-        std::fs::write(root.join(rel), rel).unwrap();
-    }
+    write_tree(
+        root,
+        &[
+            "tasks/a/one.task.yaml",
+            "tasks/a/b/two.task.yaml",
+            "tasks/three.task.yaml",
+            "docs/completed-tasks/four.task.yaml",
+        ],
+    );
     let first = discover_with(root, &[]);
     let listed: Vec<String> = first.files.iter().map(|f| f.rel.to_string()).collect();
     assert!(first.files.iter().all(|f| matches!(f.rel, Cow::Owned(_))));
