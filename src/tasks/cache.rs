@@ -76,9 +76,48 @@ struct Front {
     listed_at: FileTime,
     /// The directories walked, with their entries (reused while a directory is unchanged),
     /// their strings borrowed from the file's bytes.
+    #[serde(deserialize_with = "bounded_dirs")]
     dirs: Vec<DirRecord>,
     /// How many entries follow (in discovery order).
     count: u64,
+}
+
+/// At most this many directory records are read from a cache: a repository has far fewer
+/// directories, and a forged front declaring millions (each a few bytes on disk, a hundred in
+/// memory) is damaged, not decoded.
+const MAX_DIRS: usize = 1 << 18;
+
+fn bounded_dirs<'de, D>(deserializer: D) -> Result<Vec<DirRecord>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    'de: 'static,
+{
+    struct Bounded;
+    impl<'de> serde::de::Visitor<'de> for Bounded
+    where
+        'de: 'static,
+    {
+        type Value = Vec<DirRecord>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(f, "at most {MAX_DIRS} directory records")
+        }
+
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut dirs = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(1024));
+            while let Some(dir) = seq.next_element()? {
+                if dirs.len() == MAX_DIRS {
+                    return Err(serde::de::Error::custom("too many directory records"));
+                }
+                dirs.push(dir);
+            }
+            Ok(dirs)
+        }
+    }
+    deserializer.deserialize_seq(Bounded)
 }
 
 /// The same layout as [`Front`], borrowing what it writes.

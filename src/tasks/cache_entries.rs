@@ -218,7 +218,21 @@ pub(super) struct Reader {
     records: &'static [u8],
     /// The text not read yet: the next string starts it.
     text: &'static str,
+    /// Bytes of memory the decoded entries may still take (see [`budget_for`]).
+    budget: usize,
 }
+
+/// The memory decoding a section of `len` bytes may take: four times its size (a real cache
+/// needs one to three: a task of a few hundred bytes on disk is a few hundred in memory), plus
+/// 16 MiB. A forged section that declares more (millions of empty list items or minimal
+/// entries, each a byte or a few on disk and dozens in memory) is damaged, not decoded: what a
+/// run holds stays proportional to the files it reads.
+fn budget_for(len: usize) -> usize {
+    len.saturating_mul(4).saturating_add(16 << 20)
+}
+
+/// What one decoded entry costs besides its lists: its record and its task (or failure).
+pub(super) const ENTRY_COST: usize = 64 + std::mem::size_of::<Task>();
 
 impl Reader {
     /// Split a section into its records and its text (checked as UTF-8 here, once).
@@ -232,7 +246,20 @@ impl Reader {
             .ok_or_else(|| damaged("its records overrun the file"))?;
         let (records, text) = rest.split_at(len);
         let text = std::str::from_utf8(text).map_err(|_| damaged("its text is not UTF-8"))?;
-        Ok(Reader { records, text })
+        Ok(Reader {
+            records,
+            text,
+            budget: budget_for(section.len()),
+        })
+    }
+
+    /// Take `bytes` of the memory budget, or fail when it is spent.
+    fn spend(&mut self, bytes: usize) -> Result<(), Damaged> {
+        self.budget = self
+            .budget
+            .checked_sub(bytes)
+            .ok_or_else(|| damaged("it declares more than its size can hold"))?;
+        Ok(())
     }
 
     /// Whether every record and every string was read.
@@ -241,17 +268,18 @@ impl Reader {
     }
 
     /// How many entries to reserve room for: the count given, but no more than the records
-    /// could hold (an entry takes at least 30 bytes) nor than [`RESERVED_FILES`](crate::tasks::discover::RESERVED_FILES): a forged count
-    /// cannot reserve more than the file, and a decoded task is ten times the size of its
-    /// smallest record (a larger cache's lists grow as its entries are read).
+    /// could hold (an entry takes at least 30 bytes) nor than the memory budget allows (a
+    /// forged count reserves nothing the file could not pay for; a real one is reserved at
+    /// once, never grown by doubling).
     pub fn capacity(&self, count: u64) -> usize {
         usize::try_from(count)
             .unwrap_or(usize::MAX)
             .min(self.records.len() / 30)
-            .min(crate::tasks::discover::RESERVED_FILES)
+            .min(self.budget / ENTRY_COST)
     }
 
     pub fn entry(&mut self) -> Result<Stored, Damaged> {
+        self.spend(ENTRY_COST)?;
         let rel = self.str()?;
         let size = self.u64()?;
         let mtime = FileTime {
@@ -295,7 +323,9 @@ impl Reader {
                 })
             }
             FAILED => {
-                let message = self.str()?.to_string();
+                let message = self.str()?;
+                self.spend(message.len())?;
+                let message = message.to_string();
                 let line = self.optional_u64()?;
                 let column = self.optional_u64()?;
                 StoredOutcome::Failed(ParseFailure {
@@ -397,6 +427,7 @@ impl Reader {
         }
         // Lists are short: room for a few, then grown as strings are read (a forged count
         // reserves nothing the file does not hold).
+        self.spend(count.saturating_mul(std::mem::size_of::<Text>()))?;
         let mut list = Vec::with_capacity(count.min(LIST_RESERVED));
         for _ in 0..count {
             list.push(self.text()?);

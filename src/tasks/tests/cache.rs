@@ -452,14 +452,85 @@ fn a_forged_entry_count_cannot_reserve_more_than_a_bound() {
     // No more than the records could hold (30 bytes an entry at least) ...
     assert_eq!(small.capacity(5), 2);
     assert_eq!(small.capacity(1), 1);
-    // ... and never more than the bound, whatever the count and the file.
-    let large =
-        entries::Reader::new(section(30 * (crate::tasks::discover::RESERVED_FILES + 10))).unwrap();
-    assert_eq!(
-        large.capacity(u64::MAX),
-        crate::tasks::discover::RESERVED_FILES
+    // ... and never more than the memory budget: four times the section, and 16 MiB.
+    let len = 30 * 1_000_000;
+    let large = entries::Reader::new(section(len)).unwrap();
+    let most = large.capacity(u64::MAX);
+    assert!(most < 1_000_000, "{most}");
+    assert!(
+        most * entries::ENTRY_COST <= 4 * (len + 8) + (16 << 20),
+        "{most}"
     );
     assert_eq!(large.capacity(7), 7);
+}
+
+#[test]
+fn a_section_declaring_more_than_its_size_is_damaged_not_decoded() {
+    // Empty list items cost a byte on disk and a string slot in memory: a million of them
+    // (an 8 MB forged cache could hold nine) overrun the budget; a thousand do not.
+    let read = |items: usize| {
+        let task = Task {
+            id: "TASK-0001".into(),
+            title: "t".into(),
+            status: "todo".into(),
+            priority: "P1".into(),
+            blocked_by: vec!["".into(); items],
+            ..Task::default()
+        };
+        let mut out = Vec::new();
+        let entry = StoredRef {
+            rel: "tasks/TASK-0001.task.yaml",
+            size: 1,
+            mtime: FileTime::default(),
+            sha256: "",
+            outcome: OutcomeRef::Task(&task),
+        };
+        entries::write_section(&mut out, std::iter::once(entry)).unwrap();
+        let mut reader = entries::Reader::new(out.leak()).unwrap();
+        reader.entry().map(|_| ())
+    };
+    assert!(read(1_000).is_ok());
+    let refused = read(1_000_000).unwrap_err();
+    assert!(refused.0.contains("declares more"), "{refused}");
+}
+
+#[test]
+fn a_front_declaring_too_many_directories_is_damaged_not_decoded() {
+    let record = DirRecord {
+        rel: "".into(),
+        stamp: crate::tasks::discover::DirStamp {
+            dev: 0,
+            ino: 0,
+            mtime: (0, 0),
+            ctime: (0, 0),
+        },
+        trusted: false,
+        paths: "".into(),
+        kinds: "".into(),
+    };
+    let front = |dirs: usize| -> &'static [u8] {
+        let dirs: Vec<std::borrow::Cow<DirRecord>> =
+            vec![std::borrow::Cow::Borrowed(&record); dirs];
+        let front = FrontRef {
+            snapshot: 1,
+            listed_at: FileTime::default(),
+            dirs: &dirs,
+            count: 0,
+        };
+        postcard::to_stdvec(&front).unwrap().leak()
+    };
+    assert_eq!(
+        postcard::from_bytes::<Front>(front(3)).unwrap().dirs.len(),
+        3
+    );
+    assert_eq!(
+        postcard::from_bytes::<Front>(front(MAX_DIRS))
+            .unwrap()
+            .dirs
+            .len(),
+        MAX_DIRS
+    );
+    assert!(postcard::from_bytes::<Front>(front(MAX_DIRS + 1)).is_err());
 }
 
 #[test]
