@@ -195,6 +195,25 @@ pub struct DirRecord {
     pub kinds: Cow<'static, str>,
 }
 
+#[cfg(test)]
+impl DirRecord {
+    /// A record of `rel` with a zero stamp, not trusted.
+    pub(crate) fn for_test(rel: &str, paths: String, kinds: String) -> DirRecord {
+        DirRecord {
+            rel: rel.to_string().into(),
+            stamp: DirStamp {
+                dev: 0,
+                ino: 0,
+                mtime: (0, 0),
+                ctime: (0, 0),
+            },
+            trusted: false,
+            paths: paths.into(),
+            kinds: kinds.into(),
+        }
+    }
+}
+
 /// Identity and change times of a directory (`fstat` of its descriptor).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DirStamp {

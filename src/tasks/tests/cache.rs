@@ -496,18 +496,7 @@ fn a_section_declaring_more_than_its_size_is_damaged_not_decoded() {
 
 #[test]
 fn a_front_declaring_too_many_directories_is_damaged_not_decoded() {
-    let record = DirRecord {
-        rel: "".into(),
-        stamp: crate::tasks::discover::DirStamp {
-            dev: 0,
-            ino: 0,
-            mtime: (0, 0),
-            ctime: (0, 0),
-        },
-        trusted: false,
-        paths: "".into(),
-        kinds: "".into(),
-    };
+    let record = DirRecord::for_test("", String::new(), String::new());
     let front = |dirs: usize| -> &'static [u8] {
         let dirs: Vec<std::borrow::Cow<DirRecord>> =
             vec![std::borrow::Cow::Borrowed(&record); dirs];

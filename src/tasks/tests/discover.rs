@@ -128,16 +128,8 @@ fn the_tool_cache_directory_is_not_searched() {
 #[test]
 fn a_forged_or_damaged_record_is_not_used() {
     let record = |paths: &str, kinds: &str| DirRecord {
-        rel: "tasks".into(),
-        stamp: DirStamp {
-            dev: 0,
-            ino: 0,
-            mtime: (0, 0),
-            ctime: (0, 0),
-        },
         trusted: true,
-        paths: paths.to_string().into(),
-        kinds: kinds.to_string().into(),
+        ..DirRecord::for_test("tasks", paths.to_string(), kinds.to_string())
     };
     assert!(record_is_plain(&record(
         "tasks/a.task.yaml\0tasks/sub\0",
@@ -228,16 +220,8 @@ fn only_a_record_a_walk_could_write_is_plain() {
         paths
     };
     let record = |names: &str, kinds: &str| DirRecord {
-        rel: "tasks".into(),
-        stamp: DirStamp {
-            dev: 1,
-            ino: 2,
-            mtime: (0, 0),
-            ctime: (0, 0),
-        },
         trusted: true,
-        paths: paths(names).into(),
-        kinds: kinds.to_string().into(),
+        ..DirRecord::for_test("tasks", paths(names), kinds.to_string())
     };
     for (names, kinds) in [
         ("", ""),
@@ -309,18 +293,7 @@ fn a_reused_listing_lends_each_file_its_path() {
 
 #[test]
 fn a_forged_record_cannot_reserve_more_than_a_bound() {
-    let record = |kinds: String| DirRecord {
-        rel: "nowhere".into(),
-        stamp: DirStamp {
-            dev: 0,
-            ino: 0,
-            mtime: (0, 0),
-            ctime: (0, 0),
-        },
-        trusted: false,
-        paths: "".into(),
-        kinds: kinds.into(),
-    };
+    let record = |kinds: String| DirRecord::for_test("nowhere", String::new(), kinds);
     assert_eq!(reserved_for(&[record("fdl".into())]), 2);
     let huge = [record("f".repeat(RESERVED_FILES)), record("l".repeat(5))];
     assert_eq!(reserved_for(&huge), RESERVED_FILES);
