@@ -28,6 +28,7 @@ pub mod repo;
 pub mod schema;
 pub mod standards;
 pub mod store;
+pub mod swar;
 pub mod tasks;
 pub mod telemetry;
 pub mod text;

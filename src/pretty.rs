@@ -294,35 +294,15 @@ impl<T: Serialize, F: Fn(usize) -> T + Sync> Serialize for Elements<'_, F> {
 /// the lowest one (the usual zero-byte tests: a borrow can only mark bytes above a true match;
 /// a byte of 0x80 or more is never below 0x20), so its position is `trailing_zeros / 8`.
 fn special_mask(x: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    use crate::swar::{HIGHS, ONES, bytes_equal};
     let below = x.wrapping_sub(ONES * 0x20) & !x & HIGHS;
-    let quote = x ^ (ONES * u64::from(b'"'));
-    let quote = quote.wrapping_sub(ONES) & !quote & HIGHS;
-    let slash = x ^ (ONES * u64::from(b'\\'));
-    let slash = slash.wrapping_sub(ONES) & !slash & HIGHS;
-    below | quote | slash
+    below | bytes_equal(x, b'"') | bytes_equal(x, b'\\')
 }
 
 /// Where the next byte to escape is, from `from` on: eight bytes at a time, the last few
 /// padded with a byte that needs none.
-fn next_special(bytes: &[u8], mut from: usize) -> Option<usize> {
-    let at = |from: usize, mask: u64| from + (mask.trailing_zeros() / 8) as usize;
-    while let Some(chunk) = bytes.get(from..from + 8) {
-        let mask = special_mask(u64::from_le_bytes(chunk.try_into().expect("eight bytes")));
-        if mask != 0 {
-            return Some(at(from, mask));
-        }
-        from += 8;
-    }
-    let rest = bytes.get(from..).unwrap_or_default();
-    if rest.is_empty() {
-        return None;
-    }
-    let mut word = [b'a'; 8];
-    word[..rest.len()].copy_from_slice(rest);
-    let mask = special_mask(u64::from_le_bytes(word));
-    (mask != 0).then(|| at(from, mask))
+fn next_special(bytes: &[u8], from: usize) -> Option<usize> {
+    crate::swar::find(bytes, from, b'a', special_mask)
 }
 
 /// The contents of a JSON string, escaped as serde_json escapes them: the runs between bytes to

@@ -233,8 +233,7 @@ fn is_sha256_hex(text: &str) -> bool {
 /// Whether each of the eight bytes of `x` is `0`–`9` or `a`–`f` (branch-free: 10,000 hashes are
 /// checked on every warm run).
 fn is_lower_hex_word(x: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    use crate::swar::{HIGHS, ONES};
     // Adding `0x80 - n` to a byte below 0x80 sets its high bit exactly when the byte is ≥ n;
     // bytes of 0x80 or more are refused first, so no addition carries into the next byte.
     let at_least = |n: u64| x.wrapping_add(ONES * (0x80 - n)) & HIGHS;

@@ -607,33 +607,10 @@ impl Listed<'_> {
 fn nuls(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
     let mut from = 0;
     std::iter::from_fn(move || {
-        let at = from + next_nul(&bytes[from..])?;
+        let at = crate::swar::find(bytes, from, 1, crate::swar::zero_bytes)?;
         from = at + 1;
         Some(at)
     })
-}
-
-/// Where the first NUL of `bytes` is, eight bytes at a time (names are a few dozen bytes: a
-/// search that first detects the processor's features costs more than it saves).
-fn next_nul(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let mut words = bytes.chunks_exact(8);
-    let mut base = 0;
-    for word in &mut words {
-        let x = u64::from_le_bytes(word.try_into().expect("eight bytes"));
-        // The lowest flagged byte is the first zero byte (a borrow only flags bytes above one).
-        let zero = x.wrapping_sub(ONES) & !x & HIGHS;
-        if zero != 0 {
-            return Some(base + zero.trailing_zeros() as usize / 8);
-        }
-        base += 8;
-    }
-    words
-        .remainder()
-        .iter()
-        .position(|&b| b == 0)
-        .map(|i| base + i)
 }
 
 /// `dir` joined with the exact bytes of `name`.
