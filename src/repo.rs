@@ -133,24 +133,22 @@ pub struct AbsPath<'a> {
     rel: &'a str,
 }
 
-impl AbsPath<'_> {
+impl<'a> AbsPath<'a> {
+    /// The root, the separator (none after a root that ends with one) and the relative path.
+    fn parts(&self) -> [&'a str; 3] {
+        let separator = if self.root.ends_with('/') { "" } else { "/" };
+        [self.root, separator, self.rel]
+    }
+
     /// Append the path to `out`.
     pub fn push_to(&self, out: &mut String) {
-        out.push_str(self.root);
-        if !self.root.ends_with('/') {
-            out.push('/');
-        }
-        out.push_str(self.rel);
+        self.parts().iter().for_each(|part| out.push_str(part));
     }
 }
 
 impl std::fmt::Display for AbsPath<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.root)?;
-        if !self.root.ends_with('/') {
-            f.write_str("/")?;
-        }
-        f.write_str(self.rel)
+        self.parts().iter().try_for_each(|part| f.write_str(part))
     }
 }
 
