@@ -565,11 +565,19 @@ fn copy(template: &Path) -> tempfile::TempDir {
     dir
 }
 
+thread_local! {
+    /// The killed runs' temporary directory: a run killed while it holds a temporary file (the
+    /// snapshot's git index) cannot remove it, so each test gives its runs a directory of its
+    /// own, removed when the test's thread ends, instead of leaving them in the system's.
+    static TMP: tempfile::TempDir = tempfile::tempdir().unwrap();
+}
+
 fn spawn(root: &Path, args: &[&str], env: &[(&str, String)]) -> std::process::Child {
     command()
         .args(args)
         .current_dir(root)
         .env("TASKS_NOW", NOW)
+        .env("TMPDIR", TMP.with(|tmp| tmp.path().to_owned()))
         // The tool's own telemetry is a transaction of its own after the command's: a kill
         // between the two loses that observation, never the command's change. The cases check
         // the command's; --record-telemetry has a case of its own.
