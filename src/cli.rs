@@ -27,6 +27,10 @@ macro_rules! families {
             disable_help_flag = true,
             disable_version_flag = true,
             disable_help_subcommand = true,
+            // No subcommands: this only spares clap's build the usage line it would prefix to
+            // a subcommand's name (computed over every argument, ~14% of a small verb's
+            // instructions).
+            args_conflicts_with_subcommands = true,
             max_term_width = 100
         )]
         struct Cli {
