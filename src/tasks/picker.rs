@@ -3,20 +3,21 @@
 
 use super::graph::Graph;
 use super::model::{Task, priority_rank, status_rank};
-use super::priority::Priorities;
+use super::priority::{Priorities, Ranks};
 use crate::text::field;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Sort `indices` by the picker key: unblockers first, then status rank, effective priority,
 /// `order` (absent = 9999), declared priority, id.
-pub fn sort(graph: &Graph, priorities: &Priorities, indices: &mut [usize]) {
+pub fn sort(graph: &Graph, ranks: &Ranks, indices: &mut [usize]) {
     let id_keys = graph.id_keys();
+    // The key packed into integers that order the same way, so that most comparisons are two
+    // integer ones; the whole id is compared only where they tie.
     let mut keyed: Vec<_> = indices
         .iter()
-        .map(|&i| ((sort_key(graph, priorities, i), id_keys[i]), i))
+        .map(|&i| ((packed(sort_key(graph, ranks, i)), id_keys[i]), i))
         .collect();
-    // The id compared last: its integer key first, the whole id only where the keys tie.
     keyed.sort_unstable_by(|(ka, a), (kb, b)| {
         ka.cmp(kb)
             .then_with(|| graph.tasks[*a].id.cmp(&graph.tasks[*b].id))
@@ -29,15 +30,26 @@ pub fn sort(graph: &Graph, priorities: &Priorities, indices: &mut [usize]) {
 /// The picker key of task `i`, all but the id (compared last).
 type SortKey = (bool, u8, u8, i64, u8);
 
-fn sort_key(graph: &Graph, priorities: &Priorities, i: usize) -> SortKey {
+fn sort_key(graph: &Graph, ranks: &Ranks, i: usize) -> SortKey {
     let t = &graph.tasks[i];
     (
         !t.unblocker,
         status_rank(&t.status),
-        priorities.rank(i),
+        ranks.rank(i),
         t.order.unwrap_or(9999),
         priority_rank(&t.priority),
     )
+}
+
+/// `key` as one integer in the same order: the fields side by side, most significant first
+/// (the `order`, signed, with its sign bit flipped so that negative ones come first).
+fn packed((unblocker, status, rank, order, priority): SortKey) -> u128 {
+    let order = (order as u64) ^ (1 << 63);
+    (u128::from(unblocker) << 88)
+        | (u128::from(status) << 80)
+        | (u128::from(rank) << 72)
+        | (u128::from(order) << 8)
+        | u128::from(priority)
 }
 
 /// Two keyed tasks in picker order: the key, then the id.
@@ -424,7 +436,7 @@ pub fn candidates(
     filter: &Filter,
 ) -> Vec<usize> {
     let mut ready = ready(graph, alerts, filter, &|_| false);
-    sort(graph, priorities, &mut ready);
+    sort(graph, priorities.ranks(), &mut ready);
     ready
 }
 
@@ -444,7 +456,7 @@ pub fn first_candidate(
 pub fn first_of(graph: &Graph, priorities: &Priorities, ready: &[usize]) -> Option<usize> {
     ready
         .iter()
-        .map(|&i| (sort_key(graph, priorities, i), i))
+        .map(|&i| (sort_key(graph, priorities.ranks(), i), i))
         .min_by(|a, b| by_key_then_id(graph, a, b))
         .map(|(_, i)| i)
 }

@@ -11,7 +11,6 @@
 
 use super::graph::{Blocks, Graph};
 use super::model::{PRIORITIES, UNKNOWN_PRIORITY_RANK, priority_level};
-use std::rc::Rc;
 use std::sync::Arc;
 
 /// How many ids a reason names (the smallest, in id order); the others are counted.
@@ -30,7 +29,7 @@ struct IdSet {
 
 impl IdSet {
     /// The bounded union of `own` (unsorted, may repeat) and `parts`.
-    fn union(own: &mut Vec<u32>, parts: &[Rc<IdSet>]) -> IdSet {
+    fn union(own: &mut Vec<u32>, parts: &[Arc<IdSet>]) -> IdSet {
         own.sort_unstable();
         own.dedup();
         let mut more = own.len() > COUNTED_IDS;
@@ -79,6 +78,19 @@ fn merge_bounded(a: &[u32], b: &[u32]) -> (Vec<u32>, bool) {
 
 pub struct Priorities<'g, 'a> {
     graph: &'g Graph<'a>,
+    ranks: Ranks,
+    /// Computed for every component by [`Priorities::with_reasons`] (a list shows every
+    /// task's reason); otherwise `None`, and a reason is found by a walk when it is asked for
+    /// (a pick or an explain shows one).
+    reasons: Option<Reasons>,
+    /// The reason text of each set already asked for (a set is shared along chains, so a long
+    /// list formats each text once), keyed by the set's address and the level named.
+    texts: std::cell::RefCell<std::collections::HashMap<(*const IdSet, u8), Arc<str>>>,
+}
+
+/// The levels each task inherits: what a sort needs. Shared with a thread while the reasons are
+/// found beside it ([`Priorities::with_reasons_beside`]).
+pub struct Ranks {
     blocks: Blocks,
     components: Components,
     levels: Vec<Option<u8>>,
@@ -86,15 +98,13 @@ pub struct Priorities<'g, 'a> {
     /// Best (lowest) priority level of the tasks each component blocks, its own members included
     /// when it is a cycle (a task's own level never makes it inherit: see `inherited`).
     best: Vec<Option<u8>>,
-    /// Computed for every component by [`Priorities::with_reasons`] (a list shows every
-    /// task's reason); otherwise empty, and a reason is found by a walk when it is asked for (a
-    /// pick or an explain shows one).
-    sets: Vec<Option<Rc<IdSet>>>,
-    /// Task indices in id order (`IdSet` holds positions in this list); empty without `sets`.
+}
+
+/// Every component's set of the tasks its reason names.
+struct Reasons {
+    sets: Vec<Option<Arc<IdSet>>>,
+    /// Task indices in id order (`IdSet` holds positions in this list).
     by_id: Vec<usize>,
-    /// The reason text of each set already asked for (a set is shared along chains, so a long
-    /// list formats each text once), keyed by the set's address and the level named.
-    texts: std::cell::RefCell<std::collections::HashMap<(*const IdSet, u8), Arc<str>>>,
 }
 
 /// What a task's priority is after inheritance.
@@ -110,16 +120,60 @@ impl<'g, 'a> Priorities<'g, 'a> {
     /// Effective priorities, each reason found when it is asked for: for commands that show
     /// one or two tasks.
     pub fn compute(graph: &'g Graph<'a>) -> Self {
-        Self::build(graph, false)
+        Self::of(graph, Ranks::new(graph), None)
     }
 
     /// Effective priorities with every reason computed at once: for commands that show every
     /// task (linear, where a walk per task would not be).
     pub fn with_reasons(graph: &'g Graph<'a>) -> Self {
-        Self::build(graph, true)
+        let ranks = Ranks::new(graph);
+        let reasons = Reasons::new(graph, &ranks);
+        Self::of(graph, ranks, Some(reasons))
     }
 
-    fn build(graph: &'g Graph<'a>, reasons: bool) -> Self {
+    /// [`Priorities::with_reasons`], the reasons found on a helper thread while `beside` runs
+    /// here with the ranks (a listing sorts meanwhile). Without a thread, one after the other.
+    pub fn with_reasons_beside<R>(
+        graph: &'g Graph<'a>,
+        beside: impl FnOnce(&Ranks) -> R,
+    ) -> (Self, R) {
+        let ranks = Ranks::new(graph);
+        let (reasons, result) = std::thread::scope(|scope| {
+            let ranks = &ranks;
+            let finding = crate::threads::try_spawn(scope, move || Reasons::new(graph, ranks));
+            let result = beside(ranks);
+            let reasons = match finding {
+                Some(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => Reasons::new(graph, ranks),
+            };
+            (reasons, result)
+        });
+        (Self::of(graph, ranks, Some(reasons)), result)
+    }
+
+    fn of(graph: &'g Graph<'a>, ranks: Ranks, reasons: Option<Reasons>) -> Self {
+        Priorities {
+            graph,
+            ranks,
+            reasons,
+            texts: Default::default(),
+        }
+    }
+
+    /// Rank used by the sort: the inherited level if any, else the declared rank.
+    pub fn rank(&self, i: usize) -> u8 {
+        self.ranks.rank(i)
+    }
+
+    pub fn ranks(&self) -> &Ranks {
+        &self.ranks
+    }
+}
+
+impl Ranks {
+    fn new(graph: &Graph) -> Ranks {
         let blocks = graph.blocks();
         let (comp, components) = tarjan(&blocks);
         let levels: Vec<Option<u8>> = graph
@@ -127,24 +181,10 @@ impl<'g, 'a> Priorities<'g, 'a> {
             .iter()
             .map(|t| priority_level(&t.priority))
             .collect();
-        let level = |i: usize| levels[i];
-        let by_id = if reasons { graph.by_id() } else { Vec::new() };
-        let mut position = vec![0u32; by_id.len()];
-        for (p, &i) in by_id.iter().enumerate() {
-            position[i] = u32::try_from(p).unwrap_or(u32::MAX);
-        }
         let mut best: Vec<Option<u8>> = vec![None; components.len()];
-        let mut sets: Vec<Option<Rc<IdSet>>> =
-            vec![None; if reasons { components.len() } else { 0 }];
-        let mut parts: Vec<Rc<IdSet>> = Vec::new();
-
-        // Buffers reused from one component to the next (most components are one task).
-        let mut own: Vec<u32> = Vec::new();
-        let mut part_comps: Vec<usize> = Vec::new();
         // Tarjan emits a component only after every component reachable from it.
         for c in 0..components.len() {
             let members = components.of(c);
-            let cyclic = members.len() > 1 || blocks.of(members[0]).any(|w| w == members[0]);
             // The most urgent level among what the component blocks (and, in a cycle, its own).
             let mut most: Option<u8> = None;
             let mut consider = |level: Option<u8>| {
@@ -152,68 +192,25 @@ impl<'g, 'a> Priorities<'g, 'a> {
                     most = Some(most.map_or(l, |m: u8| m.min(l)));
                 }
             };
-            if cyclic {
-                members.iter().for_each(|&m| consider(level(m)));
+            if is_cyclic(&blocks, members) {
+                members.iter().for_each(|&m| consider(levels[m]));
             }
             for &m in members {
                 for w in blocks.of(m) {
                     if comp[w] != c {
-                        consider(level(w));
+                        consider(levels[w]);
                         consider(best[comp[w]]);
                     }
                 }
             }
-            let Some(b) = most else {
-                continue;
-            };
-            best[c] = Some(b);
-            if !reasons {
-                continue;
-            }
-
-            own.clear();
-            if cyclic {
-                own.extend(
-                    members
-                        .iter()
-                        .filter(|&&m| level(m) == Some(b))
-                        .map(|&m| position[m]),
-                );
-            }
-            part_comps.clear();
-            for &m in members {
-                for w in blocks.of(m) {
-                    if comp[w] == c {
-                        continue;
-                    }
-                    if level(w) == Some(b) {
-                        own.push(position[w]);
-                    }
-                    if best[comp[w]] == Some(b) {
-                        part_comps.push(comp[w]);
-                    }
-                }
-            }
-            part_comps.sort_unstable();
-            part_comps.dedup();
-            parts.clear();
-            parts.extend(part_comps.iter().filter_map(|&pc| sets[pc].clone()));
-            sets[c] = Some(if own.is_empty() && parts.len() == 1 {
-                parts[0].clone()
-            } else {
-                Rc::new(IdSet::union(&mut own, &parts))
-            });
+            best[c] = most;
         }
-        Priorities {
-            graph,
+        Ranks {
             blocks,
             components,
             levels,
             comp,
             best,
-            sets,
-            by_id,
-            texts: Default::default(),
         }
     }
 
@@ -230,10 +227,79 @@ impl<'g, 'a> Priorities<'g, 'a> {
             .or(self.levels[i])
             .unwrap_or(UNKNOWN_PRIORITY_RANK)
     }
+}
 
+/// A component is a cycle: several tasks, or one that blocks itself.
+fn is_cyclic(blocks: &Blocks, members: &[usize]) -> bool {
+    members.len() > 1 || blocks.of(members[0]).any(|w| w == members[0])
+}
+
+impl Reasons {
+    /// Each component's set, sinks first (its successors' sets are made before it).
+    fn new(graph: &Graph, ranks: &Ranks) -> Reasons {
+        let Ranks {
+            blocks,
+            components,
+            levels,
+            comp,
+            best,
+        } = ranks;
+        let by_id = graph.by_id();
+        let mut position = vec![0u32; by_id.len()];
+        for (p, &i) in by_id.iter().enumerate() {
+            position[i] = u32::try_from(p).unwrap_or(u32::MAX);
+        }
+        let mut sets: Vec<Option<Arc<IdSet>>> = vec![None; components.len()];
+        let mut parts: Vec<Arc<IdSet>> = Vec::new();
+        // Buffers reused from one component to the next (most components are one task).
+        let mut own: Vec<u32> = Vec::new();
+        let mut part_comps: Vec<usize> = Vec::new();
+        for c in 0..components.len() {
+            let Some(b) = best[c] else {
+                continue;
+            };
+            let members = components.of(c);
+            own.clear();
+            if is_cyclic(blocks, members) {
+                own.extend(
+                    members
+                        .iter()
+                        .filter(|&&m| levels[m] == Some(b))
+                        .map(|&m| position[m]),
+                );
+            }
+            part_comps.clear();
+            for &m in members {
+                for w in blocks.of(m) {
+                    if comp[w] == c {
+                        continue;
+                    }
+                    if levels[w] == Some(b) {
+                        own.push(position[w]);
+                    }
+                    if best[comp[w]] == Some(b) {
+                        part_comps.push(comp[w]);
+                    }
+                }
+            }
+            part_comps.sort_unstable();
+            part_comps.dedup();
+            parts.clear();
+            parts.extend(part_comps.iter().filter_map(|&pc| sets[pc].clone()));
+            sets[c] = Some(if own.is_empty() && parts.len() == 1 {
+                parts[0].clone()
+            } else {
+                Arc::new(IdSet::union(&mut own, &parts))
+            });
+        }
+        Reasons { sets, by_id }
+    }
+}
+
+impl<'g, 'a> Priorities<'g, 'a> {
     pub fn effective(&self, i: usize) -> Effective<'a> {
         let task = &self.graph.tasks[i];
-        match self.inherited(i) {
+        match self.ranks.inherited(i) {
             None => Effective {
                 priority: &task.priority,
                 reason: None,
@@ -241,11 +307,12 @@ impl<'g, 'a> Priorities<'g, 'a> {
             Some(level) => {
                 let name = PRIORITIES[usize::from(level)];
                 let text = || Arc::from(format!("Blocks {name} work: {}", self.ids_of(i)));
-                let reason = match self.sets.get(self.comp[i]) {
-                    Some(Some(set)) => self
+                let set = (self.reasons.as_ref()).and_then(|r| r.sets[self.ranks.comp[i]].as_ref());
+                let reason = match set {
+                    Some(set) => self
                         .texts
                         .borrow_mut()
-                        .entry((Rc::as_ptr(set), level))
+                        .entry((Arc::as_ptr(set), level))
                         .or_insert_with(text)
                         .clone(),
                     _ => text(),
@@ -261,21 +328,24 @@ impl<'g, 'a> Priorities<'g, 'a> {
     /// `A, B, C, D, E and 12 more` (`and 95+ more` when the set is larger than it keeps).
     fn ids_of(&self, i: usize) -> String {
         let tasks = self.graph.tasks;
-        let (named, kept, more): (Vec<&str>, usize, bool) = if self.sets.is_empty() {
-            let (found, more) = self.walk(i);
-            let named = found.iter().take(NAMED_IDS).map(|&t| tasks[t].id.as_ref());
-            (named.collect(), found.len(), more)
-        } else {
-            let Some(set) = &self.sets[self.comp[i]] else {
-                return String::new();
-            };
-            let named = set
-                .smallest
-                .iter()
-                .take(NAMED_IDS)
-                .filter_map(|&p| self.by_id.get(p as usize))
-                .map(|&t| tasks[t].id.as_ref());
-            (named.collect(), set.smallest.len(), set.more)
+        let (named, kept, more): (Vec<&str>, usize, bool) = match &self.reasons {
+            None => {
+                let (found, more) = self.walk(i);
+                let named = found.iter().take(NAMED_IDS).map(|&t| tasks[t].id.as_ref());
+                (named.collect(), found.len(), more)
+            }
+            Some(reasons) => {
+                let Some(set) = &reasons.sets[self.ranks.comp[i]] else {
+                    return String::new();
+                };
+                let named = set
+                    .smallest
+                    .iter()
+                    .take(NAMED_IDS)
+                    .filter_map(|&p| reasons.by_id.get(p as usize))
+                    .map(|&t| tasks[t].id.as_ref());
+                (named.collect(), set.smallest.len(), set.more)
+            }
         };
         let mut text = named.join(", ");
         let rest = kept.saturating_sub(NAMED_IDS);
@@ -290,26 +360,32 @@ impl<'g, 'a> Priorities<'g, 'a> {
     /// level, the `COUNTED_IDS` first in id order, and whether there are more. The same as the
     /// sets [`Priorities::with_reasons`] builds, for one task.
     fn walk(&self, i: usize) -> (Vec<usize>, bool) {
-        let c = self.comp[i];
-        let Some(b) = self.best[c] else {
+        let Ranks {
+            blocks,
+            components,
+            levels,
+            comp,
+            best,
+        } = &self.ranks;
+        let c = comp[i];
+        let Some(b) = best[c] else {
             return (Vec::new(), false);
         };
         let mut seen = vec![false; self.graph.tasks.len()];
-        let mut stack: Vec<usize> = self
-            .components
+        let mut stack: Vec<usize> = components
             .of(c)
             .iter()
-            .flat_map(|&m| self.blocks.of(m))
+            .flat_map(|&m| blocks.of(m))
             .collect();
         let mut found = Vec::new();
         while let Some(v) = stack.pop() {
             if std::mem::replace(&mut seen[v], true) {
                 continue;
             }
-            if self.levels[v] == Some(b) {
+            if levels[v] == Some(b) {
                 found.push(v);
             }
-            stack.extend(self.blocks.of(v).filter(|&w| !seen[w]));
+            stack.extend(blocks.of(v).filter(|&w| !seen[w]));
         }
         let tasks = self.graph.tasks;
         found.sort_unstable_by(|&x, &y| tasks[x].id.cmp(&tasks[y].id).then(x.cmp(&y)));

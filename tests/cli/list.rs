@@ -566,3 +566,70 @@ fn a_long_json_listing_is_the_text_listing_row_for_row() {
         }
     }
 }
+
+#[test]
+fn a_large_listing_finds_its_reasons_beside_the_sort() {
+    // 2,100 tasks: the reasons are found on a second thread while the tasks are sorted (from
+    // 2,000). A P0 task waits on a chain that starts with an unblocker; a P1 task waits on one
+    // other task.
+    let repo = TestRepo::new();
+    for i in 0..2100 {
+        let (priority, extra) = match i {
+            99 => ("P2", "unblocker: true\n"),
+            100 => ("P2", "blocked_by: [TASK-0099]\n"),
+            2050 => ("P0", "blocked_by: [TASK-0100]\n"),
+            1500 => ("P1", "blocked_by: [TASK-0200]\n"),
+            _ => ("P2", ""),
+        };
+        repo.task(
+            &format!("tasks/TASK-{i:04}.task.yaml"),
+            &format!("TASK-{i:04}"),
+            "todo",
+            priority,
+            extra,
+        );
+    }
+    let (code, doc, run) = repo.json(&["--list"]);
+    assert_eq!(code, 0, "{}", run.stderr);
+    let rows = doc["tasks"].as_array().expect("rows");
+    assert_eq!(rows.len(), 2100);
+    let row = |n: usize| {
+        let r = &rows[n];
+        (
+            r["id"].as_str().unwrap().to_string(),
+            r["effective_priority"].as_str().unwrap().to_string(),
+            r["priority_reason"].as_str().map(str::to_string),
+        )
+    };
+    let reason = |text: &str| Some(text.to_string());
+    let first: Vec<_> = (0..6).map(row).collect();
+    assert_eq!(
+        first,
+        [
+            (
+                "TASK-0099".into(),
+                "P0".into(),
+                reason("Blocks P0 work: TASK-2050")
+            ),
+            ("TASK-2050".into(), "P0".into(), None),
+            (
+                "TASK-0100".into(),
+                "P0".into(),
+                reason("Blocks P0 work: TASK-2050")
+            ),
+            ("TASK-1500".into(), "P1".into(), None),
+            (
+                "TASK-0200".into(),
+                "P1".into(),
+                reason("Blocks P1 work: TASK-1500")
+            ),
+            ("TASK-0000".into(), "P2".into(), None),
+        ]
+    );
+    // The rest in id order, none inheriting.
+    let rest: Vec<String> = (5..2100).map(|n| row(n).0).collect();
+    let mut sorted = rest.clone();
+    sorted.sort();
+    assert_eq!(rest, sorted);
+    assert!((5..2100).all(|n| row(n).2.is_none()));
+}

@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::output::{Paint, Report, Text, field, width};
 use crate::tasks::graph::Graph;
 use crate::tasks::picker::{self, Filter};
-use crate::tasks::priority::Priorities;
+use crate::tasks::priority::{Priorities, Ranks};
 use serde::Serialize;
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -137,16 +137,26 @@ pub fn run<'a>(ctx: &'a Ctx, query: &Query) -> Result<ListReport<'a>> {
     let quarantined = ctx.quarantined()?;
     let filter = Filter::parse(Some(&query.filter));
     let graph = Graph::of(catalog);
-    let priorities = {
-        let _p = crate::trace::phase("list: priorities with reasons");
-        Priorities::with_reasons(&graph)
+    // The reasons are found on a helper thread while the tasks are selected and sorted here
+    // (the sort needs only the ranks).
+    let select_and_sort = |ranks: &Ranks| {
+        let _s = crate::trace::phase("list: select, sort");
+        let mut selected: Vec<usize> = (0..graph.tasks.len())
+            .filter(|&i| filter.matches(&graph.tasks[i]) && query.keeps(&graph.tasks[i]))
+            .collect();
+        picker::sort(&graph, ranks, &mut selected);
+        selected
     };
-    let sorting = crate::trace::phase("list: select, sort");
-    let mut selected: Vec<usize> = (0..graph.tasks.len())
-        .filter(|&i| filter.matches(&graph.tasks[i]) && query.keeps(&graph.tasks[i]))
-        .collect();
-    picker::sort(&graph, &priorities, &mut selected);
-    drop(sorting);
+    let (priorities, selected) = {
+        let _p = crate::trace::phase("list: priorities with reasons, select, sort");
+        if graph.tasks.len() >= super::PARALLEL_FROM {
+            Priorities::with_reasons_beside(&graph, select_and_sort)
+        } else {
+            let priorities = Priorities::with_reasons(&graph);
+            let selected = select_and_sort(priorities.ranks());
+            (priorities, selected)
+        }
+    };
     let _rows = crate::trace::phase("list: rows");
 
     super::hint_unknown_status(ctx, &filter, &catalog.tasks);

@@ -21,6 +21,10 @@ use serde::Serialize;
 
 pub const TITLE: &str = "Tasks";
 
+/// Tasks from which a verb walks the graph on two threads (the draft alerts beside the
+/// priorities, the reasons beside the sort): below, a thread costs more than it saves.
+const PARALLEL_FROM: usize = 2_000;
+
 #[derive(Args, Debug)]
 #[group(skip)]
 pub struct Flags {

@@ -31,10 +31,6 @@ pub enum PickReport<'a> {
     Halted(Halt),
 }
 
-/// Tasks from which the draft alerts are found on a thread of their own (below, a thread costs
-/// more than it saves).
-const PARALLEL_FROM: usize = 2_000;
-
 pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
     let catalog = ctx.catalog();
     let quarantined = ctx.quarantined()?;
@@ -65,7 +61,7 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
         Priorities::compute(&graph)
     };
     // Independent walks of the graph: side by side when it is large enough to pay for a thread.
-    let (priorities, (draft_alerts, ready)) = if graph.tasks.len() >= PARALLEL_FROM {
+    let (priorities, (draft_alerts, ready)) = if graph.tasks.len() >= super::PARALLEL_FROM {
         std::thread::scope(|scope| {
             let alerts_and_ready = &alerts_and_ready;
             let alerting = crate::threads::try_spawn(scope, alerts_and_ready);

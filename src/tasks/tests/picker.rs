@@ -132,3 +132,37 @@ fn halt_message_lists_reasons() {
     );
     assert_eq!(halt.tasks, vec!["TASK-0200", "TASK-0201"]);
 }
+
+#[test]
+fn the_packed_key_orders_as_the_key() {
+    // Every field at its edges and in between, the order's sign and extremes included.
+    let orders = [i64::MIN, -9999, -1, 0, 1, 9999, i64::MAX - 1, i64::MAX];
+    let bytes = [0u8, 1, 2, 99, 255];
+    let mut keys: Vec<SortKey> = Vec::new();
+    for unblocker in [false, true] {
+        for &status in &bytes {
+            for &rank in &bytes[..3] {
+                for &order in &orders {
+                    for &priority in &bytes[1..4] {
+                        keys.push((unblocker, status, rank, order, priority));
+                    }
+                }
+            }
+        }
+    }
+    // Pairs far apart and side by side in a shuffled order.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    for _ in 0..20_000 {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let a = keys[(state % keys.len() as u64) as usize];
+        let b = keys[((state >> 32) % keys.len() as u64) as usize];
+        assert_eq!(packed(a).cmp(&packed(b)), a.cmp(&b), "{a:?} {b:?}");
+    }
+    let mut sorted = keys.clone();
+    sorted.sort();
+    let mut by_packed = keys;
+    by_packed.sort_by_key(|k| packed(*k));
+    assert_eq!(by_packed, sorted);
+}

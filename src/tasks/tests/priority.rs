@@ -8,11 +8,17 @@ fn effective(tasks: &[Task]) -> Vec<(String, String, Option<String>)> {
     let g = Graph::new(tasks);
     let all = Priorities::with_reasons(&g);
     let one_by_one = Priorities::compute(&g);
+    // The reasons found on a helper thread while the ranks are read here.
+    let (beside, ranks) =
+        Priorities::with_reasons_beside(&g, |r| (0..tasks.len()).map(|i| r.rank(i)).collect());
+    let ranks: Vec<u8> = ranks;
     (0..tasks.len())
         .map(|i| {
             let e = all.effective(i);
             assert_eq!(e, one_by_one.effective(i), "{}", tasks[i].id);
+            assert_eq!(e, beside.effective(i), "{}", tasks[i].id);
             assert_eq!(all.rank(i), one_by_one.rank(i), "{}", tasks[i].id);
+            assert_eq!(all.rank(i), ranks[i], "{}", tasks[i].id);
             (
                 tasks[i].id.to_string(),
                 e.priority.to_string(),
