@@ -144,8 +144,9 @@ pub fn capture(repo: &Repo, scope: &Scope, ignored: &[String]) -> Result<Capture
             }
         }
     }
+    sweep_stale_indexes(&std::env::temp_dir(), std::time::SystemTime::now());
     let dir = tempfile::Builder::new()
-        .prefix("tasks-index-")
+        .prefix(INDEX_DIR_PREFIX)
         .tempdir()
         .map_err(|e| crate::store::StateError::io(&std::env::temp_dir(), "create", e))?;
     let index: PathBuf = dir.path().join("index");
@@ -180,6 +181,47 @@ pub fn capture(repo: &Repo, scope: &Scope, ignored: &[String]) -> Result<Capture
         out_of_scope,
         embedded,
     })
+}
+
+/// The temporary directories of captures' indexes, in the system's temporary directory.
+const INDEX_DIR_PREFIX: &str = "tasks-index-";
+
+/// How old a capture's temporary directory is when it is taken for one a killed run left.
+const STALE_INDEX_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
+
+/// Remove the temporary index directories that runs killed during a capture left in `tmp` (a
+/// copy of the git index each, as large as the repository's). Only this user's directories
+/// whose name a capture gives and that have not changed for [`STALE_INDEX_AGE`] (a capture
+/// takes seconds); a link is never followed; what cannot be removed is left.
+pub(crate) fn sweep_stale_indexes(tmp: &std::path::Path, now: std::time::SystemTime) {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(entries) = std::fs::read_dir(tmp) else {
+        return;
+    };
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name
+            .as_encoded_bytes()
+            .starts_with(INDEX_DIR_PREFIX.as_bytes())
+        {
+            continue;
+        }
+        // `symlink_metadata`: a link named like ours is not a directory here.
+        let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
+            continue;
+        };
+        let stale = meta
+            .modified()
+            .ok()
+            .and_then(|changed| now.duration_since(changed).ok())
+            .is_some_and(|age| age >= STALE_INDEX_AGE);
+        if meta.is_dir() && meta.uid() == me && stale {
+            // Never follows a link inside it either.
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn nul_list(paths: &[Vec<u8>]) -> Vec<u8> {

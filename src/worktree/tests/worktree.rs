@@ -184,3 +184,39 @@ fn file_state_reads_mode_size_and_hash() {
     assert_eq!((mode.as_str(), size), ("755", 5));
     assert!(file_state(&repo, b"missing").is_none());
 }
+
+#[test]
+fn stale_index_directories_of_killed_captures_are_swept() {
+    let tmp = tempfile::tempdir().unwrap();
+    let t = tmp.path();
+    let mkdir = |name: &str| {
+        let dir = t.join(name);
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("index"), b"DIRC").unwrap();
+        dir
+    };
+    let killed = mkdir("tasks-index-AAAAAA");
+    let running = mkdir("tasks-index-BBBBBB");
+    let other = mkdir("other-index-CCCCCC");
+    // A link named like ours, to a directory of someone's: neither followed nor removed.
+    let target = mkdir("kept-target");
+    std::os::unix::fs::symlink(&target, t.join("tasks-index-LINKED")).unwrap();
+    // A plain file named like ours is not a directory of ours.
+    std::fs::write(t.join("tasks-index-FILE"), b"x").unwrap();
+    let day = std::time::Duration::from_secs(24 * 60 * 60);
+    let now = std::time::SystemTime::now() + day + std::time::Duration::from_secs(60);
+    // The running capture's directory changed a minute ago (in `now`'s time).
+    std::fs::File::open(&running)
+        .unwrap()
+        .set_modified(now - std::time::Duration::from_secs(60))
+        .unwrap();
+    sweep_stale_indexes(t, now);
+    assert!(!killed.exists(), "a day-old capture directory is removed");
+    assert!(running.join("index").exists(), "a recent one is kept");
+    assert!(other.join("index").exists());
+    assert!(target.join("index").exists(), "the link was followed");
+    assert!(t.join("tasks-index-LINKED").symlink_metadata().is_ok());
+    assert!(t.join("tasks-index-FILE").exists());
+    // A directory that cannot be read is no error.
+    sweep_stale_indexes(&t.join("missing"), now);
+}
