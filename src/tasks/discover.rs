@@ -660,7 +660,10 @@ fn record_is_plain(record: &DirRecord) -> bool {
             return false;
         }
         previous = Some(name);
-        let plain = !name.is_empty() && name != b"." && name != b".." && !name.contains(&b'/');
+        let plain = !name.is_empty()
+            && name != b"."
+            && name != b".."
+            && crate::swar::find(name, 0, b'a', |x| crate::swar::bytes_equal(x, b'/')).is_none();
         let fits = match kinds.next() {
             Some(b'd') => true,
             Some(b'f' | b'l') => name.ends_with(TASK_FILE_SUFFIX.as_bytes()),

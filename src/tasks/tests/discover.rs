@@ -142,6 +142,12 @@ fn a_forged_or_damaged_record_is_not_used() {
         ("tasks/.\0", "d"),
         ("tasks/\0", "f"),
         ("tasks/a/b.task.yaml\0", "f"),
+        // A `/` at every place of a word and past the first ones.
+        ("tasks/abcdefg/x.task.yaml\0", "f"),
+        ("tasks/abcdefgh/x.task.yaml\0", "f"),
+        ("tasks/abcdefghijklmnopq/x.task.yaml\0", "f"),
+        ("tasks/x.task.yaml/\0", "d"),
+        ("tasks/abcdefghijklmno/\0", "d"),
         ("tasks//etc/passwd\0", "f"),
         ("/etc/passwd\0", "f"),
         ("tasks/notes.txt\0", "f"),
