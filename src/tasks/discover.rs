@@ -707,37 +707,55 @@ fn stat_all<'a>(
         .map_or(1, |n| n.get())
         .min(8)
         .min(found.len().div_ceil(1024).max(1));
-    let chunk = found.len().div_ceil(workers).max(1);
-    let stat_part = |part: &[Found<'a>]| -> Vec<Stat> {
-        let _worker = crate::trace::phase("discover: stat a part");
-        part.iter().map(|f| stat_one(root, &listing, f)).collect()
+    // Files are handed out in batches, in turn, to whichever thread is free: the other core is
+    // often busy (decoding the cache's entries) when the stat starts, so a fixed half would wait
+    // for it while this thread sat idle after its own half.
+    let batches = found.len().div_ceil(STAT_BATCH);
+    let batch = |b: usize| &found[b * STAT_BATCH..((b + 1) * STAT_BATCH).min(found.len())];
+    let stat_batch = |b: usize| -> Vec<Stat> {
+        batch(b)
+            .iter()
+            .map(|f| stat_one(root, &listing, f))
+            .collect()
     };
-    let results: Vec<Vec<Stat>> = if workers == 1 {
-        vec![stat_part(found)]
-    } else {
-        std::thread::scope(|scope| {
-            let mut parts = found.chunks(chunk);
-            let first = parts.next().unwrap_or_default();
-            let handles: Vec<_> = parts
-                .map(|part| {
-                    (
-                        part,
-                        crate::threads::try_spawn(scope, move || stat_part(part)),
-                    )
-                })
-                .collect();
-            // This thread takes the first part while the others run.
-            let mut results = Vec::with_capacity(handles.len() + 1);
-            results.push(stat_part(first));
-            // A worker cannot panic on these calls; should it, its files are stat'ed again
-            // here rather than lost (as they are when no thread could start).
-            results.extend(handles.into_iter().map(|(part, handle)| match handle {
-                Some(handle) => handle.join().unwrap_or_else(|_| stat_part(part)),
-                None => stat_part(part),
-            }));
-            results
-        })
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let take_batches = || -> Vec<(usize, Vec<Stat>)> {
+        let _worker = crate::trace::phase("discover: stat batches");
+        let mut done = Vec::new();
+        loop {
+            let b = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if b >= batches {
+                return done;
+            }
+            done.push((b, stat_batch(b)));
+        }
     };
+    let mut by_batch: Vec<Option<Vec<Stat>>> = Vec::new();
+    by_batch.resize_with(batches, || None);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (1..workers)
+            .map(|_| crate::threads::try_spawn(scope, take_batches))
+            .collect();
+        let mut place = |done: Vec<(usize, Vec<Stat>)>| {
+            for (b, stats) in done {
+                by_batch[b] = Some(stats);
+            }
+        };
+        // This thread takes batches too, until none is left.
+        place(take_batches());
+        for handle in handles.into_iter().flatten() {
+            // A worker cannot panic on these calls; should it, the batches it took are stat'ed
+            // again below rather than lost.
+            if let Ok(done) = handle.join() {
+                place(done);
+            }
+        }
+    });
+    let results: Vec<Vec<Stat>> = by_batch
+        .into_iter()
+        .enumerate()
+        .map(|(b, stats)| stats.unwrap_or_else(|| stat_batch(b)))
+        .collect();
     let mut files = Vec::with_capacity(found.len());
     let names = listing.names;
     let dirs = listing.dirs;
@@ -781,6 +799,9 @@ fn stat_all<'a>(
     }
     files
 }
+
+/// Files stat'ed per batch handed to a thread (~0.1 ms of work).
+const STAT_BATCH: usize = 256;
 
 enum Stat {
     /// Size, mtime, and for a link its target's repo-relative path.

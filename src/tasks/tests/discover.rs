@@ -401,3 +401,31 @@ fn a_listing_under_a_directory_whose_name_is_not_utf8_is_reused_too() {
     std::io::Read::read_to_string(&mut file.open(root).unwrap(), &mut text).unwrap();
     assert_eq!(text, "inside");
 }
+
+#[test]
+fn every_file_gets_its_own_size_whichever_thread_stats_it() {
+    // 3,000 files (helper threads from 1,025), in directories of every size, each of a size
+    // of its own: a stat placed with another file shows.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let mut expected = Vec::new();
+    for i in 0..3000usize {
+        let rel = match i % 7 {
+            0 => format!("tasks/small{}/t{i:04}.task.yaml", i % 5),
+            1..=3 => format!("tasks/big/t{i:04}.task.yaml"),
+            _ => format!("docs/completed-tasks/t{i:04}.task.yaml"),
+        };
+        std::fs::create_dir_all(root.join(&rel).parent().unwrap()).unwrap();
+        std::fs::write(root.join(&rel), vec![b'x'; i + 1]).unwrap();
+        expected.push((rel, i as u64 + 1));
+    }
+    let tasks_first = |(rel, _): &(String, u64)| (!rel.starts_with("tasks/"), rel.clone());
+    expected.sort_by_key(tasks_first);
+    let found: Vec<(String, u64)> = discover(root)
+        .0
+        .into_iter()
+        .map(|f| (f.rel.into_owned(), f.size))
+        .collect();
+    assert_eq!(found.len(), 3000);
+    assert_eq!(found, expected);
+}
