@@ -147,6 +147,7 @@ pub fn capture(repo: &Repo, scope: &Scope, ignored: &[String]) -> Result<Capture
     sweep_stale_indexes(&std::env::temp_dir(), std::time::SystemTime::now());
     let dir = tempfile::Builder::new()
         .prefix(INDEX_DIR_PREFIX)
+        .rand_bytes(INDEX_DIR_RANDOM)
         .tempdir()
         .map_err(|e| crate::store::StateError::io(&std::env::temp_dir(), "create", e))?;
     let index: PathBuf = dir.path().join("index");
@@ -183,45 +184,93 @@ pub fn capture(repo: &Repo, scope: &Scope, ignored: &[String]) -> Result<Capture
     })
 }
 
-/// The temporary directories of captures' indexes, in the system's temporary directory.
+/// The temporary directories of captures' indexes, in the system's temporary directory: this
+/// prefix, then this many random letters and digits.
 const INDEX_DIR_PREFIX: &str = "tasks-index-";
+const INDEX_DIR_RANDOM: usize = 6;
 
 /// How old a capture's temporary directory is when it is taken for one a killed run left.
 const STALE_INDEX_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
 
 /// Remove the temporary index directories that runs killed during a capture left in `tmp` (a
-/// copy of the git index each, as large as the repository's). Only this user's directories
-/// whose name a capture gives and that have not changed for [`STALE_INDEX_AGE`] (a capture
-/// takes seconds); a link is never followed; what cannot be removed is left.
+/// copy of the git index each, as large as the repository's). Only what a capture makes: a
+/// directory of this user named `tasks-index-` and six letters or digits, holding nothing but
+/// the files `index` and `index.lock`, unchanged for [`STALE_INDEX_AGE`] (a capture takes
+/// seconds). Each is reached through descriptors, never through a link; what cannot be removed
+/// is left.
 pub(crate) fn sweep_stale_indexes(tmp: &std::path::Path, now: std::time::SystemTime) {
-    use std::os::unix::fs::MetadataExt;
-    let Ok(entries) = std::fs::read_dir(tmp) else {
+    use crate::store::beneath::{Dir, Kind};
+    use std::os::fd::AsRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(top) = Dir::open(tmp) else {
+        return;
+    };
+    let Ok(names) = top.entries() else {
         return;
     };
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        if !name
-            .as_encoded_bytes()
-            .starts_with(INDEX_DIR_PREFIX.as_bytes())
-        {
+    const FILES: [&str; 2] = ["index", "index.lock"];
+    for name in names {
+        let made_by_a_capture = name
+            .as_bytes()
+            .strip_prefix(INDEX_DIR_PREFIX.as_bytes())
+            .is_some_and(|rest| {
+                rest.len() == INDEX_DIR_RANDOM && rest.iter().all(u8::is_ascii_alphanumeric)
+            });
+        if !made_by_a_capture {
             continue;
         }
-        // `symlink_metadata`: a link named like ours is not a directory here.
-        let Ok(meta) = std::fs::symlink_metadata(entry.path()) else {
+        // Opened without following a link; its owner and age are the directory's own.
+        let Ok(dir) = top.dir(std::path::Path::new(&name)) else {
             continue;
         };
-        let stale = meta
-            .modified()
-            .ok()
-            .and_then(|changed| now.duration_since(changed).ok())
-            .is_some_and(|age| age >= STALE_INDEX_AGE);
-        if meta.is_dir() && meta.uid() == me && stale {
-            // Never follows a link inside it either.
-            let _ = std::fs::remove_dir_all(entry.path());
+        let Some((owner, changed)) = owner_and_mtime(&dir) else {
+            continue;
+        };
+        let stale = now
+            .duration_since(changed)
+            .is_ok_and(|age| age >= STALE_INDEX_AGE);
+        let Ok(inside) = dir.entries() else {
+            continue;
+        };
+        let only_an_index = inside.iter().all(|n| {
+            FILES.iter().any(|f| n.as_bytes() == f.as_bytes())
+                && matches!(dir.kind(n), Ok(Kind::File))
+        });
+        if owner != me || !stale || !only_an_index {
+            continue;
+        }
+        for file in &inside {
+            let Ok(c) = std::ffi::CString::new(file.as_bytes()) else {
+                continue;
+            };
+            // SAFETY: an open directory and a NUL-terminated name.
+            unsafe { libc::unlinkat(dir.as_raw_fd(), c.as_ptr(), 0) };
+        }
+        if let Ok(c) = std::ffi::CString::new(name.as_bytes()) {
+            // Fails, and leaves it, when something was put in it meanwhile.
+            // SAFETY: an open directory and a NUL-terminated name.
+            unsafe { libc::unlinkat(top.as_raw_fd(), c.as_ptr(), libc::AT_REMOVEDIR) };
         }
     }
+}
+
+/// The owner and modification time of an open directory.
+fn owner_and_mtime(dir: &crate::store::beneath::Dir) -> Option<(u32, std::time::SystemTime)> {
+    use std::os::fd::AsRawFd;
+    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+    // SAFETY: an open descriptor and a buffer of the size `fstat` writes.
+    if unsafe { libc::fstat(dir.as_raw_fd(), st.as_mut_ptr()) } != 0 {
+        return None;
+    }
+    // SAFETY: `fstat` succeeded, so it filled `st`.
+    let st = unsafe { st.assume_init() };
+    let since_epoch = std::time::Duration::new(
+        u64::try_from(st.st_mtime).ok()?,
+        u32::try_from(st.st_mtime_nsec).ok()?,
+    );
+    Some((st.st_uid, std::time::UNIX_EPOCH + since_epoch))
 }
 
 fn nul_list(paths: &[Vec<u8>]) -> Vec<u8> {

@@ -189,34 +189,65 @@ fn file_state_reads_mode_size_and_hash() {
 fn stale_index_directories_of_killed_captures_are_swept() {
     let tmp = tempfile::tempdir().unwrap();
     let t = tmp.path();
-    let mkdir = |name: &str| {
-        let dir = t.join(name);
-        std::fs::create_dir(&dir).unwrap();
-        std::fs::write(dir.join("index"), b"DIRC").unwrap();
-        dir
-    };
-    let killed = mkdir("tasks-index-AAAAAA");
-    let running = mkdir("tasks-index-BBBBBB");
-    let other = mkdir("other-index-CCCCCC");
-    // A link named like ours, to a directory of someone's: neither followed nor removed.
-    let target = mkdir("kept-target");
-    std::os::unix::fs::symlink(&target, t.join("tasks-index-LINKED")).unwrap();
-    // A plain file named like ours is not a directory of ours.
-    std::fs::write(t.join("tasks-index-FILE"), b"x").unwrap();
     let day = std::time::Duration::from_secs(24 * 60 * 60);
     let now = std::time::SystemTime::now() + day + std::time::Duration::from_secs(60);
-    // The running capture's directory changed a minute ago (in `now`'s time).
-    std::fs::File::open(&running)
+    let old = now - day - std::time::Duration::from_secs(1);
+    // A directory holding `files`, last changed at `when`.
+    let mkdir = |name: &str, files: &[&str], when: std::time::SystemTime| {
+        let dir = t.join(name);
+        std::fs::create_dir(&dir).unwrap();
+        for file in files {
+            std::fs::write(dir.join(file), b"DIRC").unwrap();
+        }
+        std::fs::File::open(&dir)
+            .unwrap()
+            .set_modified(when)
+            .unwrap();
+        dir
+    };
+    let killed = mkdir("tasks-index-AbC123", &["index"], old);
+    let killed_locked = mkdir("tasks-index-x9Y8z7", &["index", "index.lock"], old);
+    let killed_early = mkdir("tasks-index-EMPTY0", &[], old);
+    let running = mkdir(
+        "tasks-index-BBBBBB",
+        &["index"],
+        now - std::time::Duration::from_secs(60),
+    );
+    // Not what a capture makes: another name, another length, something else inside.
+    let other = mkdir("other-index-CCCCCC", &["index"], old);
+    let named_alike = mkdir("tasks-index-backup-2026", &["notes.txt"], old);
+    let too_long = mkdir("tasks-index-ABCDEFG", &["index"], old);
+    let with_more = mkdir("tasks-index-DDDDDD", &["index", "notes.txt"], old);
+    let nested = mkdir("tasks-index-EEEEEE", &[], old);
+    std::fs::create_dir(nested.join("index")).unwrap();
+    std::fs::File::open(&nested)
         .unwrap()
-        .set_modified(now - std::time::Duration::from_secs(60))
+        .set_modified(old)
         .unwrap();
+    // A link named like ours, to a directory of someone's: neither followed nor removed.
+    let target = mkdir("kept-target", &["index"], old);
+    std::os::unix::fs::symlink(&target, t.join("tasks-index-LINKED")).unwrap();
+    // A plain file named like ours is not a directory of ours.
+    std::fs::write(t.join("tasks-index-FILE00"), b"x").unwrap();
     sweep_stale_indexes(t, now);
     assert!(!killed.exists(), "a day-old capture directory is removed");
+    assert!(!killed_locked.exists());
+    assert!(!killed_early.exists(), "killed before git wrote its index");
     assert!(running.join("index").exists(), "a recent one is kept");
-    assert!(other.join("index").exists());
-    assert!(target.join("index").exists(), "the link was followed");
+    for kept in [
+        &other,
+        &named_alike,
+        &too_long,
+        &with_more,
+        &nested,
+        &target,
+    ] {
+        assert!(kept.exists(), "{}", kept.display());
+    }
+    assert!(named_alike.join("notes.txt").exists());
+    assert!(with_more.join("index").exists(), "nothing in it removed");
     assert!(t.join("tasks-index-LINKED").symlink_metadata().is_ok());
-    assert!(t.join("tasks-index-FILE").exists());
-    // A directory that cannot be read is no error.
+    assert!(t.join("tasks-index-FILE00").exists());
+    // A directory that cannot be opened is no error.
     sweep_stale_indexes(&t.join("missing"), now);
 }
