@@ -7,6 +7,15 @@ use std::path::Path;
 /// leaves at worst a stray temporary file, never a truncated target. An existing file keeps its
 /// permissions; a new one gets the usual `0666 & !umask`, like any file the user creates.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    atomic_write_with(path, |file| file.write_all(bytes))
+}
+
+/// [`atomic_write`] of what `write` writes into the new file (open, empty, not yet in place):
+/// for content that names the very file it is in (its inode, which the rename keeps).
+pub fn atomic_write_with(
+    path: &Path,
+    write: impl FnOnce(&mut std::fs::File) -> io::Result<()>,
+) -> io::Result<()> {
     let dir = match path.parent() {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
@@ -28,7 +37,7 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
     if let Some(kept) = kept_permissions(path) {
         tmp.as_file().set_permissions(kept)?;
     }
-    tmp.write_all(bytes)?;
+    write(tmp.as_file_mut())?;
     tmp.as_file().sync_all()?;
     fault::point()?;
     tmp.persist(path).map_err(|e| e.error)?;

@@ -1,11 +1,13 @@
-//! The port's private task cache (contract D5): `tasks/.cache/task-index.v8.bin`, one entry per
+//! The port's private task cache (contract D5): `tasks/.cache/task-index.v9.bin`, one entry per
 //! task file keyed by repo-relative path with size, mtime and SHA-256 and the parse outcome
 //! (a task or the failure). Only files whose size or mtime changed are read again, and only those
 //! whose content changed are parsed again; broken files are cached like good ones, so a malformed
 //! file costs one parse, not one per run. Results never depend on whether the cache was hit.
 //!
 //! The file is a magic line, a header (postcard: layout version, tool version), the length of the
-//! front and of the whole file (u64 each; a file of another length is not read), the front
+//! front and of the whole file (u64 each; a file of another length is not read), the identity of
+//! the file itself (device, inode number, birth time: a file that is not the one this tool wrote
+//! here, such as a cache committed to the repository and cloned with it, is not read), the front
 //! ([`Front`], postcard: snapshot, listing time, directory records, entry count), the entries
 //! ([`entries`], by hand) and a checksum. The front is read first and discovery starts from it;
 //! the rest is read, checked and decoded on another thread meanwhile. The file's bytes are kept
@@ -24,20 +26,21 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-pub const CACHE_FILE: &str = "task-index.v8.bin";
+pub const CACHE_FILE: &str = "task-index.v9.bin";
 /// Files of earlier layouts, removed when the current one is written.
-const OLD_CACHE_FILES: [&str; 6] = [
+const OLD_CACHE_FILES: [&str; 7] = [
     "task-index.v2.bin",
     "task-index.v3.bin",
     "task-index.v4.bin",
     "task-index.v5.bin",
     "task-index.v6.bin",
     "task-index.v7.bin",
+    "task-index.v8.bin",
 ];
 pub const LOCK_FILE: &str = "task-index.lock";
 const MAGIC: &[u8] = b"tasks task-index\n";
 /// Bumped whenever the layout *or the parse rules* change, so stale outcomes are dropped.
-const VERSION: u32 = 8;
+const VERSION: u32 = 9;
 /// The file ends with this many bytes: a checksum of everything before them (after the magic
 /// line), so that a damaged file is rebuilt instead of being believed.
 const CHECKSUM_BYTES: usize = 8;
@@ -53,6 +56,22 @@ fn checksum(front: &[u8], rest: &[u8]) -> [u8; CHECKSUM_BYTES] {
     hasher.write(front);
     hasher.write(rest);
     hasher.finish().to_le_bytes()
+}
+
+/// After the header: the front's length, the file's length, and the identity of the file
+/// itself ([`file_identity`]), each a little-endian u64.
+const LENGTHS_AND_IDENTITY: usize = 40;
+
+/// What tells an open file from any other: its device, its inode number, and when that inode
+/// was made (in nanoseconds; 0 where the file system does not say), so that a number freed and
+/// given to a new file does not make the new one pass for the old. A rename keeps all three.
+fn file_identity(file: &std::fs::File) -> std::io::Result<(u64, u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = file.metadata()?;
+    let born = (meta.created().ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos() as u64);
+    Ok((meta.dev(), meta.ino(), born))
 }
 
 /// The leading fields of the encoding, decoded first so that another version's cache is
@@ -681,18 +700,23 @@ fn open_cache(path: &Path, warnings: &mut Vec<String>) -> Option<Opened> {
         Ok(_) => return None,
         Err(e) => return corrupt(warnings, &e.to_string()),
     };
-    let Some((front_len, file_len)) = rest
-        .split_first_chunk::<8>()
-        .and_then(|(front_len, after)| Some((front_len, after.split_first_chunk::<8>()?.0)))
-    else {
+    let Some((lengths, _)) = rest.split_first_chunk::<LENGTHS_AND_IDENTITY>() else {
         return corrupt(warnings, "truncated");
     };
+    let word = |i: usize| u64::from_le_bytes(lengths[i * 8..i * 8 + 8].try_into().expect("8"));
+    let (front_len, file_len, identity) = (word(0), word(1), (word(2), word(3), word(4)));
     // The file's length as written: a file grown since (a sparse gigabyte, say) is not read.
-    if u64::from_le_bytes(*file_len) != len {
+    if file_len != len {
         return corrupt(warnings, "its length is not the one it was written with");
     }
-    let front_start = start - rest.len() + 16;
-    let front_end = usize::try_from(u64::from_le_bytes(*front_len))
+    // The file this tool wrote here, not one that came with the repository (committed, copied
+    // or restored: another inode), whose entries would be believed for files whose content
+    // hashes like theirs. Rebuilt without a warning, as after a clone.
+    if file_identity(&file).ok() != Some(identity) {
+        return None;
+    }
+    let front_start = start - rest.len() + LENGTHS_AND_IDENTITY;
+    let front_end = usize::try_from(front_len)
         .ok()
         .and_then(|n| n.checked_add(front_start))
         .filter(|&end| end.saturating_add(CHECKSUM_BYTES) as u64 <= len);
@@ -768,9 +792,10 @@ fn save<'a>(
     let mut bytes = Vec::with_capacity(capacity);
     bytes.extend_from_slice(MAGIC);
     let mut bytes = postcard::to_extend(&header, bytes).map_err(|e| e.to_string())?;
-    // The front's length and the file's, known once each is written.
+    // The front's length and the file's, known once each is written, and the file's identity,
+    // known once it is created.
     let front_len_at = bytes.len();
-    bytes.extend_from_slice(&[0; 16]);
+    bytes.extend_from_slice(&[0; LENGTHS_AND_IDENTITY]);
     let front_start = bytes.len();
     // Serialized in place (no copy of the directory listings beside the file's bytes).
     let mut bytes = postcard::to_extend(front, bytes).map_err(|e| e.to_string())?;
@@ -781,14 +806,24 @@ fn save<'a>(
     entries::write_section(&mut bytes, entries)?;
     let file_len = (bytes.len() + CHECKSUM_BYTES) as u64;
     bytes[file_len_at..file_len_at + 8].copy_from_slice(&file_len.to_le_bytes());
-    let sum = checksum(&bytes[MAGIC.len()..front_end], &bytes[front_end..]);
-    bytes.extend_from_slice(&sum);
-    if bytes.len() as u64 > MAX_CACHE_BYTES {
+    if file_len > MAX_CACHE_BYTES {
         return Err("the cache would be larger than a cache is read".to_string());
     }
+    let identity_at = file_len_at + 8;
     let _guard = store::lock_exclusive(lock).map_err(|e| e.to_string())?;
     sweep_leftovers(dir);
-    store::atomic_write(path, &bytes).map_err(|e| e.to_string())?;
+    store::atomic_write_with(path, |file| {
+        use std::io::Write;
+        let (dev, ino, born) = file_identity(file)?;
+        for (i, word) in [dev, ino, born].into_iter().enumerate() {
+            let at = identity_at + 8 * i;
+            bytes[at..at + 8].copy_from_slice(&word.to_le_bytes());
+        }
+        let sum = checksum(&bytes[MAGIC.len()..front_end], &bytes[front_end..]);
+        file.write_all(&bytes)?;
+        file.write_all(&sum)
+    })
+    .map_err(|e| e.to_string())?;
     // An earlier layout's file is dead weight once this one is written.
     for old in OLD_CACHE_FILES {
         let _ = std::fs::remove_file(dir.join(old));
@@ -796,7 +831,7 @@ fn save<'a>(
     Ok(())
 }
 
-/// Remove the temporary files of saves killed before their rename (`.task-index.v8.bin.*.tmp`).
+/// Remove the temporary files of saves killed before their rename (`.task-index.v9.bin.*.tmp`).
 /// Called under the cache lock: no other save is writing one then, so any there is a leftover.
 fn sweep_leftovers(dir: &Path) {
     let prefix = format!(".{CACHE_FILE}.");

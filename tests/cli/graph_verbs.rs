@@ -99,9 +99,9 @@ fn refresh_cache_reports_correct_counts() {
     assert_eq!(doc["duplicate_ids"], 1);
     assert_eq!(
         doc["cache_path"],
-        repo.abs("tasks/.cache/task-index.v8.bin")
+        repo.abs("tasks/.cache/task-index.v9.bin")
     );
-    assert!(repo.root().join("tasks/.cache/task-index.v8.bin").is_file());
+    assert!(repo.root().join("tasks/.cache/task-index.v9.bin").is_file());
 }
 
 #[test]

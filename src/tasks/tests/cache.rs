@@ -530,3 +530,56 @@ fn a_buffer_the_system_cannot_give_is_none_not_an_abort() {
     assert!(leaked_zeroed(1 << 62).is_none());
     assert!(leaked_zeroed(usize::MAX).is_none());
 }
+
+#[test]
+fn a_cache_file_this_tool_did_not_write_here_is_not_read() {
+    // The attack: a cache committed to the repository whose entry for a reviewed, harmless
+    // file holds the parse of another text with the harmless file's hash. After a clone every
+    // file's mtime is new, its hash matches, and the entry's task would be believed.
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let rel = "tasks/TASK-0001.task.yaml";
+    write(root, rel, &task("TASK-0001", "todo"));
+    load(root, false);
+    let harmless = task("TASK-0001", "completed");
+    write(root, rel, &harmless);
+    let (cache_path, lock_path, cache_dir) = cache_paths(root);
+    let Opened { front, rest } = open_cache(&cache_path, &mut Vec::new()).expect("a cache");
+    let previous = Previous::decode(rest.entries().unwrap(), front.count).unwrap();
+    let harmless_hash = crate::store::sha256_hex(harmless.as_bytes());
+    let dirs: Vec<std::borrow::Cow<DirRecord>> =
+        front.dirs.iter().map(std::borrow::Cow::Borrowed).collect();
+    let entries = previous.entries.iter().map(|e| StoredRef {
+        rel: e.rel,
+        size: e.size,
+        mtime: e.mtime,
+        sha256: &harmless_hash,
+        outcome: match e.outcome {
+            Slot::Task(t) => OutcomeRef::Task(&previous.tasks[t]),
+            Slot::Failed(f) => OutcomeRef::Failed(&previous.failures[f]),
+        },
+    });
+    let front_ref = FrontRef {
+        snapshot: front.snapshot,
+        listed_at: front.listed_at,
+        dirs: &dirs,
+        count: front.count,
+    };
+    save(&cache_dir, &cache_path, &lock_path, &front_ref, entries).unwrap();
+    std::fs::hard_link(&cache_path, cache_dir.join("kept")).unwrap();
+    // Written here, by this tool: believed (whoever can write it can write the task files).
+    let forged = std::fs::read(&cache_path).unwrap();
+    assert_eq!(statuses(&load(root, false)), ["todo"]);
+    // The same bytes in another file, as a clone, a copy or a restore makes them: not read.
+    // (The forged file's inode is kept, so that the copy cannot be given its number: a number
+    // given again is told apart by its birth time where the file system records one.)
+    let copy = cache_dir.join("copy.bin");
+    std::fs::write(&copy, &forged).unwrap();
+    std::fs::rename(&copy, &cache_path).unwrap();
+    let cloned = load(root, false);
+    assert_eq!(statuses(&cloned), ["completed"]);
+    assert_eq!(cloned.parsed, 1, "every file read again");
+    assert!(cloned.warnings.is_empty(), "{:?}", cloned.warnings);
+    // The cache written then is this run's own: the next run is warm.
+    assert_eq!(load(root, false).parsed, 0);
+}
