@@ -276,6 +276,9 @@ pub struct Loaded {
     /// Number of files whose bytes were read in this run (0 on a fully warm cache).
     pub parsed: usize,
     pub warnings: Vec<String>,
+    /// Why the cache was not written when it should have been (it could not be, or its
+    /// directory is refused); also among the warnings.
+    pub unsaved: Option<crate::error::Error>,
 }
 
 fn cache_paths(root: &Path) -> (PathBuf, PathBuf, PathBuf) {
@@ -299,13 +302,17 @@ pub fn load(root: &Path, force: bool) -> Loaded {
     let (cache_path, lock_path, cache_dir) = cache_paths(root);
     let mut warnings = Vec::new();
     // A cache directory that leads out of the repository is neither read nor written.
+    // Why the cache that should have been written was not (`--refresh-cache` fails with it).
+    let mut unsaved: Option<crate::error::Error> = None;
     let usable = match store::paths::existing_state_dir(root, CACHE_DIR) {
         Ok(_) => true,
         Err(e) => {
+            let error = crate::error::Error::from(e);
             warnings.push(format!(
                 "Warning: the task cache is not used: {} (results are correct, only slower)",
-                crate::error::Error::from(e).message
+                error.message
             ));
+            unsaved = Some(error);
             false
         }
     };
@@ -556,6 +563,16 @@ pub fn load(root: &Path, force: bool) -> Loaded {
                 "Warning: could not save the task cache {}: {e} (results are correct, only slower)",
                 cache_path.display()
             ));
+            unsaved = Some(
+                crate::error::Error::new(
+                    crate::error::ErrorCode::E041,
+                    format!("Cannot write the task cache {}: {e}", cache_path.display()),
+                )
+                .with_detail("path", cache_path.display().to_string())
+                .with_recovery(
+                    "Free space on the disk, fix the permissions of tasks/.cache/ or move away what is in the cache file's place, then run tasks --refresh-cache again (every other command works without the cache, only slower)",
+                ),
+            );
         }
     }
 
@@ -583,6 +600,7 @@ pub fn load(root: &Path, force: bool) -> Loaded {
         snapshot,
         parsed,
         warnings,
+        unsaved,
     }
 }
 /// A 52-bit id (a JSON-safe integer) of the task files' paths and contents.

@@ -42,6 +42,8 @@ pub struct Catalog {
     pub snapshot: u64,
     /// Cache warnings (corrupt or unwritable cache), for stderr.
     pub cache_warnings: Vec<String>,
+    /// Why the cache was not written when it should have been.
+    pub cache_unsaved: Option<crate::error::Error>,
 }
 
 impl BrokenFile {
@@ -180,6 +182,7 @@ impl Catalog {
             files: loaded.files,
             snapshot: loaded.snapshot,
             cache_warnings: loaded.warnings,
+            cache_unsaved: loaded.unsaved,
         }
     }
 

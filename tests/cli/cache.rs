@@ -543,3 +543,50 @@ fn a_cache_too_large_for_the_memory_given_is_rebuilt_not_an_abort() {
     // Rebuilt at its real size.
     assert!(std::fs::metadata(&path).unwrap().len() < 1 << 20);
 }
+
+#[test]
+fn refresh_cache_fails_when_it_cannot_write_the_cache_other_commands_warn() {
+    let repo = workflow_repo();
+    let (_, expected, _) = repo.json(&["--list"]);
+    // Something that is not a file in the cache file's place: the save fails.
+    std::fs::remove_dir_all(repo.root().join("tasks/.cache")).unwrap();
+    std::fs::create_dir_all(repo.root().join(CACHE).join("x")).unwrap();
+    let (code, doc, run) = repo.json(&["--refresh-cache"]);
+    assert_eq!(code, 40, "{}", run.stderr);
+    assert_eq!(doc["error"]["code"], "E041", "{doc}");
+    let message = doc["error"]["message"].as_str().unwrap();
+    assert!(message.contains("task-index.v9.bin"), "{message}");
+    assert!(
+        doc["error"]["recovery_action"]
+            .as_str()
+            .unwrap()
+            .contains("--refresh-cache again"),
+        "{doc}"
+    );
+    // Every other command works without the cache, with a warning.
+    let (code, doc, run) = repo.json(&["--list"]);
+    assert_eq!(code, 0);
+    assert_eq!(without_time(doc), without_time(expected.clone()));
+    assert!(
+        run.stderr.contains("could not save the task cache"),
+        "{}",
+        run.stderr
+    );
+    // A cache directory that is a link: refused, E002.
+    std::fs::remove_dir_all(repo.root().join("tasks/.cache")).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), repo.root().join("tasks/.cache")).unwrap();
+    let (code, doc, _) = repo.json(&["--refresh-cache"]);
+    assert_eq!(code, 10);
+    assert_eq!(doc["error"]["code"], "E002", "{doc}");
+    assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+    let (code, doc, _) = repo.json(&["--list"]);
+    assert_eq!(code, 0);
+    assert_eq!(without_time(doc), without_time(expected));
+    // Put right: the refresh works again.
+    std::fs::remove_file(repo.root().join("tasks/.cache")).unwrap();
+    let (code, doc, run) = repo.json(&["--refresh-cache"]);
+    assert_eq!(code, 0, "{}", run.stderr);
+    assert_eq!(doc["success"], true);
+    assert!(repo.root().join(CACHE).is_file());
+}

@@ -128,7 +128,7 @@ impl Verb for Cmd {
             Cmd::List(query) => emit(ctx, out, list::run(ctx, query)?),
             Cmd::Pick(filter) => emit(ctx, out, pick::run(ctx, filter)?),
             Cmd::Validate => emit(ctx, out, validate::run(ctx)?),
-            Cmd::RefreshCache => emit(ctx, out, refresh::run(ctx)),
+            Cmd::RefreshCache => emit(ctx, out, refresh::run(ctx)?),
             Cmd::Graph => emit(ctx, out, graph::run(ctx)),
             Cmd::Explain(id) => emit(ctx, out, explain::run(ctx, id.as_str())?),
             Cmd::CheckHalt => emit(ctx, out, check_halt::run(ctx)),
@@ -222,7 +222,7 @@ pub static REFRESH_CACHE: CommandInfo = CommandInfo {
 tasks/.cache/. Never needed for correctness (the cache notices changed files by size, mtime and \
 hash); useful after an edit that kept a file's size and modification time.",
     examples: &[("tasks --refresh-cache", "the counts of what was loaded")],
-    exits: "0",
+    exits: "0 · 10 tasks/.cache/ is a link or not a directory (E002) · 40 the cache cannot be written: a full disk, a permission (E041)",
 };
 
 pub static GRAPH: CommandInfo = CommandInfo {

@@ -31,10 +31,17 @@ pub struct RefreshReport {
     pub snapshot_id: u64,
 }
 
-pub fn run(ctx: &Ctx) -> RefreshReport {
+/// The report; the cache's error when it could not be written (rewriting it is this command's
+/// whole job: E041 for a full disk or a permission, E002 for a directory refused).
+pub fn run(ctx: &Ctx) -> crate::error::Result<RefreshReport> {
     let catalog = ctx.catalog();
+    if catalog.files > 0
+        && let Some(error) = &catalog.cache_unsaved
+    {
+        return Err(error.clone());
+    }
     let archived = catalog.tasks.iter().filter(|t| t.is_archived()).count();
-    RefreshReport {
+    Ok(RefreshReport {
         files_scanned: catalog.files,
         tasks_loaded: catalog.tasks.len(),
         active: catalog.tasks.len() - archived,
@@ -43,7 +50,7 @@ pub fn run(ctx: &Ctx) -> RefreshReport {
         duplicate_ids: catalog.duplicates.len(),
         cache_path: ctx.abs(&format!("{CACHE_DIR}/{CACHE_FILE}")),
         snapshot_id: catalog.snapshot,
-    }
+    })
 }
 
 impl Report for RefreshReport {
