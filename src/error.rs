@@ -150,6 +150,14 @@ fn name_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     schemars::json_schema!({"type": "string", "enum": names})
 }
 
+/// The task whose context `path` belongs to (`…/.agent-output/ID/…`), if it is in one.
+fn context_of(path: &std::path::Path) -> Option<String> {
+    let mut parts = path.components().map(|c| c.as_os_str().to_string_lossy());
+    parts.find(|part| part == ".agent-output")?;
+    let id = parts.next()?;
+    crate::ids::is_valid_id(&id).then(|| id.into_owned())
+}
+
 impl From<crate::store::StateError> for Error {
     fn from(err: crate::store::StateError) -> Self {
         use crate::store::StateError;
@@ -160,10 +168,17 @@ impl From<crate::store::StateError> for Error {
             )
             .with_detail("path", path.display().to_string())
             .with_detail("reason", reason)
-            .with_recovery(format!(
-                "Nothing was written. Repair {} by hand (or restore it from git), then retry",
-                path.display()
-            )),
+            .with_recovery(match context_of(&path) {
+                // A context's files are ignored by git: nothing to restore from there.
+                Some(id) => format!(
+                    "Nothing was written. Restore {} from a backup, or start the context over: tasks --purge-context {id}, then tasks --init-context {id} (its coordination, snapshots and evidence records are lost)",
+                    path.display()
+                ),
+                None => format!(
+                    "Nothing was written. Repair {} by hand (or restore it from git), then retry",
+                    path.display()
+                ),
+            }),
             StateError::Io {
                 path,
                 action,

@@ -303,9 +303,19 @@ impl ContextStore {
     }
 
     pub fn missing(&self) -> Error {
-        Error::new(ErrorCode::E051, format!("No context for {}", self.id))
-            .with_detail("task_id", &self.id)
-            .with_recovery(format!("Run tasks --init-context {} first", self.id))
+        let error = Error::new(ErrorCode::E051, format!("No context for {}", self.id))
+            .with_detail("task_id", &self.id);
+        // A completed task's context was archived: the way back is its archive, not a new one.
+        let archived = (self.dir.parent())
+            .map(|output| output.join(".completed").join(&self.id))
+            .is_some_and(|kept| std::fs::symlink_metadata(kept).is_ok_and(|m| m.is_dir()));
+        if archived {
+            return error.with_recovery(format!(
+                "{id} was completed and its context archived in .agent-output/.completed/{id}/: tasks --list-evidence {id} prints the command that restores it (or tasks --init-context {id} starts a new one)",
+                id = self.id
+            ));
+        }
+        error.with_recovery(format!("Run tasks --init-context {} first", self.id))
     }
 }
 

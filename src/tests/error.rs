@@ -29,3 +29,32 @@ fn usage_errors_exit_2_with_e002() {
     assert_eq!(e.code, ErrorCode::E002);
     assert_eq!(serde_json::to_value(e.to_json()).unwrap()["code"], "E002");
 }
+
+#[test]
+fn a_corrupt_context_file_is_started_over_other_state_repaired() {
+    use crate::store::StateError;
+    let recovery = |path: &str| {
+        Error::from(StateError::Corrupt {
+            path: path.into(),
+            reason: "bad".into(),
+        })
+        .recovery
+    };
+    for path in [
+        "/repo/.agent-output/TASK-0001/context.json",
+        "/repo/.agent-output/TASK-0001/evidence/index.json",
+    ] {
+        let r = recovery(path);
+        assert!(
+            r.contains("tasks --purge-context TASK-0001, then tasks --init-context TASK-0001"),
+            "{r}"
+        );
+    }
+    for path in [
+        "/repo/docs/compliance/context-cache-exceptions.json",
+        "/repo/.agent-output/.locks/x.json",
+        "/repo/.agent-output",
+    ] {
+        assert!(recovery(path).contains("restore it from git"), "{path}");
+    }
+}

@@ -976,6 +976,14 @@ fn a_corrupt_context_is_e052_naming_the_file_and_left_untouched() {
                     .contains("context.json"),
                 "{doc}"
             );
+            // git ignores contexts: the way out is to start over, not a restore from git.
+            let recovery = doc["error"]["recovery_action"].as_str().unwrap();
+            assert!(
+                recovery.contains(
+                    "tasks --purge-context TASK-0201, then tasks --init-context TASK-0201"
+                ) && !recovery.contains("git"),
+                "{recovery}"
+            );
             assert_eq!(
                 repo.read(CONTEXT),
                 corrupt,
@@ -1863,5 +1871,31 @@ fn a_cited_section_that_does_not_exist_warns_at_init_and_in_lint() {
             .unwrap()
             .contains("standards/backend-tier.md has no heading for #rate-limits"),
         "{anchor}"
+    );
+}
+
+#[test]
+fn complete_warns_of_roles_that_started_and_are_not_done() {
+    let repo = repo();
+    assert_eq!(repo.run(&["--init-context", "TASK-0201"]).code, 0);
+    for (role, status) in [("implementer", "done"), ("validator", "blocked")] {
+        let run = repo.run(&[
+            "--update-agent",
+            "TASK-0201",
+            "--agent",
+            role,
+            "--status",
+            status,
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let run = repo.run(&["--complete", "TASK-0201"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The reviewer never started (pending): not named.
+    assert_eq!(
+        run.warnings(),
+        [
+            "Warning: TASK-0201 is completed while roles of its context are not done: validator (blocked)"
+        ]
     );
 }

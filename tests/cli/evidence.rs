@@ -860,6 +860,15 @@ fn complete_keeps_the_context_as_a_restorable_archive() {
             repo.abs(".agent-output")
         )
     );
+    // Asking for the archived context says where it went and how to get it back.
+    let (code, doc, _) = repo.json(&["--get-context", ID]);
+    assert_eq!((code, error_code(&doc)), (50, "E051"), "{doc}");
+    let recovery = doc["error"]["recovery_action"].as_str().unwrap();
+    assert!(
+        recovery.contains(&format!(".agent-output/.completed/{ID}/"))
+            && recovery.contains(&format!("tasks --list-evidence {ID}")),
+        "{recovery}"
+    );
     // The task's evidence list points at what --complete kept.
     let (code, doc, _) = repo.json(&["--list-evidence", ID]);
     assert_eq!(code, 0, "{doc}");

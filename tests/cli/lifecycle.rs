@@ -181,6 +181,16 @@ fn invalid_transitions_are_e002_and_change_nothing() {
         "{}",
         run.stderr
     );
+    // No command promotes a draft: the recovery says how a person does.
+    for verb in ["--claim", "--complete"] {
+        let (_, doc, _) = repo.json(&[verb, "TASK-0200"]);
+        let recovery = doc["error"]["recovery_action"].as_str().unwrap();
+        assert!(recovery.contains("tasks --lint TASK-0200"), "{recovery}");
+        assert!(
+            recovery.contains("'status: todo' in tasks/TASK-0200-draft.task.yaml"),
+            "{recovery}"
+        );
+    }
     assert_eq!(repo.snapshot(), before);
 }
 
@@ -1076,4 +1086,27 @@ fn explain_shows_the_reason_of_a_blocked_task_only() {
     // The JSON keeps the field as the file has it.
     let (_, doc, _) = repo.json(&["--explain", "TASK-0104"]);
     assert_eq!(doc["task"]["blocked_reason"], "keys");
+}
+
+#[test]
+fn complete_warns_of_blockers_that_are_not_completed() {
+    let repo = repo();
+    repo.task(
+        "tasks/TASK-0105.task.yaml",
+        "TASK-0105",
+        "todo",
+        "P1",
+        "blocked_by: [TASK-0104, TASK-0101]\n",
+    );
+    repo.commit();
+    let run = repo.run(&["--complete", "TASK-0105"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.warnings(),
+        ["Warning: TASK-0105 is completed while tasks it is blocked by are not: TASK-0104"]
+    );
+    // Nothing left unfinished: nothing said.
+    let run = repo.run(&["--complete", "TASK-0104"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.warnings().is_empty(), "{}", run.stderr);
 }

@@ -137,6 +137,17 @@ fn all_runs_every_entry_and_records_each_like_record_qa() {
     let (code, doc, run) = run(&repo, &["--all", "--agent", "implementer"]);
     assert_eq!((code, error_code(&doc)), (10, "E013"), "{doc}");
     assert_eq!(doc["success"], false);
+    // The recovery names a command that runs as written: the first failed entry, or all.
+    let failed = doc["error"]["details"]["failed"][0].as_str().unwrap();
+    assert!(
+        doc["error"]["recovery_action"]
+            .as_str()
+            .unwrap()
+            .ends_with(&format!(
+                "tasks --run-validation {ID} --command-id {failed} (or --all)"
+            )),
+        "{doc}"
+    );
     assert_eq!(
         (
             doc["passed"].as_u64(),

@@ -21,7 +21,7 @@ pub struct Flags {
     #[arg(long, group = "verb", value_name = "TASK_ID", help_heading = TITLE)]
     verify_worktree: Option<TaskId>,
 
-    /// Print a role's cumulative or incremental diff (--agent R [--diff-type T])
+    /// Print a role's diff since the base commit or since the previous role (--agent R [--diff-type from_base|incremental])
     #[arg(long, group = "verb", value_name = "TASK_ID", help_heading = TITLE)]
     get_diff: Option<TaskId>,
 
@@ -229,7 +229,7 @@ pub static GET_DIFF: CommandInfo = CommandInfo {
     report: crate::schema::of::<verbs::DiffReport>,
     shape: Shape::Flat,
     reads: &["agent", "diff-type", "from-base", "incremental"],
-    summary: "a role's cumulative (from_base) or incremental diff",
+    summary: "a role's diff: from_base (since the base) or incremental",
     about: "Prints the diff a role's snapshot recorded: from the context's base commit \
 (from_base, the default) or since the previous role's snapshot (incremental).",
     examples: &[

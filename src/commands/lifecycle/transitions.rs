@@ -116,7 +116,8 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str, reason: Option<&str>) -> Result
             if previous == "draft" {
                 return Err(refuse(
                     "its status is 'draft'; resolve its clarifications and move it to 'todo' first",
-                ));
+                )
+                .with_recovery(draft_recovery(&task.id, &file.rel)));
             }
             if previous != "todo" && previous != "blocked" {
                 return Err(refuse(&format!(
@@ -171,7 +172,8 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str, reason: Option<&str>) -> Result
             if previous == "draft" {
                 return Err(refuse(
                     "its status is 'draft'; resolve its clarifications and move it to 'todo' first",
-                ));
+                )
+                .with_recovery(draft_recovery(&task.id, &file.rel)));
             }
             let text = file.with_status("completed")?;
             let target = if archived {
@@ -187,6 +189,7 @@ pub fn run(ctx: &Ctx, action: Action, arg: &str, reason: Option<&str>) -> Result
             report.new_path = ctx.abs(&target);
             // The task's file is done: its lock is not held while the context's is taken.
             drop(locked);
+            warn_unfinished(ctx, task);
             after_completion(ctx, task, &mut report);
         }
         Action::Archive => {
@@ -398,15 +401,45 @@ fn purge_context(ctx: &Ctx, id: &str, archived: &str) -> Option<KeptContext> {
     }
 }
 
-fn warn_open_blockers(ctx: &Ctx, task: &Task) {
-    let catalog = ctx.catalog();
-    let graph = Graph::of(catalog);
-    let open: Vec<&str> = task
-        .blocked_by
-        .iter()
+/// Completing is the maintainer's call and is never refused, but what was left unfinished is
+/// said: blockers that are not completed, and roles of the context that started and are not
+/// done (before `--complete` archives the context).
+fn warn_unfinished(ctx: &Ctx, task: &Task) {
+    let open = open_blockers(ctx, task);
+    if !open.is_empty() {
+        ctx.warn(format!(
+            "Warning: {} is completed while tasks it is blocked by are not: {}",
+            task.id,
+            crate::text::field(&open.join(", "))
+        ));
+    }
+    let Ok(context) = ContextStore::of(&ctx.repo, &task.id).read(&ctx.repo) else {
+        return;
+    };
+    let unfinished: Vec<String> = (context.coordination.roles().into_iter())
+        .filter(|(_, c)| c.status != "done" && c.status != "pending")
+        .map(|(role, c)| format!("{role} ({})", crate::text::field(&c.status)))
+        .collect();
+    if !unfinished.is_empty() {
+        ctx.warn(format!(
+            "Warning: {} is completed while roles of its context are not done: {}",
+            task.id,
+            unfinished.join(", ")
+        ));
+    }
+}
+
+/// The blockers of `task` that are not completed, in declared order.
+fn open_blockers<'t>(ctx: &Ctx, task: &'t Task) -> Vec<&'t str> {
+    let graph = Graph::of(ctx.catalog());
+    (task.blocked_by.iter())
         .filter(|b| !graph.is_completed(b))
         .map(|b| &**b)
-        .collect();
+        .collect()
+}
+
+fn warn_open_blockers(ctx: &Ctx, task: &Task) {
+    let open = open_blockers(ctx, task);
     if !open.is_empty() {
         ctx.warn(format!(
             "Warning: {} is still blocked by tasks that are not completed: {}",
@@ -470,4 +503,11 @@ impl Report for LifecycleReport {
             )),
         }
     }
+}
+
+/// How a draft becomes workable: by a person's edit (no command promotes a draft).
+fn draft_recovery(id: &str, rel: &str) -> String {
+    format!(
+        "A draft moves to 'todo' by hand, once a person has resolved its clarifications: check it with tasks --lint {id}, then change its status: line to 'status: todo' in {rel}"
+    )
 }

@@ -601,7 +601,8 @@ fn verdict(ctx: &Ctx, id: &str, results: Vec<Row>, interrupted: bool) -> RunRepo
             .with_detail("failed", &required_failed)
             .with_detail("skipped", skipped_reasons(&results))
             .with_recovery(format!(
-                "Read the logs (log_path of each result), fix the failures and run tasks --run-validation {id} again"
+                "Read the logs (log_path of each result), fix the failures, then run them again: tasks --run-validation {id} --command-id {} (or --all)",
+                required_failed.first().copied().unwrap_or("CID")
             )),
         )
     } else if skipped > 0 {

@@ -31,6 +31,42 @@ fn task(id: &str, status: &str) -> String {
     format!("id: {id}\ntitle: t\nstatus: {status}\npriority: P1\narea: a\n")
 }
 
+/// Write the cache of `root` again from what was read of it, with the tool's own code (as a
+/// forger could): `snapshot` for the front's, each entry's hash given by `sha256`.
+fn resave(
+    root: &Path,
+    front: &Front,
+    previous: &Previous,
+    snapshot: u64,
+    sha256: impl Fn(&Old) -> String,
+) {
+    let (cache_path, lock_path, cache_dir) = cache_paths(root);
+    let hashes: Vec<String> = previous.entries.iter().map(sha256).collect();
+    let dirs: Vec<std::borrow::Cow<DirRecord>> =
+        front.dirs.iter().map(std::borrow::Cow::Borrowed).collect();
+    let entries = previous
+        .entries
+        .iter()
+        .zip(&hashes)
+        .map(|(e, sha)| StoredRef {
+            rel: e.rel,
+            size: e.size,
+            mtime: e.mtime,
+            sha256: sha,
+            outcome: match e.outcome {
+                Slot::Task(t) => OutcomeRef::Task(&previous.tasks[t]),
+                Slot::Failed(f) => OutcomeRef::Failed(&previous.failures[f]),
+            },
+        });
+    let front_ref = FrontRef {
+        snapshot,
+        listed_at: front.listed_at,
+        dirs: &dirs,
+        count: front.count,
+    };
+    save(&cache_dir, &cache_path, &lock_path, &front_ref, entries).unwrap();
+}
+
 /// The tasks' statuses, then the failures, each in discovery order.
 fn statuses(loaded: &Loaded) -> Vec<String> {
     assert_eq!(loaded.files, loaded.tasks.len() + loaded.broken.len());
@@ -134,7 +170,7 @@ fn a_cached_entry_a_parse_could_not_have_written_is_not_believed() {
     );
     write(root, "tasks/TASK-0002.task.yaml", "id: [\n");
     let cold = load(root, false);
-    let (cache_path, lock_path, cache_dir) = cache_paths(root);
+    let (cache_path, _, _) = cache_paths(root);
     for forge in [
         "id",
         "blank title",
@@ -153,33 +189,19 @@ fn a_cached_entry_a_parse_could_not_have_written_is_not_believed() {
             "untrimmed status" => previous.tasks[0].status = " todo ".into(),
             _ => {}
         }
-        let dirs: Vec<std::borrow::Cow<DirRecord>> =
-            front.dirs.iter().map(std::borrow::Cow::Borrowed).collect();
-        let entries = previous.entries.iter().map(|e| StoredRef {
-            rel: e.rel,
-            size: e.size,
-            mtime: e.mtime,
-            sha256: match (forge, e.outcome) {
+        let snapshot = if forge == "snapshot" {
+            u64::MAX
+        } else {
+            front.snapshot
+        };
+        resave(root, &front, &previous, snapshot, |e| {
+            match (forge, e.outcome) {
                 ("task hash", Slot::Task(_)) => &bad_hash,
                 ("failure hash", Slot::Failed(_)) => "abc",
                 _ => e.sha256,
-            },
-            outcome: match e.outcome {
-                Slot::Task(t) => OutcomeRef::Task(&previous.tasks[t]),
-                Slot::Failed(f) => OutcomeRef::Failed(&previous.failures[f]),
-            },
+            }
+            .to_string()
         });
-        let front_ref = FrontRef {
-            snapshot: if forge == "snapshot" {
-                u64::MAX
-            } else {
-                front.snapshot
-            },
-            listed_at: front.listed_at,
-            dirs: &dirs,
-            count: front.count,
-        };
-        save(&cache_dir, &cache_path, &lock_path, &front_ref, entries).unwrap();
         let forged = load(root, false);
         assert!(
             forged.warnings.iter().any(|w| w.contains("corrupt")),
@@ -543,29 +565,13 @@ fn a_cache_file_this_tool_did_not_write_here_is_not_read() {
     load(root, false);
     let harmless = task("TASK-0001", "completed");
     write(root, rel, &harmless);
-    let (cache_path, lock_path, cache_dir) = cache_paths(root);
+    let (cache_path, _, cache_dir) = cache_paths(root);
     let Opened { front, rest } = open_cache(&cache_path, &mut Vec::new()).expect("a cache");
     let previous = Previous::decode(rest.entries().unwrap(), front.count).unwrap();
     let harmless_hash = crate::store::sha256_hex(harmless.as_bytes());
-    let dirs: Vec<std::borrow::Cow<DirRecord>> =
-        front.dirs.iter().map(std::borrow::Cow::Borrowed).collect();
-    let entries = previous.entries.iter().map(|e| StoredRef {
-        rel: e.rel,
-        size: e.size,
-        mtime: e.mtime,
-        sha256: &harmless_hash,
-        outcome: match e.outcome {
-            Slot::Task(t) => OutcomeRef::Task(&previous.tasks[t]),
-            Slot::Failed(f) => OutcomeRef::Failed(&previous.failures[f]),
-        },
+    resave(root, &front, &previous, front.snapshot, |_| {
+        harmless_hash.clone()
     });
-    let front_ref = FrontRef {
-        snapshot: front.snapshot,
-        listed_at: front.listed_at,
-        dirs: &dirs,
-        count: front.count,
-    };
-    save(&cache_dir, &cache_path, &lock_path, &front_ref, entries).unwrap();
     std::fs::hard_link(&cache_path, cache_dir.join("kept")).unwrap();
     // Written here, by this tool: believed (whoever can write it can write the task files).
     let forged = std::fs::read(&cache_path).unwrap();
