@@ -144,12 +144,9 @@ pub fn capture(repo: &Repo, scope: &Scope, ignored: &[String]) -> Result<Capture
             }
         }
     }
-    sweep_stale_indexes(&std::env::temp_dir(), std::time::SystemTime::now());
-    let dir = tempfile::Builder::new()
-        .prefix(INDEX_DIR_PREFIX)
-        .rand_bytes(INDEX_DIR_RANDOM)
-        .tempdir()
-        .map_err(|e| crate::store::StateError::io(&std::env::temp_dir(), "create", e))?;
+    let tmp = std::env::temp_dir();
+    sweep_stale_indexes(&tmp, std::time::SystemTime::now());
+    let dir = capture_dir(&tmp)?;
     let index: PathBuf = dir.path().join("index");
     let temp = git.with_index(&index);
     temp.run(&["read-tree", "--end-of-options", head_tree.as_str()])?;
@@ -188,16 +185,32 @@ pub fn capture(repo: &Repo, scope: &Scope, ignored: &[String]) -> Result<Capture
 /// prefix, then this many random letters and digits.
 const INDEX_DIR_PREFIX: &str = "tasks-index-";
 const INDEX_DIR_RANDOM: usize = 6;
+/// An empty file a capture writes in its directory first: only a directory holding it (and
+/// git's index files) is taken for a capture's by a sweep.
+const CAPTURE_MARK: &str = "tasks-capture";
 
 /// How old a capture's temporary directory is when it is taken for one a killed run left.
 const STALE_INDEX_AGE: std::time::Duration = std::time::Duration::from_secs(24 * 60 * 60);
 
+/// A new temporary directory in `tmp` for a capture's index, marked as a capture's before git
+/// writes in it (removed when dropped; a killed run leaves it to [`sweep_stale_indexes`]).
+pub(crate) fn capture_dir(tmp: &std::path::Path) -> Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new()
+        .prefix(INDEX_DIR_PREFIX)
+        .rand_bytes(INDEX_DIR_RANDOM)
+        .tempdir_in(tmp)
+        .map_err(|e| crate::store::StateError::io(tmp, "create", e))?;
+    std::fs::write(dir.path().join(CAPTURE_MARK), b"")
+        .map_err(|e| crate::store::StateError::io(dir.path(), "write in", e))?;
+    Ok(dir)
+}
+
 /// Remove the temporary index directories that runs killed during a capture left in `tmp` (a
 /// copy of the git index each, as large as the repository's). Only what a capture makes: a
-/// directory of this user named `tasks-index-` and six letters or digits, holding nothing but
-/// the files `index` and `index.lock`, unchanged for [`STALE_INDEX_AGE`] (a capture takes
-/// seconds). Each is reached through descriptors, never through a link; what cannot be removed
-/// is left.
+/// directory of this user named `tasks-index-` and six letters or digits, empty or holding its
+/// [`CAPTURE_MARK`] and nothing but the files `index` and `index.lock` besides, unchanged for
+/// [`STALE_INDEX_AGE`] (a capture takes seconds). Each is reached through descriptors, never
+/// through a link; what cannot be removed is left.
 pub(crate) fn sweep_stale_indexes(tmp: &std::path::Path, now: std::time::SystemTime) {
     use crate::store::beneath::{Dir, Kind};
     use std::os::fd::AsRawFd;
@@ -210,7 +223,7 @@ pub(crate) fn sweep_stale_indexes(tmp: &std::path::Path, now: std::time::SystemT
     };
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
-    const FILES: [&str; 2] = ["index", "index.lock"];
+    const FILES: [&str; 3] = [CAPTURE_MARK, "index", "index.lock"];
     for name in names {
         let made_by_a_capture = name
             .as_bytes()
@@ -234,11 +247,16 @@ pub(crate) fn sweep_stale_indexes(tmp: &std::path::Path, now: std::time::SystemT
         let Ok(inside) = dir.entries() else {
             continue;
         };
-        let only_an_index = inside.iter().all(|n| {
-            FILES.iter().any(|f| n.as_bytes() == f.as_bytes())
-                && matches!(dir.kind(n), Ok(Kind::File))
-        });
-        if owner != me || !stale || !only_an_index {
+        // Empty (killed before its mark), or marked and holding nothing but git's index files.
+        let marked = inside
+            .iter()
+            .any(|n| n.as_bytes() == CAPTURE_MARK.as_bytes());
+        let only_a_capture = (inside.is_empty() || marked)
+            && inside.iter().all(|n| {
+                FILES.iter().any(|f| n.as_bytes() == f.as_bytes())
+                    && matches!(dir.kind(n), Ok(Kind::File))
+            });
+        if owner != me || !stale || !only_a_capture {
             continue;
         }
         for file in &inside {

@@ -205,40 +205,45 @@ fn stale_index_directories_of_killed_captures_are_swept() {
             .unwrap();
         dir
     };
-    let killed = mkdir("tasks-index-AbC123", &["index"], old);
-    let killed_locked = mkdir("tasks-index-x9Y8z7", &["index", "index.lock"], old);
+    let mark = "tasks-capture";
+    let killed = mkdir("tasks-index-AbC123", &[mark, "index"], old);
+    let killed_locked = mkdir("tasks-index-x9Y8z7", &[mark, "index", "index.lock"], old);
+    let killed_marked = mkdir("tasks-index-MARK00", &[mark], old);
     let killed_early = mkdir("tasks-index-EMPTY0", &[], old);
     let running = mkdir(
         "tasks-index-BBBBBB",
-        &["index"],
+        &[mark, "index"],
         now - std::time::Duration::from_secs(60),
     );
-    // Not what a capture makes: another name, another length, something else inside.
-    let other = mkdir("other-index-CCCCCC", &["index"], old);
+    // Not what a capture makes: another name, another length, no mark, something else inside.
+    let other = mkdir("other-index-CCCCCC", &[mark, "index"], old);
     let named_alike = mkdir("tasks-index-backup-2026", &["notes.txt"], old);
-    let too_long = mkdir("tasks-index-ABCDEFG", &["index"], old);
-    let with_more = mkdir("tasks-index-DDDDDD", &["index", "notes.txt"], old);
-    let nested = mkdir("tasks-index-EEEEEE", &[], old);
+    let too_long = mkdir("tasks-index-ABCDEFG", &[mark, "index"], old);
+    let with_more = mkdir("tasks-index-DDDDDD", &[mark, "index", "notes.txt"], old);
+    let unmarked = mkdir("tasks-index-backup", &["index"], old);
+    let nested = mkdir("tasks-index-EEEEEE", &[mark], old);
     std::fs::create_dir(nested.join("index")).unwrap();
     std::fs::File::open(&nested)
         .unwrap()
         .set_modified(old)
         .unwrap();
     // A link named like ours, to a directory of someone's: neither followed nor removed.
-    let target = mkdir("kept-target", &["index"], old);
+    let target = mkdir("kept-target", &[mark, "index"], old);
     std::os::unix::fs::symlink(&target, t.join("tasks-index-LINKED")).unwrap();
     // A plain file named like ours is not a directory of ours.
     std::fs::write(t.join("tasks-index-FILE00"), b"x").unwrap();
     sweep_stale_indexes(t, now);
     assert!(!killed.exists(), "a day-old capture directory is removed");
     assert!(!killed_locked.exists());
-    assert!(!killed_early.exists(), "killed before git wrote its index");
+    assert!(!killed_marked.exists(), "killed before git wrote its index");
+    assert!(!killed_early.exists(), "killed before its mark");
     assert!(running.join("index").exists(), "a recent one is kept");
     for kept in [
         &other,
         &named_alike,
         &too_long,
         &with_more,
+        &unmarked,
         &nested,
         &target,
     ] {
@@ -246,8 +251,24 @@ fn stale_index_directories_of_killed_captures_are_swept() {
     }
     assert!(named_alike.join("notes.txt").exists());
     assert!(with_more.join("index").exists(), "nothing in it removed");
+    assert!(unmarked.join("index").exists(), "a user's own, unmarked");
     assert!(t.join("tasks-index-LINKED").symlink_metadata().is_ok());
     assert!(t.join("tasks-index-FILE00").exists());
     // A directory that cannot be opened is no error.
     sweep_stale_indexes(&t.join("missing"), now);
+}
+
+#[test]
+fn a_capture_directory_left_by_a_killed_run_is_swept_a_day_later() {
+    let tmp = tempfile::tempdir().unwrap();
+    // What a kill leaves: the directory, its mark, and git's index.
+    let left = capture_dir(tmp.path()).unwrap().keep();
+    std::fs::write(left.join("index"), b"DIRC").unwrap();
+    let name = left.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("tasks-index-") && name.len() == "tasks-index-".len() + 6);
+    sweep_stale_indexes(tmp.path(), std::time::SystemTime::now());
+    assert!(left.join("index").exists(), "not a day old yet");
+    let day = std::time::Duration::from_secs(24 * 60 * 60);
+    sweep_stale_indexes(tmp.path(), std::time::SystemTime::now() + day);
+    assert!(!left.exists());
 }
