@@ -576,10 +576,22 @@ fn refresh_cache_fails_when_it_cannot_write_the_cache_other_commands_warn() {
     std::fs::remove_dir_all(repo.root().join("tasks/.cache")).unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
     std::os::unix::fs::symlink(elsewhere.path(), repo.root().join("tasks/.cache")).unwrap();
+    // A malformed file the ledger has not seen: a failed refresh does not record it.
+    repo.write("tasks/TASK-0999-broken.task.yaml", "id: [\n");
+    let ledger = repo
+        .root()
+        .join("docs/compliance/context-cache-exceptions.json");
+    let before = std::fs::read(&ledger).ok();
     let (code, doc, _) = repo.json(&["--refresh-cache"]);
     assert_eq!(code, 10);
     assert_eq!(doc["error"]["code"], "E002", "{doc}");
     assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
+    assert_eq!(
+        std::fs::read(&ledger).ok(),
+        before,
+        "the ledger is unchanged"
+    );
+    std::fs::remove_file(repo.root().join("tasks/TASK-0999-broken.task.yaml")).unwrap();
     let (code, doc, _) = repo.json(&["--list"]);
     assert_eq!(code, 0);
     assert_eq!(without_time(doc), without_time(expected));

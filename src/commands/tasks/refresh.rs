@@ -34,6 +34,9 @@ pub struct RefreshReport {
 /// The report; the cache's error when it could not be written (rewriting it is this command's
 /// whole job: E041 for a full disk or a permission, E002 for a directory refused).
 pub fn run(ctx: &Ctx) -> crate::error::Result<RefreshReport> {
+    // A cache directory that cannot be used is refused before the task files are loaded (which
+    // records new malformed files in the ledger): a refresh that fails changes nothing.
+    crate::store::paths::existing_state_dir(&ctx.repo.root, CACHE_DIR)?;
     let catalog = ctx.catalog();
     if catalog.files > 0
         && let Some(error) = &catalog.cache_unsaved
