@@ -135,6 +135,17 @@ impl Dir {
         Ok(file)
     }
 
+    /// What `fstat` says of this directory itself.
+    pub fn stat(&self) -> io::Result<libc::stat> {
+        let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
+        // SAFETY: an open descriptor and a buffer of the size `fstat` writes.
+        if unsafe { libc::fstat(self.0.as_raw_fd(), st.as_mut_ptr()) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: `fstat` succeeded, so it filled `st`.
+        Ok(unsafe { st.assume_init() })
+    }
+
     /// The names in this directory (not `.` and `..`), in no particular order.
     pub fn entries(&self) -> io::Result<Vec<OsString>> {
         // fdopendir takes the descriptor over: give it a duplicate.

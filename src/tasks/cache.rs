@@ -301,9 +301,9 @@ struct Record<'a> {
 pub fn load(root: &Path, force: bool) -> Loaded {
     let (cache_path, lock_path, cache_dir) = cache_paths(root);
     let mut warnings = Vec::new();
-    // A cache directory that leads out of the repository is neither read nor written.
     // Why the cache that should have been written was not (`--refresh-cache` fails with it).
     let mut unsaved: Option<crate::error::Error> = None;
+    // A cache directory that leads out of the repository is neither read nor written.
     let usable = match store::paths::existing_state_dir(root, CACHE_DIR) {
         Ok(_) => true,
         Err(e) => {

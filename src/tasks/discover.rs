@@ -679,14 +679,7 @@ fn record_is_plain(record: &DirRecord) -> bool {
 
 /// The stamp of an open directory.
 fn stamp_of(dir: &crate::store::beneath::Dir) -> std::io::Result<DirStamp> {
-    use std::os::fd::AsRawFd;
-    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
-    // SAFETY: an open descriptor and a buffer of the size `fstat` writes.
-    if unsafe { libc::fstat(dir.as_raw_fd(), st.as_mut_ptr()) } != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: `fstat` succeeded, so it filled `st`.
-    let st = unsafe { st.assume_init() };
+    let st = dir.stat()?;
     Ok(DirStamp {
         dev: st.st_dev,
         ino: st.st_ino,

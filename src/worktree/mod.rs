@@ -276,14 +276,7 @@ pub(crate) fn sweep_stale_indexes(tmp: &std::path::Path, now: std::time::SystemT
 
 /// The owner and modification time of an open directory.
 fn owner_and_mtime(dir: &crate::store::beneath::Dir) -> Option<(u32, std::time::SystemTime)> {
-    use std::os::fd::AsRawFd;
-    let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();
-    // SAFETY: an open descriptor and a buffer of the size `fstat` writes.
-    if unsafe { libc::fstat(dir.as_raw_fd(), st.as_mut_ptr()) } != 0 {
-        return None;
-    }
-    // SAFETY: `fstat` succeeded, so it filled `st`.
-    let st = unsafe { st.assume_init() };
+    let st = dir.stat().ok()?;
     let since_epoch = std::time::Duration::new(
         u64::try_from(st.st_mtime).ok()?,
         u32::try_from(st.st_mtime_nsec).ok()?,
