@@ -6,6 +6,7 @@
 //! `store`, `git`) and returns a typed report, which `output` renders as JSON or text, and
 //! errors as the coded error of [`error::Error`]. No module imports one above it.
 
+pub mod alloc;
 pub mod app;
 pub mod cli;
 pub mod clock;

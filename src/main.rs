@@ -9,13 +9,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 ///   `mi_option_e`);
 /// - never give freed memory back to the system (`mi_option_purge_delay`, index 15, set to -1):
 ///   a run lasts milliseconds, and memory handed back is faulted in again (zeroed by the kernel)
-///   when it is reused, at ~0.5 ms per MB on this VM; mimalloc also purged everything at exit.
+///   when it is reused, at ~0.5 ms per MB on this VM; mimalloc also purged everything at exit;
+/// - give mimalloc the arena through which a warm run asks for huge pages (`tasks::alloc`).
 extern "C" fn lazy_commit() {
     // SAFETY: setting an option is a plain store, allowed at any time.
     unsafe {
         libmimalloc_sys::mi_option_set(4, 0);
         libmimalloc_sys::mi_option_set(15, -1);
     }
+    tasks::alloc::install();
 }
 
 #[used]

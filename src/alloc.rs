@@ -1,0 +1,182 @@
+//! The process's heap: mimalloc, over an arena this module maps, so that a run that reads a warm
+//! task cache can ask for transparent huge pages.
+//!
+//! Why: a warm `--pick` on 10,000 tasks touches ~12 MB of fresh memory. Faulted in 4 KiB at a
+//! time that is ~3,000 page faults, a quarter of the run's CPU time on a VM, where a fault costs
+//! several microseconds (docs/performance.md, "Issue 16, seventh round"). In 2 MiB pages it is a
+//! few hundred.
+//!
+//! Huge pages are only asked for once a run knows it will read a warm cache
+//! ([`prefer_huge_pages`], called by the cache loader): memory touched until then (argument
+//! parsing, the context verbs, which never load the catalog) stays in 4 KiB pages, and a run
+//! that parses many task files (no cache, or most files changed) turns them off again first
+//! ([`prefer_small_pages`]): huge pages round every touched region up to 2 MiB, which would
+//! raise such a run's peak memory by half.
+//!
+//! All of it is advice: where the arena cannot be mapped (an address-space limit), where the
+//! kernel has no transparent huge pages or none free, the heap is mimalloc's own, in ordinary
+//! pages, and every command works the same.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The arena's size: address space only (mapped without reserving swap); mimalloc maps more on
+/// its own if a run ever needs it.
+const ARENA: usize = 1 << 30;
+
+/// A transparent huge page on x86-64 (4 KiB base pages): the arena's alignment.
+const HUGE: usize = 2 << 20;
+
+/// The arena's start and size, once installed (0 before, or when it could not be mapped).
+static START: AtomicUsize = AtomicUsize::new(0);
+static SIZE: AtomicUsize = AtomicUsize::new(0);
+
+unsafe extern "C" {
+    /// mimalloc's (v3) `mi_manage_os_memory_ex`: use `[start, start + size)` as an arena.
+    fn mi_manage_os_memory_ex(
+        start: *mut libc::c_void,
+        size: usize,
+        is_committed: bool,
+        is_pinned: bool,
+        is_zero: bool,
+        numa_node: libc::c_int,
+        exclusive: bool,
+        arena_id: *mut *mut libc::c_void,
+    ) -> bool;
+}
+
+/// Map the arena (aligned to 2 MiB, readable and writable, zeroed) and hand it to mimalloc.
+/// Called once, before the program allocates (an ELF constructor of the binary); does nothing
+/// when the system gives no such mapping.
+pub fn install() {
+    if START.load(Ordering::Relaxed) != 0 {
+        return;
+    }
+    // SAFETY: an anonymous private mapping at an address of the kernel's choosing touches no
+    // existing memory; the unmapped head and tail lie inside it. mimalloc is handed the aligned
+    // rest, which nothing else uses, committed (readable and writable) and zeroed.
+    unsafe {
+        let span = ARENA + HUGE;
+        let p = libc::mmap(
+            std::ptr::null_mut(),
+            span,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        );
+        if p == libc::MAP_FAILED {
+            return;
+        }
+        let base = p as usize;
+        let start = (base + HUGE - 1) & !(HUGE - 1);
+        let head = start - base;
+        if head > 0 {
+            libc::munmap(p, head);
+        }
+        let tail = span - head - ARENA;
+        if tail > 0 {
+            libc::munmap((start + ARENA) as *mut libc::c_void, tail);
+        }
+        let mut id = std::ptr::null_mut();
+        if !mi_manage_os_memory_ex(
+            start as *mut _,
+            ARENA,
+            true,
+            false,
+            true,
+            -1,
+            false,
+            &mut id,
+        ) {
+            libc::munmap(start as *mut libc::c_void, ARENA);
+            return;
+        }
+        SIZE.store(ARENA, Ordering::Relaxed);
+        START.store(start, Ordering::Relaxed);
+    }
+}
+
+/// Advise the arena: fresh 2 MiB regions of it are faulted in as huge pages (`true`), or in
+/// 4 KiB pages (`false`). Regions already faulted keep their pages.
+fn advise(huge: bool) {
+    let (start, size) = (START.load(Ordering::Relaxed), SIZE.load(Ordering::Relaxed));
+    if start == 0 {
+        return;
+    }
+    let advice = if huge {
+        libc::MADV_HUGEPAGE
+    } else {
+        libc::MADV_NOHUGEPAGE
+    };
+    // SAFETY: advice on the arena's own mapping, which lives as long as the process; refused
+    // (a kernel without transparent huge pages), it changes nothing.
+    unsafe {
+        libc::madvise(start as *mut libc::c_void, size, advice);
+    }
+}
+
+/// From now on, fault the heap in huge pages where it can (a warm cache is being read).
+pub fn prefer_huge_pages() {
+    advise(true);
+}
+
+/// From now on, fault the heap in 4 KiB pages (many task files are about to be parsed).
+pub fn prefer_small_pages() {
+    advise(false);
+}
+
+/// The arena's range, when it is installed (for tests and traces).
+pub fn arena() -> Option<std::ops::Range<usize>> {
+    let (start, size) = (START.load(Ordering::Relaxed), SIZE.load(Ordering::Relaxed));
+    (start != 0).then(|| start..start + size)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The `VmFlags` line of the mapping that holds `address`, from `/proc/self/smaps`.
+    fn vm_flags(address: usize) -> String {
+        let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+        let mut inside = false;
+        for line in smaps.lines() {
+            if let Some((range, _)) = line.split_once(' ')
+                && let Some((from, to)) = range.split_once('-')
+                && let (Ok(from), Ok(to)) = (
+                    usize::from_str_radix(from, 16),
+                    usize::from_str_radix(to, 16),
+                )
+            {
+                inside = (from..to).contains(&address);
+                continue;
+            }
+            if inside && let Some(flags) = line.strip_prefix("VmFlags:") {
+                return flags.trim().to_string();
+            }
+        }
+        panic!("no mapping holds {address:#x}");
+    }
+
+    #[test]
+    fn the_arena_serves_mimalloc_and_takes_the_page_advice() {
+        install();
+        let range = arena().expect("a 1 GiB address range is available to tests");
+        assert_eq!(range.start % HUGE, 0);
+        assert_eq!(range.len(), ARENA);
+        // mimalloc allocates from it (the test binary's own allocator is the system's; mimalloc
+        // is called directly).
+        // SAFETY: a plain allocation, freed below.
+        let block = unsafe { libmimalloc_sys::mi_malloc(3 << 20) } as usize;
+        assert!(range.contains(&block), "{block:#x} outside {range:x?}");
+        let flags = |f: &str| vm_flags(range.start).split(' ').any(|x| x == f);
+        prefer_huge_pages();
+        assert!(flags("hg") && !flags("nh"));
+        prefer_small_pages();
+        assert!(flags("nh") && !flags("hg"));
+        // Installing again changes nothing.
+        install();
+        assert_eq!(arena(), Some(range.clone()));
+        // SAFETY: the block allocated above.
+        unsafe { libmimalloc_sys::mi_free(block as *mut _) };
+    }
+}
