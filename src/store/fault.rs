@@ -4,7 +4,10 @@
 //! - `TASKS_CRASH_AT=N`: the process is killed (SIGKILL: no destructor, no flush, exactly like
 //!   `kill -9`) when it reaches the N-th point;
 //! - `TASKS_FAIL_AT=N`: the N-th point fails with an I/O error ("No space left on device"), so
-//!   the command takes its error path.
+//!   the command takes its error path;
+//! - `TASKS_PANIC_AT=N`: the process panics at the N-th point, as a bug would there: the panic
+//!   unwinds to the coded E999 error, and what the step did not finish is undone on the next
+//!   lock, as after a crash.
 //!
 //! Points are counted from 1 in the order the process reaches them. Without the variables a
 //! point costs one relaxed atomic increment. The hooks are part of every build on purpose: the
@@ -19,6 +22,7 @@ static REACHED: AtomicU64 = AtomicU64::new(0);
 struct Plan {
     crash_at: Option<u64>,
     fail_at: Option<u64>,
+    panic_at: Option<u64>,
 }
 
 fn plan() -> &'static Plan {
@@ -32,6 +36,7 @@ fn plan() -> &'static Plan {
         Plan {
             crash_at: read("TASKS_CRASH_AT"),
             fail_at: read("TASKS_FAIL_AT"),
+            panic_at: read("TASKS_PANIC_AT"),
         }
     })
 }
@@ -50,7 +55,7 @@ pub fn crash_point() {
 
 fn reach(can_fail: bool) -> io::Result<()> {
     let plan = plan();
-    if plan.crash_at.is_none() && plan.fail_at.is_none() {
+    if plan.crash_at.is_none() && plan.fail_at.is_none() && plan.panic_at.is_none() {
         return Ok(());
     }
     let n = REACHED.fetch_add(1, Ordering::Relaxed) + 1;
@@ -61,6 +66,9 @@ fn reach(can_fail: bool) -> io::Result<()> {
             libc::kill(libc::getpid(), libc::SIGKILL);
         }
         std::process::abort();
+    }
+    if plan.panic_at == Some(n) {
+        panic!("TASKS_PANIC_AT={n}: a panic injected at this step");
     }
     if can_fail && plan.fail_at == Some(n) {
         return Err(io::Error::from_raw_os_error(libc::ENOSPC));

@@ -1,9 +1,10 @@
 //! Crash safety (issue 10, contract D9): every writing verb is killed at each of its crash points
 //! (`TASKS_CRASH_AT=N`, a SIGKILL at the N-th step of a state change), and then at random
 //! moments, until it has been killed 100 times; and fails with an injected I/O error at each of
-//! its steps (`TASKS_FAIL_AT=N`). After a kill, every state file parses and equals its before
-//! or after version; after the next command (which finishes an interrupted change), the whole
-//! state is the before or the after state. A verb that fails changes nothing.
+//! its steps (`TASKS_FAIL_AT=N`), and panics at each of them (`TASKS_PANIC_AT=N`, the coded E999
+//! error). After a kill or a panic, every state file parses and equals its before or after
+//! version; after the next command (which finishes an interrupted change), the whole state is
+//! the before or the after state. A verb that fails changes nothing.
 
 use crate::support::{TestRepo, command, files_under};
 use std::collections::BTreeMap;
@@ -786,6 +787,36 @@ fn exercise(case: &Case) {
                 problems.push(format!("{what}: journal left: {:?}", journals(dir.path())));
             }
         }
+    }
+    // A panic at each step (a bug there): it unwinds to the coded E999 error, or is one the verb
+    // survives (a helper thread's); either way the state is the before or the after state once
+    // the next command has run, as after a kill.
+    for point in 1..=total {
+        let dir = copy(&template);
+        let out = spawn(
+            dir.path(),
+            case.args,
+            &[("TASKS_PANIC_AT", point.to_string())],
+        )
+        .wait_with_output()
+        .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let what = format!("{} panicking at point {point}", case.name);
+        let mut outcome = Outcome {
+            what: what.clone(),
+            problems: Vec::new(),
+        };
+        if out.status.code() != Some(case.exit) {
+            if out.status.code() != Some(1) || !stderr.contains("E999") {
+                outcome.problems.push(format!(
+                    "{what}: exited {:?} without E999: {stderr}",
+                    out.status
+                ));
+            }
+            check_files(&state(dir.path()), &before, &after, &mut outcome);
+        }
+        check_settled(dir.path(), case, &before, &after, &mut outcome);
+        problems.extend(outcome.problems);
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -1110,3 +1110,31 @@ fn complete_warns_of_blockers_that_are_not_completed() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.warnings().is_empty(), "{}", run.stderr);
 }
+
+/// A bug in the middle of a state change (a panic injected at its first step): the coded E999
+/// error in the requested format, exit 1, and the task file as it was. (The panic unwinds
+/// through the binary's own entry point and its statically linked unwinder.)
+#[test]
+fn a_panic_mid_change_is_the_coded_internal_error_and_changes_nothing() {
+    let repo = crate::support::TestRepo::new();
+    repo.task("tasks/TASK-0001.task.yaml", "TASK-0001", "todo", "P1", "");
+    let before = repo.read("tasks/TASK-0001.task.yaml");
+    let run = repo.run_env(
+        &["--claim", "TASK-0001", "--format", "json"],
+        &[("TASKS_PANIC_AT", "1")],
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let doc = run.json();
+    assert_eq!(crate::support::error_code(&doc), "E999");
+    assert!(
+        doc["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("TASKS_PANIC_AT=1"),
+        "{doc}"
+    );
+    assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    assert_eq!(repo.read("tasks/TASK-0001.task.yaml"), before);
+    // The next command works on the same task.
+    assert_eq!(repo.run(&["--claim", "TASK-0001"]).code, 0);
+}
