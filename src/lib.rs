@@ -28,6 +28,7 @@ pub mod quarantine;
 pub mod repo;
 pub mod schema;
 pub mod standards;
+pub mod start;
 pub mod store;
 pub mod swar;
 pub mod tasks;

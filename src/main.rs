@@ -1,3 +1,7 @@
+// The C entry point is this file's `main`, not Rust's runtime start (see `main` below); the
+// unit-test build of this file keeps the test harness's own.
+#![cfg_attr(not(test), no_main)]
+
 // A task run allocates hundreds of thousands of small strings and frees few (the process ends
 // first): mimalloc does that at a fraction of the system allocator's cost (docs/performance.md).
 #[global_allocator]
@@ -24,6 +28,18 @@ extern "C" fn lazy_commit() {
 #[unsafe(link_section = ".init_array")]
 static LAZY_COMMIT: extern "C" fn() = lazy_commit;
 
-fn main() -> std::process::ExitCode {
-    std::process::ExitCode::from(tasks::main_with(std::env::args_os().collect()))
+/// The process's entry point, called by the C runtime. Rust's own start-up is left out: it
+/// reads all of `/proc/self/maps` to place the main thread's stack guard, ~0.15 ms of every run
+/// on the benchmark VM (docs/performance.md). What else it does that matters here is done by
+/// `tasks::start::prepare` (standard descriptors, SIGPIPE) and below (standard output flushed
+/// at the end). What is lost: a stack overflow ends the process with SIGSEGV, without Rust's
+/// one-line message.
+#[cfg(not(test))]
+#[unsafe(no_mangle)]
+extern "C" fn main(_argc: libc::c_int, _argv: *const *const libc::c_char) -> libc::c_int {
+    tasks::start::prepare();
+    // The arguments are std's (on Linux it reads them from an ELF constructor of its own).
+    let code = tasks::main_with(std::env::args_os().collect());
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    libc::c_int::from(code)
 }
