@@ -13,9 +13,10 @@
 //! ([`prefer_small_pages`]): huge pages round every touched region up to 2 MiB, which would
 //! raise such a run's peak memory by half.
 //!
-//! All of it is advice: where the arena cannot be mapped (an address-space limit), where the
-//! kernel has no transparent huge pages or none free, the heap is mimalloc's own, in ordinary
-//! pages, and every command works the same.
+//! All of it is advice: where the arena cannot be mapped (an address-space limit, or a kernel
+//! that never overcommits, where the mapping would be charged in full), where the kernel has no
+//! transparent huge pages or none free, the heap is mimalloc's own, in ordinary pages, and every
+//! command works the same.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -48,7 +49,7 @@ unsafe extern "C" {
 /// Called once, before the program allocates (an ELF constructor of the binary); does nothing
 /// when the system gives no such mapping.
 pub fn install() {
-    if START.load(Ordering::Relaxed) != 0 {
+    if START.load(Ordering::Relaxed) != 0 || overcommit_never() {
         return;
     }
     // SAFETY: an anonymous private mapping at an address of the kernel's choosing touches no
@@ -96,6 +97,27 @@ pub fn install() {
     }
 }
 
+/// True when the kernel never overcommits (`vm.overcommit_memory` = 2): there a writable
+/// mapping is charged in full, address space or not, and a gigabyte charged for a few
+/// milliseconds could make another process's allocation fail. The arena is then left out.
+fn overcommit_never() -> bool {
+    let mut byte = [0u8; 1];
+    // SAFETY: open, read into a one-byte buffer on the stack, close; nothing else is touched
+    // (this runs before the allocator may be used).
+    unsafe {
+        let fd = libc::open(
+            c"/proc/sys/vm/overcommit_memory".as_ptr(),
+            libc::O_RDONLY | libc::O_CLOEXEC,
+        );
+        if fd < 0 {
+            return false;
+        }
+        let read = libc::read(fd, byte.as_mut_ptr().cast(), 1);
+        libc::close(fd);
+        read == 1 && byte[0] == b'2'
+    }
+}
+
 /// Advise the arena: fresh 2 MiB regions of it are faulted in as huge pages (`true`), or in
 /// 4 KiB pages (`false`). Regions already faulted keep their pages.
 fn advise(huge: bool) {
@@ -103,6 +125,12 @@ fn advise(huge: bool) {
     if start == 0 {
         return;
     }
+    // Timed like a phase (`TASKS_TRACE_TIME`), which also shows which runs ask.
+    let _t = crate::trace::phase(if huge {
+        "heap: huge pages"
+    } else {
+        "heap: small pages"
+    });
     let advice = if huge {
         libc::MADV_HUGEPAGE
     } else {

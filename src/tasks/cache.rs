@@ -47,10 +47,10 @@ const CHECKSUM_BYTES: usize = 8;
 /// A cache file larger than this is not read (rebuilt): strings are addressed with 32 bits.
 const MAX_CACHE_BYTES: u64 = 4 << 30;
 
-/// A warm run from a cache of this many entries asks for huge pages (`crate::alloc`): measured
-/// on this VM, 1,000 tasks lose 0.5 ms by it, 2,500 break even, 10,000 gain 3 ms
-/// (docs/performance.md).
-const HUGE_PAGES_FROM: u64 = 4_000;
+/// A warm run from a cache file of this many bytes asks for huge pages (`crate::alloc`):
+/// ~4,500 tasks of the benchmark's (351 bytes an entry). Measured on this VM, 1,000 tasks lose
+/// 0.5 ms by it, 2,500 break even, 10,000 gain 3 ms (docs/performance.md).
+const HUGE_PAGES_FROM: u64 = 3 << 19;
 
 /// A warm run that must parse more files than this goes back to ordinary pages first.
 const SMALL_PAGES_FROM: usize = 64;
@@ -334,15 +334,7 @@ pub fn load(root: &Path, force: bool) -> Loaded {
         open_cache(&cache_path, &mut warnings)
     };
     let (front, rest) = match opened {
-        Some(Opened { front, rest }) => {
-            // A warm run on a large repository: what it allocates from here on (the entries,
-            // the files found, the verb's own tables) is faulted in as huge pages where the
-            // system has them. (A smaller one touches too little of each 2 MiB page.)
-            if front.count >= HUGE_PAGES_FROM {
-                crate::alloc::prefer_huge_pages();
-            }
-            (Some(front), Some(rest))
-        }
+        Some(Opened { front, rest }) => (Some(front), Some(rest)),
         None => (None, None),
     };
     let old_dirs: &[DirRecord] = front.as_ref().map_or(&[], |f| &f.dirs);
@@ -762,6 +754,12 @@ fn open_cache(path: &Path, warnings: &mut Vec<String>) -> Option<Opened> {
     let Some(front_end) = front_end else {
         return corrupt(warnings, "truncated");
     };
+    // A warm run on a large repository: what it allocates from here on (the file's bytes, the
+    // files found, the verb's own tables) is faulted in as huge pages where the system has
+    // them. (A smaller run touches too little of each 2 MiB page to gain.)
+    if len >= HUGE_PAGES_FROM {
+        crate::alloc::prefer_huge_pages();
+    }
     let Some(buffer) = usize::try_from(len).ok().and_then(leaked_zeroed) else {
         warnings.push(format!(
             "Warning: the task cache {} is not read: no memory for its {len} bytes; rebuilding it",

@@ -602,3 +602,48 @@ fn refresh_cache_fails_when_it_cannot_write_the_cache_other_commands_warn() {
     assert_eq!(doc["success"], true);
     assert!(repo.root().join(CACHE).is_file());
 }
+
+/// Huge pages (docs/performance.md, `src/alloc.rs`) are asked for by a warm run from a large
+/// cache only, and given up before a mass parse (a cold run's, or most files changed); small
+/// repositories never ask.
+/// The requests show as phases of `TASKS_TRACE_TIME`.
+#[test]
+fn huge_pages_are_asked_for_by_warm_runs_on_large_repositories_only() {
+    let asks = |repo: &crate::support::TestRepo| {
+        let run = repo.run_env(&["--list"], &[("TASKS_TRACE_TIME", "1")]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        (
+            run.stderr.contains("trace: heap: huge pages"),
+            run.stderr.contains("trace: heap: small pages"),
+        )
+    };
+    let small = crate::support::TestRepo::new();
+    small.task("tasks/TASK-0001.task.yaml", "TASK-0001", "todo", "P1", "");
+    assert_eq!(asks(&small), (false, false), "cold, small");
+    assert_eq!(asks(&small), (false, false), "warm, small");
+
+    // 3,600 tasks with long titles: a cache of over 1.5 MiB. Written with an old mtime, so that
+    // the warm run trusts every entry (one made within a clock tick of its file's change is
+    // read again).
+    let large = crate::support::TestRepo::new();
+    let title = "A long title ".repeat(32);
+    let write_all = |priority: &str, mtime: i64| {
+        for n in 0..3_600 {
+            let rel = format!("tasks/TASK-{n:05}.task.yaml");
+            let yaml = format!(
+                "id: TASK-{n:05}\ntitle: {title}{n}\nstatus: todo\npriority: {priority}\narea: x\n"
+            );
+            large.write(&rel, yaml);
+            set_mtime(&large.root().join(rel), mtime);
+        }
+    };
+    write_all("P2", 1_700_000_000);
+    // Cold: every file is parsed, in small pages.
+    assert_eq!(asks(&large), (false, true), "cold, large");
+    let cache = std::fs::metadata(large.root().join(CACHE)).unwrap().len();
+    assert!(cache >= 3 << 19, "the cache holds {cache} bytes");
+    assert_eq!(asks(&large), (true, false), "warm, large");
+    // Every file changed: the run goes back to small pages before parsing them again.
+    write_all("P1", 1_700_000_100);
+    assert_eq!(asks(&large), (true, true), "warm cache, every file changed");
+}
