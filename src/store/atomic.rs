@@ -7,13 +7,26 @@ use std::path::Path;
 /// leaves at worst a stray temporary file, never a truncated target. An existing file keeps its
 /// permissions; a new one gets the usual `0666 & !umask`, like any file the user creates.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    atomic_write_with(path, |file| file.write_all(bytes))
+    atomic_write_with(path, Durability::Synced, |file| file.write_all(bytes))
+}
+
+/// What a replaced file must survive besides a crash of the process (which an atomic replace
+/// always survives): a power cut.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Durability {
+    /// The content and the rename are synced to disk before the call returns.
+    Synced,
+    /// Not synced: a file the tool rebuilds when it is found old or damaged (the task cache,
+    /// checked by its length and checksum). A power cut may leave the previous version, or a
+    /// damaged file that is then rebuilt; syncing megabytes on every save bought nothing.
+    Rebuildable,
 }
 
 /// [`atomic_write`] of what `write` writes into the new file (open, empty, not yet in place):
 /// for content that names the very file it is in (its inode, which the rename keeps).
 pub fn atomic_write_with(
     path: &Path,
+    durability: Durability,
     write: impl FnOnce(&mut std::fs::File) -> io::Result<()>,
 ) -> io::Result<()> {
     let dir = match path.parent() {
@@ -38,12 +51,16 @@ pub fn atomic_write_with(
         tmp.as_file().set_permissions(kept)?;
     }
     write(tmp.as_file_mut())?;
-    tmp.as_file().sync_all()?;
+    if durability == Durability::Synced {
+        tmp.as_file().sync_all()?;
+    }
     fault::point()?;
     tmp.persist(path).map_err(|e| e.error)?;
     fault::crash_point();
-    // Make the rename itself durable. Best effort: the new content is already in place.
-    sync_dir(dir);
+    if durability == Durability::Synced {
+        // Make the rename itself durable. Best effort: the new content is already in place.
+        sync_dir(dir);
+    }
     Ok(())
 }
 

@@ -12,7 +12,7 @@ mod lock;
 pub mod paths;
 pub mod txn;
 
-pub use atomic::{atomic_create, atomic_write, atomic_write_with, sync_dir};
+pub use atomic::{Durability, atomic_create, atomic_write, atomic_write_with, sync_dir};
 pub use hash::{Hasher, sha256_file, sha256_hex};
 pub use json::{
     StateError, open_state, read_json, read_state, update_existing_json, update_json,

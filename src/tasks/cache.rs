@@ -849,7 +849,9 @@ fn save<'a>(
     let identity_at = file_len_at + 8;
     let _guard = store::lock_exclusive(lock).map_err(|e| e.to_string())?;
     sweep_leftovers(dir);
-    store::atomic_write_with(path, |file| {
+    // Not synced: the cache is rebuilt when a power cut leaves it damaged (its length and
+    // checksum are checked on every read), and a 10,000-task cache is megabytes.
+    store::atomic_write_with(path, store::Durability::Rebuildable, |file| {
         use std::io::Write;
         let (dev, ino, born) = file_identity(file)?;
         for (i, word) in [dev, ino, born].into_iter().enumerate() {
