@@ -6,19 +6,20 @@
 //! several microseconds (docs/performance.md, "Issue 16, seventh round"). In 2 MiB pages it is a
 //! few hundred.
 //!
-//! Huge pages are only asked for once a run knows it will read a warm cache
-//! ([`prefer_huge_pages`], called by the cache loader): memory touched until then (argument
-//! parsing, the context verbs, which never load the catalog) stays in 4 KiB pages, and a run
-//! that parses many task files (no cache, or most files changed) turns them off again first
+//! Huge pages are only asked for once a run knows it will read a large warm cache
+//! ([`prefer_huge_pages`], called by the cache loader): the arena starts advised against them
+//! (whatever the system's default), so memory touched until then (argument parsing, and all of
+//! a context verb, which never loads the catalog) stays in 4 KiB pages, and a run that parses
+//! many task files (no cache, or most files changed) turns them off again first
 //! ([`prefer_small_pages`]): huge pages round every touched region up to 2 MiB, which would
 //! raise such a run's peak memory by half.
 //!
-//! All of it is advice: where the arena cannot be mapped (an address-space limit, or a kernel
-//! that never overcommits, where the mapping would be charged in full), where the kernel has no
-//! transparent huge pages or none free, the heap is mimalloc's own, in ordinary pages, and every
-//! command works the same.
+//! All of it is advice. Where the arena cannot be mapped (an address-space limit, or a kernel
+//! that never overcommits, where the mapping would be charged in full) the heap is mimalloc's
+//! own; where the kernel has no transparent huge pages or none free (or its huge pages are not
+//! 2 MiB: not x86-64), the arena is ordinary memory. Every command works the same.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// The arena's size: address space only (mapped without reserving swap); mimalloc maps more on
 /// its own if a run ever needs it.
@@ -27,9 +28,12 @@ const ARENA: usize = 1 << 30;
 /// A transparent huge page on x86-64 (4 KiB base pages): the arena's alignment.
 const HUGE: usize = 2 << 20;
 
-/// The arena's start and size, once installed (0 before, or when it could not be mapped).
+/// The arena's start, once installed (0 before, or when it could not be mapped); its size is
+/// [`ARENA`]. Stored last (release), once mimalloc has it.
 static START: AtomicUsize = AtomicUsize::new(0);
-static SIZE: AtomicUsize = AtomicUsize::new(0);
+
+/// Set by the first call of [`install`]: later ones do nothing.
+static INSTALLING: AtomicBool = AtomicBool::new(false);
 
 unsafe extern "C" {
     /// mimalloc's (v3) `mi_manage_os_memory_ex`: use `[start, start + size)` as an arena.
@@ -49,7 +53,7 @@ unsafe extern "C" {
 /// Called once, before the program allocates (an ELF constructor of the binary); does nothing
 /// when the system gives no such mapping.
 pub fn install() {
-    if START.load(Ordering::Relaxed) != 0 || overcommit_never() {
+    if INSTALLING.swap(true, Ordering::AcqRel) || overcommit_never() {
         return;
     }
     // SAFETY: an anonymous private mapping at an address of the kernel's choosing touches no
@@ -78,6 +82,8 @@ pub fn install() {
         if tail > 0 {
             libc::munmap((start + ARENA) as *mut libc::c_void, tail);
         }
+        // Small pages until a run asks (a system whose default is huge pages included).
+        libc::madvise(start as *mut libc::c_void, ARENA, libc::MADV_NOHUGEPAGE);
         let mut id = std::ptr::null_mut();
         if !mi_manage_os_memory_ex(
             start as *mut _,
@@ -92,8 +98,7 @@ pub fn install() {
             libc::munmap(start as *mut libc::c_void, ARENA);
             return;
         }
-        SIZE.store(ARENA, Ordering::Relaxed);
-        START.store(start, Ordering::Relaxed);
+        START.store(start, Ordering::Release);
     }
 }
 
@@ -121,16 +126,17 @@ fn overcommit_never() -> bool {
 /// Advise the arena: fresh 2 MiB regions of it are faulted in as huge pages (`true`), or in
 /// 4 KiB pages (`false`). Regions already faulted keep their pages.
 fn advise(huge: bool) {
-    let (start, size) = (START.load(Ordering::Relaxed), SIZE.load(Ordering::Relaxed));
+    let start = START.load(Ordering::Acquire);
+    // Timed like a phase (`TASKS_TRACE_TIME`), which also shows which runs ask.
+    let _t = crate::trace::phase(match (huge, start != 0) {
+        (true, true) => "heap: huge pages",
+        (false, true) => "heap: small pages",
+        (true, false) => "heap: huge pages (no arena)",
+        (false, false) => "heap: small pages (no arena)",
+    });
     if start == 0 {
         return;
     }
-    // Timed like a phase (`TASKS_TRACE_TIME`), which also shows which runs ask.
-    let _t = crate::trace::phase(if huge {
-        "heap: huge pages"
-    } else {
-        "heap: small pages"
-    });
     let advice = if huge {
         libc::MADV_HUGEPAGE
     } else {
@@ -139,7 +145,7 @@ fn advise(huge: bool) {
     // SAFETY: advice on the arena's own mapping, which lives as long as the process; refused
     // (a kernel without transparent huge pages), it changes nothing.
     unsafe {
-        libc::madvise(start as *mut libc::c_void, size, advice);
+        libc::madvise(start as *mut libc::c_void, ARENA, advice);
     }
 }
 
@@ -155,8 +161,8 @@ pub fn prefer_small_pages() {
 
 /// The arena's range, when it is installed (for tests and traces).
 pub fn arena() -> Option<std::ops::Range<usize>> {
-    let (start, size) = (START.load(Ordering::Relaxed), SIZE.load(Ordering::Relaxed));
-    (start != 0).then(|| start..start + size)
+    let start = START.load(Ordering::Acquire);
+    (start != 0).then(|| start..start + ARENA)
 }
 
 #[cfg(test)]
@@ -188,6 +194,11 @@ mod tests {
     #[test]
     fn the_arena_serves_mimalloc_and_takes_the_page_advice() {
         install();
+        if overcommit_never() {
+            // Left out by design there (see `overcommit_never`).
+            assert_eq!(arena(), None);
+            return;
+        }
         let range = arena().expect("a 1 GiB address range is available to tests");
         assert_eq!(range.start % HUGE, 0);
         assert_eq!(range.len(), ARENA);
@@ -197,6 +208,16 @@ mod tests {
         let block = unsafe { libmimalloc_sys::mi_malloc(3 << 20) } as usize;
         assert!(range.contains(&block), "{block:#x} outside {range:x?}");
         let flags = |f: &str| vm_flags(range.start).split(' ').any(|x| x == f);
+        // Advice exists only in kernels built with transparent huge pages.
+        let thp = std::path::Path::new("/sys/kernel/mm/transparent_hugepage").exists();
+        assert_eq!(
+            flags("nh"),
+            thp,
+            "advised against huge pages from the start"
+        );
+        if !thp {
+            return;
+        }
         prefer_huge_pages();
         assert!(flags("hg") && !flags("nh"));
         prefer_small_pages();

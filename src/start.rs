@@ -12,6 +12,28 @@ pub fn prepare() {
     }
 }
 
+/// The program's arguments, `argv[0]` included, as the C runtime gave them to `main`.
+///
+/// # Safety
+/// `argv` holds `argc` pointers to NUL-terminated strings (what `main` receives).
+pub unsafe fn arguments(
+    argc: libc::c_int,
+    argv: *const *const libc::c_char,
+) -> Vec<std::ffi::OsString> {
+    use std::os::unix::ffi::OsStringExt;
+    let count = usize::try_from(argc).unwrap_or(0);
+    if argv.is_null() {
+        return Vec::new();
+    }
+    (0..count)
+        .map(|i| {
+            // SAFETY: the caller's promise: `argv[i]` for `i < argc` is a C string.
+            let arg = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) };
+            std::ffi::OsString::from_vec(arg.to_bytes().to_vec())
+        })
+        .collect()
+}
+
 /// Descriptors 0, 1 and 2 that are not open are opened on `/dev/null`, in order, so that no
 /// file the command opens (a state file, a lock) gets one of those numbers and receives its
 /// output. Aborts when that cannot be done, as Rust's start-up does.
@@ -68,6 +90,20 @@ mod tests {
             assert!(libc::WIFEXITED(status));
             libc::WEXITSTATUS(status)
         }
+    }
+
+    #[test]
+    fn arguments_are_read_from_argc_and_argv_bytes_as_they_are() {
+        let owned = [c"tasks", c"--list", c"\xff\xfe"];
+        let pointers: Vec<*const libc::c_char> = owned.iter().map(|a| a.as_ptr()).collect();
+        // SAFETY: three valid C strings.
+        let args = unsafe { arguments(3, pointers.as_ptr()) };
+        use std::os::unix::ffi::OsStrExt;
+        let bytes: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        assert_eq!(bytes, [&b"tasks"[..], b"--list", b"\xff\xfe"]);
+        // SAFETY: no string is read.
+        assert!(unsafe { arguments(0, pointers.as_ptr()) }.is_empty());
+        assert!(unsafe { arguments(2, std::ptr::null()) }.is_empty());
     }
 
     #[test]

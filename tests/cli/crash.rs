@@ -751,15 +751,7 @@ fn exercise(case: &Case) {
     // An I/O error at each step: the verb fails and changes nothing, or (when the step was not
     // one it needs, like the cache) succeeds.
     for point in 1..=total {
-        let dir = copy(&template);
-        let out = spawn(
-            dir.path(),
-            case.args,
-            &[("TASKS_FAIL_AT", point.to_string())],
-        )
-        .wait_with_output()
-        .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let (dir, out, stderr) = run_at(&template, case, "TASKS_FAIL_AT", point);
         let code = out.status.code().unwrap_or(-1);
         let what = format!("{} failing at point {point}", case.name);
         assert!(!stderr.contains("panicked"), "{what}: {stderr}");
@@ -790,23 +782,19 @@ fn exercise(case: &Case) {
     }
     // A panic at each step (a bug there): it unwinds to the coded E999 error, or is one the verb
     // survives (a helper thread's); either way the state is the before or the after state once
-    // the next command has run, as after a kill.
+    // the next command has run, as after a kill. The first step is on the command's own thread
+    // in every verb: at least one panic must end in E999.
+    let mut internal_errors = 0;
     for point in 1..=total {
-        let dir = copy(&template);
-        let out = spawn(
-            dir.path(),
-            case.args,
-            &[("TASKS_PANIC_AT", point.to_string())],
-        )
-        .wait_with_output()
-        .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let (dir, out, stderr) = run_at(&template, case, "TASKS_PANIC_AT", point);
         let what = format!("{} panicking at point {point}", case.name);
+        assert!(!stderr.contains("panicked"), "{what}: {stderr}");
         let mut outcome = Outcome {
             what: what.clone(),
             problems: Vec::new(),
         };
         if out.status.code() != Some(case.exit) {
+            internal_errors += 1;
             if out.status.code() != Some(1) || !stderr.contains("E999") {
                 outcome.problems.push(format!(
                     "{what}: exited {:?} without E999: {stderr}",
@@ -818,7 +806,24 @@ fn exercise(case: &Case) {
         check_settled(dir.path(), case, &before, &after, &mut outcome);
         problems.extend(outcome.problems);
     }
+    assert!(internal_errors > 0, "{}: no panic was injected", case.name);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Run the case in a copy of `template` with the fault variable `var` set to `point`; the copy,
+/// the output and its stderr.
+fn run_at(
+    template: &Path,
+    case: &Case,
+    var: &str,
+    point: u64,
+) -> (tempfile::TempDir, std::process::Output, String) {
+    let dir = copy(template);
+    let out = spawn(dir.path(), case.args, &[(var, point.to_string())])
+        .wait_with_output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    (dir, out, stderr)
 }
 
 macro_rules! crash_tests {

@@ -1112,8 +1112,8 @@ fn complete_warns_of_blockers_that_are_not_completed() {
 }
 
 /// A bug in the middle of a state change (a panic injected at its first step): the coded E999
-/// error in the requested format, exit 1, and the task file as it was. (The panic unwinds
-/// through the binary's own entry point and its statically linked unwinder.)
+/// error in the requested format, exit 1, and the task file as it was. (The panic unwinds,
+/// through the statically linked unwinder where `build.rs` found one, to the command's guard.)
 #[test]
 fn a_panic_mid_change_is_the_coded_internal_error_and_changes_nothing() {
     let repo = crate::support::TestRepo::new();
