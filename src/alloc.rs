@@ -14,9 +14,9 @@
 //! ([`prefer_small_pages`]): huge pages round every touched region up to 2 MiB, which would
 //! raise such a run's peak memory by half.
 //!
-//! All of it is advice. Where the arena cannot be mapped (an address-space limit, or a kernel
-//! that never overcommits, where the mapping would be charged in full) the heap is mimalloc's
-//! own; where the kernel has no transparent huge pages or none free (or its huge pages are not
+//! All of it is advice. Where the arena cannot be mapped or should not be (`ulimit -v` or `-d`
+//! under 1.25 GiB, or a kernel that never overcommits, where the mapping would be charged in
+//! full) the heap is mimalloc's own; where the kernel has no transparent huge pages or none free (or its huge pages are not
 //! 2 MiB: not x86-64), the arena is ordinary memory. Every command works the same.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -54,6 +54,14 @@ unsafe extern "C" {
 /// when the system gives no such mapping.
 pub fn install() {
     if INSTALLING.swap(true, Ordering::AcqRel) || overcommit_never() {
+        return;
+    }
+    if too_little_room() {
+        // And mimalloc's own arenas are reserved 64 MiB at a time instead of a gigabyte, which
+        // would fit just as badly (`mi_option_arena_reserve`, index 23 of `mi_option_e`, in
+        // KiB).
+        // SAFETY: setting an option is a plain store, allowed at any time.
+        unsafe { libmimalloc_sys::mi_option_set(23, 64 << 10) };
         return;
     }
     // SAFETY: an anonymous private mapping at an address of the kernel's choosing touches no
@@ -100,6 +108,27 @@ pub fn install() {
         }
         START.store(start, Ordering::Release);
     }
+}
+
+/// Address space or data segment the process keeps beside the arena, at the least: under a
+/// limit that leaves less (`ulimit -v` or `-d` just above a gigabyte), the arena is left out
+/// rather than leave mimalloc and the C library too little.
+const ROOM: u64 = 256 << 20;
+
+/// True when `ulimit -v` or `ulimit -d` would leave the process less than [`ROOM`] beside the
+/// arena.
+fn too_little_room() -> bool {
+    [libc::RLIMIT_AS, libc::RLIMIT_DATA]
+        .into_iter()
+        .any(|resource| {
+            let mut limit = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: 0,
+            };
+            // SAFETY: getrlimit writes the limit into the struct it is given.
+            let known = unsafe { libc::getrlimit(resource, &mut limit) } == 0;
+            known && limit.rlim_cur != libc::RLIM_INFINITY && limit.rlim_cur < ARENA as u64 + ROOM
+        })
 }
 
 /// True when the kernel never overcommits (`vm.overcommit_memory` = 2): there a writable

@@ -218,7 +218,16 @@ pub fn run(invocation: Invocation, printer: &Printer, cwd: &Path, clock: Clock) 
         Ok(exit) => {
             // A command that failed changes nothing, its caller's telemetry included.
             if let Some((task, role)) = observer {
-                record_observed(&ctx, &task, role);
+                // The result is printed and the change made: a bug in the bookkeeping after it
+                // is a warning too, never a second document or another exit code.
+                let recorded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    record_observed(&ctx, &task, role)
+                }));
+                if recorded.is_err() {
+                    Printer::warning_line(&format!(
+                        "Warning: telemetry of {task} ({role}) not recorded: [E999] an internal error (please report it)"
+                    ));
+                }
             }
             exit
         }

@@ -376,6 +376,8 @@ pub fn load(root: &Path, force: bool) -> Loaded {
                 "Warning: the task cache {} is corrupt ({e}); rebuilding it",
                 cache_path.display()
             ));
+            // A rebuild parses every file: in ordinary pages, as a run without a cache.
+            crate::alloc::prefer_small_pages();
             // Its directory records are not trusted either.
             (discover_with(root, &[]), None, None)
         }

@@ -1193,3 +1193,45 @@ fn content_never_paints_even_with_colour_forced() {
         assert!(all.contains("\\u{e003}red"), "{args:?}: {all:?}");
     }
 }
+
+/// Under an address-space limit (`ulimit -v`) anywhere near the size of the heap's arena
+/// (`src/alloc.rs`, 1 GiB), commands still work: the arena is left out below 1.25 GiB, and
+/// mimalloc then reserves its own arenas 64 MiB at a time. (Found by the attack round of issue
+/// 16: a limit of 1 GiB + 16 MiB left too little beside a gigabyte and failed with E040.)
+#[test]
+fn address_space_limits_around_the_arena_size_still_work() {
+    use std::os::unix::process::CommandExt;
+    let repo = repo();
+    let expected = repo.run(&["--list"]);
+    assert_eq!(expected.code, 0, "{}", expected.stderr);
+    let mib = 1u64 << 20;
+    // Every 256 KiB from 1 GiB to 1 GiB + 48 MiB (the failing window was under a MiB wide and
+    // moves with the binary's size), and a few far from it.
+    let near = (0..=192).map(|step| 1024 * mib + step * (mib / 4));
+    for limit in near.chain([256 * mib, 1000 * mib, 1024 * mib + 300 * mib, 2048 * mib]) {
+        let mut cmd = crate::support::command();
+        cmd.args(["--list"]).current_dir(repo.root());
+        // SAFETY: only setrlimit runs in the child before exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                let l = libc::rlimit {
+                    rlim_cur: limit,
+                    rlim_max: limit,
+                };
+                if libc::setrlimit(libc::RLIMIT_AS, &l) != 0 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "limit {} MiB: {}",
+            limit / mib,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected.stdout);
+    }
+}

@@ -1309,3 +1309,43 @@ fn second_review_fixes_hold() {
     assert_eq!((code, error_code(&doc)), (20, "E027"), "{doc}");
     assert_eq!(doc["data"]["deltas"]["json_reliability"]["current"], 0.0);
 }
+
+/// The caller's telemetry is recorded after the result is printed: a panic there (injected at
+/// each step in turn, `TASKS_PANIC_AT`) is a warning, never a second JSON document or exit 1
+/// for a change that was made (attack round of issue 16). Every run prints exactly one
+/// document, and a document that says `success` comes with exit 0.
+#[test]
+fn a_panic_after_the_result_is_printed_is_only_a_warning() {
+    let repo = repo();
+    let mut warned = 0;
+    for point in 1..=40 {
+        let run = repo.run_env(
+            &[
+                "--update-agent",
+                ID,
+                "--agent",
+                "implementer",
+                "--status",
+                "in_progress",
+                "--format",
+                "json",
+            ],
+            &[("TASKS_PANIC_AT", &point.to_string())],
+        );
+        // `json` requires exactly one document on stdout.
+        let doc = run.json();
+        if doc["success"] == true {
+            assert_eq!(run.code, 0, "point {point}: {}", run.stderr);
+        } else {
+            assert_eq!(crate::support::error_code(&doc), "E999", "point {point}");
+            assert_eq!(run.code, 1, "point {point}");
+        }
+        if run
+            .stderr
+            .contains("telemetry of TASK-0601 (implementer) not recorded: [E999]")
+        {
+            warned += 1;
+        }
+    }
+    assert!(warned > 0, "no panic reached the telemetry");
+}
