@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 pub const TASKS_DIR: &str = "tasks";
 /// Directory (relative to the root) holding archived task files.
 pub const ARCHIVE_DIR: &str = "docs/completed-tasks";
+/// Where the clarifications stubs of tasks go (`--bootstrap-evidence`, `--new-task`).
+pub const STUB_DIR: &str = "docs/evidence/tasks";
 /// The tool's private cache directory.
 pub const CACHE_DIR: &str = "tasks/.cache";
 

@@ -1,4 +1,5 @@
-//! Changes to task files (`--claim`, `--complete`, `--archive`) as crash-safe transactions: one
+//! Changes to task files (`--claim`, `--complete`, `--archive`, `--new-task` with its
+//! clarifications stub) as crash-safe transactions: one
 //! lock per task (`tasks/.cache/locks/<ID>.lock`) and the journal of a change in progress
 //! (`tasks/.cache/txn/<ID>/`). A move to the archive is one transaction — the archived copy
 //! created, the original removed — so a crash never leaves the task in both places for long:
@@ -6,18 +7,23 @@
 
 use crate::error::Result;
 use crate::ids::is_valid_id;
-use crate::repo::{ARCHIVE_DIR, CACHE_DIR, Repo, TASKS_DIR};
+use crate::repo::{ARCHIVE_DIR, CACHE_DIR, Repo, STUB_DIR, TASKS_DIR};
 use crate::store::txn::{Allow, Domain, Locked};
 
 const TXN_DIR: &str = "txn";
 
-/// The transaction domain of one task's file (the id must have been checked).
+/// The transaction domain of one task's file (the id must have been checked): task files, and
+/// the clarifications stubs `--new-task` creates with them.
 pub fn domain(repo: &Repo, id: &str) -> Domain {
     Domain::new(
         &repo.root,
         format!("{CACHE_DIR}/locks/{id}.lock"),
         format!("{CACHE_DIR}/{TXN_DIR}/{id}"),
-        vec![Allow::task_files(TASKS_DIR), Allow::task_files(ARCHIVE_DIR)],
+        vec![
+            Allow::task_files(TASKS_DIR),
+            Allow::task_files(ARCHIVE_DIR),
+            Allow::files(STUB_DIR),
+        ],
     )
 }
 

@@ -125,6 +125,14 @@ struct Case {
 
 const CASES: &[Case] = &[
     Case {
+        // The task file and its clarifications stub: both or neither.
+        name: "new-task",
+        setup: |_| {},
+        args: &["--new-task", "--area", "backend", "--title", "Crash me"],
+        exit: 0,
+        next: &["--list"],
+    },
+    Case {
         name: "claim",
         setup: |_| {},
         args: &["--claim", "TASK-0702"],
@@ -846,6 +854,7 @@ macro_rules! crash_tests {
 }
 
 crash_tests! {
+    new_task => "new-task",
     claim => "claim",
     complete => "complete",
     archive => "archive",

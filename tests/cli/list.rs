@@ -206,6 +206,15 @@ fn empty_repository_lists_nothing() {
         "{}",
         run.stderr
     );
+    // It names the root it looked in (a subdirectory without its own .git is not one).
+    assert!(
+        run.stderr.contains(&format!(
+            "under {}, the repository root",
+            repo.root().canonicalize().unwrap().display()
+        )),
+        "{}",
+        run.stderr
+    );
     assert_eq!(repo.run(&["--list", "-q"]).stderr, "");
     let (_, doc, run) = repo.json(&["--list"]);
     assert_eq!(doc["count"], 0);

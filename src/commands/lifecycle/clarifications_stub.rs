@@ -9,7 +9,7 @@ use serde::Serialize;
 
 /// Where clarification stubs go (the "evidence" of the task docs, not the evidence family's
 /// attachments under `.agent-output/<ID>/evidence/`).
-pub const STUB_DIR: &str = "docs/evidence/tasks";
+pub const STUB_DIR: &str = crate::repo::STUB_DIR;
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
 pub struct StubReport {
@@ -20,6 +20,26 @@ pub struct StubReport {
     pub evidence_path: String,
     /// False when the file already existed (it is left as it is).
     pub created: bool,
+}
+
+/// A task's stub as it would be created now: where, and its text.
+pub struct Planned {
+    /// Absolute path.
+    pub path: std::path::PathBuf,
+    /// Repo-relative path.
+    pub evidence_path: String,
+    pub text: String,
+}
+
+/// The stub `--new-task` creates with the task, in the same transaction.
+pub fn planned(ctx: &Ctx, id: &str) -> Planned {
+    let evidence_path = format!("{STUB_DIR}/{id}-clarifications.md");
+    let today = ctx.clock.now().format("%Y-%m-%d").to_string();
+    Planned {
+        path: ctx.repo.root.join(&evidence_path),
+        evidence_path,
+        text: template(id, &today),
+    }
 }
 
 pub fn run(ctx: &Ctx, id: &str) -> Result<StubReport> {

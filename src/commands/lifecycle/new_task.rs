@@ -196,26 +196,27 @@ pub fn run(ctx: &Ctx, input: &NewTask) -> Result<NewTaskReport> {
     // Where the stub goes is checked first (never through a link): a refusal there writes
     // nothing.
     ctx.repo.state_dir(clarifications_stub::STUB_DIR)?;
-    // Written without ever replacing a file; the directory walked from the root (no link).
+    // The directory walked from the root (no link).
     let dir = ctx.repo.state_dir(&dir_rel)?;
     let path = dir.join(&file_name);
-    match crate::store::atomic_create(&path, text.as_bytes(), None) {
-        Ok(()) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            return Err(Error::new(ErrorCode::E042, format!("{rel} already exists"))
-                .with_detail("path", &rel)
-                .with_recovery("Choose another --slug or --id"));
-        }
-        Err(e) => return Err(crate::store::StateError::io(&path, "write", e).into()),
+    // The task file and its stub are one transaction of the task's journal: a crash leaves
+    // both or neither (the next command finishes or clears it). Never replaces a file.
+    let locked = crate::tasks::journal::lock(&ctx.repo, &id)?;
+    if std::fs::symlink_metadata(&path).is_ok() {
+        return Err(Error::new(ErrorCode::E042, format!("{rel} already exists"))
+            .with_detail("path", &rel)
+            .with_recovery("Choose another --slug or --id"));
     }
-    let stub = match clarifications_stub::run(ctx, &id) {
-        Ok(stub) => stub,
-        Err(e) => {
-            // The task without its stub is not what was asked for: it goes, the error stays.
-            let _ = std::fs::remove_file(&path);
-            return Err(e);
-        }
-    };
+    let stub = clarifications_stub::planned(ctx, &id);
+    let mut txn = locked.begin();
+    txn.create(&rel, text.as_bytes(), None)?;
+    // An existing stub (of an id used before) is kept as it is.
+    let created = std::fs::symlink_metadata(&stub.path).is_err();
+    if created {
+        txn.create(&stub.evidence_path, stub.text.as_bytes(), None)?;
+    }
+    txn.commit()?;
+    drop(locked);
     let lint = super::lint::one(ctx, &rel, false)?;
     Ok(NewTaskReport {
         task_id: id,
@@ -224,7 +225,7 @@ pub fn run(ctx: &Ctx, input: &NewTask) -> Result<NewTaskReport> {
         status: "draft",
         template,
         evidence_path: stub.evidence_path,
-        evidence_created: stub.created,
+        evidence_created: created,
         lint_counts: lint.counts,
         to_fill: lint.findings,
     })

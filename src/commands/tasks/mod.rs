@@ -341,7 +341,13 @@ impl<'a> TaskJson<'a> {
 /// otherwise be a wrong directory taken silently).
 pub fn note_no_task_files(ctx: &Ctx, catalog: &crate::tasks::catalog::Catalog) {
     if catalog.files == 0 {
-        ctx.warn(format!("Note: {}", refresh::NO_TASK_FILES));
+        // Named: run from a subdirectory without its own `.git`, the root may not be the one
+        // the caller meant.
+        ctx.warn(format!(
+            "Note: {} under {}, the repository root (--repo-root names another)",
+            refresh::NO_TASK_FILES,
+            crate::text::field(&ctx.repo.root.display().to_string())
+        ));
     }
 }
 
