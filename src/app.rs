@@ -224,9 +224,7 @@ pub fn run(invocation: Invocation, printer: &Printer, cwd: &Path, clock: Clock) 
                     record_observed(&ctx, &task, role)
                 }));
                 if recorded.is_err() {
-                    Printer::warning_line(&format!(
-                        "Warning: telemetry of {task} ({role}) not recorded: [E999] an internal error (please report it)"
-                    ));
+                    not_recorded(&task, role, "E999", "an internal error (please report it)");
                 }
             }
             exit
@@ -271,12 +269,15 @@ fn record_observed(ctx: &Ctx, task: &str, role: &str) {
     ) {
         Ok(_) => {}
         Err(e) if e.code == crate::error::ErrorCode::E051 => {}
-        Err(e) => Printer::warning_line(&format!(
-            "Warning: telemetry of {task} ({role}) not recorded: [{}] {}",
-            e.code.info().code,
-            e.message
-        )),
+        Err(e) => not_recorded(task, role, e.code.info().code, &e.message),
     }
+}
+
+/// The caller's telemetry could not be recorded: a warning, never the command's failure.
+fn not_recorded(task: &str, role: &str, code: &str, why: &str) {
+    Printer::warning_line(&format!(
+        "Warning: telemetry of {task} ({role}) not recorded: [{code}] {why}"
+    ));
 }
 
 /// Warnings first (stderr), then the result.

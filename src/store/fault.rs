@@ -10,7 +10,7 @@
 //!   lock, as after a crash.
 //!
 //! Points are counted from 1 in the order the process reaches them. Without the variables a
-//! point costs one relaxed atomic increment. The hooks are part of every build on purpose: the
+//! point costs one read of the plan (made once). The hooks are part of every build on purpose: the
 //! released binary is the one whose crash behaviour the tests check.
 
 use std::io;

@@ -43,11 +43,14 @@ pub fn planned(ctx: &Ctx, id: &str) -> Planned {
 }
 
 pub fn run(ctx: &Ctx, id: &str) -> Result<StubReport> {
-    let rel = format!("{STUB_DIR}/{id}-clarifications.md");
-    let dir = ctx.repo.state_dir(STUB_DIR)?;
-    let path = dir.join(format!("{id}-clarifications.md"));
-    let today = ctx.clock.now().format("%Y-%m-%d").to_string();
-    let created = match store::atomic_create(&path, template(id, &today).as_bytes(), None) {
+    // The directory walked from the root (no link) before anything is created in it.
+    ctx.repo.state_dir(STUB_DIR)?;
+    let Planned {
+        path,
+        evidence_path: rel,
+        text,
+    } = planned(ctx, id);
+    let created = match store::atomic_create(&path, text.as_bytes(), None) {
         Ok(()) => true,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => false,
         Err(e) => return Err(store::StateError::io(&path, "write", e).into()),
