@@ -118,6 +118,11 @@ impl Repo {
         out
     }
 
+    /// The root as the outputs print it.
+    pub fn root_text(&self) -> &str {
+        &self.root_text
+    }
+
     /// [`Repo::abs_string`] without building the string: shown or serialized as it.
     pub fn abs_path<'a>(&'a self, rel: &'a str) -> AbsPath<'a> {
         AbsPath {

@@ -73,7 +73,7 @@ const LENGTHS_AND_IDENTITY: usize = 40;
 /// What tells an open file from any other: its device, its inode number, and when that inode
 /// was made (in nanoseconds; 0 where the file system does not say), so that a number freed and
 /// given to a new file does not make the new one pass for the old. A rename keeps all three.
-fn file_identity(file: &std::fs::File) -> std::io::Result<(u64, u64, u64)> {
+pub(super) fn file_identity(file: &std::fs::File) -> std::io::Result<(u64, u64, u64)> {
     use std::os::unix::fs::MetadataExt;
     let meta = file.metadata()?;
     let born = (meta.created().ok())
@@ -872,10 +872,14 @@ fn save<'a>(
     Ok(())
 }
 
-/// Remove the temporary files of saves killed before their rename (`.task-index.v9.bin.*.tmp`).
-/// Called under the cache lock: no other save is writing one then, so any there is a leftover.
-fn sweep_leftovers(dir: &Path) {
-    let prefix = format!(".{CACHE_FILE}.");
+/// Remove the temporary files of saves killed before their rename (`.task-index.v9.bin.*.tmp`,
+/// `.pick-memo.v1.bin.*.tmp`). Called under the cache lock: no other save is writing one then,
+/// so any there is a leftover.
+pub(super) fn sweep_leftovers(dir: &Path) {
+    let prefixes = [
+        format!(".{CACHE_FILE}."),
+        format!(".{}.", super::pick_memo::MEMO_FILE),
+    ];
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -885,7 +889,8 @@ fn sweep_leftovers(dir: &Path) {
         let plain = entry
             .file_type()
             .is_ok_and(|t| t.is_file() || t.is_symlink());
-        if plain && name.starts_with(&prefix) && name.ends_with(".tmp") {
+        let ours = prefixes.iter().any(|p| name.starts_with(p.as_str()));
+        if plain && ours && name.ends_with(".tmp") {
             // A link is removed itself, never what it points to.
             let _ = std::fs::remove_file(entry.path());
         }

@@ -13,6 +13,7 @@ pub mod journal;
 pub mod lint;
 pub mod model;
 pub mod parse;
+pub mod pick_memo;
 pub mod picker;
 pub mod priority;
 pub mod yaml;

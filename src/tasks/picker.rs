@@ -5,7 +5,7 @@ use super::graph::Graph;
 use super::model::{Task, priority_rank, status_rank};
 use super::priority::{Priorities, Ranks};
 use crate::text::field;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Sort `indices` by the picker key: unblockers first, then status rank, effective priority,
@@ -109,14 +109,14 @@ impl Halt {
     }
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DraftRef {
     pub id: String,
     pub title: String,
     pub path: String,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DraftUnblocker {
     pub id: String,
     pub title: String,
@@ -124,7 +124,7 @@ pub struct DraftUnblocker {
     pub path: String,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Downstream {
     pub task_id: String,
     pub status: String,
@@ -132,34 +132,36 @@ pub struct Downstream {
     pub path: String,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DraftDownstream {
     pub draft_id: String,
     pub blocked_by: Vec<Downstream>,
     pub depends_on_only: Vec<Downstream>,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema)]
+#[derive(
+    Debug, Clone, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, schemars::JsonSchema,
+)]
 pub struct Violation {
     pub task_id: String,
     pub task_status: String,
     pub draft_id: String,
 }
 
-#[derive(Debug, Clone, Serialize, Default, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default, schemars::JsonSchema)]
 pub struct Violations {
     pub missing_blocked_by: Vec<Violation>,
     pub needs_blocked_status: Vec<Violation>,
 }
 
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Filtered {
     pub task_id: String,
     pub draft_ids: Vec<String>,
 }
 
 /// Draft bookkeeping (spec 01 §6.5); every list sorted by id.
-#[derive(Debug, Clone, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DraftAlerts {
     pub has_drafts: bool,
     pub draft_count: usize,

@@ -538,3 +538,97 @@ fn a_large_pick_finds_the_same_draft_alerts_on_its_second_thread() {
     // Neither a draft nor the task waiting on one is picked.
     assert_eq!(doc["task"]["id"], "TASK-0000", "{}", doc["task"]);
 }
+
+/// What a pick prints, the time aside: exit code, JSON document, text stdout.
+fn pick_outputs(repo: &TestRepo, filter: &[&str], env: &[(&str, &str)]) -> (i32, Value, String) {
+    let args: Vec<&str> = ["--pick"].iter().chain(filter).copied().collect();
+    let json: Vec<&str> = args.iter().copied().chain(["--format", "json"]).collect();
+    let run = repo.run_env(&json, env);
+    let mut doc: Value = serde_json::from_str(&run.stdout).expect(&run.stdout);
+    doc.as_object_mut().unwrap().remove("generated_at");
+    let text = repo.run_env(&args, env);
+    assert_eq!(run.code, text.code);
+    (run.code, doc, text.stdout)
+}
+
+#[test]
+fn a_remembered_pick_prints_what_a_pick_worked_out_afresh_does() {
+    let repo = workflow_repo();
+    let cache = repo.root().join("tasks/.cache");
+    let memo = cache.join("pick-memo.v1.bin");
+    let traced = [("TASKS_TRACE_TIME", "1")];
+    let filters: [&[&str]; 5] = [
+        &[],
+        &["unblocker"],
+        &["todo"],
+        &["in_progress"],
+        &["blocked"],
+    ];
+    // In each state of the repository, for each filter: a pick with the memo of another state
+    // (or filter), a pick with no cache at all, then one answered from the memo the last left.
+    let check = |state: &str| {
+        for filter in filters {
+            let stale = pick_outputs(&repo, filter, &[]);
+            std::fs::remove_dir_all(&cache).unwrap();
+            let fresh = pick_outputs(&repo, filter, &[]);
+            assert!(
+                memo.is_file(),
+                "{state} {filter:?}: a pick remembers its answer"
+            );
+            let recalled = pick_outputs(&repo, filter, &traced);
+            assert_eq!(
+                stale, fresh,
+                "{state} {filter:?}: with another state's memo"
+            );
+            assert_eq!(recalled, fresh, "{state} {filter:?}: recalled");
+            // It was recalled, not worked out again: no walk of the graph.
+            let args: Vec<&str> = ["--pick"].iter().chain(filter).copied().collect();
+            let run = repo.run_env(&args, &traced);
+            assert!(run.stderr.contains("pick: recall"), "{}", run.stderr);
+            assert!(!run.stderr.contains("pick: graph"), "{}", run.stderr);
+        }
+    };
+    check("as made");
+    let first = pick_outputs(&repo, &[], &[]).1;
+    assert_eq!(first["task"]["id"], "TASK-0001");
+
+    // The task it picks quarantined: another pick, though no task file changed.
+    let run = repo.run(&["--quarantine-task", "TASK-0001", "--reason", "manual"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    check("TASK-0001 quarantined");
+    assert_ne!(pick_outputs(&repo, &[], &[]).1["task"]["id"], "TASK-0001");
+
+    // A task file edited (priorities and what is inherited change), one added, one claimed.
+    let path = "tasks/backend/TASK-0002.task.yaml";
+    repo.write(
+        path,
+        repo.read(path).replace("priority: P2", "priority: P0"),
+    );
+    repo.task(
+        "tasks/web/TASK-0012.task.yaml",
+        "TASK-0012",
+        "todo",
+        "P1",
+        "blocked_by: [TASK-0002]\n",
+    );
+    check("edited and added");
+    let resumed = || pick_outputs(&repo, &["in_progress"], &[]).1["task"]["id"].clone();
+    assert_eq!(resumed(), "TASK-0007");
+    let run = repo.run(&["--claim", "TASK-0002"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    check("claimed");
+    assert_eq!(
+        resumed(),
+        "TASK-0002",
+        "claimed, P0, before TASK-0007 by id"
+    );
+
+    // A damaged memo is worked out again, and rewritten.
+    let good = std::fs::read(&memo).unwrap();
+    std::fs::write(&memo, &good[..good.len() / 2]).unwrap();
+    let run = repo.run_env(&["--pick", "--format", "json"], &traced);
+    assert!(run.stderr.contains("pick: graph"), "{}", run.stderr);
+    assert_eq!(run.code, 0);
+    assert!(!run.stderr.contains("Warning"), "{}", run.stderr);
+    check("after a damaged memo");
+}

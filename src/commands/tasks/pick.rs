@@ -5,6 +5,8 @@ use crate::app::Ctx;
 use crate::error::Result;
 use crate::output::{Report, Text, field};
 use crate::tasks::graph::Graph;
+use crate::tasks::model::PRIORITIES;
+use crate::tasks::pick_memo;
 use crate::tasks::picker::{self, DraftAlerts, Filter, Halt};
 use crate::tasks::priority::Priorities;
 use serde::Serialize;
@@ -38,12 +40,90 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
     if halt.halt {
         return Ok(PickReport::Halted(halt));
     }
+    let filter = Filter::parse(Some(filter_arg));
+    // A pick over the same files, filter and quarantine as the last one: its answer, remembered
+    // (never when the task cache is not in use: then nothing under it is trusted either).
+    let cache_in_use = catalog.cache_warnings.is_empty() && catalog.cache_unsaved.is_none();
+    let filter_key = match &filter {
+        Filter::All => "all".to_string(),
+        Filter::Unblocker => "unblocker".to_string(),
+        Filter::Status(status) => format!("status:{status}"),
+    };
+    let key = cache_in_use.then_some(pick_memo::Key {
+        snapshot: catalog.snapshot,
+        root: ctx.repo.root_text(),
+        filter: &filter_key,
+        quarantined,
+    });
+    let recalled = key
+        .as_ref()
+        .and_then(|key| pick_memo::recall(&ctx.repo.root, key))
+        .filter(|answer| answer.fits(&catalog.tasks));
+    let answer = match recalled {
+        Some(answer) => answer,
+        None => {
+            let answer = find(ctx, catalog, quarantined, &filter);
+            if let Some(key) = &key {
+                pick_memo::remember(&ctx.repo.root, key, &answer);
+            }
+            answer
+        }
+    };
+    let draft_alerts = answer.alerts;
+    // In text, a draft is warned about once a day, not on every pick (the JSON has them all).
+    let draft_alerts = if ctx.format == crate::output::Format::Text && !crate::output::quiet() {
+        let today = ctx.clock.now().date_naive().to_string();
+        let ids: Vec<String> = draft_alerts.drafts.iter().map(|d| d.id.clone()).collect();
+        let fresh = crate::tasks::drafts::not_warned_today(&ctx.repo, &ids, &today);
+        draft_alerts.only(&fresh)
+    } else {
+        draft_alerts
+    };
+    super::hint_unknown_status(ctx, &filter, &catalog.tasks);
+    super::note_no_task_files(ctx, catalog);
+    Ok(match answer.first {
+        Some(first) => {
+            let task = &catalog.tasks[first.index as usize];
+            let (priority, reason) = match first.inherited {
+                Some((level, reason)) => (PRIORITIES[usize::from(level)], Some(reason)),
+                None => (&*task.priority, None),
+            };
+            PickReport::Picked {
+                status: "success",
+                reason: picker::pick_reason(task, priority),
+                task: TaskJson::new(
+                    &ctx.repo,
+                    task,
+                    priority,
+                    reason.map(std::borrow::Cow::Owned),
+                    false,
+                ),
+                snapshot_id: catalog.snapshot,
+                draft_alerts,
+            }
+        }
+        None => PickReport::NothingReady {
+            status: "no_ready_tasks",
+            message: "No ready tasks found",
+            task: None,
+            draft_alerts,
+        },
+    })
+}
+
+/// The pick worked out from the graph: the draft alerts, the tasks that can be picked, the
+/// priorities they inherit, and the first of them in picker order.
+fn find(
+    ctx: &Ctx,
+    catalog: &crate::tasks::catalog::Catalog,
+    quarantined: &std::collections::BTreeSet<String>,
+    filter: &Filter,
+) -> pick_memo::Answer {
     let graph = {
         let _t = crate::trace::phase("pick: graph");
         Graph::of(catalog)
     };
     let repo = &ctx.repo;
-    let filter = Filter::parse(Some(filter_arg));
     // The draft alerts, then the tasks that can be picked (which the alerts filter): neither
     // needs the priorities.
     let alerts_and_ready = || {
@@ -53,7 +133,7 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
         };
         let _t = crate::trace::phase("pick: ready tasks");
         let quarantined = |t: &crate::tasks::Task| quarantined.contains(&*t.id);
-        let ready = picker::ready(&graph, &alerts, &filter, &quarantined);
+        let ready = picker::ready(&graph, &alerts, filter, &quarantined);
         (alerts, ready)
     };
     let priorities = || {
@@ -61,7 +141,7 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
         Priorities::compute(&graph)
     };
     // Independent walks of the graph: side by side when it is large enough to pay for a thread.
-    let (priorities, (draft_alerts, ready)) = if graph.tasks.len() >= super::PARALLEL_FROM {
+    let (priorities, (alerts, ready)) = if graph.tasks.len() >= super::PARALLEL_FROM {
         std::thread::scope(|scope| {
             let alerts_and_ready = &alerts_and_ready;
             let alerting = crate::threads::try_spawn(scope, alerts_and_ready);
@@ -78,49 +158,23 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
     } else {
         (priorities(), alerts_and_ready())
     };
-    let first = {
-        let _t = crate::trace::phase("pick: candidates");
-        picker::first_of(&graph, &priorities, &ready)
-    };
-    // In text, a draft is warned about once a day, not on every pick (the JSON has them all).
-    let draft_alerts = if ctx.format == crate::output::Format::Text && !crate::output::quiet() {
-        let today = ctx.clock.now().date_naive().to_string();
-        let ids: Vec<String> = draft_alerts.drafts.iter().map(|d| d.id.clone()).collect();
-        let fresh = crate::tasks::drafts::not_warned_today(&ctx.repo, &ids, &today);
-        draft_alerts.only(&fresh)
-    } else {
-        draft_alerts
-    };
-    super::hint_unknown_status(ctx, &filter, &catalog.tasks);
-    super::note_no_task_files(ctx, catalog);
-    Ok(match first {
-        Some(i) => {
-            let task = &graph.tasks[i];
-            let effective = priorities.effective(i);
-            let reason = picker::pick_reason(task, effective.priority);
-            PickReport::Picked {
-                status: "success",
-                reason,
-                task: TaskJson::new(
-                    &ctx.repo,
-                    task,
-                    effective.priority,
-                    effective
-                        .reason
-                        .map(|r| std::borrow::Cow::Owned(r.to_string())),
-                    false,
-                ),
-                snapshot_id: catalog.snapshot,
-                draft_alerts,
-            }
+    let _t = crate::trace::phase("pick: candidates");
+    let first = picker::first_of(&graph, &priorities, &ready).map(|i| {
+        let effective = priorities.effective(i);
+        let inherited = effective.reason.map(|reason| {
+            let level = PRIORITIES
+                .iter()
+                .position(|p| *p == effective.priority)
+                .expect("an inherited priority is one of PRIORITIES");
+            (level as u8, reason.to_string())
+        });
+        pick_memo::First {
+            index: u32::try_from(i).expect("fewer than 2^32 tasks"),
+            id: graph.tasks[i].id.to_string(),
+            inherited,
         }
-        None => PickReport::NothingReady {
-            status: "no_ready_tasks",
-            message: "No ready tasks found",
-            task: None,
-            draft_alerts,
-        },
-    })
+    });
+    pick_memo::Answer { first, alerts }
 }
 
 impl Report for PickReport<'_> {
