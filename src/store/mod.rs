@@ -18,4 +18,4 @@ pub use json::{
     StateError, open_state, read_json, read_state, update_existing_json, update_json,
     write_json_atomic,
 };
-pub use lock::{LockGuard, lock_exclusive};
+pub use lock::{LockGuard, lock_exclusive, try_lock_exclusive};

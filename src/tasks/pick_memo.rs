@@ -153,7 +153,8 @@ pub fn recall(root: &Path, key: &Key) -> Option<Answer> {
 
 /// Remember `answer` under `key` (best effort: a memo that cannot be written is simply not
 /// there next time). Written under the task cache's lock, which also sweeps the temporary files
-/// of writes killed before their rename.
+/// of writes killed before their rename; when another process holds it (saving the cache), not
+/// written: a pick never waits for a lock.
 pub fn remember(root: &Path, key: &Key, answer: &Answer) {
     let _t = crate::trace::phase("pick: remember");
     let (Some(path), Some(exe)) = (memo_path(root), exe_identity()) else {
@@ -162,7 +163,7 @@ pub fn remember(root: &Path, key: &Key, answer: &Answer) {
     let Some(dir) = path.parent() else {
         return;
     };
-    let Ok(_guard) = store::lock_exclusive(&dir.join(LOCK_FILE)) else {
+    let Ok(Some(_guard)) = store::try_lock_exclusive(&dir.join(LOCK_FILE)) else {
         return;
     };
     super::cache::sweep_leftovers(dir);

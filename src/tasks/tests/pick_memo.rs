@@ -229,3 +229,24 @@ fn a_recalled_answer_must_name_a_task_of_the_catalog() {
     assert!(off(|f| f.inherited = Some((2, String::new()))));
     assert!(off(|f| f.inherited = None));
 }
+
+#[test]
+fn a_pick_never_waits_for_the_cache_lock() {
+    let dir = root();
+    let set = BTreeSet::new();
+    let key = Key {
+        snapshot: 1,
+        root: "/r",
+        filter: "all",
+        quarantined: &set,
+    };
+    let lock = dir.path().join(CACHE_DIR).join(LOCK_FILE);
+    let held = store::lock_exclusive(&lock).unwrap();
+    // Another process saving the cache holds the lock: nothing is written, and nothing waits
+    // (a wait would hang this test).
+    remember(dir.path(), &key, &answer(None));
+    assert!(!memo(dir.path()).exists());
+    drop(held);
+    remember(dir.path(), &key, &answer(None));
+    assert!(recall(dir.path(), &key).is_some());
+}
