@@ -75,10 +75,19 @@ pub struct First {
     pub inherited: Option<(u8, String)>,
 }
 
-/// The file's body (after the magic line, before the checksum). `A` is `&Answer` when written and
-/// `Answer` when read: the same encoding.
+/// The file's body (after the magic line, before the checksum): the head, then the answer. `A`
+/// is `&Answer` when written and `Answer` when read: the same encoding.
 #[derive(Serialize, Deserialize)]
 struct Stored<'a, A> {
+    head: Head<'a>,
+    answer: A,
+}
+
+/// What a memo was written by, where, and under which key: decoded and checked from the first
+/// bytes of the file before the rest is read (a large file that is not this run's memo costs
+/// one small read).
+#[derive(Serialize, Deserialize, PartialEq)]
+struct Head<'a> {
     version: u32,
     tool_version: Cow<'a, str>,
     /// [`exe_identity`]: another build's memo is not believed.
@@ -89,8 +98,31 @@ struct Stored<'a, A> {
     root: Cow<'a, str>,
     filter: Cow<'a, str>,
     quarantined: Vec<Cow<'a, str>>,
-    answer: A,
 }
+
+impl<'a> Head<'a> {
+    /// The head a memo written now, into `identity`, under `key` has.
+    fn expected(key: &Key<'a>, exe: [u64; 4], identity: (u64, u64, u64)) -> Head<'a> {
+        Head {
+            version: VERSION,
+            tool_version: Cow::Borrowed(env!("CARGO_PKG_VERSION")),
+            exe,
+            identity,
+            snapshot: key.snapshot,
+            root: Cow::Borrowed(key.root),
+            filter: Cow::Borrowed(key.filter),
+            quarantined: key
+                .quarantined
+                .iter()
+                .map(|s| Cow::Borrowed(&**s))
+                .collect(),
+        }
+    }
+}
+
+/// How much of a memo is read to check its head: a head longer than this (thousands of
+/// quarantined ids) is not believed, and the answer is worked out again.
+const HEAD_BYTES: usize = 64 << 10;
 
 fn checksum(body: &[u8]) -> [u8; CHECKSUM_BYTES] {
     use std::hash::{BuildHasher, Hasher};
@@ -127,68 +159,71 @@ pub fn recall(root: &Path, key: &Key) -> Option<Answer> {
     if len > MAX_MEMO_BYTES || len < (MAGIC.len() + CHECKSUM_BYTES) as u64 {
         return None;
     }
-    let mut bytes = vec![0u8; usize::try_from(len).ok()?];
-    file.read_exact_at(&mut bytes, 0).ok()?;
+    let len = usize::try_from(len).ok()?;
+    let expected = Head::expected(key, exe_identity()?, file_identity(&file).ok()?);
+    // The head first, from the first bytes only.
+    let mut first = vec![0u8; len.min(HEAD_BYTES)];
+    file.read_exact_at(&mut first, 0).ok()?;
+    let (head, _) = postcard::take_from_bytes::<Head>(first.strip_prefix(MAGIC)?).ok()?;
+    if head != expected {
+        return None;
+    }
+    // Then the whole file, its checksum, and the answer.
+    let mut bytes = first;
+    bytes.resize(len, 0);
+    file.read_exact_at(
+        &mut bytes[HEAD_BYTES.min(len)..],
+        HEAD_BYTES.min(len) as u64,
+    )
+    .ok()?;
     let body = bytes.strip_prefix(MAGIC)?;
     let (body, sum) = body.split_at(body.len() - CHECKSUM_BYTES);
     if checksum(body) != sum {
         return None;
     }
     let stored: Stored<Answer> = postcard::from_bytes(body).ok()?;
-    let believed = stored.version == VERSION
-        && stored.tool_version == env!("CARGO_PKG_VERSION")
-        && Some(stored.exe) == exe_identity()
-        && file_identity(&file).ok() == Some(stored.identity)
-        && stored.snapshot == key.snapshot
-        && stored.root == key.root
-        && stored.filter == key.filter
-        && stored.quarantined.len() == key.quarantined.len()
-        && stored
-            .quarantined
-            .iter()
-            .zip(key.quarantined)
-            .all(|(a, b)| a == b);
-    believed.then_some(stored.answer)
+    (stored.head == expected).then_some(stored.answer)
 }
 
-/// Remember `answer` under `key` (best effort: a memo that cannot be written is simply not
-/// there next time). Written under the task cache's lock, which also sweeps the temporary files
+/// Remember `answer` under `key`, best effort: a memo that cannot be written is simply not
+/// there next time. Written under the task cache's lock, which also sweeps the temporary files
 /// of writes killed before their rename; when another process holds it (saving the cache), not
-/// written: a pick never waits for a lock.
-pub fn remember(root: &Path, key: &Key, answer: &Answer) {
+/// written: a pick never waits for a lock. The file is made readable by its owner whatever the
+/// mode of the one it replaces (a memo left unreadable would be rewritten on every pick).
+/// `Err` only when writing it panicked (a bug, contained: the pick's answer stands).
+pub fn remember(root: &Path, key: &Key, answer: &Answer) -> Result<(), Panicked> {
     let _t = crate::trace::phase("pick: remember");
-    let (Some(path), Some(exe)) = (memo_path(root), exe_identity()) else {
-        return;
-    };
-    let Some(dir) = path.parent() else {
-        return;
-    };
-    let Ok(Some(_guard)) = store::try_lock_exclusive(&dir.join(LOCK_FILE)) else {
-        return;
-    };
-    super::cache::sweep_leftovers(dir);
-    let _ = store::atomic_write_with(&path, store::Durability::Rebuildable, |file| {
-        use std::io::Write;
-        let stored = Stored {
-            version: VERSION,
-            tool_version: Cow::Borrowed(env!("CARGO_PKG_VERSION")),
-            exe,
-            identity: file_identity(file)?,
-            snapshot: key.snapshot,
-            root: Cow::Borrowed(key.root),
-            filter: Cow::Borrowed(key.filter),
-            quarantined: key
-                .quarantined
-                .iter()
-                .map(|s| Cow::Borrowed(&**s))
-                .collect(),
-            answer,
+    let write = || {
+        use std::os::unix::fs::PermissionsExt;
+        let (Some(path), Some(exe)) = (memo_path(root), exe_identity()) else {
+            return;
         };
-        let bytes = postcard::to_extend(&stored, MAGIC.to_vec()).map_err(std::io::Error::other)?;
-        file.write_all(&bytes)?;
-        file.write_all(&checksum(&bytes[MAGIC.len()..]))
-    });
+        let Some(dir) = path.parent() else {
+            return;
+        };
+        let Ok(Some(_guard)) = store::try_lock_exclusive(&dir.join(LOCK_FILE)) else {
+            return;
+        };
+        super::cache::sweep_leftovers(dir);
+        let _ = store::atomic_write_with(&path, store::Durability::Rebuildable, |file| {
+            use std::io::Write;
+            file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+            let stored = Stored {
+                head: Head::expected(key, exe, file_identity(file)?),
+                answer,
+            };
+            let bytes =
+                postcard::to_extend(&stored, MAGIC.to_vec()).map_err(std::io::Error::other)?;
+            file.write_all(&bytes)?;
+            file.write_all(&checksum(&bytes[MAGIC.len()..]))
+        });
+    };
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(write)).map_err(|_| Panicked)
 }
+
+/// Writing the memo panicked (a bug); the panic was contained.
+#[derive(Debug)]
+pub struct Panicked;
 
 #[cfg(test)]
 #[path = "tests/pick_memo.rs"]

@@ -632,3 +632,32 @@ fn a_remembered_pick_prints_what_a_pick_worked_out_afresh_does() {
     assert!(!run.stderr.contains("Warning"), "{}", run.stderr);
     check("after a damaged memo");
 }
+
+#[test]
+fn a_bug_while_remembering_the_answer_leaves_the_pick_standing() {
+    let repo = workflow_repo();
+    let (code, expected, _) = repo.json(&["--pick"]);
+    assert_eq!(code, 0);
+    let memo = repo.root().join("tasks/.cache/pick-memo.v1.bin");
+    // Once the cache has settled (its directories' listings are trusted after 2 s, and saved
+    // once more), the memo's write holds a pick's first steps of a state change.
+    std::thread::sleep(std::time::Duration::from_millis(2_300));
+    repo.run(&["--pick"]);
+    std::fs::remove_file(&memo).unwrap();
+    for at in ["1", "2"] {
+        let run = repo.run_env(&["--pick", "--format", "json"], &[("TASKS_PANIC_AT", at)]);
+        assert_eq!(run.code, 0, "step {at}: {}\n{}", run.stdout, run.stderr);
+        let mut doc: Value = serde_json::from_str(&run.stdout).unwrap();
+        doc.as_object_mut().unwrap().remove("generated_at");
+        let mut expected = expected.clone();
+        expected.as_object_mut().unwrap().remove("generated_at");
+        assert_eq!(doc, expected, "step {at}");
+        assert!(
+            run.stderr
+                .contains("Warning: the pick's answer was not remembered"),
+            "step {at}: {}",
+            run.stderr
+        );
+        assert!(!memo.exists(), "step {at}");
+    }
+}

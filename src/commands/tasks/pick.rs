@@ -63,8 +63,12 @@ pub fn run<'a>(ctx: &'a Ctx, filter_arg: &str) -> Result<PickReport<'a>> {
         Some(answer) => answer,
         None => {
             let answer = find(ctx, catalog, quarantined, &filter);
-            if let Some(key) = &key {
-                pick_memo::remember(&ctx.repo.root, key, &answer);
+            if let Some(key) = &key
+                && pick_memo::remember(&ctx.repo.root, key, &answer).is_err()
+            {
+                ctx.warn(
+                    "Warning: the pick's answer was not remembered: an internal error (please report it); the answer below is right",
+                );
             }
             answer
         }

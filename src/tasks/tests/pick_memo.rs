@@ -56,7 +56,7 @@ fn an_answer_is_recalled_under_its_own_key_only() {
     };
     assert!(recall(dir.path(), &key).is_none(), "nothing remembered yet");
     let remembered = answer(Some(first()));
-    remember(dir.path(), &key, &remembered);
+    remember(dir.path(), &key, &remembered).unwrap();
     let recalled = recall(dir.path(), &key).expect("recalled under the same key");
     assert!(same(&recalled, &remembered));
 
@@ -95,7 +95,7 @@ fn an_answer_is_recalled_under_its_own_key_only() {
         );
     }
     // An answer with no task is remembered as such.
-    remember(dir.path(), &others[0], &answer(None));
+    remember(dir.path(), &others[0], &answer(None)).unwrap();
     assert!(recall(dir.path(), &others[0]).unwrap().first.is_none());
     assert!(recall(dir.path(), &key).is_none(), "replaced");
 }
@@ -111,7 +111,7 @@ fn a_damaged_copied_or_linked_memo_is_not_believed() {
         quarantined: &set,
     };
     let path = memo(dir.path());
-    remember(dir.path(), &key, &answer(Some(first())));
+    remember(dir.path(), &key, &answer(Some(first()))).unwrap();
     let good = std::fs::read(&path).unwrap();
     assert!(recall(dir.path(), &key).is_some());
 
@@ -138,7 +138,7 @@ fn a_damaged_copied_or_linked_memo_is_not_believed() {
     assert!(recall(dir.path(), &key).is_none(), "a copy");
 
     // A link to a good memo, a directory, a FIFO (no hang): not read.
-    remember(dir.path(), &key, &answer(Some(first())));
+    remember(dir.path(), &key, &answer(Some(first()))).unwrap();
     let elsewhere = dir.path().join("memo-elsewhere");
     std::fs::rename(&path, &elsewhere).unwrap();
     std::os::unix::fs::symlink(&elsewhere, &path).unwrap();
@@ -146,7 +146,7 @@ fn a_damaged_copied_or_linked_memo_is_not_believed() {
     std::fs::remove_file(&path).unwrap();
     std::fs::create_dir(&path).unwrap();
     assert!(recall(dir.path(), &key).is_none(), "a directory");
-    remember(dir.path(), &key, &answer(None));
+    remember(dir.path(), &key, &answer(None)).unwrap();
     assert!(path.is_dir(), "a directory in its place is left alone");
     std::fs::remove_dir(&path).unwrap();
     let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
@@ -154,7 +154,7 @@ fn a_damaged_copied_or_linked_memo_is_not_believed() {
     assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0);
     assert!(recall(dir.path(), &key).is_none(), "a FIFO");
     // Written again over any of them, it is believed again.
-    remember(dir.path(), &key, &answer(None));
+    remember(dir.path(), &key, &answer(None)).unwrap();
     assert!(recall(dir.path(), &key).is_some());
 }
 
@@ -171,16 +171,16 @@ fn a_cache_directory_that_leads_out_of_the_repository_is_neither_read_nor_writte
         filter: "all",
         quarantined: &set,
     };
-    remember(dir.path(), &key, &answer(None));
+    remember(dir.path(), &key, &answer(None)).unwrap();
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
     // Even with a good memo out there.
     let inside = root();
-    remember(inside.path(), &key, &answer(None));
+    remember(inside.path(), &key, &answer(None)).unwrap();
     std::fs::copy(memo(inside.path()), outside.path().join(MEMO_FILE)).unwrap();
     assert!(recall(dir.path(), &key).is_none());
     // No cache directory at all: nothing is created.
     let bare = tempfile::tempdir().unwrap();
-    remember(bare.path(), &key, &answer(None));
+    remember(bare.path(), &key, &answer(None)).unwrap();
     assert!(!bare.path().join("tasks").exists());
 }
 
@@ -199,7 +199,7 @@ fn leftovers_of_killed_writes_are_swept_by_the_next_one() {
         filter: "all",
         quarantined: &set,
     };
-    remember(dir.path(), &key, &answer(None));
+    remember(dir.path(), &key, &answer(None)).unwrap();
     assert!(!leftover.exists());
     assert!(unrelated.exists());
 }
@@ -244,9 +244,61 @@ fn a_pick_never_waits_for_the_cache_lock() {
     let held = store::lock_exclusive(&lock).unwrap();
     // Another process saving the cache holds the lock: nothing is written, and nothing waits
     // (a wait would hang this test).
-    remember(dir.path(), &key, &answer(None));
+    remember(dir.path(), &key, &answer(None)).unwrap();
     assert!(!memo(dir.path()).exists());
     drop(held);
-    remember(dir.path(), &key, &answer(None));
+    remember(dir.path(), &key, &answer(None)).unwrap();
     assert!(recall(dir.path(), &key).is_some());
+}
+
+#[test]
+fn a_large_file_that_is_not_this_runs_memo_is_not_read_past_its_head() {
+    let dir = root();
+    let set = BTreeSet::new();
+    let key = Key {
+        snapshot: 1,
+        root: "/r",
+        filter: "all",
+        quarantined: &set,
+    };
+    remember(dir.path(), &key, &answer(None)).unwrap();
+    // Grown to 64 MiB (sparse) in place: under another snapshot its head does not match.
+    let path = memo(dir.path());
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(64 << 20)
+        .unwrap();
+    let read = || {
+        let io = std::fs::read_to_string("/proc/thread-self/io").unwrap();
+        let line = io.lines().find(|l| l.starts_with("rchar:")).unwrap();
+        line[6..].trim().parse::<u64>().unwrap()
+    };
+    let other = Key { snapshot: 2, ..key };
+    let before = read();
+    assert!(recall(dir.path(), &other).is_none());
+    let spent = read() - before;
+    assert!(spent < 1 << 20, "{spent} bytes read");
+    // Under its own key, the head matches but the checksum cannot: read, and not believed.
+    assert!(recall(dir.path(), &key).is_none());
+}
+
+#[test]
+fn a_memo_is_written_readable_whatever_the_mode_of_the_one_it_replaces() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = root();
+    let set = BTreeSet::new();
+    let key = Key {
+        snapshot: 1,
+        root: "/r",
+        filter: "all",
+        quarantined: &set,
+    };
+    remember(dir.path(), &key, &answer(None)).unwrap();
+    let path = memo(dir.path());
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    remember(dir.path(), &Key { snapshot: 2, ..key }, &answer(None)).unwrap();
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644);
 }
