@@ -40,6 +40,16 @@ fn same(a: &Answer, b: &Answer) -> bool {
         && a.first == b.first
 }
 
+/// A key for the root `/r`, no filter.
+fn key(snapshot: u64, quarantined: &BTreeSet<String>) -> Key<'_> {
+    Key {
+        snapshot,
+        root: "/r",
+        filter: "all",
+        quarantined,
+    }
+}
+
 fn memo(root: &Path) -> std::path::PathBuf {
     root.join(CACHE_DIR).join(MEMO_FILE)
 }
@@ -48,12 +58,7 @@ fn memo(root: &Path) -> std::path::PathBuf {
 fn an_answer_is_recalled_under_its_own_key_only() {
     let dir = root();
     let quarantined: BTreeSet<String> = ["TASK-0003".to_string()].into();
-    let key = Key {
-        snapshot: 42,
-        root: "/r",
-        filter: "all",
-        quarantined: &quarantined,
-    };
+    let key = key(42, &quarantined);
     assert!(recall(dir.path(), &key).is_none(), "nothing remembered yet");
     let remembered = answer(Some(first()));
     remember(dir.path(), &key, &remembered).unwrap();
@@ -104,12 +109,7 @@ fn an_answer_is_recalled_under_its_own_key_only() {
 fn a_damaged_copied_or_linked_memo_is_not_believed() {
     let dir = root();
     let set = BTreeSet::new();
-    let key = Key {
-        snapshot: 7,
-        root: "/r",
-        filter: "all",
-        quarantined: &set,
-    };
+    let key = key(7, &set);
     let path = memo(dir.path());
     remember(dir.path(), &key, &answer(Some(first()))).unwrap();
     let good = std::fs::read(&path).unwrap();
@@ -165,12 +165,7 @@ fn a_cache_directory_that_leads_out_of_the_repository_is_neither_read_nor_writte
     std::fs::create_dir_all(dir.path().join("tasks")).unwrap();
     std::os::unix::fs::symlink(outside.path(), dir.path().join(CACHE_DIR)).unwrap();
     let set = BTreeSet::new();
-    let key = Key {
-        snapshot: 1,
-        root: "/r",
-        filter: "all",
-        quarantined: &set,
-    };
+    let key = key(1, &set);
     remember(dir.path(), &key, &answer(None)).unwrap();
     assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
     // Even with a good memo out there.
@@ -193,12 +188,7 @@ fn leftovers_of_killed_writes_are_swept_by_the_next_one() {
     std::fs::write(&leftover, b"half").unwrap();
     std::fs::write(&unrelated, b"keep").unwrap();
     let set = BTreeSet::new();
-    let key = Key {
-        snapshot: 1,
-        root: "/r",
-        filter: "all",
-        quarantined: &set,
-    };
+    let key = key(1, &set);
     remember(dir.path(), &key, &answer(None)).unwrap();
     assert!(!leftover.exists());
     assert!(unrelated.exists());
@@ -234,12 +224,7 @@ fn a_recalled_answer_must_name_a_task_of_the_catalog() {
 fn a_pick_never_waits_for_the_cache_lock() {
     let dir = root();
     let set = BTreeSet::new();
-    let key = Key {
-        snapshot: 1,
-        root: "/r",
-        filter: "all",
-        quarantined: &set,
-    };
+    let key = key(1, &set);
     let lock = dir.path().join(CACHE_DIR).join(LOCK_FILE);
     let held = store::lock_exclusive(&lock).unwrap();
     // Another process saving the cache holds the lock: nothing is written, and nothing waits
@@ -255,12 +240,7 @@ fn a_pick_never_waits_for_the_cache_lock() {
 fn a_large_file_that_is_not_this_runs_memo_is_not_read_past_its_head() {
     let dir = root();
     let set = BTreeSet::new();
-    let key = Key {
-        snapshot: 1,
-        root: "/r",
-        filter: "all",
-        quarantined: &set,
-    };
+    let key = key(1, &set);
     remember(dir.path(), &key, &answer(None)).unwrap();
     // Grown to 64 MiB (sparse) in place: under another snapshot its head does not match.
     let path = memo(dir.path());
@@ -289,12 +269,7 @@ fn a_memo_is_written_readable_whatever_the_mode_of_the_one_it_replaces() {
     use std::os::unix::fs::PermissionsExt;
     let dir = root();
     let set = BTreeSet::new();
-    let key = Key {
-        snapshot: 1,
-        root: "/r",
-        filter: "all",
-        quarantined: &set,
-    };
+    let key = key(1, &set);
     remember(dir.path(), &key, &answer(None)).unwrap();
     let path = memo(dir.path());
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
