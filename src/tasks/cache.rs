@@ -43,7 +43,7 @@ const MAGIC: &[u8] = b"tasks task-index\n";
 const VERSION: u32 = 9;
 /// The file ends with this many bytes: a checksum of everything before them (after the magic
 /// line), so that a damaged file is rebuilt instead of being believed.
-const CHECKSUM_BYTES: usize = 8;
+pub(super) const CHECKSUM_BYTES: usize = 8;
 /// A cache file larger than this is not read (rebuilt): strings are addressed with 32 bits.
 const MAX_CACHE_BYTES: u64 = 4 << 30;
 
@@ -58,7 +58,7 @@ const SMALL_PAGES_FROM: usize = 64;
 /// The checksum of a cache body (everything after the magic line), given as the part up to the
 /// end of the front and the rest: fast (a fraction of a millisecond for 10,000 tasks), for
 /// damage, not against someone who can write the file (who can write the task files too).
-fn checksum(front: &[u8], rest: &[u8]) -> [u8; CHECKSUM_BYTES] {
+pub(super) fn checksum(front: &[u8], rest: &[u8]) -> [u8; CHECKSUM_BYTES] {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = foldhash::fast::FixedState::with_seed(0x7461_736b_2d69_6478).build_hasher();
     hasher.write(front);

@@ -9,13 +9,13 @@
 //! memo's key: an answer is recalled only under the very key it was found with, so the output
 //! never depends on whether it was recalled.
 //!
-//! The file is private state like the task cache: a checksum over its body (for damage; it is
-//! written without fsync), the identity of the file itself (a memo copied, committed or restored
-//! is another inode, and not believed), bounds on every read. Anything wrong with it means
-//! "not remembered": the answer is found again and the memo rewritten. It is never fatal and never
-//! warned about.
+//! The file is private state like the task cache: the cache's checksum over its body (for
+//! damage; it is written without fsync), the identity of the file itself (a memo copied,
+//! committed or restored is another inode, and not believed), bounds on every read. Anything
+//! wrong with it means "not remembered": the answer is found again and the memo rewritten. It is
+//! never fatal, and warned about only when writing it panicked (a bug).
 
-use super::cache::{LOCK_FILE, file_identity};
+use super::cache::{CHECKSUM_BYTES, LOCK_FILE, checksum, file_identity};
 use super::model::PRIORITIES;
 use super::picker::DraftAlerts;
 use crate::repo::CACHE_DIR;
@@ -29,7 +29,6 @@ pub const MEMO_FILE: &str = "pick-memo.v1.bin";
 const MAGIC: &[u8] = b"tasks pick-memo\n";
 /// Bumped whenever the layout changes (the binary's identity already covers the code).
 const VERSION: u32 = 1;
-const CHECKSUM_BYTES: usize = 8;
 /// A memo larger than this is not read (a 100,000-task answer is a few megabytes).
 const MAX_MEMO_BYTES: u64 = 256 << 20;
 
@@ -124,13 +123,6 @@ impl<'a> Head<'a> {
 /// quarantined ids) is not believed, and the answer is worked out again.
 const HEAD_BYTES: usize = 64 << 10;
 
-fn checksum(body: &[u8]) -> [u8; CHECKSUM_BYTES] {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = foldhash::fast::FixedState::with_seed(0x7069_636b_2d6d_656d).build_hasher();
-    hasher.write(body);
-    hasher.finish().to_le_bytes()
-}
-
 /// The running binary: its device, inode, size and modification time (ns). A rebuilt or
 /// upgraded binary is another file, or the same one with another mtime. `None` where
 /// `/proc/self/exe` cannot be read: then nothing is remembered.
@@ -178,7 +170,7 @@ pub fn recall(root: &Path, key: &Key) -> Option<Answer> {
     .ok()?;
     let body = bytes.strip_prefix(MAGIC)?;
     let (body, sum) = body.split_at(body.len() - CHECKSUM_BYTES);
-    if checksum(body) != sum {
+    if checksum(body, &[]) != sum {
         return None;
     }
     let stored: Stored<Answer> = postcard::from_bytes(body).ok()?;
@@ -215,7 +207,7 @@ pub fn remember(root: &Path, key: &Key, answer: &Answer) -> Result<(), Panicked>
             let bytes =
                 postcard::to_extend(&stored, MAGIC.to_vec()).map_err(std::io::Error::other)?;
             file.write_all(&bytes)?;
-            file.write_all(&checksum(&bytes[MAGIC.len()..]))
+            file.write_all(&checksum(&bytes[MAGIC.len()..], &[]))
         });
     };
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(write)).map_err(|_| Panicked)

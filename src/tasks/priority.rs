@@ -167,6 +167,12 @@ impl<'g, 'a> Priorities<'g, 'a> {
         self.ranks.rank(i)
     }
 
+    /// The level task `i` inherits (0 for P0), when it is more urgent than its own: what
+    /// [`Priorities::effective`] names.
+    pub fn inherited(&self, i: usize) -> Option<u8> {
+        self.ranks.inherited(i)
+    }
+
     pub fn ranks(&self) -> &Ranks {
         &self.ranks
     }

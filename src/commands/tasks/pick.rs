@@ -164,13 +164,9 @@ fn find(
     };
     let _t = crate::trace::phase("pick: candidates");
     let first = picker::first_of(&graph, &priorities, &ready).map(|i| {
-        let effective = priorities.effective(i);
-        let inherited = effective.reason.map(|reason| {
-            let level = PRIORITIES
-                .iter()
-                .position(|p| *p == effective.priority)
-                .expect("an inherited priority is one of PRIORITIES");
-            (level as u8, reason.to_string())
+        let inherited = (priorities.inherited(i)).map(|level| {
+            let reason = priorities.effective(i).reason.unwrap_or_default();
+            (level, reason.to_string())
         });
         pick_memo::First {
             index: u32::try_from(i).expect("fewer than 2^32 tasks"),
