@@ -350,17 +350,13 @@ impl<'a> Graph<'a> {
         (hops, omitted)
     }
 
-    /// Sorted ids of the tasks that list `id` in their `blocked_by`.
-    pub fn dependents(&self, id: &str) -> Vec<String> {
-        let mut ids: Vec<String> = self
-            .tasks
-            .iter()
-            .filter(|t| t.blocked_by.iter().any(|b| b == id))
-            .map(|t| t.id.to_string())
-            .collect();
-        ids.sort();
+    /// Sorted ids of the tasks that list task `i`'s id in their `blocked_by` (`blocks` is
+    /// [`Graph::blocks`]).
+    pub fn dependents(&self, blocks: &Blocks, i: usize) -> Vec<String> {
+        let mut ids: Vec<&str> = blocks.of(i).map(|j| &*self.tasks[j].id).collect();
+        ids.sort_unstable();
         ids.dedup();
-        ids
+        ids.into_iter().map(str::to_string).collect()
     }
 
     /// Sorted ids of everything `start` transitively depends on, through `blocked_by` and

@@ -10,7 +10,7 @@
 //! adds nothing new shares its successor's set, so a long chain stores one.
 
 use super::graph::{Blocks, Graph};
-use super::model::{PRIORITIES, UNKNOWN_PRIORITY_RANK, priority_level};
+use super::model::{PRIORITIES, Task, UNKNOWN_PRIORITY_RANK, priority_level};
 use std::sync::Arc;
 
 /// How many ids a reason names (the smallest, in id order); the others are counted.
@@ -334,11 +334,10 @@ impl<'g, 'a> Priorities<'g, 'a> {
     /// `A, B, C, D, E and 12 more` (`and 95+ more` when the set is larger than it keeps).
     fn ids_of(&self, i: usize) -> String {
         let tasks = self.graph.tasks;
-        let (named, kept, more): (Vec<&str>, usize, bool) = match &self.reasons {
+        match &self.reasons {
             None => {
                 let (found, more) = self.walk(i);
-                let named = found.iter().take(NAMED_IDS).map(|&t| tasks[t].id.as_ref());
-                (named.collect(), found.len(), more)
+                names(found.iter().map(|&t| &*tasks[t].id), found.len(), more)
             }
             Some(reasons) => {
                 let Some(set) = &reasons.sets[self.ranks.comp[i]] else {
@@ -347,18 +346,11 @@ impl<'g, 'a> Priorities<'g, 'a> {
                 let named = set
                     .smallest
                     .iter()
-                    .take(NAMED_IDS)
                     .filter_map(|&p| reasons.by_id.get(p as usize))
-                    .map(|&t| tasks[t].id.as_ref());
-                (named.collect(), set.smallest.len(), set.more)
+                    .map(|&t| &*tasks[t].id);
+                names(named, set.smallest.len(), set.more)
             }
-        };
-        let mut text = named.join(", ");
-        let rest = kept.saturating_sub(NAMED_IDS);
-        if rest > 0 || more {
-            text.push_str(&format!(" and {rest}{} more", if more { "+" } else { "" }));
         }
-        text
     }
 
     /// What the set of `i`'s component holds, found by a walk: the tasks it reaches through one
@@ -377,28 +369,72 @@ impl<'g, 'a> Priorities<'g, 'a> {
         let Some(b) = best[c] else {
             return (Vec::new(), false);
         };
-        let mut seen = vec![false; self.graph.tasks.len()];
-        let mut stack: Vec<usize> = components
-            .of(c)
-            .iter()
-            .flat_map(|&m| blocks.of(m))
-            .collect();
-        let mut found = Vec::new();
-        while let Some(v) = stack.pop() {
-            if std::mem::replace(&mut seen[v], true) {
-                continue;
-            }
-            if levels[v] == Some(b) {
-                found.push(v);
-            }
-            stack.extend(blocks.of(v).filter(|&w| !seen[w]));
-        }
-        let tasks = self.graph.tasks;
-        found.sort_unstable_by(|&x, &y| tasks[x].id.cmp(&tasks[y].id).then(x.cmp(&y)));
-        let more = found.len() > COUNTED_IDS;
-        found.truncate(COUNTED_IDS);
-        (found, more)
+        let starts = components.of(c).iter().flat_map(|&m| blocks.of(m));
+        let mut found = reach(blocks, starts);
+        found.retain(|&v| levels[v] == Some(b));
+        smallest_ids(self.graph.tasks, found)
     }
+}
+
+/// The effective priority of task `i` alone, from the tasks it blocks (reachable from it along
+/// `blocks`, itself only through a cycle): what [`Priorities::effective`] gives for it, without
+/// ranking the whole graph (`--explain` shows one task, and the tasks downstream of one task
+/// are usually few).
+pub fn effective_of<'a>(graph: &Graph<'a>, blocks: &Blocks, i: usize) -> Effective<'a> {
+    let tasks = graph.tasks;
+    let level = |v: usize| priority_level(&tasks[v].priority);
+    let mut reached = reach(blocks, blocks.of(i));
+    let best = reached.iter().filter_map(|&v| level(v)).min();
+    match best.filter(|&b| level(i).is_none_or(|declared| b < declared)) {
+        None => Effective {
+            priority: &tasks[i].priority,
+            reason: None,
+        },
+        Some(b) => {
+            reached.retain(|&v| level(v) == Some(b));
+            let (found, more) = smallest_ids(tasks, reached);
+            let name = PRIORITIES[usize::from(b)];
+            let ids = names(found.iter().map(|&t| &*tasks[t].id), found.len(), more);
+            Effective {
+                priority: name,
+                reason: Some(Arc::from(format!("Blocks {name} work: {ids}"))),
+            }
+        }
+    }
+}
+
+/// Every task reachable from `starts` along `blocks` (`starts` included), each once.
+fn reach(blocks: &Blocks, starts: impl Iterator<Item = usize>) -> Vec<usize> {
+    let mut seen = vec![false; blocks.len()];
+    let mut stack: Vec<usize> = starts.collect();
+    let mut found = Vec::new();
+    while let Some(v) = stack.pop() {
+        if std::mem::replace(&mut seen[v], true) {
+            continue;
+        }
+        found.push(v);
+        stack.extend(blocks.of(v).filter(|&w| !seen[w]));
+    }
+    found
+}
+
+/// The first `COUNTED_IDS` of `found` in id order, and whether there were more.
+fn smallest_ids(tasks: &[Task], mut found: Vec<usize>) -> (Vec<usize>, bool) {
+    found.sort_unstable_by(|&x, &y| tasks[x].id.cmp(&tasks[y].id).then(x.cmp(&y)));
+    let more = found.len() > COUNTED_IDS;
+    found.truncate(COUNTED_IDS);
+    (found, more)
+}
+
+/// `A, B, C, D, E and 12 more`: the first [`NAMED_IDS`] of `ids` (in id order), then how many
+/// of the `kept` others there are (`95+` when `more` were not kept).
+fn names<'t>(ids: impl Iterator<Item = &'t str>, kept: usize, more: bool) -> String {
+    let mut text = ids.take(NAMED_IDS).collect::<Vec<_>>().join(", ");
+    let rest = kept.saturating_sub(NAMED_IDS);
+    if rest > 0 || more {
+        text.push_str(&format!(" and {rest}{} more", if more { "+" } else { "" }));
+    }
+    text
 }
 
 /// Strongly connected components, flat: `members[offsets[c]..offsets[c + 1]]` is component `c`.

@@ -5,7 +5,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::output::{Report, Text, field};
 use crate::tasks::catalog::Found;
 use crate::tasks::graph::{Graph, Hop};
-use crate::tasks::priority::Priorities;
+use crate::tasks::priority;
 use serde::Serialize;
 
 #[derive(Debug, Serialize, schemars::JsonSchema)]
@@ -114,7 +114,9 @@ pub fn run(ctx: &Ctx, id: &str) -> Result<ExplainReport> {
         })
         .collect();
     let blocking_count = hard_blockers.iter().filter(|b| b.blocking).count();
-    let effective = Priorities::compute(&graph).effective(index);
+    // What the task blocks, downstream: its priority inherited from there, and what it unblocks.
+    let blocks = graph.blocks();
+    let effective = priority::effective_of(&graph, &blocks, index);
     let (blocker_chain, blocker_chain_omitted) = graph.blocker_chain(index, CHAIN_HOPS);
     Ok(ExplainReport {
         task: TaskSummary {
@@ -132,7 +134,7 @@ pub fn run(ctx: &Ctx, id: &str) -> Result<ExplainReport> {
         transitive_closure: graph.transitive_closure(index),
         blocker_chain,
         blocker_chain_omitted,
-        unblocks: graph.dependents(&task.id),
+        unblocks: graph.dependents(&blocks, index),
         readiness: Readiness {
             ready: blocking_count == 0,
             blocking_count,

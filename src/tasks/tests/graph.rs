@@ -122,7 +122,10 @@ fn the_blocker_chain_goes_hop_by_hop_and_never_loops() {
     assert_eq!(omitted, 0);
     let (hops, omitted) = graph.blocker_chain(0, 2);
     assert_eq!((hops.len(), omitted), (2, 4));
-    assert_eq!(graph.dependents("D"), ["B", "C"]);
+    let blocks = graph.blocks();
+    assert_eq!(graph.dependents(&blocks, 3), ["B", "C"]);
+    assert_eq!(graph.dependents(&blocks, 0), ["D"]);
+    assert_eq!(graph.dependents(&blocks, 1), ["A"]);
 }
 
 #[test]

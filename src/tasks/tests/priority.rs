@@ -8,6 +8,7 @@ fn effective(tasks: &[Task]) -> Vec<(String, String, Option<String>)> {
     let g = Graph::new(tasks);
     let all = Priorities::with_reasons(&g);
     let one_by_one = Priorities::compute(&g);
+    let blocks = g.blocks();
     // The reasons found on a helper thread while the ranks are read here.
     let (beside, ranks) =
         Priorities::with_reasons_beside(&g, |r| (0..tasks.len()).map(|i| r.rank(i)).collect());
@@ -16,6 +17,7 @@ fn effective(tasks: &[Task]) -> Vec<(String, String, Option<String>)> {
         .map(|i| {
             let e = all.effective(i);
             assert_eq!(e, one_by_one.effective(i), "{}", tasks[i].id);
+            assert_eq!(e, effective_of(&g, &blocks, i), "{}", tasks[i].id);
             assert_eq!(e, beside.effective(i), "{}", tasks[i].id);
             assert_eq!(all.rank(i), one_by_one.rank(i), "{}", tasks[i].id);
             assert_eq!(all.rank(i), ranks[i], "{}", tasks[i].id);
