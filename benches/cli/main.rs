@@ -7,6 +7,10 @@
 //!   cache is rewritten);
 //! - warm: cache present and no task file changed.
 //!
+//! Cold series run one after another; the warm series of a repository are interleaved (a round
+//! runs each command once), so that a burst of noise on the machine weighs on every command
+//! alike.
+//!
 //! Wall time is spawn-to-reap; peak RSS and CPU time come from `wait4`, taken in a small helper
 //! process so that the harness's own memory does not leak into the child's peak RSS (see
 //! `measure.rs`). The result is printed as Markdown on stdout (progress goes to stderr). See
@@ -352,37 +356,86 @@ fn context_setup(bin: &Path, root: &Path, id: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn series(
+/// How long to wait after the last change to a repository before measuring warm runs: the tool
+/// trusts a cached file or directory listing only once its modification time is two seconds
+/// older than the listing (`SETTLED_SECS`), plus a margin for a coarse clock.
+const SETTLE: Duration = Duration::from_millis(2_500);
+
+/// Wait [`SETTLE`], saying why on stderr.
+fn settle(what: &str) {
+    eprintln!(
+        "  waiting {:.1} s for {what} to settle",
+        SETTLE.as_secs_f64()
+    );
+    std::thread::sleep(SETTLE);
+}
+
+/// A run's exit code is one the command may give: 0, or 1 ("nothing ready") except for a list.
+fn check_exit(bin: &Path, args: &[&str], sample: &Sample) -> Result<(), String> {
+    if !matches!(sample.exit_code, 0 | 1) || (args[0] == "--list" && sample.exit_code != 0) {
+        return Err(format!(
+            "{} {} exited {}",
+            bin.display(),
+            args.join(" "),
+            sample.exit_code
+        ));
+    }
+    Ok(())
+}
+
+/// The samples' statistics and the exit codes they gave.
+fn summarise(samples: &[Sample]) -> (Stats, Vec<i32>) {
+    let mut codes: Vec<i32> = samples.iter().map(|s| s.exit_code).collect();
+    codes.sort_unstable();
+    codes.dedup();
+    (Stats::of(samples), codes)
+}
+
+/// A cold series: `tasks/.cache/` deleted before each run, one untimed warm-up run (page
+/// cache) then `runs` timed runs, one after another.
+fn cold_series(
     bin: &Path,
     root: &Path,
     args: &[&str],
-    cold: bool,
     runs: usize,
 ) -> Result<(Stats, Vec<i32>), String> {
     let cache = root.join("tasks/.cache");
     let mut samples: Vec<Sample> = Vec::with_capacity(runs);
-    // One untimed warm-up run: page cache, and (for warm series) a fresh tool cache.
     for i in 0..=runs {
-        if cold && cache.exists() {
+        if cache.exists() {
             std::fs::remove_dir_all(&cache).map_err(|e| format!("cannot clear the cache: {e}"))?;
         }
         let sample = run_once(bin, args, root).map_err(|e| format!("cannot run: {e}"))?;
-        if !matches!(sample.exit_code, 0 | 1) || (args[0] == "--list" && sample.exit_code != 0) {
-            return Err(format!(
-                "{} {} exited {}",
-                bin.display(),
-                args.join(" "),
-                sample.exit_code
-            ));
-        }
+        check_exit(bin, args, &sample)?;
         if i > 0 {
             samples.push(sample);
         }
     }
-    let mut codes: Vec<i32> = samples.iter().map(|s| s.exit_code).collect();
-    codes.sort_unstable();
-    codes.dedup();
-    Ok((Stats::of(&samples), codes))
+    Ok(summarise(&samples))
+}
+
+/// The warm series of several commands on one repository, interleaved: one untimed warm-up
+/// run of each (which also writes the cache if none is there), then `runs` rounds of one timed
+/// run of each command in turn. A burst of noise on the machine (this VM has them, lasting a
+/// fraction of a second to minutes) then falls on every command alike instead of on whichever
+/// series happened to run through it.
+fn warm_series(
+    bin: &Path,
+    root: &Path,
+    commands: &[Vec<&str>],
+    runs: usize,
+) -> Result<Vec<(Stats, Vec<i32>)>, String> {
+    let mut samples: Vec<Vec<Sample>> = commands.iter().map(|_| Vec::with_capacity(runs)).collect();
+    for round in 0..=runs {
+        for (args, samples) in commands.iter().zip(&mut samples) {
+            let sample = run_once(bin, args, root).map_err(|e| format!("cannot run: {e}"))?;
+            check_exit(bin, args, &sample)?;
+            if round > 0 {
+                samples.push(sample);
+            }
+        }
+    }
+    Ok(samples.iter().map(|s| summarise(s)).collect())
 }
 
 fn scenario_table(report: &mut String, generated: &[(Scenario, Summary, String, u64)]) {
@@ -610,6 +663,9 @@ fn main() -> ExitCode {
     if options.generate_only {
         return ExitCode::SUCCESS;
     }
+    // Files written less than two seconds ago are hashed again on every run (the tool's "racily
+    // clean" rule): a warm run right after generating would measure that, not a warm cache.
+    settle("the generated files");
 
     let bin = match locate_binary(options.bin.clone()) {
         Ok(bin) => bin,
@@ -636,35 +692,52 @@ fn main() -> ExitCode {
                 },
                 None => false,
             };
-        for command in commands(picked_id.as_deref(), with_context) {
-            let args: Vec<&str> = command.args.iter().map(String::as_str).collect();
-            let states: &[bool] = if command.cold {
-                &[true, false]
-            } else {
-                &[false]
-            };
-            for &cold in states {
-                eprintln!(
-                    "  {} `{}` {} x{}",
-                    scenario.name,
-                    command.label,
-                    if cold { "cold" } else { "warm" },
-                    options.runs
-                );
-                let command = command.label;
-                match series(&bin, &summary.root, &args, cold, options.runs) {
-                    Ok((stats, exit_codes)) => rows.push(Row {
-                        scenario: scenario.name.clone(),
-                        realistic: scenario.shape == generate::Shape::Realistic,
-                        tasks: scenario.tasks,
-                        command,
-                        cold,
-                        stats,
-                        exit_codes,
-                    }),
-                    Err(message) => return fail(format!("{}: {message}", scenario.name)),
-                }
+        let measured = commands(picked_id.as_deref(), with_context);
+        let args: Vec<Vec<&str>> = measured
+            .iter()
+            .map(|c| c.args.iter().map(String::as_str).collect())
+            .collect();
+        let row = |command: &Measured, cold: bool, (stats, exit_codes): (Stats, Vec<i32>)| Row {
+            scenario: scenario.name.clone(),
+            realistic: scenario.shape == generate::Shape::Realistic,
+            tasks: scenario.tasks,
+            command: command.label,
+            cold,
+            stats,
+            exit_codes,
+        };
+        // Cold series one after another (each clears the cache), then the warm ones interleaved.
+        let mut cold_rows = Vec::new();
+        for (command, args) in measured.iter().zip(&args).filter(|(c, _)| c.cold) {
+            eprintln!(
+                "  {} `{}` cold x{}",
+                scenario.name, command.label, options.runs
+            );
+            match cold_series(&bin, &summary.root, args, options.runs) {
+                Ok(result) => cold_rows.push(row(command, true, result)),
+                Err(message) => return fail(format!("{}: {message}", scenario.name)),
             }
+        }
+        // The cold runs recreated `tasks/.cache/`, which changed `tasks/`: listed again on every
+        // run until that change is two seconds old.
+        settle("tasks/ after the cold runs");
+        eprintln!(
+            "  {} warm, {} commands interleaved x{}",
+            scenario.name,
+            measured.len(),
+            options.runs
+        );
+        let warm = match warm_series(&bin, &summary.root, &args, options.runs) {
+            Ok(warm) => warm,
+            Err(message) => return fail(format!("{}: {message}", scenario.name)),
+        };
+        // In the table: each command's cold row, then its warm row.
+        let mut cold_rows = cold_rows.into_iter();
+        for (command, result) in measured.iter().zip(warm) {
+            if command.cold {
+                rows.extend(cold_rows.next());
+            }
+            rows.push(row(command, false, result));
         }
     }
 
