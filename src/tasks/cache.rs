@@ -573,7 +573,14 @@ pub fn load(root: &Path, force: bool) -> Loaded {
             dirs: &found.dirs,
             count: records.iter().filter(|r| r.cached).count() as u64,
         };
-        if let Err(e) = save(&cache_dir, &cache_path, &lock_path, &front, stored) {
+        // Only `--refresh-cache` (`force`) waits for another run's save: any other run leaves the
+        // saving to that one (its next run saves whatever is still new), never waiting on it.
+        let wait = if force {
+            Wait::ForLock
+        } else {
+            Wait::NotIfBusy
+        };
+        if let Err(e) = save(&cache_dir, &cache_path, &lock_path, &front, stored, wait) {
             warnings.push(format!(
                 "Warning: could not save the task cache {}: {e} (results are correct, only slower)",
                 cache_path.display()
@@ -803,13 +810,25 @@ pub fn ensure_cache_dir(root: &Path) -> Result<PathBuf, store::StateError> {
     Ok(dir)
 }
 
+/// Whether a save waits for the cache lock while another process holds it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Wait {
+    ForLock,
+    /// Skip the save instead: another run is saving the cache at this moment (or a run stopped
+    /// while it held the lock: a `tasks` suspended mid-save must not hang every other one).
+    NotIfBusy,
+}
+
+/// Write the cache file (atomically, under the cache lock). Returns whether it was written:
+/// `false` when the lock was busy and `wait` is [`Wait::NotIfBusy`].
 fn save<'a>(
     dir: &Path,
     path: &Path,
     lock: &Path,
     front: &FrontRef,
     entries: impl Iterator<Item = StoredRef<'a>> + Clone,
-) -> Result<(), String> {
+    wait: Wait,
+) -> Result<bool, String> {
     let root = dir.parent().and_then(Path::parent).unwrap_or(dir);
     ensure_cache_dir(root).map_err(|e| crate::error::Error::from(e).message)?;
     let header = Header {
@@ -849,7 +868,16 @@ fn save<'a>(
         return Err("the cache would be larger than a cache is read".to_string());
     }
     let identity_at = file_len_at + 8;
-    let _guard = store::lock_exclusive(lock).map_err(|e| e.to_string())?;
+    let _guard = match wait {
+        Wait::ForLock => store::lock_exclusive(lock).map_err(|e| e.to_string())?,
+        Wait::NotIfBusy => match store::try_lock_exclusive(lock).map_err(|e| e.to_string())? {
+            Some(guard) => guard,
+            None => {
+                let _busy = crate::trace::phase("cache: not saved, the lock is busy");
+                return Ok(false);
+            }
+        },
+    };
     sweep_leftovers(dir);
     // Not synced: the cache is rebuilt when a power cut leaves it damaged (its length and
     // checksum are checked on every read), and a 10,000-task cache is megabytes.
@@ -869,7 +897,7 @@ fn save<'a>(
     for old in OLD_CACHE_FILES {
         let _ = std::fs::remove_file(dir.join(old));
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Remove the temporary files of saves killed before their rename (`.task-index.v9.bin.*.tmp`,

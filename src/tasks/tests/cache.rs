@@ -64,7 +64,17 @@ fn resave(
         dirs: &dirs,
         count: front.count,
     };
-    save(&cache_dir, &cache_path, &lock_path, &front_ref, entries).unwrap();
+    assert!(
+        save(
+            &cache_dir,
+            &cache_path,
+            &lock_path,
+            &front_ref,
+            entries,
+            Wait::ForLock
+        )
+        .unwrap()
+    );
 }
 
 /// The tasks' statuses, then the failures, each in discovery order.
@@ -139,6 +149,77 @@ fn only_changed_files_are_read_again() {
     std::fs::remove_dir_all(root.join("tasks/.cache")).unwrap();
     assert_eq!(load(root, false).snapshot, third.snapshot);
     assert!(third.snapshot < 1 << 53, "a JSON-safe integer");
+}
+
+/// Load `root` on a thread; its result (parsed count, statuses, warnings, whether the save
+/// failed) comes through the receiver.
+fn load_on_a_thread(
+    root: &Path,
+    force: bool,
+) -> std::sync::mpsc::Receiver<(usize, Vec<String>, Vec<String>, bool)> {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    let root = root.to_path_buf();
+    std::thread::spawn(move || {
+        let loaded = load(&root, force);
+        let _ = sender.send((
+            loaded.parsed,
+            statuses(&loaded),
+            loaded.warnings.clone(),
+            loaded.unsaved.is_some(),
+        ));
+    });
+    receiver
+}
+
+#[test]
+fn a_run_never_waits_for_another_runs_save_but_a_refresh_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    for i in 1..=3 {
+        let id = format!("TASK-000{i}");
+        write(root, &format!("tasks/{id}.task.yaml"), &task(&id, "todo"));
+    }
+    assert_eq!(load(root, false).parsed, 3);
+    write(
+        root,
+        "tasks/TASK-0002.task.yaml",
+        &task("TASK-0002", "in_progress"),
+    );
+    let (cache_path, lock_path, _) = cache_paths(root);
+    let before = std::fs::read(&cache_path).unwrap();
+
+    // Another process saving (or stopped mid-save) holds the lock. A run that waited for it
+    // would never answer while it is held here.
+    let held = store::lock_exclusive(&lock_path).unwrap();
+    let answer = std::time::Duration::from_secs(120);
+    let (parsed, statuses, warnings, unsaved) = load_on_a_thread(root, false)
+        .recv_timeout(answer)
+        .expect("a run waited for the cache lock");
+    assert_eq!(parsed, 1);
+    assert_eq!(statuses, ["todo", "in_progress", "todo"]);
+    assert!(warnings.is_empty() && !unsaved, "{warnings:?}");
+    assert_eq!(
+        std::fs::read(&cache_path).unwrap(),
+        before,
+        "not saved while the lock is busy"
+    );
+
+    // `--refresh-cache` waits: it has not finished while the lock is held, and saves after.
+    let refresh = load_on_a_thread(root, true);
+    assert!(
+        refresh
+            .recv_timeout(std::time::Duration::from_millis(300))
+            .is_err(),
+        "a refresh went on without the lock"
+    );
+    drop(held);
+    let (parsed, statuses, warnings, unsaved) = refresh
+        .recv_timeout(answer)
+        .expect("the refresh never finished");
+    assert_eq!(parsed, 3);
+    assert_eq!(statuses, ["todo", "in_progress", "todo"]);
+    assert!(warnings.is_empty() && !unsaved, "{warnings:?}");
+    assert_eq!(load(root, false).parsed, 0, "the refresh saved the cache");
 }
 
 #[test]
