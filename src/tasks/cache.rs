@@ -883,6 +883,14 @@ fn save<'a>(
     // checksum are checked on every read), and a 10,000-task cache is megabytes.
     store::atomic_write_with(path, store::Durability::Rebuildable, |file| {
         use std::io::Write;
+        use std::os::unix::fs::PermissionsExt;
+        // The replaced file's mode is kept, but the owner can always read and write the new one:
+        // a cache left unreadable (`chmod 000`) would be rebuilt, and rewritten unreadable, on
+        // every run.
+        let mode = file.metadata()?.permissions().mode() & 0o777;
+        if mode & 0o600 != 0o600 {
+            file.set_permissions(std::fs::Permissions::from_mode(mode | 0o600))?;
+        }
         let (dev, ino, born) = file_identity(file)?;
         for (i, word) in [dev, ino, born].into_iter().enumerate() {
             let at = identity_at + 8 * i;

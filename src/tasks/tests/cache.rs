@@ -223,6 +223,41 @@ fn a_run_never_waits_for_another_runs_save_but_a_refresh_does() {
 }
 
 #[test]
+fn a_cache_its_owner_cannot_read_is_replaced_by_one_they_can() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "tasks/TASK-0001.task.yaml",
+        &task("TASK-0001", "todo"),
+    );
+    assert_eq!(load(root, false).parsed, 1);
+    let (cache_path, _, _) = cache_paths(root);
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    let set =
+        |m: u32| std::fs::set_permissions(&cache_path, std::fs::Permissions::from_mode(m)).unwrap();
+    // Read-only for everyone: kept as it is, plus the owner's write.
+    set(0o444);
+    write(
+        root,
+        "tasks/TASK-0002.task.yaml",
+        &task("TASK-0002", "todo"),
+    );
+    assert_eq!(load(root, false).parsed, 1);
+    assert_eq!(mode(&cache_path), 0o644);
+    // Unreadable (as root this test could read it anyway: the mode is what is checked).
+    set(0o000);
+    load(root, true);
+    assert_eq!(mode(&cache_path), 0o600);
+    assert_eq!(load(root, false).parsed, 0, "the cache is read again");
+    // Group and other bits the owner chose are kept.
+    set(0o640);
+    load(root, true);
+    assert_eq!(mode(&cache_path), 0o640);
+}
+
+#[test]
 fn order_is_discovery_order_whether_cached_or_not() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
