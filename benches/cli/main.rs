@@ -368,10 +368,18 @@ fn context_setup(bin: &Path, root: &Path, id: &str) -> Result<(), String> {
 /// older than the listing (`SETTLED_SECS`), plus a margin for a coarse clock.
 const SETTLE: Duration = Duration::from_millis(2_500);
 
-/// Wait [`SETTLE`], saying why on stderr.
+/// Make the machine quiet before a series: `sync(2)`, so that what was just written (the
+/// generated files, half a gigabyte with 100,000 tasks; the git objects of the context setup,
+/// 10,000 small files; the last cold run's cache) goes to the disk now, not by the kernel's
+/// flusher threads ~30 s later in the middle of a series; then wait [`SETTLE`]. Says what on
+/// stderr.
 fn settle(what: &str) {
+    let syncing = Instant::now();
+    // SAFETY: `sync` takes no arguments and only schedules and waits for writeback.
+    unsafe { libc::sync() };
     eprintln!(
-        "  waiting {:.1} s for {what} to settle",
+        "  synced in {:.1} s; waiting {:.1} s for {what} to settle",
+        syncing.elapsed().as_secs_f64(),
         SETTLE.as_secs_f64()
     );
     std::thread::sleep(SETTLE);
@@ -670,15 +678,6 @@ fn main() -> ExitCode {
     if options.generate_only {
         return ExitCode::SUCCESS;
     }
-    // The generated files (half a gigabyte with the 100,000-task repository) are written back to
-    // the disk now, not by the kernel's flusher threads during the first series measured.
-    let syncing = Instant::now();
-    // SAFETY: `sync` takes no arguments and only schedules and waits for writeback.
-    unsafe { libc::sync() };
-    eprintln!(
-        "  synced the generated files in {:.1} s",
-        syncing.elapsed().as_secs_f64()
-    );
     // Files written less than two seconds ago are hashed again on every run (the tool's "racily
     // clean" rule): a warm run right after generating would measure that, not a warm cache.
     settle("the generated files");
@@ -708,6 +707,9 @@ fn main() -> ExitCode {
                 },
                 None => false,
             };
+        if with_context {
+            settle("the git repository of the context verbs");
+        }
         let measured = commands(picked_id.as_deref(), with_context);
         let args: Vec<Vec<&str>> = measured
             .iter()
