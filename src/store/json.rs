@@ -115,7 +115,40 @@ where
     T: Serialize + DeserializeOwned,
     E: From<StateError>,
 {
-    let _guard = lock_exclusive(lock).map_err(|e| StateError::io(lock, "lock", e))?;
+    let guard = lock_exclusive(lock).map_err(|e| StateError::io(lock, "lock", e))?;
+    update_json_locked(path, guard, init, change)
+}
+
+/// [`update_json`] for the tool's own best-effort records (when a draft was last warned about):
+/// `None`, with nothing read or written, when another process holds the lock. A run never
+/// waits for such a record: a process stopped while it held the lock must not hang the others.
+pub fn try_update_json<T, R, E>(
+    path: &Path,
+    lock: &Path,
+    init: impl FnOnce() -> T,
+    change: impl FnOnce(&mut T) -> Result<(R, bool), E>,
+) -> Result<Option<R>, E>
+where
+    T: Serialize + DeserializeOwned,
+    E: From<StateError>,
+{
+    match super::try_lock_exclusive(lock).map_err(|e| StateError::io(lock, "lock", e))? {
+        Some(guard) => update_json_locked(path, guard, init, change).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// The body of [`update_json`], under `_guard`.
+fn update_json_locked<T, R, E>(
+    path: &Path,
+    _guard: super::LockGuard,
+    init: impl FnOnce() -> T,
+    change: impl FnOnce(&mut T) -> Result<(R, bool), E>,
+) -> Result<R, E>
+where
+    T: Serialize + DeserializeOwned,
+    E: From<StateError>,
+{
     let mut state = read_json(path)?.unwrap_or_else(init);
     let (result, changed) = change(&mut state)?;
     if changed {

@@ -15,7 +15,7 @@ pub mod txn;
 pub use atomic::{Durability, atomic_create, atomic_write, atomic_write_with, sync_dir};
 pub use hash::{Hasher, sha256_file, sha256_hex};
 pub use json::{
-    StateError, open_state, read_json, read_state, update_existing_json, update_json,
-    write_json_atomic,
+    StateError, open_state, read_json, read_state, try_update_json, update_existing_json,
+    update_json, write_json_atomic,
 };
 pub use lock::{LockGuard, lock_exclusive, try_lock_exclusive};

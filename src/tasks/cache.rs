@@ -592,7 +592,7 @@ pub fn load(root: &Path, force: bool) -> Loaded {
                 )
                 .with_detail("path", cache_path.display().to_string())
                 .with_recovery(
-                    "Free space on the disk, fix the permissions of tasks/.cache/ or move away what is in the cache file's place, then run tasks --refresh-cache again (every other command works without the cache, only slower)",
+                    "Free space on the disk, fix the permissions of tasks/.cache/ or move away what is in the place of the cache file or of its lock file (tasks/.cache/task-index.lock), then run tasks --refresh-cache again (every other command works without the cache, only slower)",
                 ),
             );
         }
@@ -810,6 +810,12 @@ pub fn ensure_cache_dir(root: &Path) -> Result<PathBuf, store::StateError> {
     Ok(dir)
 }
 
+/// Why the cache lock could not be taken, naming the lock file (a warning names the cache
+/// file: the lock file is what to fix).
+fn locking(lock: &Path, e: std::io::Error) -> String {
+    format!("cannot lock {}: {e}", lock.display())
+}
+
 /// Whether a save waits for the cache lock while another process holds it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Wait {
@@ -869,8 +875,8 @@ fn save<'a>(
     }
     let identity_at = file_len_at + 8;
     let _guard = match wait {
-        Wait::ForLock => store::lock_exclusive(lock).map_err(|e| e.to_string())?,
-        Wait::NotIfBusy => match store::try_lock_exclusive(lock).map_err(|e| e.to_string())? {
+        Wait::ForLock => store::lock_exclusive(lock).map_err(|e| locking(lock, e))?,
+        Wait::NotIfBusy => match store::try_lock_exclusive(lock).map_err(|e| locking(lock, e))? {
             Some(guard) => guard,
             None => {
                 let _busy = crate::trace::phase("cache: not saved, the lock is busy");
@@ -883,14 +889,7 @@ fn save<'a>(
     // checksum are checked on every read), and a 10,000-task cache is megabytes.
     store::atomic_write_with(path, store::Durability::Rebuildable, |file| {
         use std::io::Write;
-        use std::os::unix::fs::PermissionsExt;
-        // The replaced file's mode is kept, but the owner can always read and write the new one:
-        // a cache left unreadable (`chmod 000`) would be rebuilt, and rewritten unreadable, on
-        // every run.
-        let mode = file.metadata()?.permissions().mode() & 0o777;
-        if mode & 0o600 != 0o600 {
-            file.set_permissions(std::fs::Permissions::from_mode(mode | 0o600))?;
-        }
+        owner_can_read_and_write(file)?;
         let (dev, ino, born) = file_identity(file)?;
         for (i, word) in [dev, ino, born].into_iter().enumerate() {
             let at = identity_at + 8 * i;
@@ -906,6 +905,19 @@ fn save<'a>(
         let _ = std::fs::remove_file(dir.join(old));
     }
     Ok(true)
+}
+
+/// Give the owner read and write on a file about to replace one of the cache's, whose mode it
+/// has taken (`store::atomic_write_with` keeps the replaced file's mode): a file left unreadable
+/// (`chmod 000`) would be rebuilt, and rewritten unreadable, on every run. The other bits are
+/// kept.
+pub(super) fn owner_can_read_and_write(file: &std::fs::File) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = file.metadata()?.permissions().mode() & 0o777;
+    if mode & 0o600 != 0o600 {
+        file.set_permissions(std::fs::Permissions::from_mode(mode | 0o600))?;
+    }
+    Ok(())
 }
 
 /// Remove the temporary files of saves killed before their rename (`.task-index.v9.bin.*.tmp`,

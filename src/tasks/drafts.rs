@@ -57,7 +57,9 @@ fn write(
     let dir = store::paths::state_dir(&repo.root, CACHE_DIR)?;
     let lock = store::paths::state_dir(&repo.root, &format!("{CACHE_DIR}/locks"))?
         .join("draft-warnings.lock");
-    store::update_json(
+    // Never waits for the lock: when another run holds it (recording its own warnings, or
+    // stopped while it did), this run's warnings are printed but not recorded.
+    store::try_update_json(
         &dir.join(FILE),
         &lock,
         Warned::default,
@@ -73,6 +75,7 @@ fn write(
             Ok::<_, store::StateError>(((), changed))
         },
     )
+    .map(|_| ())
 }
 
 #[cfg(test)]
@@ -96,5 +99,35 @@ mod tests {
         // A corrupt file: warned again, never lost.
         std::fs::write(dir.path().join("tasks/.cache").join(FILE), "{nope").unwrap();
         assert_eq!(not_warned_today(&repo, &more, "2026-11-30").len(), 2);
+    }
+
+    #[test]
+    fn a_held_lock_means_warned_again_not_a_wait() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repo::discover(Some(dir.path()), dir.path()).unwrap();
+        let ids = vec!["TASK-0001".to_string()];
+        let lock = store::paths::state_dir(&repo.root, &format!("{CACHE_DIR}/locks"))
+            .unwrap()
+            .join("draft-warnings.lock");
+        // Another run holds the lock (or was stopped while it did). A run that waited for it
+        // would never answer while it is held here.
+        let held = store::lock_exclusive(&lock).unwrap();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let on_thread = repo.clone();
+        let given = ids.clone();
+        std::thread::spawn(move || {
+            let _ = sender.send(not_warned_today(&on_thread, &given, "2026-11-29").len());
+        });
+        let answer = std::time::Duration::from_secs(120);
+        assert_eq!(
+            receiver.recv_timeout(answer),
+            Ok(1),
+            "warned, without waiting"
+        );
+        // Not recorded: warned again while the lock is held, and once more after it is free.
+        assert_eq!(not_warned_today(&repo, &ids, "2026-11-29").len(), 1);
+        drop(held);
+        assert_eq!(not_warned_today(&repo, &ids, "2026-11-29").len(), 1);
+        assert!(not_warned_today(&repo, &ids, "2026-11-29").is_empty());
     }
 }

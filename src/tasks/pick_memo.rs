@@ -180,13 +180,12 @@ pub fn recall(root: &Path, key: &Key) -> Option<Answer> {
 /// Remember `answer` under `key`, best effort: a memo that cannot be written is simply not
 /// there next time. Written under the task cache's lock, which also sweeps the temporary files
 /// of writes killed before their rename; when another process holds it (saving the cache), not
-/// written: a pick never waits for a lock. The file is made readable by its owner whatever the
-/// mode of the one it replaces (a memo left unreadable would be rewritten on every pick).
+/// written: a pick never waits for a lock. The file keeps the mode of the one it replaces, plus
+/// its owner's read and write (a memo left unreadable would be rewritten on every pick).
 /// `Err` only when writing it panicked (a bug, contained: the pick's answer stands).
 pub fn remember(root: &Path, key: &Key, answer: &Answer) -> Result<(), Panicked> {
     let _t = crate::trace::phase("pick: remember");
     let write = || {
-        use std::os::unix::fs::PermissionsExt;
         let (Some(path), Some(exe)) = (memo_path(root), exe_identity()) else {
             return;
         };
@@ -199,7 +198,7 @@ pub fn remember(root: &Path, key: &Key, answer: &Answer) -> Result<(), Panicked>
         super::cache::sweep_leftovers(dir);
         let _ = store::atomic_write_with(&path, store::Durability::Rebuildable, |file| {
             use std::io::Write;
-            file.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+            super::cache::owner_can_read_and_write(file)?;
             let stored = Stored {
                 head: Head::expected(key, exe, file_identity(file)?),
                 answer,

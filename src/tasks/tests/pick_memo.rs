@@ -272,8 +272,12 @@ fn a_memo_is_written_readable_whatever_the_mode_of_the_one_it_replaces() {
     let key = key(1, &set);
     remember(dir.path(), &key, &answer(None)).unwrap();
     let path = memo(dir.path());
+    let mode = || std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
     remember(dir.path(), &Key { snapshot: 2, ..key }, &answer(None)).unwrap();
-    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o644);
+    assert_eq!(mode(), 0o600, "the owner's read and write added");
+    // A mode its owner chose (nothing for others) is kept.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    remember(dir.path(), &Key { snapshot: 3, ..key }, &answer(None)).unwrap();
+    assert_eq!(mode(), 0o640);
 }
