@@ -210,7 +210,7 @@ fn command_help(cmd: &clap::Command, info: &CommandInfo) -> String {
         }
     }
     out.push_str(
-        "\nGlobal options: --format text|json, --repo-root DIR, --color WHEN (tasks --help)\n",
+        "\nGlobal options: --format text|json, --repo-root DIR, --color WHEN, --quiet (tasks --help)\n",
     );
     if !info.examples.is_empty() {
         out.push_str("\nExamples:\n");

@@ -502,6 +502,14 @@ impl<W: Write> Write for Counted<W> {
     }
 }
 
+/// A line on stderr at once (not collected with the run's warnings): for a command about to
+/// wait, so that it does not sit there without a word. Nothing under `--quiet`.
+pub fn note_now(line: &str) {
+    if !quiet() {
+        write_stderr(&format!("{line}\n"));
+    }
+}
+
 fn write_stderr(s: &str) {
     use std::io::IsTerminal;
     let mut err = std::io::stderr().lock();

@@ -520,6 +520,7 @@ fn results_table(report: &mut String, rows: &[Row]) {
 fn linearity_table(report: &mut String, rows: &[Row], sizes: &[usize]) {
     let realistic: Vec<&Row> = rows.iter().filter(|r| r.realistic).collect();
     if sizes.len() < 2 {
+        report.push_str("(needs two sizes or more: `--sizes 150,10000`)\n");
         return;
     }
     report.push_str("| command | cache |");

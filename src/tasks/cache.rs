@@ -875,7 +875,17 @@ fn save<'a>(
     }
     let identity_at = file_len_at + 8;
     let _guard = match wait {
-        Wait::ForLock => store::lock_exclusive(lock).map_err(|e| locking(lock, e))?,
+        Wait::ForLock => match store::try_lock_exclusive(lock).map_err(|e| locking(lock, e))? {
+            Some(guard) => guard,
+            None => {
+                crate::output::note_now(&format!(
+                    "Note: waiting for {}: another tasks run is saving the task cache (if none is running, one was stopped while it saved: `fuser {}` names it)",
+                    lock.display(),
+                    lock.display()
+                ));
+                store::lock_exclusive(lock).map_err(|e| locking(lock, e))?
+            }
+        },
         Wait::NotIfBusy => match store::try_lock_exclusive(lock).map_err(|e| locking(lock, e))? {
             Some(guard) => guard,
             None => {

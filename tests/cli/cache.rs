@@ -657,3 +657,45 @@ fn huge_pages_are_asked_for_by_warm_runs_on_large_repositories_only() {
     write_all("P1", 1_700_000_100);
     assert_eq!(asks(&large), (true, true), "warm cache, every file changed");
 }
+
+#[test]
+fn a_refresh_says_at_once_that_it_waits_for_a_held_cache_lock_and_goes_on_once_it_is_free() {
+    use std::io::BufRead;
+    let repo = workflow_repo();
+    repo.run(&["--list"]);
+    // Another run holds the cache lock (saving, or stopped while it saved).
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(repo.root().join("tasks/.cache/task-index.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let mut child = crate::support::command()
+        .args(["--refresh-cache"])
+        .current_dir(repo.root())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (sender, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr).lines() {
+            let _ = sender.send(line.unwrap_or_default());
+        }
+    });
+    let first = lines.recv_timeout(std::time::Duration::from_secs(120));
+    let still_waiting = child.try_wait().unwrap().is_none();
+    lock.unlock().unwrap();
+    let status = child.wait().unwrap();
+    let first = first.expect("nothing on stderr while waiting for the lock");
+    assert!(
+        first.starts_with("Note: waiting for ") && first.contains("task-index.lock"),
+        "{first}"
+    );
+    assert!(still_waiting, "the refresh went on without the lock");
+    assert_eq!(status.code(), Some(0));
+    let mut stdout = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take().unwrap(), &mut stdout).unwrap();
+    assert!(stdout.starts_with("Cache refreshed: "), "{stdout}");
+}
