@@ -18,7 +18,10 @@ pub enum Durability {
     Synced,
     /// Not synced: a file the tool rebuilds when it is found old or damaged (the task cache,
     /// checked by its length and checksum). A power cut may leave the previous version, or a
-    /// damaged file that is then rebuilt; syncing megabytes on every save bought nothing.
+    /// damaged file that is then rebuilt; syncing megabytes on every save bought nothing. Its
+    /// owner can always read and write it (the replaced file's other mode bits are kept): a file
+    /// of the tool's own left unreadable (`chmod 000`) would be rebuilt, and rewritten
+    /// unreadable, on every run.
     Rebuildable,
 }
 
@@ -49,6 +52,15 @@ pub fn atomic_write_with(
     let mut tmp = builder.tempfile_in(dir)?;
     if let Some(kept) = kept_permissions(path) {
         tmp.as_file().set_permissions(kept)?;
+    }
+    #[cfg(unix)]
+    if durability == Durability::Rebuildable {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = tmp.as_file().metadata()?.permissions().mode() & 0o777;
+        if mode & 0o600 != 0o600 {
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(mode | 0o600))?;
+        }
     }
     write(tmp.as_file_mut())?;
     if durability == Durability::Synced {

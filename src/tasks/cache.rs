@@ -874,32 +874,26 @@ fn save<'a>(
         return Err("the cache would be larger than a cache is read".to_string());
     }
     let identity_at = file_len_at + 8;
-    let _guard = match wait {
-        Wait::ForLock => match store::try_lock_exclusive(lock).map_err(|e| locking(lock, e))? {
-            Some(guard) => guard,
-            None => {
-                crate::output::note_now(&format!(
-                    "Note: waiting for {}: another tasks run is saving the task cache (if none is running, one was stopped while it saved: `fuser {}` names it)",
-                    lock.display(),
-                    lock.display()
-                ));
-                store::lock_exclusive(lock).map_err(|e| locking(lock, e))?
-            }
-        },
-        Wait::NotIfBusy => match store::try_lock_exclusive(lock).map_err(|e| locking(lock, e))? {
-            Some(guard) => guard,
-            None => {
-                let _busy = crate::trace::phase("cache: not saved, the lock is busy");
-                return Ok(false);
-            }
-        },
+    let _guard = match store::try_lock_exclusive(lock).map_err(|e| locking(lock, e))? {
+        Some(guard) => guard,
+        None if wait == Wait::NotIfBusy => {
+            let _busy = crate::trace::phase("cache: not saved, the lock is busy");
+            return Ok(false);
+        }
+        None => {
+            crate::output::note_now(&format!(
+                "Note: waiting for {}: another tasks run is saving the task cache (if none is running, one was stopped while it saved: `fuser {}` names it)",
+                lock.display(),
+                lock.display()
+            ));
+            store::lock_exclusive(lock).map_err(|e| locking(lock, e))?
+        }
     };
     sweep_leftovers(dir);
     // Not synced: the cache is rebuilt when a power cut leaves it damaged (its length and
     // checksum are checked on every read), and a 10,000-task cache is megabytes.
     store::atomic_write_with(path, store::Durability::Rebuildable, |file| {
         use std::io::Write;
-        owner_can_read_and_write(file)?;
         let (dev, ino, born) = file_identity(file)?;
         for (i, word) in [dev, ino, born].into_iter().enumerate() {
             let at = identity_at + 8 * i;
@@ -915,19 +909,6 @@ fn save<'a>(
         let _ = std::fs::remove_file(dir.join(old));
     }
     Ok(true)
-}
-
-/// Give the owner read and write on a file about to replace one of the cache's, whose mode it
-/// has taken (`store::atomic_write_with` keeps the replaced file's mode): a file left unreadable
-/// (`chmod 000`) would be rebuilt, and rewritten unreadable, on every run. The other bits are
-/// kept.
-pub(super) fn owner_can_read_and_write(file: &std::fs::File) -> std::io::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = file.metadata()?.permissions().mode() & 0o777;
-    if mode & 0o600 != 0o600 {
-        file.set_permissions(std::fs::Permissions::from_mode(mode | 0o600))?;
-    }
-    Ok(())
 }
 
 /// Remove the temporary files of saves killed before their rename (`.task-index.v9.bin.*.tmp`,

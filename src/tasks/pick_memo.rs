@@ -181,7 +181,7 @@ pub fn recall(root: &Path, key: &Key) -> Option<Answer> {
 /// there next time. Written under the task cache's lock, which also sweeps the temporary files
 /// of writes killed before their rename; when another process holds it (saving the cache), not
 /// written: a pick never waits for a lock. The file keeps the mode of the one it replaces, plus
-/// its owner's read and write (a memo left unreadable would be rewritten on every pick).
+/// its owner's read and write (`Durability::Rebuildable`).
 /// `Err` only when writing it panicked (a bug, contained: the pick's answer stands).
 pub fn remember(root: &Path, key: &Key, answer: &Answer) -> Result<(), Panicked> {
     let _t = crate::trace::phase("pick: remember");
@@ -198,7 +198,6 @@ pub fn remember(root: &Path, key: &Key, answer: &Answer) -> Result<(), Panicked>
         super::cache::sweep_leftovers(dir);
         let _ = store::atomic_write_with(&path, store::Durability::Rebuildable, |file| {
             use std::io::Write;
-            super::cache::owner_can_read_and_write(file)?;
             let stored = Stored {
                 head: Head::expected(key, exe, file_identity(file)?),
                 answer,

@@ -164,7 +164,7 @@ fn find(
     };
     let _t = crate::trace::phase("pick: candidates");
     let first = picker::first_of(&graph, &priorities, &ready).map(|i| {
-        let inherited = (priorities.inherited(i)).map(|level| {
+        let inherited = priorities.inherited(i).map(|level| {
             let reason = priorities.effective(i).reason.unwrap_or_default();
             (level, reason.to_string())
         });
