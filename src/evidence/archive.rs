@@ -1027,15 +1027,24 @@ fn scan(open: &dyn Fn() -> io::Result<Box<dyn Read>>) -> Result<Scan, ExtractErr
 ///    directory, stays inside its top directory (no absolute target, no `..` after a name, not
 ///    at the top level); others are skipped and recorded, as are hard links, devices, FIFOs
 ///    and sparse files. A member under a link (restored or not) is refused as hostile.
-/// 3. each top-level entry is renamed into `to`, never replacing anything (an existing one →
-///    the moved ones are taken back and `Exists`).
+/// 3. the directory is renamed `to/.tasks-extracted-*` (everything is unpacked), then each
+///    top-level entry is renamed into `to`, never replacing anything (an existing one → the
+///    moved ones are taken back and `Exists`).
 ///
-/// On any error `to` is left as it was (and removed if this call created it).
+/// On any error `to` is left as it was (and removed if this call created it). Before step 1's
+/// check of the names, what extractions killed midway left in `to` is dealt with
+/// ([`sweep_abandoned`]): removed before step 3, finished from it on.
 pub fn extract(
     open: &dyn Fn() -> io::Result<Box<dyn Read>>,
     to: &Path,
 ) -> Result<Extracted, ExtractError> {
     let plan = scan(open)?;
+    // An extraction into `to` killed midway is finished first (or removed, when it had not
+    // finished unpacking): the names it moved in count as existing once it is.
+    if let Ok(handle) = fs::canonicalize(to).and_then(|real| Dir::open(&real)) {
+        let anchored = handle.anchored_path();
+        sweep_abandoned(anchored.as_deref().unwrap_or(to));
+    }
     for top in &plan.tops {
         let dest = to.join(OsStr::from_bytes(top));
         if fs::symlink_metadata(&dest).is_ok() {
@@ -1057,7 +1066,6 @@ pub fn extract(
     };
     let anchored = handle.anchored_path();
     let base = anchored.as_deref().unwrap_or(to);
-    sweep_abandoned(base);
     let result = unpack(open, base, plan).map_err(|e| match e {
         ExtractError::Exists(path) => ExtractError::Exists(
             path.strip_prefix(base)
@@ -1078,32 +1086,52 @@ pub fn extract(
 /// and a random part.
 const EXTRACTING: &str = ".tasks-extract-";
 
-/// Remove what extractions killed midway left in `to`: temporary directories of processes
-/// that no longer run (their files never reached their names in `to`).
+/// The same directory once everything is unpacked in it (renamed, keeping the process id and the
+/// random part): only the moves of its top-level entries into `to` remain, and an extraction
+/// killed from then on is finished by the next one into `to` instead of being undone.
+const UNPACKED: &str = ".tasks-extracted-";
+
+/// The process id in `name` when it is exactly `<prefix><digits>-<6 letters or digits>`.
+fn extraction_pid(name: &OsStr, prefix: &str) -> Option<libc::pid_t> {
+    name.to_str()
+        .and_then(|n| n.strip_prefix(prefix))
+        .and_then(|rest| rest.split_once('-'))
+        .filter(|(pid, random)| {
+            !pid.is_empty()
+                && pid.bytes().all(|b| b.is_ascii_digit())
+                && random.len() == 6
+                && random.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+        .and_then(|(pid, _)| pid.parse::<libc::pid_t>().ok())
+}
+
+/// Deal with what extractions killed midway left in `to` (directories of processes that no
+/// longer run; only names of exactly the forms this tool gives, only real directories): one
+/// that had not finished unpacking is removed (none of its files reached `to`); one that had
+/// is finished, its remaining top-level entries moved into `to` (never replacing a name made
+/// there since: that copy is dropped, the archive still holds it), then removed.
 fn sweep_abandoned(to: &Path) {
     let Ok(entries) = fs::read_dir(to) else {
         return;
     };
     for entry in entries.flatten() {
         let name = entry.file_name();
-        // Exactly the names this tool gives: `<prefix><digits>-<6 letters or digits>`.
-        let Some(pid) = name
-            .to_str()
-            .and_then(|n| n.strip_prefix(EXTRACTING))
-            .and_then(|rest| rest.split_once('-'))
-            .filter(|(pid, random)| {
-                !pid.is_empty()
-                    && pid.bytes().all(|b| b.is_ascii_digit())
-                    && random.len() == 6
-                    && random.bytes().all(|b| b.is_ascii_alphanumeric())
-            })
-            .and_then(|(pid, _)| pid.parse::<libc::pid_t>().ok())
-        else {
-            continue;
+        let (pid, unpacked) = match extraction_pid(&name, UNPACKED) {
+            Some(pid) => (pid, true),
+            None => match extraction_pid(&name, EXTRACTING) {
+                Some(pid) => (pid, false),
+                None => continue,
+            },
         };
-        if crate::store::fs::process_gone(pid) && entry.file_type().is_ok_and(|t| t.is_dir()) {
-            let _ = fs::remove_dir_all(entry.path());
+        if !crate::store::fs::process_gone(pid) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
         }
+        if unpacked && let Ok(left) = fs::read_dir(entry.path()) {
+            for top in left.flatten() {
+                let _ = rename_noreplace(&top.path(), &to.join(top.file_name()));
+            }
+        }
+        let _ = fs::remove_dir_all(entry.path());
     }
 }
 
@@ -1153,6 +1181,7 @@ fn unpack(
     to: &Path,
     plan: Scan,
 ) -> Result<Extracted, ExtractError> {
+    crate::store::fault::point().map_err(|e| at(to, e))?;
     let tmp = tempfile::Builder::new()
         .prefix(&format!("{EXTRACTING}{}-", std::process::id()))
         .rand_bytes(6)
@@ -1228,24 +1257,44 @@ fn unpack(
     }
     done.directories = dirs.len() as u64;
 
+    // Everything is unpacked: the directory takes its second name, and from here on it is
+    // removed by hand (a panic leaves it to the next extraction to finish, as a kill does).
+    let random = tmp
+        .path()
+        .file_name()
+        .and_then(OsStr::to_str)
+        .and_then(|n| n.strip_prefix(EXTRACTING))
+        .unwrap_or_default()
+        .to_string();
+    let unpacked = to.join(format!("{UNPACKED}{random}"));
+    let staged = tmp.keep();
+    if let Err(e) = crate::store::fault::point().and_then(|()| fs::rename(&staged, &unpacked)) {
+        let _ = fs::remove_dir_all(&staged);
+        return Err(ExtractError::Io(at(&unpacked, e)));
+    }
+    crate::store::fault::crash_point();
     let mut moved: Vec<&[u8]> = Vec::new();
     for top in &plan.tops {
-        let from = base.join(OsStr::from_bytes(top));
+        let from = unpacked.join(OsStr::from_bytes(top));
         let dest = to.join(OsStr::from_bytes(top));
-        if let Err(e) = rename_noreplace(&from, &dest) {
+        let renamed = crate::store::fault::point().and_then(|()| rename_noreplace(&from, &dest));
+        if let Err(e) = renamed {
             for name in moved.iter().rev() {
                 let name = OsStr::from_bytes(name);
-                let _ = fs::rename(to.join(name), base.join(name));
+                let _ = fs::rename(to.join(name), unpacked.join(name));
             }
+            let _ = fs::remove_dir_all(&unpacked);
             return Err(if e.kind() == io::ErrorKind::AlreadyExists {
                 ExtractError::Exists(dest)
             } else {
                 ExtractError::Io(at(&dest, e))
             });
         }
+        crate::store::fault::crash_point();
         moved.push(top);
     }
-    drop(tmp);
+    // Empty now; one a kill leaves is removed by the next extraction.
+    let _ = fs::remove_dir(&unpacked);
     Ok(done)
 }
 

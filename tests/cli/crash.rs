@@ -113,6 +113,37 @@ fn with_snapshot(repo: &TestRepo) {
     ok(repo, &["--snapshot-worktree", ID, "--agent", "implementer"]);
 }
 
+/// A context with telemetry from two roles and a QA baseline: what the metrics are made of.
+fn with_telemetry(repo: &TestRepo) {
+    with_context(repo);
+    for (agent, event) in [("implementer", "file_read"), ("reviewer", "file_read")] {
+        ok(
+            repo,
+            &[
+                "--record-telemetry",
+                ID,
+                "--agent",
+                agent,
+                "--event",
+                event,
+                "--path",
+                "qa/lint.log",
+            ],
+        );
+    }
+    ok(
+        repo,
+        &[
+            "--record-qa",
+            ID,
+            "--agent",
+            "implementer",
+            "--from",
+            "qa/lint.log",
+        ],
+    );
+}
+
 /// One writing verb: how its repository is prepared, how it is run, what exit it normally
 /// has, and the command that comes next (and finishes what a crash interrupted).
 struct Case {
@@ -478,6 +509,95 @@ const CASES: &[Case] = &[
         next: &["--list-exceptions"],
     },
     Case {
+        name: "unclaim",
+        setup: |_| {},
+        args: &["--unclaim", ID],
+        exit: 0,
+        next: &["--list"],
+    },
+    Case {
+        name: "block",
+        setup: |_| {},
+        args: &["--block", "TASK-0702", "--reason", "waiting for the keys"],
+        exit: 0,
+        next: &["--list"],
+    },
+    Case {
+        name: "cleanup-exceptions",
+        setup: |repo| {
+            ok(repo, &["--add-exception", ID, "--type", "invalid_schema"]);
+            ok(
+                repo,
+                &["--add-exception", "TASK-0702", "--type", "invalid_schema"],
+            );
+        },
+        args: &["--cleanup-exceptions", ID],
+        exit: 0,
+        next: &["--list-exceptions"],
+    },
+    Case {
+        name: "collect-metrics",
+        setup: with_telemetry,
+        args: &["--collect-metrics", ID],
+        exit: 0,
+        next: &["--get-context", ID],
+    },
+    Case {
+        name: "generate-dashboard",
+        setup: with_telemetry,
+        args: &["--generate-dashboard"],
+        exit: 0,
+        next: &["--list"],
+    },
+    Case {
+        name: "generate-dashboard-html",
+        setup: with_telemetry,
+        args: &[
+            "--generate-dashboard",
+            "--output-path",
+            "docs/dashboard.html",
+        ],
+        exit: 0,
+        next: &["--list"],
+    },
+    Case {
+        name: "extract-evidence",
+        setup: |repo| {
+            with_context(repo);
+            repo.write("shots/home.png", "png")
+                .write("shots/nested/detail.png", "png 2");
+            ok(
+                repo,
+                &[
+                    "--attach-evidence",
+                    ID,
+                    "--type",
+                    "directory",
+                    "--path",
+                    "shots",
+                ],
+            );
+        },
+        args: &[
+            "--extract-evidence",
+            ID,
+            "--id",
+            "{evidence}",
+            "--to",
+            "restored",
+        ],
+        exit: 0,
+        // An extraction killed midway is finished by the next one into the same directory.
+        next: &[
+            "--extract-evidence",
+            ID,
+            "--id",
+            "{evidence}",
+            "--to",
+            "restored",
+        ],
+    },
+    Case {
         name: "bootstrap-evidence",
         setup: |_| {},
         args: &["--bootstrap-evidence", ID],
@@ -501,6 +621,9 @@ fn is_state(rel: &str) -> bool {
         // Scratch logs of validation runs, removed by the next run once their process is gone.
         || rel.starts_with(".agent-output/.runs/")
         || rel.starts_with("docs/compliance/quarantine/.txn/")
+        // An extraction's own directory in its destination, removed or finished (moved into
+        // place) by the next extraction there.
+        || rel.contains("/.tasks-extract")
         || name.ends_with(".lock")
         || (name.starts_with('.') && name.ends_with(".tmp")))
 }
@@ -647,8 +770,8 @@ fn check_files(now: &State, before: &State, after: &State, out: &mut Outcome) {
 }
 
 /// The next command runs; then the whole state is the before or the after state.
-fn check_settled(root: &Path, case: &Case, before: &State, after: &State, out: &mut Outcome) {
-    let next = spawn(root, case.next, &[]).wait_with_output().unwrap();
+fn check_settled(root: &Path, next: &[&str], before: &State, after: &State, out: &mut Outcome) {
+    let ran = spawn(root, next, &[]).wait_with_output().unwrap();
     let now = state(root);
     if now != *before && now != *after {
         let differing: Vec<&String> = now
@@ -664,8 +787,8 @@ fn check_settled(root: &Path, case: &Case, before: &State, after: &State, out: &
         out.problems.push(format!(
             "{}: after {:?} the state is a mix (not before: {differing:?}; not after: {mixed:?}); stderr: {}",
             out.what,
-            case.next,
-            String::from_utf8_lossy(&next.stderr)
+            next,
+            String::from_utf8_lossy(&ran.stderr)
         ));
     }
     let left = journals(root);
@@ -684,12 +807,14 @@ fn exercise(case: &Case) {
     ok(&fixture, &["--list"]);
     slim(&fixture);
     let template: PathBuf = fixture.root().to_path_buf();
+    let args = resolved(case.args, &template);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let next = resolved(case.next, &template);
+    let next: Vec<&str> = next.iter().map(String::as_str).collect();
     let before = state(&template);
     let after = {
         let dir = copy(&template);
-        let out = spawn(dir.path(), case.args, &[])
-            .wait_with_output()
-            .unwrap();
+        let out = spawn(dir.path(), &args, &[]).wait_with_output().unwrap();
         assert_eq!(
             out.status.code(),
             Some(case.exit),
@@ -708,13 +833,9 @@ fn exercise(case: &Case) {
     let last_duration = loop {
         let dir = copy(&template);
         let started = std::time::Instant::now();
-        let out = spawn(
-            dir.path(),
-            case.args,
-            &[("TASKS_CRASH_AT", point.to_string())],
-        )
-        .wait_with_output()
-        .unwrap();
+        let out = spawn(dir.path(), &args, &[("TASKS_CRASH_AT", point.to_string())])
+            .wait_with_output()
+            .unwrap();
         if !killed(&out.status) {
             assert_eq!(out.status.code(), Some(case.exit), "{}", case.name);
             break started.elapsed();
@@ -725,7 +846,7 @@ fn exercise(case: &Case) {
             problems: Vec::new(),
         };
         check_files(&state(dir.path()), &before, &after, &mut outcome);
-        check_settled(dir.path(), case, &before, &after, &mut outcome);
+        check_settled(dir.path(), &next, &before, &after, &mut outcome);
         problems.extend(outcome.problems);
         point += 1;
         assert!(point < 500, "{}: no end to the crash points", case.name);
@@ -747,7 +868,7 @@ fn exercise(case: &Case) {
             case.name
         );
         let dir = copy(&template);
-        let mut child = spawn(dir.path(), case.args, &[]);
+        let mut child = spawn(dir.path(), &args, &[]);
         std::thread::sleep(std::time::Duration::from_micros(random.next(span)));
         let _ = child.kill();
         let out = child.wait_with_output().unwrap();
@@ -761,13 +882,13 @@ fn exercise(case: &Case) {
         } else {
             span = narrower(span);
         }
-        check_settled(dir.path(), case, &before, &after, &mut outcome);
+        check_settled(dir.path(), &next, &before, &after, &mut outcome);
         problems.extend(outcome.problems);
     }
     // An I/O error at each step: the verb fails and changes nothing, or (when the step was not
     // one it needs, like the cache) succeeds.
     for point in 1..=total {
-        let (dir, out, stderr) = run_at(&template, case, "TASKS_FAIL_AT", point);
+        let (dir, out, stderr) = run_at(&template, &args, "TASKS_FAIL_AT", point);
         let code = out.status.code().unwrap_or(-1);
         let what = format!("{} failing at point {point}", case.name);
         assert!(!stderr.contains("panicked"), "{what}: {stderr}");
@@ -777,7 +898,7 @@ fn exercise(case: &Case) {
                 what,
                 problems: Vec::new(),
             };
-            check_settled(dir.path(), case, &before, &after, &mut outcome);
+            check_settled(dir.path(), &next, &before, &after, &mut outcome);
             problems.extend(outcome.problems);
         } else {
             let now = state(dir.path());
@@ -802,7 +923,7 @@ fn exercise(case: &Case) {
     // in every verb: at least one panic must end in E999.
     let mut internal_errors = 0;
     for point in 1..=total {
-        let (dir, out, stderr) = run_at(&template, case, "TASKS_PANIC_AT", point);
+        let (dir, out, stderr) = run_at(&template, &args, "TASKS_PANIC_AT", point);
         let what = format!("{} panicking at point {point}", case.name);
         assert!(!stderr.contains("panicked"), "{what}: {stderr}");
         let mut outcome = Outcome {
@@ -819,7 +940,7 @@ fn exercise(case: &Case) {
             }
             check_files(&state(dir.path()), &before, &after, &mut outcome);
         }
-        check_settled(dir.path(), case, &before, &after, &mut outcome);
+        check_settled(dir.path(), &next, &before, &after, &mut outcome);
         problems.extend(outcome.problems);
     }
     assert!(internal_errors > 0, "{}: no panic was injected", case.name);
@@ -834,20 +955,46 @@ fn narrower(span: u64) -> u64 {
     (span / 4 * 3).max(MIN_SPAN as u64)
 }
 
-/// Run the case in a copy of `template` with the fault variable `var` set to `point`; the copy,
+/// Run `args` in a copy of `template` with the fault variable `var` set to `point`; the copy,
 /// the output and its stderr.
 fn run_at(
     template: &Path,
-    case: &Case,
+    args: &[&str],
     var: &str,
     point: u64,
 ) -> (tempfile::TempDir, std::process::Output, String) {
     let dir = copy(template);
-    let out = spawn(dir.path(), case.args, &[(var, point.to_string())])
+    let out = spawn(dir.path(), args, &[(var, point.to_string())])
         .wait_with_output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     (dir, out, stderr)
+}
+
+/// A case's arguments with `{evidence}` replaced by the id of the task's first archived evidence
+/// in the prepared repository (known only once its setup has attached it).
+fn resolved(args: &[&str], template: &Path) -> Vec<String> {
+    let evidence = || {
+        let out = command()
+            .args(["--list-evidence", ID, "--format", "json"])
+            .current_dir(template)
+            .env("TASKS_NOW", NOW)
+            .output()
+            .unwrap();
+        let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        doc["data"]["evidence"]
+            .as_array()
+            .and_then(|all| all.iter().find(|e| e["type"] == "archive"))
+            .and_then(|e| e["id"].as_str())
+            .unwrap_or_else(|| panic!("no archive in the prepared repository: {doc}"))
+            .to_string()
+    };
+    args.iter()
+        .map(|a| match *a {
+            "{evidence}" => evidence(),
+            a => a.to_string(),
+        })
+        .collect()
 }
 
 macro_rules! crash_tests {
@@ -893,6 +1040,13 @@ crash_tests! {
     add_exception => "add-exception",
     resolve_exception => "resolve-exception",
     bootstrap_evidence => "bootstrap-evidence",
+    unclaim => "unclaim",
+    block => "block",
+    cleanup_exceptions => "cleanup-exceptions",
+    collect_metrics => "collect-metrics",
+    generate_dashboard => "generate-dashboard",
+    generate_dashboard_html => "generate-dashboard-html",
+    extract_evidence => "extract-evidence",
     attach_evidence => "attach-evidence",
     attach_evidence_directory => "attach-evidence-directory",
     run_validation => "run-validation",

@@ -1005,6 +1005,57 @@ fn an_extraction_killed_midway_is_cleaned_up_by_the_next_one() {
 }
 
 #[test]
+fn an_extraction_killed_after_unpacking_is_finished_by_the_next_one() {
+    let repo = repo();
+    shots(&repo, 0);
+    let (_, dir, _) = attach(&repo, &["--type", "directory", "--path", "shots"]);
+    let out = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new("true").spawn().unwrap();
+    let pid = child.id();
+    child.wait().unwrap();
+    // Killed between two moves: `first` is in place; `second` and `shots` are still in the
+    // unpacked directory; `taken` was made in the destination since, by someone else.
+    let left = out.path().join(format!(".tasks-extracted-{pid}-abc123"));
+    std::fs::create_dir_all(out.path().join("first")).unwrap();
+    std::fs::create_dir_all(left.join("second")).unwrap();
+    std::fs::write(left.join("second/part.txt"), "second").unwrap();
+    std::fs::create_dir_all(left.join("shots")).unwrap();
+    std::fs::write(left.join("shots/home.png"), "the killed run's").unwrap();
+    std::fs::write(left.join("taken"), "extracted").unwrap();
+    std::fs::write(out.path().join("taken"), "the user's").unwrap();
+    // One of a process that still runs is not touched.
+    let running = out
+        .path()
+        .join(format!(".tasks-extracted-{}-live00", std::process::id()));
+    std::fs::create_dir_all(running.join("kept")).unwrap();
+    let (code, doc, _) = repo.json(&[
+        "--extract-evidence",
+        ID,
+        "--id",
+        dir["data"]["id"].as_str().unwrap(),
+        "--to",
+        out.path().to_str().unwrap(),
+    ]);
+    // The killed extraction is finished first: its `shots` is then a name that exists.
+    assert_eq!((code, error_code(&doc)), (40, "E042"), "{doc}");
+    assert!(!left.exists(), "the finished directory is removed");
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("second/part.txt")).unwrap(),
+        "second"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("shots/home.png")).unwrap(),
+        "the killed run's"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.path().join("taken")).unwrap(),
+        "the user's",
+        "never replaced"
+    );
+    assert!(running.join("kept").exists());
+}
+
+#[test]
 fn state_that_is_not_the_tools_own_is_refused_and_never_read() {
     let repo = repo();
     repo.write("qa/a.log", "a\n");

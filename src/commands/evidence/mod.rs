@@ -205,7 +205,8 @@ pub static EXTRACT_EVIDENCE: CommandInfo = CommandInfo {
 context that --complete kept in .agent-output/.completed/TASK_ID/ — into DIR. The archive is \
 re-hashed first; no member may leave DIR (an absolute path or '..' refuses the whole archive, \
 a link pointing out of it is skipped) and nothing in DIR is replaced. A failed extraction \
-leaves DIR as it was.",
+leaves DIR as it was; one killed midway is removed, or finished once it had unpacked everything, \
+by the next extraction into DIR.",
     examples: &[
         (
             "tasks --extract-evidence TASK-0101 --id 3f2a9c0d1b7e4a55 --to /tmp/screens",
