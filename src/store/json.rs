@@ -32,6 +32,38 @@ impl StateError {
             source,
         }
     }
+
+    /// The same error with `f` applied to the path it names (where it was met → where it is
+    /// shown).
+    pub fn map_path(self, f: impl FnOnce(PathBuf) -> PathBuf) -> Self {
+        match self {
+            StateError::Corrupt { path, reason } => StateError::Corrupt {
+                path: f(path),
+                reason,
+            },
+            StateError::Io {
+                path,
+                action,
+                source,
+            } => StateError::Io {
+                path: f(path),
+                action,
+                source,
+            },
+            StateError::Outside { path, resolved } => StateError::Outside {
+                path: f(path),
+                resolved,
+            },
+            StateError::Linked { path, resolved } => StateError::Linked {
+                path: f(path),
+                resolved,
+            },
+            StateError::BadPath { path, reason } => StateError::BadPath {
+                path: f(path),
+                reason,
+            },
+        }
+    }
 }
 
 /// Read a JSON state file: `None` when it does not exist. A state file is a plain file the tool

@@ -5,6 +5,7 @@
 //! place that is not the tool's; a missing component is created only after everything above it
 //! was checked.
 
+use super::beneath::Dir;
 use super::{StateError, fault};
 use std::io;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,69 @@ pub fn state_dir(root: &Path, rel: &str) -> Result<PathBuf, StateError> {
 /// created): `None` when a component is missing.
 pub fn existing_state_dir(root: &Path, rel: &str) -> Result<Option<PathBuf>, StateError> {
     walk(root, rel, false)
+}
+
+/// A state directory checked like [`state_dir`], then held open: [`Held::io`] names that very
+/// directory (`/proc/self/fd/N`) whatever later happens to the names on its way, so a component
+/// swapped for a link after the check redirects nothing written or read through it.
+/// [`Held::shown`] is its path, for messages.
+#[derive(Debug)]
+pub struct Held {
+    _dir: Dir,
+    io: PathBuf,
+    shown: PathBuf,
+}
+
+impl Held {
+    /// The path to do I/O through (the held directory itself).
+    pub fn io(&self) -> &Path {
+        &self.io
+    }
+
+    /// The directory's path under the repository, for messages.
+    pub fn shown(&self) -> &Path {
+        &self.shown
+    }
+
+    /// `name` in the directory: where to do I/O and how to name it in a message.
+    pub fn file(&self, name: &str) -> (PathBuf, PathBuf) {
+        (self.io.join(name), self.shown.join(name))
+    }
+
+    /// `e`, met doing I/O through [`Held::io`], naming the path as shown.
+    pub fn shown_error(&self, e: StateError) -> StateError {
+        e.map_path(|path| match path.strip_prefix(&self.io) {
+            Ok(rest) => self.shown.join(rest),
+            Err(_) => path,
+        })
+    }
+}
+
+/// [`state_dir`], held open: the checked path is opened again from `root`, one component at a
+/// time without following a link, so what is held is what was checked (a swap in between fails
+/// instead). Where `/proc/self/fd` is missing, `io` is the path itself (checked, not held).
+pub fn hold_state_dir(root: &Path, rel: &str) -> Result<Held, StateError> {
+    let shown = state_dir(root, rel)?;
+    hold(root, rel, shown)
+}
+
+/// [`existing_state_dir`], held open like [`hold_state_dir`]: `None` when a component is missing.
+pub fn hold_existing_state_dir(root: &Path, rel: &str) -> Result<Option<Held>, StateError> {
+    existing_state_dir(root, rel)?
+        .map(|shown| hold(root, rel, shown))
+        .transpose()
+}
+
+fn hold(root: &Path, rel: &str, shown: PathBuf) -> Result<Held, StateError> {
+    let dir = Dir::open(root)
+        .and_then(|r| r.dir(Path::new(rel)))
+        .map_err(|e| StateError::io(&shown, "open", e))?;
+    let io = dir.anchored_path().unwrap_or_else(|| shown.clone());
+    Ok(Held {
+        _dir: dir,
+        io,
+        shown,
+    })
 }
 
 fn walk(root: &Path, rel: &str, create: bool) -> Result<Option<PathBuf>, StateError> {

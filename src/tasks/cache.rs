@@ -289,9 +289,9 @@ pub struct Loaded {
     pub unsaved: Option<crate::error::Error>,
 }
 
-fn cache_paths(root: &Path) -> (PathBuf, PathBuf, PathBuf) {
-    let dir = root.join(CACHE_DIR);
-    (dir.join(CACHE_FILE), dir.join(LOCK_FILE), dir)
+/// The cache file's path, as messages show it (its I/O goes through the held directory).
+fn cache_path(root: &Path) -> PathBuf {
+    root.join(CACHE_DIR).join(CACHE_FILE)
 }
 
 /// What this run knows of one file's content, for the snapshot and the cache.
@@ -307,13 +307,14 @@ struct Record<'a> {
 /// Load every task file through the cache. `force` ignores the cache (used by
 /// `--refresh-cache`). Cache problems never fail the load; they become warnings.
 pub fn load(root: &Path, force: bool) -> Loaded {
-    let (cache_path, lock_path, cache_dir) = cache_paths(root);
+    let cache_path = cache_path(root);
     let mut warnings = Vec::new();
     // Why the cache that should have been written was not (`--refresh-cache` fails with it).
     let mut unsaved: Option<crate::error::Error> = None;
-    // A cache directory that leads out of the repository is neither read nor written.
-    let usable = match store::paths::existing_state_dir(root, CACHE_DIR) {
-        Ok(_) => true,
+    // A cache directory that leads out of the repository is neither read nor written. One that
+    // exists is read through the directory checked and held open here.
+    let (usable, held) = match store::paths::hold_existing_state_dir(root, CACHE_DIR) {
+        Ok(held) => (true, held),
         Err(e) => {
             let error = crate::error::Error::from(e);
             warnings.push(format!(
@@ -321,17 +322,18 @@ pub fn load(root: &Path, force: bool) -> Loaded {
                 error.message
             ));
             unsaved = Some(error);
-            false
+            (false, None)
         }
     };
     // Before anything is found or read: a file changed after this has a later mtime, or one in
     // the same clock tick, which `settled_before` refuses to trust.
     let listed_at = FileTime::now();
-    let opened = if force || !usable {
-        None
-    } else {
-        let _read = crate::trace::phase("cache: read, decode the front");
-        open_cache(&cache_path, &mut warnings)
+    let opened = match &held {
+        Some(held) if !force => {
+            let _read = crate::trace::phase("cache: read, decode the front");
+            open_cache(held, &mut warnings)
+        }
+        _ => None,
     };
     let (front, rest) = match opened {
         Some(Opened { front, rest }) => (Some(front), Some(rest)),
@@ -549,7 +551,10 @@ pub fn load(root: &Path, force: bool) -> Loaded {
         _ => snapshot_of(&files, &records),
     };
 
-    if usable && must_save && (!files.is_empty() || cache_path.exists()) {
+    let had_cache = held
+        .as_ref()
+        .is_some_and(|held| held.file(CACHE_FILE).0.exists());
+    if usable && must_save && (!files.is_empty() || had_cache) {
         let stored = files
             .iter()
             .zip(&records)
@@ -580,7 +585,7 @@ pub fn load(root: &Path, force: bool) -> Loaded {
         } else {
             Wait::NotIfBusy
         };
-        if let Err(e) = save(&cache_dir, &cache_path, &lock_path, &front, stored, wait) {
+        if let Err(e) = save(root, &front, stored, wait) {
             warnings.push(format!(
                 "Warning: could not save the task cache {}: {e} (results are correct, only slower)",
                 cache_path.display()
@@ -695,9 +700,11 @@ fn leaked_zeroed(len: usize) -> Option<&'static mut [u8]> {
 
 /// Open the cache file and read its front; `None` when there is no usable file (none, another
 /// version, or corrupt: with a warning).
-fn open_cache(path: &Path, warnings: &mut Vec<String>) -> Option<Opened> {
+fn open_cache(held: &store::paths::Held, warnings: &mut Vec<String>) -> Option<Opened> {
     use std::os::unix::fs::FileExt;
-    let (file, len) = match store::open_state(path) {
+    let (io_path, path) = held.file(CACHE_FILE);
+    let path = path.as_path();
+    let (file, len) = match store::open_state(&io_path).map_err(|e| held.shown_error(e)) {
         Ok(Some(opened)) => opened,
         Ok(None) => return None,
         Err(store::StateError::Io { source, .. })
@@ -802,12 +809,20 @@ fn open_cache(path: &Path, warnings: &mut Vec<String>) -> Option<Opened> {
 /// Create `tasks/.cache/` (checked: never through a link out of the repository; with a
 /// `.gitignore` that keeps it out of git) and return it.
 pub fn ensure_cache_dir(root: &Path) -> Result<PathBuf, store::StateError> {
-    let dir = store::paths::state_dir(root, CACHE_DIR)?;
+    hold_cache_dir(root).map(|held| held.shown().to_path_buf())
+}
+
+/// [`ensure_cache_dir`], held open: what is written through it lands in the directory that was
+/// checked, even if `tasks/.cache` is swapped for a link meanwhile.
+pub(super) fn hold_cache_dir(root: &Path) -> Result<store::paths::Held, store::StateError> {
+    let held = store::paths::hold_state_dir(root, CACHE_DIR)?;
+    let (gitignore, _) = held.file(".gitignore");
     store::fs::write_if_absent(
-        &dir.join(".gitignore"),
+        &gitignore,
         b"# Private cache of the tasks CLI; never commit it.\n*\n",
-    )?;
-    Ok(dir)
+    )
+    .map_err(|e| held.shown_error(e))?;
+    Ok(held)
 }
 
 /// Why the cache lock could not be taken, naming the lock file (a warning names the cache
@@ -828,15 +843,14 @@ enum Wait {
 /// Write the cache file (atomically, under the cache lock). Returns whether it was written:
 /// `false` when the lock was busy and `wait` is [`Wait::NotIfBusy`].
 fn save<'a>(
-    dir: &Path,
-    path: &Path,
-    lock: &Path,
+    root: &Path,
     front: &FrontRef,
     entries: impl Iterator<Item = StoredRef<'a>> + Clone,
     wait: Wait,
 ) -> Result<bool, String> {
-    let root = dir.parent().and_then(Path::parent).unwrap_or(dir);
-    ensure_cache_dir(root).map_err(|e| crate::error::Error::from(e).message)?;
+    let held = hold_cache_dir(root).map_err(|e| crate::error::Error::from(e).message)?;
+    let (path, _) = held.file(CACHE_FILE);
+    let (lock, shown_lock) = held.file(LOCK_FILE);
     let header = Header {
         version: VERSION,
         tool_version: env!("CARGO_PKG_VERSION"),
@@ -874,7 +888,7 @@ fn save<'a>(
         return Err("the cache would be larger than a cache is read".to_string());
     }
     let identity_at = file_len_at + 8;
-    let _guard = match store::try_lock_exclusive(lock).map_err(|e| locking(lock, e))? {
+    let _guard = match store::try_lock_exclusive(&lock).map_err(|e| locking(&shown_lock, e))? {
         Some(guard) => guard,
         None if wait == Wait::NotIfBusy => {
             let _busy = crate::trace::phase("cache: not saved, the lock is busy");
@@ -883,16 +897,16 @@ fn save<'a>(
         None => {
             crate::output::note_now(&format!(
                 "Note: waiting for {}: another tasks run is saving the task cache (if none is running, one was stopped while it saved: `fuser {}` names it)",
-                lock.display(),
-                lock.display()
+                shown_lock.display(),
+                shown_lock.display()
             ));
-            store::lock_exclusive(lock).map_err(|e| locking(lock, e))?
+            store::lock_exclusive(&lock).map_err(|e| locking(&shown_lock, e))?
         }
     };
-    sweep_leftovers(dir);
+    sweep_leftovers(held.io());
     // Not synced: the cache is rebuilt when a power cut leaves it damaged (its length and
     // checksum are checked on every read), and a 10,000-task cache is megabytes.
-    store::atomic_write_with(path, store::Durability::Rebuildable, |file| {
+    store::atomic_write_with(&path, store::Durability::Rebuildable, |file| {
         use std::io::Write;
         let (dev, ino, born) = file_identity(file)?;
         for (i, word) in [dev, ino, born].into_iter().enumerate() {
@@ -906,7 +920,7 @@ fn save<'a>(
     .map_err(|e| e.to_string())?;
     // An earlier layout's file is dead weight once this one is written.
     for old in OLD_CACHE_FILES {
-        let _ = std::fs::remove_file(dir.join(old));
+        let _ = std::fs::remove_file(held.io().join(old));
     }
     Ok(true)
 }

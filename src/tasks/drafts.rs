@@ -39,10 +39,10 @@ pub fn not_warned_today(repo: &Repo, ids: &[String], today: &str) -> BTreeSet<St
 }
 
 fn read(repo: &Repo) -> Warned {
-    let Ok(Some(dir)) = store::paths::existing_state_dir(&repo.root, CACHE_DIR) else {
+    let Ok(Some(dir)) = store::paths::hold_existing_state_dir(&repo.root, CACHE_DIR) else {
         return Warned::default();
     };
-    store::read_json(&dir.join(FILE))
+    store::read_json(&dir.file(FILE).0)
         .ok()
         .flatten()
         .unwrap_or_default()
@@ -54,13 +54,15 @@ fn write(
     fresh: &BTreeSet<String>,
     today: &str,
 ) -> Result<(), store::StateError> {
-    let dir = store::paths::state_dir(&repo.root, CACHE_DIR)?;
-    let lock = store::paths::state_dir(&repo.root, &format!("{CACHE_DIR}/locks"))?
-        .join("draft-warnings.lock");
+    // Through the directories checked and held open (a swap for a link meanwhile redirects
+    // nothing); errors name the held paths, and are not shown (the record is best effort).
+    let dir = super::cache::hold_cache_dir(&repo.root)?;
+    let locks = store::paths::hold_state_dir(&repo.root, &format!("{CACHE_DIR}/locks"))?;
+    let lock = locks.file("draft-warnings.lock").0;
     // Never waits for the lock: when another run holds it (recording its own warnings, or
     // stopped while it did), this run's warnings are printed but not recorded.
     store::try_update_json(
-        &dir.join(FILE),
+        &dir.file(FILE).0,
         &lock,
         Warned::default,
         |state: &mut Warned| {

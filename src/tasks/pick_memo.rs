@@ -135,19 +135,19 @@ fn exe_identity() -> Option<[u64; 4]> {
     Some([meta.dev(), meta.ino(), meta.size(), mtime])
 }
 
-/// The memo's path, when the cache directory exists and is the repository's own (the same check
-/// as the task cache's: never through a link out of the repository).
-fn memo_path(root: &Path) -> Option<std::path::PathBuf> {
-    let dir = store::paths::existing_state_dir(root, CACHE_DIR).ok()??;
-    Some(dir.join(MEMO_FILE))
+/// The cache directory, when it exists and is the repository's own (the same check as the task
+/// cache's: never through a link out of the repository), held open: the memo is read and
+/// written in the directory that was checked.
+fn memo_dir(root: &Path) -> Option<store::paths::Held> {
+    store::paths::hold_existing_state_dir(root, CACHE_DIR).ok()?
 }
 
 /// The answer remembered under `key`, if there is one and it can be believed.
 pub fn recall(root: &Path, key: &Key) -> Option<Answer> {
     use std::os::unix::fs::FileExt;
     let _t = crate::trace::phase("pick: recall");
-    let path = memo_path(root)?;
-    let (file, len) = store::open_state(&path).ok()??;
+    let dir = memo_dir(root)?;
+    let (file, len) = store::open_state(&dir.file(MEMO_FILE).0).ok()??;
     if len > MAX_MEMO_BYTES || len < (MAGIC.len() + CHECKSUM_BYTES) as u64 {
         return None;
     }
@@ -186,16 +186,14 @@ pub fn recall(root: &Path, key: &Key) -> Option<Answer> {
 pub fn remember(root: &Path, key: &Key, answer: &Answer) -> Result<(), Panicked> {
     let _t = crate::trace::phase("pick: remember");
     let write = || {
-        let (Some(path), Some(exe)) = (memo_path(root), exe_identity()) else {
+        let (Some(dir), Some(exe)) = (memo_dir(root), exe_identity()) else {
             return;
         };
-        let Some(dir) = path.parent() else {
+        let Ok(Some(_guard)) = store::try_lock_exclusive(&dir.file(LOCK_FILE).0) else {
             return;
         };
-        let Ok(Some(_guard)) = store::try_lock_exclusive(&dir.join(LOCK_FILE)) else {
-            return;
-        };
-        super::cache::sweep_leftovers(dir);
+        super::cache::sweep_leftovers(dir.io());
+        let path = dir.file(MEMO_FILE).0;
         let _ = store::atomic_write_with(&path, store::Durability::Rebuildable, |file| {
             use std::io::Write;
             let stored = Stored {

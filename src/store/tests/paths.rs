@@ -89,3 +89,52 @@ fn paths_that_climb_or_are_absolute_are_refused() {
         Err(StateError::BadPath { .. })
     ));
 }
+
+#[test]
+fn a_held_directory_swapped_for_a_link_afterwards_redirects_nothing() {
+    let (_tmp, root) = root();
+    let outside = tempfile::tempdir().unwrap();
+    let held = hold_state_dir(&root, "a/b").unwrap();
+    assert_eq!(held.shown(), root.join("a/b"));
+    // After the check: `a` is moved away and a link out of the repository takes its name.
+    std::fs::rename(root.join("a"), root.join("moved")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("a")).unwrap();
+    std::fs::create_dir(outside.path().join("b")).unwrap();
+    let (io, shown) = held.file("f");
+    assert_eq!(shown, root.join("a/b/f"));
+    crate::store::atomic_write(&io, b"state").unwrap();
+    crate::store::lock_exclusive(&held.file("f.lock").0).unwrap();
+    assert_eq!(
+        std::fs::read(root.join("moved/b/f")).unwrap(),
+        b"state",
+        "written in the directory that was checked"
+    );
+    assert!(root.join("moved/b/f.lock").exists());
+    assert_eq!(
+        std::fs::read_dir(outside.path().join("b")).unwrap().count(),
+        0,
+        "nothing written where the link points"
+    );
+    // Errors met through it name the shown path.
+    let e = held.shown_error(StateError::io(
+        &io,
+        "write",
+        std::io::ErrorKind::Other.into(),
+    ));
+    assert!(
+        matches!(e, StateError::Io { ref path, .. } if *path == shown),
+        "{e:?}"
+    );
+    // And a new hold refuses the link, as the check always did.
+    assert!(matches!(
+        hold_existing_state_dir(&root, "a/b"),
+        Err(StateError::Linked { .. })
+    ));
+}
+
+#[test]
+fn a_missing_directory_is_not_held_or_created() {
+    let (_tmp, root) = root();
+    assert!(hold_existing_state_dir(&root, "a/b").unwrap().is_none());
+    assert!(!root.join("a").exists());
+}

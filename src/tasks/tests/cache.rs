@@ -1,5 +1,18 @@
 use super::*;
 
+/// The cache directory of `root`, held as a run holds it.
+fn held_cache(root: &Path) -> store::paths::Held {
+    store::paths::hold_existing_state_dir(root, CACHE_DIR)
+        .unwrap()
+        .expect("a cache directory")
+}
+
+/// The cache file, its lock and its directory, by path.
+fn cache_paths(root: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    let dir = root.join(CACHE_DIR);
+    (dir.join(CACHE_FILE), dir.join(LOCK_FILE), dir)
+}
+
 /// Write a task file dated a minute ago: its cache entry is trusted at once (an entry made
 /// within a clock tick or two of its file's change is checked again: see `racily_clean`).
 fn write(root: &Path, rel: &str, text: &str) {
@@ -40,7 +53,6 @@ fn resave(
     snapshot: u64,
     sha256: impl Fn(&Old) -> String,
 ) {
-    let (cache_path, lock_path, cache_dir) = cache_paths(root);
     let hashes: Vec<String> = previous.entries.iter().map(sha256).collect();
     let dirs: Vec<std::borrow::Cow<DirRecord>> =
         front.dirs.iter().map(std::borrow::Cow::Borrowed).collect();
@@ -64,17 +76,7 @@ fn resave(
         dirs: &dirs,
         count: front.count,
     };
-    assert!(
-        save(
-            &cache_dir,
-            &cache_path,
-            &lock_path,
-            &front_ref,
-            entries,
-            Wait::ForLock
-        )
-        .unwrap()
-    );
+    assert!(save(root, &front_ref, entries, Wait::ForLock).unwrap());
 }
 
 /// The tasks' statuses, then the failures, each in discovery order.
@@ -286,7 +288,6 @@ fn a_cached_entry_a_parse_could_not_have_written_is_not_believed() {
     );
     write(root, "tasks/TASK-0002.task.yaml", "id: [\n");
     let cold = load(root, false);
-    let (cache_path, _, _) = cache_paths(root);
     for forge in [
         "id",
         "blank title",
@@ -296,7 +297,8 @@ fn a_cached_entry_a_parse_could_not_have_written_is_not_believed() {
         "snapshot",
     ] {
         // Rewrite the cache with one entry changed and a valid checksum (as a forger could).
-        let Opened { front, rest } = open_cache(&cache_path, &mut Vec::new()).expect("a cache");
+        let Opened { front, rest } =
+            open_cache(&held_cache(root), &mut Vec::new()).expect("a cache");
         let mut previous = Previous::decode(rest.entries().unwrap(), front.count).unwrap();
         let bad_hash = "z".repeat(64);
         match forge {
@@ -419,8 +421,7 @@ fn forged_entry_bytes_are_refused_never_a_panic() {
     );
     write(root, "tasks/TASK-0003.task.yaml", "id: [\n");
     load(root, false);
-    let (cache_path, _, _) = cache_paths(root);
-    let Opened { front, rest } = open_cache(&cache_path, &mut Vec::new()).expect("a cache");
+    let Opened { front, rest } = open_cache(&held_cache(root), &mut Vec::new()).expect("a cache");
     let section = rest.entries().unwrap();
     let good = Previous::decode(section, front.count).unwrap();
     assert_eq!((good.tasks.len(), good.failures.len()), (2, 1));
@@ -565,8 +566,7 @@ fn the_directory_records_are_read_in_place_from_the_cache() {
         &task("TASK-0002", "todo"),
     );
     load(root, false);
-    let (cache_path, _, _) = cache_paths(root);
-    let Opened { front, .. } = open_cache(&cache_path, &mut Vec::new()).expect("a cache");
+    let Opened { front, .. } = open_cache(&held_cache(root), &mut Vec::new()).expect("a cache");
     assert!(front.dirs.len() >= 3, "{:?}", front.dirs);
     for record in &front.dirs {
         // Borrowed from the file's bytes, not copied.
@@ -682,7 +682,7 @@ fn a_cache_file_this_tool_did_not_write_here_is_not_read() {
     let harmless = task("TASK-0001", "completed");
     write(root, rel, &harmless);
     let (cache_path, _, cache_dir) = cache_paths(root);
-    let Opened { front, rest } = open_cache(&cache_path, &mut Vec::new()).expect("a cache");
+    let Opened { front, rest } = open_cache(&held_cache(root), &mut Vec::new()).expect("a cache");
     let previous = Previous::decode(rest.entries().unwrap(), front.count).unwrap();
     let harmless_hash = crate::store::sha256_hex(harmless.as_bytes());
     resave(root, &front, &previous, front.snapshot, |_| {
