@@ -135,6 +135,24 @@ impl Dir {
         Ok(file)
     }
 
+    /// Create the directory `name` in this one (mode `0o777` less the umask, as
+    /// `std::fs::create_dir`); `name` is one plain component, created where this directory is,
+    /// whatever happens to the names above it.
+    pub fn mkdir(&self, name: &OsStr) -> io::Result<()> {
+        if Dir::names(Path::new(name))?.len() != 1 {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "not a single plain name",
+            ));
+        }
+        let c = cstr(name)?;
+        // SAFETY: a valid directory descriptor and a NUL-terminated name.
+        if unsafe { libc::mkdirat(self.0.as_raw_fd(), c.as_ptr(), 0o777) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
     /// What `fstat` says of this directory itself.
     pub fn stat(&self) -> io::Result<libc::stat> {
         let mut st = std::mem::MaybeUninit::<libc::stat>::uninit();

@@ -3,7 +3,7 @@
 //! must be a real directory — a symbolic link is refused wherever it points: out of the
 //! repository it would write there, inside it it would write (or, for a journal, delete) in a
 //! place that is not the tool's; a missing component is created only after everything above it
-//! was checked.
+//! was checked, in the directory above it held open (`mkdirat`), never by path.
 
 use super::beneath::Dir;
 use super::{StateError, fault};
@@ -30,15 +30,17 @@ pub fn check_relative(rel: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// The state directory `rel` under `root` (a canonical directory), created if needed.
+/// The state directory `rel` under `root` (a canonical directory), created if needed. Missing
+/// components are created through the directories above them held open (`mkdirat`), so one
+/// swapped for a link meanwhile gets nothing created where it points.
 pub fn state_dir(root: &Path, rel: &str) -> Result<PathBuf, StateError> {
-    walk(root, rel, true).map(|dir| dir.unwrap_or_else(|| root.join(rel)))
+    hold_state_dir(root, rel).map(|held| held.shown)
 }
 
 /// The state directory `rel` under `root` if it exists (checked the same way; nothing is
 /// created): `None` when a component is missing.
 pub fn existing_state_dir(root: &Path, rel: &str) -> Result<Option<PathBuf>, StateError> {
-    walk(root, rel, false)
+    check(root, rel)
 }
 
 /// A state directory checked like [`state_dir`], then held open: [`Held::io`] names that very
@@ -77,34 +79,67 @@ impl Held {
     }
 }
 
-/// [`state_dir`], held open: the checked path is opened again from `root`, one component at a
-/// time without following a link, so what is held is what was checked (a swap in between fails
-/// instead). Where `/proc/self/fd` is missing, `io` is the path itself (checked, not held).
+/// [`state_dir`], held open: checked, then opened from `root` one component at a time without
+/// following a link (a missing one created in the one above it, `mkdirat`), so what is held is
+/// what was checked (a swap in between fails instead). Where `/proc/self/fd` is missing, `io`
+/// is the path itself (checked, not held).
 pub fn hold_state_dir(root: &Path, rel: &str) -> Result<Held, StateError> {
-    let shown = state_dir(root, rel)?;
-    hold(root, rel, shown)
+    hold(root, rel, true)?
+        .ok_or_else(|| StateError::io(&root.join(rel), "create", io::ErrorKind::NotFound.into()))
 }
 
 /// [`existing_state_dir`], held open like [`hold_state_dir`]: `None` when a component is missing.
 pub fn hold_existing_state_dir(root: &Path, rel: &str) -> Result<Option<Held>, StateError> {
-    existing_state_dir(root, rel)?
-        .map(|shown| hold(root, rel, shown))
-        .transpose()
+    hold(root, rel, false)
 }
 
-fn hold(root: &Path, rel: &str, shown: PathBuf) -> Result<Held, StateError> {
-    let dir = Dir::open(root)
-        .and_then(|r| r.dir(Path::new(rel)))
-        .map_err(|e| StateError::io(&shown, "open", e))?;
+fn hold(root: &Path, rel: &str, create: bool) -> Result<Option<Held>, StateError> {
+    // The rule's checks and their errors (a link or a file on the way, a bad path).
+    if check(root, rel)?.is_none() && !create {
+        return Ok(None);
+    }
+    let mut shown = root.to_path_buf();
+    let mut dir = Dir::open(root).map_err(|e| StateError::io(root, "open", e))?;
+    for part in rel.split('/').filter(|p| !p.is_empty()) {
+        shown.push(part);
+        let name = std::ffi::OsStr::new(part);
+        dir = match dir.dir(Path::new(name)) {
+            Ok(below) => below,
+            Err(e) if e.kind() == io::ErrorKind::NotFound && !create => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                fault::point().map_err(|e| StateError::io(&shown, "create", e))?;
+                match dir.mkdir(name) {
+                    Ok(()) => {}
+                    // Created by someone else in the meantime: opened (and so checked) below.
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(StateError::io(&shown, "create", e)),
+                }
+                dir.dir(Path::new(name))
+                    .map_err(|e| raced(root, rel, &shown, e))?
+            }
+            Err(e) => return Err(raced(root, rel, &shown, e)),
+        };
+    }
     let io = dir.anchored_path().unwrap_or_else(|| shown.clone());
-    Ok(Held {
+    Ok(Some(Held {
         _dir: dir,
         io,
         shown,
-    })
+    }))
 }
 
-fn walk(root: &Path, rel: &str, create: bool) -> Result<Option<PathBuf>, StateError> {
+/// An error met opening a component of `rel` after the check: the tree changed meanwhile. The
+/// check's own error when it now finds one (a link put in the way), else this one.
+fn raced(root: &Path, rel: &str, at: &Path, e: io::Error) -> StateError {
+    match check(root, rel) {
+        Err(checked) => checked,
+        Ok(_) => StateError::io(at, "open", e),
+    }
+}
+
+/// Walk `rel` from `root` by path, each existing component checked (a real directory, not a
+/// link); `None` at the first missing one. Nothing is created.
+fn check(root: &Path, rel: &str) -> Result<Option<PathBuf>, StateError> {
     let mut path = root.to_path_buf();
     if rel.is_empty() {
         return Ok(Some(path));
@@ -122,23 +157,7 @@ fn walk(root: &Path, rel: &str, create: bool) -> Result<Option<PathBuf>, StateEr
             }
             Ok(meta) if meta.is_dir() => {}
             Ok(_) => return Err(not_a_directory(&path)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                if !create {
-                    return Ok(None);
-                }
-                fault::point().map_err(|e| StateError::io(&path, "create", e))?;
-                match std::fs::create_dir(&path) {
-                    Ok(()) => {}
-                    // Created by someone else in the meantime: checked again below.
-                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                    Err(e) => return Err(StateError::io(&path, "create", e)),
-                }
-                let meta = std::fs::symlink_metadata(&path)
-                    .map_err(|e| StateError::io(&path, "create", e))?;
-                if !meta.is_dir() {
-                    return Err(not_a_directory(&path));
-                }
-            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(StateError::io(&path, "inspect", e)),
         }
     }

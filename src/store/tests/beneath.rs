@@ -48,3 +48,24 @@ fn a_fifo_is_not_opened_as_a_file() {
     assert!(dir.file(Path::new("p")).is_err());
     assert_eq!(dir.kind(OsStr::new("p")).unwrap(), Kind::Fifo);
 }
+
+#[test]
+fn mkdir_creates_in_the_open_directory_whatever_its_name_leads_to_now() {
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("state")).unwrap();
+    let dir = Dir::open(&tmp.path().join("state")).unwrap();
+    std::fs::rename(tmp.path().join("state"), tmp.path().join("moved")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), tmp.path().join("state")).unwrap();
+    dir.mkdir(OsStr::new("locks")).unwrap();
+    assert!(tmp.path().join("moved/locks").is_dir());
+    assert_eq!(std::fs::read_dir(outside.path()).unwrap().count(), 0);
+    assert_eq!(
+        dir.mkdir(OsStr::new("locks")).unwrap_err().kind(),
+        io::ErrorKind::AlreadyExists
+    );
+    for bad in ["a/b", "..", ""] {
+        assert!(dir.mkdir(OsStr::new(bad)).is_err(), "{bad}");
+    }
+    assert!(!tmp.path().join("a").exists());
+}
