@@ -968,16 +968,28 @@ fn extraction_refuses_an_archive_whose_files_differ_from_its_listing() {
     assert!(std::fs::read_dir(out.path()).unwrap().next().is_none());
 }
 
-#[test]
-fn an_extraction_killed_midway_is_cleaned_up_by_the_next_one() {
+/// A repository with `shots/` attached as a directory (the attach's JSON) and an empty
+/// destination to extract it into.
+fn attached_shots() -> (TestRepo, Value, tempfile::TempDir) {
     let repo = repo();
     shots(&repo, 0);
     let (_, dir, _) = attach(&repo, &["--type", "directory", "--path", "shots"]);
-    let out = tempfile::tempdir().unwrap();
-    // What a killed extraction leaves: its temporary directory, named after a process that is gone.
+    (repo, dir, tempfile::tempdir().unwrap())
+}
+
+/// The id of a process that has ended (what a killed extraction's leftovers are named after).
+fn gone_pid() -> u32 {
     let mut child = std::process::Command::new("true").spawn().unwrap();
     let pid = child.id();
     child.wait().unwrap();
+    pid
+}
+
+#[test]
+fn an_extraction_killed_midway_is_cleaned_up_by_the_next_one() {
+    let (repo, dir, out) = attached_shots();
+    // What a killed extraction leaves: its temporary directory, named after a process that is gone.
+    let pid = gone_pid();
     let left = out.path().join(format!(".tasks-extract-{pid}-abc123"));
     // Names this tool never gives are not touched, whatever they hold.
     let foreign = out.path().join(format!(".tasks-extract-+{pid}-abc123"));
@@ -1006,13 +1018,8 @@ fn an_extraction_killed_midway_is_cleaned_up_by_the_next_one() {
 
 #[test]
 fn an_extraction_killed_after_unpacking_is_finished_by_the_next_one() {
-    let repo = repo();
-    shots(&repo, 0);
-    let (_, dir, _) = attach(&repo, &["--type", "directory", "--path", "shots"]);
-    let out = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new("true").spawn().unwrap();
-    let pid = child.id();
-    child.wait().unwrap();
+    let (repo, dir, out) = attached_shots();
+    let pid = gone_pid();
     // Killed between two moves: `first` is in place; `second` and `shots` are still in the
     // unpacked directory; `taken` was made in the destination since, by someone else.
     let left = out.path().join(format!(".tasks-extracted-{pid}-abc123"));
