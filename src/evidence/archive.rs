@@ -24,7 +24,7 @@ use crate::store::hash::Hasher;
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
 use std::collections::{HashMap, HashSet};
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::fs::{self, OpenOptions};
 use std::io::{self, BufReader, Read, Write};
 use std::os::unix::ffi::OsStrExt;
@@ -1038,48 +1038,118 @@ pub fn extract(
     open: &dyn Fn() -> io::Result<Box<dyn Read>>,
     to: &Path,
 ) -> Result<Extracted, ExtractError> {
+    extract_into(open, to, &Destination::Path)
+}
+
+/// How an extraction's destination is reached.
+#[derive(Debug, Clone, Copy)]
+pub enum Destination<'a> {
+    /// Anywhere: the deepest existing directory of `to` is found by its path (links on the way
+    /// followed: the user's own path), then the missing rest is created below it.
+    Path,
+    /// Inside the repository `root`: `rel` is opened from `root` one component at a time, never
+    /// following a link, a missing one created in the one above it (the state-directory rule,
+    /// with nothing left for a swap to redirect).
+    Beneath { root: &'a Path, rel: &'a str },
+}
+
+/// [`extract`] into a destination reached as `from` says (`to` is how it is named in messages).
+pub fn extract_into(
+    open: &dyn Fn() -> io::Result<Box<dyn Read>>,
+    to: &Path,
+    from: &Destination,
+) -> Result<Extracted, ExtractError> {
     let plan = scan(open)?;
-    // An extraction into `to` killed midway is finished first (or removed, when it had not
-    // finished unpacking): the names it moved in count as existing once it is.
-    if let Ok(handle) = fs::canonicalize(to).and_then(|real| Dir::open(&real)) {
-        let anchored = handle.anchored_path();
-        sweep_abandoned(anchored.as_deref().unwrap_or(to));
-    }
-    for top in &plan.tops {
-        let dest = to.join(OsStr::from_bytes(top));
-        if fs::symlink_metadata(&dest).is_ok() {
-            return Err(ExtractError::Exists(dest));
-        }
-    }
-    let created = create_missing(to)?;
     // From here on the destination is the directory opened now, not whatever its name may
     // lead to later (a parent swapped for a link mid-extraction redirects nothing).
-    let opened = fs::canonicalize(to).and_then(|real| Dir::open(&real));
-    let handle = match opened {
-        Ok(handle) => handle,
-        Err(e) => {
-            for dir in created.iter().rev() {
-                let _ = fs::remove_dir(dir);
-            }
-            return Err(at(to, e).into());
+    let (handle, created) = open_destination(to, from).map_err(|e| at(to, e))?;
+    let undo_created = || {
+        for (parent, name) in created.iter().rev() {
+            let _ = parent.rmdir(name);
         }
     };
     let anchored = handle.anchored_path();
     let base = anchored.as_deref().unwrap_or(to);
+    // An extraction into `to` killed midway is finished first (or removed, when it had not
+    // finished unpacking): the names it moved in count as existing once it is.
+    sweep_abandoned(&handle, base);
+    for top in &plan.tops {
+        if handle.kind(OsStr::from_bytes(top)).is_ok() {
+            undo_created();
+            return Err(ExtractError::Exists(to.join(OsStr::from_bytes(top))));
+        }
+    }
+    // Messages name `to`, not the path through the opened directory.
+    let shown = |path: PathBuf| {
+        path.strip_prefix(base)
+            .map(|rest| to.join(rest))
+            .unwrap_or(path)
+    };
     let result = unpack(open, base, plan).map_err(|e| match e {
-        ExtractError::Exists(path) => ExtractError::Exists(
-            path.strip_prefix(base)
-                .map(|rest| to.join(rest))
-                .unwrap_or(path),
-        ),
+        ExtractError::Exists(path) => ExtractError::Exists(shown(path)),
+        ExtractError::Io(e) => ExtractError::Io(io::Error::new(
+            e.kind(),
+            e.to_string()
+                .replace(&base.display().to_string(), &to.display().to_string()),
+        )),
         e => e,
     });
     if result.is_err() {
-        for dir in created.iter().rev() {
-            let _ = fs::remove_dir(dir);
-        }
+        undo_created();
     }
     result
+}
+
+/// Open the destination of an extraction, creating what is missing (mode 0o755 less the
+/// umask): the directory, and the directories created (each as the directory it is in, and its
+/// name), outermost first.
+fn open_destination(to: &Path, from: &Destination) -> io::Result<(Dir, Vec<(Dir, OsString)>)> {
+    let (mut dir, rest): (Dir, Vec<OsString>) = match from {
+        Destination::Beneath { root, rel } => (
+            Dir::open(root)?,
+            rel.split('/')
+                .filter(|p| !p.is_empty())
+                .map(OsString::from)
+                .collect(),
+        ),
+        Destination::Path => {
+            let mut existing = to;
+            let mut rest = Vec::new();
+            loop {
+                match fs::symlink_metadata(existing) {
+                    Ok(_) => break,
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                        let (Some(name), Some(parent)) = (existing.file_name(), existing.parent())
+                        else {
+                            return Err(e);
+                        };
+                        rest.push(name.to_os_string());
+                        existing = parent;
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            rest.reverse();
+            (Dir::open(&fs::canonicalize(existing)?)?, rest)
+        }
+    };
+    let mut created = Vec::new();
+    for name in rest {
+        dir = match dir.dir(Path::new(&name)) {
+            Ok(below) => below,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                match dir.mkdir_mode(&name, 0o755) {
+                    Ok(()) => created.push((dir.try_clone()?, name.clone())),
+                    // Made by someone else meanwhile: opened (and so checked) below.
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+                    Err(e) => return Err(e),
+                }
+                dir.dir(Path::new(&name))?
+            }
+            Err(e) => return Err(e),
+        };
+    }
+    Ok((dir, created))
 }
 
 /// The name of an extraction's temporary directory in `to`: this prefix, the process id, `-`
@@ -1105,17 +1175,19 @@ fn extraction_pid(name: &OsStr, prefix: &str) -> Option<libc::pid_t> {
         .and_then(|(pid, _)| pid.parse::<libc::pid_t>().ok())
 }
 
-/// Deal with what extractions killed midway left in `to` (directories of processes that no
-/// longer run; only names of exactly the forms this tool gives, only real directories): one
-/// that had not finished unpacking is removed (none of its files reached `to`); one that had
-/// is finished, its remaining top-level entries moved into `to` (never replacing a name made
-/// there since: that copy is dropped, the archive still holds it), then removed.
-fn sweep_abandoned(to: &Path) {
-    let Ok(entries) = fs::read_dir(to) else {
+/// Deal with what extractions killed midway left in `to` (opened as `handle`, named `base`):
+/// directories of processes that no longer run, only names of exactly the forms this tool
+/// gives, only real directories, each opened without following a link and then used through
+/// that descriptor (a name swapped for a link meanwhile redirects nothing). One that had not
+/// finished unpacking is removed (none of its files reached `to`); one that had is finished:
+/// its remaining top-level files and directories are moved into `to` (never replacing a name
+/// made there since: that copy is dropped, the archive still holds it; never a link or anything
+/// else, which an extraction never puts at the top, nor another leftover), then it is removed.
+fn sweep_abandoned(handle: &Dir, base: &Path) {
+    let Ok(names) = handle.entries() else {
         return;
     };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
+    for name in names {
         let (pid, unpacked) = match extraction_pid(&name, UNPACKED) {
             Some(pid) => (pid, true),
             None => match extraction_pid(&name, EXTRACTING) {
@@ -1123,49 +1195,36 @@ fn sweep_abandoned(to: &Path) {
                 None => continue,
             },
         };
-        if !crate::store::fs::process_gone(pid) || !entry.file_type().is_ok_and(|t| t.is_dir()) {
+        if !crate::store::fs::process_gone(pid) {
             continue;
         }
-        if unpacked && let Ok(left) = fs::read_dir(entry.path()) {
-            for top in left.flatten() {
-                let _ = rename_noreplace(&top.path(), &to.join(top.file_name()));
-            }
-        }
-        let _ = fs::remove_dir_all(entry.path());
-    }
-}
-
-/// Create `to` and its missing parents; the ones created, outermost first.
-fn create_missing(to: &Path) -> io::Result<Vec<PathBuf>> {
-    let mut missing = Vec::new();
-    let mut path = to;
-    loop {
-        match fs::symlink_metadata(path) {
-            Ok(_) => break,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                missing.push(path.to_path_buf());
-                match path.parent() {
-                    Some(parent) if !parent.as_os_str().is_empty() => path = parent,
-                    _ => break,
+        let Ok(left) = handle.dir(Path::new(&name)) else {
+            continue;
+        };
+        let Some(left_path) = left.anchored_path() else {
+            continue;
+        };
+        if unpacked && let Ok(entries) = left.entries() {
+            for top in entries {
+                let plain = matches!(left.kind(&top), Ok(Kind::Dir | Kind::File));
+                let leftover = top.as_bytes().starts_with(b".tasks-extract");
+                if plain && !leftover {
+                    let _ = rename_noreplace(&left_path.join(&top), &base.join(&top));
                 }
             }
-            Err(e) => return Err(at(path, e)),
+        }
+        // Removed by name only while the name is still the directory that was opened.
+        let same = left
+            .stat()
+            .ok()
+            .zip(handle.stat_at(&name).ok())
+            .is_some_and(|(opened, named)| {
+                (opened.st_dev, opened.st_ino) == (named.st_dev, named.st_ino)
+            });
+        if same {
+            let _ = fs::remove_dir_all(base.join(&name));
         }
     }
-    let mut created = Vec::new();
-    for dir in missing.into_iter().rev() {
-        match fs::DirBuilder::new().mode(0o755).create(&dir) {
-            Ok(()) => created.push(dir),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => {
-                for dir in created.iter().rev() {
-                    let _ = fs::remove_dir(dir);
-                }
-                return Err(at(&dir, e));
-            }
-        }
-    }
-    Ok(created)
 }
 
 fn archive_changed() -> io::Error {
@@ -1283,7 +1342,17 @@ fn unpack(
                 let name = OsStr::from_bytes(name);
                 let _ = fs::rename(to.join(name), unpacked.join(name));
             }
-            let _ = fs::remove_dir_all(&unpacked);
+            // Back to its first name before it is removed: a kill during the removal leaves a
+            // directory the next extraction removes, never one it would finish.
+            match fs::rename(&unpacked, &staged) {
+                Ok(()) => {
+                    crate::store::fault::crash_point();
+                    let _ = fs::remove_dir_all(&staged);
+                }
+                Err(_) => {
+                    let _ = fs::remove_dir_all(&unpacked);
+                }
+            }
             return Err(if e.kind() == io::ErrorKind::AlreadyExists {
                 ExtractError::Exists(dest)
             } else {

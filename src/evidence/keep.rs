@@ -183,7 +183,13 @@ pub struct Restored {
 /// index, else the task's context kept by `--complete`. The archive is re-hashed first (E026
 /// when it is not what was recorded); a hostile member (E002) or a name that exists in `to`
 /// (E042) stops it before anything is written.
-pub fn extract(repo: &Repo, store: &ContextStore, eid: &str, to: &Path) -> Result<Restored> {
+pub fn extract(
+    repo: &Repo,
+    store: &ContextStore,
+    eid: &str,
+    to: &Path,
+    from: &archive::Destination,
+) -> Result<Restored> {
     let found = find(repo, store, eid)?;
     let (archive_rel, archive_path, source) = (found.rel.clone(), found.path.clone(), found.source);
     // One open file for every pass: the bytes checked are the bytes extracted (a path could
@@ -250,7 +256,8 @@ pub fn extract(repo: &Repo, store: &ContextStore, eid: &str, to: &Path) -> Resul
             store.id
         )));
     }
-    let extracted = archive::extract(&open, to).map_err(|e| refusal(&archive_rel, to, e))?;
+    let extracted =
+        archive::extract_into(&open, to, from).map_err(|e| refusal(&archive_rel, to, e))?;
     Ok(Restored {
         task_id: store.id.clone(),
         id: eid.to_string(),

@@ -139,18 +139,43 @@ impl Dir {
     /// `std::fs::create_dir`); `name` is one plain component, created where this directory is,
     /// whatever happens to the names above it.
     pub fn mkdir(&self, name: &OsStr) -> io::Result<()> {
-        if Dir::names(Path::new(name))?.len() != 1 {
+        self.mkdir_mode(name, 0o777)
+    }
+
+    /// [`Dir::mkdir`] with `mode` (less the umask).
+    pub fn mkdir_mode(&self, name: &OsStr, mode: libc::mode_t) -> io::Result<()> {
+        let c = Dir::single(name)?;
+        // SAFETY: a valid directory descriptor and a NUL-terminated name.
+        if unsafe { libc::mkdirat(self.0.as_raw_fd(), c.as_ptr(), mode) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Remove the empty directory `name` in this one (never a link or a file).
+    pub fn rmdir(&self, name: &OsStr) -> io::Result<()> {
+        let c = Dir::single(name)?;
+        // SAFETY: a valid directory descriptor and a NUL-terminated name.
+        if unsafe { libc::unlinkat(self.0.as_raw_fd(), c.as_ptr(), libc::AT_REMOVEDIR) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Another descriptor of this directory.
+    pub fn try_clone(&self) -> io::Result<Dir> {
+        self.0.try_clone().map(Dir)
+    }
+
+    /// `name` as one plain component (no `/`, not `.` or `..`, not empty).
+    fn single(name: &OsStr) -> io::Result<CString> {
+        if Dir::names(Path::new(name))?.len() != 1 || name.as_bytes().contains(&b'/') {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "not a single plain name",
             ));
         }
-        let c = cstr(name)?;
-        // SAFETY: a valid directory descriptor and a NUL-terminated name.
-        if unsafe { libc::mkdirat(self.0.as_raw_fd(), c.as_ptr(), 0o777) } != 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(())
+        cstr(name)
     }
 
     /// What `fstat` says of this directory itself.
@@ -201,6 +226,20 @@ impl Dir {
 
     /// What `name` in this directory is, without following a link.
     pub fn kind(&self, name: &OsStr) -> io::Result<Kind> {
+        let st = self.stat_at(name)?;
+        Ok(match st.st_mode & libc::S_IFMT {
+            libc::S_IFDIR => Kind::Dir,
+            libc::S_IFREG => Kind::File,
+            libc::S_IFLNK => Kind::Link,
+            libc::S_IFIFO => Kind::Fifo,
+            libc::S_IFSOCK => Kind::Socket,
+            libc::S_IFCHR | libc::S_IFBLK => Kind::Device,
+            _ => Kind::Other,
+        })
+    }
+
+    /// What `fstatat` says of the entry `name` in this directory (a link itself, not followed).
+    pub fn stat_at(&self, name: &OsStr) -> io::Result<libc::stat> {
         let c = cstr(name)?;
         // SAFETY: zeroed is a valid `stat`; fstatat fills it.
         let mut st: libc::stat = unsafe { std::mem::zeroed() };
@@ -216,15 +255,7 @@ impl Dir {
         if rc != 0 {
             return Err(io::Error::last_os_error());
         }
-        Ok(match st.st_mode & libc::S_IFMT {
-            libc::S_IFDIR => Kind::Dir,
-            libc::S_IFREG => Kind::File,
-            libc::S_IFLNK => Kind::Link,
-            libc::S_IFIFO => Kind::Fifo,
-            libc::S_IFSOCK => Kind::Socket,
-            libc::S_IFCHR | libc::S_IFBLK => Kind::Device,
-            _ => Kind::Other,
-        })
+        Ok(st)
     }
 
     /// The target of the link `name` in this directory, as written.

@@ -152,7 +152,12 @@ fn check(root: &Path, rel: &str) -> Result<Option<PathBuf>, StateError> {
         path.push(part);
         match std::fs::symlink_metadata(&path) {
             Ok(meta) if meta.file_type().is_symlink() => {
-                let resolved = path.canonicalize().unwrap_or_else(|_| path.clone());
+                // Where it leads; for a dangling link, what it says.
+                let resolved = path.canonicalize().unwrap_or_else(|_| {
+                    std::fs::read_link(&path)
+                        .map(|target| path.parent().unwrap_or(root).join(target))
+                        .unwrap_or_else(|_| path.clone())
+                });
                 return Err(StateError::Linked { path, resolved });
             }
             Ok(meta) if meta.is_dir() => {}

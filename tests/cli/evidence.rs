@@ -1030,6 +1030,11 @@ fn an_extraction_killed_after_unpacking_is_finished_by_the_next_one() {
     std::fs::write(left.join("shots/home.png"), "the killed run's").unwrap();
     std::fs::write(left.join("taken"), "extracted").unwrap();
     std::fs::write(out.path().join("taken"), "the user's").unwrap();
+    // Never moved in: a link (an extraction puts none at the top), another leftover.
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), left.join("evil")).unwrap();
+    let nested = format!(".tasks-extracted-{pid}-nest00");
+    std::fs::create_dir_all(left.join(&nested).join("inner")).unwrap();
     // One of a process that still runs is not touched.
     let running = out
         .path()
@@ -1059,7 +1064,102 @@ fn an_extraction_killed_after_unpacking_is_finished_by_the_next_one() {
         "the user's",
         "never replaced"
     );
+    assert!(std::fs::symlink_metadata(out.path().join("evil")).is_err());
+    assert!(!out.path().join(&nested).exists());
     assert!(running.join("kept").exists());
+}
+
+#[test]
+fn a_failed_extraction_killed_while_it_undoes_is_undone_by_the_next_one() {
+    let (repo, dir, out) = attached_shots();
+    let id = dir["data"]["id"].as_str().unwrap();
+    let to = out.path().to_str().unwrap();
+    let args = ["--extract-evidence", ID, "--id", id, "--to", to];
+    // The move of `shots` into place fails (point 4); the kill comes right after the unpacked
+    // directory took back its first name, before it is removed (point 5).
+    let killed = repo.run_env(&args, &[("TASKS_FAIL_AT", "4"), ("TASKS_CRASH_AT", "5")]);
+    assert_eq!(killed.code, -1, "killed: {}", killed.stderr);
+    let left: Vec<String> = std::fs::read_dir(out.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        left.len() == 1 && left[0].starts_with(".tasks-extract-"),
+        "{left:?}"
+    );
+    // So the next extraction removes it (undoing the failed one) and extracts afresh, instead
+    // of finishing it and reporting the name as existing.
+    let (code, doc, _) = repo.json(&args);
+    assert_eq!(code, 0, "{doc}");
+    assert_eq!(
+        std::fs::read_dir(out.path()).unwrap().count(),
+        1,
+        "only shots/"
+    );
+    assert!(out.path().join("shots/home.png").exists());
+}
+
+#[test]
+fn extraction_errors_name_the_destination_not_a_descriptor() {
+    let (repo, dir, out) = attached_shots();
+    let id = dir["data"]["id"].as_str().unwrap();
+    let to = out.path().to_str().unwrap();
+    for point in ["1", "2"] {
+        let run = repo.run_env(
+            &[
+                "--extract-evidence",
+                ID,
+                "--id",
+                id,
+                "--to",
+                to,
+                "--format",
+                "json",
+            ],
+            &[("TASKS_FAIL_AT", point)],
+        );
+        assert_eq!(run.code, 40, "{}", run.stdout);
+        assert!(run.stdout.contains(to), "{}", run.stdout);
+        assert!(!run.stdout.contains("/proc/self/fd"), "{}", run.stdout);
+        assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+    }
+}
+
+#[test]
+fn a_destination_reached_through_another_path_to_the_repository_follows_its_rule() {
+    let (repo, dir, _) = attached_shots();
+    let id = dir["data"]["id"].as_str().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(repo.root().join("docs")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.root().join("docs/out")).unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let alias = other.path().join("alias");
+    std::os::unix::fs::symlink(repo.root(), &alias).unwrap();
+    for to in [
+        "docs/out".to_string(),
+        alias.join("docs/out").to_str().unwrap().to_string(),
+        alias.join("docs/out/deeper").to_str().unwrap().to_string(),
+    ] {
+        let (code, doc, _) = repo.json(&["--extract-evidence", ID, "--id", id, "--to", &to]);
+        assert_eq!((code, error_code(&doc)), (10, "E002"), "{to}: {doc}");
+        assert_eq!(
+            std::fs::read_dir(outside.path()).unwrap().count(),
+            0,
+            "{to}"
+        );
+    }
+    // Through the other path, a plain directory of the repository is fine.
+    let to = alias.join("docs/restored");
+    let (code, doc, _) = repo.json(&[
+        "--extract-evidence",
+        ID,
+        "--id",
+        id,
+        "--to",
+        to.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{doc}");
+    assert!(repo.root().join("docs/restored/shots/home.png").exists());
 }
 
 #[test]

@@ -437,35 +437,102 @@ pub fn extract(ctx: &Ctx, id: &str, eid: &str, to: &str) -> Result<Restored> {
         .with_recovery("Pass a directory (it is created when it does not exist)"));
     }
     // Inside the repository the destination follows the rule of every state directory: no
-    // link on its way (E002), wherever it points.
+    // link on its way (E002), wherever it points; and it is then reached from the root without
+    // following one.
     let base = ctx.cwd.canonicalize().unwrap_or_else(|_| ctx.cwd.clone());
-    let lexical = crate::store::paths::lexical(&base.join(to));
-    if let Some(rel) = ctx
-        .repo
-        .relative(&lexical)
-        .filter(|_| lexical.starts_with(&ctx.repo.root))
-        && !rel.is_empty()
-    {
-        // The kernel applies `..` after following a link (`docs/l/../x` with `l` a link lands
-        // beside the link's target), so a path checked as text must not hold one.
-        if std::path::Path::new(to)
-            .components()
-            .any(|c| matches!(c, std::path::Component::ParentDir))
-        {
-            return Err(Error::new(
-                ErrorCode::E002,
-                format!(
-                    "--to {} holds '..'; inside the repository give the directory without it",
-                    field(to)
-                ),
-            )
-            .with_detail("field", "--to")
-            .with_detail("actual", to)
-            .with_recovery(format!("Pass --to {rel}")));
-        }
-        ctx.repo.existing_state_dir(&rel)?;
+    let Some((rel, climbs)) = in_repository(&ctx.repo.root, &base.join(to)) else {
+        return keep::extract(
+            &ctx.repo,
+            &store,
+            eid,
+            &dest,
+            &crate::evidence::archive::Destination::Path,
+        );
+    };
+    // The kernel applies `..` after following a link (`docs/l/../x` with `l` a link lands
+    // beside the link's target), so a path checked as text must not hold one.
+    if climbs {
+        return Err(Error::new(
+            ErrorCode::E002,
+            format!(
+                "--to {} holds '..'; inside the repository give the directory without it",
+                field(to)
+            ),
+        )
+        .with_detail("field", "--to")
+        .with_detail("actual", to)
+        .with_recovery(format!("Pass --to {rel}")));
     }
-    keep::extract(&ctx.repo, &store, eid, &dest)
+    ctx.repo.existing_state_dir(&rel)?;
+    keep::extract(
+        &ctx.repo,
+        &store,
+        eid,
+        &dest,
+        &crate::evidence::archive::Destination::Beneath {
+            root: &ctx.repo.root,
+            rel: &rel,
+        },
+    )
+}
+
+/// Where `dest` (absolute) lies in the repository `root`, once the links on its way *outside*
+/// the repository are followed (`/home` a link, another path to the repository): its
+/// repository-relative path (empty for the root itself), and whether a `..` comes after it
+/// entered the repository. `None` when it never enters the repository. Inside, no link is
+/// followed: the state-directory rule checks what is there.
+fn in_repository(root: &std::path::Path, dest: &std::path::Path) -> Option<(String, bool)> {
+    use std::path::{Component, PathBuf};
+    let parts: Vec<Component> = dest.components().collect();
+    let mut at = PathBuf::from("/");
+    for (i, part) in parts.iter().enumerate() {
+        if at.starts_with(root) {
+            return Some(rest_of(root, &at, &parts[i..]));
+        }
+        match part {
+            Component::Normal(name) => {
+                let next = at.join(name);
+                let link = std::fs::symlink_metadata(&next).is_ok_and(|m| m.is_symlink());
+                at = if link && !next.starts_with(root) {
+                    next.canonicalize().unwrap_or(next)
+                } else {
+                    next
+                };
+            }
+            Component::ParentDir => {
+                at.pop();
+            }
+            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
+        }
+    }
+    at.starts_with(root).then(|| rest_of(root, &at, &[]))
+}
+
+/// `at` (inside `root`) and the components after it, as a repository-relative path, and whether
+/// they hold a `..`.
+fn rest_of(
+    root: &std::path::Path,
+    at: &std::path::Path,
+    rest: &[std::path::Component],
+) -> (String, bool) {
+    use std::path::Component;
+    let mut names: Vec<String> = at
+        .strip_prefix(root)
+        .map(|r| {
+            r.components()
+                .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut climbs = false;
+    for part in rest {
+        match part {
+            Component::Normal(name) => names.push(name.to_string_lossy().into_owned()),
+            Component::ParentDir => climbs = true,
+            _ => {}
+        }
+    }
+    (names.join("/"), climbs)
 }
 
 impl Report for Restored {

@@ -831,3 +831,58 @@ fn check_refuses_other_top_directories_odd_names_and_repeats() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].status, "unexpected");
 }
+
+#[test]
+fn a_destination_beneath_the_root_is_never_reached_through_a_link() {
+    let dir = tempfile::tempdir().unwrap();
+    make_tree(dir.path(), false);
+    let (bytes, _) = build(dir.path());
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path().canonicalize().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    fs::create_dir(root.join("docs")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), root.join("docs/out")).unwrap();
+    // As if the link had been swapped in after the command checked the path.
+    for rel in ["docs/out", "docs/out/deeper"] {
+        let from = Destination::Beneath { root: &root, rel };
+        let err = extract_into(&opener(bytes.clone()), &root.join(rel), &from).unwrap_err();
+        assert!(matches!(err, ExtractError::Io(_)), "{err:?}");
+        assert_eq!(fs::read_dir(outside.path()).unwrap().count(), 0, "{rel}");
+    }
+    // Missing directories are created below the root, and removed again when it fails.
+    let from = Destination::Beneath {
+        root: &root,
+        rel: "docs/new/dest",
+    };
+    extract_into(&opener(bytes.clone()), &root.join("docs/new/dest"), &from).unwrap();
+    assert!(root.join("docs/new/dest/evidence").is_dir());
+    let again = extract_into(&opener(bytes), &root.join("docs/new/dest"), &from).unwrap_err();
+    assert!(matches!(again, ExtractError::Exists(_)), "{again:?}");
+}
+
+#[test]
+fn directories_created_for_a_failed_extraction_are_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    make_tree(dir.path(), false);
+    let (bytes, _) = build(dir.path());
+    let base = tempfile::tempdir().unwrap();
+    let to = base.path().join("a/b");
+    // The first read (the check) sees the archive; the second (the unpacking, after `a/b` is
+    // created) sees it cut in half.
+    let reads = std::cell::Cell::new(0);
+    let open = || -> io::Result<Box<dyn Read>> {
+        reads.set(reads.get() + 1);
+        let mut now = bytes.clone();
+        if reads.get() > 1 {
+            now.truncate(bytes.len() / 2);
+        }
+        Ok(Box::new(io::Cursor::new(now)))
+    };
+    assert!(extract(&open, &to).is_err());
+    assert!(reads.get() > 1, "failed while unpacking");
+    assert_eq!(
+        listing(base.path()),
+        Vec::<String>::new(),
+        "a and a/b removed"
+    );
+}

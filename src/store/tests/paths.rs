@@ -138,3 +138,16 @@ fn a_missing_directory_is_not_held_or_created() {
     assert!(hold_existing_state_dir(&root, "a/b").unwrap().is_none());
     assert!(!root.join("a").exists());
 }
+
+#[test]
+fn a_dangling_link_is_named_with_where_it_says_it_leads() {
+    let (_tmp, root) = root();
+    std::os::unix::fs::symlink("/nonexistent/zz", root.join("a")).unwrap();
+    match existing_state_dir(&root, "a/b") {
+        Err(StateError::Linked { path, resolved }) => {
+            assert_eq!(path, root.join("a"));
+            assert_eq!(resolved, Path::new("/nonexistent/zz"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
