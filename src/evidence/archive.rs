@@ -1063,11 +1063,8 @@ pub fn extract_into(
     // From here on the destination is the directory opened now, not whatever its name may
     // lead to later (a parent swapped for a link mid-extraction redirects nothing).
     let (handle, created) = open_destination(to, from).map_err(|e| at(to, e))?;
-    let undo_created = || {
-        for (parent, name) in created.iter().rev() {
-            let _ = parent.rmdir(name);
-        }
-    };
+    // Removed again unless the extraction succeeds (a panic unwinding through here too).
+    let mut created = Created(created);
     let anchored = handle.anchored_path();
     let base = anchored.as_deref().unwrap_or(to);
     // An extraction into `to` killed midway is finished first (or removed, when it had not
@@ -1075,7 +1072,6 @@ pub fn extract_into(
     sweep_abandoned(&handle, base);
     for top in &plan.tops {
         if handle.kind(OsStr::from_bytes(top)).is_ok() {
-            undo_created();
             return Err(ExtractError::Exists(to.join(OsStr::from_bytes(top))));
         }
     }
@@ -1094,10 +1090,22 @@ pub fn extract_into(
         )),
         e => e,
     });
-    if result.is_err() {
-        undo_created();
+    if result.is_ok() {
+        created.0.clear();
     }
     result
+}
+
+/// The directories an extraction created for its destination (each as the directory it is in,
+/// and its name), removed when this is dropped (emptied once the extraction succeeded).
+struct Created(Vec<(Dir, OsString)>);
+
+impl Drop for Created {
+    fn drop(&mut self) {
+        for (parent, name) in self.0.iter().rev() {
+            let _ = parent.rmdir(name);
+        }
+    }
 }
 
 /// Open the destination of an extraction, creating what is missing (mode 0o755 less the
