@@ -999,7 +999,7 @@ fn an_extraction_killed_midway_is_cleaned_up_by_the_next_one() {
     // One of a process that still runs is not touched.
     let running = out
         .path()
-        .join(format!(".tasks-extract-{}-live", std::process::id()));
+        .join(format!(".tasks-extract-{}-live00", std::process::id()));
     std::fs::create_dir_all(&running).unwrap();
     let (code, doc, _) = repo.json(&[
         "--extract-evidence",
