@@ -1135,10 +1135,15 @@ fn a_destination_reached_through_another_path_to_the_repository_follows_its_rule
     let other = tempfile::tempdir().unwrap();
     let alias = other.path().join("alias");
     std::os::unix::fs::symlink(repo.root(), &alias).unwrap();
+    // A link outside that leads to the repository's link (followed all the way, it would look
+    // like a path outside).
+    let to_the_link = other.path().join("to-the-link");
+    std::os::unix::fs::symlink(repo.root().join("docs/out"), &to_the_link).unwrap();
     for to in [
         "docs/out".to_string(),
         alias.join("docs/out").to_str().unwrap().to_string(),
         alias.join("docs/out/deeper").to_str().unwrap().to_string(),
+        to_the_link.to_str().unwrap().to_string(),
     ] {
         let (code, doc, _) = repo.json(&["--extract-evidence", ID, "--id", id, "--to", &to]);
         assert_eq!((code, error_code(&doc)), (10, "E002"), "{to}: {doc}");

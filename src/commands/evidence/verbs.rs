@@ -482,38 +482,56 @@ pub fn extract(ctx: &Ctx, id: &str, eid: &str, to: &str) -> Result<Restored> {
 /// entered the repository. `None` when it never enters the repository. Inside, no link is
 /// followed: the state-directory rule checks what is there.
 fn in_repository(root: &std::path::Path, dest: &std::path::Path) -> Option<(String, bool)> {
-    use std::path::{Component, PathBuf};
-    let parts: Vec<Component> = dest.components().collect();
+    use std::path::PathBuf;
+    // The components still to walk, first first; a link outside the repository puts its
+    // target's in front of them, one link at a time, as the kernel resolves it (so a link that
+    // leads to another one inside the repository is seen entering it).
+    let mut todo: std::collections::VecDeque<std::ffi::OsString> = dest
+        .components()
+        .map(|c| c.as_os_str().to_os_string())
+        .collect();
     let mut at = PathBuf::from("/");
-    for (i, part) in parts.iter().enumerate() {
+    let mut links = 0;
+    while let Some(part) = todo.pop_front() {
         if at.starts_with(root) {
-            return Some(rest_of(root, &at, &parts[i..]));
+            todo.push_front(part);
+            return Some(rest_of(root, &at, todo.iter().map(std::path::Path::new)));
         }
-        match part {
-            Component::Normal(name) => {
-                let next = at.join(name);
-                let link = std::fs::symlink_metadata(&next).is_ok_and(|m| m.is_symlink());
-                at = if link && !next.starts_with(root) {
-                    next.canonicalize().unwrap_or(next)
-                } else {
-                    next
-                };
+        if part == "/" {
+            at = PathBuf::from("/");
+        } else if part == ".." {
+            at.pop();
+        } else if part != "." {
+            let next = at.join(&part);
+            let target = std::fs::symlink_metadata(&next)
+                .is_ok_and(|m| m.is_symlink())
+                .then(|| std::fs::read_link(&next).ok())
+                .flatten();
+            match target {
+                // Forty links, as the kernel allows (ELOOP beyond): then taken as it is.
+                Some(target) if links < 40 => {
+                    links += 1;
+                    if target.is_absolute() {
+                        at = PathBuf::from("/");
+                    }
+                    for c in target.components().rev() {
+                        todo.push_front(c.as_os_str().to_os_string());
+                    }
+                }
+                _ => at = next,
             }
-            Component::ParentDir => {
-                at.pop();
-            }
-            Component::RootDir | Component::CurDir | Component::Prefix(_) => {}
         }
     }
-    at.starts_with(root).then(|| rest_of(root, &at, &[]))
+    at.starts_with(root)
+        .then(|| rest_of(root, &at, std::iter::empty()))
 }
 
 /// `at` (inside `root`) and the components after it, as a repository-relative path, and whether
 /// they hold a `..`.
-fn rest_of(
+fn rest_of<'a>(
     root: &std::path::Path,
     at: &std::path::Path,
-    rest: &[std::path::Component],
+    rest: impl Iterator<Item = &'a std::path::Path>,
 ) -> (String, bool) {
     use std::path::Component;
     let mut names: Vec<String> = at
@@ -525,7 +543,7 @@ fn rest_of(
         })
         .unwrap_or_default();
     let mut climbs = false;
-    for part in rest {
+    for part in rest.flat_map(std::path::Path::components) {
         match part {
             Component::Normal(name) => names.push(name.to_string_lossy().into_owned()),
             Component::ParentDir => climbs = true,
