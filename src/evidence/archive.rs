@@ -1143,19 +1143,11 @@ fn open_destination(to: &Path, from: &Destination) -> io::Result<(Dir, Vec<(Dir,
     };
     let mut created = Vec::new();
     for name in rest {
-        dir = match dir.dir(Path::new(&name)) {
-            Ok(below) => below,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                match dir.mkdir_mode(&name, 0o755) {
-                    Ok(()) => created.push((dir.try_clone()?, name.clone())),
-                    // Made by someone else meanwhile: opened (and so checked) below.
-                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                    Err(e) => return Err(e),
-                }
-                dir.dir(Path::new(&name))?
-            }
-            Err(e) => return Err(e),
-        };
+        let (below, made) = dir.dir_or_create(&name, 0o755)?;
+        if made {
+            created.push((dir, name));
+        }
+        dir = below;
     }
     Ok((dir, created))
 }
@@ -1215,7 +1207,9 @@ fn sweep_abandoned(handle: &Dir, base: &Path) {
         if unpacked && let Ok(entries) = left.entries() {
             for top in entries {
                 let plain = matches!(left.kind(&top), Ok(Kind::Dir | Kind::File));
-                let leftover = top.as_bytes().starts_with(b".tasks-extract");
+                let leftover = [EXTRACTING, UNPACKED]
+                    .iter()
+                    .any(|prefix| top.as_bytes().starts_with(prefix.as_bytes()));
                 if plain && !leftover {
                     let _ = rename_noreplace(&left_path.join(&top), &base.join(&top));
                 }

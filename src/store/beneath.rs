@@ -152,6 +152,24 @@ impl Dir {
         Ok(())
     }
 
+    /// The directory `name` in this one, opened without following a link; created first when
+    /// missing ([`Dir::mkdir_mode`]; one made by someone else meanwhile is opened, and so
+    /// checked, the same way). Whether this call created it.
+    pub fn dir_or_create(&self, name: &OsStr, mode: libc::mode_t) -> io::Result<(Dir, bool)> {
+        match self.dir(Path::new(name)) {
+            Ok(below) => Ok((below, false)),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let created = match self.mkdir_mode(name, mode) {
+                    Ok(()) => true,
+                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => false,
+                    Err(e) => return Err(e),
+                };
+                Ok((self.dir(Path::new(name))?, created))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// Remove the empty directory `name` in this one (never a link or a file).
     pub fn rmdir(&self, name: &OsStr) -> io::Result<()> {
         let c = Dir::single(name)?;

@@ -35,34 +35,14 @@ impl StateError {
 
     /// The same error with `f` applied to the path it names (where it was met → where it is
     /// shown).
-    pub fn map_path(self, f: impl FnOnce(PathBuf) -> PathBuf) -> Self {
-        match self {
-            StateError::Corrupt { path, reason } => StateError::Corrupt {
-                path: f(path),
-                reason,
-            },
-            StateError::Io {
-                path,
-                action,
-                source,
-            } => StateError::Io {
-                path: f(path),
-                action,
-                source,
-            },
-            StateError::Outside { path, resolved } => StateError::Outside {
-                path: f(path),
-                resolved,
-            },
-            StateError::Linked { path, resolved } => StateError::Linked {
-                path: f(path),
-                resolved,
-            },
-            StateError::BadPath { path, reason } => StateError::BadPath {
-                path: f(path),
-                reason,
-            },
-        }
+    pub fn map_path(mut self, f: impl FnOnce(PathBuf) -> PathBuf) -> Self {
+        let (StateError::Corrupt { path, .. }
+        | StateError::Io { path, .. }
+        | StateError::Outside { path, .. }
+        | StateError::Linked { path, .. }
+        | StateError::BadPath { path, .. }) = &mut self;
+        *path = f(std::mem::take(path));
+        self
     }
 }
 
@@ -181,7 +161,21 @@ where
     T: Serialize + DeserializeOwned,
     E: From<StateError>,
 {
-    let mut state = read_json(path)?.unwrap_or_else(init);
+    let state = read_json(path)?.unwrap_or_else(init);
+    change_and_write(path, state, change)
+}
+
+/// Let `change` modify `state` (read from `path`, under its lock), and replace the file when it
+/// says something changed.
+fn change_and_write<T, R, E>(
+    path: &Path,
+    mut state: T,
+    change: impl FnOnce(&mut T) -> Result<(R, bool), E>,
+) -> Result<R, E>
+where
+    T: Serialize,
+    E: From<StateError>,
+{
     let (result, changed) = change(&mut state)?;
     if changed {
         write_json_atomic(path, &state).map_err(|e| StateError::io(path, "write", e))?;
@@ -204,12 +198,8 @@ where
         return Ok(None);
     }
     let _guard = lock_exclusive(lock).map_err(|e| StateError::io(lock, "lock", e))?;
-    let Some(mut state) = read_json(path)? else {
+    let Some(state) = read_json(path)? else {
         return Ok(None);
     };
-    let (result, changed) = change(&mut state)?;
-    if changed {
-        write_json_atomic(path, &state).map_err(|e| StateError::io(path, "write", e))?;
-    }
-    Ok(Some(result))
+    change_and_write(path, state, change).map(Some)
 }

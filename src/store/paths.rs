@@ -108,14 +108,15 @@ fn hold(root: &Path, rel: &str, create: bool) -> Result<Option<Held>, StateError
             Err(e) if e.kind() == io::ErrorKind::NotFound && !create => return Ok(None),
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 fault::point().map_err(|e| StateError::io(&shown, "create", e))?;
-                match dir.mkdir(name) {
-                    Ok(()) => {}
-                    // Created by someone else in the meantime: opened (and so checked) below.
-                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                    Err(e) => return Err(StateError::io(&shown, "create", e)),
-                }
-                dir.dir(Path::new(name))
-                    .map_err(|e| raced(root, rel, &shown, e))?
+                dir.dir_or_create(name, 0o777)
+                    // Made meanwhile and not a directory, or swapped away: the tree changed.
+                    .map_err(|e| match e.raw_os_error() {
+                        Some(libc::ENOENT | libc::EEXIST | libc::ELOOP | libc::ENOTDIR) => {
+                            raced(root, rel, &shown, e)
+                        }
+                        _ => StateError::io(&shown, "create", e),
+                    })?
+                    .0
             }
             Err(e) => return Err(raced(root, rel, &shown, e)),
         };
