@@ -1417,3 +1417,25 @@ fn an_extraction_inside_the_repository_refuses_dot_dot() {
     assert_eq!(repo.snapshot(), snapshot);
     assert!(!repo.root().join(DIR).join("../x").exists());
 }
+
+#[test]
+fn a_destination_that_enters_the_repository_by_a_name_not_in_utf8_is_refused() {
+    use std::os::unix::ffi::OsStrExt;
+    let (repo, dir, _) = attached_shots();
+    let id = dir["data"]["id"].as_str().unwrap();
+    let odd = repo.root().join(std::ffi::OsStr::from_bytes(b"odd-\xff"));
+    std::fs::create_dir(&odd).unwrap();
+    let other = tempfile::tempdir().unwrap();
+    let link = other.path().join("to-odd");
+    std::os::unix::fs::symlink(&odd, &link).unwrap();
+    let (code, doc, _) = repo.json(&[
+        "--extract-evidence",
+        ID,
+        "--id",
+        id,
+        "--to",
+        link.to_str().unwrap(),
+    ]);
+    assert_eq!((code, error_code(&doc)), (10, "E002"), "{doc}");
+    assert_eq!(std::fs::read_dir(&odd).unwrap().count(), 0);
+}

@@ -449,6 +449,18 @@ pub fn extract(ctx: &Ctx, id: &str, eid: &str, to: &str) -> Result<Restored> {
             &crate::evidence::archive::Destination::Path,
         );
     };
+    let Some(rel) = rel else {
+        return Err(Error::new(
+            ErrorCode::E002,
+            format!(
+                "--to {} leads into the repository through a link to a name that is not valid UTF-8",
+                field(to)
+            ),
+        )
+        .with_detail("field", "--to")
+        .with_detail("actual", to)
+        .with_recovery("Pass the directory inside the repository itself, by a UTF-8 name"));
+    };
     // The kernel applies `..` after following a link (`docs/l/../x` with `l` a link lands
     // beside the link's target), so a path checked as text must not hold one.
     if climbs {
@@ -481,7 +493,7 @@ pub fn extract(ctx: &Ctx, id: &str, eid: &str, to: &str) -> Result<Restored> {
 /// repository-relative path (empty for the root itself), and whether a `..` comes after it
 /// entered the repository. `None` when it never enters the repository. Inside, no link is
 /// followed: the state-directory rule checks what is there.
-fn in_repository(root: &std::path::Path, dest: &std::path::Path) -> Option<(String, bool)> {
+fn in_repository(root: &std::path::Path, dest: &std::path::Path) -> Option<(Option<String>, bool)> {
     use std::path::PathBuf;
     // The components still to walk, first first; a link outside the repository puts its
     // target's in front of them, one link at a time, as the kernel resolves it (so a link that
@@ -532,25 +544,21 @@ fn rest_of<'a>(
     root: &std::path::Path,
     at: &std::path::Path,
     rest: impl Iterator<Item = &'a std::path::Path>,
-) -> (String, bool) {
+) -> (Option<String>, bool) {
     use std::path::Component;
-    let mut names: Vec<String> = at
-        .strip_prefix(root)
-        .map(|r| {
-            r.components()
-                .map(|c| c.as_os_str().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
+    let inside = at.strip_prefix(root).unwrap_or(std::path::Path::new(""));
+    let mut names: Vec<&std::ffi::OsStr> = inside.iter().collect();
     let mut climbs = false;
     for part in rest.flat_map(std::path::Path::components) {
         match part {
-            Component::Normal(name) => names.push(name.to_string_lossy().into_owned()),
+            Component::Normal(name) => names.push(name),
             Component::ParentDir => climbs = true,
             _ => {}
         }
     }
-    (names.join("/"), climbs)
+    // Not UTF-8: no repository-relative path names it (`None`).
+    let names: Option<Vec<&str>> = names.iter().map(|n| n.to_str()).collect();
+    (names.map(|n| n.join("/")), climbs)
 }
 
 impl Report for Restored {
